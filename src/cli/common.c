@@ -1,0 +1,57 @@
+/*
+ * common.c - helpers the command files share (see cli.h).
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+const char *cli_self_exe(void)
+{
+    static char path[PATH_MAX];
+    if (!path[0]) {
+        ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+        if (n <= 0)
+            return "duckflow";
+        path[n] = '\0';
+    }
+    return path;
+}
+
+int cli_fail(const struct df_error *err)
+{
+    int code = err->code;
+    fprintf(stderr, "duckflow: %s\n", err->msg[0] ? err->msg : "unknown error");
+    if (code == DF_ENOTFOUND)
+        code = DF_EIO;
+    return code > 0 && code <= 3 ? code : 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "duckflow %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'duckflow %s --help')\n", cmd);
+    return 2;
+}
+
+const char *cli_store_uri(const char *opt)
+{
+    const char *env = getenv("DUCKFLOW_STORE");
+    if (opt && *opt)
+        return opt;
+    if (env && *env)
+        return env;
+    return "./.duckflow";
+}
+
+int cli_stderr_tty(void)
+{
+    return isatty(2);
+}

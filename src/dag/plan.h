@@ -1,0 +1,41 @@
+/*
+ * plan.h - a step's items (the tasks it fans out to) and task identities.
+ *
+ * A task is (step, item index). Its item is a JSON value visible in SQL as
+ * getvariable('item'), its index as getvariable('item_index'). A step without foreach has
+ * one task, index 0, item null. The task's folder in the store is named by its item key,
+ * the index zero-padded to five digits ("00003"), so folders sort in item order.
+ *
+ * Static kinds (none, range, values) are known from the pipeline alone; `each` has the
+ * items of the mapped step; `files` and `rows` need their sources in the store, and
+ * their item list, once computed, is kept in the store as <run>/<step>/_items.json so
+ * that every task (and Argo's withParam) sees the same list.
+ */
+#ifndef DF_PLAN_H
+#define DF_PLAN_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "spec/spec.h"
+#include "store/store.h"
+
+#define DF_ITEM_KEY_MAX 24
+
+/* Writes the folder name of item index into key ("00003"). */
+void df_item_key(size_t index, char key[DF_ITEM_KEY_MAX]);
+
+/* 1 when the step's items are known without looking at the store (none, range, values,
+ * and each over such a step), else 0. */
+int df_plan_is_static(const struct df_pipeline *p, size_t step);
+
+/*
+ * The step's items as a JSON array (caller json_decref()s). For dynamic steps the store
+ * and run id are used: the items are read from <run>/<step>/_items.json when it exists,
+ * else computed from the committed sources and written there. Errors: DF_EIO for the
+ * store, DF_EFAIL when a source step has no committed output yet.
+ */
+int df_plan_items(const struct df_pipeline *p, size_t step, struct df_store *store,
+                  const char *run_id, json_t **items, struct df_error *err);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * task.h - one task in this process: what `duckflow step` runs, locally as a child of
+ * `duckflow run` and on Argo as a pod.
+ *
+ * df_task_run():
+ *   1. resolves the item (plan.h) and picks a fresh attempt folder;
+ *   2. opens DuckDB with the step's memory_limit and threads (derived from the cgroup
+ *      when unset) and a spill folder in the task's scratch folder;
+ *   3. sets params and item as DuckDB variables;
+ *   4. creates one view per input over exactly the files the upstream manifests list
+ *      (staged into scratch when the store is not local);
+ *   5. runs the SQL statement by statement, then the checks;
+ *   6. writes each output with COPY ... TO zstd Parquet under the attempt folder;
+ *   7. commits the manifest LAST.
+ * On failure it writes <attempt>/_error.json (class and message) and commits nothing.
+ */
+#ifndef DF_TASK_H
+#define DF_TASK_H
+
+#include <stddef.h>
+
+#include "spec/spec.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/exitclass.h"
+
+struct df_task_opts {
+    const char *run_id;
+    size_t step;        /* index into pipeline->steps */
+    size_t item_index;  /* 0 for steps without foreach */
+    int attempt;        /* 1-based attempt number, as given by the executor or Argo */
+    const char *scratch; /* folder for spill and staging; NULL = a fresh one under $TMPDIR */
+    int threads_override;  /* > 0 replaces the step's threads (a retry after a kill) */
+};
+
+struct df_task_result {
+    enum df_exit_class cls;
+    char attempt_dir[32];
+};
+
+/* Runs the task. Returns 0 when committed; -1 with err (code: DF_EFAIL for SQL and check
+ * failures, DF_EIO for the store) and res->cls saying why. */
+int df_task_run(const struct df_pipeline *p, struct df_store *store,
+                const struct df_task_opts *o, struct df_task_result *res,
+                struct df_error *err);
+
+#endif

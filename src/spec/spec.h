@@ -1,0 +1,146 @@
+/*
+ * spec.h - the pipeline file (DESIGN.md §1) as C structures, parsed with libyaml and
+ * validated before anything runs.
+ *
+ * Lifecycle:
+ *   1. df_pipeline_load() reads the YAML file and every SQL file it names, applies
+ *      `--param` overrides (type-checked against the defaults), resolves every reference
+ *      (steps, tables, params) and orders the steps; any problem is one error
+ *      "FILE:LINE:COL: message" with code DF_EUSAGE, and nothing is returned.
+ *   2. Callers read the structures; nothing in them changes after loading.
+ *   3. df_pipeline_free() releases everything.
+ *
+ * Ownership: the pipeline owns every string, array and json_t below it.
+ */
+#ifndef DF_SPEC_H
+#define DF_SPEC_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+struct df_loc {
+    int line; /* 1-based; 0 when unknown */
+    int col;  /* 1-based */
+};
+
+/* One `inputs:` entry: a view over an earlier step's table or over external files. */
+struct df_input {
+    char *name;      /* view name in the task's DuckDB */
+    char *step;      /* set for `step.table` sources, else NULL */
+    char *table;     /* the table of that step */
+    int step_index;  /* index of `step` in pipeline->steps, -1 for external sources */
+    char *uri;       /* external: a local path (made absolute against the pipeline's folder),
+                      * glob, file://, s3:// or gs:// URI; NULL for step sources */
+    char *format;    /* external: "parquet", "csv" or "json" (from `format:` or the extension) */
+    json_t *options; /* external: reader options object (`options:`), or NULL */
+    struct df_loc loc;
+};
+
+/* One `outputs:` entry: a table the SQL leaves behind, written as Parquet. */
+struct df_output {
+    char *name;
+    char **partition_by; /* Hive partitioning columns */
+    size_t n_partition_by;
+    char **order_by; /* ORDER BY expressions, as written */
+    size_t n_order_by;
+    uint64_t file_size; /* bytes per file before a new one starts; 0 = no limit */
+    char *compression;  /* "zstd" (default), "snappy", "gzip", "lz4", "uncompressed" */
+    struct df_loc loc;
+};
+
+/* One `checks:` entry: a query that must return no rows. */
+struct df_check {
+    char *name;
+    char *sql;
+    struct df_loc loc;
+};
+
+enum df_foreach_kind {
+    DF_FOREACH_NONE = 0, /* one task */
+    DF_FOREACH_RANGE,    /* {range: N | param} -> 0..N-1 */
+    DF_FOREACH_VALUES,   /* {values: [..]} */
+    DF_FOREACH_EACH,     /* {each: step} */
+    DF_FOREACH_FILES,    /* {files: source, per_task: K} */
+    DF_FOREACH_ROWS,     /* {rows: SQL} */
+};
+
+struct df_foreach {
+    enum df_foreach_kind kind;
+    int64_t range;      /* RANGE: the count, after params are applied */
+    char *range_param;  /* RANGE: the param it came from, or NULL for a literal */
+    json_t *values;     /* VALUES: JSON array of the items */
+    char *each;         /* EACH: the mapped step */
+    int each_index;     /* EACH: its index in pipeline->steps */
+    char *files_source; /* FILES: an input name of this step, or `step.table` */
+    int64_t per_task;   /* FILES: files per task (default 1) */
+    char *rows_sql;     /* ROWS: the query over the step's inputs */
+    struct df_loc loc;
+};
+
+/* Per-task resources; 0 (or -1 for retries) means "not set": the engine derives memory
+ * and threads from the container, the executor uses its own defaults for the rest. */
+struct df_limits {
+    uint64_t memory_limit; /* bytes */
+    int threads;
+    int retries;        /* extra attempts after a failure; -1 = unset */
+    int64_t timeout_ms; /* 0 = none */
+};
+
+struct df_step {
+    char *name;
+    char *sql;        /* the statements, as text */
+    char *sql_file;   /* absolute path of the .sql file, or NULL when inline */
+    char *sql_origin; /* for messages: the .sql path as written, or the pipeline file */
+    int sql_line;     /* line in sql_origin where the SQL text's first line is */
+    struct df_input *inputs;
+    size_t n_inputs;
+    struct df_output *outputs;
+    size_t n_outputs;
+    char **after;
+    size_t n_after;
+    struct df_check *checks;
+    size_t n_checks;
+    struct df_foreach foreach;
+    struct df_limits limits; /* defaults already applied */
+    size_t *deps;            /* indices of the steps this one needs, without duplicates */
+    size_t n_deps;
+    struct df_loc loc;
+};
+
+struct df_pipeline {
+    char *path;        /* the file as given on the command line */
+    char *dir;         /* absolute folder of the file; SQL and relative inputs resolve here */
+    char *name;        /* [a-z0-9_-]+ */
+    char *description; /* or NULL */
+    json_t *params;    /* object: name -> value (defaults with overrides applied) */
+    struct df_limits defaults;
+    struct df_step *steps; /* in file order */
+    size_t n_steps;
+    size_t *order;        /* step indices, dependencies first (a topological order) */
+    char spec_hash[65];   /* sha256 over the pipeline text, every SQL file and the params */
+};
+
+/* `--param key=value`: value is parsed to the default's type (integer, number, boolean,
+ * string, list as JSON); an unknown key or a value of the wrong type is an error. */
+struct df_param_override {
+    const char *key;
+    const char *value;
+};
+
+int df_pipeline_load(const char *path, const struct df_param_override *overrides,
+                     size_t n_overrides, struct df_pipeline **out, struct df_error *err);
+
+/* Frees everything; NULL is a no-op. */
+void df_pipeline_free(struct df_pipeline *p);
+
+/* The step called name, or NULL. */
+const struct df_step *df_pipeline_step(const struct df_pipeline *p, const char *name);
+int df_pipeline_step_index(const struct df_pipeline *p, const char *name);
+
+/* The output called name of a step, or NULL. */
+const struct df_output *df_step_output(const struct df_step *s, const char *name);
+
+#endif

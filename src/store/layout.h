@@ -1,0 +1,35 @@
+/*
+ * layout.h - where things live in the store (DESIGN.md §2):
+ *
+ *   <pipeline>/runs/<run>/run.json                                  run record
+ *   <pipeline>/runs/<run>/<step>/_items.json                        items of a dynamic step
+ *   <pipeline>/runs/<run>/<step>/<item>/<attempt>/<table>/part-NNNNN.parquet
+ *   <pipeline>/runs/<run>/<step>/<item>/<attempt>/_error.json       why an attempt failed
+ *   <pipeline>/runs/<run>/<step>/<item>/_manifest.json              commit point, written LAST
+ *
+ * <item> is the item key (plan.h); <attempt> is "<n>-<4 hex>" (attempt number and a random
+ * tag, so two processes running the same attempt never share a folder). Every function
+ * returns a malloc'd key.
+ */
+#ifndef DF_LAYOUT_H
+#define DF_LAYOUT_H
+
+char *df_key_runs(const char *pipeline); /* "<pipeline>/runs/" */
+char *df_key_run(const char *pipeline, const char *run);
+char *df_key_run_json(const char *pipeline, const char *run);
+char *df_key_step(const char *pipeline, const char *run, const char *step);
+char *df_key_items(const char *pipeline, const char *run, const char *step);
+char *df_key_task(const char *pipeline, const char *run, const char *step, const char *item_key);
+char *df_key_manifest(const char *pipeline, const char *run, const char *step,
+                      const char *item_key);
+char *df_key_attempt(const char *pipeline, const char *run, const char *step,
+                     const char *item_key, const char *attempt);
+
+/* 1 when name is a valid pipeline, step, table or param name: [a-z0-9_-]+ for pipelines,
+ * [A-Za-z_][A-Za-z0-9_]* for the others (they become SQL identifiers and folder names). */
+int df_valid_pipeline_name(const char *name);
+int df_valid_ident(const char *name);
+/* 1 when run is a safe run id: [A-Za-z0-9._-]+, not "." or "..". */
+int df_valid_run_id(const char *run);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * manifest.h - the task manifest, the store's commit point (DESIGN.md §2).
+ *
+ * A manifest is a JSON object written LAST by a task that succeeded:
+ * {
+ *   "format": 1, "pipeline": "tpch", "run": "2026...-4f2a", "step": "summarize",
+ *   "item_index": 3, "item_key": "00003", "item": <json>, "attempt": 2,
+ *   "attempt_dir": "2-9c1e", "exit_class": "ok", "cache_key": "<sha256>",
+ *   "started_at": "2026-...Z", "finished_at": "2026-...Z",
+ *   "timings_ms": {"start": .., "inputs": .., "sql": .., "checks": .., "write": .., "total": ..},
+ *   "peak_rss_bytes": .., "memory_limit": .., "threads": .., "spilled_bytes": ..,
+ *   "inputs": [{"name": "orders", "files": [{"key": "...", "sha256": "..."}]}],
+ *   "tables": {
+ *     "orders_summary": {
+ *       "rows": 42, "bytes": 1234,
+ *       "schema": [{"name": "o_orderpriority", "type": "VARCHAR"}, ...],
+ *       "files": [{"path": "2-9c1e/orders_summary/part-00000.parquet", "rows": 42,
+ *                  "bytes": 1234, "sha256": "...", "partition": {"k": "v"}}]
+ *     }
+ *   }
+ * }
+ * File paths are relative to the task folder (<pipeline>/runs/<run>/<step>/<item>/).
+ * Readers trust only files that a manifest lists.
+ */
+#ifndef DF_MANIFEST_H
+#define DF_MANIFEST_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+/* Writes the manifest of a task (atomically; the commit point). */
+int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run,
+                       const char *step, const char *item_key, json_t *manifest,
+                       struct df_error *err);
+
+/* Reads one task's manifest; DF_ENOTFOUND when the task has not committed. Caller
+ * json_decref()s *out. */
+int df_manifest_read(struct df_store *s, const char *pipeline, const char *run,
+                     const char *step, const char *item_key, json_t **out,
+                     struct df_error *err);
+
+/* Every committed manifest of a step, as a JSON array sorted by item index (possibly
+ * empty). Caller json_decref()s *out. */
+int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *run,
+                          const char *step, json_t **out, struct df_error *err);
+
+/* The store keys of a table's files in one manifest, appended to the JSON array keys
+ * (strings). Returns the number appended. */
+size_t df_manifest_table_keys(json_t *manifest, const char *table, json_t *keys);
+
+#endif

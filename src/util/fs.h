@@ -1,0 +1,36 @@
+/*
+ * fs.h - small file-system helpers shared by the store, the engine and the executor.
+ */
+#ifndef DF_FS_H
+#define DF_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+/* mkdir -p; 0 or -1 with DF_EIO. */
+int fs_mkdirs(const char *path, struct df_error *err);
+/* Reads a whole file (at most max bytes; more is an error) into *data (free()), NUL-terminated. */
+int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct df_error *err);
+/* Writes data to path through a temporary file in the same folder, fsync and rename: readers
+ * see the old file or the whole new one, never a part. */
+int fs_write_atomic(const char *path, const void *data, size_t len, struct df_error *err);
+/* Copies a file (through a temporary and a rename, like fs_write_atomic). */
+int fs_copy_file(const char *from, const char *to, struct df_error *err);
+/* rm -rf; a missing path is not an error. */
+int fs_remove_tree(const char *path, struct df_error *err);
+/* 1 when path exists, else 0. */
+int fs_exists(const char *path);
+/* Size of a regular file, or -1. */
+int64_t fs_file_size(const char *path);
+/* Joins two path parts with one '/'; free() the result. */
+char *fs_join(const char *a, const char *b);
+/* Creates a fresh private folder under base (or $TMPDIR, /tmp) named prefix-XXXXXX. */
+char *fs_mkdtemp(const char *base, const char *prefix, struct df_error *err);
+/* Absolute form of path (need not exist); free() the result. */
+char *fs_absolute(const char *path);
+/* Bytes free for unprivileged users on the file system holding path, or -1. */
+int64_t fs_free_bytes(const char *path);
+
+#endif

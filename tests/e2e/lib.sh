@@ -1,0 +1,57 @@
+# lib.sh - helpers for end-to-end scripts (sourced). Each script runs in a fresh scratch
+# folder ($SCRATCH, also the working directory) and reports TAP lines:
+#   expect_ok "what" cmd...         the command exits 0
+#   expect_code N "what" cmd...     the command exits N (stdout/stderr kept in $out/$errout)
+#   expect_match "what" REGEX FILE  FILE has a line matching REGEX
+#   check "what" cmd...             alias of expect_ok, for plain assertions (test, grep, ...)
+# $DUCKFLOW is the binary under test, $DUCKFLOW_TOP the source tree.
+set -u
+: "${DUCKFLOW:?DUCKFLOW must point at the duckflow binary}"
+: "${DUCKFLOW_TOP:?}"
+SCRATCH=${SCRATCH:-$(pwd)}
+export DUCKFLOW_STORE="$SCRATCH/.duckflow"
+_n=0
+out="$SCRATCH/.out"
+errout="$SCRATCH/.err"
+
+_report() { # status what
+    _n=$((_n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $_n - $2"
+    else
+        echo "not ok $_n - $2"
+        sed 's/^/#   stdout: /' "$out" 2>/dev/null | head -n 20
+        sed 's/^/#   stderr: /' "$errout" 2>/dev/null | head -n 20
+    fi
+}
+
+expect_code() {
+    local want=$1 what=$2
+    shift 2
+    "$@" >"$out" 2>"$errout"
+    local rc=$?
+    [ "$rc" -eq "$want" ] || echo "# expected exit $want, got $rc: $*" >>"$errout"
+    [ "$rc" -eq "$want" ]
+    _report $? "$what"
+}
+
+expect_ok() {
+    local what=$1
+    shift
+    expect_code 0 "$what" "$@"
+}
+
+check() {
+    local what=$1
+    shift
+    "$@" >"$out" 2>"$errout"
+    _report $? "$what"
+}
+
+expect_match() {
+    local what=$1 re=$2 file=$3
+    grep -qE -- "$re" "$file"
+    local rc=$?
+    [ $rc -eq 0 ] || echo "# no line matches /$re/ in $file" >>"$errout"
+    _report $rc "$what"
+}

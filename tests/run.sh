@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs the whole suite against a build folder: every unit-test binary (cmocka, TAP output)
+# and every end-to-end script tests/e2e/tNNNN-*.sh (TAP through tests/e2e/lib.sh), each
+# script in a fresh scratch folder. Counts every "ok"/"not ok" line and ends with
+# "N passed, N failed". Exit status 0 only when nothing failed.
+#   tests/run.sh [BUILD] [PATTERN]   PATTERN filters test names (grep -E)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+pattern=${2:-.}
+export DUCKFLOW="$build/duckflow" DUCKFLOW_TOP="$top" DUCKFLOW_BUILD="$build"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/duckflow-tests.XXXXXX")
+
+# One test program -> its TAP in $logdir/<name>.tap, and a synthetic failure when it
+# exits non-zero without reporting one (a crash, a timeout).
+run_one() {
+    local kind=$1 path=$2 name
+    name=$(basename "$path")
+    local out="$logdir/$name.tap" scratch
+    if [ "$kind" = unit ]; then
+        (cd "$logdir" && timeout 600 "$path") >"$out" 2>&1
+    else
+        scratch=$(mktemp -d "${TMPDIR:-/tmp}/duckflow-e2e.XXXXXX")
+        (cd "$scratch" && SCRATCH="$scratch" timeout 900 bash "$path") >"$out" 2>&1
+        local rc=$?
+        [ $rc -eq 0 ] && rm -rf "$scratch"
+        (exit $rc)
+    fi
+    local rc=$?
+    if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
+        echo "not ok - $name exited with status $rc" >>"$out"
+    fi
+}
+export -f run_one
+export logdir
+
+{
+    for t in "$build"/tests/test_*; do
+        [ -x "$t" ] && echo "unit $t"
+    done
+    for t in "$top"/tests/e2e/t[0-9]*.sh; do
+        [ -f "$t" ] && echo "e2e $t"
+    done
+} | grep -E "$pattern" | xargs -P "$jobs" -L 1 bash -c 'run_one "$0" "$1"'
+
+passed=0
+failed=0
+for f in "$logdir"/*.tap; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f" .tap)
+    p=$(grep -cE '^ok ' "$f")
+    n=$(grep -cE '^not ok ' "$f")
+    passed=$((passed + p))
+    failed=$((failed + n))
+    if [ "$n" -gt 0 ]; then
+        echo "--- $name: $n failed"
+        grep -vE '^ok ' "$f" | tail -n 40 | sed 's/^/    /'
+    else
+        echo "--- $name: $p passed"
+    fi
+done
+rm -rf "$logdir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,164 @@
+/*
+ * test_util.c - unit tests of src/util: errors, strbuf, sizes, durations, hashes, files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/error.h"
+#include "util/exitclass.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+
+static void error_keeps_first_and_prefixes(void **state)
+{
+    struct df_error err = DF_ERROR_INIT;
+    (void)state;
+    assert_int_equal(df_error_set(&err, DF_EIO, "cannot read '%s'", "x"), -1);
+    df_error_set(&err, DF_EFAIL, "second");
+    df_error_prefix(&err, "step '%s'", "merge");
+    assert_int_equal(err.code, DF_EIO);
+    assert_string_equal(err.msg, "step 'merge': cannot read 'x'");
+}
+
+static void error_message_is_one_line(void **state)
+{
+    struct df_error err = DF_ERROR_INIT;
+    (void)state;
+    df_error_set(&err, DF_EFAIL, "a\nb\r\nc");
+    assert_null(strchr(err.msg, '\n'));
+}
+
+static void strbuf_grows_and_quotes(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    (void)state;
+    assert_string_equal(sb.buf, "");
+    for (int i = 0; i < 1000; i++)
+        sb_addf(&sb, "%d,", i);
+    assert_true(sb.len > 1000);
+    sb_reset(&sb);
+    sb_add_sql_string(&sb, "it's");
+    sb_addc(&sb, ' ');
+    sb_add_sql_ident(&sb, "a\"b");
+    assert_string_equal(sb.buf, "'it''s' \"a\"\"b\"");
+    char *s = sb_detach(&sb);
+    assert_string_equal(sb.buf, "");
+    free(s);
+}
+
+static void sizes_parse(void **state)
+{
+    uint64_t v;
+    (void)state;
+    assert_int_equal(df_parse_size("1GB", &v), 0);
+    assert_true(v == 1000000000ULL);
+    assert_int_equal(df_parse_size("512MiB", &v), 0);
+    assert_true(v == 512ULL << 20);
+    assert_int_equal(df_parse_size("100", &v), 0);
+    assert_true(v == 100);
+    assert_int_equal(df_parse_size("1.5gb", &v), 0);
+    assert_true(v == 1500000000ULL);
+    assert_int_equal(df_parse_size("lots", &v), -1);
+    assert_int_equal(df_parse_size("-1GB", &v), -1);
+    assert_int_equal(df_parse_size("1XB", &v), -1);
+    assert_int_equal(df_parse_size("", &v), -1);
+}
+
+static void durations_parse(void **state)
+{
+    int64_t ms;
+    (void)state;
+    assert_int_equal(df_parse_duration("10m", &ms), 0);
+    assert_int_equal(ms, 600000);
+    assert_int_equal(df_parse_duration("1h30m", &ms), 0);
+    assert_int_equal(ms, 5400000);
+    assert_int_equal(df_parse_duration("500ms", &ms), 0);
+    assert_int_equal(ms, 500);
+    assert_int_equal(df_parse_duration("90", &ms), 0);
+    assert_int_equal(ms, 90000);
+    assert_int_equal(df_parse_duration("ten", &ms), -1);
+    assert_int_equal(df_parse_duration("5x", &ms), -1);
+}
+
+static void sha256_known_value(void **state)
+{
+    char hex[DF_SHA256_HEX];
+    (void)state;
+    df_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void files_roundtrip(void **state)
+{
+    struct df_error err = DF_ERROR_INIT;
+    char *dir = fs_mkdtemp(NULL, "df-test", &err), *data = NULL, hex[DF_SHA256_HEX];
+    size_t len = 0;
+    (void)state;
+    assert_non_null(dir);
+    char *sub = fs_join(dir, "a/b/c");
+    assert_int_equal(fs_mkdirs(sub, &err), 0);
+    char *f = fs_join(sub, "x.txt");
+    assert_int_equal(fs_write_atomic(f, "abc", 3, &err), 0);
+    assert_int_equal(fs_read_file(f, 100, &data, &len, &err), 0);
+    assert_int_equal(len, 3);
+    assert_string_equal(data, "abc");
+    assert_int_equal(df_sha256_file(f, hex, &err), 0);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(fs_read_file(f, 2, &data, &len, &err), -1);
+    assert_int_equal(fs_remove_tree(dir, &err), 0);
+    assert_false(fs_exists(dir));
+    df_error_clear(&err);
+    assert_int_equal(fs_read_file(f, 100, &data, &len, &err), -1);
+    assert_int_equal(err.code, DF_ENOTFOUND);
+    free(data);
+    free(f);
+    free(sub);
+    free(dir);
+}
+
+static void exit_classes_roundtrip(void **state)
+{
+    (void)state;
+    for (int c = DF_CLASS_OK; c <= DF_CLASS_USAGE; c++) {
+        assert_int_equal(df_exit_class_parse(df_exit_class_name(c)), c);
+        if (c != DF_CLASS_CHECK_FAILED)
+            assert_int_equal(df_exit_class_from_status(df_exit_class_status(c)), c);
+    }
+    assert_int_equal(df_exit_class_from_status(137), DF_CLASS_KILLED_MEMORY);
+    assert_false(df_exit_class_retryable(DF_CLASS_SQL_ERROR));
+    assert_true(df_exit_class_retryable(DF_CLASS_OOM));
+}
+
+static void run_ids_sort_by_time(void **state)
+{
+    char a[64];
+    (void)state;
+    df_new_run_id(a, sizeof(a));
+    assert_int_equal(strlen(a), 21);
+    assert_int_equal(a[8], 'T');
+    assert_int_equal(a[16], '-');
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(error_keeps_first_and_prefixes),
+        cmocka_unit_test(error_message_is_one_line),
+        cmocka_unit_test(strbuf_grows_and_quotes),
+        cmocka_unit_test(sizes_parse),
+        cmocka_unit_test(durations_parse),
+        cmocka_unit_test(sha256_known_value),
+        cmocka_unit_test(files_roundtrip),
+        cmocka_unit_test(exit_classes_roundtrip),
+        cmocka_unit_test(run_ids_sort_by_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
