@@ -11,13 +11,16 @@
 #include "util/error.h"
 
 struct df_duck_config {
-    uint64_t memory_limit;     /* bytes; 0 = DuckDB's default */
-    int threads;               /* 0 = DuckDB's default */
-    const char *temp_dir;      /* spill folder, or NULL */
-    uint64_t max_temp_size;    /* bytes; 0 = DuckDB's default */
+    uint64_t memory_limit;  /* bytes; 0 = DuckDB's default */
+    int threads;            /* 0 = DuckDB's default */
+    const char *temp_dir;   /* spill folder, or NULL */
+    uint64_t max_temp_size; /* bytes; 0 = DuckDB's default */
 };
 
-#define DF_DUCK_CONFIG_INIT {0, 0, NULL, 0}
+#define DF_DUCK_CONFIG_INIT                                                                        \
+    {                                                                                              \
+        0, 0, NULL, 0                                                                              \
+    }
 
 struct df_duck {
     duckdb_database db;

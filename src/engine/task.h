@@ -26,11 +26,11 @@
 
 struct df_task_opts {
     const char *run_id;
-    size_t step;        /* index into pipeline->steps */
-    size_t item_index;  /* 0 for steps without foreach */
-    int attempt;        /* 1-based attempt number, as given by the executor or Argo */
-    const char *scratch; /* folder for spill and staging; NULL = a fresh one under $TMPDIR */
-    int threads_override;  /* > 0 replaces the step's threads (a retry after a kill) */
+    size_t step;          /* index into pipeline->steps */
+    size_t item_index;    /* 0 for steps without foreach */
+    int attempt;          /* 1-based attempt number, as given by the executor or Argo */
+    const char *scratch;  /* folder for spill and staging; NULL = a fresh one under $TMPDIR */
+    int threads_override; /* > 0 replaces the step's threads (a retry after a kill) */
 };
 
 struct df_task_result {
@@ -40,8 +40,7 @@ struct df_task_result {
 
 /* Runs the task. Returns 0 when committed; -1 with err (code: DF_EFAIL for SQL and check
  * failures, DF_EIO for the store) and res->cls saying why. */
-int df_task_run(const struct df_pipeline *p, struct df_store *store,
-                const struct df_task_opts *o, struct df_task_result *res,
-                struct df_error *err);
+int df_task_run(const struct df_pipeline *p, struct df_store *store, const struct df_task_opts *o,
+                struct df_task_result *res, struct df_error *err);
 
 #endif

@@ -23,15 +23,15 @@
 #include "util/error.h"
 
 struct df_run_opts {
-    const char *self_exe;       /* path of the duckflow binary to run tasks with */
-    const char *store_uri;      /* passed to children as --store */
-    const char **param_args;    /* the "k=v" strings given to run, passed on to every task */
+    const char *self_exe;    /* path of the duckflow binary to run tasks with */
+    const char *store_uri;   /* passed to children as --store */
+    const char **param_args; /* the "k=v" strings given to run, passed on to every task */
     size_t n_param_args;
-    int jobs;                   /* parallel tasks; 0 = number of cores */
-    uint64_t memory_budget;     /* bytes; 0 = most of the machine's memory */
-    const char *resume_run;     /* run id to resume, or NULL for a new run */
-    int progress;               /* 1: live progress line on stderr */
-    FILE *summary;              /* where the summary table goes (stderr), or NULL */
+    int jobs;               /* parallel tasks; 0 = number of cores */
+    uint64_t memory_budget; /* bytes; 0 = most of the machine's memory */
+    const char *resume_run; /* run id to resume, or NULL for a new run */
+    int progress;           /* 1: live progress line on stderr */
+    FILE *summary;          /* where the summary table goes (stderr), or NULL */
 };
 
 /* Runs the pipeline; writes the run id into run_id. Returns 0 when every task succeeded,

@@ -119,8 +119,8 @@ struct df_pipeline {
     struct df_limits defaults;
     struct df_step *steps; /* in file order */
     size_t n_steps;
-    size_t *order;        /* step indices, dependencies first (a topological order) */
-    char spec_hash[65];   /* sha256 over the pipeline text, every SQL file and the params */
+    size_t *order;      /* step indices, dependencies first (a topological order) */
+    char spec_hash[65]; /* sha256 over the pipeline text, every SQL file and the params */
 };
 
 /* `--param key=value`: value is parsed to the default's type (integer, number, boolean,

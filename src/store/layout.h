@@ -22,8 +22,8 @@ char *df_key_items(const char *pipeline, const char *run, const char *step);
 char *df_key_task(const char *pipeline, const char *run, const char *step, const char *item_key);
 char *df_key_manifest(const char *pipeline, const char *run, const char *step,
                       const char *item_key);
-char *df_key_attempt(const char *pipeline, const char *run, const char *step,
-                     const char *item_key, const char *attempt);
+char *df_key_attempt(const char *pipeline, const char *run, const char *step, const char *item_key,
+                     const char *attempt);
 
 /* 1 when name is a valid pipeline, step, table or param name: [a-z0-9_-]+ for pipelines,
  * [A-Za-z_][A-Za-z0-9_]* for the others (they become SQL identifiers and folder names). */

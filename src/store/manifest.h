@@ -31,15 +31,13 @@
 #include "util/error.h"
 
 /* Writes the manifest of a task (atomically; the commit point). */
-int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run,
-                       const char *step, const char *item_key, json_t *manifest,
-                       struct df_error *err);
+int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run, const char *step,
+                       const char *item_key, json_t *manifest, struct df_error *err);
 
 /* Reads one task's manifest; DF_ENOTFOUND when the task has not committed. Caller
  * json_decref()s *out. */
-int df_manifest_read(struct df_store *s, const char *pipeline, const char *run,
-                     const char *step, const char *item_key, json_t **out,
-                     struct df_error *err);
+int df_manifest_read(struct df_store *s, const char *pipeline, const char *run, const char *step,
+                     const char *item_key, json_t **out, struct df_error *err);
 
 /* Every committed manifest of a step, as a JSON array sorted by item index (possibly
  * empty). Caller json_decref()s *out. */

@@ -56,19 +56,17 @@ int df_store_open(const char *uri, struct df_store **out, struct df_error *err);
 void df_store_free(struct df_store *s);
 
 /* Uploads the local file at path as key. */
-int df_store_put_file(struct df_store *s, const char *key, const char *path,
-                      struct df_error *err);
+int df_store_put_file(struct df_store *s, const char *key, const char *path, struct df_error *err);
 /* Stores len bytes as key. */
 int df_store_put_bytes(struct df_store *s, const char *key, const void *data, size_t len,
                        struct df_error *err);
 /* Downloads key into the local file path (written whole or not at all). A missing key
  * fails with code DF_ENOTFOUND. */
-int df_store_get_file(struct df_store *s, const char *key, const char *path,
-                      struct df_error *err);
+int df_store_get_file(struct df_store *s, const char *key, const char *path, struct df_error *err);
 /* Reads key (at most max bytes) into *data (free(); NUL-terminated). DF_ENOTFOUND when
  * missing. */
-int df_store_get_bytes(struct df_store *s, const char *key, size_t max, char **data,
-                       size_t *len, struct df_error *err);
+int df_store_get_bytes(struct df_store *s, const char *key, size_t max, char **data, size_t *len,
+                       struct df_error *err);
 /* Every key that starts with prefix (a plain string prefix, not only folders), sorted. */
 int df_store_list(struct df_store *s, const char *prefix, df_store_list_cb cb, void *ud,
                   struct df_error *err);

@@ -30,7 +30,13 @@ struct df_error {
     char msg[2048]; /* one line, no trailing newline */
 };
 
-#define DF_ERROR_INIT {0, {0}}
+#define DF_ERROR_INIT                                                                              \
+    {                                                                                              \
+        0,                                                                                         \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 /* Sets code and message (printf-style) unless an error is already set; returns -1. */
 int df_error_set(struct df_error *err, int code, const char *fmt, ...)

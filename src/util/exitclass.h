@@ -10,7 +10,8 @@ enum df_exit_class {
     DF_CLASS_SQL_ERROR,     /* the step's SQL failed: not retried */
     DF_CLASS_CHECK_FAILED,  /* a check returned rows: not retried */
     DF_CLASS_OOM,           /* DuckDB out of memory: retried */
-    DF_CLASS_KILLED_MEMORY, /* SIGKILL / exit 137 (the kernel's OOM killer): retried, fewer threads */
+    DF_CLASS_KILLED_MEMORY, /* SIGKILL / exit 137 (the kernel's OOM killer): retried, fewer threads
+                             */
     DF_CLASS_SPILL_FULL,    /* spill space exhausted: retried */
     DF_CLASS_STORE_ERROR,   /* reading or writing the store failed: retried */
     DF_CLASS_TIMEOUT,       /* ran past its timeout: retried */
