@@ -30,3 +30,12 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     (void)p, (void)store, (void)o, (void)res;
     return df_error_set(err, DF_EFAIL, "engine not built yet");
 }
+
+#include "engine/items.h"
+
+int df_dynamic_items(const struct df_pipeline *p, size_t step, struct df_store *store,
+                     const char *run_id, json_t **items, struct df_error *err)
+{
+    (void)p, (void)step, (void)store, (void)run_id, (void)items;
+    return df_error_set(err, DF_EFAIL, "dynamic fan-out not built yet");
+}

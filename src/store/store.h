@@ -74,6 +74,12 @@ int df_store_list(struct df_store *s, const char *prefix, df_store_list_cb cb, v
 int df_store_remove(struct df_store *s, const char *key, struct df_error *err);
 /* Deletes every key under prefix. */
 int df_store_remove_prefix(struct df_store *s, const char *prefix, struct df_error *err);
+/* Downloads (get) or uploads (put) n objects, at most `parallel` at a time (threads),
+ * keys[i] <-> paths[i]. Stops at the first failure and reports it. */
+int df_store_get_many(struct df_store *s, const char *const *keys, const char *const *paths,
+                      size_t n, int parallel, struct df_error *err);
+int df_store_put_many(struct df_store *s, const char *const *keys, const char *const *paths,
+                      size_t n, int parallel, struct df_error *err);
 /* Local file for key or NULL (see ops.local_path). free() the result. */
 char *df_store_local_path(struct df_store *s, const char *key);
 /* "s3://bucket/prefix/key" or the local path, for messages. free() the result. */
