@@ -1,0 +1,173 @@
+/*
+ * manifest.c - writing, reading and listing task manifests (see manifest.h). The commit
+ * is a single atomic put of <task>/_manifest.json: before it the task's files exist but
+ * no reader trusts them; after it they are the task's output.
+ */
+#include "store/manifest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/layout.h"
+#include "util/strbuf.h"
+
+/* A manifest lists every file of every output table; this bounds a hostile one. */
+#define MANIFEST_MAX ((size_t)256 << 20)
+
+int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run, const char *step,
+                       const char *item_key, json_t *manifest, struct df_error *err)
+{
+    char *key = df_key_manifest(pipeline, run, step, item_key);
+    char *text = json_dumps(manifest, JSON_INDENT(1) | JSON_COMPACT);
+    int rc;
+
+    if (!text) {
+        rc = df_error_set(err, DF_EFAIL, "cannot encode the manifest of '%s'", key);
+    } else {
+        rc = df_store_put_bytes(s, key, text, strlen(text), err);
+        if (rc != 0)
+            df_error_prefix(err, "cannot commit '%s'", key);
+    }
+    free(text);
+    free(key);
+    return rc;
+}
+
+static int parse_manifest(const char *key, const char *data, size_t len, json_t **out,
+                          struct df_error *err)
+{
+    json_error_t je;
+    json_t *m = json_loadb(data, len, 0, &je);
+
+    if (!m || !json_is_object(m)) {
+        json_decref(m);
+        return df_error_set(err, DF_EIO, "manifest '%s' is not a JSON object (line %d: %s)", key,
+                            je.line, m ? "not an object" : je.text);
+    }
+    *out = m;
+    return 0;
+}
+
+int df_manifest_read(struct df_store *s, const char *pipeline, const char *run, const char *step,
+                     const char *item_key, json_t **out, struct df_error *err)
+{
+    char *key = df_key_manifest(pipeline, run, step, item_key);
+    char *data = NULL;
+    size_t len = 0;
+    int rc;
+
+    *out = NULL;
+    rc = df_store_get_bytes(s, key, MANIFEST_MAX, &data, &len, err);
+    if (rc == 0)
+        rc = parse_manifest(key, data, len, out, err);
+    free(data);
+    free(key);
+    return rc;
+}
+
+struct step_list {
+    size_t plen;
+    char **keys;
+    size_t n, alloc;
+};
+
+/* Keeps "<step>/<item>/_manifest.json" (exactly one folder below the step). */
+static int pick_manifest(const char *key, uint64_t size, void *ud)
+{
+    struct step_list *l = ud;
+    const char *rest = key + l->plen;
+    const char *slash = strchr(rest, '/');
+    (void)size;
+
+    if (!slash || slash == rest || strcmp(slash, "/_manifest.json") != 0)
+        return 0;
+    if (l->n == l->alloc) {
+        l->alloc = l->alloc ? l->alloc * 2 : 64;
+        l->keys = xrealloc(l->keys, l->alloc * sizeof(*l->keys));
+    }
+    l->keys[l->n++] = xstrdup(key);
+    return 0;
+}
+
+static int by_item_index(const void *a, const void *b)
+{
+    json_t *ma = *(json_t *const *)a, *mb = *(json_t *const *)b;
+    json_int_t ia = json_integer_value(json_object_get(ma, "item_index"));
+    json_int_t ib = json_integer_value(json_object_get(mb, "item_index"));
+    if (ia != ib)
+        return ia < ib ? -1 : 1;
+    const char *ka = json_string_value(json_object_get(ma, "item_key"));
+    const char *kb = json_string_value(json_object_get(mb, "item_key"));
+    return strcmp(ka ? ka : "", kb ? kb : "");
+}
+
+int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *run,
+                          const char *step, json_t **out, struct df_error *err)
+{
+    char *stepkey = df_key_step(pipeline, run, step);
+    char *prefix = xasprintf("%s/", stepkey);
+    struct step_list l = {strlen(prefix), NULL, 0, 0};
+    json_t **v = NULL;
+    size_t nv = 0;
+    int rc;
+
+    *out = NULL;
+    rc = df_store_list(s, prefix, pick_manifest, &l, err);
+    if (rc == 0 && l.n)
+        v = xcalloc(l.n, sizeof(*v));
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        char *data = NULL;
+        size_t len = 0;
+        rc = df_store_get_bytes(s, l.keys[i], MANIFEST_MAX, &data, &len, err);
+        if (rc == 0)
+            rc = parse_manifest(l.keys[i], data, len, &v[nv], err);
+        if (rc == 0)
+            nv++;
+        free(data);
+    }
+    if (rc == 0) {
+        qsort(v, nv, sizeof(*v), by_item_index);
+        *out = json_array();
+        for (size_t i = 0; i < nv; i++)
+            json_array_append_new(*out, v[i]);
+    } else {
+        for (size_t i = 0; i < nv; i++)
+            json_decref(v[i]);
+    }
+    for (size_t i = 0; i < l.n; i++)
+        free(l.keys[i]);
+    free(l.keys);
+    free(v);
+    free(prefix);
+    free(stepkey);
+    return rc;
+}
+
+size_t df_manifest_table_keys(json_t *manifest, const char *table, json_t *keys)
+{
+    const char *pl = json_string_value(json_object_get(manifest, "pipeline"));
+    const char *run = json_string_value(json_object_get(manifest, "run"));
+    const char *step = json_string_value(json_object_get(manifest, "step"));
+    const char *item = json_string_value(json_object_get(manifest, "item_key"));
+    json_t *files =
+        json_object_get(json_object_get(json_object_get(manifest, "tables"), table), "files");
+    char *task;
+    size_t i, n = 0;
+    json_t *f;
+
+    if (!pl || !run || !step || !item || !json_is_array(files))
+        return 0;
+    task = df_key_task(pl, run, step, item);
+    json_array_foreach(files, i, f)
+    {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        if (!path || !*path)
+            continue;
+        char *key = xasprintf("%s/%s", task, path);
+        json_array_append_new(keys, json_string(key));
+        free(key);
+        n++;
+    }
+    free(task);
+    return n;
+}

@@ -1,0 +1,82 @@
+/*
+ * test_layout.c - unit tests of the store layout: key builders and name validators.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "store/layout.h"
+
+#define EQ_FREE(expr, want)                                                                        \
+    do {                                                                                           \
+        char *got_ = (expr);                                                                       \
+        assert_string_equal(got_, want);                                                           \
+        free(got_);                                                                                \
+    } while (0)
+
+static void keys(void **state)
+{
+    (void)state;
+    EQ_FREE(df_key_runs("tpch"), "tpch/runs/");
+    EQ_FREE(df_key_run("tpch", "R"), "tpch/runs/R");
+    EQ_FREE(df_key_run_json("tpch", "R"), "tpch/runs/R/run.json");
+    EQ_FREE(df_key_step("tpch", "R", "gen"), "tpch/runs/R/gen");
+    EQ_FREE(df_key_items("tpch", "R", "gen"), "tpch/runs/R/gen/_items.json");
+    EQ_FREE(df_key_task("tpch", "R", "gen", "00003"), "tpch/runs/R/gen/00003");
+    EQ_FREE(df_key_manifest("tpch", "R", "gen", "00003"), "tpch/runs/R/gen/00003/_manifest.json");
+    EQ_FREE(df_key_attempt("tpch", "R", "gen", "00003", "2-9c1e"), "tpch/runs/R/gen/00003/2-9c1e");
+}
+
+static void pipeline_names(void **state)
+{
+    (void)state;
+    assert_true(df_valid_pipeline_name("tpch-summary_2"));
+    assert_false(df_valid_pipeline_name(""));
+    assert_false(df_valid_pipeline_name(NULL));
+    assert_false(df_valid_pipeline_name("Tpch"));
+    assert_false(df_valid_pipeline_name("a/b"));
+    assert_false(df_valid_pipeline_name("a b"));
+    assert_false(df_valid_pipeline_name(".."));
+}
+
+static void idents(void **state)
+{
+    (void)state;
+    assert_true(df_valid_ident("orders"));
+    assert_true(df_valid_ident("_x9"));
+    assert_true(df_valid_ident("Orders_Summary"));
+    assert_false(df_valid_ident("9x"));
+    assert_false(df_valid_ident("a-b"));
+    assert_false(df_valid_ident(""));
+    assert_false(df_valid_ident(NULL));
+    assert_false(df_valid_ident("a.b"));
+    assert_false(df_valid_ident("a\"b"));
+}
+
+static void run_ids(void **state)
+{
+    (void)state;
+    assert_true(df_valid_run_id("20261126T033000Z-4f2a"));
+    assert_true(df_valid_run_id("wf-abc.1_x"));
+    assert_false(df_valid_run_id("."));
+    assert_false(df_valid_run_id(".."));
+    assert_false(df_valid_run_id(""));
+    assert_false(df_valid_run_id(NULL));
+    assert_false(df_valid_run_id("a/b"));
+    assert_false(df_valid_run_id("a b"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(keys),
+        cmocka_unit_test(pipeline_names),
+        cmocka_unit_test(idents),
+        cmocka_unit_test(run_ids),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
