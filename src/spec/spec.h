@@ -77,7 +77,12 @@ struct df_foreach {
     char *files_source; /* FILES: an input name of this step, or `step.table` */
     int64_t per_task;   /* FILES: files per task (default 1) */
     char *rows_sql;     /* ROWS: the query over the step's inputs */
-    struct df_loc loc;
+    struct df_loc loc;  /* where the kind's value is written */
+    /* Added: resolved forms of the above. */
+    char *values_param; /* VALUES: the list param it came from, or NULL for a literal list */
+    int files_input;    /* FILES: index in the step's inputs when the source names one, or -1 */
+    int files_step;     /* FILES: index of the step whose table is listed, -1 for external */
+    char *files_table;  /* FILES: that step's table, or NULL for an external input */
 };
 
 /* Per-task resources; 0 (or -1 for retries) means "not set": the engine derives memory
@@ -93,7 +98,9 @@ struct df_step {
     char *name;
     char *sql;        /* the statements, as text */
     char *sql_file;   /* absolute path of the .sql file, or NULL when inline */
-    char *sql_origin; /* for messages: the .sql path as written, or the pipeline file */
+    char *sql_origin; /* for messages: the .sql path as written (joined to the folder of the
+                       * pipeline path as given, so it opens from the same place), or the
+                       * pipeline file as given for inline SQL */
     int sql_line;     /* line in sql_origin where the SQL text's first line is */
     struct df_input *inputs;
     size_t n_inputs;
@@ -108,6 +115,10 @@ struct df_step {
     size_t *deps;            /* indices of the steps this one needs, without duplicates */
     size_t n_deps;
     struct df_loc loc;
+    /* Added fields. */
+    char *description;         /* or NULL */
+    struct df_loc *after_locs; /* where each `after` entry is written (n_after) */
+    struct df_loc sql_loc;     /* where the `sql:` value is written in the pipeline file */
 };
 
 struct df_pipeline {
@@ -130,8 +141,32 @@ struct df_param_override {
     const char *value;
 };
 
+/*
+ * Loads and validates the pipeline file at path (see the lifecycle above).
+ *   overrides:  n_overrides `--param` values (may be NULL when n_overrides is 0); a later
+ *               override of the same key wins.
+ *   out:        the pipeline on success (free with df_pipeline_free()); untouched on error.
+ * Errors: DF_EUSAGE with "FILE:LINE:COL: message" for anything wrong in the file, its SQL
+ * files or the overrides (FILE is path as given); DF_EUSAGE "'path': cannot read ..." when
+ * the pipeline file itself cannot be read.
+ * Limits: the file and each SQL file at most DF_SPEC_MAX_FILE bytes, at most
+ * DF_SPEC_MAX_STEPS steps; YAML aliases may add at most 100000 nodes (yamltree.h).
+ */
 int df_pipeline_load(const char *path, const struct df_param_override *overrides,
                      size_t n_overrides, struct df_pipeline **out, struct df_error *err);
+
+#define DF_SPEC_MAX_FILE  (16u * 1024 * 1024)
+#define DF_SPEC_MAX_STEPS 1000
+#define DF_SPEC_MAX_ITEMS 1000000 /* range N and values lists */
+
+/*
+ * Splits a `--param` argument "key=value" into o. o->key is malloc'd (release the array
+ * with df_param_overrides_free()), o->value points into arg, which must outlive o.
+ * Errors: DF_EUSAGE when arg has no '=' or an empty key.
+ */
+int df_param_override_parse(const char *arg, struct df_param_override *o, struct df_error *err);
+/* Frees the keys of n overrides made by df_param_override_parse() and the array itself. */
+void df_param_overrides_free(struct df_param_override *o, size_t n);
 
 /* Frees everything; NULL is a no-op. */
 void df_pipeline_free(struct df_pipeline *p);
