@@ -1,14 +1,122 @@
 /*
- * cmd_items.c - `duckflow items` (placeholder until its module lands).
+ * cmd_items.c - `duckflow items PIPELINE --run RUN --step S [--store URI] [--param k=v]`:
+ * prints a step's items as one JSON list on stdout (what Argo's withParam reads). Static
+ * steps need no store; dynamic ones (files, rows, each over those) read or compute
+ * <run>/<step>/_items.json in the store.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "dag/plan.h"
+#include "spec/spec.h"
+#include "store/layout.h"
+#include "store/store.h"
+#include "util/strbuf.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: duckflow items PIPELINE --run RUN --step STEP [--store URI]\n"
+               "                      [--param KEY=VALUE]...\n\n"
+               "Prints the items of a step as one JSON list (one entry per task, in task\n"
+               "order). Items of files and rows steps come from the run's committed data in\n"
+               "the store and are kept there, so every reader sees the same list.\n\n"
+               "options:\n"
+               "  -r, --run RUN          the run id\n"
+               "  -s, --step STEP        the step\n"
+               "  -S, --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
+               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
+               "  -h, --help             show this help\n");
+}
 
 int cmd_items(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "duckflow items: not built yet\n");
-    return 2;
+    static const struct option opts[] = {
+        {"run", required_argument, NULL, 'r'},   {"step", required_argument, NULL, 's'},
+        {"store", required_argument, NULL, 'S'}, {"param", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    struct df_error err = DF_ERROR_INIT;
+    struct df_param_override *ov = NULL;
+    struct df_pipeline *p = NULL;
+    struct df_store *store = NULL;
+    const char *run = NULL, *step = NULL, *store_opt = NULL;
+    json_t *items = NULL;
+    char *text = NULL;
+    size_t n_ov = 0;
+    int c, rc = 0, si;
+
+    while ((c = getopt_long(argc, argv, "r:s:S:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            run = optarg;
+            break;
+        case 's':
+            step = optarg;
+            break;
+        case 'S':
+            store_opt = optarg;
+            break;
+        case 'p':
+            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
+            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
+                rc = cli_usage_error("items", "%s", err.msg);
+                goto done;
+            }
+            n_ov++;
+            break;
+        case 'h':
+            usage(stdout);
+            goto done;
+        default:
+            rc = cli_usage_error("items", "unknown option");
+            goto done;
+        }
+    }
+    if (optind != argc - 1) {
+        rc = cli_usage_error("items", "expected one pipeline file");
+        goto done;
+    }
+    if (!run || !step) {
+        rc = cli_usage_error("items", "--run and --step are required");
+        goto done;
+    }
+    if (!df_valid_run_id(run)) {
+        rc = cli_usage_error("items", "'%s' is not a valid run id", run);
+        goto done;
+    }
+    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    si = df_pipeline_step_index(p, step);
+    if (si < 0) {
+        rc = cli_usage_error("items", "no step '%s' in pipeline '%s'", step, p->name);
+        goto done;
+    }
+    /* A static step's items come from the file alone: no store is opened (or created). */
+    if (!df_plan_is_static(p, (size_t)si) &&
+        df_store_open(cli_store_uri(store_opt), &store, &err) < 0) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (df_plan_items(p, (size_t)si, store, run, &items, &err) < 0) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    text = json_dumps(items, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!text) {
+        df_error_set(&err, DF_EFAIL, "step '%s': cannot encode items as json", step);
+        rc = cli_fail(&err);
+        goto done;
+    }
+    printf("%s\n", text);
+done:
+    free(text);
+    json_decref(items);
+    df_store_free(store);
+    df_pipeline_free(p);
+    df_param_overrides_free(ov, n_ov);
+    return rc;
 }

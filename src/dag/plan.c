@@ -164,3 +164,84 @@ int df_plan_items(const struct df_pipeline *p, size_t step, struct df_store *sto
         return 0;
     return dynamic_items(p, step, store, run_id, items, err);
 }
+
+int64_t df_plan_task_count(const struct df_pipeline *p, size_t step)
+{
+    const struct df_foreach *f;
+
+    if (!df_plan_is_static(p, step))
+        return -1;
+    while (p->steps[step].foreach.kind == DF_FOREACH_EACH)
+        step = (size_t)p->steps[step].foreach.each_index;
+    f = &p->steps[step].foreach;
+    if (f->kind == DF_FOREACH_RANGE)
+        return f->range;
+    if (f->kind == DF_FOREACH_VALUES)
+        return f->values ? (int64_t)json_array_size(f->values) : 0;
+    return 1;
+}
+
+char *df_plan_describe(const struct df_pipeline *p, size_t step)
+{
+    const struct df_foreach *f = &p->steps[step].foreach;
+
+    switch (f->kind) {
+    case DF_FOREACH_RANGE:
+        if (f->range_param)
+            return xasprintf("range %lld (param %s)", (long long)f->range, f->range_param);
+        return xasprintf("range %lld", (long long)f->range);
+    case DF_FOREACH_VALUES:
+        if (f->values_param)
+            return xasprintf("values (%zu, param %s)", json_array_size(f->values), f->values_param);
+        return xasprintf("values (%zu)", json_array_size(f->values));
+    case DF_FOREACH_EACH:
+        return xasprintf("each %s", f->each);
+    case DF_FOREACH_FILES:
+        return xasprintf("files %s, %lld per task", f->files_source, (long long)f->per_task);
+    case DF_FOREACH_ROWS:
+        return xstrdup("rows of a query");
+    default:
+        return xstrdup("one task");
+    }
+}
+
+/* "step.table" or the uri of input i, for people. */
+static void add_input_source(struct strbuf *sb, const struct df_input *in)
+{
+    if (in->step)
+        sb_addf(sb, "%s.%s", in->step, in->table);
+    else
+        sb_addf(sb, "'%s'", in->uri);
+}
+
+char *df_plan_known_when(const struct df_pipeline *p, size_t step)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const struct df_step *s;
+
+    if (df_plan_is_static(p, step))
+        return NULL;
+    while (p->steps[step].foreach.kind == DF_FOREACH_EACH && p->steps[step].foreach.each_index >= 0)
+        step = (size_t)p->steps[step].foreach.each_index;
+    s = &p->steps[step];
+    if (s->foreach.kind == DF_FOREACH_FILES) {
+        if (s->foreach.files_input >= 0)
+            add_input_source(&sb, &s->inputs[s->foreach.files_input]);
+        else if (s->foreach.files_step >= 0)
+            sb_addf(&sb, "%s.%s", p->steps[s->foreach.files_step].name, s->foreach.files_table);
+        else
+            sb_adds(&sb, s->foreach.files_source);
+        sb_adds(&sb, " exists");
+    } else {
+        for (size_t i = 0; i < s->n_inputs; i++) {
+            if (i)
+                sb_adds(&sb, i + 1 == s->n_inputs ? " and " : ", ");
+            add_input_source(&sb, &s->inputs[i]);
+        }
+        if (s->n_inputs == 0)
+            sb_addf(&sb, "step '%s' runs its query", s->name);
+        else
+            sb_adds(&sb, s->n_inputs == 1 ? " exists" : " exist");
+    }
+    return sb_detach(&sb);
+}

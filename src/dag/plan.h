@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "spec/spec.h"
 #include "store/store.h"
@@ -37,5 +38,18 @@ int df_plan_is_static(const struct df_pipeline *p, size_t step);
  */
 int df_plan_items(const struct df_pipeline *p, size_t step, struct df_store *store,
                   const char *run_id, json_t **items, struct df_error *err);
+
+/* The number of tasks of a static step (df_plan_is_static), else -1. */
+int64_t df_plan_task_count(const struct df_pipeline *p, size_t step);
+
+/* The step's fan-out in a few words for people: "one task", "range 8 (param chunks)",
+ * "values (3)", "each generate", "files generate.orders, 2 per task", "rows of a query".
+ * Returns a malloc'd string. */
+char *df_plan_describe(const struct df_pipeline *p, size_t step);
+
+/* For a dynamic step, what must exist before its items are known, e.g.
+ * "generate.orders exists" or "'/data/in/x.csv' exists"; NULL for a static step.
+ * Returns a malloc'd string. */
+char *df_plan_known_when(const struct df_pipeline *p, size_t step);
 
 #endif
