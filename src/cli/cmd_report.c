@@ -1,14 +1,99 @@
 /*
- * cmd_report.c - `duckflow report` (placeholder until its module lands).
+ * cmd_report.c - `duckflow report RUN`: per-task timings, rows, bytes, peak memory and
+ * exit class of a run, from its manifests, as text tables or a self-contained HTML page.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "query/query.h"
+#include "store/store.h"
+#include "util/banned.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: duckflow report [RUN|latest] [--store URI] [--pipeline P] [--html FILE]\n\n"
+               "Shows a run's tasks from their manifests: per step, tasks, rows, bytes, wall\n"
+               "time, slowest task, peak memory and spill; per task, attempt, exit class,\n"
+               "timings (total, sql, write), rows, bytes, files, peak RSS and memory limit.\n"
+               "RUN defaults to 'latest', the run whose run.json started last.\n\n"
+               "options:\n"
+               "  -s, --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
+               "  -p, --pipeline P    the pipeline, when the store holds several\n"
+               "      --html FILE     write one self-contained HTML page (inline CSS, no\n"
+               "                      scripts or external links, a time bar per task) to FILE\n"
+               "                      ('-' for stdout) instead of the text tables\n"
+               "  -h, --help          show this help\n\n"
+               "Exit codes: 0 ok, 2 bad usage, 3 store error or run not found.\n");
+}
 
 int cmd_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "duckflow report: not built yet\n");
-    return 2;
+    static const struct option opts[] = {{"store", required_argument, NULL, 's'},
+                                         {"pipeline", required_argument, NULL, 'p'},
+                                         {"html", required_argument, NULL, 'H'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct df_error err = DF_ERROR_INIT;
+    struct df_store *store = NULL;
+    struct df_run_info *info = NULL;
+    const char *store_opt = NULL, *pipeline = NULL, *html = NULL, *run = NULL;
+    char *pl = NULL, *run_id = NULL;
+    FILE *out = stdout;
+    int c, rc = 0;
+
+    while ((c = getopt_long(argc, argv, "s:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            store_opt = optarg;
+            break;
+        case 'p':
+            pipeline = optarg;
+            break;
+        case 'H':
+            html = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            return cli_usage_error("report", "unknown option");
+        }
+    }
+    if (argc - optind > 1)
+        return cli_usage_error("report", "expected at most one run id");
+    if (optind < argc)
+        run = argv[optind];
+    if (df_store_open(cli_store_uri(store_opt), &store, &err) != 0 ||
+        df_run_resolve(store, pipeline, run, &pl, &run_id, &err) != 0 ||
+        df_run_load(store, pl, run_id, &info, &err) != 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (html && strcmp(html, "-") != 0) {
+        out = fopen(html, "w");
+        if (!out) {
+            out = stdout;
+            df_error_errno(&err, "cannot write '%s'", html);
+            rc = cli_fail(&err);
+            goto out;
+        }
+    }
+    if ((html ? df_report_html(info, out, &err) : df_report_text(info, out, &err)) != 0)
+        rc = cli_fail(&err);
+    if (out != stdout) {
+        if (fclose(out) != 0 && rc == 0) {
+            df_error_errno(&err, "cannot write '%s'", html);
+            rc = cli_fail(&err);
+        }
+        out = stdout;
+    }
+out:
+    df_run_info_free(info);
+    df_store_free(store);
+    free(pl);
+    free(run_id);
+    return rc;
 }

@@ -1,0 +1,20 @@
+-- summary.sql - fan-in: the day's change summary over every shard.
+CREATE TABLE summary AS
+SELECT change, count(*) AS assets
+FROM c
+GROUP BY change;
+
+CREATE TABLE attribute_changes AS
+SELECT attribute, count(*) AS assets
+FROM (SELECT unnest(changed_attributes) AS attribute FROM c WHERE change = 'changed')
+GROUP BY attribute;
+
+CREATE TABLE totals AS
+SELECT
+    sum(old_assets) AS old_assets,
+    sum(new_assets) AS new_assets,
+    (SELECT count(*) FROM c WHERE change = 'added') AS added,
+    (SELECT count(*) FROM c WHERE change = 'deleted') AS deleted,
+    (SELECT count(*) FROM c WHERE change = 'changed') AS changed,
+    count(*) AS shards
+FROM k;

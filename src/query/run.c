@@ -1,0 +1,284 @@
+/*
+ * run.c - finding a run in a store and reading its committed manifests (query.h steps 1,
+ * 2). Only keys are listed and only run.json and manifests are read; the data files stay
+ * where they are until df_query_attach().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/query.h"
+#include "store/layout.h"
+#include "store/manifest.h"
+#include "util/strbuf.h"
+#include "util/banned.h"
+
+#define RUN_JSON_MAX (16u << 20)
+
+struct run_ref {
+    char *pipeline;
+    char *run;
+    int has_record; /* run.json exists */
+};
+
+struct run_list {
+    struct run_ref *v;
+    size_t n, alloc;
+};
+
+/* Collects each distinct <pipeline>/runs/<run>/ seen in a sorted listing. */
+static int collect_run(const char *key, uint64_t size, void *ud)
+{
+    struct run_list *l = ud;
+    const char *p = strstr(key, "/runs/"), *r, *slash;
+    (void)size;
+
+    if (!p || p == key || memchr(key, '/', (size_t)(p - key)))
+        return 0;
+    r = p + strlen("/runs/");
+    slash = strchr(r, '/');
+    if (!slash || slash == r)
+        return 0;
+    if (!l->n || strncmp(l->v[l->n - 1].pipeline, key, (size_t)(p - key)) ||
+        l->v[l->n - 1].pipeline[p - key] || strncmp(l->v[l->n - 1].run, r, (size_t)(slash - r)) ||
+        l->v[l->n - 1].run[slash - r]) {
+        if (l->n == l->alloc) {
+            l->alloc = l->alloc ? 2 * l->alloc : 16;
+            l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+        }
+        l->v[l->n].pipeline = xstrndup(key, (size_t)(p - key));
+        l->v[l->n].run = xstrndup(r, (size_t)(slash - r));
+        l->v[l->n].has_record = 0;
+        l->n++;
+    }
+    if (!strcmp(slash, "/run.json"))
+        l->v[l->n - 1].has_record = 1;
+    return 0;
+}
+
+static void run_list_release(struct run_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].pipeline);
+        free(l->v[i].run);
+    }
+    free(l->v);
+}
+
+static int read_record(struct df_store *s, const char *pipeline, const char *run, json_t **out,
+                       struct df_error *err)
+{
+    char *key = df_key_run_json(pipeline, run), *data = NULL;
+    size_t len = 0;
+    json_error_t jerr;
+    int rc = 0;
+
+    *out = NULL;
+    if (df_store_get_bytes(s, key, RUN_JSON_MAX, &data, &len, err) != 0) {
+        if (err->code == DF_ENOTFOUND) {
+            df_error_clear(err);
+        } else {
+            rc = -1;
+        }
+    } else {
+        *out = json_loadb(data, len, 0, &jerr);
+        if (!*out || !json_is_object(*out)) {
+            char *where = df_store_describe(s, key);
+            json_decref(*out);
+            *out = NULL;
+            rc = df_error_set(err, DF_EIO, "run record '%s' is not a JSON object", where);
+            free(where);
+        }
+    }
+    free(data);
+    free(key);
+    return rc;
+}
+
+static const char *record_started(json_t *rec)
+{
+    const char *v = json_string_value(json_object_get(rec, "started_at"));
+    return v ? v : "";
+}
+
+int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, char **pipeline_out,
+                   char **run_out, struct df_error *err)
+{
+    struct run_list l = {NULL, 0, 0};
+    char *prefix = NULL, *best_started = NULL;
+    const char *other = NULL;
+    size_t best = (size_t)-1;
+    int latest = !run || !strcmp(run, "latest"), rc = -1;
+
+    *pipeline_out = *run_out = NULL;
+    if (pipeline && !df_valid_pipeline_name(pipeline))
+        return df_error_set(err, DF_EUSAGE, "'%s' is not a valid pipeline name", pipeline);
+    if (!latest && !df_valid_run_id(run))
+        return df_error_set(err, DF_EUSAGE, "'%s' is not a valid run id", run);
+    prefix = pipeline ? df_key_runs(pipeline) : xstrdup("");
+    if (df_store_list(s, prefix, collect_run, &l, err) != 0)
+        goto out;
+    /* Only one pipeline may be in play when none was named. */
+    for (size_t i = 0; i < l.n; i++) {
+        if (!latest && strcmp(l.v[i].run, run))
+            continue;
+        if (best != (size_t)-1 && strcmp(l.v[i].pipeline, l.v[best].pipeline))
+            other = l.v[i].pipeline;
+        if (best == (size_t)-1)
+            best = i;
+    }
+    if (best == (size_t)-1) {
+        if (latest && pipeline)
+            df_error_set(err, DF_EIO, "no runs of pipeline '%s' in store '%s'", pipeline, s->uri);
+        else if (latest)
+            df_error_set(err, DF_EIO, "no runs in store '%s'", s->uri);
+        else
+            df_error_set(err, DF_EIO, "run '%s' not found in store '%s'%s%s%s", run, s->uri,
+                         pipeline ? " for pipeline '" : "", pipeline ? pipeline : "",
+                         pipeline ? "'" : "");
+        goto out;
+    }
+    if (other) {
+        df_error_set(err, DF_EUSAGE,
+                     "store '%s' holds several pipelines ('%s', '%s'%s): pick one with --pipeline",
+                     s->uri, l.v[best].pipeline, other, "");
+        goto out;
+    }
+    if (latest) {
+        /* The run whose record started last; runs without a record rank by id below it. */
+        best = (size_t)-1;
+        for (size_t i = 0; i < l.n; i++) {
+            json_t *rec = NULL;
+            char *started;
+            int cmp;
+            if (l.v[i].has_record && read_record(s, l.v[i].pipeline, l.v[i].run, &rec, err) != 0)
+                goto out;
+            started = xstrdup(rec ? record_started(rec) : "");
+            json_decref(rec);
+            cmp = best == (size_t)-1 ? 1 : strcmp(started, best_started);
+            if (cmp == 0)
+                cmp = strcmp(l.v[i].run, l.v[best].run);
+            if (cmp > 0) {
+                free(best_started);
+                best_started = started;
+                best = i;
+            } else {
+                free(started);
+            }
+        }
+    }
+    *pipeline_out = xstrdup(l.v[best].pipeline);
+    *run_out = xstrdup(l.v[best].run);
+    rc = 0;
+out:
+    free(best_started);
+    free(prefix);
+    run_list_release(&l);
+    return rc;
+}
+
+struct step_names {
+    size_t plen;
+    char **v;
+    size_t n, alloc;
+};
+
+/* Picks <step> out of "<run prefix><step>/<item>/_manifest.json". */
+static int collect_step(const char *key, uint64_t size, void *ud)
+{
+    struct step_names *l = ud;
+    const char *rest = key + l->plen, *slash = strchr(rest, '/'), *item_end;
+    (void)size;
+
+    if (!slash || slash == rest)
+        return 0;
+    item_end = strchr(slash + 1, '/');
+    if (!item_end || item_end == slash + 1 || strcmp(item_end, "/_manifest.json"))
+        return 0;
+    if (l->n && !strncmp(l->v[l->n - 1], rest, (size_t)(slash - rest)) &&
+        !l->v[l->n - 1][slash - rest])
+        return 0;
+    if (l->n == l->alloc) {
+        l->alloc = l->alloc ? 2 * l->alloc : 16;
+        l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+    }
+    l->v[l->n++] = xstrndup(rest, (size_t)(slash - rest));
+    return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const struct df_run_step *x = a, *y = b;
+    int c = strcmp(x->first_started, y->first_started);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+int df_run_load(struct df_store *s, const char *pipeline, const char *run, struct df_run_info **out,
+                struct df_error *err)
+{
+    struct df_run_info *r = xcalloc(1, sizeof(*r));
+    char *runkey = df_key_run(pipeline, run);
+    char *prefix = xasprintf("%s/", runkey);
+    struct step_names names = {strlen(prefix), NULL, 0, 0};
+    int rc = -1;
+
+    *out = NULL;
+    r->pipeline = xstrdup(pipeline);
+    r->run = xstrdup(run);
+    if (read_record(s, pipeline, run, &r->run_json, err) != 0)
+        goto out;
+    if (df_store_list(s, prefix, collect_step, &names, err) != 0)
+        goto out;
+    r->steps = xcalloc(names.n ? names.n : 1, sizeof(*r->steps));
+    for (size_t i = 0; i < names.n; i++) {
+        struct df_run_step *st = &r->steps[r->n_steps];
+        size_t j;
+        json_t *m;
+        /* Step folders also hold _items.json and attempt folders: only names that are
+         * identifiers can be steps. */
+        if (!df_valid_ident(names.v[i]))
+            continue;
+        if (df_manifest_list_step(s, pipeline, run, names.v[i], &st->manifests, err) != 0) {
+            df_error_prefix(err, "step '%s'", names.v[i]);
+            goto out;
+        }
+        st->name = xstrdup(names.v[i]);
+        st->first_started = xstrdup("");
+        json_array_foreach(st->manifests, j, m)
+        {
+            const char *t = json_string_value(json_object_get(m, "started_at"));
+            if (t && (!st->first_started[0] || strcmp(t, st->first_started) < 0)) {
+                free(st->first_started);
+                st->first_started = xstrdup(t);
+            }
+        }
+        r->n_steps++;
+    }
+    qsort(r->steps, r->n_steps, sizeof(*r->steps), by_start);
+    *out = r;
+    r = NULL;
+    rc = 0;
+out:
+    for (size_t i = 0; i < names.n; i++)
+        free(names.v[i]);
+    free(names.v);
+    free(prefix);
+    free(runkey);
+    df_run_info_free(r);
+    return rc;
+}
+
+void df_run_info_free(struct df_run_info *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_steps; i++) {
+        free(r->steps[i].name);
+        json_decref(r->steps[i].manifests);
+        free(r->steps[i].first_started);
+    }
+    free(r->steps);
+    json_decref(r->run_json);
+    free(r->pipeline);
+    free(r->run);
+    free(r);
+}
