@@ -1,14 +1,170 @@
 /*
- * cmd_step.c - `duckflow step` (placeholder until its module lands).
+ * cmd_step.c - `duckflow step PIPELINE --run RUN --step S [--item I] ...`: runs one task in
+ * this process (what `duckflow run` starts for every task, and what every Argo pod runs).
+ * Prints nothing on stdout; a failure is one line on stderr, and the exit status tells its
+ * class (df_exit_class_status) so the caller can decide on a retry without reading the store.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "engine/task.h"
+#include "spec/spec.h"
+#include "store/layout.h"
+#include "store/store.h"
+#include "util/strbuf.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: duckflow step PIPELINE --run RUN --step STEP [--item INDEX] [--attempt N]\n"
+               "                     [--store URI] [--param KEY=VALUE]... [--scratch DIR]\n"
+               "                     [--threads N]\n\n"
+               "Runs one task of a step in this process: its inputs are the files that upstream\n"
+               "manifests list, its outputs go to a fresh attempt folder, and its manifest is\n"
+               "written last. Prints nothing on success.\n\n"
+               "options:\n"
+               "  -r, --run RUN          the run id (required)\n"
+               "  -s, --step STEP        the step (required)\n"
+               "  -i, --item INDEX       the item index of the task (default 0)\n"
+               "  -a, --attempt N        the attempt number, from 1 (default 1)\n"
+               "      --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
+               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
+               "      --scratch DIR      folder for spill files and staging (default $TMPDIR)\n"
+               "      --threads N        DuckDB threads, replacing the step's\n"
+               "  -h, --help             show this help\n\n"
+               "exit status: 0 committed, 1 SQL error or failed check, 2 bad usage or pipeline,\n"
+               "3 store error, 13 DuckDB out of memory, 15 spill space exhausted, other 10+N\n"
+               "for the other failure classes.\n");
+}
+
+/* A non-negative integer argument, or -1. */
+static long parse_count(const char *s)
+{
+    char *end;
+    long v;
+    if (!s || !*s)
+        return -1;
+    v = strtol(s, &end, 10);
+    if (*end || v < 0)
+        return -1;
+    return v;
+}
 
 int cmd_step(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "duckflow step: not built yet\n");
-    return 2;
+    enum { OPT_STORE = 256, OPT_SCRATCH };
+    static const struct option opts[] = {{"run", required_argument, NULL, 'r'},
+                                         {"step", required_argument, NULL, 's'},
+                                         {"item", required_argument, NULL, 'i'},
+                                         {"attempt", required_argument, NULL, 'a'},
+                                         {"store", required_argument, NULL, OPT_STORE},
+                                         {"param", required_argument, NULL, 'p'},
+                                         {"scratch", required_argument, NULL, OPT_SCRATCH},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct df_error err = DF_ERROR_INIT;
+    struct df_param_override *ov = NULL;
+    struct df_pipeline *p = NULL;
+    struct df_store *store = NULL;
+    struct df_task_opts o;
+    struct df_task_result res;
+    const char *run = NULL, *step = NULL, *store_opt = NULL;
+    size_t n_ov = 0;
+    long v;
+    int c, rc = 0, si;
+
+    memset(&o, 0, sizeof(o));
+    o.attempt = 1;
+    while ((c = getopt_long(argc, argv, "r:s:i:a:p:t:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            run = optarg;
+            break;
+        case 's':
+            step = optarg;
+            break;
+        case 'i':
+            if ((v = parse_count(optarg)) < 0) {
+                rc = cli_usage_error("step", "--item wants a number, not '%s'", optarg);
+                goto done;
+            }
+            o.item_index = (size_t)v;
+            break;
+        case 'a':
+            if ((v = parse_count(optarg)) < 1 || v > 1000000) {
+                rc = cli_usage_error("step", "--attempt wants a number from 1, not '%s'", optarg);
+                goto done;
+            }
+            o.attempt = (int)v;
+            break;
+        case OPT_STORE:
+            store_opt = optarg;
+            break;
+        case 'p':
+            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
+            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
+                rc = cli_usage_error("step", "%s", err.msg);
+                goto done;
+            }
+            n_ov++;
+            break;
+        case OPT_SCRATCH:
+            o.scratch = optarg;
+            break;
+        case 't':
+            if ((v = parse_count(optarg)) < 1 || v > 4096) {
+                rc = cli_usage_error("step", "--threads wants a number from 1, not '%s'", optarg);
+                goto done;
+            }
+            o.threads_override = (int)v;
+            break;
+        case 'h':
+            usage(stdout);
+            goto done;
+        default:
+            rc = cli_usage_error("step", "unknown option");
+            goto done;
+        }
+    }
+    if (optind != argc - 1) {
+        rc = cli_usage_error("step", "expected one pipeline file");
+        goto done;
+    }
+    if (!run || !step) {
+        rc = cli_usage_error("step", "--run and --step are required");
+        goto done;
+    }
+    if (!df_valid_run_id(run)) {
+        rc = cli_usage_error("step", "'%s' is not a valid run id", run);
+        goto done;
+    }
+    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    si = df_pipeline_step_index(p, step);
+    if (si < 0) {
+        rc = cli_usage_error("step", "pipeline '%s' has no step '%s'", p->name, step);
+        goto done;
+    }
+    if (df_store_open(cli_store_uri(store_opt), &store, &err) < 0) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    o.run_id = run;
+    o.step = (size_t)si;
+    if (df_task_run(p, store, &o, &res, &err) != 0) {
+        fprintf(stderr, "duckflow: %s\n", err.msg[0] ? err.msg : "the task failed");
+        rc = df_exit_class_status(res.cls);
+        if (rc == 0)
+            rc = 1;
+    }
+done:
+    df_store_free(store);
+    df_pipeline_free(p);
+    df_param_overrides_free(ov, n_ov);
+    return rc;
 }

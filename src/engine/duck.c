@@ -15,18 +15,26 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
-/* DuckDB's messages carry a "LINE 1: ..." excerpt after a blank line; the excerpt counts
- * lines from the statement, not the file, so only the first paragraph is kept (the caller
- * adds the file:line). */
-static void set_duck_error(struct df_error *err, const char *msg)
+/* Records a DuckDB failure: its type and class (from the whole message), and a short
+ * message in err. DuckDB's messages carry a "LINE 1: ..." excerpt or advice after a blank
+ * line; the excerpt counts lines from the statement, not the file, so only the first
+ * paragraph is kept (the caller adds file:line), and of an out-of-memory message only its
+ * first line (the rest is generic tuning advice). */
+static void duck_failed(struct df_duck *d, duckdb_error_type type, const char *msg,
+                        struct df_error *err)
 {
     size_t n;
     const char *cut;
 
     if (!msg || !*msg)
         msg = "unknown duckdb error";
-    cut = strstr(msg, "\n\nLINE ");
+    d->last_error = type;
+    d->last_class = df_duck_classify(type, msg);
+    cut = strstr(msg, "\n\n");
     n = cut ? (size_t)(cut - msg) : strlen(msg);
+    if (!strncmp(msg, "Out of Memory Error", 19) && (cut = strchr(msg, '\n')) &&
+        (size_t)(cut - msg) < n)
+        n = (size_t)(cut - msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         n--;
     df_error_set(err, DF_EFAIL, "%.*s", (int)n, msg);
@@ -50,6 +58,7 @@ int df_duck_open(struct df_duck *d, const struct df_duck_config *cfg, struct df_
     d->db = NULL;
     d->con = NULL;
     d->last_error = DUCKDB_ERROR_INVALID;
+    d->last_class = DF_CLASS_OK;
     if (!cfg)
         cfg = &defaults;
     if (duckdb_create_config(&dc) == DuckDBError)
@@ -124,8 +133,7 @@ int df_duck_exec(struct df_duck *d, const char *sql, struct df_error *err)
     duckdb_result res;
 
     if (duckdb_query(d->con, sql, &res) == DuckDBError) {
-        d->last_error = duckdb_result_error_type(&res);
-        set_duck_error(err, duckdb_result_error(&res));
+        duck_failed(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
         duckdb_destroy_result(&res);
         return -1;
     }
@@ -386,7 +394,7 @@ int df_duck_set_variable(struct df_duck *d, const char *name, struct json_t *val
     sb_add_sql_ident(&sql, name);
     sb_adds(&sql, " = ?");
     if (duckdb_prepare(d->con, sql.buf, &stmt) == DuckDBError) {
-        set_duck_error(err, duckdb_prepare_error(stmt));
+        duck_failed(d, DUCKDB_ERROR_INVALID, duckdb_prepare_error(stmt), err);
         goto cleanup;
     }
     shape = shape_of(value);
@@ -401,8 +409,7 @@ int df_duck_set_variable(struct df_duck *d, const char *name, struct json_t *val
         goto cleanup;
     }
     if (duckdb_execute_prepared(stmt, &res) == DuckDBError) {
-        d->last_error = duckdb_result_error_type(&res);
-        set_duck_error(err, duckdb_result_error(&res));
+        duck_failed(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
         duckdb_destroy_result(&res);
         goto cleanup;
     }
@@ -563,9 +570,8 @@ static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *c
     if (n == 0) {
         const char *msg = duckdb_extract_statements_error(ext);
         if (msg) {
-            d->last_error = DUCKDB_ERROR_PARSER;
             *parse_failed = 1;
-            set_duck_error(err, msg);
+            duck_failed(d, DUCKDB_ERROR_PARSER, msg, err);
             goto cleanup;
         }
         rc = 0; /* nothing but comments */
@@ -576,13 +582,11 @@ static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *c
         if (duckdb_prepare_extracted_statement(d->con, ext, i, &stmt) == DuckDBError) {
             /* The C API offers no error type for a failed prepare; the message still tells
              * out-of-memory and spill failures apart (df_duck_classify). */
-            d->last_error = DUCKDB_ERROR_INVALID;
-            set_duck_error(err, duckdb_prepare_error(stmt));
+            duck_failed(d, DUCKDB_ERROR_INVALID, duckdb_prepare_error(stmt), err);
             goto cleanup;
         }
         if (duckdb_execute_prepared(stmt, &res) == DuckDBError) {
-            d->last_error = duckdb_result_error_type(&res);
-            set_duck_error(err, duckdb_result_error(&res));
+            duck_failed(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
             duckdb_destroy_result(&res);
             goto cleanup;
         }
@@ -662,8 +666,7 @@ int df_duck_query_json(struct df_duck *d, const char *sql, size_t max_rows, stru
     if (max_rows)
         sb_addf(&q, " LIMIT %zu", max_rows);
     if (duckdb_query(d->con, q.buf, &res) == DuckDBError) {
-        d->last_error = duckdb_result_error_type(&res);
-        set_duck_error(err, duckdb_result_error(&res));
+        duck_failed(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
         duckdb_destroy_result(&res);
         goto cleanup;
     }

@@ -38,13 +38,15 @@ struct df_duck_config {
 struct df_duck {
     duckdb_database db;
     duckdb_connection con;
-    duckdb_error_type last_error; /* type of the last DuckDB failure (DUCKDB_ERROR_INVALID when
-                                   * the failure was not DuckDB's or nothing failed) */
+    duckdb_error_type last_error;  /* type of the last DuckDB failure (DUCKDB_ERROR_INVALID when
+                                    * the failure was not DuckDB's or nothing failed) */
+    enum df_exit_class last_class; /* df_duck_classify() of the last failure, on DuckDB's whole
+                                    * message (err keeps only its first part) */
 };
 
 #define DF_DUCK_INIT                                                                               \
     {                                                                                              \
-        NULL, NULL, DUCKDB_ERROR_INVALID                                                           \
+        NULL, NULL, DUCKDB_ERROR_INVALID, DF_CLASS_OK                                              \
     }
 
 /* Opens an in-memory database with cfg (NULL = all defaults), connects, and registers the
