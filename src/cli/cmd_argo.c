@@ -1,14 +1,408 @@
 /*
- * cmd_argo.c - `duckflow argo` (placeholder until its module lands).
+ * cmd_argo.c - `duckflow argo`: prints a pipeline as an Argo Workflows manifest (a
+ * Workflow, a WorkflowTemplate with --template, a CronWorkflow with --cron), and the two
+ * helpers the manifest's pods run:
+ *   duckflow argo items PIPELINE --run RUN --step S --store URI   (withParam list)
+ *   duckflow argo finish PIPELINE --run RUN --status STATUS --store URI   (run.json)
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "argo/argo.h"
 #include "cli/cli.h"
+#include "spec/spec.h"
+#include "store/store.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+
+#include "util/banned.h"
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f, "usage: duckflow argo PIPELINE --image IMAGE --store URI [options]\n"
+           "       duckflow argo items PIPELINE --run RUN --step STEP --store URI [--param K=V]..\n"
+           "       duckflow argo finish PIPELINE --run RUN --status STATUS --store URI\n"
+           "                            [--created-at TIME] [--param K=V]..\n\n"
+           "Prints the pipeline as an Argo Workflows manifest on stdout: one pod per task,\n"
+           "each running `duckflow step` against the store; the pipeline file and its SQL\n"
+           "travel inside the manifest. Submit it with `argo submit` or `kubectl create -f`.\n\n"
+           "options:\n"
+           "  -i, --image IMAGE           the duckflow image the pods run (required)\n"
+           "  -S, --store URI             the store the pods use: s3://bucket/prefix or\n"
+           "                              gs://bucket/prefix (required)\n"
+           "      --template              print a WorkflowTemplate\n"
+           "      --cron SCHEDULE         print a CronWorkflow (repeat for more schedules)\n"
+           "      --timezone TZ           the CronWorkflow's time zone, e.g. Europe/Paris\n"
+           "      --name NAME             object name (Workflow: generateName prefix);\n"
+           "                              default: the pipeline's name\n"
+           "  -n, --namespace NS          metadata.namespace\n"
+           "      --service-account SA    the pods' service account (e.g. one with an IRSA role)\n"
+           "      --s3-secret NAME        Kubernetes secret holding AWS_ACCESS_KEY_ID and\n"
+           "                              AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN optional)\n"
+           "      --s3-endpoint URL       AWS_ENDPOINT_URL for the pods (MinIO, GCS)\n"
+           "      --s3-region REGION      AWS_REGION for the pods\n"
+           "      --pull-policy POLICY    Always, IfNotPresent or Never\n"
+           "  -p, --param KEY=VALUE       override a param's default (the manifest's\n"
+           "                              workflow parameter; `argo submit -p` overrides again)\n"
+           "      --node-selector K=V     schedule pods on matching nodes (repeatable)\n"
+           "      --toleration SPEC       key=value:Effect, key:Effect or key=value (repeatable)\n"
+           "      --parallelism N         at most N pods at once\n"
+           "      --scratch-size SIZE     size of each pod's /scratch emptyDir (default 20GiB)\n"
+           "      --command PATH          the duckflow program in the image (default duckflow)\n"
+           "  -o, --output FORMAT         yaml (default) or json\n"
+           "  -h, --help                  show this help\n\n"
+           "Run ids on Argo are the workflow names. Each step's pods get memory\n"
+           "memory_limit * 1.5 + 256Mi and cpu = threads, retries become a retryStrategy,\n"
+           "timeout activeDeadlineSeconds. Exit codes: 0 ok, 2 bad usage or pipeline,\n"
+           "3 a file cannot be read.\n");
+}
+
+struct list {
+    const char **v;
+    size_t n;
+};
+
+static void list_add(struct list *l, const char *s)
+{
+    l->v = xrealloc((void *)l->v, (l->n + 1) * sizeof(*l->v));
+    l->v[l->n++] = s;
+}
+
+static int load(const char *cmd, const char *path, struct df_param_override *ov, size_t n_ov,
+                struct df_pipeline **p)
+{
+    struct df_error err = DF_ERROR_INIT;
+    (void)cmd;
+    if (df_pipeline_load(path, ov, n_ov, p, &err))
+        return cli_fail(&err);
+    return 0;
+}
+
+/* `duckflow argo items` and `duckflow argo finish`: they share their options. */
+static int helper(int argc, char **argv, int finish)
+{
+    static const struct option opts[] = {
+        {"run", required_argument, NULL, 'r'},    {"step", required_argument, NULL, 's'},
+        {"store", required_argument, NULL, 'S'},  {"param", required_argument, NULL, 'p'},
+        {"status", required_argument, NULL, 't'}, {"created-at", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *cmd = finish ? "argo finish" : "argo items";
+    struct df_error err = DF_ERROR_INIT;
+    struct df_param_override *ov = NULL;
+    struct df_pipeline *p = NULL;
+    struct df_store *store = NULL;
+    const char *run = NULL, *step = NULL, *store_uri = NULL, *status = NULL, *created = NULL;
+    struct strbuf out = STRBUF_INIT;
+    size_t n_ov = 0;
+    int c, rc = 0;
+
+    while ((c = getopt_long(argc, argv, "r:s:S:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            run = optarg;
+            break;
+        case 's':
+            step = optarg;
+            break;
+        case 'S':
+            store_uri = optarg;
+            break;
+        case 't':
+            status = optarg;
+            break;
+        case 'c':
+            created = optarg;
+            break;
+        case 'p':
+            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
+            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
+                rc = cli_usage_error(cmd, "%s", err.msg);
+                goto done;
+            }
+            n_ov++;
+            break;
+        case 'h':
+            usage(stdout);
+            goto done;
+        default:
+            rc = cli_usage_error(cmd, "unknown option");
+            goto done;
+        }
+    }
+    if (optind != argc - 1) {
+        rc = cli_usage_error(cmd, "expected one pipeline file");
+        goto done;
+    }
+    if (!run) {
+        rc = cli_usage_error(cmd, "--run is required");
+        goto done;
+    }
+    if (!finish && !step) {
+        rc = cli_usage_error(cmd, "--step is required");
+        goto done;
+    }
+    if (finish && !status) {
+        rc = cli_usage_error(cmd, "--status is required");
+        goto done;
+    }
+    if ((rc = load(cmd, argv[optind], ov, n_ov, &p)))
+        goto done;
+    if (df_store_open(cli_store_uri(store_uri), &store, &err)) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (finish) {
+        struct df_argo_finish f = {run, status, created};
+        if (df_argo_finish_run(p, store, &f, &err)) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        fprintf(stderr, "duckflow argo finish: run '%s' of '%s' %s\n", run, p->name,
+                strcmp(status, "Succeeded") ? "failed" : "succeeded");
+    } else {
+        int si = df_pipeline_step_index(p, step);
+        if (si < 0) {
+            rc = cli_usage_error(cmd, "no step '%s' in '%s'", step, p->name);
+            goto done;
+        }
+        if (df_argo_item_indices(p, (size_t)si, store, run, &out, &err)) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        sb_addc(&out, '\n');
+        fwrite(out.buf, 1, out.len, stdout);
+    }
+done:
+    sb_release(&out);
+    df_store_free(store);
+    df_pipeline_free(p);
+    df_param_overrides_free(ov, n_ov);
+    return rc;
+}
 
 int cmd_argo(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "duckflow argo: not built yet\n");
-    return 2;
+    enum {
+        O_TEMPLATE = 256,
+        O_CRON,
+        O_TIMEZONE,
+        O_NAME,
+        O_SA,
+        O_SECRET,
+        O_ENDPOINT,
+        O_REGION,
+        O_PULL,
+        O_NODESEL,
+        O_TOL,
+        O_PAR,
+        O_SCRATCH,
+        O_COMMAND,
+    };
+    static const struct option opts[] = {{"image", required_argument, NULL, 'i'},
+                                         {"store", required_argument, NULL, 'S'},
+                                         {"template", no_argument, NULL, O_TEMPLATE},
+                                         {"cron", required_argument, NULL, O_CRON},
+                                         {"timezone", required_argument, NULL, O_TIMEZONE},
+                                         {"name", required_argument, NULL, O_NAME},
+                                         {"namespace", required_argument, NULL, 'n'},
+                                         {"service-account", required_argument, NULL, O_SA},
+                                         {"s3-secret", required_argument, NULL, O_SECRET},
+                                         {"s3-endpoint", required_argument, NULL, O_ENDPOINT},
+                                         {"s3-region", required_argument, NULL, O_REGION},
+                                         {"pull-policy", required_argument, NULL, O_PULL},
+                                         {"param", required_argument, NULL, 'p'},
+                                         {"node-selector", required_argument, NULL, O_NODESEL},
+                                         {"toleration", required_argument, NULL, O_TOL},
+                                         {"parallelism", required_argument, NULL, O_PAR},
+                                         {"scratch-size", required_argument, NULL, O_SCRATCH},
+                                         {"command", required_argument, NULL, O_COMMAND},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct df_argo_opts o;
+    struct df_error err = DF_ERROR_INIT;
+    struct df_param_override *ov = NULL;
+    struct df_argo_kv *nodesel = NULL;
+    struct list cron = {NULL, 0}, tol = {NULL, 0};
+    struct df_pipeline *p = NULL;
+    struct strbuf out = STRBUF_INIT, warnings = STRBUF_INIT;
+    size_t n_ov = 0, n_nodesel = 0;
+    int c, rc = 0, template = 0, json = 0;
+
+    if (argc > 1 && !strcmp(argv[1], "items"))
+        return helper(argc - 1, argv + 1, 0);
+    if (argc > 1 && !strcmp(argv[1], "finish"))
+        return helper(argc - 1, argv + 1, 1);
+
+    memset(&o, 0, sizeof(o));
+    while ((c = getopt_long(argc, argv, "i:S:n:p:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            o.image = optarg;
+            break;
+        case 'S':
+            o.store = optarg;
+            break;
+        case O_TEMPLATE:
+            template = 1;
+            break;
+        case O_CRON:
+            list_add(&cron, optarg);
+            break;
+        case O_TIMEZONE:
+            o.timezone = optarg;
+            break;
+        case O_NAME:
+            o.name = optarg;
+            break;
+        case 'n':
+            o.namespace_ = optarg;
+            break;
+        case O_SA:
+            o.service_account = optarg;
+            break;
+        case O_SECRET:
+            o.s3_secret = optarg;
+            break;
+        case O_ENDPOINT:
+            o.s3_endpoint = optarg;
+            break;
+        case O_REGION:
+            o.s3_region = optarg;
+            break;
+        case O_PULL:
+            if (strcmp(optarg, "Always") && strcmp(optarg, "IfNotPresent") &&
+                strcmp(optarg, "Never")) {
+                rc = cli_usage_error("argo",
+                                     "--pull-policy '%s' is not Always, IfNotPresent or "
+                                     "Never",
+                                     optarg);
+                goto done;
+            }
+            o.pull_policy = optarg;
+            break;
+        case 'p':
+            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
+            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
+                rc = cli_usage_error("argo", "%s", err.msg);
+                goto done;
+            }
+            n_ov++;
+            break;
+        case O_NODESEL: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) {
+                rc = cli_usage_error("argo", "--node-selector '%s' is not KEY=VALUE", optarg);
+                goto done;
+            }
+            /* The key is cut out in place: optarg is ours (argv) for the whole run. */
+            optarg[eq - optarg] = '\0';
+            nodesel = xrealloc(nodesel, (n_nodesel + 1) * sizeof(*nodesel));
+            nodesel[n_nodesel].key = optarg;
+            nodesel[n_nodesel].value = eq + 1;
+            n_nodesel++;
+            break;
+        }
+        case O_TOL: {
+            json_t *t = df_argo_toleration(optarg, &err);
+            if (!t) {
+                rc = cli_usage_error("argo", "%s", err.msg);
+                goto done;
+            }
+            json_decref(t);
+            list_add(&tol, optarg);
+            break;
+        }
+        case O_PAR: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 1 || n > 1000000) {
+                rc = cli_usage_error("argo", "--parallelism '%s' is not a positive number", optarg);
+                goto done;
+            }
+            o.parallelism = (int)n;
+            break;
+        }
+        case O_SCRATCH:
+            if (df_parse_size(optarg, &o.scratch_size) || o.scratch_size == 0) {
+                rc =
+                    cli_usage_error("argo", "--scratch-size '%s' is not a size like 20GiB", optarg);
+                goto done;
+            }
+            break;
+        case O_COMMAND:
+            o.command = optarg;
+            break;
+        case 'o':
+            if (!strcmp(optarg, "json")) {
+                json = 1;
+            } else if (strcmp(optarg, "yaml")) {
+                rc = cli_usage_error("argo", "--output '%s' is not yaml or json", optarg);
+                goto done;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            goto done;
+        default:
+            rc = cli_usage_error("argo", "unknown option");
+            goto done;
+        }
+    }
+    if (optind != argc - 1) {
+        rc = cli_usage_error("argo", "expected one pipeline file");
+        goto done;
+    }
+    if (!o.image) {
+        rc = cli_usage_error("argo", "--image is required");
+        goto done;
+    }
+    if (!o.store) {
+        rc = cli_usage_error("argo", "--store is required (the pods' s3:// or gs:// store)");
+        goto done;
+    }
+    if (template && cron.n) {
+        rc = cli_usage_error("argo", "--template and --cron do not go together");
+        goto done;
+    }
+    if (o.timezone && !cron.n) {
+        rc = cli_usage_error("argo", "--timezone needs --cron");
+        goto done;
+    }
+    o.kind = cron.n ? DF_ARGO_CRON : template ? DF_ARGO_TEMPLATE : DF_ARGO_WORKFLOW;
+    o.schedules = cron.v;
+    o.n_schedules = cron.n;
+    o.tolerations = tol.v;
+    o.n_tolerations = tol.n;
+    o.node_selector = nodesel;
+    o.n_node_selector = n_nodesel;
+
+    if ((rc = load("argo", argv[optind], ov, n_ov, &p)))
+        goto done;
+    if (df_argo_render(p, &o, json, &out, &warnings, &err)) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (warnings.len) {
+        const char *s = warnings.buf;
+        while (*s) {
+            const char *nl = strchr(s, '\n');
+            size_t n = nl ? (size_t)(nl - s) : strlen(s);
+            fprintf(stderr, "duckflow argo: warning: %.*s\n", (int)n, s);
+            s += n + (nl ? 1 : 0);
+        }
+    }
+    fwrite(out.buf, 1, out.len, stdout);
+done:
+    sb_release(&out);
+    sb_release(&warnings);
+    df_pipeline_free(p);
+    df_param_overrides_free(ov, n_ov);
+    free(nodesel);
+    free((void *)cron.v);
+    free((void *)tol.v);
+    return rc;
 }

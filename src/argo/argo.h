@@ -1,0 +1,144 @@
+/*
+ * argo.h - compiles a pipeline into an Argo Workflows manifest (DESIGN.md §4), and the
+ * two small jobs the manifest's own pods run besides `duckflow step`: listing a dynamic
+ * step's item indices for `withParam`, and recording the run's end in run.json.
+ *
+ * The manifest (a Workflow, a WorkflowTemplate or a CronWorkflow):
+ *   - one DAG template `main`; one task and one container template per step, running
+ *     `duckflow step <pipeline> --run {{workflow.name}} --step S --item I --attempt N
+ *     --store URI --param k={{workflow.parameters.k}}..`;
+ *   - fan-out: `range` -> withSequence (count from the workflow parameter when the range
+ *     came from one), `values` -> withItems of {index, value}, `files` and `rows` -> an
+ *     extra task `<step>-items` running `duckflow argo items`, whose stdout (a JSON list
+ *     of item indices; the items themselves stay in the store's _items.json) feeds
+ *     withParam; `each` mirrors the fan-out of the step it maps;
+ *   - the pipeline file and its SQL files travel as `raw` input artifacts written at
+ *     their paths relative to the pipeline (under /pipeline in the pod);
+ *   - resources from memory_limit and threads (memory * 1.5 + 256 MiB; cpu = threads),
+ *     retryStrategy from retries, activeDeadlineSeconds from timeout, an emptyDir at
+ *     /scratch (TMPDIR) for spill and staging, credentials from a Kubernetes secret;
+ *   - an exit handler running `duckflow argo finish`, which writes run.json.
+ * The result is deterministic: the same pipeline and options give the same bytes.
+ */
+#ifndef DF_ARGO_H
+#define DF_ARGO_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spec/spec.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+enum df_argo_kind {
+    DF_ARGO_WORKFLOW = 0,
+    DF_ARGO_TEMPLATE, /* WorkflowTemplate */
+    DF_ARGO_CRON,     /* CronWorkflow */
+};
+
+/* Where the pipeline's files are put inside each pod. */
+#define DF_ARGO_PIPELINE_ROOT "/pipeline"
+/* The scratch emptyDir's mount point (also the pods' TMPDIR). */
+#define DF_ARGO_SCRATCH "/scratch"
+/* Argo's limit on a parameter value and on an output result (bytes). */
+#define DF_ARGO_PARAM_MAX (256 * 1024)
+/* The largest manifest `duckflow argo` prints: Kubernetes objects live in etcd, whose
+ * default request limit is 1.5 MiB, and Argo adds status to the same object. */
+#define DF_ARGO_MANIFEST_MAX (1024 * 1024)
+
+struct df_argo_kv {
+    const char *key;
+    const char *value;
+};
+
+/* What `duckflow argo` was asked for; the caller owns every string. */
+struct df_argo_opts {
+    enum df_argo_kind kind;
+    const char *image;      /* required: the duckflow image */
+    const char *store;      /* required: store URI the pods use (s3://, gs://) */
+    const char *name;       /* metadata name (generateName prefix for a Workflow);
+                             * NULL = the pipeline's name */
+    const char *namespace_; /* metadata.namespace, or NULL */
+    const char *service_account;
+    const char *s3_secret;        /* secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+                                   * (and optionally AWS_SESSION_TOKEN), or NULL */
+    const char *s3_endpoint;      /* AWS_ENDPOINT_URL for the pods, or NULL */
+    const char *s3_region;        /* AWS_REGION for the pods, or NULL */
+    const char *pull_policy;      /* Always, IfNotPresent, Never, or NULL */
+    const char *const *schedules; /* CronWorkflow: cron expressions (at least one) */
+    size_t n_schedules;
+    const char *timezone; /* CronWorkflow, or NULL */
+    const struct df_argo_kv *node_selector;
+    size_t n_node_selector;
+    const char *const *tolerations; /* "key=value:Effect", "key:Effect", "key=value", "key" */
+    size_t n_tolerations;
+    int parallelism;       /* spec.parallelism; 0 = none */
+    uint64_t scratch_size; /* emptyDir sizeLimit in bytes; 0 = DF_ARGO_SCRATCH_DEFAULT */
+    const char *command;   /* the program in the image; NULL = "duckflow" */
+};
+
+#define DF_ARGO_SCRATCH_DEFAULT (20ULL * 1024 * 1024 * 1024)
+
+/*
+ * Builds the manifest as a JSON tree (caller json_decref()s *out). Warnings (inputs that
+ * pods cannot read, a store that is not an object store) are appended to warnings, one
+ * line each, when warnings is not NULL.
+ * Errors: DF_EUSAGE for bad options (a toleration that does not parse, a missing image or
+ * store, no schedule for a CronWorkflow) or a pipeline that cannot be shipped (a file that
+ * is not UTF-8 text); DF_EIO when a pipeline or SQL file cannot be read.
+ */
+int df_argo_build(const struct df_pipeline *p, const struct df_argo_opts *o, json_t **out,
+                  struct strbuf *warnings, struct df_error *err);
+
+/*
+ * Builds the manifest and writes it as YAML (or as JSON when json is non-zero) into out.
+ * Fails with DF_EUSAGE when the text exceeds DF_ARGO_MANIFEST_MAX or a parameter
+ * exceeds DF_ARGO_PARAM_MAX.
+ */
+int df_argo_render(const struct df_pipeline *p, const struct df_argo_opts *o, int json,
+                   struct strbuf *out, struct strbuf *warnings, struct df_error *err);
+
+/*
+ * The withParam list of a dynamic step's tasks: computes (or reads) the step's items with
+ * df_plan_items(), which keeps them in the store as _items.json, and appends the JSON list
+ * of their indices ("[0,1,2]") to out. Indices keep the list small (5,000 items take
+ * about 24 KB; Argo allows DF_ARGO_PARAM_MAX); a list that would still exceed it fails
+ * with DF_EUSAGE. Errors of df_plan_items() pass through.
+ */
+int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_store *store,
+                         const char *run_id, struct strbuf *out, struct df_error *err);
+
+/* The end of a run on Argo, as the exit handler reports it. */
+struct df_argo_finish {
+    const char *run_id;          /* the workflow's name */
+    const char *workflow_status; /* {{workflow.status}}: Succeeded, Failed or Error */
+    const char *created_at;      /* {{workflow.creationTimestamp}} (RFC 3339), or NULL */
+};
+
+/*
+ * Writes the run's record <pipeline>/runs/<run>/run.json: the pipeline, run id, spec
+ * hash, params, status ("succeeded" or "failed"), started_at (the workflow's creation
+ * time) and finished_at (now), and "executor": "argo". Fields an existing run.json holds
+ * that this does not set are kept. Errors: DF_EUSAGE for a bad run id or status, DF_EIO
+ * for the store.
+ */
+int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
+                       const struct df_argo_finish *f, struct df_error *err);
+
+/*
+ * The Argo name (template or task name) for a step name: lower case, '_' -> '-', at most
+ * 40 characters, starting with a letter or digit. Not unique by itself; df_argo_build()
+ * adds suffixes where two names meet. Writes into out (at least 48 bytes).
+ */
+void df_argo_name(const char *step, char *out, size_t n);
+
+/*
+ * Parses a toleration "key=value:Effect", "key:Effect", "key=value" or "key" (Exists when
+ * no value) into a JSON object for a pod's tolerations (caller json_decref()s). Effect is
+ * NoSchedule, PreferNoSchedule or NoExecute. Returns NULL with DF_EUSAGE when malformed.
+ */
+json_t *df_argo_toleration(const char *spec, struct df_error *err);
+
+#endif
