@@ -1,0 +1,400 @@
+#!/usr/bin/env node
+// front.js - a strict S3 test server for duckflow's tests: an s3rver (npm, pinned) behind
+// an HTTP front on 127.0.0.1 that
+//   - verifies AWS SigV4 signatures (wrong secret: 403 SignatureDoesNotMatch), payload
+//     hashes (x-amz-content-sha256) and Content-MD5 (400 BadDigest), session tokens and
+//     their expiry (400 ExpiredToken);
+//   - implements what s3rver lacks: AbortMultipartUpload, ListMultipartUploads, S3-style
+//     multipart ETags (md5 of the part md5s, "-N");
+//   - answers STS AssumeRoleWithWebIdentity (POST / with Action=...) with short-lived
+//     credentials that it then accepts;
+//   - injects faults on request: a rate of 500/503 SlowDown answers, slow answers,
+//     dropped connections (before answering, or mid-upload after N bytes), a failing part.
+// Start: node --openssl-legacy-provider front.js [--port-file F]; prints one JSON line
+// {"endpoint": "http://127.0.0.1:PORT", "pid": N}. Configuration by environment:
+//   S3_FRONT_KEYS="id:secret,..." (default duckflow-test:duckflow-test-secret)
+//   S3_FRONT_BUCKETS="a,b" (default duckflow)   S3_FRONT_REGION (default us-east-1)
+//   S3_FRONT_FAULTS='{"errorRate":0.1,...}' (same fields as POST /_front/faults)
+//   S3_FRONT_STS_DURATION=seconds (default 3600)  S3_FRONT_WEB_TOKEN=expected token
+// Control (unsigned, loopback only): POST /_front/faults {json}, GET /_front/stats,
+// POST /_front/reset.
+'use strict';
+
+const http = require('http');
+const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const S3rver = require('s3rver');
+
+const args = process.argv.slice(2);
+const portFile = args.includes('--port-file') ? args[args.indexOf('--port-file') + 1] : null;
+const region = process.env.S3_FRONT_REGION || 'us-east-1';
+const buckets = (process.env.S3_FRONT_BUCKETS || 'duckflow').split(',').filter(Boolean);
+const keys = new Map(); // access key id -> {secret, token, expires}
+for (const kv of (process.env.S3_FRONT_KEYS || 'duckflow-test:duckflow-test-secret').split(',')) {
+  const i = kv.indexOf(':');
+  if (i > 0) keys.set(kv.slice(0, i), { secret: kv.slice(i + 1), token: null, expires: 0 });
+}
+let stsDuration = Number(process.env.S3_FRONT_STS_DURATION || 3600);
+
+let faults = {};
+function setFaults(f) {
+  faults = Object.assign({}, f || {});
+  faults.dropBodyLeft = faults.dropMidUpload || 0; // count of uploads to cut mid-body
+  faults.partFailLeft = faults.failPartTimes || 0;
+  faults.dropDownloadLeft = faults.dropMidDownload || 0;
+  stsDuration = faults.stsDuration || Number(process.env.S3_FRONT_STS_DURATION || 3600);
+}
+setFaults(process.env.S3_FRONT_FAULTS ? JSON.parse(process.env.S3_FRONT_FAULTS) : {});
+
+const stats = { requests: 0, byOp: {}, faults: 0, drops: 0, authFailures: 0, sts: 0, aborts: 0 };
+const uploads = new Map(); // uploadId -> {bucket, key, initiated, parts: Map(n -> md5 hex)}
+const etagOverride = new Map(); // "bucket/key" -> multipart ETag
+
+const dir = fs.mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), 's3front-'));
+const s3rver = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory: dir,
+  configureBuckets: buckets.map(name => ({ name })),
+});
+
+// ---- SigV4 ----
+function enc(s) {
+  return encodeURIComponent(s).replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+function decodeLoose(s) {
+  try { return decodeURIComponent(s.replace(/\+/g, '%20')); } catch (e) { return s; }
+}
+function canonicalQuery(raw) {
+  if (!raw) return '';
+  const parts = raw.split('&').filter(p => p.length).map(p => {
+    const i = p.indexOf('=');
+    const n = i < 0 ? p : p.slice(0, i);
+    const v = i < 0 ? '' : p.slice(i + 1);
+    return [enc(decodeLoose(n)), enc(decodeLoose(v))];
+  });
+  parts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return parts.map(([n, v]) => n + '=' + v).join('&');
+}
+const hmac = (k, s) => crypto.createHmac('sha256', k).update(s).digest();
+const sha256 = b => crypto.createHash('sha256').update(b).digest('hex');
+
+function s3error(res, status, code, message, extra) {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra || ''}<RequestId>front</RequestId></Error>`;
+  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+// Returns null when the request is properly signed, else [status, code, message].
+function verify(req, rawPath, rawQuery, body) {
+  const auth = req.headers.authorization;
+  if (!auth) return [403, 'AccessDenied', 'Anonymous access is not allowed'];
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!m) return [400, 'AuthorizationHeaderMalformed', 'The authorization header is malformed'];
+  const [, akid, date8, reg, service, signedHeaders, sig] = m;
+  const cred = keys.get(akid);
+  if (!cred) return [403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'];
+  if (cred.token) {
+    if (req.headers['x-amz-security-token'] !== cred.token) return [403, 'InvalidToken', 'The provided token is malformed or otherwise invalid.'];
+    if (Date.now() / 1000 >= cred.expires) return [400, 'ExpiredToken', 'The provided token has expired.'];
+  }
+  const amzDate = req.headers['x-amz-date'] || '';
+  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date8) return [403, 'AccessDenied', 'bad x-amz-date'];
+  const t = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+  if (Math.abs(Date.now() - t) > 15 * 60 * 1000) return [403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'];
+  if (reg !== region) return [400, 'AuthorizationHeaderMalformed', `the region '${reg}' is wrong; expecting '${region}'`];
+  const names = signedHeaders.split(';');
+  if (!names.includes('host')) return [403, 'AccessDenied', 'host must be signed'];
+  const payload = req.headers['x-amz-content-sha256'];
+  if (!payload) return [400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256'];
+  if (payload !== 'UNSIGNED-PAYLOAD' && payload !== sha256(body)) return [400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.'];
+  const canonHeaders = names.map(n => {
+    const v = req.headers[n];
+    if (v === undefined) return null;
+    return n + ':' + String(v).trim().replace(/\s+/g, ' ') + '\n';
+  });
+  if (canonHeaders.includes(null)) return [403, 'AccessDenied', 'a signed header is missing'];
+  const creq = [req.method, rawPath, canonicalQuery(rawQuery), canonHeaders.join(''), signedHeaders, payload].join('\n');
+  const scope = `${date8}/${reg}/${service}/aws4_request`;
+  const sts = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(creq)].join('\n');
+  let k = hmac('AWS4' + cred.secret, date8);
+  k = hmac(k, reg);
+  k = hmac(k, service);
+  k = hmac(k, 'aws4_request');
+  const want = hmac(k, sts).toString('hex');
+  if (want !== sig) return [403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'];
+  return null;
+}
+
+// ---- STS stand-in ----
+function sts(req, res, body) {
+  const p = new URLSearchParams(body.toString());
+  stats.sts++;
+  if (p.get('Action') !== 'AssumeRoleWithWebIdentity') return s3error(res, 400, 'InvalidAction', 'unsupported action');
+  const token = p.get('WebIdentityToken') || '';
+  const want = process.env.S3_FRONT_WEB_TOKEN;
+  if (!token || (want && token !== want)) return s3error(res, 403, 'InvalidIdentityToken', 'The web identity token is not valid');
+  if (!p.get('RoleArn')) return s3error(res, 400, 'ValidationError', 'RoleArn is required');
+  const akid = 'ASIA' + crypto.randomBytes(8).toString('hex').toUpperCase();
+  const secret = crypto.randomBytes(20).toString('base64');
+  const stoken = crypto.randomBytes(32).toString('base64');
+  const expires = Math.floor(Date.now() / 1000) + stsDuration;
+  keys.set(akid, { secret, token: stoken, expires });
+  const exp = new Date(expires * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const xml = `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>${akid}</AccessKeyId><SecretAccessKey>${secret}</SecretAccessKey><SessionToken>${stoken}</SessionToken><Expiration>${exp}</Expiration></Credentials><SubjectFromWebIdentityToken>test</SubjectFromWebIdentityToken><AssumedRoleUser><Arn>${p.get('RoleArn')}/${p.get('RoleSessionName') || 'x'}</Arn></AssumedRoleUser></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`;
+  res.writeHead(200, { 'Content-Type': 'text/xml' });
+  res.end(xml);
+}
+
+// ---- multipart pieces s3rver lacks ----
+function xmlEsc(s) {
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+function listUploads(res, bucket, q) {
+  const prefix = q.get('prefix') || '';
+  const list = [...uploads.entries()].filter(([, u]) => u.bucket === bucket && u.key.startsWith(prefix))
+    .sort((a, b) => (a[1].key < b[1].key ? -1 : a[1].key > b[1].key ? 1 : 0));
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult><Bucket>${xmlEsc(bucket)}</Bucket><Prefix>${xmlEsc(prefix)}</Prefix><IsTruncated>false</IsTruncated>` +
+    list.map(([id, u]) => `<Upload><Key>${xmlEsc(u.key)}</Key><UploadId>${id}</UploadId><Initiated>${u.initiated}</Initiated></Upload>`).join('') +
+    '</ListMultipartUploadsResult>';
+  res.writeHead(200, { 'Content-Type': 'application/xml' });
+  res.end(body);
+}
+
+function opName(method, key, q) {
+  if (q.has('uploads')) return method === 'POST' ? 'CreateMultipartUpload' : 'ListMultipartUploads';
+  if (q.has('partNumber')) return 'UploadPart';
+  if (q.has('uploadId')) return method === 'POST' ? 'CompleteMultipartUpload' : method === 'DELETE' ? 'AbortMultipartUpload' : 'ListParts';
+  if (!key) return method === 'GET' ? 'ListObjects' : method + 'Bucket';
+  return { GET: 'GetObject', PUT: 'PutObject', HEAD: 'HeadObject', DELETE: 'DeleteObject' }[method] || method;
+}
+
+function sleep(ms) {
+  return new Promise(r => setTimeout(r, ms));
+}
+
+let upstreamPort = 0;
+
+function forward(req, res, rawUrl, body, after) {
+  const headers = Object.assign({}, req.headers);
+  delete headers.authorization; // s3rver would only check the key id; we verified already
+  delete headers['x-amz-security-token'];
+  headers['content-length'] = String(body.length);
+  delete headers['transfer-encoding'];
+  delete headers.expect;
+  const up = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: rawUrl, headers }, ures => {
+    const chunks = [];
+    const needBody = after && after.needBody;
+    if (!needBody) {
+      const h = Object.assign({}, ures.headers);
+      if (after && after.headers) after.headers(ures.statusCode, h);
+      res.writeHead(ures.statusCode, h);
+      if (after && after.cut >= 0 && ures.statusCode < 300) {
+        // Fault: send the headers and the first bytes of the body, then drop the connection.
+        let sent = 0;
+        ures.on('data', c => {
+          if (sent < 0) return;
+          if (sent + c.length >= after.cut) {
+            res.write(c.slice(0, Math.max(0, after.cut - sent)));
+            sent = -1;
+            stats.drops++;
+            setTimeout(() => res.socket && res.socket.destroy(), 20);
+            ures.destroy();
+            return;
+          }
+          sent += c.length;
+          res.write(c);
+        });
+        ures.on('end', () => { if (sent >= 0) res.end(); });
+        return;
+      }
+      ures.pipe(res);
+      return;
+    }
+    ures.on('data', c => chunks.push(c));
+    ures.on('end', () => {
+      let b = Buffer.concat(chunks);
+      const h = Object.assign({}, ures.headers);
+      b = after.body(ures.statusCode, b, h);
+      h['content-length'] = String(b.length);
+      res.writeHead(ures.statusCode, h);
+      res.end(b);
+    });
+  });
+  up.on('error', e => { if (!res.headersSent) s3error(res, 500, 'InternalError', 'upstream: ' + e.message); else res.destroy(); });
+  up.end(body);
+}
+
+async function handle(req, res) {
+  const rawUrl = req.url;
+  const qi = rawUrl.indexOf('?');
+  const rawPath = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
+  const rawQuery = qi < 0 ? '' : rawUrl.slice(qi + 1);
+  const q = new URLSearchParams(rawQuery);
+
+  if (rawPath.startsWith('/_front/')) {
+    const body = await readBody(req, null);
+    if (rawPath === '/_front/faults') { setFaults(body.length ? JSON.parse(body.toString()) : {}); res.end('{}'); return; }
+    if (rawPath === '/_front/stats') { res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify(Object.assign({ uploads: uploads.size }, stats))); return; }
+    if (rawPath === '/_front/reset') { setFaults({}); for (const k of Object.keys(stats)) stats[k] = typeof stats[k] === 'number' ? 0 : {}; res.end('{}'); return; }
+    res.statusCode = 404; res.end(); return;
+  }
+
+  const segs = rawPath.split('/');
+  const bucket = decodeLoose(segs[1] || '');
+  const key = segs.length > 2 ? decodeLoose(segs.slice(2).join('/')) : '';
+  const op = req.method === 'POST' && rawPath === '/' ? 'STS' : opName(req.method, key, q);
+  stats.requests++;
+  stats.byOp[op] = (stats.byOp[op] || 0) + 1;
+
+  // Fault: cut the connection mid-upload, after some bytes of the body arrived.
+  const isUpload = op === 'PutObject' || op === 'UploadPart';
+  let cutAfter = -1;
+  if (isUpload && faults.dropBodyLeft > 0 && Number(req.headers['content-length'] || 0) > (faults.dropAfterBytes || 65536)) {
+    faults.dropBodyLeft--;
+    cutAfter = faults.dropAfterBytes || 65536;
+  }
+  const body = await readBody(req, cutAfter);
+  if (body === null) { stats.drops++; return; }
+
+  if (op === 'STS') return sts(req, res, body);
+
+  if (faults.slowMs && Math.random() < (faults.slowRate === undefined ? 1 : faults.slowRate)) await sleep(faults.slowMs);
+  if (faults.dropRate && Math.random() < faults.dropRate) { stats.drops++; req.socket.destroy(); return; }
+  if (faults.errorRate && Math.random() < faults.errorRate) {
+    stats.faults++;
+    if (stats.faults % 2) return s3error(res, 503, 'SlowDown', 'Please reduce your request rate.');
+    return s3error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+  }
+  if (op === 'UploadPart' && faults.failPart && Number(q.get('partNumber')) === faults.failPart && faults.partFailLeft !== 0) {
+    if (faults.partFailLeft > 0) faults.partFailLeft--;
+    stats.faults++;
+    return s3error(res, faults.failPartStatus || 500, faults.failPartStatus === 403 ? 'AccessDenied' : 'InternalError', 'injected part failure');
+  }
+
+  const bad = verify(req, rawPath, rawQuery, body);
+  if (bad) { stats.authFailures++; return s3error(res, bad[0], bad[1], bad[2]); }
+
+  if (req.headers['content-md5'] !== undefined) {
+    const md5 = crypto.createHash('md5').update(body).digest('base64');
+    if (md5 !== req.headers['content-md5']) return s3error(res, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  }
+  if (!buckets.includes(bucket)) return s3error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+
+  const okey = bucket + '/' + key;
+  switch (op) {
+    case 'ListMultipartUploads':
+      return listUploads(res, bucket, q);
+    case 'AbortMultipartUpload': {
+      const u = uploads.get(q.get('uploadId'));
+      if (!u || u.bucket !== bucket || u.key !== key) return s3error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+      uploads.delete(q.get('uploadId'));
+      stats.aborts++;
+      res.statusCode = 204;
+      return res.end();
+    }
+    case 'CreateMultipartUpload':
+      return forward(req, res, rawUrl, body, {
+        needBody: true,
+        body: (st, b) => {
+          const m = /<UploadId>([^<]+)<\/UploadId>/.exec(b.toString());
+          if (st === 200 && m) uploads.set(m[1], { bucket, key, initiated: new Date().toISOString(), parts: new Map() });
+          return b;
+        },
+      });
+    case 'UploadPart': {
+      const u = uploads.get(q.get('uploadId'));
+      if (!u || u.key !== key) return s3error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+      const md5 = crypto.createHash('md5').update(body).digest('hex');
+      return forward(req, res, rawUrl, body, { headers: st => { if (st === 200) u.parts.set(Number(q.get('partNumber')), md5); } });
+    }
+    case 'CompleteMultipartUpload': {
+      const id = q.get('uploadId');
+      const u = uploads.get(id);
+      if (!u || u.key !== key) return s3error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+      const nums = [...body.toString().matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map(m => Number(m[1]));
+      for (const n of nums) if (!u.parts.has(n)) return s3error(res, 400, 'InvalidPart', `part ${n} was not uploaded`);
+      const etag = crypto.createHash('md5').update(Buffer.concat(nums.map(n => Buffer.from(u.parts.get(n), 'hex')))).digest('hex') + '-' + nums.length;
+      return forward(req, res, rawUrl, body, {
+        needBody: true,
+        body: (st, b) => {
+          if (st !== 200) return b;
+          uploads.delete(id);
+          etagOverride.set(okey, `"${etag}"`);
+          return Buffer.from(b.toString().replace(/<ETag>[^<]*<\/ETag>/, `<ETag>&quot;${etag}&quot;</ETag>`));
+        },
+      });
+    }
+    case 'GetObject':
+    case 'HeadObject': {
+      let cut = -1;
+      if (op === 'GetObject' && faults.dropDownloadLeft > 0) { faults.dropDownloadLeft--; cut = faults.dropAfterBytes || 65536; }
+      return forward(req, res, rawUrl, body, { cut, headers: (st, h) => { if (st < 300 && etagOverride.has(okey)) h.etag = etagOverride.get(okey); } });
+    }
+    case 'PutObject':
+    case 'DeleteObject':
+      etagOverride.delete(okey);
+      return forward(req, res, rawUrl, body, null);
+    default:
+      return forward(req, res, rawUrl, body, null);
+  }
+}
+
+// Reads the whole body; with cutAfter >= 0 destroys the connection after that many bytes
+// and resolves null.
+function readBody(req, cutAfter) {
+  return new Promise(resolve => {
+    const chunks = [];
+    let n = 0;
+    let done = false;
+    req.on('data', c => {
+      if (done) return;
+      chunks.push(c);
+      n += c.length;
+      if (cutAfter !== null && cutAfter >= 0 && n >= cutAfter) {
+        done = true;
+        req.socket.destroy();
+        resolve(null);
+      }
+    });
+    req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(chunks)); } });
+    req.on('error', () => { if (!done) { done = true; resolve(null); } });
+    req.on('close', () => { if (!done) { done = true; resolve(null); } });
+  });
+}
+
+async function main() {
+  const addr = await s3rver.run();
+  upstreamPort = addr.port;
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(e => { try { s3error(res, 500, 'InternalError', String(e && e.message)); } catch (e2) { res.destroy(); } });
+  });
+  server.keepAliveTimeout = 30000;
+  server.listen(0, '127.0.0.1', () => {
+    const endpoint = `http://127.0.0.1:${server.address().port}`;
+    const line = JSON.stringify({ endpoint, pid: process.pid });
+    if (portFile) {
+      fs.writeFileSync(portFile + '.tmp', endpoint + '\n');
+      fs.renameSync(portFile + '.tmp', portFile);
+    }
+    process.stdout.write(line + '\n');
+  });
+  const stop = () => {
+    server.close();
+    s3rver.close().catch(() => {}).finally(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    });
+    setTimeout(() => { fs.rmSync(dir, { recursive: true, force: true }); process.exit(0); }, 2000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // Never outlive the test that started us: exit when the parent goes away.
+  const ppid = process.ppid;
+  setInterval(() => { try { process.kill(ppid, 0); } catch (e) { stop(); } }, 1000).unref();
+}
+
+main().catch(e => { console.error('front: ' + (e && e.stack || e)); process.exit(1); });
