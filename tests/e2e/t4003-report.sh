@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# t4003: `duckflow report`: text tables and a self-contained HTML page from a run's
+# manifests; unknown runs; --help.
+source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+S="$SCRATCH/store"
+export DUCKFLOW_STORE="$S"
+mkdir -p "$S/p/runs/r1/gen/00000" "$S/p/runs/r1/gen/00001" "$S/p/runs/r1/merge/00000"
+echo '{"status":"succeeded","started_at":"2026-11-27T10:00:00.000Z"}' >"$S/p/runs/r1/run.json"
+task() { # STEP INDEX ATTEMPT START END ROWS PEAK
+    cat >"$S/p/runs/r1/$1/0000$2/_manifest.json" <<EOF
+{"format":1,"pipeline":"p","run":"r1","step":"$1","item_index":$2,"item_key":"0000$2",
+ "attempt":$3,"attempt_dir":"$3-abcd","exit_class":"ok","started_at":"$4","finished_at":"$5",
+ "timings_ms":{"start":2,"inputs":1,"sql":1200,"checks":0,"write":300,"total":1600},
+ "peak_rss_bytes":$7,"memory_limit":1073741824,"threads":1,"spilled_bytes":0,
+ "tables":{"t<x>":{"rows":$6,"bytes":2048,"schema":[],"files":[]}}}
+EOF
+}
+task gen 0 1 2026-11-27T10:00:00.000Z 2026-11-27T10:00:01.600Z 1000 104857600
+task gen 1 2 2026-11-27T10:00:00.500Z 2026-11-27T10:00:02.100Z 1500 209715200
+task merge 0 1 2026-11-27T10:00:02.200Z 2026-11-27T10:00:03.800Z 4 52428800
+
+expect_ok "text report of the latest run" "$DUCKFLOW" report
+expect_match "headline" '^pipeline p, run r1: succeeded, 3\.80s' "$out"
+expect_match "step summary: tasks, retried, rows" '^ gen +\| +2 \| +1 \| +2500 \|' "$out"
+expect_match "max peak RSS per step" '^ gen .*209\.7 MB' "$out"
+expect_match "a task row" '^ gen +\| 00001 \| +2 \| ok +\| +\+0\.500s \| +1\.60s \| +1\.20s \| +0\.30s \| +1500 \|' "$out"
+expect_match "merge task" '^ merge +\| 00000 ' "$out"
+expect_ok "report RUN" "$DUCKFLOW" report r1
+expect_ok "html report" "$DUCKFLOW" report r1 --html "$SCRATCH/r.html"
+check "html written" test -s "$SCRATCH/r.html"
+expect_match "a page" '^<!DOCTYPE html>' "$SCRATCH/r.html"
+expect_match "inline css" '<style>' "$SCRATCH/r.html"
+expect_match "a bar per task" 'class="fill" style="left:13\.16%;width:42\.11%"' "$SCRATCH/r.html"
+expect_match "names escaped" '<td>t&lt;x&gt;</td>|00001' "$SCRATCH/r.html"
+check "self-contained: no links out" bash -c "! grep -Eiq 'https?://|<script|<link|src=' '$SCRATCH/r.html'"
+expect_ok "html to stdout" "$DUCKFLOW" report --html -
+expect_match "page on stdout" '</html>' "$out"
+expect_code 3 "unknown run" "$DUCKFLOW" report r9
+expect_match "names it" "run 'r9' not found" "$errout"
+expect_code 2 "two runs" "$DUCKFLOW" report r1 r2
+expect_ok "--help" "$DUCKFLOW" report --help
+expect_match "usage" '^usage: duckflow report' "$out"
