@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# start.sh - starts the strict loopback S3 test server (front.js over s3rver) on
+# 127.0.0.1 with a random free port, and stops it when the caller exits.
+#
+# Sourced (in a test):   source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
+#   exports AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+#   S3_TEST_ENDPOINT, S3_TEST_BUCKET (duckflow) and S3_FRONT_PID, and sets an EXIT trap
+#   that stops the server (call s3_test_stop yourself if you replace the trap).
+#   s3_test_faults '{"errorRate":0.1}' sets injected faults; s3_test_stats prints counters.
+# Run (anything else):   tests/support/s3/start.sh [CMD ARGS...]
+#   runs CMD with the server up and the variables set (or, without CMD, prints them and
+#   waits until interrupted), then stops the server.
+# S3_FRONT_* variables (see front.js) pass through.
+_s3_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+
+s3_test_stop() {
+    if [ -n "${S3_FRONT_PID:-}" ]; then
+        kill "$S3_FRONT_PID" 2>/dev/null
+        wait "$S3_FRONT_PID" 2>/dev/null
+        S3_FRONT_PID=
+    fi
+    [ -n "${_s3_dir:-}" ] && rm -rf "$_s3_dir"
+    _s3_dir=
+}
+
+s3_test_faults() {
+    curl -sf -X POST --data "${1:-{\}}" "$S3_TEST_ENDPOINT/_front/faults" >/dev/null
+}
+
+s3_test_stats() {
+    curl -sf "$S3_TEST_ENDPOINT/_front/stats"
+}
+
+s3_test_start() {
+    _s3_dir=$(mktemp -d "${TMPDIR:-/tmp}/s3test.XXXXXX")
+    export S3_FRONT_KEYS=${S3_FRONT_KEYS:-duckflow-test:duckflow-test-secret}
+    export S3_FRONT_BUCKETS=${S3_FRONT_BUCKETS:-duckflow}
+    TMPDIR="$_s3_dir" node --openssl-legacy-provider "$_s3_top/tests/support/s3/front.js" \
+        --port-file "$_s3_dir/endpoint" >"$_s3_dir/front.out" 2>"$_s3_dir/front.err" &
+    S3_FRONT_PID=$!
+    local i
+    for i in $(seq 1 300); do
+        [ -s "$_s3_dir/endpoint" ] && break
+        if ! kill -0 "$S3_FRONT_PID" 2>/dev/null; then
+            echo "start.sh: the S3 test server did not start:" >&2
+            cat "$_s3_dir/front.err" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    [ -s "$_s3_dir/endpoint" ] || { echo "start.sh: the S3 test server did not start" >&2; return 1; }
+    S3_TEST_ENDPOINT=$(cat "$_s3_dir/endpoint")
+    S3_TEST_BUCKET=${S3_FRONT_BUCKETS%%,*}
+    export S3_TEST_ENDPOINT S3_TEST_BUCKET S3_FRONT_PID
+    export AWS_ENDPOINT_URL="$S3_TEST_ENDPOINT"
+    export AWS_ACCESS_KEY_ID=${S3_FRONT_KEYS%%:*}
+    local rest=${S3_FRONT_KEYS#*:}
+    export AWS_SECRET_ACCESS_KEY=${rest%%,*}
+    export AWS_REGION=${S3_FRONT_REGION:-us-east-1}
+    # quick retries against the loopback server
+    export DUCKFLOW_S3_RETRY_BASE_MS=${DUCKFLOW_S3_RETRY_BASE_MS:-10}
+    export DUCKFLOW_S3_RETRY_MAX_MS=${DUCKFLOW_S3_RETRY_MAX_MS:-500}
+}
+
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+    s3_test_start || return 1
+    trap s3_test_stop EXIT
+else
+    set -u
+    s3_test_start || exit 1
+    trap s3_test_stop EXIT INT TERM
+    if [ $# -gt 0 ]; then
+        "$@"
+        exit $?
+    fi
+    echo "export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_REGION=$AWS_REGION"
+    echo "(secret: see S3_FRONT_KEYS; Ctrl-C stops the server)" >&2
+    wait "$S3_FRONT_PID"
+fi
