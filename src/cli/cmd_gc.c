@@ -1,14 +1,93 @@
 /*
- * cmd_gc.c - `duckflow gc` (placeholder until its module lands).
+ * cmd_gc.c - `duckflow gc`: removes attempt folders that no manifest names (src/exec/gc.c)
+ * and reports each on stdout.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "exec/gc.h"
+#include "store/layout.h"
+#include "store/store.h"
+#include "util/timeutil.h"
+
+static void help(void)
+{
+    printf("usage: duckflow gc [--store URI] [--pipeline P] [--dry-run]\n"
+           "\n"
+           "Removes the attempt folders that no manifest names: failed and retried attempts,\n"
+           "tasks killed mid-write, tasks of failed runs. Runs still running and runs\n"
+           "without a run.json are left alone. Prints each folder removed and a total.\n"
+           "\n"
+           "  --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
+           "  --pipeline P    only runs of pipeline P\n"
+           "  -n, --dry-run   print what would be removed, remove nothing\n"
+           "  -h, --help      this help\n");
+}
+
+static void report(const char *folder, size_t files, uint64_t bytes, const char *skipped, void *ud)
+{
+    const int *dry = ud;
+    char size[32];
+    if (skipped) {
+        fprintf(stderr, "duckflow gc: skipping run '%s': %s\n", folder, skipped);
+        return;
+    }
+    df_format_size(bytes, size, sizeof(size));
+    printf("%s %s (%zu file%s, %s)\n", *dry ? "would remove" : "removed", folder, files,
+           files == 1 ? "" : "s", size);
+}
 
 int cmd_gc(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "duckflow gc: not built yet\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"pipeline", required_argument, NULL, 'p'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct df_error err = DF_ERROR_INIT;
+    struct df_gc_stats st;
+    struct df_store *store = NULL;
+    const char *store_opt = NULL, *pipeline = NULL;
+    char size[32];
+    int c, dry = 0, rc;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+nh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            store_opt = optarg;
+            break;
+        case 'p':
+            pipeline = optarg;
+            break;
+        case 'n':
+            dry = 1;
+            break;
+        case 'h':
+            help();
+            return 0;
+        default:
+            return cli_usage_error("gc", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error("gc", "unexpected argument '%s'", argv[optind]);
+    if (pipeline && !df_valid_pipeline_name(pipeline))
+        return cli_usage_error("gc", "invalid pipeline name '%s'", pipeline);
+    if (df_store_open(store_opt, &store, &err) != 0 ||
+        df_gc(store, pipeline, dry, report, &dry, &st, &err) != 0) {
+        rc = cli_fail(&err);
+        df_store_free(store);
+        return rc;
+    }
+    df_format_size(st.bytes, size, sizeof(size));
+    printf("%s %zu attempt folder%s, %zu file%s, %s\n", dry ? "would remove" : "removed",
+           st.folders, st.folders == 1 ? "" : "s", st.files, st.files == 1 ? "" : "s", size);
+    df_store_free(store);
+    return 0;
 }

@@ -1,14 +1,154 @@
 /*
- * cmd_runs.c - `duckflow runs` (placeholder until its module lands).
+ * cmd_runs.c - `duckflow runs`: the runs in a store (from their run.json records), oldest
+ * first, as a table or JSON on stdout.
  */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "exec/runrec.h"
+#include "store/layout.h"
+#include "store/store.h"
+#include "util/timeutil.h"
+
+static void help(void)
+{
+    printf("usage: duckflow runs [--store URI] [--pipeline P] [--format text|json]\n"
+           "\n"
+           "Lists the runs in the store, oldest first: pipeline, run id, status, start time,\n"
+           "duration and tasks done/total. A run whose run.json says running but whose\n"
+           "executor is gone shows as 'abandoned'.\n"
+           "\n"
+           "  --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
+           "  --pipeline P       only runs of pipeline P\n"
+           "  --format FMT       text (default) or json\n"
+           "  -h, --help         this help\n");
+}
+
+static const char *status_of(json_t *r)
+{
+    const char *st = json_string_value(json_object_get(r, "status"));
+    if (!st)
+        return "unknown";
+    if (!strcmp(st, "running") && !runrec_still_running(r))
+        return "abandoned";
+    return st;
+}
+
+static json_int_t int_of(json_t *r, const char *k)
+{
+    return json_integer_value(json_object_get(r, k));
+}
 
 int cmd_runs(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "duckflow runs: not built yet\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"pipeline", required_argument, NULL, 'p'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct df_error err = DF_ERROR_INIT;
+    const char *store_opt = NULL, *pipeline = NULL, *format = "text";
+    struct df_store *store = NULL;
+    json_t *runs = NULL, *r;
+    size_t i;
+    int c, rc = 2;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            store_opt = optarg;
+            break;
+        case 'p':
+            pipeline = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'h':
+            help();
+            return 0;
+        default:
+            return cli_usage_error("runs", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error("runs", "unexpected argument '%s'", argv[optind]);
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return cli_usage_error("runs", "--format is text or json, not '%s'", format);
+    if (pipeline && !df_valid_pipeline_name(pipeline))
+        return cli_usage_error("runs", "invalid pipeline name '%s'", pipeline);
+    if (df_store_open(store_opt, &store, &err) != 0 ||
+        runrec_list(store, pipeline, &runs, &err) != 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (!strcmp(format, "json")) {
+        json_t *outv = json_array();
+        json_array_foreach(runs, i, r)
+        {
+            json_t *o = json_object();
+            json_object_set(o, "pipeline", json_object_get(r, "pipeline"));
+            json_object_set(o, "run", json_object_get(r, "run"));
+            json_object_set_new(o, "status", json_string(status_of(r)));
+            json_object_set(o, "started_at", json_object_get(r, "started_at"));
+            json_object_set(o, "finished_at", json_object_get(r, "finished_at"));
+            json_object_set_new(o, "elapsed_ms", json_integer(int_of(r, "elapsed_ms")));
+            json_object_set_new(o, "tasks_total", json_integer(int_of(r, "tasks_total")));
+            json_object_set_new(o, "tasks_done", json_integer(int_of(r, "tasks_done")));
+            json_object_set_new(o, "tasks_failed", json_integer(int_of(r, "tasks_failed")));
+            json_array_append_new(outv, o);
+        }
+        char *text = json_dumps(outv, JSON_INDENT(2));
+        printf("%s\n", text ? text : "[]");
+        free(text);
+        json_decref(outv);
+    } else if (json_array_size(runs) == 0) {
+        fprintf(stderr, "duckflow runs: no runs in '%s'\n", store->uri);
+    } else {
+        int wp = 8, wr = 3;
+        json_array_foreach(runs, i, r)
+        {
+            const char *pl = json_string_value(json_object_get(r, "pipeline"));
+            const char *id = json_string_value(json_object_get(r, "run"));
+            if (pl && (int)strlen(pl) > wp)
+                wp = (int)strlen(pl);
+            if (id && (int)strlen(id) > wr)
+                wr = (int)strlen(id);
+        }
+        printf("%-*s  %-*s  %-11s  %-24s  %9s  %s\n", wp, "PIPELINE", wr, "RUN", "STATUS",
+               "STARTED", "DURATION", "TASKS");
+        json_array_foreach(runs, i, r)
+        {
+            const char *pl = json_string_value(json_object_get(r, "pipeline"));
+            const char *id = json_string_value(json_object_get(r, "run"));
+            const char *st = json_string_value(json_object_get(r, "started_at"));
+            char dur[32], tasks[64];
+            df_format_duration(int_of(r, "elapsed_ms"), dur, sizeof(dur));
+            if (int_of(r, "tasks_failed"))
+                snprintf(tasks, sizeof(tasks),
+                         "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+                         " failed)",
+                         int_of(r, "tasks_done"), int_of(r, "tasks_total"),
+                         int_of(r, "tasks_failed"));
+            else
+                snprintf(tasks, sizeof(tasks), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+                         int_of(r, "tasks_done"), int_of(r, "tasks_total"));
+            printf("%-*s  %-*s  %-11s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?",
+                   status_of(r), st ? st : "-", dur, tasks);
+        }
+    }
+    rc = 0;
+out:
+    json_decref(runs);
+    df_store_free(store);
+    return rc;
 }

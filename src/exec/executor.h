@@ -11,6 +11,12 @@
  *      dependents of a failed task while independent work finishes;
  *   5. on SIGINT/SIGTERM stops and reaps every child; nothing half-committed remains;
  *   6. keeps run.json current and prints progress (stderr, on a terminal) and a summary.
+ *
+ * Every task runs as
+ *   <self_exe> step PIPELINE --run RUN --step S --item INDEX --attempt N --store URI
+ *              [--param k=v].. [--threads T]
+ * with its stdout and stderr captured and printed whole, prefixed with the task's name,
+ * when it ends. docs/run.md describes the behaviour in full; docs/store.md the run.json.
  */
 #ifndef DF_EXECUTOR_H
 #define DF_EXECUTOR_H
@@ -32,12 +38,25 @@ struct df_run_opts {
     const char *resume_run; /* run id to resume, or NULL for a new run */
     int progress;           /* 1: live progress line on stderr */
     FILE *summary;          /* where the summary table goes (stderr), or NULL */
+    /* Added by the executor: */
+    FILE *log;          /* one line per finished task and the tasks' output, or NULL */
+    int quiet;          /* 1: only failures' output reaches log */
+    int *signal_out;    /* set to the signal that interrupted the run, else 0; may be NULL */
+    int64_t grace_ms;   /* between SIGTERM and SIGKILL for a timed-out task; 0 = 5 s */
+    int64_t backoff_ms; /* delay before the first retry (doubled per attempt); 0 = 250 ms */
 };
 
 /* Runs the pipeline; writes the run id into run_id. Returns 0 when every task succeeded,
  * -1 with err->code DF_EFAIL when a task or check failed, DF_EIO for the store,
- * and DF_EFAIL with "interrupted" when stopped by a signal. */
+ * and DF_EFAIL with "interrupted" when stopped by a signal (see opts.signal_out).
+ * A --resume of a run that does not exist is DF_EUSAGE. */
 int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_run_opts *o,
            char run_id[64], struct df_error *err);
+
+/* Tasks to run at once by default: the CPUs this process may use (at least 1). */
+int df_default_jobs(void);
+/* Memory budget by default: 80% of the smaller of MemAvailable (else MemTotal) and the
+ * cgroup's memory limit, in bytes (at least 256 MiB). */
+uint64_t df_default_memory_budget(void);
 
 #endif

@@ -1,0 +1,949 @@
+/*
+ * executor.c - df_run(): the local executor (see executor.h and docs/run.md).
+ *
+ * One loop, git's run_processes_parallel shape: plan what can be planned, start the
+ * next tasks the graph allows ("next task"), poll the children's output pipes and a
+ * self-pipe that signal handlers write to, reap the children that ended and record
+ * what their end means ("task finished"), enforce timeouts, refresh progress and
+ * run.json. Scheduling rules live in graph.c; processes in child.c.
+ */
+#include "exec/executor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dag/plan.h"
+#include "exec/child.h"
+#include "exec/graph.h"
+#include "exec/runrec.h"
+#include "store/layout.h"
+#include "store/manifest.h"
+#include "util/exitclass.h"
+#include "util/fs.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+
+#define RUNJSON_EVERY_MS 500
+#define ERROR_JSON_MAX   ((size_t)1 << 20)
+
+/* Signal plumbing: handlers only set a flag and write a byte to a pipe the loop polls. */
+static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t n_signals;
+static int wake_w = -1;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig != SIGCHLD) {
+        got_signal = sig;
+        n_signals++;
+    }
+    if (wake_w >= 0) {
+        ssize_t r = write(wake_w, "x", 1);
+        (void)r;
+    }
+    errno = saved;
+}
+
+struct exec {
+    const struct df_pipeline *p;
+    struct df_store *store;
+    const struct df_run_opts *o;
+    const char *run;
+    struct graph g;
+    struct graph_step_def *defs;
+    json_t **items; /* per step, once planned */
+    int jobs;
+    uint64_t budget;
+    int64_t grace_ms;
+    int64_t t0;
+    char started_at[40];
+    int resume;
+    json_t *prev; /* run.json of the run being resumed */
+    int dirty;
+    int64_t last_write;
+    int interrupted; /* the signal, once one arrived */
+    int progress_shown;
+    int store_failed; /* writing run.json failed at least once */
+    char store_msg[sizeof(((struct df_error *)0)->msg)];
+};
+
+static const char *step_name(const struct exec *x, size_t s)
+{
+    return x->p->steps[s].name;
+}
+
+/* "merge", or "generate[3]" for fan-out steps. */
+static void task_name(const struct exec *x, const struct gtask *t, char *out, size_t n)
+{
+    if (x->p->steps[t->step].foreach.kind == DF_FOREACH_NONE)
+        snprintf(out, n, "%s", step_name(x, t->step));
+    else
+        snprintf(out, n, "%s[%zu]", step_name(x, t->step), t->item_index);
+}
+
+static void clear_progress(struct exec *x)
+{
+    if (x->progress_shown) {
+        fputs("\r\033[K", stderr);
+        x->progress_shown = 0;
+    }
+}
+
+static void show_progress(struct exec *x)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t done = 0, total = x->g.n_tasks, shown = 0;
+    int unplanned = 0;
+    char el[32];
+
+    if (!x->o->progress || x->o->quiet)
+        return;
+    for (size_t i = 0; i < x->g.n_tasks; i++)
+        done += x->g.tasks[i]->state != G_WAITING && x->g.tasks[i]->state != G_RUNNING &&
+                x->g.tasks[i]->state != G_BACKOFF;
+    for (size_t s = 0; s < x->g.n_steps; s++)
+        unplanned |= !x->g.steps[s].planned && !x->g.steps[s].failed;
+    df_format_duration(df_now_ms() - x->t0, el, sizeof(el));
+    sb_addf(&sb, "[%zu/%zu%s] %s", done, total, unplanned ? "+" : "", el);
+    if (x->g.running)
+        sb_adds(&sb, " running:");
+    for (size_t i = 0; i < x->g.n_tasks && shown < 4; i++) {
+        char name[160];
+        if (x->g.tasks[i]->state != G_RUNNING)
+            continue;
+        task_name(x, x->g.tasks[i], name, sizeof(name));
+        sb_addf(&sb, " %s", name);
+        shown++;
+    }
+    if (x->g.running > shown)
+        sb_addf(&sb, " +%zu", x->g.running - shown);
+    /* One terminal line: cut rather than wrap. */
+    if (sb.len > 110) {
+        sb.len = 107;
+        sb_adds(&sb, "...");
+    }
+    fprintf(stderr, "\r\033[K%s", sb.buf);
+    fflush(stderr);
+    x->progress_shown = 1;
+    sb_release(&sb);
+}
+
+/* Prints a line to the log (stderr), keeping the progress line out of the way. */
+static void logf_(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct exec *x, const char *fmt, ...)
+{
+    va_list ap;
+    if (!x->o->log)
+        return;
+    clear_progress(x);
+    va_start(ap, fmt);
+    vfprintf(x->o->log, fmt, ap);
+    va_end(ap);
+    fputc('\n', x->o->log);
+    fflush(x->o->log);
+}
+
+/* The task's output, every line prefixed with its name. */
+static void print_output(struct exec *x, const char *name, const char *text)
+{
+    const char *p = text;
+    if (!x->o->log || !*text)
+        return;
+    clear_progress(x);
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        fprintf(x->o->log, "%s: %.*s\n", name, (int)n, p);
+        p += n + (e ? 1 : 0);
+    }
+    fflush(x->o->log);
+}
+
+static void save_run_json(struct exec *x, const char *status, int force)
+{
+    struct df_error err = DF_ERROR_INIT;
+    int64_t now = df_now_ms();
+    struct runrec_input in;
+
+    if (!force && (!x->dirty || now - x->last_write < RUNJSON_EVERY_MS))
+        return;
+    memset(&in, 0, sizeof(in));
+    in.p = x->p;
+    in.g = &x->g;
+    in.run = x->run;
+    in.status = status;
+    in.started_at = x->started_at;
+    in.elapsed_ms = now - x->t0;
+    in.jobs = x->jobs;
+    in.memory_budget = x->budget;
+    in.prev = x->prev;
+    if (runrec_write(x->store, &in, &err) != 0) {
+        if (!x->store_failed)
+            snprintf(x->store_msg, sizeof(x->store_msg), "%s", err.msg);
+        x->store_failed = 1;
+    }
+    x->dirty = 0;
+    x->last_write = now;
+}
+
+/* Rows and bytes of every table in a manifest. */
+static void manifest_totals(json_t *m, uint64_t *rows, uint64_t *bytes)
+{
+    const char *name;
+    json_t *t;
+    *rows = *bytes = 0;
+    json_object_foreach(json_object_get(m, "tables"), name, t)
+    {
+        *rows += (uint64_t)json_integer_value(json_object_get(t, "rows"));
+        *bytes += (uint64_t)json_integer_value(json_object_get(t, "bytes"));
+    }
+}
+
+/* For a resume: the highest attempt number any earlier invocation used per task, so new
+ * attempts get numbers of their own (and their _error.json is found unambiguously). */
+struct attempt_scan {
+    struct exec *x;
+    size_t s;
+    size_t plen;
+};
+
+static int scan_attempt(const char *key, uint64_t size, void *ud)
+{
+    struct attempt_scan *a = ud;
+    const char *rest = key + a->plen, *slash = strchr(rest, '/');
+    char *end;
+    unsigned long item, att;
+    (void)size;
+    if (!slash)
+        return 0;
+    item = strtoul(rest, &end, 10);
+    if (end != slash)
+        return 0;
+    att = strtoul(slash + 1, &end, 10);
+    if (end == slash + 1 || *end != '-')
+        return 0;
+    if (item < a->x->g.steps[a->s].n_tasks) {
+        struct gtask *t = a->x->g.tasks[a->x->g.steps[a->s].tasks[item]];
+        if ((int)att > t->attempt_base && att < 1000000)
+            t->attempt_base = (int)att;
+    }
+    return 0;
+}
+
+static int plan_step(struct exec *x, size_t s, struct df_error *err)
+{
+    struct df_error e = DF_ERROR_INIT;
+    json_t *items = NULL;
+    const struct df_step *st = &x->p->steps[s];
+    size_t n;
+
+    if (df_plan_items(x->p, s, x->store, x->run, &items, &e) != 0 || !json_is_array(items)) {
+        if (!e.code)
+            df_error_set(&e, DF_EFAIL, "planning did not return a list of items");
+        df_error_prefix(&e, "step '%s': cannot plan its items", st->name);
+        graph_step_plan_failed(&x->g, s,
+                               e.code == DF_EIO ? DF_CLASS_STORE_ERROR : DF_CLASS_SQL_ERROR, e.msg);
+        logf_(x, "duckflow: %s", e.msg);
+        json_decref(items);
+        x->dirty = 1;
+        return 0;
+    }
+    n = json_array_size(items);
+    x->items[s] = items;
+    graph_plan_step(&x->g, s, n);
+    x->dirty = 1;
+    if (!x->resume || n == 0)
+        return 0;
+    /* Tasks committed by an earlier invocation are kept as they are. */
+    for (size_t i = 0; i < n; i++) {
+        struct gtask *t = x->g.tasks[x->g.steps[s].tasks[i]];
+        char key[DF_ITEM_KEY_MAX];
+        json_t *m = NULL;
+        df_item_key(i, key);
+        df_error_clear(&e);
+        if (df_manifest_read(x->store, x->p->name, x->run, st->name, key, &m, &e) == 0) {
+            graph_task_resumed(&x->g, t);
+            manifest_totals(m, &t->rows, &t->bytes);
+            json_decref(m);
+        } else if (e.code != DF_ENOTFOUND) {
+            *err = e;
+            df_error_prefix(err, "cannot resume run '%s'", x->run);
+            return -1;
+        }
+    }
+    {
+        char *stepkey = df_key_step(x->p->name, x->run, st->name);
+        char *prefix = xasprintf("%s/", stepkey);
+        struct attempt_scan a = {x, s, strlen(prefix)};
+        df_error_clear(&e);
+        df_store_list(x->store, prefix, scan_attempt, &a, &e);
+        free(prefix);
+        free(stepkey);
+    }
+    return 0;
+}
+
+/* Plans every step whose items can be known now. Returns the number planned, -1 on a
+ * store error while resuming. */
+static int plan_ready(struct exec *x, struct df_error *err)
+{
+    int planned = 0;
+    for (size_t k = 0; k < x->p->n_steps; k++) {
+        size_t s = x->p->order[k];
+        enum df_foreach_kind kind = x->p->steps[s].foreach.kind;
+        int dynamic = kind == DF_FOREACH_FILES || kind == DF_FOREACH_ROWS;
+        if (!graph_step_plannable(&x->g, s, dynamic))
+            continue;
+        if (plan_step(x, s, err) != 0)
+            return -1;
+        planned++;
+    }
+    return planned;
+}
+
+static int step_threads(const struct exec *x, const struct gtask *t)
+{
+    int th = x->p->steps[t->step].limits.threads;
+    if (t->threads_override > 0)
+        return t->threads_override;
+    if (th > 0)
+        return th;
+    /* Unset: the task sizes itself from the machine, which locally is every core. */
+    return df_default_jobs();
+}
+
+static void start_task(struct exec *x, struct gtask *t, int64_t now)
+{
+    const struct df_step *st = &x->p->steps[t->step];
+    struct df_error err = DF_ERROR_INIT;
+    char idx[32], att[32], threads[32], name[160];
+    const char **argv;
+    size_t n = 0;
+
+    graph_task_started(&x->g, t, now);
+    x->dirty = 1;
+    free(t->error);
+    t->error = NULL;
+    t->timed_out = 0;
+    t->term_at = 0;
+    t->deadline = st->limits.timeout_ms > 0 ? now + st->limits.timeout_ms : 0;
+    snprintf(idx, sizeof(idx), "%zu", t->item_index);
+    snprintf(att, sizeof(att), "%d", t->attempt_base + t->attempts);
+    snprintf(threads, sizeof(threads), "%d", t->threads_override);
+    /* argv is built whole before fork (nothing may allocate in the child). */
+    argv = xcalloc(16 + 2 * x->o->n_param_args, sizeof(*argv));
+    argv[n++] = x->o->self_exe;
+    argv[n++] = "step";
+    argv[n++] = x->p->path;
+    argv[n++] = "--run";
+    argv[n++] = x->run;
+    argv[n++] = "--step";
+    argv[n++] = st->name;
+    argv[n++] = "--item";
+    argv[n++] = idx;
+    argv[n++] = "--attempt";
+    argv[n++] = att;
+    argv[n++] = "--store";
+    argv[n++] = x->store->uri;
+    for (size_t i = 0; i < x->o->n_param_args; i++) {
+        argv[n++] = "--param";
+        argv[n++] = x->o->param_args[i];
+    }
+    if (t->threads_override > 0) {
+        argv[n++] = "--threads";
+        argv[n++] = threads;
+    }
+    argv[n] = NULL;
+    t->proc = child_start((char *const *)argv, &err);
+    free(argv);
+    if (!t->proc) {
+        task_name(x, t, name, sizeof(name));
+        t->error = xstrdup(err.msg);
+        graph_task_finished(&x->g, t, DF_CLASS_CRASH, df_now_ms());
+        logf_(x, "duckflow: %s: %s", name, err.msg);
+    }
+}
+
+/* The _error.json of this attempt ({"class": .., "message": ..}), or NULL. */
+static json_t *read_attempt_error(struct exec *x, const struct gtask *t)
+{
+    struct df_error err = DF_ERROR_INIT;
+    char key[DF_ITEM_KEY_MAX];
+    char *task, *prefix;
+    struct strbuf found = STRBUF_INIT;
+    json_t *j = NULL;
+
+    df_item_key(t->item_index, key);
+    task = df_key_task(x->p->name, x->run, x->p->steps[t->step].name, key);
+    prefix = xasprintf("%s/%d-", task, t->attempt_base + t->attempts);
+    free(task);
+    /* The attempt folder is "<n>-<tag>": find its _error.json. */
+    if (df_store_list(x->store, prefix, runrec_find_error_cb, &found, &err) == 0 && found.len) {
+        char *data = NULL;
+        size_t len = 0;
+        if (df_store_get_bytes(x->store, found.buf, ERROR_JSON_MAX, &data, &len, &err) == 0)
+            j = json_loadb(data, len, 0, NULL);
+        free(data);
+    }
+    sb_release(&found);
+    free(prefix);
+    if (j && !json_is_object(j)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+/* The last non-empty line of text, copied. */
+static char *last_line(const char *text)
+{
+    const char *end = text + strlen(text), *start;
+    while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+        end--;
+    start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    if (start == end)
+        return NULL;
+    return xstrndup(start, (size_t)(end - start));
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGKILL:
+        return "SIGKILL";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGINT:
+        return "SIGINT";
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGABRT:
+        return "SIGABRT";
+    case SIGBUS:
+        return "SIGBUS";
+    default:
+        return "a signal";
+    }
+}
+
+static void task_ended(struct exec *x, struct gtask *t)
+{
+    struct child *c = t->proc;
+    enum df_exit_class cls;
+    char name[160], el[32];
+    char *out = child_output(c), *msg = NULL;
+    int64_t now = df_now_ms();
+    int retry, attempt = t->attempt_base + t->attempts;
+
+    task_name(x, t, name, sizeof(name));
+    if (t->interrupted) {
+        cls = DF_CLASS_INTERRUPTED;
+    } else if (t->timed_out) {
+        cls = DF_CLASS_TIMEOUT;
+        msg = xasprintf("ran past its timeout of %" PRId64 " ms and was killed",
+                        x->p->steps[t->step].limits.timeout_ms);
+    } else if (!c->exited) {
+        /* The kernel's OOM killer sends SIGKILL: the usual reason a task dies by it. */
+        cls = c->signal == SIGKILL ? DF_CLASS_KILLED_MEMORY : DF_CLASS_CRASH;
+        msg = xasprintf("killed by %s (signal %d)", signal_name(c->signal), c->signal);
+    } else {
+        cls = df_exit_class_from_status(c->exit_code);
+    }
+    if (cls != DF_CLASS_OK && !msg) {
+        json_t *e = read_attempt_error(x, t);
+        const char *ec = json_string_value(json_object_get(e, "class"));
+        const char *em = json_string_value(json_object_get(e, "message"));
+        if (!ec)
+            ec = json_string_value(json_object_get(e, "exit_class"));
+        if (!em)
+            em = json_string_value(json_object_get(e, "error"));
+        /* Exit status 1 is shared by sql_error and check_failed: the file tells. */
+        if (ec && df_exit_class_parse(ec) > 0 && cls != DF_CLASS_INTERRUPTED)
+            cls = (enum df_exit_class)df_exit_class_parse(ec);
+        if (em)
+            msg = xstrdup(em);
+        json_decref(e);
+        if (!msg)
+            msg = last_line(out);
+        if (!msg)
+            msg = xasprintf("exited with status %d", c->exit_code);
+    }
+    if (cls == DF_CLASS_OK) {
+        /* Exit 0 must mean committed: trust the manifest, not the status. */
+        struct df_error err = DF_ERROR_INIT;
+        char key[DF_ITEM_KEY_MAX];
+        json_t *m = NULL;
+        df_item_key(t->item_index, key);
+        if (df_manifest_read(x->store, x->p->name, x->run, x->p->steps[t->step].name, key, &m,
+                             &err) == 0) {
+            manifest_totals(m, &t->rows, &t->bytes);
+            json_decref(m);
+        } else {
+            cls = err.code == DF_ENOTFOUND ? DF_CLASS_CRASH : DF_CLASS_STORE_ERROR;
+            msg = err.code == DF_ENOTFOUND ? xstrdup("exited 0 but committed no manifest")
+                                           : xstrdup(err.msg);
+        }
+    }
+    t->proc = NULL;
+    free(t->error);
+    t->error = msg;
+    if (cls == DF_CLASS_KILLED_MEMORY) {
+        int th = step_threads(x, t) / 2;
+        t->threads_override = th > 0 ? th : 1;
+    }
+    retry = graph_task_finished(&x->g, t, cls, now);
+    x->dirty = 1;
+    df_format_duration(now - t->started_ms, el, sizeof(el));
+
+    if (cls != DF_CLASS_OK || !x->o->quiet)
+        print_output(x, name, out);
+    if (cls == DF_CLASS_OK) {
+        if (!x->o->quiet && !x->o->progress)
+            logf_(x, "ok      %s in %s", name, el);
+    } else if (retry) {
+        char wait[32];
+        df_format_duration(t->retry_at - now, wait, sizeof(wait));
+        logf_(x, "retry   %s: attempt %d failed (%s): %s; next attempt in %s", name, attempt,
+              df_exit_class_name(cls), t->error, wait);
+    } else if (cls == DF_CLASS_INTERRUPTED) {
+        logf_(x, "stopped %s (interrupted)", name);
+    } else {
+        logf_(x, "failed  %s (%s) after %d attempt%s: %s", name, df_exit_class_name(cls),
+              t->attempts, t->attempts == 1 ? "" : "s", t->error);
+    }
+    free(out);
+    child_free(c);
+}
+
+static void interrupt_all(struct exec *x, int sig)
+{
+    x->interrupted = sig;
+    graph_interrupt(&x->g);
+    for (size_t i = 0; i < x->g.n_tasks; i++) {
+        struct gtask *t = x->g.tasks[i];
+        if (t->state != G_RUNNING || !t->proc)
+            continue;
+        t->interrupted = 1;
+        child_kill(t->proc, sig);
+        /* Children that ignore the forwarded signal get SIGKILL after the grace. */
+        t->term_at = df_now_ms();
+    }
+    x->dirty = 1;
+}
+
+static void enforce_timeouts(struct exec *x, int64_t now)
+{
+    for (size_t i = 0; i < x->g.n_tasks; i++) {
+        struct gtask *t = x->g.tasks[i];
+        if (t->state != G_RUNNING || !t->proc)
+            continue;
+        if (t->term_at) {
+            if (now - t->term_at >= x->grace_ms) {
+                child_kill(t->proc, SIGKILL);
+                t->term_at = now; /* repeat each grace period until reaped */
+            }
+        } else if (t->deadline && now >= t->deadline) {
+            t->timed_out = 1;
+            child_kill(t->proc, SIGTERM);
+            t->term_at = now;
+        }
+    }
+}
+
+/* How long poll may sleep: until the next retry, deadline, kill or progress refresh. */
+static int poll_timeout(const struct exec *x, int64_t now)
+{
+    int64_t wake = now + (x->o->progress ? 250 : 1000);
+    int64_t r = graph_next_retry(&x->g);
+    if (r < wake)
+        wake = r;
+    for (size_t i = 0; i < x->g.n_tasks; i++) {
+        const struct gtask *t = x->g.tasks[i];
+        if (t->state != G_RUNNING)
+            continue;
+        if (t->term_at && t->term_at + x->grace_ms < wake)
+            wake = t->term_at + x->grace_ms;
+        else if (!t->term_at && t->deadline && t->deadline < wake)
+            wake = t->deadline;
+    }
+    if (x->dirty && x->last_write + RUNJSON_EVERY_MS < wake)
+        wake = x->last_write + RUNJSON_EVERY_MS;
+    wake -= now;
+    return wake < 5 ? 5 : wake > 1000 ? 1000 : (int)wake;
+}
+
+static void wait_once(struct exec *x, int wake_r)
+{
+    struct pollfd *fds = xcalloc(x->g.running + 1, sizeof(*fds));
+    struct gtask **who = xcalloc(x->g.running + 1, sizeof(*who));
+    nfds_t n = 0;
+    char buf[64];
+
+    fds[n].fd = wake_r;
+    fds[n++].events = POLLIN;
+    for (size_t i = 0; i < x->g.n_tasks && n <= x->g.running; i++) {
+        struct gtask *t = x->g.tasks[i];
+        if (t->state != G_RUNNING || !t->proc || t->proc->fd < 0)
+            continue;
+        who[n] = t;
+        fds[n].fd = t->proc->fd;
+        fds[n++].events = POLLIN;
+    }
+    if (poll(fds, n, poll_timeout(x, df_now_ms())) > 0) {
+        if (fds[0].revents)
+            while (read(wake_r, buf, sizeof(buf)) > 0)
+                ;
+        for (nfds_t i = 1; i < n; i++)
+            if (fds[i].revents)
+                child_read(who[i]->proc);
+    }
+    free(fds);
+    free(who);
+}
+
+static void reap_all(struct exec *x)
+{
+    for (size_t i = 0; i < x->g.n_tasks; i++) {
+        struct gtask *t = x->g.tasks[i];
+        if (t->state == G_RUNNING && t->proc && child_reap(t->proc))
+            task_ended(x, t);
+    }
+}
+
+static int create_run(struct exec *x, char run_id[64], struct df_error *err)
+{
+    const struct df_run_opts *o = x->o;
+    char *data = NULL, *key;
+    size_t len;
+
+    if (!o->resume_run) {
+        df_new_run_id(run_id, 64);
+        return 0;
+    }
+    if (!df_valid_run_id(o->resume_run) || strlen(o->resume_run) >= 64)
+        return df_error_set(err, DF_EUSAGE, "invalid run id '%s'", o->resume_run);
+    snprintf(run_id, 64, "%s", o->resume_run);
+    key = df_key_run_json(x->p->name, run_id);
+    if (df_store_get_bytes(x->store, key, 16 << 20, &data, &len, err) != 0) {
+        if (err->code == DF_ENOTFOUND) {
+            df_error_clear(err);
+            df_error_set(err, DF_EUSAGE, "cannot resume run '%s': no such run of pipeline '%s'",
+                         run_id, x->p->name);
+        } else {
+            df_error_prefix(err, "cannot resume run '%s'", run_id);
+        }
+        free(key);
+        return -1;
+    }
+    free(key);
+    x->prev = json_loadb(data, len, 0, NULL);
+    free(data);
+    if (!json_is_object(x->prev)) {
+        json_decref(x->prev);
+        x->prev = NULL;
+        return df_error_set(err, DF_EIO, "cannot resume run '%s': its run.json is damaged", run_id);
+    }
+    if (runrec_still_running(x->prev))
+        return df_error_set(err, DF_EUSAGE,
+                            "cannot resume run '%s': it is still running (pid %" JSON_INTEGER_FORMAT
+                            ")",
+                            run_id, json_integer_value(json_object_get(x->prev, "pid")));
+    {
+        const char *h = json_string_value(json_object_get(x->prev, "spec_hash"));
+        if (h && strcmp(h, x->p->spec_hash) != 0)
+            logf_(x,
+                  "duckflow: note: the pipeline changed since run '%s' started; committed "
+                  "tasks are kept, the rest run with the new definition",
+                  run_id);
+    }
+    x->resume = 1;
+    return 0;
+}
+
+static void summary(struct exec *x, const char *status)
+{
+    FILE *f = x->o->summary;
+    char el[32];
+
+    if (!f)
+        return;
+    clear_progress(x);
+    if (!x->o->quiet) {
+        size_t w = 4;
+        for (size_t s = 0; s < x->p->n_steps; s++)
+            if (strlen(step_name(x, s)) > w)
+                w = strlen(step_name(x, s));
+        fprintf(f, "\n%-*s  %9s  %12s  %10s  %8s  %s\n", (int)w, "step", "tasks", "rows out",
+                "bytes", "time", "status");
+        for (size_t k = 0; k < x->p->n_steps; k++) {
+            size_t s = x->p->order[k], done, failed, running;
+            const struct gstep *st = &x->g.steps[s];
+            uint64_t rows = 0, bytes = 0;
+            int64_t first = INT64_MAX, last = 0, resumed = 0;
+            char tasks[32], rs[32], bs[32], ts[32], stat[64];
+
+            graph_step_counts(&x->g, s, &done, &failed, &running);
+            for (size_t i = 0; i < st->n_tasks; i++) {
+                const struct gtask *t = x->g.tasks[st->tasks[i]];
+                rows += t->rows;
+                bytes += t->bytes;
+                resumed += t->resumed;
+                if (t->attempts && t->first_started_ms < first)
+                    first = t->first_started_ms;
+                if (t->attempts && t->ended_ms > last)
+                    last = t->ended_ms;
+            }
+            if (st->planned)
+                snprintf(tasks, sizeof(tasks), "%zu/%zu", done, st->n_tasks);
+            else
+                snprintf(tasks, sizeof(tasks), "-");
+            snprintf(rs, sizeof(rs), "%" PRIu64, rows);
+            df_format_size(bytes, bs, sizeof(bs));
+            if (first != INT64_MAX && last >= first)
+                df_format_duration(last - first, ts, sizeof(ts));
+            else
+                snprintf(ts, sizeof(ts), "-");
+            if (graph_step_succeeded(&x->g, s))
+                snprintf(stat, sizeof(stat), "%s",
+                         resumed && (size_t)resumed == st->n_tasks ? "ok (kept)" : "ok");
+            else if (st->failed)
+                snprintf(stat, sizeof(stat), "%s", df_exit_class_name(st->cls));
+            else
+                snprintf(stat, sizeof(stat), "not run");
+            fprintf(f, "%-*s  %9s  %12s  %10s  %8s  %s\n", (int)w, step_name(x, s), tasks,
+                    st->planned ? rs : "-", st->planned ? bs : "-", ts, stat);
+        }
+    }
+    df_format_duration(df_now_ms() - x->t0, el, sizeof(el));
+    fprintf(f, "%srun %s %s in %s; see 'duckflow runs' and 'duckflow query%s%s --run %s'\n",
+            x->o->quiet ? "" : "\n", x->run, status, el, x->o->store_uri ? " --store " : "",
+            x->o->store_uri ? x->o->store_uri : "", x->run);
+    fflush(f);
+}
+
+static void set_handlers(struct sigaction old[3], int install)
+{
+    static const int sigs[3] = {SIGINT, SIGTERM, SIGCHLD};
+    for (int i = 0; i < 3; i++) {
+        if (install) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof(sa));
+            sa.sa_handler = on_signal;
+            sigemptyset(&sa.sa_mask);
+            sa.sa_flags = SA_RESTART | (sigs[i] == SIGCHLD ? SA_NOCLDSTOP : 0);
+            sigaction(sigs[i], &sa, &old[i]);
+        } else {
+            sigaction(sigs[i], &old[i], NULL);
+        }
+    }
+}
+
+int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_run_opts *o,
+           char run_id[64], struct df_error *err)
+{
+    struct exec x;
+    struct sigaction old[3];
+    int wake[2] = {-1, -1}, rc = -1, handlers = 0;
+    const char *status = "failed";
+
+    memset(&x, 0, sizeof(x));
+    run_id[0] = '\0';
+    if (o->signal_out)
+        *o->signal_out = 0;
+    x.p = p;
+    x.store = store;
+    x.o = o;
+    x.run = run_id;
+    x.jobs = o->jobs > 0 ? o->jobs : df_default_jobs();
+    x.budget = o->memory_budget ? o->memory_budget : df_default_memory_budget();
+    x.grace_ms = o->grace_ms > 0 ? o->grace_ms : 5000;
+    x.t0 = df_now_ms();
+    df_iso_now(x.started_at, sizeof(x.started_at));
+
+    x.defs = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*x.defs));
+    x.items = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*x.items));
+    for (size_t s = 0; s < p->n_steps; s++) {
+        const struct df_step *st = &p->steps[s];
+        x.defs[s].deps = st->deps;
+        x.defs[s].n_deps = st->n_deps;
+        x.defs[s].each_of = st->foreach.kind == DF_FOREACH_EACH ? st->foreach.each_index : -1;
+        x.defs[s].max_attempts = 1 + (st->limits.retries >= 0 ? st->limits.retries : 2);
+        x.defs[s].memory =
+            st->limits.memory_limit ? st->limits.memory_limit : x.budget / (uint64_t)x.jobs;
+    }
+    graph_init(&x.g, x.defs, p->n_steps, p->order);
+    if (o->backoff_ms > 0)
+        x.g.backoff_ms = o->backoff_ms;
+
+    if (create_run(&x, run_id, err) != 0)
+        goto out;
+    if (x.prev) {
+        const char *sa = json_string_value(json_object_get(x.prev, "started_at"));
+        if (sa)
+            snprintf(x.started_at, sizeof(x.started_at), "%s", sa);
+    }
+    {
+        struct runrec_input in;
+        memset(&in, 0, sizeof(in));
+        in.p = p;
+        in.g = &x.g;
+        in.run = run_id;
+        in.status = "running";
+        in.started_at = x.started_at;
+        in.jobs = x.jobs;
+        in.memory_budget = x.budget;
+        in.prev = x.prev;
+        if (runrec_write(store, &in, err) != 0) {
+            df_error_prefix(err, "cannot create run '%s'", run_id);
+            goto out;
+        }
+        x.last_write = df_now_ms();
+    }
+
+    if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        df_error_errno(err, "cannot create a pipe");
+        goto out;
+    }
+    got_signal = 0;
+    n_signals = 0;
+    wake_w = wake[1];
+    set_handlers(old, 1);
+    handlers = 1;
+
+    if (!o->quiet && o->log)
+        logf_(&x, "run %s of '%s': %d task%s at a time", run_id, p->name, x.jobs,
+              x.jobs == 1 ? "" : "s");
+    for (;;) {
+        int64_t now = df_now_ms();
+        int planned = 0;
+        struct gtask *t;
+
+        if (got_signal && !x.interrupted) {
+            interrupt_all(&x, got_signal);
+            logf_(&x, "duckflow: %s: stopping %zu running task%s", signal_name(got_signal),
+                  x.g.running, x.g.running == 1 ? "" : "s");
+        }
+        if (x.interrupted && n_signals > 1) {
+            /* A second Ctrl-C: no more patience. */
+            for (size_t i = 0; i < x.g.n_tasks; i++)
+                if (x.g.tasks[i]->state == G_RUNNING && x.g.tasks[i]->proc)
+                    child_kill(x.g.tasks[i]->proc, SIGKILL);
+        }
+        reap_all(&x);
+        if (!x.interrupted) {
+            planned = plan_ready(&x, err);
+            if (planned < 0)
+                break;
+            while ((t = graph_next(&x.g, now, x.jobs, x.budget)) != NULL)
+                start_task(&x, t, now);
+        }
+        if (graph_idle(&x.g))
+            break;
+        if (!x.g.running && !planned && graph_next_retry(&x.g) == INT64_MAX &&
+            !graph_next(&x.g, now, x.jobs, x.budget)) {
+            if (x.interrupted)
+                break;
+            /* Nothing runs, nothing can start, nothing can be planned: a bug, not a
+             * reason to spin forever. */
+            for (size_t s = 0; s < p->n_steps; s++)
+                if (!graph_step_finished(&x.g, s))
+                    graph_step_plan_failed(&x.g, s, DF_CLASS_UPSTREAM,
+                                           "its dependencies never finished");
+            graph_interrupt(&x.g);
+            break;
+        }
+        enforce_timeouts(&x, df_now_ms());
+        save_run_json(&x, "running", 0);
+        show_progress(&x);
+        wait_once(&x, wake[0]);
+    }
+    if (err->code) {
+        /* A store failure while planning: stop what runs, as for an interrupt. */
+        interrupt_all(&x, SIGTERM);
+        while (x.g.running) {
+            enforce_timeouts(&x, df_now_ms());
+            wait_once(&x, wake[0]);
+            reap_all(&x);
+        }
+    }
+
+    {
+        size_t failed = 0, first = SIZE_MAX;
+        for (size_t i = 0; i < x.g.n_tasks; i++)
+            if (x.g.tasks[i]->state == G_FAILED || x.g.tasks[i]->state == G_UPSTREAM) {
+                failed++;
+                if (first == SIZE_MAX && x.g.tasks[i]->state == G_FAILED)
+                    first = i;
+            }
+        if (err->code) {
+            status = "failed";
+        } else if (x.interrupted) {
+            status = "interrupted";
+            if (o->signal_out)
+                *o->signal_out = x.interrupted;
+            df_error_set(err, DF_EFAIL, "run '%s' interrupted by %s", run_id,
+                         signal_name(x.interrupted));
+        } else if (failed || !graph_idle(&x.g)) {
+            status = "failed";
+            if (first != SIZE_MAX) {
+                char name[160];
+                task_name(&x, x.g.tasks[first], name, sizeof(name));
+                df_error_set(
+                    err, DF_EFAIL, "run '%s' failed: %zu task%s failed; first: %s (%s): %s", run_id,
+                    failed, failed == 1 ? "" : "s", name, df_exit_class_name(x.g.tasks[first]->cls),
+                    x.g.tasks[first]->error ? x.g.tasks[first]->error : "failed");
+            } else {
+                const char *why = "a step could not be planned";
+                for (size_t s = 0; s < p->n_steps; s++)
+                    if (x.g.steps[s].error) {
+                        why = x.g.steps[s].error;
+                        break;
+                    }
+                df_error_set(err, DF_EFAIL, "run '%s' failed: %s", run_id, why);
+            }
+        } else {
+            status = "succeeded";
+            rc = 0;
+        }
+        for (size_t s = 0; rc == 0 && s < p->n_steps; s++)
+            if (x.g.steps[s].failed) {
+                status = "failed";
+                rc = -1;
+                df_error_set(err, DF_EFAIL, "run '%s' failed: %s", run_id,
+                             x.g.steps[s].error ? x.g.steps[s].error : "a step failed");
+            }
+    }
+    x.dirty = 1;
+    save_run_json(&x, status, 1);
+    if (x.store_failed && rc == 0) {
+        rc = -1;
+        df_error_set(err, DF_EIO, "run '%s': cannot record it: %s", run_id, x.store_msg);
+    }
+    clear_progress(&x);
+    summary(&x, status);
+
+out:
+    if (handlers)
+        set_handlers(old, 0);
+    wake_w = -1;
+    for (int i = 0; i < 2; i++)
+        if (wake[i] >= 0)
+            close(wake[i]);
+    for (size_t s = 0; s < p->n_steps; s++)
+        json_decref(x.items[s]);
+    free(x.items);
+    graph_release(&x.g);
+    free(x.defs);
+    json_decref(x.prev);
+    return rc;
+}

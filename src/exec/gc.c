@@ -1,0 +1,199 @@
+/*
+ * gc.c - removing attempt folders no manifest names (see gc.h).
+ *
+ * One listing of the store (sorted, so a task's keys are contiguous), then per task:
+ * which attempt won, and which folders go. Deletion is key by key through the store
+ * interface, so local folders and object stores behave alike.
+ */
+#include "exec/gc.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/runrec.h"
+#include "store/layout.h"
+#include "util/strbuf.h"
+
+#define MANIFEST_MAX ((size_t)256 << 20)
+
+struct key {
+    char *key;
+    uint64_t size;
+};
+
+struct keys {
+    struct key *v;
+    size_t n, alloc;
+};
+
+static int collect(const char *key, uint64_t size, void *ud)
+{
+    struct keys *k = ud;
+    if (k->n == k->alloc) {
+        k->alloc = k->alloc ? 2 * k->alloc : 1024;
+        k->v = xrealloc(k->v, k->alloc * sizeof(*k->v));
+    }
+    k->v[k->n].key = xstrdup(key);
+    k->v[k->n].size = size;
+    k->n++;
+    return 0;
+}
+
+/* Length of the first n '/'-separated parts of key (without the trailing '/'), or 0 when
+ * key has fewer than n + 1 parts (the n parts must be followed by more). */
+static size_t parts_len(const char *key, int n)
+{
+    const char *p = key;
+    for (int i = 0; i < n; i++) {
+        p = strchr(p, '/');
+        if (!p)
+            return 0;
+        p++;
+    }
+    return (size_t)(p - key - 1);
+}
+
+/* 1 when s[0..n) looks like an attempt folder name "<digits>-<tag>". */
+static int is_attempt(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == 0 || i + 1 >= n || s[i] != '-')
+        return 0;
+    for (i++; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= 'A' && s[i] <= 'Z')))
+            return 0;
+    return 1;
+}
+
+/* Status of a run, looked up in the run records: 1 still running, 0 finished, -1 no
+ * record. */
+static int run_state(json_t *runs, const char *pipeline, size_t plen, const char *run, size_t rlen)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        const char *p = json_string_value(json_object_get(r, "pipeline"));
+        const char *id = json_string_value(json_object_get(r, "run"));
+        if (p && id && strlen(p) == plen && !strncmp(p, pipeline, plen) && strlen(id) == rlen &&
+            !strncmp(id, run, rlen))
+            return runrec_still_running(r);
+    }
+    return -1;
+}
+
+int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, void *ud,
+          struct df_gc_stats *stats, struct df_error *err)
+{
+    struct keys k = {NULL, 0, 0};
+    json_t *runs = NULL;
+    char *prefix = pipeline ? df_key_runs(pipeline) : xstrdup("");
+    char *skipped_run = NULL;
+    int rc = -1;
+    size_t i = 0;
+
+    memset(stats, 0, sizeof(*stats));
+    if (runrec_list(s, pipeline, &runs, err) != 0 || df_store_list(s, prefix, collect, &k, err))
+        goto out;
+    while (i < k.n) {
+        /* A task folder: <pipeline>/runs/<run>/<step>/<item>. */
+        const char *key = k.v[i].key;
+        size_t tlen = parts_len(key, 5), j, rl, pl;
+        char *task, *winner = NULL;
+        int state, has_manifest = 0, bad_manifest = 0;
+
+        pl = parts_len(key, 1);
+        if (!tlen || !pl || strncmp(key + pl, "/runs/", 6) != 0) {
+            i++;
+            continue;
+        }
+        task = xstrndup(key, tlen);
+        for (j = i; j < k.n && !strncmp(k.v[j].key, task, tlen) && k.v[j].key[tlen] == '/'; j++)
+            if (!strcmp(k.v[j].key + tlen, "/_manifest.json"))
+                has_manifest = 1;
+        rl = parts_len(key, 3) - (pl + 6);
+        state = run_state(runs, key, pl, key + pl + 6, rl);
+        if (has_manifest) {
+            struct df_error e = DF_ERROR_INIT;
+            char *mkey = xasprintf("%s/_manifest.json", task), *data = NULL;
+            size_t len = 0;
+            json_t *m = NULL;
+            if (df_store_get_bytes(s, mkey, MANIFEST_MAX, &data, &len, &e) == 0)
+                m = json_loadb(data, len, 0, NULL);
+            if (json_string_value(json_object_get(m, "attempt_dir")))
+                winner = xstrdup(json_string_value(json_object_get(m, "attempt_dir")));
+            else
+                bad_manifest = 1;
+            json_decref(m);
+            free(data);
+            free(mkey);
+        } else if (state != 0) {
+            /* Still running, or no run record: not ours to judge. Say so once per run. */
+            char *run = xstrndup(key, parts_len(key, 3));
+            if (!skipped_run || strcmp(skipped_run, run) != 0) {
+                stats->runs_skipped++;
+                if (cb)
+                    cb(run, 0, 0, state > 0 ? "still running" : "no run.json", ud);
+                free(skipped_run);
+                skipped_run = run;
+            } else {
+                free(run);
+            }
+            bad_manifest = 1;
+        }
+        /* Walk the task's attempt folders (contiguous: the keys are sorted). */
+        while (i < j) {
+            const char *a = k.v[i].key + tlen + 1, *e = strchr(a, '/');
+            size_t alen = e ? (size_t)(e - a) : 0, files = 0, fl;
+            uint64_t bytes = 0;
+            size_t start = i;
+            int drop;
+
+            if (!e || !is_attempt(a, alen)) {
+                i++;
+                continue;
+            }
+            fl = tlen + 1 + alen;
+            while (i < j && !strncmp(k.v[i].key, k.v[start].key, fl) && k.v[i].key[fl] == '/') {
+                files++;
+                bytes += k.v[i].size;
+                i++;
+            }
+            drop =
+                !bad_manifest && !(winner && strlen(winner) == alen && !strncmp(winner, a, alen));
+            if (!drop)
+                continue;
+            if (!dry_run)
+                for (size_t x = start; x < i; x++)
+                    if (df_store_remove(s, k.v[x].key, err) != 0) {
+                        free(task);
+                        free(winner);
+                        goto out;
+                    }
+            stats->folders++;
+            stats->files += files;
+            stats->bytes += bytes;
+            if (cb) {
+                char *folder = xstrndup(k.v[start].key, fl);
+                cb(folder, files, bytes, NULL, ud);
+                free(folder);
+            }
+        }
+        i = j;
+        free(task);
+        free(winner);
+    }
+    rc = 0;
+out:
+    for (size_t x = 0; x < k.n; x++)
+        free(k.v[x].key);
+    free(k.v);
+    free(skipped_run);
+    free(prefix);
+    json_decref(runs);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * gc.h - `duckflow gc`: removing attempt folders that no manifest names.
+ *
+ * Every attempt of a task writes under <task>/<n>-<tag>/; the manifest names the one that
+ * won. The others (retries that failed, tasks killed mid-write, runs that failed) are
+ * garbage. df_gc removes:
+ *   - in a committed task, every attempt folder but the manifest's attempt_dir;
+ *   - in a task without a manifest, every attempt folder, unless its run is still
+ *     running (run.json status "running" and alive: runrec_still_running()).
+ * Runs without a run.json and tasks whose manifest cannot be read are left alone.
+ */
+#ifndef DF_EXEC_GC_H
+#define DF_EXEC_GC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+/* Called once per attempt folder removed (or, with dry_run, that would be removed), and
+ * once per run skipped (files 0, skipped_reason set). */
+typedef void (*df_gc_cb)(const char *folder, size_t files, uint64_t bytes,
+                         const char *skipped_reason, void *ud);
+
+struct df_gc_stats {
+    size_t folders, files;
+    uint64_t bytes;
+    size_t runs_skipped;
+};
+
+/* Collects garbage in the whole store, or in one pipeline's runs. */
+int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, void *ud,
+          struct df_gc_stats *stats, struct df_error *err);
+
+#endif

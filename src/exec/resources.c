@@ -1,0 +1,70 @@
+/*
+ * resources.c - what this machine offers a local run: CPUs (the affinity mask) and
+ * memory (MemAvailable, capped by a cgroup v2 or v1 limit), for the executor's defaults.
+ */
+#include "exec/executor.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int df_default_jobs(void)
+{
+    cpu_set_t set;
+    long n;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* The first number in a file, or 0 ("max", missing, unreadable). */
+static uint64_t read_number(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    unsigned long long v = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu", &v) != 1)
+        v = 0;
+    fclose(f);
+    return (uint64_t)v;
+}
+
+/* A field of /proc/meminfo in bytes, or 0. */
+static uint64_t meminfo(const char *field)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    char line[256];
+    size_t fl = strlen(field);
+    uint64_t v = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, field, fl) && line[fl] == ':') {
+            v = (uint64_t)strtoull(line + fl + 1, NULL, 10) * 1024;
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+uint64_t df_default_memory_budget(void)
+{
+    uint64_t mem = meminfo("MemAvailable"), cg;
+    if (!mem)
+        mem = meminfo("MemTotal");
+    cg = read_number("/sys/fs/cgroup/memory.max");
+    if (!cg)
+        cg = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    /* cgroup v1 reports "no limit" as a huge number. */
+    if (cg && cg < ((uint64_t)1 << 60) && (!mem || cg < mem))
+        mem = cg;
+    if (!mem)
+        mem = (uint64_t)4 << 30;
+    mem = mem / 10 * 8;
+    return mem < ((uint64_t)256 << 20) ? (uint64_t)256 << 20 : mem;
+}
