@@ -329,17 +329,13 @@ static int add_store_files(struct task *t, const char *view, json_t *keys, json_
             char *sub = xasprintf("in/%s/%05zu", view, i);
             char *dir = fs_join(t->scratch, sub);
             const char *rel = strrchr(key, '/');
-            /* Partition folders: the segments with '=' right above the file. */
+            /* Partition folders: the key's "k=v" segments, as written (still encoded). */
             struct strbuf hp = STRBUF_INIT;
-            json_t *pj = json_object_get(rec, "partition");
-            const char *pk;
-            json_t *pv;
-            json_object_foreach(pj, pk, pv)
-            {
-                sb_adds(&hp, pk);
-                sb_addc(&hp, '=');
-                sb_adds(&hp, json_string_value(pv) ? json_string_value(pv) : "");
-                sb_addc(&hp, '/');
+            for (const char *seg = key, *sl; (sl = strchr(seg, '/')) != NULL; seg = sl + 1) {
+                const char *eq = memchr(seg, '=', (size_t)(sl - seg));
+                if (eq && eq > seg) {
+                    sb_add(&hp, seg, (size_t)(sl - seg) + 1);
+                }
             }
             staged[i] = xasprintf("%s/%s%s", dir, hp.buf, rel ? rel + 1 : "part.parquet");
             sb_release(&hp);
@@ -466,70 +462,97 @@ static int glob_cb(const char *key, uint64_t size, void *ud)
     return 0;
 }
 
+int df_task_object_glob(const char *uri, json_t *out, struct df_error *err)
+{
+    char *store_uri = NULL, *pattern = NULL;
+    struct df_store *os = NULL;
+    int rc = -1;
+
+    if (split_object_uri(uri, &store_uri, &pattern) != 0)
+        return df_error_set(err, DF_EUSAGE, "'%s' is not an object uri", uri);
+    if (df_store_open(store_uri, &os, err) == 0) {
+        size_t plen = strcspn(pattern, "*?[");
+        json_t *keys = json_array(), *k;
+        size_t i;
+        if (!pattern[plen]) {
+            json_array_append_new(keys, json_string(pattern));
+            rc = 0;
+        } else {
+            struct glob_match mt = {pattern, keys};
+            char *prefix = xstrndup(pattern, plen);
+            rc = df_store_list(os, prefix, glob_cb, &mt, err);
+            free(prefix);
+        }
+        json_array_foreach(keys, i, k)
+            json_array_append_new(out, json_sprintf("%s/%s", store_uri, json_string_value(k)));
+        json_decref(keys);
+    }
+    df_store_free(os);
+    free(store_uri);
+    free(pattern);
+    return rc;
+}
+
 /* Stages an s3:// or gs:// external input (a key or a glob of keys) into scratch. */
 static int stage_object_input(struct task *t, const char *view, json_t *uris, struct view_src *v,
                               struct df_error *err)
 {
+    json_t *full = json_array(), *u;
+    struct df_store *os = NULL;
+    char *os_uri = NULL, *vdir = NULL;
     size_t i;
-    json_t *u;
     int rc = 0;
 
     json_array_foreach(uris, i, u)
     {
-        char *store_uri = NULL, *pattern = NULL;
-        struct df_store *os = NULL;
-        json_t *keys = json_array();
-        const char *uri = json_string_value(u);
-        if (split_object_uri(uri, &store_uri, &pattern) != 0) {
-            rc = df_error_set(err, DF_EUSAGE, "'%s' is not an object uri", uri);
-        } else if ((rc = df_store_open(store_uri, &os, err)) == 0) {
-            size_t plen = strcspn(pattern, "*?[");
-            if (!pattern[plen]) {
-                json_array_append_new(keys, json_string(pattern));
-            } else {
-                struct glob_match mt = {pattern, keys};
-                char *prefix = xstrndup(pattern, plen);
-                struct df_error le = DF_ERROR_INIT;
-                rc = df_store_list(os, prefix, glob_cb, &mt, &le);
-                if (rc != 0)
-                    df_error_set(err, le.code, "%s", le.msg);
-                free(prefix);
-            }
-            for (size_t k = 0; rc == 0 && k < json_array_size(keys); k++) {
-                const char *key = json_string_value(json_array_get(keys, k));
-                const char *base = strrchr(key, '/');
-                char *sub = xasprintf("in/%s/x%zu-%05zu-%s", view, i, k, base ? base + 1 : key);
-                char *path = fs_join(t->scratch, sub);
-                char *dir = fs_join(t->scratch, "in");
-                char *vdir = fs_join(dir, view);
-                json_t *r = json_object();
-                rc = fs_mkdirs(vdir, err);
-                if (rc == 0)
-                    rc = df_store_get_file(os, key, path, err);
-                if (rc == 0) {
-                    char sha[DF_SHA256_HEX];
-                    src_add(v, path);
-                    char *full = xasprintf("%s/%s", store_uri, key);
-                    json_object_set_new(r, "key", json_string(full));
-                    if (df_sha256_file(path, sha, err) == 0)
-                        json_object_set_new(r, "sha256", json_string(sha));
-                    free(full);
-                    json_array_append(v->records, r);
-                }
-                json_decref(r);
-                free(sub);
-                free(path);
-                free(dir);
-                free(vdir);
-            }
+        if ((rc = df_task_object_glob(json_string_value(u), full, err)) != 0)
+            goto done;
+    }
+    {
+        char *sub = xasprintf("in/%s", view);
+        vdir = fs_join(t->scratch, sub);
+        free(sub);
+    }
+    if ((rc = fs_mkdirs(vdir, err)) != 0)
+        goto done;
+    json_array_foreach(full, i, u)
+    {
+        char *store_uri = NULL, *key = NULL, *path, sha[DF_SHA256_HEX];
+        const char *base;
+        json_t *r;
+
+        split_object_uri(json_string_value(u), &store_uri, &key);
+        if (!os_uri || strcmp(os_uri, store_uri) != 0) {
+            df_store_free(os);
+            os = NULL;
+            free(os_uri);
+            os_uri = xstrdup(store_uri);
+            rc = df_store_open(store_uri, &os, err);
         }
-        df_store_free(os);
-        json_decref(keys);
+        base = strrchr(key, '/');
+        path = xasprintf("%s/%05zu-%s", vdir, i, base ? base + 1 : key);
+        if (rc == 0)
+            rc = df_store_get_file(os, key, path, err);
+        if (rc == 0)
+            rc = df_sha256_file(path, sha, err);
+        if (rc == 0) {
+            src_add(v, path);
+            r = json_object();
+            json_object_set(r, "key", u);
+            json_object_set_new(r, "sha256", json_string(sha));
+            json_array_append_new(v->records, r);
+        }
+        free(path);
         free(store_uri);
-        free(pattern);
+        free(key);
         if (rc != 0)
             break;
     }
+done:
+    df_store_free(os);
+    free(os_uri);
+    free(vdir);
+    json_decref(full);
     if (rc != 0)
         fail_class(t, DF_CLASS_STORE_ERROR);
     return rc;
@@ -1391,5 +1414,63 @@ done:
     json_decref(t.tables);
     json_decref(t.uploads);
     json_decref(m);
+    return rc;
+}
+
+int df_task_query_inputs(const struct df_pipeline *p, size_t step, struct df_store *store,
+                         const char *run_id, const char *sql, json_t **rows, struct df_error *err)
+{
+    struct task t;
+    struct df_task_opts o;
+    struct df_error cleanup_err = DF_ERROR_INIT;
+    int rc = -1;
+
+    *rows = NULL;
+    memset(&t, 0, sizeof(t));
+    memset(&o, 0, sizeof(o));
+    o.run_id = run_id;
+    o.step = step;
+    o.attempt = 1;
+    t.p = p;
+    t.s = &p->steps[step];
+    t.store = store;
+    t.o = &o;
+    t.duck = (struct df_duck)DF_DUCK_INIT;
+    t.item = json_null();
+    df_item_key(0, t.item_key);
+    t.inputs_rec = json_array();
+    t.tables = json_object();
+    t.uploads = json_array();
+    t.scratch = fs_mkdtemp(NULL, "duckflow-items", err);
+    if (!t.scratch)
+        goto done;
+    t.spill_dir = fs_join(t.scratch, "spill");
+    {
+        char *probe = df_store_local_path(store, "probe");
+        t.local = probe != NULL;
+        free(probe);
+    }
+    size_task(&t);
+    if (open_duck(&t, err) != 0)
+        goto done;
+    for (size_t i = 0; i < t.s->n_inputs; i++)
+        if (setup_input(&t, &t.s->inputs[i], err) != 0)
+            goto done;
+    rc = df_duck_query_json(&t.duck, sql, 0, rows, err);
+    if (rc != 0)
+        df_error_prefix(err, "%s:%d: foreach rows", p->path, t.s->foreach.loc.line);
+done:
+    if (rc != 0 && err->code != DF_EIO)
+        err->code = t.cls == DF_CLASS_STORE_ERROR ? DF_EIO : DF_EFAIL;
+    df_duck_close(&t.duck);
+    if (t.scratch)
+        fs_remove_tree(t.scratch, &cleanup_err);
+    free(t.scratch);
+    free(t.spill_dir);
+    json_decref(t.item);
+    json_decref(t.items);
+    json_decref(t.inputs_rec);
+    json_decref(t.tables);
+    json_decref(t.uploads);
     return rc;
 }

@@ -1,0 +1,187 @@
+/*
+ * items.c - items of dynamic fan-out (see items.h): `files` groups the files of an
+ * external glob or of a step's committed output, K per task in name order; `rows` runs a
+ * query over the step's inputs and makes one item per row.
+ */
+#include "engine/items.h"
+
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dag/plan.h"
+#include "engine/task_internal.h"
+#include "store/manifest.h"
+#include "util/strbuf.h"
+#include "util/banned.h"
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+/* Sorts a JSON array of strings in place (byte order). */
+static void sort_strings(json_t *arr)
+{
+    size_t n = json_array_size(arr), i;
+    json_t **v;
+
+    if (n < 2)
+        return;
+    v = xcalloc(n, sizeof(*v));
+    for (i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(arr, i));
+    qsort(v, n, sizeof(*v), by_string);
+    json_array_clear(arr);
+    for (i = 0; i < n; i++)
+        json_array_append_new(arr, v[i]);
+    free(v);
+}
+
+/* The files of an external source: local paths (glob(3), name order) or object URIs. */
+static int external_files(const char *uri, json_t *out, struct df_error *err)
+{
+    glob_t g;
+    int grc;
+
+    if (!strncmp(uri, "s3://", 5) || !strncmp(uri, "gs://", 5))
+        return df_task_object_glob(uri, out, err);
+    if (!strncmp(uri, "file://", 7))
+        uri += 7;
+    grc = glob(uri, 0, NULL, &g);
+    if (grc == 0)
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            json_array_append_new(out, json_string(g.gl_pathv[i]));
+    globfree(&g);
+    if (grc != 0 && grc != GLOB_NOMATCH)
+        return df_error_set(err, DF_EIO, "cannot expand '%s'", uri);
+    return 0;
+}
+
+/* The committed files of step si's table, in key order; every task must have committed. */
+static int step_files(const struct df_pipeline *p, int si, const char *table,
+                      struct df_store *store, const char *run_id, json_t *out, struct df_error *err)
+{
+    json_t *ms = NULL, *up_items = NULL, *m;
+    const char *up = p->steps[si].name;
+    size_t i;
+    int rc = -1;
+
+    if (df_plan_items(p, (size_t)si, store, run_id, &up_items, err) != 0)
+        goto done;
+    if (df_manifest_list_step(store, p->name, run_id, up, &ms, err) != 0)
+        goto done;
+    if (json_array_size(ms) < json_array_size(up_items)) {
+        df_error_set(err, DF_EFAIL, "step '%s' has committed %zu of its %zu tasks", up,
+                     json_array_size(ms), json_array_size(up_items));
+        goto done;
+    }
+    json_array_foreach(ms, i, m) df_manifest_table_keys(m, table, out);
+    sort_strings(out);
+    rc = 0;
+done:
+    json_decref(ms);
+    json_decref(up_items);
+    return rc;
+}
+
+/* {"files": [...]} for each group of per_task files, plus "partition" when every file of
+ * the group has the same Hive partition values. */
+static json_t *group_files(json_t *files, int64_t per_task)
+{
+    json_t *items = json_array();
+    size_t n = json_array_size(files);
+
+    if (per_task < 1)
+        per_task = 1;
+    for (size_t start = 0; start < n; start += (size_t)per_task) {
+        json_t *item = json_object(), *group = json_array(), *part = NULL;
+        int same = 1;
+        for (size_t i = start; i < n && i < start + (size_t)per_task; i++) {
+            json_t *f = json_array_get(files, i);
+            json_t *pv = df_task_path_partition(json_string_value(f));
+            json_array_append(group, f);
+            if (i == start)
+                part = pv;
+            else {
+                if (!pv || !part || !json_equal(pv, part))
+                    same = 0;
+                json_decref(pv);
+            }
+        }
+        json_object_set_new(item, "files", group);
+        if (same && part)
+            json_object_set(item, "partition", part);
+        json_decref(part);
+        json_array_append_new(items, item);
+    }
+    return items;
+}
+
+static int files_items(const struct df_pipeline *p, const struct df_step *s, struct df_store *store,
+                       const char *run_id, json_t **items, struct df_error *err)
+{
+    const struct df_foreach *fe = &s->foreach;
+    json_t *files = json_array();
+    int rc;
+
+    if (fe->files_step >= 0)
+        rc = step_files(p, fe->files_step, fe->files_table, store, run_id, files, err);
+    else if (fe->files_input >= 0)
+        rc = external_files(s->inputs[fe->files_input].uri, files, err);
+    else
+        rc = df_error_set(err, DF_EUSAGE, "foreach files: source '%s' is not resolved",
+                          fe->files_source);
+    if (rc == 0)
+        *items = group_files(files, fe->per_task);
+    json_decref(files);
+    return rc;
+}
+
+static int rows_items(const struct df_pipeline *p, size_t step, struct df_store *store,
+                      const char *run_id, json_t **items, struct df_error *err)
+{
+    const struct df_step *s = &p->steps[step];
+    json_t *rows = NULL, *row, *out;
+    size_t i;
+
+    if (df_task_query_inputs(p, step, store, run_id, s->foreach.rows_sql, &rows, err) != 0)
+        return -1;
+    out = json_array();
+    json_array_foreach(rows, i, row)
+    {
+        if (json_is_object(row) && json_object_size(row) == 1) {
+            void *it = json_object_iter(row);
+            json_array_append(out, json_object_iter_value(it));
+        } else {
+            json_array_append(out, row);
+        }
+    }
+    json_decref(rows);
+    *items = out;
+    return 0;
+}
+
+int df_dynamic_items(const struct df_pipeline *p, size_t step, struct df_store *store,
+                     const char *run_id, json_t **items, struct df_error *err)
+{
+    const struct df_step *s;
+    int rc;
+
+    *items = NULL;
+    if (!p || step >= p->n_steps)
+        return df_error_set(err, DF_EUSAGE, "no step %zu in the pipeline", step);
+    s = &p->steps[step];
+    switch (s->foreach.kind) {
+    case DF_FOREACH_FILES:
+        rc = files_items(p, s, store, run_id, items, err);
+        break;
+    case DF_FOREACH_ROWS:
+        rc = rows_items(p, step, store, run_id, items, err);
+        break;
+    default:
+        rc = df_error_set(err, DF_EUSAGE, "step '%s' has no dynamic fan-out", s->name);
+        break;
+    }
+    return rc;
+}
