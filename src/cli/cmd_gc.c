@@ -57,7 +57,7 @@ int cmd_gc(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+nh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;

@@ -62,7 +62,7 @@ int cmd_run(int argc, char **argv)
     ov = xcalloc((size_t)argc + 1, sizeof(*ov));
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+j:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case 's':

@@ -878,13 +878,18 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     }
 
     {
-        size_t failed = 0, first = SIZE_MAX;
-        for (size_t i = 0; i < x.g.n_tasks; i++)
-            if (x.g.tasks[i]->state == G_FAILED || x.g.tasks[i]->state == G_UPSTREAM) {
+        size_t failed = 0, upstream = 0, first = SIZE_MAX;
+        char more[64] = "";
+        for (size_t i = 0; i < x.g.n_tasks; i++) {
+            upstream += x.g.tasks[i]->state == G_UPSTREAM;
+            if (x.g.tasks[i]->state == G_FAILED) {
                 failed++;
-                if (first == SIZE_MAX && x.g.tasks[i]->state == G_FAILED)
+                if (first == SIZE_MAX)
                     first = i;
             }
+        }
+        if (upstream)
+            snprintf(more, sizeof(more), ", %zu not run", upstream);
         if (err->code) {
             status = "failed";
         } else if (x.interrupted) {
@@ -893,15 +898,16 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
                 *o->signal_out = x.interrupted;
             df_error_set(err, DF_EFAIL, "run '%s' interrupted by %s", run_id,
                          signal_name(x.interrupted));
-        } else if (failed || !graph_idle(&x.g)) {
+        } else if (failed || upstream || !graph_idle(&x.g)) {
             status = "failed";
             if (first != SIZE_MAX) {
                 char name[160];
                 task_name(&x, x.g.tasks[first], name, sizeof(name));
-                df_error_set(
-                    err, DF_EFAIL, "run '%s' failed: %zu task%s failed; first: %s (%s): %s", run_id,
-                    failed, failed == 1 ? "" : "s", name, df_exit_class_name(x.g.tasks[first]->cls),
-                    x.g.tasks[first]->error ? x.g.tasks[first]->error : "failed");
+                df_error_set(err, DF_EFAIL,
+                             "run '%s' failed: %zu task%s failed%s; first: %s (%s): %s", run_id,
+                             failed, failed == 1 ? "" : "s", more, name,
+                             df_exit_class_name(x.g.tasks[first]->cls),
+                             x.g.tasks[first]->error ? x.g.tasks[first]->error : "failed");
             } else {
                 const char *why = "a step could not be planned";
                 for (size_t s = 0; s < p->n_steps; s++)
