@@ -25,10 +25,8 @@ int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_sto
 
     if (step >= p->n_steps)
         return df_error_set(err, DF_EUSAGE, "no step %zu", step);
-    if (df_plan_items(p, step, store, run_id, &items, err)) {
-        df_error_prefix(err, "step '%s'", p->steps[step].name);
+    if (df_plan_items(p, step, store, run_id, &items, err))
         return -1;
-    }
     n = json_array_size(items);
     json_decref(items);
     /* Indices, not the items: the items (file lists, row values) can be large and stay in
