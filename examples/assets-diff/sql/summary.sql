@@ -11,8 +11,8 @@ GROUP BY attribute;
 
 CREATE TABLE totals AS
 SELECT
-    sum(old_assets) AS old_assets,
-    sum(new_assets) AS new_assets,
+    sum(old_assets)::BIGINT AS old_assets,
+    sum(new_assets)::BIGINT AS new_assets,
     (SELECT count(*) FROM c WHERE change = 'added') AS added,
     (SELECT count(*) FROM c WHERE change = 'deleted') AS deleted,
     (SELECT count(*) FROM c WHERE change = 'changed') AS changed,

@@ -11,7 +11,7 @@ SELECT
     round(sum(sum_qty) / sum(count_order), 2) AS avg_qty,
     round(sum(sum_base_price) / sum(count_order), 2) AS avg_price,
     round(sum(sum_disc) / sum(count_order), 4) AS avg_disc,
-    sum(count_order) AS count_order
+    sum(count_order)::BIGINT AS count_order
 FROM s
 GROUP BY l_returnflag, l_linestatus;
 
@@ -19,7 +19,7 @@ CREATE TABLE orders_totals AS
 SELECT
     o_orderpriority,
     o_orderstatus,
-    sum(order_count) AS order_count,
+    sum(order_count)::BIGINT AS order_count,
     sum(sum_totalprice) AS sum_totalprice
 FROM os
 GROUP BY o_orderpriority, o_orderstatus;

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# assets-diff.sh - examples/assets-diff (two daily snapshots of N metadata assets, diffed
+# per shard, fanned in) through `duckflow run -j 2` against ONE DuckDB process doing the
+# same work (the same SQL files with shards=1, writing the same Parquet outputs) with the
+# same total memory (2 tasks x 2 GB = 4 GB) and threads (2). Reports wall time, peak RSS
+# (per task from the manifests, of the single process from GNU time) and spilled bytes.
+#   bench/assets-diff.sh BUILD [N [SHARDS]]      (default N=10000000, SHARDS=16)
+#   the reference size:  bench/assets-diff.sh build 165000000 128   (many minutes)
+#   ASSETS_SINGLE=0 skips the single-process run.
+# Results: BUILD/bench-results/assets-diff-N.{md,csv}.
+source "$(dirname "$0")/common.sh"
+n=${2:-10000000}
+shards=${3:-16}
+tmp=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/duckflow-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+ex="$top/examples/assets-diff"
+out="$tmp/single"
+mkdir -p "$out"
+
+echo "bench: duckflow run, n=$n shards=$shards" >&2
+timed "$tmp/flow.time" "$DF" run "$ex/pipeline.yaml" --store "$tmp/store" \
+    --param "n=$n" --param "shards=$shards" -j 2
+"$DF" query --store "$tmp/store" --format csv \
+    "SELECT step, count(*) AS tasks, round(max(peak_rss_bytes) / 1e6) AS max_peak_mb,
+            round(avg(total_ms) / 1000, 1) AS avg_task_s, sum(spilled_bytes) AS spilled,
+            sum(rows) AS rows
+     FROM _run.tasks GROUP BY step ORDER BY min(started_at)" >"$results/assets-diff-$n-tasks.csv"
+"$DF" query --store "$tmp/store" --format csv "FROM summary.totals" >"$results/assets-diff-$n-totals.csv"
+du -sb "$tmp/store" | awk '{ print $1 }' >"$tmp/store.bytes"
+rm -rf "$tmp/store"
+
+single_line="| one DuckDB process (4 GB, 2 threads) | skipped | | |"
+if [ "${ASSETS_SINGLE:-1}" = 1 ]; then
+    cat >"$tmp/setup.sql" <<SQL
+SET preserve_insertion_order = false;
+SQL
+    cat >"$tmp/write-snapshots.sql" <<SQL
+COPY old TO '$out/old.parquet' (FORMAT parquet, COMPRESSION zstd);
+COPY new TO '$out/new.parquet' (FORMAT parquet, COMPRESSION zstd);
+SQL
+    cat >"$tmp/write-changes.sql" <<SQL
+COPY changes TO '$out/changes.parquet' (FORMAT parquet, COMPRESSION zstd);
+CREATE VIEW c AS FROM changes;
+CREATE VIEW k AS FROM shard_counts;
+SQL
+    cat >"$tmp/write-summary.sql" <<SQL
+COPY summary TO '$out/summary.parquet' (FORMAT parquet, COMPRESSION zstd);
+COPY attribute_changes TO '$out/attribute_changes.parquet' (FORMAT parquet, COMPRESSION zstd);
+COPY totals TO '$out/totals.parquet' (FORMAT parquet, COMPRESSION zstd);
+SELECT sum(size) AS spilled FROM duckdb_temporary_files();
+SQL
+    echo "bench: one DuckDB process, n=$n" >&2
+    timed "$tmp/single.time" "$DUCKDB_SQL" -m 4GB -t 2 -T "$tmp/spill" -p \
+        -v item=0 -v shards=1 -v "n=$n" \
+        "$tmp/setup.sql" "$ex/sql/snapshot.sql" "$tmp/write-snapshots.sql" \
+        "$ex/sql/diff.sql" "$tmp/write-changes.sql" "$ex/sql/summary.sql" \
+        "$tmp/write-summary.sql" >"$tmp/single.out"
+    single_line=$(awk '{ printf "| one DuckDB process (4 GB, 2 threads) | %.1f s | %.0f MB | |", $1, $2 / 1024 }' "$tmp/single.time")
+fi
+
+{
+    echo "| assets-diff, n=$n, $shards shards | wall | peak RSS | spilled |"
+    echo "|---|---|---|---|"
+    awk -v tasks="$results/assets-diff-$n-tasks.csv" '{
+        wall = $1
+        while ((getline line < tasks) > 0) {
+            split(line, f, ",")
+            if (f[1] == "step") continue
+            if (f[3] + 0 > peak) peak = f[3] + 0
+            spilled += f[5]
+        }
+        printf "| duckflow run -j 2 (2 GB per task) | %.1f s | %d MB per task (max) | %d B |\n", wall, peak, spilled
+    }' "$tmp/flow.time"
+    echo "$single_line"
+    if [ "${ASSETS_SINGLE:-1}" = 1 ]; then
+        echo "| ratio duckflow / single | $(ratio "$(cut -d' ' -f1 "$tmp/flow.time")" "$(cut -d' ' -f1 "$tmp/single.time")") | | |"
+    fi
+} | tee "$results/assets-diff-$n.md"
+echo "per step:" && cat "$results/assets-diff-$n-tasks.csv"
+echo "totals:" && cat "$results/assets-diff-$n-totals.csv"

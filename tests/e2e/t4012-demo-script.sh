@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# t4012: scripts/demo.sh (what `make demo` runs) at a small size: runs examples/tpch into
+# a fresh store, prints the merged summary, the run's records and the report.
+source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+export DUCKFLOW_DEMO_STORE="$SCRATCH/demo-store" DUCKFLOW_DEMO_ROWS=2000
+expect_ok "demo runs" "$DUCKFLOW_TOP/scripts/demo.sh" "$DUCKFLOW"
+expect_match "merged Q1 summary" '^ l_returnflag \| l_linestatus \|' "$out"
+expect_match "a returned-items group" '^ R +\| F +\|' "$out"
+expect_match "orders by priority" '^ 1-URGENT +\|' "$out"
+expect_match "the report" '^pipeline tpch, run .*: succeeded' "$out"
+expect_match "the store is named" "the store is $DUCKFLOW_DEMO_STORE" "$errout"
+expect_code 2 "a missing binary is a usage error" "$DUCKFLOW_TOP/scripts/demo.sh" "$SCRATCH/nope"
