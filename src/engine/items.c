@@ -85,8 +85,8 @@ done:
     return rc;
 }
 
-/* {"files": [...]} for each group of per_task files, plus "partition" when every file of
- * the group has the same Hive partition values. */
+/* {"files": [...]} for each group of per_task files, plus "partition": the Hive partition
+ * values that every file of the group shares (omitted when they share none). */
 static json_t *group_files(json_t *files, int64_t per_task)
 {
     json_t *items = json_array();
@@ -96,21 +96,29 @@ static json_t *group_files(json_t *files, int64_t per_task)
         per_task = 1;
     for (size_t start = 0; start < n; start += (size_t)per_task) {
         json_t *item = json_object(), *group = json_array(), *part = NULL;
-        int same = 1;
         for (size_t i = start; i < n && i < start + (size_t)per_task; i++) {
             json_t *f = json_array_get(files, i);
             json_t *pv = df_task_path_partition(json_string_value(f));
             json_array_append(group, f);
-            if (i == start)
+            if (i == start) {
                 part = pv;
-            else {
-                if (!pv || !part || !json_equal(pv, part))
-                    same = 0;
-                json_decref(pv);
+                continue;
             }
+            if (part) {
+                /* Keep only the keys whose value is the same in this file. */
+                const char *k;
+                json_t *v;
+                void *tmp;
+                json_object_foreach_safe(part, tmp, k, v)
+                {
+                    if (!pv || !json_equal(v, json_object_get(pv, k)))
+                        json_object_del(part, k);
+                }
+            }
+            json_decref(pv);
         }
         json_object_set_new(item, "files", group);
-        if (same && part)
+        if (part && json_object_size(part))
             json_object_set(item, "partition", part);
         json_decref(part);
         json_array_append_new(items, item);

@@ -14,7 +14,8 @@
 /*
  * The items of a `files` or `rows` step as a JSON array (caller json_decref()s):
  *   files: each item is {"files": [<store key or external path>, ...]} (K per group, in
- *          name order), plus "partition": {...} when the files share Hive partition values;
+ *          name order), plus "partition": {...} with the Hive partition values every file of
+ *          the group shares (omitted when none);
  *   rows:  each item is the row's value (a struct -> JSON object when several columns).
  * Fails with DF_EFAIL when a source step has not committed, DF_EIO for the store.
  */

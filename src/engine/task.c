@@ -639,6 +639,20 @@ static int create_view(struct task *t, const char *name, const char *format, jso
     return rc;
 }
 
+/* 1 when `in` is what the step's `foreach files` groups: the input it names, or an input
+ * over the `step.table` it names. That input sees only the task's group. */
+static int is_files_source(const struct df_step *s, const struct df_input *in)
+{
+    const struct df_foreach *fe = &s->foreach;
+
+    if (fe->kind != DF_FOREACH_FILES)
+        return 0;
+    if (fe->files_input >= 0)
+        return !strcmp(s->inputs[fe->files_input].name, in->name);
+    return fe->files_step >= 0 && in->step_index == fe->files_step && in->table &&
+           fe->files_table && !strcmp(in->table, fe->files_table);
+}
+
 /* One input: find its files, stage them when needed, create its view and record it. */
 static int setup_input(struct task *t, const struct df_input *in, struct df_error *err)
 {
@@ -646,8 +660,7 @@ static int setup_input(struct task *t, const struct df_input *in, struct df_erro
     struct view_src v = {0};
     json_t *keys = json_array(), *recs = json_array(), *mlist = NULL, *rec;
     int rc = -1;
-    int files_narrow = fe->kind == DF_FOREACH_FILES && fe->files_input >= 0 &&
-                       !strcmp(t->s->inputs[fe->files_input].name, in->name);
+    int files_narrow = is_files_source(t->s, in);
 
     v.records = json_array();
     if (in->step_index >= 0) {
@@ -758,7 +771,8 @@ static int setup_files_view(struct task *t, struct df_error *err)
     if (fe->kind != DF_FOREACH_FILES || fe->files_input >= 0 || fe->files_step < 0)
         return 0;
     for (size_t i = 0; i < t->s->n_inputs; i++)
-        if (!strcmp(t->s->inputs[i].name, fe->files_table))
+        if (!strcmp(t->s->inputs[i].name, fe->files_table) ||
+            is_files_source(t->s, &t->s->inputs[i]))
             return 0;
     memset(&in, 0, sizeof(in));
     in.name = fe->files_table;
