@@ -1,0 +1,100 @@
+/*
+ * analyze.h - the SQL-analysis core behind sql_tables, sql_columns, sql_lineage,
+ * sql_fingerprint and sql_statement_type: a single-pass tokenizer plus a light recursive
+ * scope analysis, with no DuckDB in it (register.c is the DuckDB glue).
+ *
+ * Lifecycle:
+ *   1. sqlfn_ctx_new() once per thread (a context is not shared between threads; the
+ *      functions keep no global mutable state, so one context per thread is thread-safe).
+ *   2. sqlfn_analyze() per text; the result points into the context's arena and into the
+ *      analysed text, and stays valid until the next sqlfn_analyze() or sqlfn_ctx_free().
+ *   3. sqlfn_ctx_free().
+ * Memory per text is bounded (SQLFN_MAX_ARENA); a text that needs more is "cannot be
+ * analysed", like a text that does not lex or parse.
+ */
+#ifndef DF_SQLFN_ANALYZE_H
+#define DF_SQLFN_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Dialects: they decide quoting, comments, string escapes and case folding (see
+ * docs/sql-functions.md for the table). */
+enum sqlfn_dialect {
+    SQLFN_ANSI = 0,
+    SQLFN_SNOWFLAKE,
+    SQLFN_BIGQUERY,
+    SQLFN_REDSHIFT,
+    SQLFN_POSTGRES,
+    SQLFN_DATABRICKS, /* also "spark" */
+    SQLFN_DUCKDB,
+    SQLFN_TSQL,
+    SQLFN_MYSQL,
+    SQLFN_SQLITE,
+};
+
+/* Bytes of arena one text may use before it counts as unanalysable. */
+#define SQLFN_MAX_ARENA ((size_t)256 << 20)
+
+/* What sqlfn_analyze computes (bit flags). */
+enum {
+    SQLFN_WANT_TABLES = 1,  /* tables (and lineage, which comes with them) */
+    SQLFN_WANT_COLUMNS = 2, /* column references */
+    SQLFN_WANT_FINGERPRINT = 4,
+    SQLFN_WANT_TYPE = 8,
+};
+
+/* A string that is not NUL-terminated; s == NULL means SQL NULL. */
+struct sqlfn_str {
+    const char *s;
+    uint32_t len;
+};
+
+struct sqlfn_column {
+    struct sqlfn_str table; /* s == NULL when the column cannot be attributed */
+    struct sqlfn_str column;
+};
+
+struct sqlfn_edge {
+    struct sqlfn_str source;
+    struct sqlfn_str target;
+};
+
+/* The analysis of one text. Arrays are in order of first appearance, without duplicates. */
+struct sqlfn_result {
+    int ok; /* 0: the text cannot be analysed (every function gives NULL) */
+    const struct sqlfn_str *tables;
+    size_t n_tables;
+    const struct sqlfn_column *columns;
+    size_t n_columns;
+    const struct sqlfn_edge *edges;
+    size_t n_edges;
+    struct sqlfn_str fingerprint; /* with SQLFN_WANT_FINGERPRINT */
+    uint64_t fingerprint_hash;    /* 64-bit FNV-1a of fingerprint */
+    const char *statement_type;   /* static string; NULL when there is no statement */
+};
+
+struct sqlfn_ctx;
+
+/* Returns a new context, or NULL when out of memory. Free with sqlfn_ctx_free(). */
+struct sqlfn_ctx *sqlfn_ctx_new(void);
+
+/* Frees a context and everything its results point to; NULL is a no-op. */
+void sqlfn_ctx_free(struct sqlfn_ctx *cx);
+
+/*
+ * Analyses `len` bytes of `sql` (need not be NUL-terminated) as `dialect`, computing what
+ * the `want` flags ask for, into *out. Returns 0 when the text was analysed, -1 when it
+ * cannot be (out->ok == 0 then; not an error to report: the functions give NULL).
+ */
+int sqlfn_analyze(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sqlfn_dialect dialect,
+                  unsigned want, struct sqlfn_result *out);
+
+/*
+ * Parses a dialect name (case-insensitive: ansi, snowflake, bigquery, redshift, postgres,
+ * postgresql, databricks, spark, duckdb, tsql, mssql, mysql, sqlite). Returns 0 and sets
+ * *out, or -1 for an unknown name.
+ */
+int sqlfn_dialect_parse(const char *name, size_t len, enum sqlfn_dialect *out);
+
+#endif
