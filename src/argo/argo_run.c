@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "argo/argo.h"
 #include "dag/plan.h"
 #include "store/layout.h"
+#include "store/manifest.h"
 #include "util/timeutil.h"
 
 #include "util/banned.h"
@@ -48,14 +50,105 @@ int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_sto
     return 0;
 }
 
+/* Seconds since the epoch of an RFC 3339 UTC time ("2026-11-27T03:00:00Z", fraction
+ * allowed), or -1. */
+static int64_t parse_utc_ms(const char *s)
+{
+    struct tm tm;
+    char *end;
+    int64_t ms = 0;
+
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end)
+        return -1;
+    if (*end == '.') {
+        int64_t scale = 100;
+        for (end++; *end >= '0' && *end <= '9'; end++) {
+            ms += (*end - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (strcmp(end, "Z") && strcmp(end, "+00:00"))
+        return -1;
+    return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* What the store says about one step: its committed tasks, and how many it planned (the
+ * static count, or the length of its stored _items.json). */
+static json_t *step_record(const struct df_pipeline *p, struct df_store *store, const char *run,
+                           size_t i, int run_failed, int64_t *total_out, int64_t *done_out)
+{
+    const struct df_step *st = &p->steps[i];
+    struct df_error e = DF_ERROR_INIT;
+    json_t *rec = json_object(), *tasks = json_object(), *mans = NULL, *m;
+    int64_t total = df_plan_task_count(p, i), done = 0, rows = 0, bytes = 0, time_ms = 0;
+    int planned = total >= 0;
+    size_t k;
+
+    if (df_manifest_list_step(store, p->name, run, st->name, &mans, &e) == 0) {
+        json_array_foreach(mans, k, m)
+        {
+            const char *name;
+            json_t *t;
+            done++;
+            json_object_foreach(json_object_get(m, "tables"), name, t)
+            {
+                rows += json_integer_value(json_object_get(t, "rows"));
+                bytes += json_integer_value(json_object_get(t, "bytes"));
+            }
+            time_ms +=
+                json_integer_value(json_object_get(json_object_get(m, "timings_ms"), "total"));
+        }
+    }
+    json_decref(mans);
+    if (!planned) {
+        char *key = df_key_items(p->name, run, st->name), *data = NULL;
+        size_t len = 0;
+        df_error_clear(&e);
+        if (df_store_get_bytes(store, key, RUN_JSON_MAX, &data, &len, &e) == 0) {
+            json_error_t je;
+            json_t *items = json_loadb(data, len, 0, &je);
+            if (json_is_array(items)) {
+                total = (int64_t)json_array_size(items);
+                planned = 1;
+            }
+            json_decref(items);
+        }
+        free(data);
+        free(key);
+    }
+    if (!planned)
+        total = done;
+    json_object_set_new(rec, "name", json_string(st->name));
+    json_object_set_new(rec, "status",
+                        json_string(done >= total ? "succeeded"
+                                    : run_failed  ? "failed"
+                                                  : "succeeded"));
+    json_object_set_new(rec, "planned", json_boolean(planned));
+    json_object_set_new(tasks, "total", json_integer(total));
+    json_object_set_new(tasks, "done", json_integer(done));
+    json_object_set_new(tasks, "failed", json_integer(total > done ? total - done : 0));
+    json_object_set_new(tasks, "running", json_integer(0));
+    json_object_set_new(rec, "tasks", tasks);
+    json_object_set_new(rec, "rows", json_integer(rows));
+    json_object_set_new(rec, "bytes", json_integer(bytes));
+    json_object_set_new(rec, "task_time_ms", json_integer(time_ms));
+    json_object_set_new(rec, "exit_class", json_null());
+    *total_out += total;
+    *done_out += done;
+    return rec;
+}
+
 int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
                        const struct df_argo_finish *f, struct df_error *err)
 {
     char *key = NULL, *data = NULL, *text = NULL;
     size_t len = 0;
-    json_t *rec = NULL;
+    json_t *rec = NULL, *steps = NULL;
     char now[40];
     const char *status;
+    int64_t total = 0, done = 0, started_ms, now_ms;
     int rc = -1;
 
     if (!f->run_id || !df_valid_run_id(f->run_id))
@@ -70,6 +163,8 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
         return df_error_set(err, DF_EUSAGE,
                             "workflow status '%s' is not Succeeded, Failed or Error",
                             f->workflow_status);
+    if (f->created_at && *f->created_at && parse_utc_ms(f->created_at) < 0)
+        return df_error_set(err, DF_EUSAGE, "time '%s' is not an RFC 3339 UTC time", f->created_at);
 
     key = df_key_run_json(p->name, f->run_id);
     /* Keep what a run.json written earlier in the run holds; replace what we know. */
@@ -89,19 +184,38 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
     if (!rec)
         rec = json_object();
 
+    steps = json_array();
+    for (size_t k = 0; k < p->n_steps; k++) {
+        size_t i = p->order ? p->order[k] : k;
+        json_array_append_new(steps, step_record(p, store, f->run_id, i,
+                                                 strcmp(status, "succeeded") != 0, &total, &done));
+    }
+
     df_iso_now(now, sizeof(now));
     json_object_set_new(rec, "format", json_integer(1));
     json_object_set_new(rec, "pipeline", json_string(p->name));
     json_object_set_new(rec, "run", json_string(f->run_id));
+    json_object_set_new(rec, "status", json_string(status));
+    json_object_set_new(rec, "executor", json_string("argo"));
+    json_object_set_new(rec, "pipeline_file", json_string(p->path));
     json_object_set_new(rec, "spec_hash", json_string(p->spec_hash));
     json_object_set(rec, "params", p->params);
-    json_object_set_new(rec, "status", json_string(status));
     if (f->created_at && *f->created_at)
         json_object_set_new(rec, "started_at", json_string(f->created_at));
-    else if (!json_object_get(rec, "started_at"))
+    else if (!json_is_string(json_object_get(rec, "started_at")))
         json_object_set_new(rec, "started_at", json_string(now));
+    json_object_set_new(rec, "updated_at", json_string(now));
     json_object_set_new(rec, "finished_at", json_string(now));
-    json_object_set_new(rec, "executor", json_string("argo"));
+    started_ms = parse_utc_ms(json_string_value(json_object_get(rec, "started_at")));
+    now_ms = parse_utc_ms(now);
+    json_object_set_new(
+        rec, "elapsed_ms",
+        json_integer(started_ms >= 0 && now_ms >= started_ms ? now_ms - started_ms : 0));
+    json_object_set_new(rec, "tasks_total", json_integer(total));
+    json_object_set_new(rec, "tasks_done", json_integer(done));
+    json_object_set_new(rec, "tasks_failed", json_integer(total > done ? total - done : 0));
+    json_object_set_new(rec, "steps", steps);
+    steps = NULL;
     json_object_set_new(rec, "workflow_status", json_string(f->workflow_status));
 
     text = json_dumps(rec, JSON_INDENT(2));
@@ -118,6 +232,7 @@ done:
     free(text);
     free(data);
     free(key);
+    json_decref(steps);
     json_decref(rec);
     return rc;
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# t7000: `duckflow argo` usage: help, required options, option checks, warnings, and the
+# pipeline's own errors (nothing is printed on stdout when the command fails).
+source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+pl="$DUCKFLOW_TOP/tests/support/argo/pipelines/fanout/pipeline.yaml"
+req=(--image img:1 --store s3://bucket/prefix)
+
+expect_ok "argo --help" "$DUCKFLOW" argo --help
+expect_match "help names the usage" '^usage: duckflow argo PIPELINE --image' "$out"
+expect_match "help lists --s3-secret" '--s3-secret NAME' "$out"
+expect_ok "argo items --help" "$DUCKFLOW" argo items --help
+expect_ok "argo finish --help" "$DUCKFLOW" argo finish --help
+
+expect_code 2 "no pipeline" "$DUCKFLOW" argo "${req[@]}"
+expect_code 2 "two pipelines" "$DUCKFLOW" argo "$pl" "$pl" "${req[@]}"
+expect_code 2 "no --image" "$DUCKFLOW" argo "$pl" --store s3://b/p
+expect_match "says --image is required" 'image is required' "$errout"
+expect_code 2 "no --store" "$DUCKFLOW" argo "$pl" --image img:1
+check "nothing on stdout after a usage error" test ! -s "$out"
+expect_code 2 "bad --pull-policy" "$DUCKFLOW" argo "$pl" "${req[@]}" --pull-policy Sometimes
+expect_code 2 "bad toleration effect" "$DUCKFLOW" argo "$pl" "${req[@]}" --toleration a=b:Later
+expect_match "names the toleration" "toleration 'a=b:Later'" "$errout"
+expect_code 2 "empty toleration key" "$DUCKFLOW" argo "$pl" "${req[@]}" --toleration =b:NoSchedule
+expect_code 2 "bad node selector" "$DUCKFLOW" argo "$pl" "${req[@]}" --node-selector novalue
+expect_code 2 "--template with --cron" "$DUCKFLOW" argo "$pl" "${req[@]}" --template --cron "0 * * * *"
+expect_code 2 "--timezone without --cron" "$DUCKFLOW" argo "$pl" "${req[@]}" --timezone UTC
+expect_code 2 "bad --parallelism" "$DUCKFLOW" argo "$pl" "${req[@]}" --parallelism 0
+expect_code 2 "bad --scratch-size" "$DUCKFLOW" argo "$pl" "${req[@]}" --scratch-size lots
+expect_code 2 "bad --output" "$DUCKFLOW" argo "$pl" "${req[@]}" --output xml
+expect_code 2 "unknown param" "$DUCKFLOW" argo "$pl" "${req[@]}" --param nope=1
+expect_code 2 "param of the wrong type" "$DUCKFLOW" argo "$pl" "${req[@]}" --param n=many
+
+expect_code 2 "missing pipeline file" "$DUCKFLOW" argo missing.yaml "${req[@]}"
+mkdir bad
+printf 'name: bad\nsteps:\n  a:\n    sql: SELECT 1\n    bogus: 2\n' >bad/pipeline.yaml
+expect_code 2 "invalid pipeline" "$DUCKFLOW" argo bad/pipeline.yaml "${req[@]}"
+expect_match "error has file:line:col" 'pipeline.yaml:5:[0-9]+:' "$errout"
+
+expect_ok "a valid call" "$DUCKFLOW" argo "$pl" "${req[@]}"
+expect_match "prints a Workflow" '^kind: Workflow$' "$out"
+check "no warning for an s3 store and embeddable inputs" test ! -s "$errout"
+expect_ok "a local store" "$DUCKFLOW" argo "$pl" --image img:1 --store /data/store
+expect_match "warns about the local store" "warning: store '/data/store' is not an s3:// or gs:// URI" "$errout"
+
+# An input pods cannot see (a glob on this machine) is a warning, not an error.
+mkdir -p glob/data
+printf 'a\n1\n' >glob/data/x.csv
+cat >glob/pipeline.yaml <<'YAML'
+name: globbed
+steps:
+  read:
+    inputs: {x: data/*.csv}
+    sql: CREATE TABLE t AS SELECT * FROM x
+    outputs: [t]
+YAML
+expect_ok "a local glob input" "$DUCKFLOW" argo glob/pipeline.yaml "${req[@]}"
+expect_match "warns that pods cannot see it" "input 'x' reads local '.*data/\*\.csv', which pods cannot see" "$errout"
+
+# A parameter over Argo's 256 KiB limit is refused.
+big=$(head -c 300000 /dev/zero | tr '\0' 'x')
+printf 'name: bigparam\nparams:\n  blob: "%s"\nsteps:\n  a:\n    sql: SELECT 1\n' "$big" >big.yaml
+expect_code 2 "a parameter over 256 KiB" "$DUCKFLOW" argo big.yaml "${req[@]}"
+expect_match "names the parameter" "param 'blob' is 300000 bytes" "$errout"
