@@ -17,6 +17,23 @@ struct s3_store {
     char *root; /* "" or "prefix/" */
 };
 
+/* The keys the local store accepts, so that both backends agree: relative, no empty,
+ * "." or ".." segment. */
+static int check_key(const char *key, struct df_error *err)
+{
+    if (!key || !*key || *key == '/')
+        return df_error_set(err, DF_EUSAGE, "invalid store key '%s'", key ? key : "");
+    for (const char *p = key;;) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return df_error_set(err, DF_EUSAGE, "invalid store key '%s'", key);
+        if (!e)
+            return 0;
+        p = e + 1;
+    }
+}
+
 static char *full_key(struct df_store *s, const char *key)
 {
     struct s3_store *st = s->impl;
@@ -30,6 +47,8 @@ static struct s3_client *client(struct df_store *s)
 
 static int op_put_file(struct df_store *s, const char *key, const char *path, struct df_error *err)
 {
+    if (check_key(key, err) != 0)
+        return -1;
     char *k = full_key(s, key);
     int rc = s3_put_file(client(s), k, path, err);
     free(k);
@@ -39,6 +58,8 @@ static int op_put_file(struct df_store *s, const char *key, const char *path, st
 static int op_put_bytes(struct df_store *s, const char *key, const void *data, size_t len,
                         struct df_error *err)
 {
+    if (check_key(key, err) != 0)
+        return -1;
     char *k = full_key(s, key);
     int rc = s3_put_bytes(client(s), k, data, len, err);
     free(k);
@@ -47,6 +68,8 @@ static int op_put_bytes(struct df_store *s, const char *key, const void *data, s
 
 static int op_get_file(struct df_store *s, const char *key, const char *path, struct df_error *err)
 {
+    if (check_key(key, err) != 0)
+        return -1;
     char *k = full_key(s, key);
     int rc = s3_get_file(client(s), k, path, err);
     free(k);
@@ -56,6 +79,8 @@ static int op_get_file(struct df_store *s, const char *key, const char *path, st
 static int op_get_bytes(struct df_store *s, const char *key, size_t max, char **data, size_t *len,
                         struct df_error *err)
 {
+    if (check_key(key, err) != 0)
+        return -1;
     char *k = full_key(s, key);
     int rc = s3_get_bytes(client(s), k, 0, 0, max, data, len, err);
     free(k);
@@ -89,6 +114,8 @@ static int op_list(struct df_store *s, const char *prefix, df_store_list_cb cb, 
 
 static int op_remove(struct df_store *s, const char *key, struct df_error *err)
 {
+    if (check_key(key, err) != 0)
+        return -1;
     char *k = full_key(s, key);
     int rc = s3_delete(client(s), k, err);
     free(k);

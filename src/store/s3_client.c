@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "store/creds.h"
 #include "store/s3_xml.h"
 #include "store/sigv4.h"
+#include "util/fs.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
@@ -150,6 +152,16 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* With CURLOPT_NOSIGNAL (needed with threads) a peer that drops a TLS connection can
+     * raise SIGPIPE inside OpenSSL's write; a dropped connection must be a retryable error,
+     * not the death of the process. Only a default disposition is replaced. */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0;
+        sigaction(SIGPIPE, &sa, NULL);
+    }
 }
 
 /* Splits "scheme://host[:port][/path]" into parts; -1 when malformed. */
@@ -897,8 +909,19 @@ int s3_get_bytes(struct s3_client *c, const char *key, uint64_t range_from, uint
 int s3_get_file(struct s3_client *c, const char *key, const char *path, struct df_error *err)
 {
     char *what = s3_describe(c, key);
-    char *tmp = xasprintf("%s.s3tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
+    /* A hidden temporary beside the target (same file system, so rename is atomic),
+     * named like the local store's temporaries. */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+    if (dir[0] && fs_mkdirs(dir, err) != 0) {
+        df_error_prefix(err, "%s", what);
+        free(dir);
+        free(what);
+        return -1;
+    }
+    char *tmp = xasprintf("%s/.df-tmp.%s.XXXXXX", dir, slash ? slash + 1 : path);
+    free(dir);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
         int rc = df_error_errno(err, "%s: cannot create '%s'", what, tmp);
         free(tmp);

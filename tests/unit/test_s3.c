@@ -262,6 +262,19 @@ static void bytes_roundtrip_and_missing(void **state)
     assert_false(fs_exists(dst));
     free(dst);
     df_error_clear(&err);
+    /* keys the local store refuses are refused here too */
+    const char *badkeys[] = {"", "/abs", "a//b", "a/../b", "./a", "a/"};
+    for (size_t i = 0; i < 6; i++) {
+        df_error_clear(&err);
+        assert_int_equal(s->ops->put_bytes(s, badkeys[i], "x", 1, &err), -1);
+        assert_int_equal(err.code, DF_EUSAGE);
+    }
+    df_error_clear(&err);
+    /* downloads create the target's folder */
+    char *deep = xasprintf("%s/new/deep/dir/plain.txt", workdir);
+    assert_int_equal(s->ops->get_file(s, "plain.txt", deep, &err), 0);
+    assert_true(fs_exists(deep));
+    free(deep);
     /* a missing bucket names the bucket */
     struct df_store *nb = open_store("s3://no-such-bucket/x");
     assert_int_equal(nb->ops->put_bytes(nb, "k", "v", 1, &err), -1);
