@@ -234,6 +234,25 @@ static int on_event(struct builder *b, yaml_event_t *ev, int *docs)
     }
 }
 
+/* libyaml's problem, with the line its context started on and a hint for tabs. */
+static int syntax_error(struct builder *b, const yaml_parser_t *parser, const char *text,
+                        size_t len)
+{
+    yaml_mark_t m = parser->problem_mark;
+    const char *problem = parser->problem ? parser->problem : "invalid yaml";
+    char ctx[160] = "";
+
+    if (m.index < len && text[m.index] == '\t')
+        return fail_at(b, (int)m.line + 1, (int)m.column + 1,
+                       "yaml syntax error: a tab character; indent with spaces");
+    if (parser->context && parser->context_mark.line != m.line)
+        snprintf(ctx, sizeof(ctx), " %s started at line %d", parser->context,
+                 (int)parser->context_mark.line + 1);
+    else if (parser->context)
+        snprintf(ctx, sizeof(ctx), " %s", parser->context);
+    return fail_at(b, (int)m.line + 1, (int)m.column + 1, "yaml syntax error: %s%s", problem, ctx);
+}
+
 int yt_parse(const char *file, const char *text, size_t len, struct yt_doc *doc,
              struct df_error *err)
 {
@@ -252,13 +271,7 @@ int yt_parse(const char *file, const char *text, size_t len, struct yt_doc *doc,
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     while (!done && rc == 0) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            yaml_mark_t m = parser.problem_mark;
-            if (parser.context)
-                rc = fail_at(&b, (int)m.line + 1, (int)m.column + 1, "yaml syntax error: %s %s",
-                             parser.problem ? parser.problem : "invalid yaml", parser.context);
-            else
-                rc = fail_at(&b, (int)m.line + 1, (int)m.column + 1, "yaml syntax error: %s",
-                             parser.problem ? parser.problem : "invalid yaml");
+            rc = syntax_error(&b, &parser, text, len);
             break;
         }
         done = ev.type == YAML_STREAM_END_EVENT;
