@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "spec/spec_internal.h"
+#include "store/layout.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
@@ -147,29 +149,16 @@ json_t *spec_node_json(const struct yt_node *n)
     return j;
 }
 
+/* The store's rules (layout.h), plus a length cap: names become folder names and SQL
+ * identifiers, and nobody means a 200-character step name. */
 int spec_valid_ident(const char *s)
 {
-    size_t n = 0;
-
-    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
-        return 0;
-    for (; s[n]; n++)
-        if (!(isalnum((unsigned char)s[n]) || s[n] == '_'))
-            return 0;
-    return n <= 63;
+    return s && df_valid_ident(s) && strlen(s) <= 63;
 }
 
 int spec_valid_pipeline_name(const char *s)
 {
-    size_t n = 0;
-
-    if (!s || !*s)
-        return 0;
-    for (; s[n]; n++)
-        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '_' ||
-              s[n] == '-'))
-            return 0;
-    return n <= 63;
+    return s && df_valid_pipeline_name(s) && strlen(s) <= 63;
 }
 
 /* ---- typed getters: each fails with the node's location -------------------------------- */
@@ -577,6 +566,11 @@ static int load_inputs(struct loader *L, struct df_step *s, const struct yt_node
         return -1;
     s->inputs = xcalloc(yt_map_size(n) + 1, sizeof(*s->inputs));
     for (size_t i = 0; i + 1 < n->n_items; i += 2) {
+        for (size_t j = 0; j < s->n_inputs; j++)
+            if (!strcasecmp(s->inputs[j].name, n->items[i]->value))
+                return spec_fail(L, n->items[i]->loc,
+                                 "input '%s' differs from input '%s' only in case",
+                                 n->items[i]->value, s->inputs[j].name);
         s->inputs[s->n_inputs].step_index = -1;
         s->n_inputs++;
         if (load_input(L, s, n->items[i], n->items[i + 1], &s->inputs[s->n_inputs - 1]) < 0)
@@ -638,8 +632,9 @@ static int add_output(struct loader *L, struct df_step *s, const struct yt_node 
 
     if (check_name(L, k, "output") < 0)
         return -1;
+    /* DuckDB folds identifiers' case, so "T" and "t" would be one table. */
     for (size_t i = 0; i < s->n_outputs; i++)
-        if (!strcmp(s->outputs[i].name, k->value))
+        if (!strcasecmp(s->outputs[i].name, k->value))
             return spec_fail(L, k->loc, "duplicate output '%s' in step '%s'", k->value, s->name);
     o = &s->outputs[s->n_outputs++];
     o->name = xstrdup(k->value);
@@ -870,6 +865,11 @@ static int load_steps(struct loader *L, const struct yt_node *n)
         const struct yt_node *k = n->items[2 * i];
         if (check_name(L, k, "step") < 0)
             return -1;
+        /* Steps become schemas in `duckflow query`, where case does not count. */
+        for (size_t j = 0; j < i; j++)
+            if (!strcasecmp(p->steps[j].name, k->value))
+                return spec_fail(L, k->loc, "step '%s' differs from step '%s' only in case",
+                                 k->value, p->steps[j].name);
         p->steps[i].name = xstrdup(k->value);
         p->steps[i].loc = k->loc;
         p->steps[i].foreach.each_index = -1;

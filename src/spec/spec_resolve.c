@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "spec/spec_internal.h"
 #include "util/strbuf.h"
@@ -145,7 +146,7 @@ static int resolve_step(struct loader *L, size_t si)
     }
     for (size_t i = 0; i < s->n_outputs; i++)
         for (size_t j = 0; j < s->n_inputs; j++)
-            if (!strcmp(s->outputs[i].name, s->inputs[j].name))
+            if (!strcasecmp(s->outputs[i].name, s->inputs[j].name))
                 return spec_fail(L, s->outputs[i].loc,
                                  "output '%s' has the name of an input of step '%s'",
                                  s->outputs[i].name, s->name);

@@ -598,6 +598,13 @@ static void error_classes(void **state)
          "unknown compression 'brotli'"},
         {"name: x\nsteps:\n  a: {sql: s, inputs: [a]}\n", 3, "[a]", "inputs must be a mapping"},
         {"name: *nope\n", 1, "*nope", "unknown yaml anchor 'nope'"},
+        {"name: x\nsteps:\n  a: {sql: s}\n  A: {sql: s}\n", 4, "A",
+         "step 'A' differs from step 'a' only in case"},
+        {"name: x\nsteps:\n  a: {sql: s, inputs: {v: x.csv, V: y.csv}}\n", 3,
+         "V:", "input 'V' differs from input 'v' only in case"},
+        {"name: x\nsteps:\n  a: {sql: s, outputs: [t, T]}\n", 3, "T]", "duplicate output 'T'"},
+        {"name: x\nsteps:\n  a: {sql: s, inputs: {T: x.csv}, outputs: [t]}\n", 3, "t]",
+         "output 't' has the name of an input"},
         {"name: x\nsteps:\n  a: {sql: s, checks: [{sql: s}]}\n", 3, "{sql: s}]",
          "a check needs a name"},
     };
