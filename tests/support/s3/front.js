@@ -192,7 +192,9 @@ function forward(req, res, rawUrl, body, after) {
       const h = Object.assign({}, ures.headers);
       if (after && after.headers) after.headers(ures.statusCode, h);
       res.writeHead(ures.statusCode, h);
-      if (after && after.cut >= 0 && ures.statusCode < 300) {
+      if (after && after.cut >= 0 && ures.statusCode < 300 && faults.dropDownloadLeft > 0 &&
+          Number(ures.headers['content-length'] || 0) > after.cut) {
+        faults.dropDownloadLeft--;
         // Fault: send the headers and the first bytes of the body, then drop the connection.
         let sent = 0;
         ures.on('data', c => {
@@ -330,8 +332,8 @@ async function handle(req, res) {
     }
     case 'GetObject':
     case 'HeadObject': {
-      let cut = -1;
-      if (op === 'GetObject' && faults.dropDownloadLeft > 0) { faults.dropDownloadLeft--; cut = faults.dropAfterBytes || 65536; }
+      // dropMidDownload applies to the next downloads bigger than dropAfterBytes.
+      const cut = op === 'GetObject' ? faults.dropAfterBytes || 65536 : -1;
       return forward(req, res, rawUrl, body, { cut, headers: (st, h) => { if (st < 300 && etagOverride.has(okey)) h.etag = etagOverride.get(okey); } });
     }
     case 'PutObject':
