@@ -56,4 +56,7 @@ steps:
 YAML
 bad mixed.yaml 6:3 'cycle in steps: a -> b -> c -> a$'
 
+# `run` refuses it the same way, before it creates anything in the store.
+expect_code 2 "run refuses a cycle" "$DUCKFLOW" run two.yaml
+expect_match "with the same line" '^duckflow: two.yaml:3:3: cycle in steps: a -> b -> a$' "$errout"
 check "no store folder was created" test ! -e "$SCRATCH/.duckflow"
