@@ -20,8 +20,7 @@
  * line; the excerpt counts lines from the statement, not the file, so only the first
  * paragraph is kept (the caller adds file:line), and of an out-of-memory message only its
  * first line (the rest is generic tuning advice). */
-static void duck_failed(struct df_duck *d, duckdb_error_type type, const char *msg,
-                        struct df_error *err)
+void df_duck_fail(struct df_duck *d, duckdb_error_type type, const char *msg, struct df_error *err)
 {
     size_t n;
     const char *cut;
@@ -133,7 +132,7 @@ int df_duck_exec(struct df_duck *d, const char *sql, struct df_error *err)
     duckdb_result res;
 
     if (duckdb_query(d->con, sql, &res) == DuckDBError) {
-        duck_failed(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
+        df_duck_fail(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
         duckdb_destroy_result(&res);
         return -1;
     }
@@ -394,7 +393,7 @@ int df_duck_set_variable(struct df_duck *d, const char *name, struct json_t *val
     sb_add_sql_ident(&sql, name);
     sb_adds(&sql, " = ?");
     if (duckdb_prepare(d->con, sql.buf, &stmt) == DuckDBError) {
-        duck_failed(d, DUCKDB_ERROR_INVALID, duckdb_prepare_error(stmt), err);
+        df_duck_fail(d, DUCKDB_ERROR_INVALID, duckdb_prepare_error(stmt), err);
         goto cleanup;
     }
     shape = shape_of(value);
@@ -409,7 +408,7 @@ int df_duck_set_variable(struct df_duck *d, const char *name, struct json_t *val
         goto cleanup;
     }
     if (duckdb_execute_prepared(stmt, &res) == DuckDBError) {
-        duck_failed(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
+        df_duck_fail(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
         duckdb_destroy_result(&res);
         goto cleanup;
     }
@@ -571,7 +570,7 @@ static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *c
         const char *msg = duckdb_extract_statements_error(ext);
         if (msg) {
             *parse_failed = 1;
-            duck_failed(d, DUCKDB_ERROR_PARSER, msg, err);
+            df_duck_fail(d, DUCKDB_ERROR_PARSER, msg, err);
             goto cleanup;
         }
         rc = 0; /* nothing but comments */
@@ -582,11 +581,11 @@ static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *c
         if (duckdb_prepare_extracted_statement(d->con, ext, i, &stmt) == DuckDBError) {
             /* The C API offers no error type for a failed prepare; the message still tells
              * out-of-memory and spill failures apart (df_duck_classify). */
-            duck_failed(d, DUCKDB_ERROR_INVALID, duckdb_prepare_error(stmt), err);
+            df_duck_fail(d, DUCKDB_ERROR_INVALID, duckdb_prepare_error(stmt), err);
             goto cleanup;
         }
         if (duckdb_execute_prepared(stmt, &res) == DuckDBError) {
-            duck_failed(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
+            df_duck_fail(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
             duckdb_destroy_result(&res);
             goto cleanup;
         }
@@ -666,7 +665,7 @@ int df_duck_query_json(struct df_duck *d, const char *sql, size_t max_rows, stru
     if (max_rows)
         sb_addf(&q, " LIMIT %zu", max_rows);
     if (duckdb_query(d->con, q.buf, &res) == DuckDBError) {
-        duck_failed(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
+        df_duck_fail(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
         duckdb_destroy_result(&res);
         goto cleanup;
     }

@@ -108,6 +108,11 @@ int df_duck_run_script(struct df_duck *d, const char *sql, const char *origin, i
 int df_duck_query_json(struct df_duck *d, const char *sql, size_t max_rows, struct json_t **rows,
                        struct df_error *err);
 
+/* Records a DuckDB failure of a call made outside this module: d->last_error = type,
+ * d->last_class from the whole message, and DF_EFAIL in err with the message's first
+ * paragraph (of an out-of-memory message only its first line). */
+void df_duck_fail(struct df_duck *d, duckdb_error_type type, const char *msg, struct df_error *err);
+
 /*
  * The exit class of a DuckDB failure: out of memory -> DF_CLASS_OOM, except when the
  * spill folder is full ("max_temp_directory_size", "No space left on device") ->

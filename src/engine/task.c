@@ -899,21 +899,15 @@ static int write_output(struct task *t, const struct df_output *out, struct df_e
     if (duckdb_query(t->duck.con, sql.buf, &res) == DuckDBError) {
         const char *msg = duckdb_result_error(&res);
         duckdb_error_type et = duckdb_result_error_type(&res);
-        enum df_exit_class c = df_duck_classify(et, msg);
-        /* Writing into a local store's folder failed: the store's fault, not the SQL's. */
-        if (c == DF_CLASS_SQL_ERROR && et == DUCKDB_ERROR_IO && t->local)
+        enum df_exit_class c;
+        df_duck_fail(&t->duck, et, msg, err);
+        c = t->duck.last_class;
+        /* Writing into a local store's folder failed: the store's fault, not the SQL's
+         * (a full spill folder is still spill_full). */
+        if (t->local && et == DUCKDB_ERROR_IO &&
+            (c == DF_CLASS_SQL_ERROR ||
+             (c == DF_CLASS_SPILL_FULL && msg && !strstr(msg, t->spill_dir))))
             c = DF_CLASS_STORE_ERROR;
-        if (c == DF_CLASS_SPILL_FULL && t->local && msg && !strstr(msg, "max_temp_directory") &&
-            !strstr(msg, t->spill_dir))
-            c = DF_CLASS_STORE_ERROR;
-        df_error_set(err, c == DF_CLASS_STORE_ERROR ? DF_EIO : DF_EFAIL, "%s",
-                     msg ? msg : "copy failed");
-        {
-            /* keep the first paragraph only */
-            char *cut = strstr(err->msg, "  ");
-            if (cut)
-                *cut = '\0';
-        }
         duckdb_destroy_result(&res);
         fail_class(t, c);
         goto done;
