@@ -264,7 +264,7 @@ async function handle(req, res) {
 
   if (op === 'STS') return sts(req, res, body);
 
-  if (faults.slowMs && Math.random() < (faults.slowRate === undefined ? 1 : faults.slowRate)) await sleep(faults.slowMs);
+  if (faults.slowMs && (!faults.slowOps || faults.slowOps.includes(op)) && Math.random() < (faults.slowRate === undefined ? 1 : faults.slowRate)) await sleep(faults.slowMs);
   if (faults.dropRate && Math.random() < faults.dropRate) { stats.drops++; req.socket.destroy(); return; }
   if (faults.errorRate && Math.random() < faults.errorRate) {
     stats.faults++;
