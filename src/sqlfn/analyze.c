@@ -21,7 +21,7 @@
 
 #define MAX_DEPTH  256
 #define MAX_PARTS  4
-#define MAX_LAMBDA 32
+#define MAX_LAMBDA 16
 
 struct name {
     const char *s;
@@ -88,9 +88,13 @@ struct pair {
     uint64_t h;
 };
 
+/* Small sets (most rows) are a dense array searched linearly; past PS_DENSE entries the
+ * set becomes an open-addressing hash table. */
+#define PS_DENSE 8
+
 struct pairset {
     struct pair *slots;
-    size_t cap; /* power of two */
+    size_t cap; /* hash table size, a power of two; 0 while dense */
     size_t n;
 };
 
@@ -142,7 +146,8 @@ struct parser {
     size_t i;
     enum sqlfn_dialect d;
     char fold;
-    int paths; /* ':' paths after columns (Snowflake, Databricks) */
+    int paths;    /* ':' paths after columns (Snowflake, Databricks) */
+    int any_name; /* read_chain takes reserved words too (after CREATE TABLE) */
     struct arena *a;
     int depth;
     int err;
@@ -201,52 +206,85 @@ static void *alloc0(struct parser *P, size_t n)
     return p;
 }
 
-/* Inserts (a, b) unless present; returns 1 when new, 0 when present, -1 on no memory. */
+static uint64_t pair_hash(struct name a, struct name b)
+{
+    uint64_t h = hash_bytes(14695981039346656037ull, a.s ? a.s : "", a.len, 0);
+    return hash_bytes((h ^ (a.s ? 1 : 2)) * 1099511628211ull, b.s, b.len, 0);
+}
+
+static int pair_eq(const struct pair *e, uint64_t h, struct name a, struct name b)
+{
+    return e->h == h && !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
+}
+
+static int pairset_rehash(struct parser *P, struct pairset *ps, size_t nc)
+{
+    struct pair *ns = alloc0(P, nc * sizeof(*ns));
+    if (!ns)
+        return -1;
+    size_t count = ps->cap ? ps->cap : ps->n;
+    for (size_t i = 0; i < count; i++) {
+        if (!ps->slots[i].b.s)
+            continue;
+        size_t j = ps->slots[i].h & (nc - 1);
+        while (ns[j].b.s)
+            j = (j + 1) & (nc - 1);
+        ns[j] = ps->slots[i];
+    }
+    ps->slots = ns;
+    ps->cap = nc;
+    return 0;
+}
+
+/* Inserts (a, b) unless present; returns 1 when new, 0 when present, -1 on no memory.
+ * b.s must not be NULL. */
 static int pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b)
 {
-    if ((ps->n + 1) * 2 > ps->cap) {
-        size_t nc = ps->cap ? ps->cap * 2 : 64;
-        struct pair *ns = alloc0(P, nc * sizeof(*ns));
-        if (!ns)
-            return -1;
-        for (size_t i = 0; i < ps->cap; i++) {
-            if (!ps->slots[i].b.s)
-                continue;
-            size_t j = ps->slots[i].h & (nc - 1);
-            while (ns[j].b.s)
-                j = (j + 1) & (nc - 1);
-            ns[j] = ps->slots[i];
+    uint64_t h = pair_hash(a, b);
+    if (!ps->cap) {
+        for (size_t i = 0; i < ps->n; i++)
+            if (pair_eq(&ps->slots[i], h, a, b))
+                return 0;
+        if (ps->n < PS_DENSE) {
+            if (!ps->slots) {
+                ps->slots = arena_alloc(P->a, PS_DENSE * sizeof(*ps->slots));
+                if (!ps->slots) {
+                    P->err = 1;
+                    return -1;
+                }
+            }
+            ps->slots[ps->n++] = (struct pair){a, b, h};
+            return 1;
         }
-        ps->slots = ns;
-        ps->cap = nc;
+        if (pairset_rehash(P, ps, 32) != 0)
+            return -1;
+    } else if ((ps->n + 1) * 2 > ps->cap) {
+        if (pairset_rehash(P, ps, ps->cap * 2) != 0)
+            return -1;
     }
-    uint64_t h = hash_bytes(14695981039346656037ull, a.s ? a.s : "", a.len, 0);
-    h = hash_bytes((h ^ (a.s ? 1 : 2)) * 1099511628211ull, b.s, b.len, 0);
     size_t j = h & (ps->cap - 1);
     while (ps->slots[j].b.s) {
-        struct pair *e = &ps->slots[j];
-        if (e->h == h && !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b))
+        if (pair_eq(&ps->slots[j], h, a, b))
             return 0;
         j = (j + 1) & (ps->cap - 1);
     }
-    static const char empty[1] = "";
-    ps->slots[j].a = a;
-    ps->slots[j].b = b.s ? b : (struct name){empty, 0};
-    ps->slots[j].h = h;
+    ps->slots[j] = (struct pair){a, b, h};
     ps->n++;
     return 1;
 }
 
 static int pairset_has(const struct pairset *ps, struct name a, struct name b)
 {
-    if (!ps->cap)
+    uint64_t h = pair_hash(a, b);
+    if (!ps->cap) {
+        for (size_t i = 0; i < ps->n; i++)
+            if (pair_eq(&ps->slots[i], h, a, b))
+                return 1;
         return 0;
-    uint64_t h = hash_bytes(14695981039346656037ull, a.s ? a.s : "", a.len, 0);
-    h = hash_bytes((h ^ (a.s ? 1 : 2)) * 1099511628211ull, b.s, b.len, 0);
+    }
     size_t j = h & (ps->cap - 1);
     while (ps->slots[j].b.s) {
-        const struct pair *e = &ps->slots[j];
-        if (e->h == h && !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b))
+        if (pair_eq(&ps->slots[j], h, a, b))
             return 1;
         j = (j + 1) & (ps->cap - 1);
     }
@@ -292,10 +330,33 @@ static int is_name_tok(const struct tok *t)
            t->type == T_TEMPLATE;
 }
 
+/* Does WITH at t open common table expressions (not WITH DATA, WITH (options), ...)? */
+static int cte_ahead(const struct tok *t)
+{
+    if (is_kw(&t[1], KW_RECURSIVE))
+        return 1;
+    if (!(t[1].type == T_IDENT || t[1].type == T_QIDENT || t[1].type == T_STRING))
+        return 0;
+    if (is_kw(&t[2], KW_AS))
+        return 1;
+    if (t[2].type != T_LPAREN)
+        return 0;
+    if (is_kw(&t[3], KW_SELECT) || is_kw(&t[3], KW_WITH)) /* WITH x (SELECT ...) */
+        return 1;
+    int depth = 0;
+    for (size_t j = 2; j < 4096 && t[j].type != T_EOF; j++) {
+        if (t[j].type == T_LPAREN)
+            depth++;
+        else if (t[j].type == T_RPAREN && --depth == 0)
+            return is_kw(&t[j + 1], KW_AS) && t[j + 2].type == T_LPAREN;
+    }
+    return 0;
+}
+
 static int starts_query(const struct tok *t)
 {
-    return is_kw(t, KW_SELECT) || (is_kw(t, KW_WITH) && t[1].type != T_LPAREN) ||
-           is_kw(t, KW_VALUES) || is_kw(t, KW_FROM) || is_kw(t, KW_TABLE);
+    return is_kw(t, KW_SELECT) || (is_kw(t, KW_WITH) && cte_ahead(t)) || is_kw(t, KW_VALUES) ||
+           is_kw(t, KW_FROM) || is_kw(t, KW_TABLE);
 }
 
 /* ---- names ---- */
@@ -369,7 +430,7 @@ static struct name tok_name(struct parser *P, const struct tok *t)
 static int read_chain(struct parser *P, struct name *parts, int *star, struct name *full)
 {
     const struct tok *t = cur(P);
-    if (!is_name_tok(t) && !(t->type == T_IDENT && (kw_flags(t->kw) & KF_FN)))
+    if (!is_name_tok(t) && !(t->type == T_IDENT && ((kw_flags(t->kw) & KF_FN) || P->any_name)))
         return 0;
     int n = 0;
     size_t first = P->i, last = P->i;
@@ -1092,9 +1153,14 @@ static void walk(struct parser *P, struct scope *S, unsigned fl, struct item *it
                 prev_value = 0;
                 continue;
             case KW_COLLATE:
+                P->i++;
+                if (cur(P)->type == T_IDENT || cur(P)->type == T_QIDENT || cur(P)->type == T_STRING)
+                    P->i++;
+                prev_value = 1;
+                continue;
             case KW_NULLS:
                 P->i++;
-                if (cur(P)->type != T_EOF)
+                if (is_kw(cur(P), KW_FIRST) || is_kw(cur(P), KW_LAST))
                     P->i++;
                 prev_value = 1;
                 continue;
@@ -1336,7 +1402,14 @@ static void table_suffix(struct parser *P, struct scope *S, struct source *src)
             t = cur(P);
             nx = peek(P, 1);
         }
+        if (explicit_as && cur(P)->type == T_LPAREN) { /* AS (a, b) */
+            if (src)
+                src->renamed = 1;
+            skip_balanced(P);
+            continue;
+        }
         if (t->type == T_QIDENT || (t->type == T_STRING && explicit_as) ||
+            (t->type == T_IDENT && explicit_as) ||
             (t->type == T_IDENT && !(kw_flags(t->kw) & KF_RES) &&
              (explicit_as || t->kw == KW_NONE ||
               (nx->type != T_LPAREN && !(kw_flags(t->kw) & KF_STMT))) &&
@@ -1369,6 +1442,8 @@ static struct source *from_item(struct parser *P, struct scope *S, int write)
 {
     while (accept_kw(P, KW_LATERAL) || accept_kw(P, KW_ONLY))
         ;
+    if (is_kw(cur(P), KW_ROWS) && is_kw(peek(P, 1), KW_FROM)) /* ROWS FROM (f(), g()) */
+        P->i += 2;
     const struct tok *t = cur(P);
     struct source *src = NULL;
     if (t->type == T_LPAREN) {
@@ -1569,7 +1644,7 @@ static struct cte *parse_with(struct parser *P, struct scope *parent, struct cte
     accept_kw(P, KW_RECURSIVE);
     while (!P->err) {
         const struct tok *t = cur(P);
-        if (!(t->type == T_IDENT || t->type == T_QIDENT)) {
+        if (!(t->type == T_IDENT || t->type == T_QIDENT || t->type == T_STRING)) {
             P->err = 1;
             return ctes;
         }
@@ -1578,7 +1653,9 @@ static struct cte *parse_with(struct parser *P, struct scope *parent, struct cte
             return ctes;
         c->name = tok_name(P, t);
         P->i++;
-        if (cur(P)->type == T_LPAREN) {
+        int no_as = cur(P)->type == T_LPAREN &&
+                    (is_kw(peek(P, 1), KW_SELECT) || is_kw(peek(P, 1), KW_WITH));
+        if (cur(P)->type == T_LPAREN && !no_as) {
             c->renamed = 1;
             skip_balanced(P);
         }
@@ -1587,7 +1664,7 @@ static struct cte *parse_with(struct parser *P, struct scope *parent, struct cte
             if (cur(P)->type == T_LPAREN)
                 skip_balanced(P);
         }
-        if (!accept_kw(P, KW_AS)) {
+        if (!no_as && !accept_kw(P, KW_AS)) {
             P->err = 1;
             return ctes;
         }
@@ -2155,7 +2232,8 @@ static void scan_rest(struct parser *P, struct cte *ctes)
         if (t->type == T_LPAREN || t->type == T_LBRACKET || t->type == T_LBRACE) {
             depth++;
             P->i++;
-            if (t->type == T_LPAREN && (is_kw(cur(P), KW_SELECT) || is_kw(cur(P), KW_WITH))) {
+            if (t->type == T_LPAREN &&
+                (is_kw(cur(P), KW_SELECT) || (is_kw(cur(P), KW_WITH) && cte_ahead(cur(P))))) {
                 struct scope *S = new_scope(P, NULL, ctes);
                 parse_query(P, S, ctes);
             }
@@ -2169,7 +2247,8 @@ static void scan_rest(struct parser *P, struct cte *ctes)
             P->i++;
             continue;
         }
-        if ((is_kw(t, KW_SELECT) || is_kw(t, KW_WITH)) && peek(P, 1)->type != T_LPAREN) {
+        if ((is_kw(t, KW_SELECT) || (is_kw(t, KW_WITH) && cte_ahead(t))) &&
+            peek(P, 1)->type != T_LPAREN) {
             parse_query(P, NULL, ctes);
             continue;
         }
@@ -2444,12 +2523,15 @@ static void parse_merge(struct parser *P, struct cte *ctes)
             if (accept_kw(P, KW_VALUES) && cur(P)->type == T_LPAREN)
                 paren(P, S, 0);
         } else if (accept_kw(P, KW_DELETE)) {
-        } else if (accept_kw(P, KW_DO)) {
-            if (cur(P)->type == T_IDENT)
-                P->i++;
         } else {
-            P->err = 1;
-            return;
+            /* DO NOTHING, ERROR, ...: skip to the next WHEN */
+            while (!P->err && cur(P)->type != T_EOF && cur(P)->type != T_SEMI &&
+                   !is_kw(cur(P), KW_WHEN)) {
+                if (cur(P)->type == T_LPAREN)
+                    skip_balanced(P);
+                else
+                    P->i++;
+            }
         }
     }
 }
@@ -2481,7 +2563,10 @@ static void parse_create(struct parser *P, struct cte *ctes)
             accept_kw(P, KW_EXISTS);
         }
         struct name parts[MAX_PARTS], full;
-        if (!read_chain(P, parts, NULL, &full)) {
+        P->any_name = 1;
+        int got = read_chain(P, parts, NULL, &full);
+        P->any_name = 0;
+        if (!got) {
             P->err = 1;
             return;
         }
@@ -2572,7 +2657,7 @@ static void parse_copy(struct parser *P, struct cte *ctes)
         if (cur(P)->type == T_LPAREN)
             skip_balanced(P);
     } else {
-        P->err = 1;
+        scan_rest(P, ctes); /* COPY FROM DATABASE ... */
         return;
     }
     int dir_from = 0, dir_to = 0;

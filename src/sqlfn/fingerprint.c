@@ -74,9 +74,9 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
 {
     const struct tok *v = tk->v;
     size_t n = tk->n ? tk->n - 1 : 0; /* without T_EOF */
-    size_t cap = 16;
-    for (size_t i = 0; i < n; i++)
-        cap += v[i].len + 1;
+    /* every token takes at least one byte and is written with at most its length plus a
+     * space, so twice the text is enough */
+    size_t cap = 2 * (size_t)v[n].off + 16;
     char *buf = arena_alloc(a, cap);
     if (!buf)
         return -1;
@@ -150,10 +150,10 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
         if (is_lit(t)) {
             *o++ = '?';
         } else if (t->type == T_IDENT && t->kw) {
+            /* the keyword matched case-insensitively, so it has the token's length */
             const char *k = kw_name(t->kw);
-            size_t kl = strlen(k);
-            memcpy(o, k, kl);
-            o += kl;
+            memcpy(o, k, t->len);
+            o += t->len;
         } else if (t->type == T_IDENT && fold != 'P') {
             const char *p = s + t->off;
             for (uint32_t k = 0; k < t->len; k++) {

@@ -321,10 +321,20 @@ enum kw_id {
         KW_COUNT
 };
 
+extern const unsigned char sqlfn_kw_flags[KW_COUNT];
+extern const char *const sqlfn_kw_names[KW_COUNT];
+
 /* Flags of a keyword id (0 for KW_NONE). */
-unsigned kw_flags(unsigned kw);
-/* The keyword's upper-case spelling. */
-const char *kw_name(unsigned kw);
+static inline unsigned kw_flags(unsigned kw)
+{
+    return kw < KW_COUNT ? sqlfn_kw_flags[kw] : 0;
+}
+
+/* The keyword's upper-case spelling ("" for KW_NONE). */
+static inline const char *kw_name(unsigned kw)
+{
+    return kw && kw < KW_COUNT ? sqlfn_kw_names[kw] : "";
+}
 /* Keyword id of an identifier (case-insensitive), KW_NONE when it is none. */
 unsigned kw_lookup(const char *s, size_t len);
 

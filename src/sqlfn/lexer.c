@@ -21,7 +21,7 @@ struct arena_block {
     max_align_t data[]; /* cap bytes */
 };
 
-#define ARENA_FIRST_BLOCK ((size_t)64 << 10)
+#define ARENA_FIRST_BLOCK ((size_t)16 << 10)
 
 void *arena_alloc(struct arena *a, size_t n)
 {
@@ -81,27 +81,17 @@ void arena_release(struct arena *a)
 
 /* ---- keywords ---- */
 
-static const char *const kw_names[KW_COUNT] = {NULL,
+const char *const sqlfn_kw_names[KW_COUNT] = {NULL,
 #define X(name, flags) #name,
-                                               SQLFN_KEYWORDS(X)
+                                              SQLFN_KEYWORDS(X)
 #undef X
 };
 
-static const unsigned char kw_flag_table[KW_COUNT] = {0,
+const unsigned char sqlfn_kw_flags[KW_COUNT] = {0,
 #define X(name, flags) (flags),
-                                                      SQLFN_KEYWORDS(X)
+                                                SQLFN_KEYWORDS(X)
 #undef X
 };
-
-unsigned kw_flags(unsigned kw)
-{
-    return kw < KW_COUNT ? kw_flag_table[kw] : 0;
-}
-
-const char *kw_name(unsigned kw)
-{
-    return kw < KW_COUNT ? kw_names[kw] : "";
-}
 
 /*
  * The keyword hash table is computed at compile time? No: C cannot, so it is filled on
@@ -123,11 +113,30 @@ static inline uint32_t kw_hash(const char *s, size_t len)
 static void kw_init(void)
 {
     for (unsigned k = 1; k < KW_COUNT; k++) {
-        const char *n = kw_names[k];
+        const char *n = sqlfn_kw_names[k];
         uint32_t h = kw_hash(n, strlen(n)) & (KW_HASH_SIZE - 1);
         while (kw_hash_table[h])
             h = (h + 1) & (KW_HASH_SIZE - 1);
         kw_hash_table[h] = (uint16_t)k;
+    }
+}
+
+static inline unsigned kw_find(const char *s, size_t len, uint32_t hash)
+{
+    uint32_t h = hash & (KW_HASH_SIZE - 1);
+    for (;;) {
+        unsigned k = kw_hash_table[h];
+        if (!k)
+            return KW_NONE;
+        const char *n = sqlfn_kw_names[k];
+        size_t i = 0;
+        /* Keyword names are upper case letters and '_'; (c & 0xDF) folds ASCII letters and
+         * maps no other identifier byte onto one of them. */
+        while (i < len && ((unsigned char)s[i] & 0xDF) == (unsigned char)n[i])
+            i++;
+        if (i == len && !n[i])
+            return k;
+        h = (h + 1) & (KW_HASH_SIZE - 1);
     }
 }
 
@@ -136,21 +145,7 @@ unsigned kw_lookup(const char *s, size_t len)
     if (len < 2 || len > 20)
         return KW_NONE;
     pthread_once(&kw_once, kw_init);
-    uint32_t h = kw_hash(s, len) & (KW_HASH_SIZE - 1);
-    for (;;) {
-        unsigned k = kw_hash_table[h];
-        if (!k)
-            return KW_NONE;
-        const char *n = kw_names[k];
-        size_t i = 0;
-        /* Keyword names are upper case letters and '_': (c & 0xDF) folds ASCII letters. */
-        while (i < len && n[i] && ((unsigned char)s[i] & 0xDF) == (unsigned char)(n[i] & 0xDF) &&
-               (s[i] != '_' || n[i] == '_') && !(s[i] >= '0' && s[i] <= '9'))
-            i++;
-        if (i == len && !n[i])
-            return k;
-        h = (h + 1) & (KW_HASH_SIZE - 1);
-    }
+    return kw_find(s, len, kw_hash(s, len));
 }
 
 /* ---- dialects ---- */
@@ -300,18 +295,28 @@ static const unsigned char cclass[256] = {
 
 /* ---- lexer ---- */
 
-static int push(struct tokens *tk, uint8_t type, size_t off, size_t len, unsigned kw)
+/* Every token takes at least one byte, so len + 1 tokens (with T_EOF) always fit: the
+ * array is sized once per text and push() needs no check. */
+static int reserve(struct tokens *tk, size_t len)
 {
-    if (tk->n == tk->cap) {
-        size_t cap = tk->cap ? tk->cap * 2 : 1024;
-        if (cap * sizeof(struct tok) > SQLFN_MAX_ARENA)
-            return -1;
-        struct tok *v = realloc(tk->v, cap * sizeof(struct tok));
-        if (!v)
-            return -1;
-        tk->v = v;
-        tk->cap = cap;
-    }
+    size_t need = len + 2;
+    if (need <= tk->cap)
+        return 0;
+    if (need > SQLFN_MAX_ARENA / sizeof(struct tok))
+        return -1;
+    size_t cap = tk->cap ? tk->cap : 1024;
+    while (cap < need)
+        cap *= 2;
+    struct tok *v = realloc(tk->v, cap * sizeof(struct tok));
+    if (!v)
+        return -1;
+    tk->v = v;
+    tk->cap = cap;
+    return 0;
+}
+
+static inline int push(struct tokens *tk, uint8_t type, size_t off, size_t len, unsigned kw)
+{
     struct tok *t = &tk->v[tk->n++];
     t->off = (uint32_t)off;
     t->len = (uint32_t)len;
@@ -384,8 +389,9 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
     const struct dialect_info *di = &dialects[d];
     const char *p = s, *end = s + len;
     tk->n = 0;
-    if (len >= UINT32_MAX)
+    if (len >= UINT32_MAX || reserve(tk, len) != 0)
         return -1;
+    pthread_once(&kw_once, kw_init);
     while (p < end) {
         unsigned char c = (unsigned char)*p;
         unsigned cl = cclass[c];
@@ -397,9 +403,12 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         uint8_t type;
         unsigned kw = 0;
         if (cl & C_ID0) {
+            uint32_t h = (2166136261u ^ (uint32_t)(c | 0x20)) * 16777619u;
             p++;
-            while (p < end && (cclass[(unsigned char)*p] & C_ID))
+            while (p < end && (cclass[(unsigned char)*p] & C_ID)) {
+                h = (h ^ (uint32_t)((unsigned char)*p | 0x20)) * 16777619u;
                 p++;
+            }
             size_t n = (size_t)(p - st);
             /* String prefixes: N'..', E'..', B'..', X'..', R'..', U&'..', _utf8'..' */
             if (p < end && (*p == '\'' || (*p == '"' && di->dq_string)) && n <= 8 &&
@@ -438,7 +447,7 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
                 type = q == '"' ? T_QIDENT : T_STRING;
             } else {
                 type = T_IDENT;
-                kw = kw_lookup(st, n);
+                kw = (n >= 2 && n <= 20) ? kw_find(st, n, h) : KW_NONE;
             }
         } else if (cl & C_DIGIT ||
                    (c == '.' && p + 1 < end && (cclass[(unsigned char)p[1]] & C_DIGIT) &&

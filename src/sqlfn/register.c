@@ -4,15 +4,22 @@
  * as scalar function sets (1- and 2-argument overloads) through the C API, and turns
  * analysis results into VARCHAR, LIST(VARCHAR) and LIST(STRUCT(...)) vectors.
  *
- * Each call gets a fresh analysis context for its chunk (DuckDB calls scalar functions
- * from several threads at once; nothing here is shared between calls). NULL SQL or NULL
+ * DuckDB calls scalar functions from several threads at once, so all state is per thread:
+ * a thread-local cache (pthread key, freed when the thread ends) keeps the analysis of
+ * the rows of the chunk it saw last, keyed by row index and checked against a copy of
+ * the text, so sql_tables, sql_columns and sql_fingerprint over the same column analyse
+ * each text once instead of three times. After the first chunk a thread analyses for every
+ * function it has been asked for so far (the union of their needs). NULL SQL or NULL
  * dialect gives NULL; text that cannot be analysed gives NULL for that row; an unknown
  * dialect name is an error that aborts the query (it is a mistake in the query, not in
  * the data).
  */
 #include "sqlfn/sqlfn.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sqlfn/analyze.h"
@@ -34,6 +41,171 @@ static const struct fn_desc fns[] = {
     {"sql_fingerprint_hash", FN_HASH, SQLFN_WANT_FINGERPRINT},
     {"sql_statement_type", FN_TYPE, SQLFN_WANT_TYPE},
 };
+
+/* ---- the per-thread cache ---- */
+
+#define CACHE_SLOTS    2048
+#define CACHE_MAX_BLOB ((size_t)4 << 20) /* larger analyses are not kept */
+
+struct slot {
+    char *blob; /* the text, then the result's arrays and strings */
+    size_t cap;
+    size_t textlen;
+    int valid;
+    enum sqlfn_dialect dialect;
+    unsigned want;
+    struct sqlfn_result r;
+};
+
+struct tcache {
+    struct sqlfn_ctx *cx;
+    unsigned seen; /* union of the `want` of every call on this thread */
+    struct slot slots[CACHE_SLOTS];
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_ok;
+
+static void cache_free(void *p)
+{
+    struct tcache *c = p;
+    if (!c)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        free(c->slots[i].blob);
+    sqlfn_ctx_free(c->cx);
+    free(c);
+}
+
+static void cache_init(void)
+{
+    cache_key_ok = pthread_key_create(&cache_key, cache_free) == 0;
+}
+
+static struct tcache *get_cache(void)
+{
+    pthread_once(&cache_once, cache_init);
+    if (!cache_key_ok)
+        return NULL;
+    struct tcache *c = pthread_getspecific(cache_key);
+    if (c)
+        return c;
+    c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->cx = sqlfn_ctx_new();
+    if (!c->cx || pthread_setspecific(cache_key, c) != 0) {
+        sqlfn_ctx_free(c->cx);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Copies s into blob and returns the copy's address for a string of the result: strings
+ * inside the analysed text keep their offset, others are appended at *tail. */
+static const char *relocate(const char *p, uint32_t len, const char *text, size_t textlen,
+                            char *blob, size_t *tail)
+{
+    if (!p)
+        return NULL;
+    if (p >= text && p + len <= text + textlen)
+        return blob + (p - text);
+    char *d = blob + *tail;
+    memcpy(d, p, len);
+    *tail += len;
+    return d;
+}
+
+#define ALIGN8(x) (((x) + 7) & ~(size_t)7)
+
+/* Keeps a copy of the text and of its analysis in the slot; 0, or -1 when it is too big
+ * or memory runs out (the slot is then left invalid). */
+static int slot_store(struct slot *sl, const char *text, size_t len, enum sqlfn_dialect d,
+                      unsigned want, const struct sqlfn_result *r)
+{
+    size_t strings = r->fingerprint.len;
+    for (size_t i = 0; i < r->n_tables; i++)
+        strings += r->tables[i].len;
+    for (size_t i = 0; i < r->n_columns; i++)
+        strings += r->columns[i].table.len + r->columns[i].column.len;
+    for (size_t i = 0; i < r->n_edges; i++)
+        strings += r->edges[i].source.len + r->edges[i].target.len;
+    size_t a_tab = ALIGN8(len);
+    size_t a_col = a_tab + ALIGN8(r->n_tables * sizeof(*r->tables));
+    size_t a_edge = a_col + ALIGN8(r->n_columns * sizeof(*r->columns));
+    size_t a_str = a_edge + ALIGN8(r->n_edges * sizeof(*r->edges));
+    size_t need = a_str + strings + 1;
+    sl->valid = 0;
+    if (need > CACHE_MAX_BLOB)
+        return -1;
+    if (need > sl->cap) {
+        size_t cap = sl->cap ? sl->cap : 256;
+        while (cap < need)
+            cap *= 2;
+        char *b = realloc(sl->blob, cap);
+        if (!b)
+            return -1;
+        sl->blob = b;
+        sl->cap = cap;
+    }
+    char *blob = sl->blob;
+    memcpy(blob, text, len);
+    size_t tail = a_str;
+    struct sqlfn_str *tabs = (struct sqlfn_str *)(void *)(blob + a_tab);
+    struct sqlfn_column *cols = (struct sqlfn_column *)(void *)(blob + a_col);
+    struct sqlfn_edge *edges = (struct sqlfn_edge *)(void *)(blob + a_edge);
+    for (size_t i = 0; i < r->n_tables; i++) {
+        tabs[i].len = r->tables[i].len;
+        tabs[i].s = relocate(r->tables[i].s, r->tables[i].len, text, len, blob, &tail);
+    }
+    for (size_t i = 0; i < r->n_columns; i++) {
+        cols[i] = r->columns[i];
+        cols[i].table.s = relocate(cols[i].table.s, cols[i].table.len, text, len, blob, &tail);
+        cols[i].column.s = relocate(cols[i].column.s, cols[i].column.len, text, len, blob, &tail);
+    }
+    for (size_t i = 0; i < r->n_edges; i++) {
+        edges[i] = r->edges[i];
+        edges[i].source.s =
+            relocate(edges[i].source.s, edges[i].source.len, text, len, blob, &tail);
+        edges[i].target.s =
+            relocate(edges[i].target.s, edges[i].target.len, text, len, blob, &tail);
+    }
+    sl->r = *r;
+    sl->r.tables = tabs;
+    sl->r.columns = cols;
+    sl->r.edges = edges;
+    sl->r.fingerprint.s = relocate(r->fingerprint.s ? r->fingerprint.s : "", r->fingerprint.len,
+                                   text, len, blob, &tail);
+    sl->textlen = len;
+    sl->dialect = d;
+    sl->want = want;
+    sl->valid = 1;
+    return 0;
+}
+
+/* The analysis of row `row`'s text: from the thread's cache when the same text was analysed
+ * there for at least `want`, else analysed now. Returns 0 or -1 (cannot be analysed). The
+ * result stays valid until the next call on this thread. */
+static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, idx_t row, const char *s,
+                       size_t len, enum sqlfn_dialect d, unsigned want, struct sqlfn_result *out)
+{
+    if (!c)
+        return sqlfn_analyze(fallback, s, len, d, want, out);
+    struct slot *sl = &c->slots[row % CACHE_SLOTS];
+    int same = sl->valid && sl->textlen == len && sl->dialect == d && !memcmp(sl->blob, s, len);
+    if (same && (sl->want & want) == want) {
+        *out = sl->r;
+        return sl->r.ok ? 0 : -1;
+    }
+    unsigned all = want | c->seen | (same ? sl->want : 0);
+    c->seen |= want;
+    int rc = sqlfn_analyze(c->cx, s, len, d, all, out);
+    if (slot_store(sl, s, len, d, all, out) == 0)
+        *out = sl->r;
+    return rc;
+}
 
 static void set_null(duckdb_vector v, idx_t row)
 {
@@ -60,8 +232,9 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     duckdb_string_t *dd = dv ? duckdb_vector_get_data(dv) : NULL;
     uint64_t *dok = dv ? duckdb_vector_get_validity(dv) : NULL;
 
-    struct sqlfn_ctx *cx = sqlfn_ctx_new();
-    if (!cx) {
+    struct tcache *cache = get_cache();
+    struct sqlfn_ctx *cx = cache ? NULL : sqlfn_ctx_new();
+    if (!cache && !cx) {
         duckdb_scalar_function_set_error(info, "out of memory");
         return;
     }
@@ -71,6 +244,9 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     uint64_t *hashes = fd->kind == FN_HASH ? duckdb_vector_get_data(output) : NULL;
     idx_t total = list ? duckdb_list_vector_get_size(output) : 0;
 
+    char last_d[16];
+    size_t last_dl = SIZE_MAX;
+    enum sqlfn_dialect last_dialect = SQLFN_ANSI;
     for (idx_t row = 0; row < n; row++) {
         if (!duckdb_validity_row_is_valid(sqlok, row) ||
             (dv && !duckdb_validity_row_is_valid(dok, row))) {
@@ -82,7 +258,16 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             const char *ds;
             size_t dl;
             str_at(dd, row, &ds, &dl);
-            if (sqlfn_dialect_parse(ds, dl, &dialect) != 0) {
+            /* the dialect column is nearly always the same from row to row */
+            if (dl == last_dl && dl <= sizeof(last_d) && !memcmp(ds, last_d, dl)) {
+                dialect = last_dialect;
+            } else if (sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
+                if (dl <= sizeof(last_d)) {
+                    memcpy(last_d, ds, dl);
+                    last_dl = dl;
+                    last_dialect = dialect;
+                }
+            } else {
                 char msg[160];
                 snprintf(msg, sizeof(msg), "%s: unknown dialect '%.*s'", fd->name,
                          (int)(dl > 40 ? 40 : dl), ds);
@@ -95,7 +280,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         size_t len;
         str_at(sqld, row, &s, &len);
         struct sqlfn_result r;
-        if (sqlfn_analyze(cx, s, len, dialect, fd->want, &r) != 0) {
+        if (analyze_row(cache, cx, row, s, len, dialect, fd->want, &r) != 0) {
             set_null(output, row);
             continue;
         }
