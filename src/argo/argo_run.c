@@ -103,7 +103,13 @@ static json_t *step_record(const struct df_pipeline *p, struct df_store *store, 
     }
     json_decref(mans);
     if (!planned) {
-        char *key = df_key_items(p->name, run, st->name), *data = NULL;
+        /* `each` steps have the items of the step they map, stored under that step. */
+        size_t root = i;
+        for (size_t hops = 0; hops < p->n_steps && p->steps[root].foreach.kind == DF_FOREACH_EACH &&
+                              p->steps[root].foreach.each_index >= 0;
+             hops++)
+            root = (size_t)p->steps[root].foreach.each_index;
+        char *key = df_key_items(p->name, run, p->steps[root].name), *data = NULL;
         size_t len = 0;
         df_error_clear(&e);
         if (df_store_get_bytes(store, key, RUN_JSON_MAX, &data, &len, &e) == 0) {

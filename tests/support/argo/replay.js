@@ -128,10 +128,13 @@ function runProcess(cmd, args, env, cwd, deadlineSec) {
         const err = [];
         let timer = null;
         let timedOut = false;
+        // Past activeDeadlineSeconds the kubelet stops the pod: SIGTERM, then SIGKILL after
+        // the grace period (30 s on Kubernetes; 2 s here).
         if (deadlineSec)
             timer = setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGKILL');
+                child.kill('SIGTERM');
+                timer = setTimeout(() => child.kill('SIGKILL'), 2000);
             }, deadlineSec * 1000);
         child.stdout.on('data', (d) => out.push(d));
         child.stderr.on('data', (d) => err.push(d));
@@ -251,6 +254,8 @@ class Replay {
             if (path.basename(command[0]) !== 'duckflow') die(`${label}: replay runs duckflow only, not '${command[0]}'`);
             const argv = command.slice(1).map(mapPath);
             const deadline = t.activeDeadlineSeconds ? parseInt(String(t.activeDeadlineSeconds), 10) : 0;
+            // What the pod ran, for tests to inspect (env names only: values may be secret).
+            fs.writeFileSync(path.join(podDir, 'pod.json'), JSON.stringify({ label, template: t.name, attempt: attempt + 1, args: argv, env: Object.keys(env).sort() }, null, 1));
             const r = await runProcess(this.opts.duckflow, argv, env, podDir, deadline);
             this.pods++;
             const attemptNote = strategy ? ` attempt ${attempt + 1}/${limit + 1}` : '';
