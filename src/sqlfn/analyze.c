@@ -1109,8 +1109,14 @@ static void walk(struct parser *P, struct scope *S, unsigned fl, struct item *it
                 continue;
             case KW_AS:
                 P->i++;
-                if (fl & EX_CAST) {
-                    skip_type(P);
+                if (fl & EX_CAST) { /* the type, up to the closing bracket */
+                    while (!P->err && cur(P)->type != T_RPAREN && cur(P)->type != T_EOF &&
+                           cur(P)->type != T_SEMI) {
+                        if (cur(P)->type == T_LPAREN || cur(P)->type == T_LBRACKET)
+                            skip_balanced(P);
+                        else
+                            P->i++;
+                    }
                     continue;
                 }
                 if (cur(P)->type == T_IDENT || cur(P)->type == T_QIDENT ||
@@ -1191,6 +1197,10 @@ static void walk(struct parser *P, struct scope *S, unsigned fl, struct item *it
             case KW_SELECT:
             case KW_WITH:
                 /* only reached inside brackets: a query after other tokens */
+                if (kw == KW_WITH && !cte_ahead(t)) {
+                    P->i++;
+                    continue;
+                }
                 parse_query(P, S, S ? S->ctes : NULL);
                 prev_value = 1;
                 continue;
@@ -1611,7 +1621,7 @@ static void parse_from_list(struct parser *P, struct scope *S, int write_first)
                 paren(P, S, 0);
             }
             if (accept_kw(P, KW_ON)) {
-                walk(P, S, 0, NULL);
+                walk(P, S, EX_COMMA, NULL);
             } else if (is_kw(cur(P), KW_USING) && peek(P, 1)->type == T_LPAREN) {
                 P->i += 2;
                 while (!P->err && is_name_tok(cur(P))) {
