@@ -1,0 +1,1 @@
+0SELECT a, b FROM t WHERE c = 1

@@ -1,0 +1,1 @@
+0select x.a, y.b from s.t1 x join s.t2 y using (id) where x.c in (1, 2, 3)

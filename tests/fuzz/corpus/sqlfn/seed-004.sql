@@ -1,0 +1,1 @@
+0INSERT INTO tgt (a, b) SELECT a, b FROM src WHERE ts > now() - INTERVAL '1' DAY

@@ -1,0 +1,1 @@
+0UPDATE t SET a = (SELECT max(b) FROM u WHERE u.k = t.k) WHERE c IS NOT DISTINCT FROM d

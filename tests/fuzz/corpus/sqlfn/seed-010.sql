@@ -1,0 +1,1 @@
+1SELECT v:a.b[0]::string, f.value FROM raw.events e, LATERAL FLATTEN(input => e.v:items) f QUALIFY row_number() OVER (ORDER BY 1) = 1

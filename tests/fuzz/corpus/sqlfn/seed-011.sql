@@ -1,0 +1,1 @@
+1COPY INTO raw.t FROM @my_stage/path/ FILE_FORMAT = (TYPE = 'CSV') ON_ERROR = CONTINUE

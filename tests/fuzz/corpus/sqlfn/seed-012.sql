@@ -1,0 +1,1 @@
+1SELECT $$it's a $$ || x FROM "Quoted"."Name" AT(OFFSET => -60)

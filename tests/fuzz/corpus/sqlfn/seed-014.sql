@@ -1,0 +1,1 @@
+2SELECT * FROM `proj.ds.tbl` t, UNNEST(t.arr) AS x WITH OFFSET AS pos

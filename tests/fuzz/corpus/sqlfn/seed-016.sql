@@ -1,0 +1,1 @@
+2SELECT r'raw\d', """triple

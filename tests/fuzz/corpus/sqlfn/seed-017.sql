@@ -1,0 +1,1 @@
+quoted""", b'bytes' FROM ds.t # comment

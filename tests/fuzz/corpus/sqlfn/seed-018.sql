@@ -1,0 +1,1 @@
+3COPY t FROM 's3://bucket/key' IAM_ROLE 'arn:aws:iam::1:role/r' CSV

@@ -1,0 +1,1 @@
+3UNLOAD ('SELECT * FROM t') TO 's3://b/p' IAM_ROLE 'r'

@@ -1,0 +1,1 @@
+4SELECT a::int, b::numeric(10,2), c->>'k', d #> '{a,b}' FROM t WHERE e = $1 AND f = ANY($2::int[])

@@ -1,0 +1,1 @@
+4SELECT * FROM t1, ROWS FROM (generate_series(1, 3)) WITH ORDINALITY AS g(x, n)

@@ -1,0 +1,1 @@
+4DO $body$ BEGIN PERFORM 1; END $body$

@@ -1,0 +1,1 @@
+5SELECT `weird col`, s.a FROM cat.db.`t` s WHERE x RLIKE '^a'

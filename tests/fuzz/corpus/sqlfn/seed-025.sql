@@ -1,0 +1,1 @@
+6FROM t SELECT a, b

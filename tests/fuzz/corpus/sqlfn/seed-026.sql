@@ -1,0 +1,1 @@
+6SELECT * EXCLUDE (a) REPLACE (b + 1 AS b) FROM t ASOF JOIN u USING (k, ts)

@@ -1,0 +1,1 @@
+6PIVOT sales ON quarter USING sum(amount) GROUP BY region

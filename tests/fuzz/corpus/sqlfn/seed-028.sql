@@ -1,0 +1,1 @@
+6SELECT list_transform(xs, x -> x + 1), {'a': 1, b: 2}, [1, 2, 3][1:2] FROM read_parquet('f.parquet')

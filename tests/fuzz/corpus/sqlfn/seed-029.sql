@@ -1,0 +1,1 @@
+6COPY (SELECT * FROM a) TO 'out.parquet' (FORMAT parquet)

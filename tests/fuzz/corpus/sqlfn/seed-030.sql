@@ -1,0 +1,1 @@
+7SELECT TOP 10 [col one], t.* FROM [db].[dbo].[T] t WITH (NOLOCK) CROSS APPLY fn(t.id) f

@@ -1,0 +1,1 @@
+7SELECT * INTO #tmp FROM dbo.src; SELECT * FROM #tmp

@@ -1,0 +1,1 @@
+8SELECT `a`, "str" FROM t USE INDEX (i1) WHERE b = @var

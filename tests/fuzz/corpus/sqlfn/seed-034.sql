@@ -1,0 +1,1 @@
+9SELECT [a], "b", `c` FROM t WHERE d GLOB 'x*'

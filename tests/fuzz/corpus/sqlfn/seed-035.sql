@@ -1,0 +1,1 @@
+0SELECT * FROM {{ ref('orders') }} o JOIN {schema}.items i ON o.id = i.id {% if x %} WHERE 1 = 1 {% endif %}

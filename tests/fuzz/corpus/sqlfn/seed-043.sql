@@ -1,0 +1,1 @@
+0/* only a comment */
