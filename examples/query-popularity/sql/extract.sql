@@ -1,0 +1,54 @@
+-- extract.sql - the references of one chunk of the query log, through the SQL functions,
+-- pre-aggregated per chunk so the fan-in reads little: per table, user and week; per
+-- column and user; per fingerprint; per lineage edge. Table names are normalised to
+-- schema.table in lower case (dialects fold and qualify them differently).
+CREATE TEMP MACRO norm(t) AS lower(array_to_string(string_split(t, '.')[-2:], '.'));
+
+CREATE TEMP TABLE a AS
+SELECT
+    query_id,
+    user_name,
+    start_time,
+    date_trunc('week', start_time) AS week,
+    sql_tables(query_text, dialect) AS tbls,
+    sql_columns(query_text, dialect) AS cols,
+    sql_lineage(query_text, dialect) AS edges,
+    sql_fingerprint(query_text, dialect) AS fp,
+    sql_statement_type(query_text, dialect) AS stype,
+    query_text
+FROM query_log;
+
+CREATE TABLE table_usage AS
+SELECT table_name, user_name, week, count(*) AS queries, max(start_time) AS last_used
+FROM (SELECT DISTINCT query_id, norm(unnest(tbls)) AS table_name, user_name, week, start_time
+      FROM a)
+GROUP BY ALL;
+
+CREATE TABLE column_usage AS
+SELECT table_name, column_name, user_name, count(*) AS queries
+FROM (SELECT DISTINCT query_id, norm(c."table") AS table_name, lower(c."column") AS column_name,
+          user_name
+      FROM (SELECT query_id, user_name, unnest(cols) AS c FROM a)
+      WHERE c."table" IS NOT NULL AND c."column" <> '*')
+GROUP BY ALL;
+
+CREATE TABLE fingerprint_usage AS
+SELECT fp AS fingerprint, any_value(stype) AS statement_type, count(*) AS queries,
+    min(start_time) AS first_seen, max(start_time) AS last_seen,
+    arg_min(query_text, start_time) AS example
+FROM a WHERE fp IS NOT NULL
+GROUP BY fp;
+
+CREATE TABLE lineage_usage AS
+SELECT norm(e.source) AS source, norm(e.target) AS target, count(*) AS queries,
+    max(start_time) AS last_seen
+FROM (SELECT start_time, unnest(edges) AS e FROM a)
+GROUP BY ALL;
+
+CREATE TABLE extract_stats AS
+SELECT count(*) AS queries,
+    count(*) FILTER (WHERE tbls IS NULL OR cols IS NULL OR fp IS NULL OR stype IS NULL)
+        AS unanalysed,
+    count(*) FILTER (WHERE len(tbls) = 0) AS without_tables,
+    sum(strlen(query_text)) AS bytes
+FROM a;

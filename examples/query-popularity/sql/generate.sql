@@ -1,0 +1,97 @@
+-- generate.sql - one chunk of a synthetic warehouse query log. Chunk getvariable('item')
+-- holds queries item*Q .. item*Q+Q-1 (Q = getvariable('queries')). Every value is a hash
+-- of the query id, so a chunk is the same whoever generates it.
+-- Catalog: schemas sales, marketing, finance, ops, product, hr; tables orders, customers,
+-- events, invoices, sessions, accounts, items, payments in each; columns id, created_at,
+-- amount, status, user_id, region, category, updated_at in each. Table choice is skewed
+-- (a power of a uniform draw), so some tables are far more popular than others.
+CREATE TEMP MACRO sch(t) AS
+    ['sales', 'marketing', 'finance', 'ops', 'product', 'hr'][1 + (t // 8)::INTEGER];
+CREATE TEMP MACRO tbl(t) AS
+    ['orders', 'customers', 'events', 'invoices', 'sessions', 'accounts', 'items', 'payments']
+    [1 + (t % 8)::INTEGER];
+CREATE TEMP MACRO col(c) AS
+    ['id', 'created_at', 'amount', 'status', 'user_id', 'region', 'category', 'updated_at']
+    [1 + (c % 8)::INTEGER];
+-- a table name as each dialect's users write it
+CREATE TEMP MACRO tname(t, d, v) AS CASE
+    WHEN d = 'bigquery' THEN '`acme-prod.' || sch(t) || '.' || tbl(t) || '`'
+    WHEN d = 'snowflake' AND v % 3 = 0 THEN 'ANALYTICS.' || upper(sch(t) || '.' || tbl(t))
+    WHEN d = 'snowflake' THEN upper(sch(t)) || '.' || tbl(t)
+    WHEN d = 'databricks' THEN '`' || sch(t) || '`.`' || tbl(t) || '`'
+    ELSE sch(t) || '.' || tbl(t) END;
+
+CREATE TEMP TABLE q AS
+SELECT
+    qid,
+    hash(qid, 'user') % getvariable('users') AS u,
+    hash(qid, 'template') % 100 AS tpl,
+    least(47, floor(pow((hash(qid, 't1') % 1000003) / 1000003.0, 2) * 48))::BIGINT AS t1,
+    least(47, floor(pow((hash(qid, 't2') % 1000003) / 1000003.0, 1.5) * 48))::BIGINT AS t2,
+    hash(qid, 'c1') % 8 AS c1,
+    hash(qid, 'c2') % 8 AS c2,
+    hash(qid, 'c3') % 8 AS c3,
+    hash(qid, 'literal') % 100000 AS lit,
+    hash(qid, 'n') % 12 AS n,
+    hash(qid, 'variant') % 7 AS v,
+    ['snowflake', 'bigquery', 'postgres', 'databricks'][1 + (hash(qid, 'dialect') % 4)::INTEGER]
+        AS dialect,
+    TIMESTAMP '2026-09-07 00:00:00'
+        + to_seconds((hash(qid, 'time') % (getvariable('weeks') * 7 * 86400))::BIGINT)
+        AS start_time
+FROM (SELECT getvariable('item')::BIGINT * getvariable('queries') + i AS qid
+      FROM range(getvariable('queries')) r(i));
+
+CREATE TABLE query_log AS
+SELECT
+    qid AS query_id,
+    'user_' || u AS user_name,
+    ['analyst', 'engineer', 'bi_service', 'data_scientist', 'etl'][1 + (u % 5)::INTEGER]
+        AS role_name,
+    ['WH_XS', 'WH_S', 'WH_M', 'WH_L'][1 + (hash(u, 'warehouse') % 4)::INTEGER] AS warehouse,
+    start_time,
+    dialect,
+    CASE
+        WHEN v = 0 THEN '-- dashboard ' || (u % 40) || E'\n'
+        WHEN v = 1 THEN '/* scheduled by ' || 'user_' || u || ' */ '
+        ELSE '' END
+    || CASE
+    WHEN tpl < 35 THEN
+        'SELECT ' || col(c1) || ', ' || col(c2) || ' FROM ' || tname(t1, dialect, v)
+        || ' WHERE ' || col(c3) || ' = ' || lit || ' LIMIT ' || (10 * (n + 1))
+    WHEN tpl < 55 THEN
+        'SELECT a.' || col(c1) || ', b.' || col(c2) || ', count(*) AS n FROM '
+        || tname(t1, dialect, v) || ' a JOIN ' || tname(t2, dialect, v + 1)
+        || ' b ON a.id = b.user_id WHERE a.created_at >= '''
+        || strftime(DATE '2026-01-01' + (lit % 300)::INTEGER, '%Y-%m-%d')
+        || ''' GROUP BY 1, 2 ORDER BY n DESC'
+    WHEN tpl < 70 THEN
+        'WITH recent AS (SELECT id, ' || col(c1) || ' FROM ' || tname(t1, dialect, v)
+        || ' WHERE status IN (' || array_to_string(list_transform(range((n + 1)::BIGINT),
+            x -> '''s' || ((lit + x) % 50) || ''''), ', ')
+        || ')) SELECT r.' || col(c1) || ', sum(p.amount) AS total FROM recent r JOIN '
+        || tname(t2, dialect, v) || ' p ON r.id = p.id GROUP BY 1'
+        || CASE WHEN dialect = 'snowflake' THEN
+            ' QUALIFY row_number() OVER (ORDER BY total DESC) <= ' || (n + 1)
+           ELSE ' ORDER BY total DESC LIMIT ' || (n + 1) END
+    WHEN tpl < 80 THEN
+        'INSERT INTO ' || tname(t1 // 8 * 8 + 7, dialect, 1) || ' (id, amount, created_at) '
+        || 'SELECT id, ' || CASE WHEN dialect = 'snowflake' THEN 'amount::number(18, 2)'
+                                 ELSE 'CAST(amount AS DECIMAL(18, 2))' END
+        || ', created_at FROM ' || tname(t1, dialect, v) || ' WHERE id > ' || lit
+    WHEN tpl < 88 THEN
+        'CREATE TABLE ' || CASE WHEN dialect = 'bigquery' THEN '`acme-prod.scratch.t_' || u || '`'
+                                ELSE 'scratch.t_' || u END
+        || ' AS SELECT ' || col(c1) || ', ' || col(c2) || ' FROM ' || tname(t1, dialect, v)
+        || ' WHERE region = ''r' || (lit % 9) || ''''
+    WHEN tpl < 95 THEN
+        'MERGE INTO ' || tname(t1, dialect, 1) || ' t USING ' || tname(t2, dialect, 1)
+        || ' s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ' || col(c1) || ' = s.' || col(c1)
+        || ' WHEN NOT MATCHED THEN INSERT (id, ' || col(c2) || ') VALUES (s.id, s.' || col(c2)
+        || ')'
+    ELSE
+        'UPDATE ' || tname(t1, dialect, v) || ' SET status = ''closed'', updated_at = '
+        || CASE WHEN dialect = 'bigquery' THEN 'CURRENT_TIMESTAMP()' ELSE 'now()' END
+        || ' WHERE id = ' || lit
+    END AS query_text
+FROM q;
