@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # compare.sh - compares what two runs produced, table by table, through `duckflow query`:
-# every view of run A (a schema per step) must hold exactly the rows of the same view of
-# run B (compared as sorted CSV), and both runs must have the same set of views.
+# both runs must have the same views (a schema per step, a view per table) and every view
+# the same rows (each row as JSON, sorted). One query per run keeps it quick.
 #   compare.sh DUCKFLOW STORE_A RUN_A STORE_B RUN_B [OUT_DIR]
-# Prints one line per table compared; exit status 0 when all are equal, 1 otherwise.
+# Prints one line per table ("same step.table (N rows)"); exit status 0 when all are
+# equal, 1 otherwise.
 set -uo pipefail
 bin=$1 sa=$2 ra=$3 sb=$4 rb=$5 dir=${6:-$(mktemp -d)}
 mkdir -p "$dir"
@@ -15,22 +16,28 @@ if ! cmp -s "$dir/views.a" "$dir/views.b"; then
     diff "$dir/views.a" "$dir/views.b" >&2
     exit 1
 fi
-n=0
-fail=0
+q=""
 for v in $(tail -n +2 "$dir/views.a"); do
     # Quoted: step names may be SQL keywords (summarize).
-    q="SELECT * FROM \"${v%%/*}\".\"${v#*/}\" ORDER BY ALL"
-    "$bin" query --store "$sa" --run "$ra" --format csv "$q" >"$dir/${v/\//.}.a" || fail=1
-    "$bin" query --store "$sb" --run "$rb" --format csv "$q" >"$dir/${v/\//.}.b" || fail=1
-    f="$dir/${v/\//.}"
-    if cmp -s "$f.a" "$f.b" && [ -s "$f.a" ]; then
-        echo "same ${v/\//.} ($(($(wc -l <"$f.a") - 1)) rows)"
+    [ -n "$q" ] && q="$q UNION ALL "
+    q="${q}SELECT '${v/\//.}' AS v, CAST(to_json(x) AS VARCHAR) AS r FROM \"${v%%/*}\".\"${v#*/}\" x"
+done
+[ -n "$q" ] || { echo "compare.sh: no tables" >&2; exit 1; }
+q="SELECT v, r FROM ($q) ORDER BY v, r"
+"$bin" query --store "$sa" --run "$ra" --format csv "$q" >"$dir/rows.a" || exit 1
+"$bin" query --store "$sb" --run "$rb" --format csv "$q" >"$dir/rows.b" || exit 1
+fail=0
+for v in $(tail -n +2 "$dir/views.a"); do
+    v=${v/\//.}
+    grep "^$v," "$dir/rows.a" >"$dir/$v.a"
+    grep "^$v," "$dir/rows.b" >"$dir/$v.b"
+    if cmp -s "$dir/$v.a" "$dir/$v.b"; then
+        echo "same $v ($(wc -l <"$dir/$v.a") rows)"
     else
-        echo "DIFFERENT ${v/\//.}"
-        diff "$f.a" "$f.b" | head -n 10
+        echo "DIFFERENT $v"
+        diff "$dir/$v.a" "$dir/$v.b" | head -n 10
         fail=1
     fi
-    n=$((n + 1))
 done
-[ "$n" -gt 0 ] || { echo "compare.sh: no tables" >&2; exit 1; }
+cmp -s "$dir/rows.a" "$dir/rows.b" || fail=1
 exit $fail
