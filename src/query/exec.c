@@ -199,6 +199,9 @@ out:
     df_fmt_release(&f);
     duckdb_destroy_prepare(&ps);
     sb_release(&sql);
+    /* duckdb_prepared_statement_column_name() returns copies the caller frees. */
+    for (idx_t c = 0; c < ncols; c++)
+        duckdb_free((void *)names[c]);
     free(names);
     free(kinds);
     return rc;
