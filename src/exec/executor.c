@@ -280,9 +280,25 @@ static int plan_step(struct exec *x, size_t s, struct df_error *err)
         }
     }
     {
+        /* Attempts an earlier invocation recorded (an attempt killed before it wrote
+         * anything leaves no folder to find), then the folders themselves. */
         char *stepkey = df_key_step(x->p->name, x->run, st->name);
         char *prefix = xasprintf("%s/", stepkey);
         struct attempt_scan a = {x, s, strlen(prefix)};
+        size_t k;
+        json_t *rec;
+        json_array_foreach(json_object_get(x->prev, "tasks"), k, rec)
+        {
+            const char *rs = json_string_value(json_object_get(rec, "step"));
+            json_int_t ri = json_integer_value(json_object_get(rec, "item_index"));
+            json_int_t ra = json_integer_value(json_object_get(rec, "attempts"));
+            if (rs && !strcmp(rs, st->name) && ri >= 0 && (size_t)ri < n && ra > 0 &&
+                ra < 1000000) {
+                struct gtask *t = x->g.tasks[x->g.steps[s].tasks[ri]];
+                if (ra > t->attempt_base)
+                    t->attempt_base = (int)ra;
+            }
+        }
         df_error_clear(&e);
         df_store_list(x->store, prefix, scan_attempt, &a, &e);
         free(prefix);
