@@ -222,6 +222,11 @@ static int check_fields(struct loader *L, const struct yt_node *map, const char 
         struct strbuf sb = STRBUF_INIT;
         if (in_list(k->value, allowed))
             continue;
+        if (!strcmp(k->value, "<<"))
+            return spec_fail(L, k->loc,
+                             "yaml merge keys ('<<') are not supported in %s; put shared limits "
+                             "under defaults",
+                             where);
         join_list(&sb, allowed);
         spec_fail(L, k->loc, "unknown field '%s' in %s (allowed: %s)", k->value, where, sb.buf);
         sb_release(&sb);
