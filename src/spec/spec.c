@@ -187,11 +187,10 @@ static int want_int(struct loader *L, const struct yt_node *n, const char *what,
 {
     int64_t v;
 
-    if (n->kind != YT_SCALAR || !n->plain || parse_int_text(n->value, &v) < 0)
-        return spec_fail(L, n->loc, "%s must be an integer, not %s%s%s%s", what,
-                         n->kind == YT_SCALAR ? "'" : "",
-                         n->kind == YT_SCALAR ? n->value : spec_node_kind(n),
-                         n->kind == YT_SCALAR ? "'" : "", "");
+    if (n->kind != YT_SCALAR || spec_is_null(n))
+        return spec_fail(L, n->loc, "%s must be an integer, not %s", what, spec_node_kind(n));
+    if (!n->plain || parse_int_text(n->value, &v) < 0)
+        return spec_fail(L, n->loc, "%s must be an integer, not '%s'", what, n->value);
     if (v < min || v > max)
         return spec_fail(L, n->loc, "%s must be between %lld and %lld, not %lld", what,
                          (long long)min, (long long)max, (long long)v);
@@ -508,8 +507,8 @@ static int split_step_table(const char *text, char **step, char **table)
     return 1;
 }
 
-static int load_input(struct loader *L, struct df_step *s, const struct yt_node *k,
-                      const struct yt_node *v, struct df_input *in)
+static int load_input(struct loader *L, const struct yt_node *k, const struct yt_node *v,
+                      struct df_input *in)
 {
     const char *text;
 
@@ -557,7 +556,6 @@ static int load_input(struct loader *L, struct df_step *s, const struct yt_node 
         free(in->table);
         in->step = in->table = NULL;
     }
-    (void)s;
     if (external_uri(L, v, text, &in->uri) < 0)
         return -1;
     return load_input_format(L, in, NULL, v);
@@ -578,7 +576,7 @@ static int load_inputs(struct loader *L, struct df_step *s, const struct yt_node
                                  n->items[i]->value, s->inputs[j].name);
         s->inputs[s->n_inputs].step_index = -1;
         s->n_inputs++;
-        if (load_input(L, s, n->items[i], n->items[i + 1], &s->inputs[s->n_inputs - 1]) < 0)
+        if (load_input(L, n->items[i], n->items[i + 1], &s->inputs[s->n_inputs - 1]) < 0)
             return -1;
     }
     return 0;
