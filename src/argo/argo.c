@@ -316,6 +316,13 @@ static int collect_files(const struct df_pipeline *p, struct ship *s, struct str
                 s->embedded_bytes += s->v[s->n - 1].len;
         }
     }
+    /* Argo substitutes {{...}} tags anywhere in a template, raw artifact data included. */
+    for (size_t i = 0; i < s->n; i++)
+        if (memmem(s->v[i].data, s->v[i].len, "{{", 2))
+            warn(warnings,
+                 "'%s' contains '{{', which Argo may take for a template tag and replace; "
+                 "avoid it in files that travel in the manifest",
+                 s->v[i].rel);
     rc = 0;
 done:
     free(dir);

@@ -87,9 +87,12 @@ function evalExpr(expr, vars) {
     die(`unsupported expression '{{=${expr}}}'`);
 }
 
-function substitute(s, vars, where) {
+// Replaces {{tags}}. Argo leaves tags it cannot resolve as they are; replay refuses them
+// (a manifest should resolve everything it means to) unless lenient, as for file contents.
+function substitute(s, vars, where, lenient) {
     return s.replace(/\{\{(.*?)\}\}/g, (all, inner) => {
         const tag = inner.trim();
+        if (lenient && !(tag in vars)) return all;
         if (tag.startsWith('=')) return evalExpr(tag.slice(1).trim(), vars);
         if (!(tag in vars)) die(`${where}: '{{${tag}}}' does not resolve`);
         return String(vars[tag]);
@@ -232,7 +235,7 @@ class Replay {
             for (const m of uniq) fs.mkdirSync(path.join(podDir, 'fs' + m), { recursive: true });
             for (const a of (t.inputs && t.inputs.artifacts) || []) {
                 if (!a.raw) die(`${label}: artifact '${a.name}' is not raw (only raw artifacts are replayed)`);
-                const data = substitute(a.raw.data, pv, `${label} artifact '${a.name}'`);
+                const data = substitute(a.raw.data, pv, `${label} artifact '${a.name}'`, true);
                 const host = mapPath(a.path);
                 fs.mkdirSync(path.dirname(host), { recursive: true });
                 fs.writeFileSync(host, data);

@@ -150,11 +150,19 @@ function walkStrings(value, fn, where) {
         for (const k of Object.keys(value)) walkStrings(value[k], fn, `${where}.${k}`);
 }
 
+// Argo checks only tags that start with one of its variable roots and leaves any other
+// {{text}} alone; so does this validator (expression tags, {{=...}}, are always checked).
+const VARIABLE_ROOTS = ['inputs', 'outputs', 'item', 'steps', 'tasks', 'workflow', 'pod', 'node', 'retries', 'lastRetry'];
+
 function tagsOf(s) {
     const out = [];
     const re = /\{\{(.*?)\}\}/g;
     let m;
-    while ((m = re.exec(s))) out.push(m[1].trim());
+    while ((m = re.exec(s))) {
+        const tag = m[1].trim();
+        const root = tag.split(/[.[]/)[0];
+        if (tag.startsWith('=') || VARIABLE_ROOTS.includes(root)) out.push(tag);
+    }
     return out;
 }
 
