@@ -796,6 +796,11 @@ static int load_checks(struct loader *L, struct df_step *s, const struct yt_node
             return -1;
         if (blank(text))
             return spec_fail(L, sql->loc, "check '%s': sql is empty", ck->name);
+        /* Only a step's sql may name a file; a check's would run as the SQL "x.sql". */
+        if (is_sql_file_ref(text))
+            return spec_fail(L, sql->loc,
+                             "check '%s': sql must be inline; '%s' looks like a file name",
+                             ck->name, text);
         ck->sql = xstrdup(text);
     }
     return 0;

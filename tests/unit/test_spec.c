@@ -598,6 +598,8 @@ static void error_classes(void **state)
          "unknown compression 'brotli'"},
         {"name: x\nsteps:\n  a: {sql: s, inputs: [a]}\n", 3, "[a]", "inputs must be a mapping"},
         {"name: *nope\n", 1, "*nope", "unknown yaml anchor 'nope'"},
+        {"name: x\nsteps:\n  a: {sql: s, checks: [{name: c, sql: checks/c.sql}]}\n", 3, "checks/",
+         "check 'c': sql must be inline; 'checks/c.sql' looks like a file name"},
         {"name: x\nx: &d {threads: 2}\nsteps:\n  a: {<<: *d, sql: s}\n", 2, "x",
          "unknown field 'x'"},
         {"name: x\nsteps:\n  a: {<<: {threads: 2}, sql: s}\n", 3, "<<",
