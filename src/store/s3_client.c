@@ -1198,6 +1198,31 @@ static int abort_upload(struct s3_client *c, const char *key, const char *upload
     return rc;
 }
 
+/* MD5 of the concatenated part MD5s, "-N": S3's ETag for a multipart object. */
+static void multipart_etag(const struct mpu *m, char out[48])
+{
+    unsigned char md[16];
+    unsigned n = 16;
+    char hex[33];
+    EVP_Digest(m->md5s, (size_t)m->nparts * 16, md, &n, EVP_md5(), NULL);
+    to_hex(md, 16, hex);
+    snprintf(out, 48, "%s-%d", hex, m->nparts);
+}
+
+/* Whether key now holds what this upload sent: right size, and the multipart ETag when the
+ * store gives one in that form. */
+static int completed_already(struct s3_client *c, const char *key, const struct mpu *m,
+                             uint64_t size)
+{
+    struct s3_head hd;
+    struct df_error e = DF_ERROR_INIT;
+    if (s3_head(c, key, &hd, &e) != 0 || hd.size != size)
+        return 0;
+    char want[48];
+    multipart_etag(m, want);
+    return !strchr(hd.etag, '-') || strcasecmp(hd.etag, want) == 0;
+}
+
 static int put_multipart(struct s3_client *c, const char *key, int fd, uint64_t size,
                          uint64_t part_size, struct df_error *err)
 {
@@ -1302,6 +1327,12 @@ static int put_multipart(struct s3_client *c, const char *key, int fd, uint64_t 
             backoff(c, attempt);
         }
         df_query_release(&q);
+        if (ok != 0 && err->code == DF_ENOTFOUND && completed_already(c, key, &m, size)) {
+            /* An earlier try completed it and only its answer was lost (NoSuchUpload now). */
+            df_error_clear(err);
+            rc = 0;
+            goto out;
+        }
         if (ok != 0)
             goto abort;
         char *etag = df_xml_text(body.buf, body.len, "ETag", NULL);
@@ -1317,13 +1348,8 @@ static int put_multipart(struct s3_client *c, const char *key, int fd, uint64_t 
                 e[--l] = '\0';
             const char *dash = strchr(e, '-');
             if (dash) {
-                unsigned char md[16];
-                unsigned n = 16;
-                char hex[33];
-                EVP_Digest(m.md5s, (size_t)m.nparts * 16, md, &n, EVP_md5(), NULL);
-                to_hex(md, 16, hex);
                 char want[48];
-                snprintf(want, sizeof(want), "%s-%d", hex, m.nparts);
+                multipart_etag(&m, want);
                 if (strcasecmp(e, want) != 0) {
                     df_error_set(err, DF_EIO, "%s: upload not verified: ETag '%s', expected '%s'",
                                  what, e, want);

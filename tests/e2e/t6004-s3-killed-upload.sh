@@ -20,7 +20,12 @@ for _ in $(seq 1 300); do
 done
 check "a part upload started" bash -c "s3_test_stats() { curl -sf '$S3_TEST_ENDPOINT/_front/stats'; }; s3_test_stats | grep -q '\"UploadPart\":[1-9]'"
 sleep 0.3
-kill -KILL -- -"$pid" 2>/dev/null
+# SIGKILL the task process itself (as the OOM killer or a lost node would), then the run
+# at once, before it can schedule a retry; the rerun below resumes it.
+step=$(pgrep -f -- "--step generate .*--store $S3" | head -n 1)
+check "the task process is running" test -n "$step"
+kill -KILL "$step" 2>/dev/null
+kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 s3_test_faults '{}'
 check "the run was killed" test ! -s run.out

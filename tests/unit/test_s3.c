@@ -406,6 +406,15 @@ static void survives_injected_faults(void **state)
     assert_int_equal(s->ops->get_file(s, "big2", dst, &err), 0);
     assert_true(same_file(src, dst));
     assert_true(stat_of("\"drops\"") >= 3);
+    /* a CompleteMultipartUpload whose answer is lost: the retry finds the upload gone
+     * (NoSuchUpload) and the object complete */
+    faults("{\"dropCompleteAnswer\":1}");
+    long drops = stat_of("\"drops\"");
+    assert_int_equal(s->ops->put_file(s, "big3", src, &err), 0);
+    assert_int_equal(stat_of("\"drops\""), drops + 1);
+    unlink(dst);
+    assert_int_equal(s->ops->get_file(s, "big3", dst, &err), 0);
+    assert_true(same_file(src, dst));
     faults("{\"dropMidDownload\":1,\"dropAfterBytes\":100000}");
     unlink(dst);
     assert_int_equal(s->ops->get_file(s, "big", dst, &err), 0);

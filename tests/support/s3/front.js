@@ -9,7 +9,8 @@
 //   - answers STS AssumeRoleWithWebIdentity (POST / with Action=...) with short-lived
 //     credentials that it then accepts;
 //   - injects faults on request: a rate of 500/503 SlowDown answers, slow answers,
-//     dropped connections (before answering, or mid-upload after N bytes), a failing part.
+//     dropped connections (before answering, mid-upload after N bytes, mid-download, or
+//     after completing a multipart upload), a failing part.
 // Start: node --openssl-legacy-provider front.js [--port-file F]; prints one JSON line
 // {"endpoint": "http://127.0.0.1:PORT", "pid": N}. Configuration by environment:
 //   S3_FRONT_KEYS="id:secret,..." (default duckflow-test:duckflow-test-secret)
@@ -44,6 +45,7 @@ function setFaults(f) {
   faults.dropBodyLeft = faults.dropMidUpload || 0; // count of uploads to cut mid-body
   faults.partFailLeft = faults.failPartTimes || 0;
   faults.dropDownloadLeft = faults.dropMidDownload || 0;
+  faults.dropCompleteLeft = faults.dropCompleteAnswer || 0;
   stsDuration = faults.stsDuration || Number(process.env.S3_FRONT_STS_DURATION || 3600);
 }
 setFaults(process.env.S3_FRONT_FAULTS ? JSON.parse(process.env.S3_FRONT_FAULTS) : {});
@@ -326,6 +328,12 @@ async function handle(req, res) {
           if (st !== 200) return b;
           uploads.delete(id);
           etagOverride.set(okey, `"${etag}"`);
+          if (faults.dropCompleteLeft > 0) { // completed, but the answer is lost
+            faults.dropCompleteLeft--;
+            stats.drops++;
+            req.socket.destroy();
+            return Buffer.alloc(0);
+          }
           return Buffer.from(b.toString().replace(/<ETag>[^<]*<\/ETag>/, `<ETag>&quot;${etag}&quot;</ETag>`));
         },
       });
