@@ -19,7 +19,7 @@ FROM range(getvariable('item')::BIGINT, getvariable('n') + getvariable('n') // 1
 
 -- Which fields move today: the primary one always, each other one with 25% odds.
 CREATE TEMP TABLE versions AS
-SELECT a, is_added, is_deleted,
+SELECT a, is_added, is_deleted, md5('asset-' || a) AS h,
     (is_changed AND (primary_change = 0 OR hash(a, 'c0') % 4 = 0))::INTEGER AS v_owner,
     (is_changed AND (primary_change = 1 OR hash(a, 'c1') % 4 = 0))::INTEGER AS v_tags,
     (is_changed AND (primary_change = 2 OR hash(a, 'c2') % 4 = 0))::INTEGER AS v_description,
@@ -29,10 +29,9 @@ SELECT a, is_added, is_deleted,
     is_changed::INTEGER AS v_any
 FROM ids;
 
-CREATE MACRO asset_row(a, v_owner, v_tags, v_description, v_certificate, v_popularity,
+CREATE MACRO asset_row(a, h, v_owner, v_tags, v_description, v_certificate, v_popularity,
                        v_row_count, v_any) AS {
-    guid: regexp_replace(md5('asset-' || a), '^(.{8})(.{4})(.{4})(.{4})(.{12})$',
-                         '\1-\2-\3-\4-\5'),
+    guid: h[1:8] || '-' || h[9:12] || '-' || h[13:16] || '-' || h[17:20] || '-' || h[21:32],
     qualified_name: 'default/snowflake/' || (hash(a, 'acct') % 40) || '/db_'
         || (hash(a, 'db') % 25) || '/schema_' || (hash(a, 'schema') % 60) || '/asset_' || a,
     type: ['Table', 'Column', 'Column', 'Column', 'View', 'Schema', 'Database',
@@ -56,11 +55,11 @@ CREATE MACRO asset_row(a, v_owner, v_tags, v_description, v_certificate, v_popul
 };
 
 CREATE TABLE old AS
-SELECT unnest(asset_row(a, 0, 0, 0, 0, 0, 0, 0))
+SELECT unnest(asset_row(a, h, 0, 0, 0, 0, 0, 0, 0))
 FROM versions WHERE NOT is_added;
 
 CREATE TABLE new AS
-SELECT unnest(asset_row(a, v_owner, v_tags, v_description, v_certificate, v_popularity,
+SELECT unnest(asset_row(a, h, v_owner, v_tags, v_description, v_certificate, v_popularity,
                         v_row_count, v_any))
 FROM versions WHERE NOT is_deleted;
 
