@@ -293,9 +293,11 @@ static int pairset_has(const struct pairset *ps, struct name a, struct name b)
 
 /* ---- tokens ---- */
 
+/* The token at the cursor; past the end it is the final T_EOF (a cursor that ran over the
+ * end by a skip of two stays harmless). */
 static const struct tok *cur(const struct parser *P)
 {
-    return &P->t[P->i];
+    return &P->t[P->i < P->n ? P->i : P->n - 1];
 }
 
 static const struct tok *peek(const struct parser *P, size_t k)

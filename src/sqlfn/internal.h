@@ -346,6 +346,9 @@ struct tokens {
     size_t cap;
 };
 
+/* T_EOF copies after the final one, for fixed look-ahead. */
+#define SQLFN_EOF_PAD 8
+
 /* Splits text into tokens (comments and whitespace dropped, a T_EOF token last).
  * Returns 0, or -1 on an unterminated string/identifier/comment or when memory runs out
  * (the token array is capped at SQLFN_MAX_ARENA bytes). */

@@ -299,7 +299,7 @@ static const unsigned char cclass[256] = {
  * array is sized once per text and push() needs no check. */
 static int reserve(struct tokens *tk, size_t len)
 {
-    size_t need = len + 2;
+    size_t need = len + 2 + SQLFN_EOF_PAD;
     if (need <= tk->cap)
         return 0;
     if (need > SQLFN_MAX_ARENA / sizeof(struct tok))
@@ -800,5 +800,10 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         if (push(tk, type, (size_t)(st - s), (size_t)(p - st), kw))
             return -1;
     }
-    return push(tk, T_EOF, len, 0, 0);
+    push(tk, T_EOF, len, 0, 0);
+    /* look-ahead of a few tokens (t[1], t[2] ...) past the end reads more T_EOF, never a
+     * token left from a longer text */
+    for (size_t k = 0; k < SQLFN_EOF_PAD; k++)
+        tk->v[tk->n + k] = tk->v[tk->n - 1];
+    return 0;
 }

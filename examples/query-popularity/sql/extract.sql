@@ -14,6 +14,7 @@ SELECT
     sql_columns(query_text, dialect) AS cols,
     sql_lineage(query_text, dialect) AS edges,
     sql_fingerprint(query_text, dialect) AS fp,
+    sql_fingerprint_hash(query_text, dialect) AS fp_hash,
     sql_statement_type(query_text, dialect) AS stype,
     query_text
 FROM query_log;
@@ -32,12 +33,13 @@ FROM (SELECT DISTINCT query_id, norm(c."table") AS table_name, lower(c."column")
       WHERE c."table" IS NOT NULL AND c."column" <> '*')
 GROUP BY ALL;
 
+-- grouped on the 64-bit hash of the fingerprint: cheaper than on the text
 CREATE TABLE fingerprint_usage AS
-SELECT fp AS fingerprint, any_value(stype) AS statement_type, count(*) AS queries,
-    min(start_time) AS first_seen, max(start_time) AS last_seen,
+SELECT any_value(fp) AS fingerprint, fp_hash, any_value(stype) AS statement_type,
+    count(*) AS queries, min(start_time) AS first_seen, max(start_time) AS last_seen,
     arg_min(query_text, start_time) AS example
 FROM a WHERE fp IS NOT NULL
-GROUP BY fp;
+GROUP BY fp_hash;
 
 CREATE TABLE lineage_usage AS
 SELECT norm(e.source) AS source, norm(e.target) AS target, count(*) AS queries,

@@ -13,13 +13,17 @@ CREATE TEMP MACRO tbl(t) AS
 CREATE TEMP MACRO col(c) AS
     ['id', 'created_at', 'amount', 'status', 'user_id', 'region', 'category', 'updated_at']
     [1 + (c % 8)::INTEGER];
--- a table name as each dialect's users write it
-CREATE TEMP MACRO tname(t, d, v) AS CASE
+-- every table's name as each dialect's users write it (variant w: Snowflake users sometimes
+-- add the database), computed once instead of per query
+CREATE TEMP TABLE names AS
+SELECT t, d, w, CASE
     WHEN d = 'bigquery' THEN '`acme-prod.' || sch(t) || '.' || tbl(t) || '`'
-    WHEN d = 'snowflake' AND v % 3 = 0 THEN 'ANALYTICS.' || upper(sch(t) || '.' || tbl(t))
+    WHEN d = 'snowflake' AND w = 0 THEN 'ANALYTICS.' || upper(sch(t) || '.' || tbl(t))
     WHEN d = 'snowflake' THEN upper(sch(t)) || '.' || tbl(t)
     WHEN d = 'databricks' THEN '`' || sch(t) || '`.`' || tbl(t) || '`'
-    ELSE sch(t) || '.' || tbl(t) END;
+    ELSE sch(t) || '.' || tbl(t) END AS name
+FROM range(48) a(t), (VALUES ('snowflake'), ('bigquery'), ('postgres'), ('databricks')) b(d),
+    range(3) c(w);
 
 CREATE TEMP TABLE q AS
 SELECT
@@ -57,41 +61,44 @@ SELECT
         ELSE '' END
     || CASE
     WHEN tpl < 35 THEN
-        'SELECT ' || col(c1) || ', ' || col(c2) || ' FROM ' || tname(t1, dialect, v)
+        'SELECT ' || col(c1) || ', ' || col(c2) || ' FROM ' || n1.name
         || ' WHERE ' || col(c3) || ' = ' || lit || ' LIMIT ' || (10 * (n + 1))
     WHEN tpl < 55 THEN
         'SELECT a.' || col(c1) || ', b.' || col(c2) || ', count(*) AS n FROM '
-        || tname(t1, dialect, v) || ' a JOIN ' || tname(t2, dialect, v + 1)
+        || n1.name || ' a JOIN ' || n2.name
         || ' b ON a.id = b.user_id WHERE a.created_at >= '''
         || strftime(DATE '2026-01-01' + (lit % 300)::INTEGER, '%Y-%m-%d')
         || ''' GROUP BY 1, 2 ORDER BY n DESC'
     WHEN tpl < 70 THEN
-        'WITH recent AS (SELECT id, ' || col(c1) || ' FROM ' || tname(t1, dialect, v)
+        'WITH recent AS (SELECT id, ' || col(c1) || ' FROM ' || n1.name
         || ' WHERE status IN (' || array_to_string(list_transform(range((n + 1)::BIGINT),
             x -> '''s' || ((lit + x) % 50) || ''''), ', ')
         || ')) SELECT r.' || col(c1) || ', sum(p.amount) AS total FROM recent r JOIN '
-        || tname(t2, dialect, v) || ' p ON r.id = p.id GROUP BY 1'
+        || n2.name || ' p ON r.id = p.id GROUP BY 1'
         || CASE WHEN dialect = 'snowflake' THEN
             ' QUALIFY row_number() OVER (ORDER BY total DESC) <= ' || (n + 1)
            ELSE ' ORDER BY total DESC LIMIT ' || (n + 1) END
     WHEN tpl < 80 THEN
-        'INSERT INTO ' || tname(t1 // 8 * 8 + 7, dialect, 1) || ' (id, amount, created_at) '
+        'INSERT INTO ' || n3.name || ' (id, amount, created_at) '
         || 'SELECT id, ' || CASE WHEN dialect = 'snowflake' THEN 'amount::number(18, 2)'
                                  ELSE 'CAST(amount AS DECIMAL(18, 2))' END
-        || ', created_at FROM ' || tname(t1, dialect, v) || ' WHERE id > ' || lit
+        || ', created_at FROM ' || n1.name || ' WHERE id > ' || lit
     WHEN tpl < 88 THEN
         'CREATE TABLE ' || CASE WHEN dialect = 'bigquery' THEN '`acme-prod.scratch.t_' || u || '`'
                                 ELSE 'scratch.t_' || u END
-        || ' AS SELECT ' || col(c1) || ', ' || col(c2) || ' FROM ' || tname(t1, dialect, v)
+        || ' AS SELECT ' || col(c1) || ', ' || col(c2) || ' FROM ' || n1.name
         || ' WHERE region = ''r' || (lit % 9) || ''''
     WHEN tpl < 95 THEN
-        'MERGE INTO ' || tname(t1, dialect, 1) || ' t USING ' || tname(t2, dialect, 1)
+        'MERGE INTO ' || n1.name || ' t USING ' || n2.name
         || ' s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ' || col(c1) || ' = s.' || col(c1)
         || ' WHEN NOT MATCHED THEN INSERT (id, ' || col(c2) || ') VALUES (s.id, s.' || col(c2)
         || ')'
     ELSE
-        'UPDATE ' || tname(t1, dialect, v) || ' SET status = ''closed'', updated_at = '
+        'UPDATE ' || n1.name || ' SET status = ''closed'', updated_at = '
         || CASE WHEN dialect = 'bigquery' THEN 'CURRENT_TIMESTAMP()' ELSE 'now()' END
         || ' WHERE id = ' || lit
     END AS query_text
-FROM q;
+FROM q
+JOIN names n1 ON n1.t = q.t1 AND n1.d = q.dialect AND n1.w = q.v % 3
+JOIN names n2 ON n2.t = q.t2 AND n2.d = q.dialect AND n2.w = (q.v + 1) % 3
+JOIN names n3 ON n3.t = q.t1 // 8 * 8 + 7 AND n3.d = q.dialect AND n3.w = 1;

@@ -23,10 +23,11 @@ FROM column_usage
 GROUP BY ALL;
 
 CREATE TABLE top_fingerprints AS
-SELECT fingerprint, any_value(statement_type) AS statement_type, sum(queries)::BIGINT AS queries,
-    min(first_seen) AS first_seen, max(last_seen) AS last_seen, arg_min(example, first_seen) AS example
+SELECT any_value(fingerprint) AS fingerprint, any_value(statement_type) AS statement_type,
+    sum(queries)::BIGINT AS queries, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+    arg_min(example, first_seen) AS example
 FROM fingerprint_usage
-GROUP BY fingerprint
+GROUP BY fp_hash
 ORDER BY queries DESC, fingerprint
 LIMIT 100;
 

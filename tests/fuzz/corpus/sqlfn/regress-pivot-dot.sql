@@ -1,0 +1,1 @@
+6PIVOT sales .N  USING sUSING sum(amount) GROUP BY regi~on
