@@ -29,7 +29,7 @@ timed "$tmp/flow.time" "$DF" run "$ex/pipeline.yaml" --store "$tmp/store" \
 du -sb "$tmp/store" | awk '{ print $1 }' >"$tmp/store.bytes"
 rm -rf "$tmp/store"
 
-single_line="| one DuckDB process (4 GB, 2 threads) | skipped | | |"
+single_line="| one DuckDB process (4 GB, 2 threads) | skipped | | | |"
 if [ "${ASSETS_SINGLE:-1}" = 1 ]; then
     cat >"$tmp/setup.sql" <<SQL
 SET preserve_insertion_order = false;
@@ -47,7 +47,7 @@ SQL
 COPY summary TO '$out/summary.parquet' (FORMAT parquet, COMPRESSION zstd);
 COPY attribute_changes TO '$out/attribute_changes.parquet' (FORMAT parquet, COMPRESSION zstd);
 COPY totals TO '$out/totals.parquet' (FORMAT parquet, COMPRESSION zstd);
-SELECT sum(size) AS spilled FROM duckdb_temporary_files();
+SELECT coalesce(sum(size), 0) AS spilled FROM duckdb_temporary_files();
 SQL
     echo "bench: one DuckDB process, n=$n" >&2
     timed "$tmp/single.time" "$DUCKDB_SQL" -m 4GB -t 2 -T "$tmp/spill" -p \
@@ -55,12 +55,13 @@ SQL
         "$tmp/setup.sql" "$ex/sql/snapshot.sql" "$tmp/write-snapshots.sql" \
         "$ex/sql/diff.sql" "$tmp/write-changes.sql" "$ex/sql/summary.sql" \
         "$tmp/write-summary.sql" >"$tmp/single.out"
-    single_line=$(awk '{ printf "| one DuckDB process (4 GB, 2 threads) | %.1f s | %.0f MB | |", $1, $2 / 1024 }' "$tmp/single.time")
+    spilled=$(tail -n 1 "$tmp/single.out")
+    single_line=$(awk -v sp="${spilled:-0}" '{ printf "| one DuckDB process (4 GB, 2 threads) | %.1f s | %.1f s | %.0f MB | %s B (temp files at the end) |", $1, $3 + $4, $2 / 1024, sp }' "$tmp/single.time")
 fi
 
 {
-    echo "| assets-diff, n=$n, $shards shards | wall | peak RSS | spilled |"
-    echo "|---|---|---|---|"
+    echo "| assets-diff, n=$n, $shards shards | wall | CPU (user+sys) | peak RSS | spilled |"
+    echo "|---|---|---|---|---|"
     awk -v tasks="$results/assets-diff-$n-tasks.csv" '{
         wall = $1
         while ((getline line < tasks) > 0) {
@@ -69,11 +70,11 @@ fi
             if (f[3] + 0 > peak) peak = f[3] + 0
             spilled += f[5]
         }
-        printf "| duckflow run -j 2 (2 GB per task) | %.1f s | %d MB per task (max) | %d B |\n", wall, peak, spilled
+        printf "| duckflow run -j 2 (2 GB per task) | %.1f s | %.1f s | %d MB per task (max) | %d B |\n", wall, $3 + $4, peak, spilled
     }' "$tmp/flow.time"
     echo "$single_line"
     if [ "${ASSETS_SINGLE:-1}" = 1 ]; then
-        echo "| ratio duckflow / single | $(ratio "$(cut -d' ' -f1 "$tmp/flow.time")" "$(cut -d' ' -f1 "$tmp/single.time")") | | |"
+        echo "| ratio duckflow / single | $(ratio "$(cut -d' ' -f1 "$tmp/flow.time")" "$(cut -d' ' -f1 "$tmp/single.time")") | $(ratio "$(awk '{ print $3 + $4 }' "$tmp/flow.time")" "$(awk '{ print $3 + $4 }' "$tmp/single.time")") | | |"
     fi
 } | tee "$results/assets-diff-$n.md"
 echo "per step:" && cat "$results/assets-diff-$n-tasks.csv"

@@ -35,11 +35,13 @@ ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
 }
 
-# timed OUT_FILE cmd... -> runs cmd under GNU time; OUT_FILE gets "wall_seconds max_rss_kb"
+# timed OUT_FILE cmd... -> runs cmd under GNU time; OUT_FILE gets
+# "wall_seconds max_rss_kb user_seconds system_seconds" (CPU includes reaped children, so a
+# `duckflow run` counts its tasks; max RSS is of the largest single process)
 timed() {
     local outf=$1
     shift
-    /usr/bin/time -f '%e %M' -o "$outf" "$@"
+    /usr/bin/time -f '%e %M %U %S' -o "$outf" "$@"
 }
 
 machine() {
