@@ -23,7 +23,7 @@ run_one() {
         (cd "$logdir" && timeout 600 "$path") >"$out" 2>&1
     else
         scratch=$(mktemp -d "${TMPDIR:-/tmp}/duckflow-e2e.XXXXXX")
-        (cd "$scratch" && SCRATCH="$scratch" timeout 900 bash "$path") >"$out" 2>&1
+        (cd "$scratch" && SCRATCH="$scratch" timeout 300 bash "$path") >"$out" 2>&1
         local rc=$?
         [ $rc -eq 0 ] && rm -rf "$scratch"
         (exit $rc)
