@@ -302,7 +302,8 @@ int runrec_list(struct df_store *s, const char *pipeline, json_t **out, struct d
         v[nv++] = j;
     }
     if (rc == 0) {
-        qsort(v, nv, sizeof(*v), by_start);
+        if (nv > 1)
+            qsort(v, nv, sizeof(*v), by_start);
         *out = json_array();
         for (size_t i = 0; i < nv; i++)
             json_array_append_new(*out, v[i]);

@@ -126,7 +126,8 @@ int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *
         free(data);
     }
     if (rc == 0) {
-        qsort(v, nv, sizeof(*v), by_item_index);
+        if (nv > 1)
+            qsort(v, nv, sizeof(*v), by_item_index);
         *out = json_array();
         for (size_t i = 0; i < nv; i++)
             json_array_append_new(*out, v[i]);

@@ -330,7 +330,8 @@ static int local_list(struct df_store *s, const char *prefix, df_store_list_cb c
     free(dir);
     free(rel);
     if (rc == 0) {
-        qsort(w.v, w.n, sizeof(*w.v), entry_cmp);
+        if (w.n > 1)
+            qsort(w.v, w.n, sizeof(*w.v), entry_cmp);
         for (size_t i = 0; i < w.n; i++)
             if (cb(w.v[i].key, w.v[i].size, ud) != 0)
                 break;
