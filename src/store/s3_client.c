@@ -45,7 +45,8 @@ struct s3_client {
     long base_ms, max_ms, timeout_s, connect_timeout_s;
     uint64_t threshold, part_size;
     int part_parallel;
-    long list_page; /* max-keys, 0: the server's default (1000) */
+    long list_page;         /* max-keys, 0: the server's default (1000) */
+    long long clock_offset; /* server time - our time, learnt from RequestTimeTooSkewed */
     /* curl handle pool */
     pthread_mutex_t lock;
     CURL **pool;
@@ -340,7 +341,8 @@ struct resp {
     uint64_t total;       /* from Content-Range "/N" */
     int has_range;
     uint64_t written;
-    int sink_error; /* 1 too big, 2 write failed (errno in sink_errno) */
+    long long server_date; /* from the Date header, 0 when absent */
+    int sink_error;        /* 1 too big, 2 write failed (errno in sink_errno) */
     int sink_errno;
     struct strbuf errbody;
     char code[128];
@@ -475,6 +477,9 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *ud)
             rs->total = t;
             rs->has_range = 1;
         }
+    } else if (strcasecmp(line, "date") == 0) {
+        time_t t = curl_getdate(v, NULL);
+        rs->server_date = t > 0 ? (long long)t : 0;
     } else if (strcasecmp(line, "x-amz-server-side-encryption") == 0) {
         snprintf(rs->sse, sizeof(rs->sse), "%s", v);
     }
@@ -568,7 +573,10 @@ static int perform(struct s3_client *c, struct req *r, struct resp *rs, int atte
         snprintf(payload, sizeof(payload), "%s", DF_SIGV4_UNSIGNED);
 
     char amz_date[17];
-    df_sigv4_amz_date((long long)time(NULL), amz_date);
+    pthread_mutex_lock(&c->lock);
+    long long offset = c->clock_offset;
+    pthread_mutex_unlock(&c->lock);
+    df_sigv4_amz_date((long long)time(NULL) + offset, amz_date);
     struct df_sigv4_header sh[10];
     size_t nh = 0;
     sh[nh++] = (struct df_sigv4_header){"host", host.buf};
@@ -701,6 +709,15 @@ static int perform(struct s3_client *c, struct req *r, struct resp *rs, int atte
     }
     df_error_set(err, DF_EIO, "%s %s: HTTP %ld%s%s%s%s", r->method, what, rs->status,
                  *code ? " " : "", code, *rs->message ? ": " : "", rs->message);
+    if (strcmp(code, "RequestTimeTooSkewed") == 0 && rs->server_date > 0) {
+        /* Sign with the server's idea of the time from now on, as the AWS SDKs do. */
+        pthread_mutex_lock(&c->lock);
+        c->clock_offset = rs->server_date - (long long)time(NULL);
+        pthread_mutex_unlock(&c->lock);
+        if (c->debug)
+            fprintf(stderr, "duckflow: s3: clock skew of %llds corrected\n",
+                    (long long)c->clock_offset);
+    }
     if (strcmp(code, "ExpiredToken") == 0 || strcmp(code, "TokenRefreshRequired") == 0) {
         df_creds_provider_invalidate(c->creds);
         outcome = RETRY;

@@ -419,6 +419,18 @@ static void survives_injected_faults(void **state)
     unlink(dst);
     assert_int_equal(s->ops->get_file(s, "big", dst, &err), 0);
     assert_true(same_file(src, dst));
+    /* connections dropped before any answer */
+    faults("{\"dropRate\":0.3}");
+    for (int i = 0; i < 8; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "d%d", i);
+        assert_int_equal(s->ops->put_bytes(s, key, key, strlen(key), &err), 0);
+        char *got = NULL;
+        size_t len;
+        assert_int_equal(s->ops->get_bytes(s, key, 100, &got, &len, &err), 0);
+        assert_string_equal(got, key);
+        free(got);
+    }
     /* every attempt failing: a clear error after the configured attempts */
     faults("{\"errorRate\":1}");
     setenv("DUCKFLOW_S3_MAX_ATTEMPTS", "3", 1);
@@ -623,6 +635,61 @@ static void threads_share_a_store(void **state)
     s->ops->free(s);
 }
 
+static void virtual_host_style(void **state)
+{
+    (void)state;
+    faults("{}");
+    /* curl resolves BUCKET.localhost to the loopback address; the front reads the bucket
+     * from the Host header */
+    const char *port = strrchr(endpoint, ':');
+    char *ep = xasprintf("http://localhost%s", port);
+    setenv("DUCKFLOW_S3_ENDPOINT", ep, 1);
+    setenv("DUCKFLOW_S3_ADDRESSING", "virtual", 1);
+    setenv("DUCKFLOW_S3_LIST_PAGE", "2", 1);
+    long v0 = stat_of("\"vhost\"");
+    struct df_store *s = open_store("s3://duckflow/vh");
+    struct df_error err = DF_ERROR_INIT;
+    char *src = make_file("vh", 1500000, 3); /* multipart too */
+    assert_int_equal(s->ops->put_file(s, "a/b c.bin", src, &err), 0);
+    assert_int_equal(s->ops->put_bytes(s, "a/d", "x", 1, &err), 0);
+    assert_int_equal(s->ops->put_bytes(s, "a/e", "y", 1, &err), 0);
+    char *dst = xasprintf("%s/vh.out", workdir);
+    assert_int_equal(s->ops->get_file(s, "a/b c.bin", dst, &err), 0);
+    assert_true(same_file(src, dst));
+    struct names nm = {STRBUF_INIT, 0};
+    assert_int_equal(s->ops->list(s, "a/", collect, &nm, &err), 0);
+    assert_int_equal(nm.n, 3);
+    assert_true(stat_of("\"vhost\"") - (v0 < 0 ? 0 : v0) >= 8);
+    sb_release(&nm.all);
+    s->ops->free(s);
+    unsetenv("DUCKFLOW_S3_ENDPOINT");
+    unsetenv("DUCKFLOW_S3_ADDRESSING");
+    unsetenv("DUCKFLOW_S3_LIST_PAGE");
+    free(ep);
+    free(src);
+    free(dst);
+}
+
+static void clock_skew_is_corrected(void **state)
+{
+    (void)state;
+    faults("{\"skewSeconds\":3600}"); /* the server's clock is an hour ahead */
+    setenv("DUCKFLOW_S3_MAX_ATTEMPTS", "2", 1);
+    struct df_store *s = open_store("s3://duckflow/skew");
+    struct df_error err = DF_ERROR_INIT;
+    int rc = s->ops->put_bytes(s, "k", "v", 1, &err);
+    if (rc)
+        fprintf(stderr, "# %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    char *d = NULL;
+    size_t len;
+    assert_int_equal(s->ops->get_bytes(s, "k", 10, &d, &len, &err), 0);
+    free(d);
+    s->ops->free(s);
+    unsetenv("DUCKFLOW_S3_MAX_ATTEMPTS");
+    faults("{}");
+}
+
 static void gcs_uri_and_bad_uris(void **state)
 {
     (void)state;
@@ -670,6 +737,8 @@ int main(void)
         cmocka_unit_test(wrong_secret_is_a_clear_error),
         cmocka_unit_test(web_identity_refreshes),
         cmocka_unit_test(threads_share_a_store),
+        cmocka_unit_test(virtual_host_style),
+        cmocka_unit_test(clock_skew_is_corrected),
         cmocka_unit_test(gcs_uri_and_bad_uris),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);

@@ -84,9 +84,15 @@ function canonicalQuery(raw) {
 const hmac = (k, s) => crypto.createHmac('sha256', k).update(s).digest();
 const sha256 = b => crypto.createHash('sha256').update(b).digest('hex');
 
+// The front's clock: real time, or off by faults.skewSeconds (a server whose clock
+// disagrees with the client's, to test the client's skew correction).
+function frontNow() {
+  return Date.now() + (faults.skewSeconds || 0) * 1000;
+}
+
 function s3error(res, status, code, message, extra) {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra || ''}<RequestId>front</RequestId></Error>`;
-  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), Date: new Date(frontNow()).toUTCString() });
   res.end(body);
 }
 
@@ -106,7 +112,7 @@ function verify(req, rawPath, rawQuery, body) {
   const amzDate = req.headers['x-amz-date'] || '';
   if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date8) return [403, 'AccessDenied', 'bad x-amz-date'];
   const t = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
-  if (Math.abs(Date.now() - t) > 15 * 60 * 1000) return [403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'];
+  if (Math.abs(frontNow() - t) > 15 * 60 * 1000) return [403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'];
   if (reg !== region) return [400, 'AuthorizationHeaderMalformed', `the region '${reg}' is wrong; expecting '${region}'`];
   const names = signedHeaders.split(';');
   if (!names.includes('host')) return [403, 'AccessDenied', 'host must be signed'];
@@ -184,6 +190,7 @@ function forward(req, res, rawUrl, body, after) {
   const headers = Object.assign({}, req.headers);
   delete headers.authorization; // s3rver would only check the key id; we verified already
   delete headers['x-amz-security-token'];
+  headers.host = `127.0.0.1:${upstreamPort}`; // s3rver must not see a virtual host
   headers['content-length'] = String(body.length);
   delete headers['transfer-encoding'];
   delete headers.expect;
@@ -247,10 +254,22 @@ async function handle(req, res) {
     res.statusCode = 404; res.end(); return;
   }
 
-  const segs = rawPath.split('/');
-  const bucket = decodeLoose(segs[1] || '');
-  const key = segs.length > 2 ? decodeLoose(segs.slice(2).join('/')) : '';
-  const op = req.method === 'POST' && rawPath === '/' ? 'STS' : opName(req.method, key, q);
+  // Virtual-host style: "BUCKET.localhost[:port]" (curl resolves *.localhost to loopback).
+  const hostName = String(req.headers.host || '').replace(/:\d+$/, '');
+  const vbucket = hostName.endsWith('.localhost') ? hostName.slice(0, -'.localhost'.length) : null;
+  let bucket, key, fwdUrl;
+  if (vbucket) {
+    bucket = vbucket;
+    key = decodeLoose(rawPath.slice(1));
+    fwdUrl = '/' + enc(bucket) + rawPath + (qi < 0 ? '' : '?' + rawQuery);
+  } else {
+    const segs = rawPath.split('/');
+    bucket = decodeLoose(segs[1] || '');
+    key = segs.length > 2 ? decodeLoose(segs.slice(2).join('/')) : '';
+    fwdUrl = rawUrl;
+  }
+  stats.vhost = (stats.vhost || 0) + (vbucket ? 1 : 0);
+  const op = req.method === 'POST' && rawPath === '/' && !vbucket ? 'STS' : opName(req.method, key, q);
   stats.requests++;
   stats.byOp[op] = (stats.byOp[op] || 0) + 1;
 
@@ -301,7 +320,7 @@ async function handle(req, res) {
       return res.end();
     }
     case 'CreateMultipartUpload':
-      return forward(req, res, rawUrl, body, {
+      return forward(req, res, fwdUrl, body, {
         needBody: true,
         body: (st, b) => {
           const m = /<UploadId>([^<]+)<\/UploadId>/.exec(b.toString());
@@ -313,7 +332,7 @@ async function handle(req, res) {
       const u = uploads.get(q.get('uploadId'));
       if (!u || u.key !== key) return s3error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
       const md5 = crypto.createHash('md5').update(body).digest('hex');
-      return forward(req, res, rawUrl, body, { headers: st => { if (st === 200) u.parts.set(Number(q.get('partNumber')), md5); } });
+      return forward(req, res, fwdUrl, body, { headers: st => { if (st === 200) u.parts.set(Number(q.get('partNumber')), md5); } });
     }
     case 'CompleteMultipartUpload': {
       const id = q.get('uploadId');
@@ -322,7 +341,7 @@ async function handle(req, res) {
       const nums = [...body.toString().matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map(m => Number(m[1]));
       for (const n of nums) if (!u.parts.has(n)) return s3error(res, 400, 'InvalidPart', `part ${n} was not uploaded`);
       const etag = crypto.createHash('md5').update(Buffer.concat(nums.map(n => Buffer.from(u.parts.get(n), 'hex')))).digest('hex') + '-' + nums.length;
-      return forward(req, res, rawUrl, body, {
+      return forward(req, res, fwdUrl, body, {
         needBody: true,
         body: (st, b) => {
           if (st !== 200) return b;
@@ -342,14 +361,14 @@ async function handle(req, res) {
     case 'HeadObject': {
       // dropMidDownload applies to the next downloads bigger than dropAfterBytes.
       const cut = op === 'GetObject' ? faults.dropAfterBytes || 65536 : -1;
-      return forward(req, res, rawUrl, body, { cut, headers: (st, h) => { if (st < 300 && etagOverride.has(okey)) h.etag = etagOverride.get(okey); } });
+      return forward(req, res, fwdUrl, body, { cut, headers: (st, h) => { if (st < 300 && etagOverride.has(okey)) h.etag = etagOverride.get(okey); } });
     }
     case 'PutObject':
     case 'DeleteObject':
       etagOverride.delete(okey);
-      return forward(req, res, rawUrl, body, null);
+      return forward(req, res, fwdUrl, body, null);
     default:
-      return forward(req, res, rawUrl, body, null);
+      return forward(req, res, fwdUrl, body, null);
   }
 }
 
