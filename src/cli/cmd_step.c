@@ -5,6 +5,8 @@
  * class (df_exit_class_status) so the caller can decide on a retry without reading the store.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +37,22 @@ static void usage(FILE *f)
                "      --threads N        DuckDB threads, replacing the step's\n"
                "  -h, --help             show this help\n\n"
                "exit status: 0 committed, 1 SQL error or failed check, 2 bad usage or pipeline,\n"
-               "3 store error, 13 DuckDB out of memory, 15 spill space exhausted, other 10+N\n"
-               "for the other failure classes.\n");
+               "3 store error, 13 DuckDB out of memory, 15 spill space exhausted, 19 stopped\n"
+               "by SIGINT or SIGTERM, 10+N for the other failure classes.\n");
+}
+
+/* SIGINT and SIGTERM are blocked in every thread (DuckDB's and the store's inherit the
+ * mask) and taken here with sigwait, so the task can interrupt DuckDB, write its
+ * _error.json and remove its scratch folder instead of dying mid-write. A second signal
+ * while it winds down finds the signal blocked and waits; SIGKILL still ends it. */
+static void *watch_signals(void *arg)
+{
+    sigset_t *set = arg;
+    int sig = 0;
+
+    if (sigwait(set, &sig) == 0)
+        df_task_interrupt();
+    return NULL;
 }
 
 /* A non-negative integer argument, or -1. */
@@ -156,7 +172,22 @@ int cmd_step(int argc, char **argv)
     }
     o.run_id = run;
     o.step = (size_t)si;
-    if (df_task_run(p, store, &o, &res, &err) != 0) {
+    {
+        static sigset_t set;
+        pthread_t watcher;
+        int watching;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        watching = pthread_create(&watcher, NULL, watch_signals, &set) == 0;
+        c = df_task_run(p, store, &o, &res, &err);
+        if (watching) {
+            pthread_cancel(watcher); /* sigwait is a cancellation point */
+            pthread_join(watcher, NULL);
+        }
+    }
+    if (c != 0) {
         fprintf(stderr, "duckflow: %s\n", err.msg[0] ? err.msg : "the task failed");
         rc = df_exit_class_status(res.cls);
         if (rc == 0)

@@ -66,6 +66,27 @@ struct task {
     atomic_uint_fast64_t spill_peak;
 };
 
+/* df_task_interrupt(): the flag, and the connection of the task running in this process. */
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+static duckdb_connection active_con;
+static atomic_int interrupted;
+
+void df_task_interrupt(void)
+{
+    pthread_mutex_lock(&active_lock);
+    atomic_store(&interrupted, 1);
+    if (active_con)
+        duckdb_interrupt(active_con);
+    pthread_mutex_unlock(&active_lock);
+}
+
+static void set_active(duckdb_connection con)
+{
+    pthread_mutex_lock(&active_lock);
+    active_con = con;
+    pthread_mutex_unlock(&active_lock);
+}
+
 /* Sets the class of the failure (the first one wins, like the message). */
 static int fail_class(struct task *t, enum df_exit_class c)
 {
@@ -1147,6 +1168,17 @@ static void cache_key(struct task *t, char out[DF_SHA256_HEX])
 
 /* ---- the task -------------------------------------------------------------------------- */
 
+/* Fails with DF_CLASS_INTERRUPTED once df_task_interrupt() was called. */
+static int check_interrupt(struct task *t, struct df_error *err)
+{
+    if (!atomic_load(&interrupted))
+        return 0;
+    df_error_clear(err);
+    df_error_set(err, DF_EFAIL, "interrupted");
+    t->cls = DF_CLASS_INTERRUPTED;
+    return -1;
+}
+
 static int resolve_item(struct task *t, struct df_error *err)
 {
     if (df_plan_items(t->p, t->o->step, t->store, t->o->run_id, &t->items, err) != 0)
@@ -1316,33 +1348,38 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     /* 3. Params and item as variables. */
     if (open_duck(&t, err) != 0)
         goto done;
+    set_active(t.duck.con);
     t_start = df_now_ms();
 
     /* 4. One view per input. */
     for (i = 0; i < t.s->n_inputs; i++)
-        if (setup_input(&t, &t.s->inputs[i], err) != 0)
+        if (check_interrupt(&t, err) || setup_input(&t, &t.s->inputs[i], err) != 0)
             goto done;
-    if (setup_files_view(&t, err) != 0)
+    if (check_interrupt(&t, err) || setup_files_view(&t, err) != 0)
         goto done;
     t_inputs = df_now_ms();
 
     /* 5. The SQL, then the checks. */
+    if (check_interrupt(&t, err))
+        goto done;
     if (t.s->sql && df_duck_run_script(&t.duck, t.s->sql, t.s->sql_origin, t.s->sql_line, err)) {
         fail_class(&t, t.duck.last_class);
         goto done;
     }
     t_sql = df_now_ms();
-    if (run_checks(&t, err) != 0)
+    if (check_interrupt(&t, err) || run_checks(&t, err) != 0)
         goto done;
     t_checks = df_now_ms();
 
     /* 6. Outputs. */
     for (i = 0; i < t.s->n_outputs; i++)
-        if (write_output(&t, &t.s->outputs[i], err) != 0)
+        if (check_interrupt(&t, err) || write_output(&t, &t.s->outputs[i], err) != 0)
             goto done;
-    if (!t.local && upload_outputs(&t, err) != 0)
+    if (check_interrupt(&t, err) || (!t.local && upload_outputs(&t, err) != 0))
         goto done;
     t_write = df_now_ms();
+    if (check_interrupt(&t, err))
+        goto done;
 
     /* 7. The manifest, last. */
     cache_key(&t, key);
@@ -1390,12 +1427,16 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     rc = 0;
 
 done:
+    set_active(NULL);
     if (t.mon_started) {
         atomic_store(&t.mon_stop, 1);
         pthread_join(t.mon, NULL);
     }
     df_duck_close(&t.duck);
     if (rc != 0) {
+        /* Whatever failed after an interrupt failed because of it. */
+        if (atomic_load(&interrupted))
+            t.cls = DF_CLASS_INTERRUPTED;
         if (t.cls == DF_CLASS_OK)
             t.cls = DF_CLASS_CRASH;
         if (t.s)

@@ -43,4 +43,12 @@ struct df_task_result {
 int df_task_run(const struct df_pipeline *p, struct df_store *store, const struct df_task_opts *o,
                 struct df_task_result *res, struct df_error *err);
 
+/*
+ * Asks the df_task_run() running in this process to stop: a running DuckDB query is
+ * interrupted and the task fails at its next step with class DF_CLASS_INTERRUPTED (no
+ * manifest; scratch removed). Safe to call from another thread (e.g. one that waits for
+ * SIGTERM with sigwait); not async-signal-safe. Stays in force for the process's life.
+ */
+void df_task_interrupt(void);
+
 #endif
