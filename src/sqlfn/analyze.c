@@ -2908,8 +2908,11 @@ int sqlfn_analyze(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sqlfn_
     if (sqlfn_lex(sql, len, dialect, &cx->tk) != 0)
         return -1;
     if (want & SQLFN_WANT_FINGERPRINT) {
-        if (sqlfn_fingerprint(sql, &cx->tk, dialect, &cx->arena, &out->fingerprint) != 0)
+        /* the fingerprint needs only the tokens: it stays set when the analysis below fails */
+        if (sqlfn_fingerprint(sql, &cx->tk, dialect, &cx->arena, &out->fingerprint) != 0) {
+            out->fingerprint.s = NULL;
             return -1;
+        }
         out->fingerprint_hash = fnv64(out->fingerprint.s, out->fingerprint.len);
     }
     struct parser *P = arena_alloc(&cx->arena, sizeof(*P));

@@ -69,7 +69,8 @@ struct sqlfn_result {
     size_t n_columns;
     const struct sqlfn_edge *edges;
     size_t n_edges;
-    struct sqlfn_str fingerprint; /* with SQLFN_WANT_FINGERPRINT */
+    struct sqlfn_str fingerprint; /* with SQLFN_WANT_FINGERPRINT; s == NULL when the text does
+                                  not tokenize (kept when only the analysis fails) */
     uint64_t fingerprint_hash;    /* 64-bit FNV-1a of fingerprint */
     const char *statement_type;   /* static string; NULL when there is no statement */
 };

@@ -176,8 +176,7 @@ static int slot_store(struct slot *sl, const char *text, size_t len, enum sqlfn_
     sl->r.tables = tabs;
     sl->r.columns = cols;
     sl->r.edges = edges;
-    sl->r.fingerprint.s = relocate(r->fingerprint.s ? r->fingerprint.s : "", r->fingerprint.len,
-                                   text, len, blob, &tail);
+    sl->r.fingerprint.s = relocate(r->fingerprint.s, r->fingerprint.len, text, len, blob, &tail);
     sl->textlen = len;
     sl->dialect = d;
     sl->want = want;
@@ -280,7 +279,10 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         size_t len;
         str_at(sqld, row, &s, &len);
         struct sqlfn_result r;
-        if (analyze_row(cache, cx, row, s, len, dialect, fd->want, &r) != 0) {
+        int rc = analyze_row(cache, cx, row, s, len, dialect, fd->want, &r);
+        int fp = fd->kind == FN_FINGERPRINT || fd->kind == FN_HASH;
+        /* a fingerprint needs only tokens; the other functions need the analysis */
+        if (fp ? r.fingerprint.s == NULL : rc != 0) {
             set_null(output, row);
             continue;
         }

@@ -529,6 +529,13 @@ static void test_duckdb_functions(void **state)
     assert_string_equal(db_value(&d, "SELECT sql_tables('SELECT (')"), "NULL");
     assert_string_equal(db_value(&d, "SELECT sql_statement_type('')"), "NULL");
     assert_string_equal(db_value(&d, "SELECT sql_tables('')::VARCHAR"), "[]");
+    /* a fingerprint needs only tokens: unbalanced text still has one, whatever else the
+     * query asks for (the per-thread cache must not change the answer) */
+    assert_string_equal(db_value(&d, "SELECT sql_fingerprint('SELECT (a')"), "SELECT (a");
+    assert_string_equal(db_value(&d, "SELECT (sql_tables(q) IS NULL)::VARCHAR || ' ' || "
+                                     "sql_fingerprint(q) FROM (VALUES ('select (a')) v(q)"),
+                        "true SELECT (a");
+    assert_string_equal(db_value(&d, "SELECT sql_fingerprint('SELECT ''open')"), "NULL");
     const char *e = db_value(&d, "SELECT sql_tables('SELECT 1', 'cobol')");
     assert_non_null(strstr(e, "unknown dialect 'cobol'"));
     db_close(&d);
