@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "engine/duck.h"
+#include "engine/task_internal.h"
 
 static void split_counts_and_lines(void **state)
 {
@@ -277,6 +278,26 @@ static void open_reports_bad_settings(void **state)
     df_duck_close(&d);
 }
 
+static void partition_values_from_paths(void **state)
+{
+    json_t *p;
+    char *text;
+    (void)state;
+    assert_null(df_task_path_partition("part-00000.parquet"));
+    assert_null(df_task_path_partition("a/b/part-00000.parquet"));
+    p = df_task_path_partition("p/k=0/s=v%2F1/part-00000.parquet");
+    text = json_dumps(p, JSON_COMPACT);
+    assert_string_equal(text, "{\"k\":\"0\",\"s\":\"v/1\"}");
+    free(text);
+    json_decref(p);
+    /* A bad escape stays as written; "=x" (no key) is not a partition folder. */
+    p = df_task_path_partition("=x/r=%zz%4/part.parquet");
+    text = json_dumps(p, JSON_COMPACT);
+    assert_string_equal(text, "{\"r\":\"%zz%4\"}");
+    free(text);
+    json_decref(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +313,7 @@ int main(void)
         cmocka_unit_test(out_of_memory_is_classed),
         cmocka_unit_test(classify_messages),
         cmocka_unit_test(open_reports_bad_settings),
+        cmocka_unit_test(partition_values_from_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# t2005: SIGTERM (or SIGINT) stops a running task cleanly: DuckDB's query is interrupted,
+# the task exits 19 (interrupted) with one line on stderr, leaves _error.json and no
+# manifest, and removes its scratch folder.
+source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+S="$SCRATCH/store"
+export DUCKFLOW_STORE="$S"
+
+cat >pipeline.yaml <<'YAML'
+name: intr
+defaults:
+  memory_limit: 128MB
+  threads: 1
+steps:
+  forever:
+    sql: |
+      CREATE TABLE c AS
+        WITH RECURSIVE x(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM x WHERE i < 1000000000)
+        SELECT count(*) AS n FROM x;
+    outputs: [c]
+YAML
+
+for sig in TERM INT; do
+    mkdir -p "scratch-$sig"
+    timeout -s KILL 120 "$DUCKFLOW" step pipeline.yaml --run "r-$sig" --step forever \
+        --scratch "$SCRATCH/scratch-$sig" >"$sig.out" 2>"$sig.err" &
+    tp=$!
+    # The task's own scratch folder appears once it is set up (signals handled by then).
+    for _ in $(seq 1 600); do
+        [ -n "$(ls -A "scratch-$sig")" ] && break
+        sleep 0.05
+    done
+    sleep 0.3
+    pkill -"$sig" -P $tp -f -- "--run r-$sig" || kill -"$sig" $tp
+    wait $tp
+    rc=$?
+    check "SIG$sig: exit status 19 (interrupted)" test $rc -eq 19
+    expect_match "SIG$sig: one line naming the step" "^duckflow: step 'forever' item 0: .*[Ii]nterrupt" "$sig.err"
+    check "SIG$sig: nothing on stdout" test ! -s "$sig.out"
+    check "SIG$sig: no manifest" test ! -e "$S/intr/runs/r-$sig/forever/00000/_manifest.json"
+    check "SIG$sig: _error.json says interrupted" \
+        grep -q '"class":"interrupted"' "$S"/intr/runs/r-$sig/forever/00000/*/_error.json
+    check "SIG$sig: scratch folder removed" test -z "$(ls -A "scratch-$sig")"
+done
