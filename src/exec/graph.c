@@ -49,15 +49,22 @@ static int bad(enum gstate st)
     return st == G_FAILED || st == G_UPSTREAM || st == G_INTERRUPTED;
 }
 
+/* Every state change goes through here, so the per-step counters that make the
+ * readiness checks O(1) (rather than a walk over a dependency's tasks) stay true. */
+static void set_state(struct graph *g, struct gtask *t, enum gstate to)
+{
+    struct gstep *st = &g->steps[t->step];
+    st->n_done -= t->state == G_DONE;
+    st->n_terminal -= terminal(t->state);
+    t->state = to;
+    st->n_done += to == G_DONE;
+    st->n_terminal += terminal(to);
+}
+
 int graph_step_succeeded(const struct graph *g, size_t s)
 {
     const struct gstep *st = &g->steps[s];
-    if (!st->planned || st->failed)
-        return 0;
-    for (size_t i = 0; i < st->n_tasks; i++)
-        if (g->tasks[st->tasks[i]]->state != G_DONE)
-            return 0;
-    return 1;
+    return st->planned && !st->failed && st->n_done == st->n_tasks;
 }
 
 int graph_step_finished(const struct graph *g, size_t s)
@@ -65,10 +72,7 @@ int graph_step_finished(const struct graph *g, size_t s)
     const struct gstep *st = &g->steps[s];
     if (!st->planned)
         return st->failed;
-    for (size_t i = 0; i < st->n_tasks; i++)
-        if (!terminal(g->tasks[st->tasks[i]]->state))
-            return 0;
-    return 1;
+    return st->n_terminal == st->n_tasks;
 }
 
 void graph_step_counts(const struct graph *g, size_t s, size_t *done, size_t *failed,
@@ -153,7 +157,7 @@ static void propagate(struct graph *g)
                     up = 1;
             }
             if (up) {
-                t->state = G_UPSTREAM;
+                set_state(g, t, G_UPSTREAM);
                 t->cls = DF_CLASS_UPSTREAM;
                 fail_step(st, DF_CLASS_UPSTREAM);
             }
@@ -196,8 +200,7 @@ void graph_step_plan_failed(struct graph *g, size_t s, enum df_exit_class cls, c
 
 void graph_task_resumed(struct graph *g, struct gtask *t)
 {
-    (void)g;
-    t->state = G_DONE;
+    set_state(g, t, G_DONE);
     t->resumed = 1;
     t->cls = DF_CLASS_OK;
 }
@@ -230,10 +233,21 @@ struct gtask *graph_next(struct graph *g, int64_t now, int jobs, uint64_t budget
     if (g->running >= (size_t)jobs)
         return NULL;
     for (size_t k = 0; k < g->n_steps; k++) {
-        const struct gstep *st = &g->steps[g->order[k]];
+        struct gstep *st = &g->steps[g->order[k]];
+        int deps_ok = 1;
         if (!st->planned)
             continue;
-        for (size_t i = 0; i < st->n_tasks; i++) {
+        for (size_t i = 0; i < st->def.n_deps; i++)
+            if ((int)st->def.deps[i] != st->def.each_of &&
+                !graph_step_succeeded(g, st->def.deps[i]))
+                deps_ok = 0;
+        if (!deps_ok)
+            continue;
+        /* Tasks before the cursor have all started: no need to look at them again. */
+        while (st->cursor < st->n_tasks && g->tasks[st->tasks[st->cursor]]->state != G_WAITING &&
+               g->tasks[st->tasks[st->cursor]]->state != G_BACKOFF)
+            st->cursor++;
+        for (size_t i = st->cursor; i < st->n_tasks; i++) {
             struct gtask *t = g->tasks[st->tasks[i]];
             if (!ready(g, t, now))
                 continue;
@@ -248,7 +262,7 @@ struct gtask *graph_next(struct graph *g, int64_t now, int jobs, uint64_t budget
 
 void graph_task_started(struct graph *g, struct gtask *t, int64_t now)
 {
-    t->state = G_RUNNING;
+    set_state(g, t, G_RUNNING);
     t->attempts++;
     t->started_ms = now;
     if (t->attempts == 1)
@@ -270,22 +284,24 @@ int graph_task_finished(struct graph *g, struct gtask *t, enum df_exit_class cls
     t->ended_ms = now;
     t->cls = cls;
     if (cls == DF_CLASS_OK) {
-        t->state = G_DONE;
+        set_state(g, t, G_DONE);
         return 0;
     }
     if (cls == DF_CLASS_INTERRUPTED) {
-        t->state = G_INTERRUPTED;
+        set_state(g, t, G_INTERRUPTED);
         fail_step(st, cls);
         propagate(g);
         return 0;
     }
     if (df_exit_class_retryable(cls) && t->attempts < st->def.max_attempts) {
         shift = t->attempts - 1 < 4 ? t->attempts - 1 : 4;
-        t->state = G_BACKOFF;
+        set_state(g, t, G_BACKOFF);
         t->retry_at = now + (g->backoff_ms << shift);
+        if (t->item_index < st->cursor)
+            st->cursor = t->item_index;
         return 1;
     }
-    t->state = G_FAILED;
+    set_state(g, t, G_FAILED);
     fail_step(st, cls);
     propagate(g);
     return 0;
@@ -296,7 +312,7 @@ void graph_interrupt(struct graph *g)
     for (size_t i = 0; i < g->n_tasks; i++) {
         struct gtask *t = g->tasks[i];
         if (t->state == G_WAITING || t->state == G_BACKOFF) {
-            t->state = G_INTERRUPTED;
+            set_state(g, t, G_INTERRUPTED);
             t->cls = DF_CLASS_INTERRUPTED;
             fail_step(&g->steps[t->step], DF_CLASS_INTERRUPTED);
         }

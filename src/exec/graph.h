@@ -74,9 +74,11 @@ struct gstep {
     int planned;
     size_t *tasks; /* indices into graph.tasks, in item order */
     size_t n_tasks;
-    int failed;             /* a task failed, the planning failed or a dependency failed */
-    enum df_exit_class cls; /* why, when failed: the first failure's class */
-    char *error;            /* planning error, malloc'd, or NULL */
+    size_t n_done, n_terminal; /* tasks in G_DONE, in any final state */
+    size_t cursor;             /* every task before it has left G_WAITING/G_BACKOFF */
+    int failed;                /* a task failed, the planning failed or a dependency failed */
+    enum df_exit_class cls;    /* why, when failed: the first failure's class */
+    char *error;               /* planning error, malloc'd, or NULL */
 };
 
 struct graph {

@@ -253,6 +253,51 @@ static void graph_zero_items_and_interrupt(void **state)
     graph_release(&g);
 }
 
+static void graph_many_tasks(void **state)
+{
+    /* 20000 chunks, mirrored, then a fan-in: finishes (in well under a second unless
+     * something is quadratic), in order, every task once. */
+    enum { N = 20000 };
+    static const size_t d1[] = {0}, d2[] = {1};
+    struct graph_step_def defs[3] = {
+        {NULL, 0, -1, 2, 1},
+        {d1, 1, 0, 2, 1},
+        {d2, 1, -1, 2, 1},
+    };
+    struct graph g;
+    struct gtask *t, *run[8];
+    size_t started = 0, retried = 0;
+    int64_t now = 0;
+
+    (void)state;
+    graph_init(&g, defs, 3, order3);
+    g.backoff_ms = 0;
+    graph_plan_step(&g, 0, N);
+    graph_plan_step(&g, 1, N);
+    graph_plan_step(&g, 2, 1);
+    while (!graph_idle(&g)) {
+        size_t n = 0;
+        while (n < 8 && (t = graph_next(&g, now, 8, 0)) != NULL) {
+            graph_task_started(&g, t, now);
+            run[n++] = t;
+            started++;
+        }
+        assert_true(n > 0);
+        now++;
+        for (size_t i = 0; i < n; i++) {
+            /* Every 1000th chunk fails once with a retryable class. */
+            int fail = run[i]->step == 0 && run[i]->item_index % 1000 == 7 && run[i]->attempts == 1;
+            retried += fail;
+            graph_task_finished(&g, run[i], fail ? DF_CLASS_CRASH : DF_CLASS_OK, now);
+        }
+    }
+    assert_int_equal(started, 2 * N + 1 + retried);
+    assert_int_equal(retried, N / 1000);
+    for (size_t s = 0; s < 3; s++)
+        assert_true(graph_step_succeeded(&g, s));
+    graph_release(&g);
+}
+
 /* ---- df_run with a stand-in for `duckflow step` ---- */
 
 /* The stand-in: parses the arguments the executor passes, logs them, and behaves as
@@ -572,6 +617,7 @@ int main(void)
         cmocka_unit_test(graph_retries_by_class),
         cmocka_unit_test(graph_jobs_and_memory),
         cmocka_unit_test(graph_zero_items_and_interrupt),
+        cmocka_unit_test(graph_many_tasks),
         cmocka_unit_test_setup_teardown(exec_runs_everything, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(exec_failure_spares_independent_work, world_setup,
                                         world_teardown),
