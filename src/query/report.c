@@ -180,6 +180,67 @@ static void free_cells(char **cells, size_t n)
         free(cells[i]);
 }
 
+/* Tasks the run record knows that have no manifest (failed, not run, still running). */
+static size_t uncommitted(const struct df_run_info *r, json_t **out)
+{
+    json_t *tasks = r->run_json ? json_object_get(r->run_json, "tasks") : NULL, *t;
+    size_t i;
+    *out = json_array();
+    json_array_foreach(tasks, i, t)
+    {
+        const char *state = json_string_value(json_object_get(t, "state"));
+        if (state && strcmp(state, "done") != 0)
+            json_array_append(*out, t);
+    }
+    return json_array_size(*out);
+}
+
+static char *task_error(json_t *t)
+{
+    json_t *e = json_object_get(t, "error");
+    if (json_is_string(e))
+        return xstrdup(json_string_value(e));
+    if (json_is_object(e) && json_is_string(json_object_get(e, "message")))
+        return xstrdup(json_string_value(json_object_get(e, "message")));
+    return xstrdup("");
+}
+
+static int uncommitted_text(const struct df_run_info *r, FILE *out, struct df_error *err)
+{
+    static const char *const cols[] = {"step", "item", "state", "attempts", "class", "error"};
+    static const enum df_col_kind kinds[] = {DF_COL_TEXT,   DF_COL_TEXT, DF_COL_TEXT,
+                                             DF_COL_NUMBER, DF_COL_TEXT, DF_COL_TEXT};
+    json_t *list, *t;
+    struct df_fmt f;
+    char *cells[6];
+    size_t i;
+    int rc = 0;
+
+    if (!uncommitted(r, &list)) {
+        json_decref(list);
+        return 0;
+    }
+    fprintf(out, "\ntasks without a manifest (from run.json):\n");
+    df_fmt_begin(&f, DF_FORMAT_TABLE, out, 6, cols, kinds, 100);
+    json_array_foreach(list, i, t)
+    {
+        const char *klass = json_string_value(json_object_get(t, "exit_class"));
+        cells[0] = xstrdup(jstr(t, "step"));
+        cells[1] = xstrdup(jstr(t, "item_key"));
+        cells[2] = xstrdup(jstr(t, "state"));
+        cells[3] = num_text(jint(t, "attempts"));
+        cells[4] = xstrdup(klass ? klass : "-");
+        cells[5] = task_error(t);
+        df_fmt_row(&f, (const char *const *)cells);
+        free_cells(cells, 6);
+    }
+    if (df_fmt_end(&f) != 0)
+        rc = df_error_errno(err, "cannot write the report");
+    df_fmt_release(&f);
+    json_decref(list);
+    return rc;
+}
+
 int df_report_text(const struct df_run_info *r, FILE *out, struct df_error *err)
 {
     static const char *const step_cols[] = {"step",         "tasks",  "retried", "rows",
@@ -261,7 +322,7 @@ int df_report_text(const struct df_run_info *r, FILE *out, struct df_error *err)
         return df_error_errno(err, "cannot write the report");
     }
     df_fmt_release(&f);
-    return 0;
+    return uncommitted_text(r, out, err);
 }
 
 static const char *const css =
@@ -360,7 +421,30 @@ int df_report_html(const struct df_run_info *r, FILE *out, struct df_error *err)
             sb_adds(&sb, "</div></td></tr>\n");
         }
     }
-    sb_adds(&sb, "</table>\n<p class=\"meta\">made by duckflow report from the run's "
+    sb_adds(&sb, "</table>\n");
+    {
+        json_t *list, *t;
+        size_t i;
+        if (uncommitted(r, &list)) {
+            sb_adds(&sb, "<h2>Tasks without a manifest</h2>\n<table><tr><th>step</th><th>item</th>"
+                         "<th>state</th><th>attempts</th><th>class</th><th>error</th></tr>\n");
+            json_array_foreach(list, i, t)
+            {
+                const char *klass = json_string_value(json_object_get(t, "exit_class"));
+                sb_adds(&sb, "<tr>");
+                td(&sb, NULL, xstrdup(jstr(t, "step")));
+                td(&sb, NULL, xstrdup(jstr(t, "item_key")));
+                td(&sb, NULL, xstrdup(jstr(t, "state")));
+                td(&sb, "n", num_text(jint(t, "attempts")));
+                td(&sb, NULL, xstrdup(klass ? klass : "-"));
+                td(&sb, NULL, task_error(t));
+                sb_adds(&sb, "</tr>\n");
+            }
+            sb_adds(&sb, "</table>\n");
+        }
+        json_decref(list);
+    }
+    sb_adds(&sb, "<p class=\"meta\">made by duckflow report from the run's "
                  "manifests</p>\n</body></html>\n");
     fwrite(sb.buf, 1, sb.len, out);
     sb_release(&sb);

@@ -40,3 +40,27 @@ expect_match "names it" "run 'r9' not found" "$errout"
 expect_code 2 "two runs" "$DUCKFLOW" report r1 r2
 expect_ok "--help" "$DUCKFLOW" report --help
 expect_match "usage" '^usage: duckflow report' "$out"
+
+# A run with a failed task: the report lists the tasks that have no manifest, from run.json.
+cat >fails.yaml <<'EOF'
+name: fails
+defaults: {retries: 0}
+steps:
+  a:
+    foreach: {range: 2}
+    sql: CREATE TABLE t AS SELECT CASE WHEN getvariable('item') = 1 THEN error('boom <b>') ELSE 1 END AS x;
+    outputs: [t]
+  b:
+    inputs: {t: a.t}
+    sql: CREATE TABLE u AS FROM t;
+    outputs: [u]
+EOF
+expect_code 1 "a failing run" "$DUCKFLOW" run fails.yaml --store "$SCRATCH/f" -j 1
+expect_ok "report of a failed run" "$DUCKFLOW" report --store "$SCRATCH/f"
+expect_match "headline says failed" '^pipeline fails, run .*: failed' "$out"
+expect_match "the committed task" '^ a +\| 00000 \| +1 \| ok ' "$out"
+expect_match "the failed task and its error" '^ a +\| 00001 \| failed .*\| sql_error .*boom <b>' "$out"
+expect_match "the task not run" '^ b +\| 00000 \| upstream_failed ' "$out"
+expect_ok "html report of a failed run" "$DUCKFLOW" report --store "$SCRATCH/f" --html "$SCRATCH/f.html"
+expect_match "failed tasks in the page, escaped" '<td>sql_error</td>' "$SCRATCH/f.html"
+expect_match "error text escaped" 'boom &lt;b&gt;' "$SCRATCH/f.html"
