@@ -646,9 +646,28 @@ static int create_run(struct exec *x, char run_id[64], struct df_error *err)
         df_new_run_id(run_id, 64);
         return 0;
     }
-    if (!df_valid_run_id(o->resume_run) || strlen(o->resume_run) >= 64)
+    if (!strcmp(o->resume_run, "latest")) {
+        /* The run of this pipeline whose run.json started last. */
+        json_t *runs = NULL;
+        const char *last;
+        if (runrec_list(x->store, x->p->name, &runs, err) != 0) {
+            df_error_prefix(err, "cannot resume the latest run");
+            return -1;
+        }
+        last = json_string_value(
+            json_object_get(json_array_get(runs, json_array_size(runs) - 1), "run"));
+        if (!last || !df_valid_run_id(last) || strlen(last) >= 64) {
+            json_decref(runs);
+            return df_error_set(err, DF_EUSAGE, "cannot resume: pipeline '%s' has no runs",
+                                x->p->name);
+        }
+        snprintf(run_id, 64, "%s", last);
+        json_decref(runs);
+    } else if (!df_valid_run_id(o->resume_run) || strlen(o->resume_run) >= 64) {
         return df_error_set(err, DF_EUSAGE, "invalid run id '%s'", o->resume_run);
-    snprintf(run_id, 64, "%s", o->resume_run);
+    } else {
+        snprintf(run_id, 64, "%s", o->resume_run);
+    }
     key = df_key_run_json(x->p->name, run_id);
     if (df_store_get_bytes(x->store, key, 16 << 20, &data, &len, err) != 0) {
         if (err->code == DF_ENOTFOUND) {

@@ -84,6 +84,7 @@ expect_ok "run --help" "$DUCKFLOW" run --help
 expect_match "help on stdout" '^usage: duckflow run PIPELINE' "$out"
 expect_ok "runs --help" "$DUCKFLOW" runs --help
 expect_ok "gc --help" "$DUCKFLOW" gc --help
+sed 's/^name: run-basic/name: run-other/' p.yaml >bad2.yaml
 expect_code 2 "missing pipeline" "$DUCKFLOW" run
 expect_code 2 "-j 0" "$DUCKFLOW" run p.yaml -j 0
 expect_code 2 "bad --memory" "$DUCKFLOW" run p.yaml --memory lots
@@ -91,6 +92,10 @@ expect_code 2 "bad --param" "$DUCKFLOW" run p.yaml --param chunks
 expect_code 2 "unknown param" "$DUCKFLOW" run p.yaml --param nope=1
 expect_code 2 "resume of a run that does not exist" "$DUCKFLOW" run p.yaml --resume 20200101T000000Z-0000
 expect_match "says so" "no such run" "$errout"
+expect_code 2 "resume latest of a pipeline without runs" "$DUCKFLOW" run bad2.yaml --resume latest
+expect_match "says so" "has no runs" "$errout"
+expect_code 3 "a store that cannot be written is a store error" "$DUCKFLOW" run p.yaml --store /dev/null/store
+expect_match "naming the run it could not create" "^duckflow: cannot create run '" "$errout"
 expect_code 2 "runs --format xml" "$DUCKFLOW" runs --format xml
 printf 'name: run-basic\nsteps:\n  a:\n    sql: SELECT 1\n    inputs: {x: nope.t}\n' >bad.yaml
 expect_code 2 "an invalid pipeline runs nothing" "$DUCKFLOW" run bad.yaml

@@ -74,6 +74,7 @@ for sig in INT TERM; do
 done
 
 printf 'n\n5\n' >data/cfg.csv
-expect_ok "--resume finishes the interrupted run" "$DUCKFLOW" run p.yaml --resume "$RUN"
+expect_ok "--resume latest finishes the interrupted run" "$DUCKFLOW" run p.yaml --resume latest
+check "the latest run is the one resumed" test "$(cat "$out")" = "$RUN"
 expect_ok "result" "$DUCKFLOW" query --run "$RUN" --format csv "SELECT n FROM merge.m"
 check "2 x 6" test "$(tail -n 1 "$out")" = 12
