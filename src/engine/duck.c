@@ -36,7 +36,13 @@ void df_duck_fail(struct df_duck *d, duckdb_error_type type, const char *msg, st
         n = (size_t)(cut - msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         n--;
-    df_error_set(err, DF_EFAIL, "%.*s", (int)n, msg);
+    /* The advice that says why is cut off with the rest: say it in a few words. */
+    if (d->last_class == DF_CLASS_SPILL_FULL && !memmem(msg, n, "max_temp_directory_size", 23) &&
+        !memmem(msg, n, "No space left", 13))
+        df_error_set(err, DF_EFAIL, "%.*s (the spill folder reached max_temp_directory_size)",
+                     (int)n, msg);
+    else
+        df_error_set(err, DF_EFAIL, "%.*s", (int)n, msg);
 }
 
 static int set_option(duckdb_config cfg, const char *name, const char *value, struct df_error *err)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t2002: a task whose SQL needs more memory than its memory_limit spills to its scratch
 # folder and succeeds; with spilling switched off the same task fails classed
-# out_of_memory (exit 13), not a crash, with no manifest. --threads and --scratch apply.
+# out_of_memory (exit 13), not a crash, with no manifest; with too small a spill budget it
+# fails spill_full (exit 15). --threads and --scratch apply.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
@@ -31,6 +32,12 @@ steps:
       CREATE TABLE sorted AS
         SELECT range AS i, md5(range::VARCHAR) AS s FROM range(1000000) ORDER BY s;
     outputs: [sorted]
+  smallspill:
+    sql: |
+      SET max_temp_directory_size = '1MB';
+      CREATE TABLE sorted AS
+        SELECT range AS i, md5(range::VARCHAR) AS s FROM range(1000000) ORDER BY s;
+    outputs: [sorted]
 YAML
 
 mkdir -p scratch
@@ -50,3 +57,10 @@ expect_match "the message is DuckDB's out-of-memory error with the line" \
 check "no manifest after out of memory" test ! -e "$S/mem/runs/r1/nospill/00000/_manifest.json"
 E=$(ls "$S"/mem/runs/r1/nospill/00000/*/_error.json)
 check "_error.json says out_of_memory" test "$(jget "$E" m.class)" = out_of_memory
+
+expect_code 15 "with too little spill space the task is spill_full (exit 15)" \
+    "$DUCKFLOW" step pipeline.yaml --run r1 --step smallspill
+expect_match "the message says so" "^duckflow: step 'smallspill' item 0: pipeline.yaml:24: Out of Memory Error.*spill folder reached max_temp_directory_size" "$errout"
+check "no manifest after spill_full" test ! -e "$S/mem/runs/r1/smallspill/00000/_manifest.json"
+E=$(ls "$S"/mem/runs/r1/smallspill/00000/*/_error.json)
+check "_error.json says spill_full" test "$(jget "$E" m.class)" = spill_full
