@@ -137,8 +137,8 @@ static void show_progress(struct exec *x)
 }
 
 /* Prints a line to the log (stderr), keeping the progress line out of the way. */
-static void logf_(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(struct exec *x, const char *fmt, ...)
+static void say(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct exec *x, const char *fmt, ...)
 {
     va_list ap;
     if (!x->o->log)
@@ -251,7 +251,7 @@ static int plan_step(struct exec *x, size_t s, struct df_error *err)
         df_error_prefix(&e, "step '%s': cannot plan its items", st->name);
         graph_step_plan_failed(&x->g, s,
                                e.code == DF_EIO ? DF_CLASS_STORE_ERROR : DF_CLASS_SQL_ERROR, e.msg);
-        logf_(x, "duckflow: %s", e.msg);
+        say(x, "duckflow: %s", e.msg);
         json_decref(items);
         x->dirty = 1;
         return 0;
@@ -384,7 +384,7 @@ static void start_task(struct exec *x, struct gtask *t, int64_t now)
         task_name(x, t, name, sizeof(name));
         t->error = xstrdup(err.msg);
         graph_task_finished(&x->g, t, DF_CLASS_CRASH, df_now_ms());
-        logf_(x, "duckflow: %s: %s", name, err.msg);
+        say(x, "duckflow: %s: %s", name, err.msg);
     }
 }
 
@@ -525,17 +525,17 @@ static void task_ended(struct exec *x, struct gtask *t)
         print_output(x, name, out);
     if (cls == DF_CLASS_OK) {
         if (!x->o->quiet && !x->o->progress)
-            logf_(x, "ok      %s in %s", name, el);
+            say(x, "ok      %s in %s", name, el);
     } else if (retry) {
         char wait[32];
         df_format_duration(t->retry_at - now, wait, sizeof(wait));
-        logf_(x, "retry   %s: attempt %d failed (%s): %s; next attempt in %s", name, attempt,
-              df_exit_class_name(cls), t->error, wait);
+        say(x, "retry   %s: attempt %d failed (%s): %s; next attempt in %s", name, attempt,
+            df_exit_class_name(cls), t->error, wait);
     } else if (cls == DF_CLASS_INTERRUPTED) {
-        logf_(x, "stopped %s (interrupted)", name);
+        say(x, "stopped %s (interrupted)", name);
     } else {
-        logf_(x, "failed  %s (%s) after %d attempt%s: %s", name, df_exit_class_name(cls),
-              t->attempts, t->attempts == 1 ? "" : "s", t->error);
+        say(x, "failed  %s (%s) after %d attempt%s: %s", name, df_exit_class_name(cls), t->attempts,
+            t->attempts == 1 ? "" : "s", t->error);
     }
     free(out);
     child_free(c);
@@ -696,10 +696,10 @@ static int create_run(struct exec *x, char run_id[64], struct df_error *err)
     {
         const char *h = json_string_value(json_object_get(x->prev, "spec_hash"));
         if (h && strcmp(h, x->p->spec_hash) != 0)
-            logf_(x,
-                  "duckflow: note: the pipeline changed since run '%s' started; committed "
-                  "tasks are kept, the rest run with the new definition",
-                  run_id);
+            say(x,
+                "duckflow: note: the pipeline changed since run '%s' started; committed "
+                "tasks are kept, the rest run with the new definition",
+                run_id);
     }
     x->resume = 1;
     return 0;
@@ -856,8 +856,8 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     handlers = 1;
 
     if (!o->quiet && o->log)
-        logf_(&x, "run %s of '%s': %d task%s at a time", run_id, p->name, x.jobs,
-              x.jobs == 1 ? "" : "s");
+        say(&x, "run %s of '%s': %d task%s at a time", run_id, p->name, x.jobs,
+            x.jobs == 1 ? "" : "s");
     for (;;) {
         int64_t now = df_now_ms();
         int planned = 0;
@@ -865,8 +865,8 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
 
         if (got_signal && !x.interrupted) {
             interrupt_all(&x, got_signal);
-            logf_(&x, "duckflow: %s: stopping %zu running task%s", signal_name(got_signal),
-                  x.g.running, x.g.running == 1 ? "" : "s");
+            say(&x, "duckflow: %s: stopping %zu running task%s", signal_name(got_signal),
+                x.g.running, x.g.running == 1 ? "" : "s");
         }
         if (x.interrupted && n_signals > 1) {
             /* A second Ctrl-C: no more patience. */
