@@ -62,7 +62,9 @@ struct task {
     /* spill monitor */
     pthread_t mon;
     int mon_started;
-    atomic_int mon_stop;
+    int mon_stop; /* under mon_lock; mon_wake wakes the sampler at once */
+    pthread_mutex_t mon_lock;
+    pthread_cond_t mon_wake;
     atomic_uint_fast64_t spill_peak;
 };
 
@@ -128,13 +130,36 @@ static uint64_t dir_bytes(const char *dir)
 static void *spill_monitor(void *arg)
 {
     struct task *t = arg;
-    while (!atomic_load(&t->mon_stop)) {
-        uint64_t n = dir_bytes(t->spill_dir);
+    pthread_mutex_lock(&t->mon_lock);
+    while (!t->mon_stop) {
+        struct timespec until;
+        uint64_t n;
+        pthread_mutex_unlock(&t->mon_lock);
+        n = dir_bytes(t->spill_dir);
         if (n > atomic_load(&t->spill_peak))
             atomic_store(&t->spill_peak, n);
-        usleep(SPILL_SAMPLE_US);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += SPILL_SAMPLE_US * 1000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&t->mon_lock);
+        if (!t->mon_stop)
+            pthread_cond_timedwait(&t->mon_wake, &t->mon_lock, &until);
     }
+    pthread_mutex_unlock(&t->mon_lock);
     return NULL;
+}
+
+static void stop_monitor(struct task *t)
+{
+    pthread_mutex_lock(&t->mon_lock);
+    t->mon_stop = 1;
+    pthread_cond_signal(&t->mon_wake);
+    pthread_mutex_unlock(&t->mon_lock);
+    pthread_join(t->mon, NULL);
+    t->mon_started = 0;
 }
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -1297,7 +1322,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     t.o = o;
     t.duck = (struct df_duck)DF_DUCK_INIT;
     t.cls = DF_CLASS_OK;
-    atomic_init(&t.mon_stop, 0);
+    pthread_mutex_init(&t.mon_lock, NULL);
+    pthread_cond_init(&t.mon_wake, NULL);
     atomic_init(&t.spill_peak, 0);
     t.inputs_rec = json_array();
     t.tables = json_object();
@@ -1384,11 +1410,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     /* 7. The manifest, last. */
     cache_key(&t, key);
     df_iso_now(finished, sizeof(finished));
-    if (t.mon_started) {
-        atomic_store(&t.mon_stop, 1);
-        pthread_join(t.mon, NULL);
-        t.mon_started = 0;
-    }
+    if (t.mon_started)
+        stop_monitor(&t);
     m = json_object();
     json_object_set_new(m, "format", json_integer(1));
     json_object_set_new(m, "pipeline", json_string(p->name));
@@ -1428,10 +1451,10 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
 
 done:
     set_active(NULL);
-    if (t.mon_started) {
-        atomic_store(&t.mon_stop, 1);
-        pthread_join(t.mon, NULL);
-    }
+    if (t.mon_started)
+        stop_monitor(&t);
+    pthread_cond_destroy(&t.mon_wake);
+    pthread_mutex_destroy(&t.mon_lock);
     df_duck_close(&t.duck);
     if (rc != 0) {
         /* Whatever failed after an interrupt failed because of it. */
