@@ -341,8 +341,9 @@ struct resp {
     uint64_t total;       /* from Content-Range "/N" */
     int has_range;
     uint64_t written;
-    long long server_date; /* from the Date header, 0 when absent */
-    int sink_error;        /* 1 too big, 2 write failed (errno in sink_errno) */
+    long long server_date;  /* from the Date header, 0 when absent */
+    char bucket_region[64]; /* x-amz-bucket-region, sent with wrong-region answers */
+    int sink_error;         /* 1 too big, 2 write failed (errno in sink_errno) */
     int sink_errno;
     struct strbuf errbody;
     char code[128];
@@ -477,6 +478,8 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *ud)
             rs->total = t;
             rs->has_range = 1;
         }
+    } else if (strcasecmp(line, "x-amz-bucket-region") == 0) {
+        snprintf(rs->bucket_region, sizeof(rs->bucket_region), "%s", v);
     } else if (strcasecmp(line, "date") == 0) {
         time_t t = curl_getdate(v, NULL);
         rs->server_date = t > 0 ? (long long)t : 0;
@@ -707,8 +710,14 @@ static int perform(struct s3_client *c, struct req *r, struct resp *rs, int atte
                      rs->message, df_creds_provider_source(c->creds));
         goto out;
     }
-    df_error_set(err, DF_EIO, "%s %s: HTTP %ld%s%s%s%s", r->method, what, rs->status,
-                 *code ? " " : "", code, *rs->message ? ": " : "", rs->message);
+    if (rs->bucket_region[0] && strcmp(rs->bucket_region, c->region) != 0)
+        df_error_set(err, DF_EIO,
+                     "%s %s: HTTP %ld %s: the bucket is in region '%s', not '%s' "
+                     "(set AWS_REGION)",
+                     r->method, what, rs->status, code, rs->bucket_region, c->region);
+    else
+        df_error_set(err, DF_EIO, "%s %s: HTTP %ld%s%s%s%s", r->method, what, rs->status,
+                     *code ? " " : "", code, *rs->message ? ": " : "", rs->message);
     if (strcmp(code, "RequestTimeTooSkewed") == 0 && rs->server_date > 0) {
         /* Sign with the server's idea of the time from now on, as the AWS SDKs do. */
         pthread_mutex_lock(&c->lock);

@@ -536,6 +536,15 @@ static void wrong_secret_is_a_clear_error(void **state)
     unsetenv("DUCKFLOW_DEBUG");
     setenv("AWS_ACCESS_KEY_ID", "duckflow-test", 1);
     setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+    /* the wrong region: the answer says which one is right */
+    setenv("AWS_REGION", "eu-west-1", 1);
+    s = open_store("s3://duckflow/t7");
+    df_error_clear(&err);
+    assert_int_equal(s->ops->put_bytes(s, "k", "v", 1, &err), -1);
+    assert_int_equal(err.code, DF_EIO);
+    assert_non_null(strstr(err.msg, "region 'us-east-1', not 'eu-west-1'"));
+    s->ops->free(s);
+    setenv("AWS_REGION", "us-east-1", 1);
 }
 
 static void web_identity_refreshes(void **state)

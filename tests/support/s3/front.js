@@ -90,9 +90,9 @@ function frontNow() {
   return Date.now() + (faults.skewSeconds || 0) * 1000;
 }
 
-function s3error(res, status, code, message, extra) {
+function s3error(res, status, code, message, extra, headers) {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra || ''}<RequestId>front</RequestId></Error>`;
-  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), Date: new Date(frontNow()).toUTCString() });
+  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), Date: new Date(frontNow()).toUTCString(), ...(headers || {}) });
   res.end(body);
 }
 
@@ -113,7 +113,7 @@ function verify(req, rawPath, rawQuery, body) {
   if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date8) return [403, 'AccessDenied', 'bad x-amz-date'];
   const t = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
   if (Math.abs(frontNow() - t) > 15 * 60 * 1000) return [403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'];
-  if (reg !== region) return [400, 'AuthorizationHeaderMalformed', `the region '${reg}' is wrong; expecting '${region}'`];
+  if (reg !== region) return [400, 'AuthorizationHeaderMalformed', `the region '${reg}' is wrong; expecting '${region}'`, { 'x-amz-bucket-region': region }];
   const names = signedHeaders.split(';');
   if (!names.includes('host')) return [403, 'AccessDenied', 'host must be signed'];
   const payload = req.headers['x-amz-content-sha256'];
@@ -299,7 +299,7 @@ async function handle(req, res) {
   }
 
   const bad = verify(req, rawPath, rawQuery, body);
-  if (bad) { stats.authFailures++; return s3error(res, bad[0], bad[1], bad[2]); }
+  if (bad) { stats.authFailures++; return s3error(res, bad[0], bad[1], bad[2], '', bad[3]); }
 
   if (req.headers['content-md5'] !== undefined) {
     const md5 = crypto.createHash('md5').update(body).digest('base64');
