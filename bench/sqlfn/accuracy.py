@@ -61,7 +61,10 @@ def truth_from_qualified(sql):
     while i < n:
         t = low[i]
         if toks[i] == "(":
-            nested_join = state[-1] == "from" and i + 1 < n and low[i + 1] not in ("select", "with", "values")
+            # "(" right after FROM/JOIN/","/"(" opens a nested join; after a name (a table
+            # function, PIVOT, UNNEST) it holds arguments
+            nested_join = (state[-1] == "from" and i + 1 < n and low[i + 1] not in ("select", "with", "values")
+                           and i > 0 and (low[i - 1] in ("from", "join", ",", "(", "lateral")))
             state.append("from" if nested_join else "other")
             i += 1
             continue

@@ -40,6 +40,8 @@ struct source {
     int has_alias;
     struct scope *derived; /* SRC_DERIVED: the query's first SELECT scope */
     int renamed;           /* derived source with a column alias list */
+    struct name *outs;     /* SRC_FUNC: output names from its alias list, t(a, b) */
+    uint32_t nouts;
 };
 
 struct proj {
@@ -1309,6 +1311,33 @@ out:
 
 static void parse_from_list(struct parser *P, struct scope *S, int write_first);
 
+/* Skips a column alias list "(a, b type, ...)" at the cursor, keeping the names of a table
+ * function's outputs (up to 16) so that references to them are not taken for columns of
+ * the tables beside it. */
+static void alias_columns(struct parser *P, struct source *src)
+{
+    size_t open = P->i;
+    if (src && src->kind == SRC_FUNC) {
+        struct name *outs = arena_alloc(P->a, 16 * sizeof(*outs));
+        uint32_t n = 0;
+        size_t j = open + 1;
+        while (outs && n < 16 && (P->t[j].type == T_IDENT || P->t[j].type == T_QIDENT)) {
+            outs[n++] = tok_name(P, &P->t[j]);
+            j++;
+            while (P->t[j].type != T_COMMA && P->t[j].type != T_RPAREN && P->t[j].type != T_EOF &&
+                   P->t[j].type != T_LPAREN)
+                j++; /* a type after the name */
+            if (P->t[j].type != T_COMMA)
+                break;
+            j++;
+        }
+        src->outs = outs;
+        src->nouts = n;
+    }
+    P->i = open;
+    skip_balanced(P);
+}
+
 /* Modifiers after a table reference, and its alias. */
 static void table_suffix(struct parser *P, struct scope *S, struct source *src)
 {
@@ -1417,7 +1446,7 @@ static void table_suffix(struct parser *P, struct scope *S, struct source *src)
         if (explicit_as && cur(P)->type == T_LPAREN) { /* AS (a, b) */
             if (src)
                 src->renamed = 1;
-            skip_balanced(P);
+            alias_columns(P, src);
             continue;
         }
         if (t->type == T_QIDENT || (t->type == T_STRING && explicit_as) ||
@@ -1438,7 +1467,7 @@ static void table_suffix(struct parser *P, struct scope *S, struct source *src)
             if (cur(P)->type == T_LPAREN) { /* column aliases t(a, b) */
                 if (src)
                     src->renamed = 1;
-                skip_balanced(P);
+                alias_columns(P, src);
             }
             continue;
         }
@@ -1463,7 +1492,25 @@ static struct source *from_item(struct parser *P, struct scope *S, int write)
         while (P->t[j].type == T_LPAREN)
             j++;
         const struct tok *in = &P->t[j];
-        if (starts_query(in) && !is_kw(in, KW_TABLE)) {
+        int subquery = starts_query(in) && !is_kw(in, KW_TABLE);
+        if (subquery && j > P->i + 1) {
+            /* ((SELECT ...) JOIN t ...) is a join whose first item is a subquery; ((SELECT
+             * ...) UNION ...) and ((SELECT ...)) are subqueries */
+            size_t k = P->i + 1;
+            int depth = 0;
+            for (; P->t[k].type != T_EOF; k++) {
+                if (P->t[k].type == T_LPAREN)
+                    depth++;
+                else if (P->t[k].type == T_RPAREN && --depth == 0)
+                    break;
+            }
+            const struct tok *after = &P->t[k + 1];
+            if (!(after->type == T_RPAREN || is_kw(after, KW_UNION) || is_kw(after, KW_EXCEPT) ||
+                  is_kw(after, KW_INTERSECT) || is_kw(after, KW_MINUS) || is_kw(after, KW_ORDER) ||
+                  is_kw(after, KW_LIMIT)))
+                subquery = 0;
+        }
+        if (subquery) {
             P->i++;
             if (++P->depth > MAX_DEPTH) {
                 P->err = 1;
@@ -1592,7 +1639,11 @@ static void parse_from_list(struct parser *P, struct scope *S, int write_first)
                 P->i++;
             }
             if (accept_kw(P, KW_AS)) {
+                if (fsrc)
+                    fsrc->outs = arena_alloc(P->a, 16 * sizeof(*fsrc->outs));
                 while (is_name_tok(cur(P))) {
+                    if (fsrc && fsrc->outs && fsrc->nouts < 16)
+                        fsrc->outs[fsrc->nouts++] = tok_name(P, cur(P));
                     P->i++;
                     if (cur(P)->type == T_COMMA && is_name_tok(peek(P, 1)) &&
                         !(peek(P, 2)->type == T_DOT || peek(P, 2)->type == T_IDENT ||
@@ -2054,6 +2105,12 @@ static void resolve_in(struct parser *P, struct scope *S, struct colref *r, stru
     int nhit = 0, ntables = 0, nunknown = 0, nfunc = 0;
     for (struct source *src = S->src; src; src = src->next) {
         if (src->kind == SRC_FUNC) {
+            /* UNNEST(a) AS x, UNNEST(a) AS t(x): x is the function's output */
+            if (src->has_alias && name_ieq(src->alias, col))
+                return;
+            for (uint32_t k = 0; k < src->nouts; k++)
+                if (name_ieq(src->outs[k], col))
+                    return;
             nfunc++;
         } else if (src->kind == SRC_TABLE) {
             table = src;

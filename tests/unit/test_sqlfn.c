@@ -222,6 +222,11 @@ static void test_tables_dialect_syntax(void **state)
     assert_string_equal(tables("SELECT * FROM 'data/*.parquet'", "duckdb"), "");
     assert_string_equal(tables("SELECT * FROM read_parquet('x.parquet')", "duckdb"), "");
     assert_string_equal(tables("SELECT * FROM unnest([1, 2]) AS u(x)", "duckdb"), "");
+    /* a bracketed join whose first item is a subquery */
+    assert_string_equal(tables("SELECT * FROM ((SELECT c FROM t1) CROSS JOIN t2)", "ansi"),
+                        "t1,t2");
+    assert_string_equal(
+        tables("SELECT * FROM ((SELECT c FROM t1) UNION (SELECT d FROM t3)) x", "ansi"), "t1,t3");
 }
 
 static void test_invalid_gives_null(void **state)
@@ -295,6 +300,11 @@ static void test_columns_dialects(void **state)
                                 "DATEADD(day, 1, c), INTERVAL '1' DAY FROM t",
                                 "ansi"),
                         "t.a,t.b,t.c");
+    /* outputs of UNNEST / LATERAL VIEW are not columns of the table beside them */
+    assert_string_equal(columns("SELECT aa, b FROM x, UNNEST(a) AS aa", "bigquery"), "x.b,x.a");
+    assert_string_equal(columns("SELECT v, b FROM x, UNNEST(a) AS t(v)", "postgres"), "x.b,x.a");
+    assert_string_equal(columns("SELECT c, d FROM x LATERAL VIEW explode(a) t AS c", "spark"),
+                        "x.d,x.a");
     assert_string_equal(columns("SELECT list_transform(xs, x -> x + k) FROM t", "duckdb"),
                         "t.xs,t.k");
     assert_string_equal(columns("SELECT {'a': p, b: q} FROM t", "duckdb"), "t.p,t.q");
