@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "exec/child.h"
 #include "exec/executor.h"
 #include "exec/gc.h"
 #include "exec/graph.h"
@@ -26,6 +29,7 @@
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
+#include "util/timeutil.h"
 
 /* ---- the graph, without processes ---- */
 
@@ -296,6 +300,101 @@ static void graph_many_tasks(void **state)
     for (size_t s = 0; s < 3; s++)
         assert_true(graph_step_succeeded(&g, s));
     graph_release(&g);
+}
+
+/* ---- child processes and run records ---- */
+
+static struct child *run_sh(const char *script)
+{
+    struct df_error err = DF_ERROR_INIT;
+    char *argv[] = {"/bin/sh", "-c", (char *)script, NULL};
+    struct child *c = child_start(argv, &err);
+    assert_non_null(c);
+    /* Drain and reap the way the executor does, without its poll(). */
+    while (!child_reap(c)) {
+        child_read(c);
+        usleep(1000);
+    }
+    return c;
+}
+
+static void child_status_and_output(void **state)
+{
+    struct child *c;
+    char *out;
+
+    (void)state;
+    c = run_sh("echo to-stdout; echo to-stderr >&2; exit 7");
+    assert_true(c->exited);
+    assert_int_equal(c->exit_code, 7);
+    out = child_output(c);
+    assert_string_equal(out, "to-stdout\nto-stderr\n");
+    free(out);
+    child_free(c);
+
+    c = run_sh("kill -TERM $$");
+    assert_false(c->exited);
+    assert_int_equal(c->signal, SIGTERM);
+    child_free(c);
+
+    /* stdin is /dev/null: a child that reads it ends at once. */
+    c = run_sh("cat; echo done");
+    out = child_output(c);
+    assert_string_equal(out, "done\n");
+    free(out);
+    child_free(c);
+
+    /* Long output keeps its head and its tail. */
+    c = run_sh("echo BEGIN; head -c 1000000 /dev/zero | tr '\\0' x; echo; echo END");
+    out = child_output(c);
+    assert_true(strncmp(out, "BEGIN\n", 6) == 0);
+    assert_non_null(strstr(out, " bytes not kept ...]\n"));
+    assert_true(strlen(out) < 400000);
+    assert_string_equal(out + strlen(out) - 5, "\nEND\n");
+    free(out);
+    child_free(c);
+}
+
+static void child_exec_failure(void **state)
+{
+    struct df_error err = DF_ERROR_INIT;
+    char *argv[] = {"/no/such/program", NULL};
+    (void)state;
+    assert_null(child_start(argv, &err));
+    assert_int_equal(err.code, DF_EIO);
+    assert_non_null(strstr(err.msg, "cannot run '/no/such/program'"));
+    assert_non_null(strstr(err.msg, "No such file"));
+}
+
+static void run_records_know_live_runs(void **state)
+{
+    char host[256], pid[32];
+    json_t *r;
+
+    (void)state;
+    gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = '\0';
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    /* This process, on this host: alive. */
+    r = json_pack("{s:s, s:s, s:i, s:s}", "status", "running", "host", host, "pid", (int)getpid(),
+                  "updated_at", "2000-01-01T00:00:00Z");
+    assert_true(runrec_still_running(r));
+    json_object_set_new(r, "status", json_string("failed"));
+    assert_false(runrec_still_running(r));
+    json_decref(r);
+    /* A pid that cannot exist: gone. */
+    r = json_pack("{s:s, s:s, s:i}", "status", "running", "host", host, "pid", 0x3ffffff0);
+    assert_false(runrec_still_running(r));
+    json_decref(r);
+    /* Another host: judged by age. */
+    r = json_pack("{s:s, s:s, s:i, s:s}", "status", "running", "host", "elsewhere-x", "pid", 1,
+                  "updated_at", "2000-01-01T00:00:00Z");
+    assert_false(runrec_still_running(r));
+    char now[40];
+    df_iso_now(now, sizeof(now));
+    json_object_set_new(r, "updated_at", json_string(now));
+    assert_true(runrec_still_running(r));
+    json_decref(r);
 }
 
 /* ---- df_run with a stand-in for `duckflow step` ---- */
@@ -618,6 +717,9 @@ int main(void)
         cmocka_unit_test(graph_jobs_and_memory),
         cmocka_unit_test(graph_zero_items_and_interrupt),
         cmocka_unit_test(graph_many_tasks),
+        cmocka_unit_test(child_status_and_output),
+        cmocka_unit_test(child_exec_failure),
+        cmocka_unit_test(run_records_know_live_runs),
         cmocka_unit_test_setup_teardown(exec_runs_everything, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(exec_failure_spares_independent_work, world_setup,
                                         world_teardown),
