@@ -1,4 +1,5 @@
--- extract.sql - the references of one chunk of the query log, through the SQL functions,
+-- extract.sql - the references of one chunk of the query log, through the SQL functions
+-- (which share one analysis per query through their per-thread cache),
 -- pre-aggregated per chunk so the fan-in reads little: per table, user and week; per
 -- column and user; per fingerprint; per lineage edge. Table names are normalised to
 -- schema.table in lower case (dialects fold and qualify them differently).
@@ -13,10 +14,9 @@ SELECT
     sql_tables(query_text, dialect) AS tbls,
     sql_columns(query_text, dialect) AS cols,
     sql_lineage(query_text, dialect) AS edges,
-    sql_fingerprint(query_text, dialect) AS fp,
     sql_fingerprint_hash(query_text, dialect) AS fp_hash,
     sql_statement_type(query_text, dialect) AS stype,
-    query_text
+    strlen(query_text) AS bytes
 FROM query_log;
 
 CREATE TABLE table_usage AS
@@ -33,13 +33,18 @@ FROM (SELECT DISTINCT query_id, norm(c."table") AS table_name, lower(c."column")
       WHERE c."table" IS NOT NULL AND c."column" <> '*')
 GROUP BY ALL;
 
--- grouped on the 64-bit hash of the fingerprint: cheaper than on the text
+-- grouped on the 64-bit hash of the fingerprint (cheaper than the text); the text and an
+-- example query are looked up once per fingerprint
 CREATE TABLE fingerprint_usage AS
-SELECT any_value(fp) AS fingerprint, fp_hash, any_value(stype) AS statement_type,
-    count(*) AS queries, min(start_time) AS first_seen, max(start_time) AS last_seen,
-    arg_min(query_text, start_time) AS example
-FROM a WHERE fp IS NOT NULL
-GROUP BY fp_hash;
+WITH g AS (
+    SELECT fp_hash, any_value(stype) AS statement_type, count(*) AS queries,
+        min(start_time) AS first_seen, max(start_time) AS last_seen,
+        arg_min(query_id, start_time) AS example_id
+    FROM a WHERE fp_hash IS NOT NULL
+    GROUP BY fp_hash)
+SELECT sql_fingerprint(l.query_text, l.dialect) AS fingerprint, g.fp_hash, g.statement_type,
+    g.queries, g.first_seen, g.last_seen, l.query_text AS example
+FROM g JOIN query_log l ON l.query_id = g.example_id;
 
 CREATE TABLE lineage_usage AS
 SELECT norm(e.source) AS source, norm(e.target) AS target, count(*) AS queries,
@@ -49,8 +54,8 @@ GROUP BY ALL;
 
 CREATE TABLE extract_stats AS
 SELECT count(*) AS queries,
-    count(*) FILTER (WHERE tbls IS NULL OR cols IS NULL OR fp IS NULL OR stype IS NULL)
+    count(*) FILTER (WHERE tbls IS NULL OR cols IS NULL OR fp_hash IS NULL OR stype IS NULL)
         AS unanalysed,
     count(*) FILTER (WHERE len(tbls) = 0) AS without_tables,
-    sum(strlen(query_text)) AS bytes
+    sum(bytes) AS bytes
 FROM a;
