@@ -1287,7 +1287,7 @@ static void write_error(struct task *t, const struct df_error *err)
     json_t *j;
     char *text, *key;
 
-    if (!t->attempt_key)
+    if (!t->attempt_key || !t->s)
         return;
     j = json_object();
     json_object_set_new(j, "class", json_string(df_exit_class_name(t->cls)));
