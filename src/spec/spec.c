@@ -370,9 +370,46 @@ static int blank(const char *s)
     return 1;
 }
 
+/* Leading spaces of the first non-blank line at or after line (1-based) of the text. */
+static int block_indent(const struct loader *L, int line)
+{
+    const char *p = L->text, *end = L->text + L->text_len;
+
+    for (int i = 1; i < line && p < end; i++) {
+        p = memchr(p, '\n', (size_t)(end - p));
+        p = p ? p + 1 : end;
+    }
+    while (p < end) {
+        int n = 0;
+        while (p + n < end && p[n] == ' ')
+            n++;
+        if (p + n < end && p[n] != '\n' && p[n] != '\r')
+            return n;
+        p = memchr(p, '\n', (size_t)(end - p));
+        p = p ? p + 1 : end;
+    }
+    return 0;
+}
+
+/* Where a scalar's text starts: a block scalar's on the line after its indicator (| or >),
+ * every line at the indentation of its first non-blank line; a quoted one after its quote. */
+static struct df_loc text_start(const struct loader *L, const struct yt_node *v)
+{
+    struct df_loc at = v->loc;
+
+    if (v->block) {
+        at.line++;
+        at.col = block_indent(L, at.line) + 1;
+    } else if (!v->plain) {
+        at.col++;
+    }
+    return at;
+}
+
 static int load_sql(struct loader *L, struct df_step *s, const struct yt_node *v)
 {
     const char *text;
+    struct df_loc at;
 
     s->sql_loc = v->loc;
     if (want_string(L, v, "sql", &text) < 0)
@@ -398,14 +435,16 @@ static int load_sql(struct loader *L, struct df_step *s, const struct yt_node *v
         else
             s->sql_origin = xasprintf("%.*s/%s", (int)(slash - L->file), L->file, text);
         s->sql_line = 1;
+        s->sql_col = 1;
         return 0;
     }
     if (blank(text))
         return spec_fail(L, v->loc, "step '%s': sql is empty", s->name);
     s->sql = xstrdup(text);
     s->sql_origin = xstrdup(L->file);
-    /* A block scalar's text starts on the line after its indicator (| or >). */
-    s->sql_line = v->loc.line + (v->block ? 1 : 0);
+    at = text_start(L, v);
+    s->sql_line = at.line;
+    s->sql_col = at.col;
     return 0;
 }
 
@@ -758,6 +797,7 @@ static int load_foreach(struct loader *L, struct df_step *s, const struct yt_nod
     if (blank(text))
         return spec_fail(L, v->loc, "foreach rows needs a query");
     f->rows_sql = xstrdup(text);
+    f->rows_at = text_start(L, v);
     return 0;
 }
 
@@ -802,6 +842,7 @@ static int load_checks(struct loader *L, struct df_step *s, const struct yt_node
                              "check '%s': sql must be inline; '%s' looks like a file name",
                              ck->name, text);
         ck->sql = xstrdup(text);
+        ck->sql_at = text_start(L, sql);
     }
     return 0;
 }

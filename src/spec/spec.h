@@ -56,6 +56,9 @@ struct df_check {
     char *name;
     char *sql;
     struct df_loc loc;
+    struct df_loc sql_at; /* added: where the SQL text's first line starts in the pipeline file
+                           * (the line after `|` for a block scalar; its column is then the
+                           * block's indentation + 1) */
 };
 
 enum df_foreach_kind {
@@ -79,10 +82,11 @@ struct df_foreach {
     char *rows_sql;     /* ROWS: the query over the step's inputs */
     struct df_loc loc;  /* where the kind's value is written */
     /* Added: resolved forms of the above. */
-    char *values_param; /* VALUES: the list param it came from, or NULL for a literal list */
-    int files_input;    /* FILES: index in the step's inputs when the source names one, or -1 */
-    int files_step;     /* FILES: index of the step whose table is listed, -1 for external */
-    char *files_table;  /* FILES: that step's table, or NULL for an external input */
+    char *values_param;    /* VALUES: the list param it came from, or NULL for a literal list */
+    int files_input;       /* FILES: index in the step's inputs when the source names one, or -1 */
+    int files_step;        /* FILES: index of the step whose table is listed, -1 for external */
+    char *files_table;     /* FILES: that step's table, or NULL for an external input */
+    struct df_loc rows_at; /* ROWS: where the query's text starts (as df_check.sql_at) */
 };
 
 /* Per-task resources; 0 (or -1 for retries) means "not set": the engine derives memory
@@ -119,6 +123,9 @@ struct df_step {
     char *description;         /* or NULL */
     struct df_loc *after_locs; /* where each `after` entry is written (n_after) */
     struct df_loc sql_loc;     /* where the `sql:` value is written in the pipeline file */
+    int sql_col;               /* column in sql_origin where the SQL text's lines start: 1 for
+                                * a file, a block scalar's indentation + 1, else where the
+                                * value starts (inside its quotes) */
 };
 
 struct df_pipeline {

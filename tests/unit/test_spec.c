@@ -414,9 +414,31 @@ static void sql_lines_of_inline_sql(void **state)
                                     "      SELECT 3\n",
                                     NULL, 0);
     assert_int_equal(p->steps[0].sql_line, 5);
+    assert_int_equal(p->steps[0].sql_col, 7); /* the block's indentation + 1 */
     assert_int_equal(p->steps[1].sql_line, 7);
+    assert_int_equal(p->steps[1].sql_col, 11); /* inside the quote */
     assert_int_equal(p->steps[2].sql_line, 11);
+    assert_int_equal(p->steps[2].sql_col, 7);
     assert_string_equal(p->steps[2].sql, "SELECT 3");
+    df_pipeline_free(p);
+
+    p = load_ok(f,
+                "name: x\n"
+                "steps:\n"
+                "  a:\n"
+                "    sql: SELECT 1\n"
+                "    foreach: {rows: 'SELECT 2'}\n"
+                "    checks:\n"
+                "      - name: c\n"
+                "        sql: |\n"
+                "\n"
+                "            SELECT 3\n",
+                NULL, 0);
+    assert_int_equal(p->steps[0].sql_col, 10);
+    assert_int_equal(p->steps[0].foreach.rows_at.line, 5);
+    assert_int_equal(p->steps[0].foreach.rows_at.col, 22);
+    assert_int_equal(p->steps[0].checks[0].sql_at.line, 9); /* a leading blank line counts */
+    assert_int_equal(p->steps[0].checks[0].sql_at.col, 13);
     df_pipeline_free(p);
 }
 
