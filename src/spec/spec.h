@@ -154,8 +154,8 @@ struct df_param_override {
  *               override of the same key wins.
  *   out:        the pipeline on success (free with df_pipeline_free()); untouched on error.
  * Errors: DF_EUSAGE with "FILE:LINE:COL: message" for anything wrong in the file, its SQL
- * files or the overrides (FILE is path as given); DF_EUSAGE "'path': cannot read ..." when
- * the pipeline file itself cannot be read.
+ * files or the overrides (FILE is path as given); DF_EUSAGE "'path': no such pipeline file"
+ * or "'path': cannot read pipeline file: ..." when the file itself cannot be read.
  * Limits: the file and each SQL file at most DF_SPEC_MAX_FILE bytes, at most
  * DF_SPEC_MAX_STEPS steps; YAML aliases may add at most 100000 nodes (yamltree.h).
  */
@@ -172,7 +172,8 @@ int df_pipeline_load(const char *path, const struct df_param_override *overrides
  * Errors: DF_EUSAGE when arg has no '=' or an empty key.
  */
 int df_param_override_parse(const char *arg, struct df_param_override *o, struct df_error *err);
-/* Frees the keys of n overrides made by df_param_override_parse() and the array itself. */
+/* Frees the keys of n overrides made by df_param_override_parse() and the array itself
+ * (malloc'd by the caller); NULL is a no-op. */
 void df_param_overrides_free(struct df_param_override *o, size_t n);
 
 /* Frees everything; NULL is a no-op. */
