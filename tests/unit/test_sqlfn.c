@@ -583,6 +583,57 @@ static void test_duckdb_many_rows(void **state)
     db_close(&d);
 }
 
+/* Several DuckDB threads at once (the per-thread caches) give what one thread gives. */
+static void test_duckdb_threads(void **state)
+{
+    (void)state;
+    struct db d;
+    db_open(&d);
+    assert_string_equal(
+        db_value(&d, "CREATE TABLE q AS SELECT 'SELECT c' || (i % 97) || ' FROM s' || (i % 5) || "
+                     "'.t' || (i % 89) || ' x JOIN u ON x.k = u.k WHERE v = ' || i AS sql FROM "
+                     "range(200000) r(i)"),
+        "200000");
+    const char *agg = "SELECT sum(hash(sql_tables(sql)::VARCHAR || sql_columns(sql)::VARCHAR || "
+                      "sql_fingerprint(sql) || sql_lineage(sql)::VARCHAR))::VARCHAR FROM q";
+    char one[128];
+    assert_string_equal(db_value(&d, "SET threads = 1"), "NULL");
+    snprintf(one, sizeof(one), "%s", db_value(&d, agg));
+    assert_string_equal(db_value(&d, "SET threads = 4"), "NULL");
+    assert_string_equal(db_value(&d, agg), one);
+    db_close(&d);
+}
+
+/* The same constructs in every dialect, with its quoting and case folding. */
+static void test_every_dialect(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *dialect, *q, *want;
+    } cases[] = {
+        {"ansi", "\"S\".t", "S.t"},     {"snowflake", "\"S\".t", "S.T"},
+        {"bigquery", "`S`.t", "S.t"},   {"redshift", "\"S\".t", "S.t"},
+        {"postgres", "\"S\".t", "S.t"}, {"databricks", "`S`.T", "S.t"},
+        {"duckdb", "\"S\".T", "S.t"},   {"tsql", "[S].T", "S.T"},
+        {"mysql", "`S`.T", "S.T"},      {"sqlite", "[S].T", "S.t"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char sql[512];
+        const char *d = cases[i].dialect;
+        snprintf(sql, sizeof(sql),
+                 "WITH c AS (SELECT k FROM %s) SELECT x.k, count(*) FROM c JOIN %s x ON c.k = x.k "
+                 "WHERE x.k IN (SELECT k FROM c) GROUP BY 1 -- note\n",
+                 cases[i].q, cases[i].q);
+        assert_string_equal(tables(sql, d), cases[i].want);
+        snprintf(sql, sizeof(sql), "INSERT INTO %s.u SELECT * FROM %s; ", "o", cases[i].q);
+        char want[64];
+        snprintf(want, sizeof(want), "%s>%s", cases[i].want,
+                 !strcmp(d, "snowflake") ? "O.U" : "o.u");
+        assert_string_equal(lineage(sql, d), want);
+        assert_string_not_equal(fingerprint_d("SELECT 1 FROM t", d, 0), "NULL");
+    }
+}
+
 static void test_dialect_names(void **state)
 {
     (void)state;
@@ -614,6 +665,8 @@ int main(void)
         cmocka_unit_test(test_long_query),
         cmocka_unit_test(test_duckdb_functions),
         cmocka_unit_test(test_duckdb_many_rows),
+        cmocka_unit_test(test_duckdb_threads),
+        cmocka_unit_test(test_every_dialect),
         cmocka_unit_test(test_dialect_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
