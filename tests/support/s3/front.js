@@ -54,14 +54,24 @@ const stats = { requests: 0, byOp: {}, faults: 0, drops: 0, authFailures: 0, sts
 const uploads = new Map(); // uploadId -> {bucket, key, initiated, parts: Map(n -> md5 hex)}
 const etagOverride = new Map(); // "bucket/key" -> multipart ETag
 
-const dir = fs.mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), 's3front-'));
-const s3rver = new S3rver({
-  address: '127.0.0.1',
-  port: 0,
-  silent: true,
-  directory: dir,
-  configureBuckets: buckets.map(name => ({ name })),
-});
+// s3rver runs in a child process (a second event loop, so the front's checks and s3rver's
+// storing use both cores); it reports its port over IPC and exits with its parent.
+if (args.includes('--s3rver-child')) {
+  const dir = fs.mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), 's3front-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: dir,
+    configureBuckets: buckets.map(name => ({ name })),
+  });
+  const bye = () => { fs.rmSync(dir, { recursive: true, force: true }); process.exit(0); };
+  process.on('disconnect', bye);
+  process.on('SIGTERM', bye);
+  process.on('SIGINT', bye);
+  server.run().then(addr => process.send({ port: addr.port }), e => { console.error('s3rver: ' + e); process.exit(1); });
+  return;
+}
 
 // ---- SigV4 ----
 function enc(s) {
@@ -118,7 +128,7 @@ function verify(req, rawPath, rawQuery, body) {
   if (!names.includes('host')) return [403, 'AccessDenied', 'host must be signed'];
   const payload = req.headers['x-amz-content-sha256'];
   if (!payload) return [400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256'];
-  if (payload !== 'UNSIGNED-PAYLOAD' && payload !== sha256(body)) return [400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.'];
+  if (payload !== 'UNSIGNED-PAYLOAD' && payload !== body.sha256) return [400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.'];
   const canonHeaders = names.map(n => {
     const v = req.headers[n];
     if (v === undefined) return null;
@@ -302,7 +312,7 @@ async function handle(req, res) {
   if (bad) { stats.authFailures++; return s3error(res, bad[0], bad[1], bad[2], '', bad[3]); }
 
   if (req.headers['content-md5'] !== undefined) {
-    const md5 = crypto.createHash('md5').update(body).digest('base64');
+    const md5 = body.md5.toString('base64');
     if (md5 !== req.headers['content-md5']) return s3error(res, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
   }
   if (!buckets.includes(bucket)) return s3error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
@@ -331,7 +341,7 @@ async function handle(req, res) {
     case 'UploadPart': {
       const u = uploads.get(q.get('uploadId'));
       if (!u || u.key !== key) return s3error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
-      const md5 = crypto.createHash('md5').update(body).digest('hex');
+      const md5 = body.md5.toString('hex');
       return forward(req, res, fwdUrl, body, { headers: st => { if (st === 200) u.parts.set(Number(q.get('partNumber')), md5); } });
     }
     case 'CompleteMultipartUpload': {
@@ -375,6 +385,9 @@ async function handle(req, res) {
 // Reads the whole body; with cutAfter >= 0 destroys the connection after that many bytes
 // and resolves null.
 function readBody(req, cutAfter) {
+  // The digests are computed as the chunks arrive, not in one blocking pass at the end.
+  const md5 = crypto.createHash('md5');
+  const sha = crypto.createHash('sha256');
   return new Promise(resolve => {
     const chunks = [];
     let n = 0;
@@ -382,6 +395,8 @@ function readBody(req, cutAfter) {
     req.on('data', c => {
       if (done) return;
       chunks.push(c);
+      md5.update(c);
+      sha.update(c);
       n += c.length;
       if (cutAfter !== null && cutAfter >= 0 && n >= cutAfter) {
         done = true;
@@ -389,15 +404,28 @@ function readBody(req, cutAfter) {
         resolve(null);
       }
     });
-    req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(chunks)); } });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      const body = Buffer.concat(chunks);
+      body.md5 = md5.digest();
+      body.sha256 = sha.digest('hex');
+      resolve(body);
+    });
     req.on('error', () => { if (!done) { done = true; resolve(null); } });
     req.on('close', () => { if (!done) { done = true; resolve(null); } });
   });
 }
 
 async function main() {
-  const addr = await s3rver.run();
-  upstreamPort = addr.port;
+  const child = require('child_process').fork(__filename, ['--s3rver-child'], {
+    execArgv: ['--openssl-legacy-provider'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  upstreamPort = await new Promise((resolve, reject) => {
+    child.once('message', m => resolve(m.port));
+    child.once('exit', c => reject(new Error('s3rver exited with ' + c)));
+  });
   const server = http.createServer((req, res) => {
     handle(req, res).catch(e => { try { s3error(res, 500, 'InternalError', String(e && e.message)); } catch (e2) { res.destroy(); } });
   });
@@ -413,11 +441,9 @@ async function main() {
   });
   const stop = () => {
     server.close();
-    s3rver.close().catch(() => {}).finally(() => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      process.exit(0);
-    });
-    setTimeout(() => { fs.rmSync(dir, { recursive: true, force: true }); process.exit(0); }, 2000).unref();
+    child.once('exit', () => process.exit(0));
+    child.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 2000).unref();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
