@@ -860,6 +860,7 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
     json_object_set_new(dag, "tasks", tasks);
     tasks = NULL;
     json_object_set_new(main_t, "dag", dag);
+    dag = NULL;
     json_array_append_new(templates, main_t);
     main_t = NULL;
     for (size_t i = 0; i < p->n_steps; i++) {
@@ -875,6 +876,7 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
     return spec;
 fail:
     json_decref(tasks);
+    json_decref(dag);
     json_decref(main_t);
     json_decref(templates);
     json_decref(spec);

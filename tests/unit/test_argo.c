@@ -197,11 +197,12 @@ static json_t *libyaml_read_map(const char *text)
         if (ev.type == YAML_SCALAR_EVENT && depth == 1) {
             json_t *s = json_stringn((const char *)ev.data.scalar.value, ev.data.scalar.length);
             /* A plain scalar a YAML 1.1 resolver would type (bool, null, int, float)
-             * would not read back as a string. */
-            if (ev.data.scalar.plain_implicit && ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
-                json_object_set_new(
-                    s = json_object(), "plain",
-                    json_stringn((const char *)ev.data.scalar.value, ev.data.scalar.length));
+             * would not read back as a string: such values are marked for the caller. */
+            if (ev.data.scalar.plain_implicit && ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+                json_t *marked = json_object();
+                json_object_set_new(marked, "plain", s);
+                s = marked;
+            }
             json_array_append_new(out, s);
         }
         done = ev.type == YAML_STREAM_END_EVENT;
