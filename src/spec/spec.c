@@ -336,6 +336,11 @@ static int load_params(struct loader *L, const struct yt_node *n)
         json_t *j;
         if (check_name(L, k, "param") < 0)
             return -1;
+        /* A task sets these two variables itself; a param of that name would vanish. */
+        if (!strcasecmp(k->value, "item") || !strcasecmp(k->value, "item_index"))
+            return spec_fail(L, k->loc,
+                             "param name '%s' is reserved: getvariable('%s') is the task's own",
+                             k->value, k->value);
         if (v->kind == YT_MAP || spec_is_null(v))
             return spec_fail(L, v->loc,
                              "param '%s' must be an integer, a number, a boolean, a string "

@@ -620,6 +620,8 @@ static void error_classes(void **state)
          "unknown compression 'brotli'"},
         {"name: x\nsteps:\n  a: {sql: s, inputs: [a]}\n", 3, "[a]", "inputs must be a mapping"},
         {"name: *nope\n", 1, "*nope", "unknown yaml anchor 'nope'"},
+        {"name: x\nparams: {Item: 1}\nsteps:\n  a: {sql: s}\n", 2, "Item",
+         "param name 'Item' is reserved"},
         {"name: x\nsteps:\n  a: {sql: s, checks: [{name: c, sql: checks/c.sql}]}\n", 3, "checks/",
          "check 'c': sql must be inline; 'checks/c.sql' looks like a file name"},
         {"name: x\nx: &d {threads: 2}\nsteps:\n  a: {<<: *d, sql: s}\n", 2, "x",
