@@ -186,6 +186,8 @@ static json_t *step_json(const struct df_pipeline *p, size_t i)
     char *when = df_plan_known_when(p, i);
 
     json_object_set_new(j, "name", json_string(s->name));
+    if (s->description)
+        json_object_set_new(j, "description", json_string(s->description));
     json_object_set_new(j, "foreach", foreach_json(p, i));
     json_object_set_new(j, "tasks", n >= 0 ? json_integer(n) : json_null());
     if (when)
