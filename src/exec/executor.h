@@ -53,7 +53,8 @@ struct df_run_opts {
 int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_run_opts *o,
            char run_id[64], struct df_error *err);
 
-/* Tasks to run at once by default: the CPUs this process may use (at least 1). */
+/* Tasks to run at once by default: the CPUs this process may use (its affinity mask,
+ * capped by a cgroup v2 CPU quota; at least 1). */
 int df_default_jobs(void);
 /* Memory budget by default: 80% of the smaller of MemAvailable (else MemTotal) and the
  * cgroup's memory limit, in bytes (at least 256 MiB). */

@@ -1,6 +1,7 @@
 /*
- * resources.c - what this machine offers a local run: CPUs (the affinity mask) and
- * memory (MemAvailable, capped by a cgroup v2 or v1 limit), for the executor's defaults.
+ * resources.c - what this machine offers a local run: CPUs (the affinity mask, capped by
+ * a cgroup v2 CPU quota) and memory (MemAvailable, capped by a cgroup v2 or v1 limit), for
+ * the executor's defaults.
  */
 #include "exec/executor.h"
 
@@ -10,15 +11,34 @@
 #include <string.h>
 #include <unistd.h>
 
+/* CPUs a cgroup v2 quota allows ("200000 100000" -> 2, rounded up), or 0 for none. */
+static int cgroup_cpus(void)
+{
+    FILE *f = fopen("/sys/fs/cgroup/cpu.max", "re");
+    long long quota, period;
+    int n = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%lld %lld", &quota, &period) == 2 && quota > 0 && period > 0)
+        n = (int)((quota + period - 1) / period);
+    fclose(f);
+    return n;
+}
+
 int df_default_jobs(void)
 {
     cpu_set_t set;
     long n;
+    int cg = cgroup_cpus();
 
     if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-        return CPU_COUNT(&set);
-    n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+        n = CPU_COUNT(&set);
+    else
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    /* A container's CPU quota is a harder limit than the CPUs it can see. */
+    return cg > 0 && cg < n ? cg : (int)n;
 }
 
 /* The first number in a file, or 0 ("max", missing, unreadable). */
