@@ -644,6 +644,10 @@ static int create_view(struct task *t, const char *name, const char *format, jso
             {
                 const char *cn = json_string_value(json_object_get(e, "name"));
                 const char *ct = json_string_value(json_object_get(e, "type"));
+                /* The type text goes into SQL: a manifest that is not ours must not be
+                 * able to end the statement or hide the rest of it. */
+                if (ct && (strchr(ct, ';') || strstr(ct, "--") || strstr(ct, "/*")))
+                    ct = NULL;
                 if (i)
                     sb_adds(&sql, ", ");
                 sb_adds(&sql, "CAST(NULL AS ");
