@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/banned.h"
 
 static void help(void)
 {

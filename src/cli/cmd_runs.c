@@ -14,6 +14,7 @@
 #include "store/layout.h"
 #include "store/store.h"
 #include "util/timeutil.h"
+#include "util/banned.h"
 
 static void help(void)
 {

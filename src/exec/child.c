@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 /* Kept output per child: the first HEAD_MAX bytes and the last TAIL_MAX bytes. */
 #define HEAD_MAX ((size_t)256 << 10)

@@ -30,6 +30,7 @@
 #include "util/fs.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/banned.h"
 
 #define RUNJSON_EVERY_MS 500
 #define ERROR_JSON_MAX   ((size_t)1 << 20)

@@ -14,6 +14,7 @@
 #include "exec/runrec.h"
 #include "store/layout.h"
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 #define MANIFEST_MAX ((size_t)256 << 20)
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 void graph_init(struct graph *g, const struct graph_step_def *defs, size_t n_steps,
                 const size_t *order)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 /* CPUs a cgroup v2 quota allows ("200000 100000" -> 2, rounded up), or 0 for none. */
 static int cgroup_cpus(void)

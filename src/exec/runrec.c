@@ -14,6 +14,7 @@
 #include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/banned.h"
 
 #define RUNJSON_MAX ((size_t)64 << 20)
 

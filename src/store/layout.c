@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 char *df_key_runs(const char *pipeline)
 {

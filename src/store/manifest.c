@@ -10,6 +10,7 @@
 
 #include "store/layout.h"
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 /* A manifest lists every file of every output table; this bounds a hostile one. */
 #define MANIFEST_MAX ((size_t)256 << 20)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 int df_store_open(const char *uri, struct df_store **out, struct df_error *err)
 {

@@ -20,6 +20,7 @@
 
 #include "util/fs.h"
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 #define TMP_PREFIX ".df-tmp."
 #define MAX_DEPTH  64
