@@ -67,6 +67,8 @@ check "attempt folder is <n>-<4 hex>" bash -c "[[ '$att' =~ ^1-[0-9a-f]{4}$ ]]"
 f="$S/tiny/runs/r1/gen/00001/$(jget "$M" 'm.tables.nums.files[0].path')"
 check "output file is under the attempt folder" test -f "$S/tiny/runs/r1/gen/00001/$att/nums/part-00000.parquet"
 check "manifest path names that file" test "$f" -ef "$S/tiny/runs/r1/gen/00001/$att/nums/part-00000.parquet"
+check "the manifest was written after the output" \
+    node -e 'const fs = require("fs"); process.exit(fs.statSync(process.argv[1]).mtimeMs >= fs.statSync(process.argv[2]).mtimeMs ? 0 : 1)' "$M" "$f"
 sha=$(sha256sum "$f" | cut -d' ' -f1)
 check "manifest sha256 matches sha256sum" test "$sha" = "$(jget "$M" 'm.tables.nums.files[0].sha256')"
 check "manifest bytes match the file size" test "$(stat -c %s "$f")" = "$(jget "$M" 'm.tables.nums.files[0].bytes')"
