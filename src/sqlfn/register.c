@@ -44,8 +44,9 @@ static const struct fn_desc fns[] = {
 
 /* ---- the per-thread cache ---- */
 
-#define CACHE_SLOTS    2048
-#define CACHE_MAX_BLOB ((size_t)4 << 20) /* larger analyses are not kept */
+#define CACHE_SLOTS     2048
+#define CACHE_MAX_BLOB  ((size_t)4 << 20)  /* larger analyses are not kept */
+#define CACHE_MAX_TOTAL ((size_t)32 << 20) /* per thread: outside DuckDB's memory limit */
 
 struct slot {
     char *blob; /* the text, then the result's arrays and strings */
@@ -60,6 +61,7 @@ struct slot {
 struct tcache {
     struct sqlfn_ctx *cx;
     unsigned seen; /* union of the `want` of every call on this thread */
+    size_t total;  /* bytes held by the slots' blobs */
     struct slot slots[CACHE_SLOTS];
 };
 
@@ -122,8 +124,8 @@ static const char *relocate(const char *p, uint32_t len, const char *text, size_
 
 /* Keeps a copy of the text and of its analysis in the slot; 0, or -1 when it is too big
  * or memory runs out (the slot is then left invalid). */
-static int slot_store(struct slot *sl, const char *text, size_t len, enum sqlfn_dialect d,
-                      unsigned want, const struct sqlfn_result *r)
+static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_t len,
+                      enum sqlfn_dialect d, unsigned want, const struct sqlfn_result *r)
 {
     size_t strings = r->fingerprint.len;
     for (size_t i = 0; i < r->n_tables; i++)
@@ -144,9 +146,18 @@ static int slot_store(struct slot *sl, const char *text, size_t len, enum sqlfn_
         size_t cap = sl->cap ? sl->cap : 256;
         while (cap < need)
             cap *= 2;
+        if (c->total - sl->cap + cap > CACHE_MAX_TOTAL) {
+            /* over the thread's budget: this row goes uncached (its old blob is freed) */
+            c->total -= sl->cap;
+            free(sl->blob);
+            sl->blob = NULL;
+            sl->cap = 0;
+            return -1;
+        }
         char *b = realloc(sl->blob, cap);
         if (!b)
             return -1;
+        c->total = c->total - sl->cap + cap;
         sl->blob = b;
         sl->cap = cap;
     }
@@ -201,7 +212,7 @@ static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, idx_t row, 
     unsigned all = want | c->seen | (same ? sl->want : 0);
     c->seen |= want;
     int rc = sqlfn_analyze(c->cx, s, len, d, all, out);
-    if (slot_store(sl, s, len, d, all, out) == 0)
+    if (slot_store(c, sl, s, len, d, all, out) == 0)
         *out = sl->r;
     return rc;
 }

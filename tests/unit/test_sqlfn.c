@@ -601,6 +601,15 @@ static void test_duckdb_threads(void **state)
     snprintf(one, sizeof(one), "%s", db_value(&d, agg));
     assert_string_equal(db_value(&d, "SET threads = 4"), "NULL");
     assert_string_equal(db_value(&d, agg), one);
+    /* texts over the per-thread cache's size limit (4 x 5 MB) are analysed uncached */
+    assert_string_equal(db_value(&d, "CREATE TABLE big AS SELECT i, 'SELECT ' || "
+                                     "repeat('some_long_column_name + ', 200000) || 'b FROM t' || "
+                                     "i AS sql FROM range(4) r(i)"),
+                        "4");
+    assert_string_equal(db_value(&d, "SELECT count(*) FROM big WHERE sql_tables(sql)[1] = 't' || i "
+                                     "AND len(sql_columns(sql)) = 2 AND sql_fingerprint(sql) LIKE "
+                                     "'SELECT some_long_column_name + some_long_column_name + %'"),
+                        "4");
     db_close(&d);
 }
 
