@@ -162,6 +162,110 @@ static void stop_monitor(struct task *t)
     t->mon_started = 0;
 }
 
+/* ---- scratch folders ------------------------------------------------------------------- */
+
+/* A task killed with SIGKILL (the kernel's OOM killer, a timeout past its grace) cannot
+ * remove its scratch folder, and that folder may hold gigabytes of spill files. Each task
+ * therefore writes who owns its folder (boot id, pid namespace, pid and the process's
+ * start time) into <scratch>/.owner, and removes the folders under the same base whose
+ * owner, on this boot and in this pid namespace, no longer runs. Folders of other
+ * machines, boots or namespaces sharing the base are left alone. */
+#define OWNER_FILE ".owner"
+
+/* Start time of process pid in clock ticks since boot (/proc/<pid>/stat field 22), or 0. */
+static unsigned long long proc_start_time(long pid)
+{
+    char path[64], *text = NULL, *p;
+    size_t len = 0;
+    struct df_error e = DF_ERROR_INIT;
+    unsigned long long v = 0;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    if (fs_read_file(path, 8192, &text, &len, &e) != 0)
+        return 0;
+    p = strrchr(text, ')'); /* the command name may hold spaces and parentheses */
+    if (p) {
+        /* After ")" come field 3 (state) onwards; start time is field 22. */
+        int field = 2;
+        for (char *q = p + 1; *q && field < 22; q++)
+            if (*q == ' ' && q[1] && q[1] != ' ' && ++field == 22)
+                v = strtoull(q + 1, NULL, 10);
+    }
+    free(text);
+    return v;
+}
+
+/* "<boot id> <pid namespace> " of this process into out (empty when unknown). */
+static void owner_scope(char *out, size_t n)
+{
+    char *boot = NULL, ns[128];
+    size_t len = 0;
+    struct df_error e = DF_ERROR_INIT;
+    ssize_t k;
+
+    out[0] = '\0';
+    if (fs_read_file("/proc/sys/kernel/random/boot_id", 128, &boot, &len, &e) != 0)
+        return;
+    boot[strcspn(boot, "\n")] = '\0';
+    k = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+    if (k > 0) {
+        ns[k] = '\0';
+        snprintf(out, n, "%s %s ", boot, ns);
+    }
+    free(boot);
+}
+
+static void write_owner(const char *scratch)
+{
+    char scope[256], text[384];
+    struct df_error e = DF_ERROR_INIT;
+    char *path;
+    long pid = (long)getpid();
+
+    owner_scope(scope, sizeof(scope));
+    if (!scope[0])
+        return;
+    snprintf(text, sizeof(text), "%s%ld %llu\n", scope, pid, proc_start_time(pid));
+    path = fs_join(scratch, OWNER_FILE);
+    fs_write_atomic(path, text, strlen(text), &e);
+    free(path);
+}
+
+static void sweep_stale_scratch(const char *base)
+{
+    char scope[256];
+    DIR *d;
+    struct dirent *ent;
+
+    if (!base || !*base)
+        base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    owner_scope(scope, sizeof(scope));
+    if (!scope[0] || !(d = opendir(base)))
+        return;
+    while ((ent = readdir(d)) != NULL) {
+        char *dir, *path, *text = NULL;
+        size_t len = 0, sl = strlen(scope);
+        struct df_error e = DF_ERROR_INIT;
+        long pid;
+        unsigned long long start;
+
+        if (strncmp(ent->d_name, "duckflow-task-", 14) != 0)
+            continue;
+        dir = fs_join(base, ent->d_name);
+        path = fs_join(dir, OWNER_FILE);
+        if (fs_read_file(path, 1024, &text, &len, &e) == 0 && len > sl &&
+            !strncmp(text, scope, sl) && sscanf(text + sl, "%ld %llu", &pid, &start) == 2 &&
+            pid > 0 && pid != (long)getpid() && proc_start_time(pid) != start)
+            fs_remove_tree(dir, &e);
+        free(text);
+        free(path);
+        free(dir);
+    }
+    closedir(d);
+}
+
 /* ---- helpers --------------------------------------------------------------------------- */
 
 /* Appends a JSON value as a DuckDB literal (reader options). */
@@ -1357,11 +1461,13 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     t.attempt_key = df_key_attempt(p->name, o->run_id, t.s->name, t.item_key, t.attempt_dir);
 
     /* 2. Scratch (spill, staging), sizing, DuckDB. */
+    sweep_stale_scratch(o->scratch);
     t.scratch = fs_mkdtemp(o->scratch, "duckflow-task", err);
     if (!t.scratch) {
         fail_class(&t, DF_CLASS_CRASH);
         goto done;
     }
+    write_owner(t.scratch);
     t.spill_dir = fs_join(t.scratch, "spill");
     {
         char *probe = df_store_local_path(store, t.attempt_key);
