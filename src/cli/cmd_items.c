@@ -15,6 +15,7 @@
 #include "store/layout.h"
 #include "store/store.h"
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 static void usage(FILE *f)
 {

@@ -14,6 +14,7 @@
 #include "spec/spec.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/banned.h"
 
 static void usage(FILE *f)
 {

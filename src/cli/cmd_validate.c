@@ -13,6 +13,7 @@
 #include "engine/duck.h"
 #include "spec/spec.h"
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 static void usage(FILE *f)
 {
