@@ -231,6 +231,20 @@ static void write_owner(const char *scratch)
     free(path);
 }
 
+/* 0 only when process pid is known to be gone or to be another process now (pid reuse):
+ * when in doubt (a /proc that hides other users' processes), it runs. */
+static int owner_runs(long pid, unsigned long long start)
+{
+    char path[64];
+    unsigned long long now;
+
+    snprintf(path, sizeof(path), "/proc/%ld", pid);
+    if (access(path, F_OK) != 0)
+        return errno != ENOENT;
+    now = proc_start_time(pid);
+    return now == 0 || now == start;
+}
+
 static void sweep_stale_scratch(const char *base)
 {
     char scope[256];
@@ -257,7 +271,7 @@ static void sweep_stale_scratch(const char *base)
         path = fs_join(dir, OWNER_FILE);
         if (fs_read_file(path, 1024, &text, &len, &e) == 0 && len > sl &&
             !strncmp(text, scope, sl) && sscanf(text + sl, "%ld %llu", &pid, &start) == 2 &&
-            pid > 0 && pid != (long)getpid() && proc_start_time(pid) != start)
+            pid > 0 && pid != (long)getpid() && !owner_runs(pid, start))
             fs_remove_tree(dir, &e);
         free(text);
         free(path);
