@@ -34,7 +34,7 @@ void sb_add(struct strbuf *sb, const void *data, size_t len);
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addc(struct strbuf *sb, char c);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Appends s as a single-quoted SQL string literal ('' doubles quotes). */
 void sb_add_sql_string(struct strbuf *sb, const char *s);
 /* Appends s as a double-quoted SQL identifier. */
