@@ -26,8 +26,11 @@ for p in "${pipelines[@]}"; do
     cp "$out" "$name.cron.yaml"
     expect_ok "$name: json" "$DUCKFLOW" argo "$p" "${opts[@]}" --output json
     cp "$out" "$name.wf.json"
+    expect_ok "$name: the four manifests validate" node "$sup/validate.js" \
+        "$name.wf.yaml" "$name.tpl.yaml" "$name.cron.yaml" "$name.wf.json"
+    cp "$out" "$name.validated"
     for k in wf.yaml tpl.yaml cron.yaml wf.json; do
-        expect_ok "$name.$k validates" node "$sup/validate.js" "$name.$k"
+        expect_match "$name.$k validates" "^ok $name\\.$k\$" "$name.validated"
     done
     check "$name: YAML and JSON outputs are the same object" node -e '
         const YAML = require(process.argv[1] + "/node_modules/yaml");
@@ -92,10 +95,19 @@ check "SQL above the pipeline folder stays under /pipeline" node -e '
     process.exit(p === "/pipeline/_/pipeline.yaml,/pipeline/shared/hello.sql" && args[1] === "/pipeline/_/pipeline.yaml" ? 0 : 1);' "$SCRATCH/nested.wf.json"
 
 # The validator is not a rubber stamp.
-for m in $(node "$sup/mutate.js" --list); do
+mutations=$(node "$sup/mutate.js" --list)
+check "there are mutations" test -n "$mutations"
+broken=()
+for m in $mutations; do
     node "$sup/mutate.js" fanout.wf.json "$m" >"broken-$m.json"
-    expect_code 1 "validate.js rejects $m" node "$sup/validate.js" "broken-$m.json"
+    broken+=("broken-$m.json")
 done
+expect_ok "validate.js rejects every broken manifest" node "$sup/validate.js" --expect-invalid "${broken[@]}"
+cp "$out" rejected.txt
+for m in $mutations; do
+    expect_match "validate.js rejects $m" "^rejected broken-$m\\.json: " rejected.txt
+done
+expect_code 1 "--expect-invalid fails on a valid manifest" node "$sup/validate.js" --expect-invalid fanout.wf.json
 sed 's/^\(  *\)value: "5"$/\1value: yes/; s/^\(  *value: \)"3"$/\1yes/' fanout.wf.yaml >yaml11.yaml
 sed -i '0,/value: "3"/s//value: yes/' yaml11.yaml
 expect_code 1 "validate.js rejects YAML that 1.1 readers read differently" node "$sup/validate.js" yaml11.yaml

@@ -17,6 +17,8 @@
 //      most 256 KiB.
 // Usage: node validate.js [--quiet] FILE... ("-" reads stdin). Prints "ok FILE" per valid
 // file; problems go to stderr, one per line, and the exit status is 1.
+//        node validate.js --expect-invalid FILE...   (the validator's own tests) prints
+// "rejected FILE: first problem" per invalid file; exit status 0 only when all are invalid.
 // Runs on Node 18 and later (the schema package is ESM, loaded with import()).
 'use strict';
 
@@ -413,22 +415,27 @@ async function validateText(text, label) {
 async function main() {
     const args = process.argv.slice(2);
     const quiet = args[0] === '--quiet' ? !!args.shift() : false;
+    const expectInvalid = args[0] === '--expect-invalid' ? !!args.shift() : false;
     if (args.length === 0 || args.includes('--help')) {
-        process.stdout.write('usage: node validate.js [--quiet] FILE... ("-" for stdin)\n');
+        process.stdout.write('usage: node validate.js [--quiet | --expect-invalid] FILE... ("-" for stdin)\n');
         process.exit(args.length ? 0 : 2);
     }
     let bad = 0;
+    let good = 0;
     for (const file of args) {
         const text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
         const problems = await validateText(text, file);
         if (problems.length) {
             bad++;
-            for (const p of problems) process.stderr.write(`${file}: ${p}\n`);
-        } else if (!quiet) {
-            process.stdout.write(`ok ${file}\n`);
+            if (expectInvalid) process.stdout.write(`rejected ${file}: ${problems[0]}\n`);
+            else for (const p of problems) process.stderr.write(`${file}: ${p}\n`);
+        } else {
+            good++;
+            if (expectInvalid) process.stderr.write(`${file}: accepted, but it is invalid\n`);
+            else if (!quiet) process.stdout.write(`ok ${file}\n`);
         }
     }
-    process.exit(bad ? 1 : 0);
+    process.exit(expectInvalid ? (good ? 1 : 0) : bad ? 1 : 0);
 }
 
 if (require.main === module) {
