@@ -365,6 +365,18 @@ static const char *find2(const char *p, const char *end, char a, char b)
     return NULL;
 }
 
+/* Can the n bytes at s prefix a string literal (N'', E'', B'', X'', R'', RB'', BR'',
+ * _charset'')? Keywords such as OR'x' must stay keywords. */
+static int string_prefix(const char *s, size_t n)
+{
+    if (s[0] == '_')
+        return 1;
+    char a = (char)(s[0] | 0x20), b = n > 1 ? (char)(s[1] | 0x20) : 0;
+    if (n == 1)
+        return a == 'n' || a == 'e' || a == 'b' || a == 'x' || a == 'r';
+    return n == 2 && ((a == 'r' && b == 'b') || (a == 'b' && b == 'r'));
+}
+
 /* Is the previous token a value that a ':' path or a subscript could follow? */
 static int prev_is_value(const struct tokens *tk)
 {
@@ -412,7 +424,7 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
             size_t n = (size_t)(p - st);
             /* String prefixes: N'..', E'..', B'..', X'..', R'..', U&'..', _utf8'..' */
             if (p < end && (*p == '\'' || (*p == '"' && di->dq_string)) && n <= 8 &&
-                (n <= 2 || st[0] == '_')) {
+                string_prefix(st, n)) {
                 int bs = di->backslash;
                 if (n == 1 && (st[0] == 'E' || st[0] == 'e'))
                     bs = 1;

@@ -420,6 +420,10 @@ static void test_fingerprint(void **state)
     fp_equal("SELECT * FROM t WHERE d = $1 AND e = TRUE",
              "SELECT * FROM t WHERE d = 5 AND e = FALSE", "postgres");
     fp_equal("SELECT A FROM T", "select a from t", "snowflake");
+    fp_equal("SELECT a FROM t WHERE x = N'a' OR'b' = y", "SELECT a FROM t WHERE x = 'q' OR 'r' = y",
+             "tsql");
+    fp_equal("SELECT E'it\\'s', $$a$$, $t$b$t$ FROM t", "SELECT 'x', 'y', 'z' FROM t", "postgres");
+    fp_equal("SELECT r'\\d', b'x', '''a''' FROM t", "SELECT 'x', 'y', 'z' FROM t", "bigquery");
     fp_differ("SELECT a FROM t", "SELECT b FROM t", "ansi");
     fp_differ("SELECT a FROM t", "SELECT a FROM u", "ansi");
     fp_differ("SELECT a FROM t WHERE x = 1", "SELECT a FROM t WHERE x > 1", "ansi");
