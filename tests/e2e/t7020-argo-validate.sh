@@ -105,7 +105,8 @@ done
 expect_ok "validate.js rejects every broken manifest" node "$sup/validate.js" --expect-invalid "${broken[@]}"
 cp "$out" rejected.txt
 for m in $mutations; do
-    expect_match "validate.js rejects $m" "^rejected broken-$m\\.json: " rejected.txt
+    expect_match "validate.js rejects $m for its reason" \
+        "^rejected broken-$m\\.json: .*$(node "$sup/mutate.js" --reason "$m")" rejected.txt
 done
 expect_code 1 "--expect-invalid fails on a valid manifest" node "$sup/validate.js" --expect-invalid fanout.wf.json
 sed 's/^\(  *\)value: "5"$/\1value: yes/; s/^\(  *value: \)"3"$/\1yes/' fanout.wf.yaml >yaml11.yaml

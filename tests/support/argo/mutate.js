@@ -2,7 +2,8 @@
 // mutate.js - breaks a valid manifest (JSON, from `duckflow argo -o json`) in one named way,
 // so the tests can check that validate.js rejects it: the validator must not pass
 // everything. Usage: node mutate.js MANIFEST.json MUTATION > broken.json;
-// `node mutate.js --list` prints the mutation names.
+// `node mutate.js --list` prints the mutation names, `--reason NAME` what validate.js must
+// say about it (a regular expression).
 'use strict';
 const fs = require('fs');
 
@@ -34,6 +35,33 @@ const mutations = {
     'huge-parameter': (d) => { spec(d).arguments = { parameters: [{ name: 'big', value: 'x'.repeat(300 * 1024) }] }; },
 };
 
+// What validate.js must say about each (a regular expression over its first problem).
+const reasons = {
+    'unknown-container-field': "unknown field 'bogus'",
+    'unknown-task-field': "unknown field 'colour'",
+    'unknown-spec-field': "unknown field 'entryPoint'",
+    'dangling-dependency': "depends on 'no-such-task', which is not a task",
+    'dependency-cycle': 'dependency cycle',
+    'missing-template': "runs template 'no-such-template', which does not exist",
+    'missing-entrypoint': "entrypoint 'nowhere' is not a template",
+    'missing-exit-handler': "onExit 'nowhere' is not a template",
+    'undeclared-workflow-param': "'\\{\\{workflow\\.parameters\\.undeclared\\}\\}' does not resolve",
+    'undeclared-input': "'\\{\\{inputs\\.parameters\\.other\\}\\}' does not resolve",
+    'status-outside-exit-handler': "'\\{\\{workflow\\.status\\}\\}' does not resolve",
+    'item-outside-loop': "'\\{\\{item\\}\\}' does not resolve",
+    'argument-not-passed': "does not pass input 'item'",
+    'bad-task-name': 'name must match pattern',
+    'duplicate-template': 'is defined twice',
+    'bad-quantity': 'memory must',
+    'wrong-type': 'parallelism must be integer',
+    'relative-artifact-path': 'needs an absolute path',
+    'huge-parameter': "parameter 'big' is 307200 bytes",
+};
+
+if (process.argv[2] === '--reason') {
+    process.stdout.write(reasons[process.argv[3]] + '\n');
+    process.exit(reasons[process.argv[3]] ? 0 : 2);
+}
 if (process.argv[2] === '--list') {
     process.stdout.write(Object.keys(mutations).join('\n') + '\n');
     process.exit(0);
