@@ -537,21 +537,22 @@ static void manifest_files(json_t *m, const char *table, json_t *keys, json_t *r
 {
     json_t *tab = json_object_get(json_object_get(m, "tables"), table);
     json_t *files = json_object_get(tab, "files"), *f;
-    size_t before = json_array_size(keys), i;
+    size_t added, k = 0, i;
 
     if (!*schema && json_is_array(json_object_get(tab, "schema")))
         *schema = json_object_get(tab, "schema");
-    df_manifest_table_keys(m, table, keys);
-    /* df_manifest_table_keys skips files without a path; keep recs aligned with keys. */
+    added = df_manifest_table_keys(m, table, keys);
+    /* df_manifest_table_keys skips files without a path, in order: keep recs aligned. */
     json_array_foreach(files, i, f)
     {
         const char *path = json_string_value(json_object_get(f, "path"));
-        if (path && *path)
+        if (path && *path && k < added) {
             json_array_append(recs, f);
+            k++;
+        }
     }
-    while (json_array_size(recs) > json_array_size(keys))
-        json_array_remove(recs, json_array_size(recs) - 1);
-    (void)before;
+    for (; k < added; k++)
+        json_array_append_new(recs, json_object());
 }
 
 /* Files of upstream step `si`'s table for this task: the same item's task when the step
