@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,13 +29,59 @@ static const struct command {
     {"argo", cmd_argo, "compile a pipeline into an Argo Workflows manifest"},
 };
 
+/*
+ * Options every command that touches a store accepts: `--s3-endpoint URL` and
+ * `--s3-region R` (also as `--opt=value`). They become DUCKFLOW_S3_ENDPOINT and
+ * AWS_REGION for this process (the S3 backend reads DUCKFLOW_S3_ENDPOINT before AWS_ENDPOINT_URL),
+ * and are taken out of argv so no command has to know about them. Returns the new argc,
+ * or -1 when an option lacks its value.
+ */
+static int take_store_options(int argc, char **argv)
+{
+    static const struct {
+        const char *opt, *env;
+    } opts[] = {{"--s3-endpoint", "DUCKFLOW_S3_ENDPOINT"}, {"--s3-region", "AWS_REGION"}};
+    int out = 0;
+
+    for (int i = 0; i < argc; i++) {
+        int taken = 0;
+        if (!strcmp(argv[i], "--")) {
+            while (i < argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]) && !taken; k++) {
+            size_t n = strlen(opts[k].opt);
+            if (strncmp(argv[i], opts[k].opt, n) != 0)
+                continue;
+            if (argv[i][n] == '=') {
+                setenv(opts[k].env, argv[i] + n + 1, 1);
+                taken = 1;
+            } else if (argv[i][n] == '\0') {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "duckflow: option '%s' needs a value\n", opts[k].opt);
+                    return -1;
+                }
+                setenv(opts[k].env, argv[++i], 1);
+                taken = 1;
+            }
+        }
+        if (!taken)
+            argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    return out;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: duckflow <command> [options]\n\n"
                "duckflow runs pipelines of SQL steps on DuckDB.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\n'duckflow <command> --help' tells more about a command.\n"
+    fprintf(f, "\nevery command that opens a store also takes --s3-endpoint URL and "
+               "--s3-region REGION.\n"
+               "'duckflow <command> --help' tells more about a command.\n"
                "exit codes: 0 ok, 1 a task or check failed, 2 bad usage or pipeline, "
                "3 store or I/O error\n");
 }
@@ -43,6 +90,9 @@ int main(int argc, char **argv)
 {
     int rc;
 
+    argc = take_store_options(argc, argv);
+    if (argc < 0)
+        return 2;
     if (argc < 2) {
         usage(stderr);
         return 2;
