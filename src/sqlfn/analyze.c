@@ -1479,6 +1479,14 @@ static void table_suffix(struct parser *P, struct scope *S, struct source *src)
     }
 }
 
+static int alias_in_scope(const struct scope *S, struct name nm)
+{
+    for (const struct source *src = S->src; src; src = src->next)
+        if (src->has_alias && name_ieq(src->alias, nm))
+            return 1;
+    return 0;
+}
+
 static struct source *from_item(struct parser *P, struct scope *S, int write)
 {
     while (accept_kw(P, KW_LATERAL) || accept_kw(P, KW_ONLY))
@@ -1562,6 +1570,10 @@ static struct source *from_item(struct parser *P, struct scope *S, int write)
             if (src) {
                 src->alias = parts[n < MAX_PARTS ? n - 1 : MAX_PARTS - 1];
             }
+        } else if (n >= 2 && S && alias_in_scope(S, parts[0])) {
+            /* FROM t AS c, c.items AS i: navigation into an earlier source (Redshift SUPER,
+             * BigQuery arrays), not a table */
+            src = add_source(P, S, SRC_FUNC);
         } else {
             struct cte *c = n == 1 && S ? find_cte(S, S->ctes, parts[0]) : NULL;
             if (c) {

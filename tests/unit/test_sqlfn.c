@@ -222,6 +222,8 @@ static void test_tables_dialect_syntax(void **state)
     assert_string_equal(tables("SELECT * FROM 'data/*.parquet'", "duckdb"), "");
     assert_string_equal(tables("SELECT * FROM read_parquet('x.parquet')", "duckdb"), "");
     assert_string_equal(tables("SELECT * FROM unnest([1, 2]) AS u(x)", "duckdb"), "");
+    assert_string_equal(tables("SELECT r FROM db.coords AS c, c.position AS r", "redshift"),
+                        "db.coords");
     /* a bracketed join whose first item is a subquery */
     assert_string_equal(tables("SELECT * FROM ((SELECT c FROM t1) CROSS JOIN t2)", "ansi"),
                         "t1,t2");
