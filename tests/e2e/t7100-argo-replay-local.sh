@@ -41,6 +41,7 @@ for ex in "$DUCKFLOW_TOP"/examples/*/pipeline.yaml; do
     case $name in
     tpch) ;;
     assets-diff) replay_and_compare "$name" "$ex" n=2000 shards=2 ;;
+    query-popularity) replay_and_compare "$name" "$ex" chunks=2 queries=500 ;;
     *) replay_and_compare "$name" "$ex" ;;
     esac
 done
