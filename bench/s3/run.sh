@@ -7,7 +7,7 @@
 # by duckflow (df_store_put_many/get_many, the engine's staging path: 8 transfers at a
 # time, multipart with parallel parts for the big files) and by curl (8 processes at a
 # time, or one per file for 4 files). Ratio = curl seconds / duckflow seconds (>= 1 means
-# duckflow is faster), best of S3BENCH_REPS (2) runs each. Results on stdout as a Markdown
+# duckflow is faster), best of S3BENCH_REPS (3) runs each, in alternating order. Results on stdout as a Markdown
 # table. duckflow verifies what it moves (Content-MD5 on uploads, which the server checks,
 # and MD5 of downloads against the ETag); curl verifies nothing. Both send
 # UNSIGNED-PAYLOAD (duckflow's default on https://; on http:// it would sign the body).
@@ -53,7 +53,7 @@ curl_get() { # DIR PREFIX PARALLEL OUT
 }
 
 # Best of REPS runs of each side (the machine is shared: the minimum is the least noisy).
-reps=${S3BENCH_REPS:-2}
+reps=${S3BENCH_REPS:-3}
 best() { printf '%s\n' "$@" | sort -g | head -n 1; }
 ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
 
@@ -64,11 +64,20 @@ run_shape() { # TAG LABEL DIR PAR [VAR=VALUE...]
     local dp=() dg=() cp=() cg=() r t0 t1 t2 out
     for r in $(seq 1 "$reps"); do
         mkdir -p "$work/c" "$work/d"
+        # alternate who goes first: the server's write-back of one side's uploads must
+        # not always fall on the same side
+        if [ $((r % 2)) = 0 ]; then
+            out=$(env "$@" "$work/s3bench" "s3://$S3_TEST_BUCKET/d$r$tag" "$par" "$work/d" "$in"/*)
+            sync
+        fi
         t0=$(now); curl_put "$in" "c$r$tag" "$par"; t1=$(now)
         curl_get "$in" "c$r$tag" "$par" "$work/c"; t2=$(now)
         cp+=("$(awk "BEGIN {print $t1 - $t0}")")
         cg+=("$(awk "BEGIN {print $t2 - $t1}")")
-        out=$(env "$@" "$work/s3bench" "s3://$S3_TEST_BUCKET/d$r$tag" "$par" "$work/d" "$in"/*)
+        if [ $((r % 2)) = 1 ]; then
+            sync
+            out=$(env "$@" "$work/s3bench" "s3://$S3_TEST_BUCKET/d$r$tag" "$par" "$work/d" "$in"/*)
+        fi
         dp+=("$(echo "$out" | awk '/^put/ {print $2}')")
         dg+=("$(echo "$out" | awk '/^get/ {print $2}')")
         cmp -s <(cat "$in"/*) <(cat "$work/d"/*) || { echo "duckflow downloads differ" >&2; exit 1; }
