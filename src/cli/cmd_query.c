@@ -40,6 +40,7 @@ static void usage(FILE *f)
             "  -o, --output FILE     write the result to FILE instead of stdout\n"
             "  -w, --max-width N     widest table cell before it is cut (default %d)\n"
             "  -h, --help            show this help\n\n"
+            "Put -- before SQL that starts with '-' (a comment): duckflow query -- '-- ...'.\n"
             "Files of S3/GCS stores are downloaded into $DUCKFLOW_CACHE (default\n"
             "~/.cache/duckflow) first. Exit codes: 0 ok, 1 the SQL failed, 2 bad usage,\n"
             "3 store error or run not found.\n",
