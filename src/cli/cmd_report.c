@@ -75,7 +75,6 @@ int cmd_report(int argc, char **argv)
     if (html && strcmp(html, "-") != 0) {
         out = fopen(html, "w");
         if (!out) {
-            out = stdout;
             df_error_errno(&err, "cannot write '%s'", html);
             rc = cli_fail(&err);
             goto out;
@@ -88,7 +87,6 @@ int cmd_report(int argc, char **argv)
             df_error_errno(&err, "cannot write '%s'", html);
             rc = cli_fail(&err);
         }
-        out = stdout;
     }
 out:
     df_run_info_free(info);

@@ -232,10 +232,9 @@ static void json_row(struct df_fmt *f, const char *const *cells, struct strbuf *
         sb_addc(sb, ':');
         if (!v)
             sb_adds(sb, "null");
-        else if (f->kind[c] == DF_COL_NUMBER && df_fmt_is_json_number(v))
-            sb_adds(sb, v);
-        else if (f->kind[c] == DF_COL_BOOL && (!strcmp(v, "true") || !strcmp(v, "false")))
-            sb_adds(sb, v);
+        else if ((f->kind[c] == DF_COL_NUMBER && df_fmt_is_json_number(v)) ||
+                 (f->kind[c] == DF_COL_BOOL && (!strcmp(v, "true") || !strcmp(v, "false"))))
+            sb_adds(sb, v); /* a bare JSON number or boolean */
         else
             df_fmt_json_string(sb, v);
     }

@@ -146,7 +146,7 @@ static void step_sum(const struct df_run_step *st, struct step_sum *s)
             s->spilled += t.spilled;
         if (t.attempt > 1)
             s->retried++;
-        if (strcmp(t.klass, "ok"))
+        if (strcmp(t.klass, "ok") != 0)
             s->not_ok++;
         if (t.start >= 0 && (s->start < 0 || t.start < s->start))
             s->start = t.start;

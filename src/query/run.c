@@ -38,9 +38,9 @@ static int collect_run(const char *key, uint64_t size, void *ud)
     slash = strchr(r, '/');
     if (!slash || slash == r)
         return 0;
-    if (!l->n || strncmp(l->v[l->n - 1].pipeline, key, (size_t)(p - key)) ||
-        l->v[l->n - 1].pipeline[p - key] || strncmp(l->v[l->n - 1].run, r, (size_t)(slash - r)) ||
-        l->v[l->n - 1].run[slash - r]) {
+    if (!l->n || strncmp(l->v[l->n - 1].pipeline, key, (size_t)(p - key)) != 0 ||
+        l->v[l->n - 1].pipeline[p - key] ||
+        strncmp(l->v[l->n - 1].run, r, (size_t)(slash - r)) != 0 || l->v[l->n - 1].run[slash - r]) {
         if (l->n == l->alloc) {
             l->alloc = l->alloc ? 2 * l->alloc : 16;
             l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
@@ -119,9 +119,9 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
         goto out;
     /* Only one pipeline may be in play when none was named. */
     for (size_t i = 0; i < l.n; i++) {
-        if (!latest && strcmp(l.v[i].run, run))
+        if (!latest && strcmp(l.v[i].run, run) != 0)
             continue;
-        if (best != (size_t)-1 && strcmp(l.v[i].pipeline, l.v[best].pipeline))
+        if (best != (size_t)-1 && strcmp(l.v[i].pipeline, l.v[best].pipeline) != 0)
             other = l.v[i].pipeline;
         if (best == (size_t)-1)
             best = i;
@@ -192,7 +192,7 @@ static int collect_step(const char *key, uint64_t size, void *ud)
     if (!slash || slash == rest)
         return 0;
     item_end = strchr(slash + 1, '/');
-    if (!item_end || item_end == slash + 1 || strcmp(item_end, "/_manifest.json"))
+    if (!item_end || item_end == slash + 1 || strcmp(item_end, "/_manifest.json") != 0)
         return 0;
     if (l->n && !strncmp(l->v[l->n - 1], rest, (size_t)(slash - rest)) &&
         !l->v[l->n - 1][slash - rest])
