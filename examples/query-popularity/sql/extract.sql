@@ -3,7 +3,9 @@
 -- pre-aggregated per chunk so the fan-in reads little: per table, user and week; per
 -- column and user; per fingerprint; per lineage edge. Table names are normalised to
 -- schema.table in lower case (dialects fold and qualify them differently).
-CREATE TEMP MACRO norm(t) AS lower(array_to_string(string_split(t, '.')[-2:], '.'));
+-- (names here have at most 3 parts: db.schema.table or project.dataset.table)
+CREATE TEMP MACRO norm(t) AS
+    lower(CASE WHEN t LIKE '%.%.%' THEN substr(t, instr(t, '.') + 1) ELSE t END);
 
 CREATE TEMP TABLE a AS
 SELECT
