@@ -487,12 +487,13 @@ static json_t *env_list(struct ctx *c)
             json_array_append_new(env, e);
         }
     }
-    /* gs:// stores take their endpoint and signing region from their own variables
-     * (docs/s3.md); the AWS ones would also steer any s3:// input of the pipeline. */
+    /* duckflow's own endpoint variables (docs/s3.md): they steer the store and nothing
+     * else (AWS_ENDPOINT_URL would also redirect the SDK-style lookups of other services). */
     int gcs = !strncmp(o->store, "gs://", 5);
     if (o->s3_endpoint)
-        json_array_append_new(env, name_value(gcs ? "DUCKFLOW_GCS_ENDPOINT" : "AWS_ENDPOINT_URL",
-                                              jstr(o->s3_endpoint)));
+        json_array_append_new(env,
+                              name_value(gcs ? "DUCKFLOW_GCS_ENDPOINT" : "DUCKFLOW_S3_ENDPOINT",
+                                         jstr(o->s3_endpoint)));
     if (o->s3_region)
         json_array_append_new(
             env, name_value(gcs ? "DUCKFLOW_GCS_REGION" : "AWS_REGION", jstr(o->s3_region)));

@@ -64,7 +64,7 @@ struct df_argo_opts {
     const char *service_account;
     const char *s3_secret;        /* secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
                                    * (and optionally AWS_SESSION_TOKEN), or NULL */
-    const char *s3_endpoint;      /* the pods' endpoint: AWS_ENDPOINT_URL, or
+    const char *s3_endpoint;      /* the pods' endpoint: DUCKFLOW_S3_ENDPOINT, or
                                    * DUCKFLOW_GCS_ENDPOINT for a gs:// store; or NULL */
     const char *s3_region;        /* AWS_REGION (DUCKFLOW_GCS_REGION for gs://), or NULL */
     const char *pull_policy;      /* Always, IfNotPresent, Never, or NULL */

@@ -16,7 +16,8 @@ expect_code 2 "two pipelines" "$DUCKFLOW" argo "$pl" "$pl" "${req[@]}"
 expect_code 2 "no --image" "$DUCKFLOW" argo "$pl" --store s3://b/p
 expect_match "says --image is required" 'image is required' "$errout"
 expect_code 2 "no --store" "$DUCKFLOW" argo "$pl" --image img:1
-check "nothing on stdout after a usage error" test ! -s "$out"
+cp "$out" last.out
+check "nothing on stdout after a usage error" test ! -s last.out
 expect_code 2 "bad --pull-policy" "$DUCKFLOW" argo "$pl" "${req[@]}" --pull-policy Sometimes
 expect_code 2 "bad toleration effect" "$DUCKFLOW" argo "$pl" "${req[@]}" --toleration a=b:Later
 expect_match "names the toleration" "toleration 'a=b:Later'" "$errout"
@@ -38,7 +39,8 @@ expect_match "error has file:line:col" 'pipeline.yaml:5:[0-9]+:' "$errout"
 
 expect_ok "a valid call" "$DUCKFLOW" argo "$pl" "${req[@]}"
 expect_match "prints a Workflow" '^kind: Workflow$' "$out"
-check "no warning for an s3 store and embeddable inputs" test ! -s "$errout"
+cp "$errout" last.err
+check "no warning for an s3 store and embeddable inputs" test ! -s last.err
 expect_ok "a local store" "$DUCKFLOW" argo "$pl" --image img:1 --store /data/store
 expect_match "warns about the local store" "warning: store '/data/store' is not an s3:// or gs:// URI" "$errout"
 
@@ -61,3 +63,19 @@ big=$(head -c 300000 /dev/zero | tr '\0' 'x')
 printf 'name: bigparam\nparams:\n  blob: "%s"\nsteps:\n  a:\n    sql: SELECT 1\n' "$big" >big.yaml
 expect_code 2 "a parameter over 256 KiB" "$DUCKFLOW" argo big.yaml "${req[@]}"
 expect_match "names the parameter" "param 'blob' is 300000 bytes" "$errout"
+
+# --s3-endpoint and --s3-region are the pods' (main.c also takes them for this process's
+# own store); the shell's AWS variables never reach the manifest.
+AWS_REGION=from-the-shell DUCKFLOW_S3_ENDPOINT=http://shell:9000 expect_ok "endpoint and region options" \
+    "$DUCKFLOW" argo "$pl" "${req[@]}" --s3-endpoint http://minio.example.com:9000 --s3-region=eu-west-3 -o json
+cp "$out" endpoint.json
+check "the pods get the endpoint and region given" node -e '
+    const d = require(process.argv[1]);
+    for (const t of d.spec.templates) if (t.container) {
+        const env = Object.fromEntries(t.container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+        if (env.DUCKFLOW_S3_ENDPOINT !== "http://minio.example.com:9000" || env.AWS_REGION !== "eu-west-3") process.exit(1);
+    }' "$SCRATCH/endpoint.json"
+AWS_REGION=from-the-shell DUCKFLOW_S3_ENDPOINT=http://shell:9000 expect_ok "no endpoint options" "$DUCKFLOW" argo "$pl" "${req[@]}"
+cp "$out" noendpoint.yaml
+check "the manifest is not empty" test -s noendpoint.yaml
+check "nothing from the shell's environment" bash -c "! grep -qE 'from-the-shell|shell:9000|AWS_REGION|S3_ENDPOINT' noendpoint.yaml"

@@ -10,7 +10,8 @@ rj() { echo "$st/argo_fanout/runs/$1/run.json"; }
 expect_ok "finish a run with nothing committed" "$DUCKFLOW" argo finish "$pl" --run wf-empty \
     --status Failed --created-at 2026-01-02T03:04:05Z --store "$st"
 expect_match "says so on stderr" "run 'wf-empty' of 'argo_fanout' failed" "$errout"
-check "nothing on stdout" test ! -s "$out"
+cp "$out" last.out
+check "nothing on stdout" test ! -s last.out
 check "run.json: failed, static tasks planned, none done" node -e '
     const r = require(process.argv[1]);
     const s = (n) => r.steps.find((x) => x.name === n);

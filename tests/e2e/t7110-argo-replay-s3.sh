@@ -18,7 +18,8 @@ for case in "tpch|$DUCKFLOW_TOP/examples/tpch/pipeline.yaml|chunks=3 rows=1000" 
     expect_ok "$label: compile for s3" "$DUCKFLOW" argo "$p" --image duckflow:test --store "$S3" \
         --s3-secret duckflow-s3 --s3-endpoint "$AWS_ENDPOINT_URL" --s3-region "$AWS_REGION" "${params[@]}"
     cp "$out" "$label.yaml"
-    check "$label: no warning" test ! -s "$errout"
+    cp "$errout" last.err
+    check "$label: no warning" test ! -s last.err
     expect_ok "$label: validates" node "$sup/validate.js" "$label.yaml"
     check "$label: the secret's values are not in the manifest" bash -c \
         "! grep -qF -- '$AWS_SECRET_ACCESS_KEY' '$label.yaml'"
