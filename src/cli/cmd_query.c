@@ -132,7 +132,7 @@ int cmd_query(int argc, char **argv)
     }
     cfg.keep_order = 1; /* results come out in the order the SQL asks for */
     if (df_duck_open(&duck, &cfg, &err) != 0 ||
-        df_query_attach(&duck, store, info, NULL, &err) != 0) {
+        df_query_attach(&duck, store, info, NULL, sql, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }

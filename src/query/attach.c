@@ -185,8 +185,52 @@ static int view_sql(struct strbuf *sql, const char *step, const char *table, jso
     return 0;
 }
 
+/* sql with double quotes dropped, spaces around '.' removed and letters lowered, so that
+ * `"Merge" . totals` reads "merge.totals". Malloc'd. */
+static char *normalise_sql(const char *sql)
+{
+    struct strbuf sb = STRBUF_INIT;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '"')
+            continue;
+        if ((*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') && sb.len &&
+            sb.buf[sb.len - 1] == '.')
+            continue;
+        if (*p == '.')
+            while (sb.len && (sb.buf[sb.len - 1] == ' ' || sb.buf[sb.len - 1] == '\t' ||
+                              sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
+                sb.buf[--sb.len] = '\0';
+        sb_addc(&sb, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
+    }
+    return sb_detach(&sb);
+}
+
+static int ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* 1 when the normalised SQL names step.table (identifiers are case-insensitive). */
+static int mentions(const char *norm, const char *step, const char *table)
+{
+    char *want = xasprintf("%s.%s", step, table);
+    size_t n = strlen(want);
+    const char *p = norm;
+    int found = 0;
+
+    for (char *w = want; *w; w++)
+        if (*w >= 'A' && *w <= 'Z')
+            *w = (char)(*w - 'A' + 'a');
+    while (!found && (p = strstr(p, want)) != NULL) {
+        found = (p == norm || !ident_char(p[-1])) && !ident_char(p[n]);
+        p++;
+    }
+    free(want);
+    return found;
+}
+
 static int attach_step(struct df_duck *d, struct df_store *s, const struct df_run_step *st,
-                       const char *cache_dir, struct df_error *err)
+                       const char *cache_dir, const char *norm_sql, struct df_error *err)
 {
     struct strbuf sql = STRBUF_INIT;
     json_t *tables = json_array(), *m;
@@ -225,11 +269,30 @@ static int attach_step(struct df_duck *d, struct df_store *s, const struct df_ru
                 schema = json_object_get(t, "schema");
             table_files(s, cache_dir, m, table, &files, &hive);
         }
-        rc = fetch_missing(s, &files, err);
-        if (rc == 0) {
-            sb_reset(&sql);
-            view_sql(&sql, st->name, table, schema, &files, hive);
+        sb_reset(&sql);
+        if (norm_sql && files.n && !mentions(norm_sql, st->name, table)) {
+            /* A remote table the SQL does not name: not downloaded; its view has the
+             * recorded columns and fails with a clear message if used after all. */
+            struct file_list none = {NULL, 0, 0};
+            view_sql(&sql, st->name, table, schema, &none, 0);
+            sb_adds(&sql, " OR error(");
+            {
+                struct strbuf msg = STRBUF_INIT;
+                sb_addf(&msg,
+                        "table '%s.%s' of a remote store is downloaded only when the SQL "
+                        "names it as %s.%s",
+                        st->name, table, st->name, table);
+                sb_add_sql_string(&sql, msg.buf);
+                sb_release(&msg);
+            }
+            sb_adds(&sql, ") IS NULL");
             rc = df_duck_exec(d, sql.buf, err);
+        } else {
+            rc = fetch_missing(s, &files, err);
+            if (rc == 0) {
+                view_sql(&sql, st->name, table, schema, &files, hive);
+                rc = df_duck_exec(d, sql.buf, err);
+            }
         }
         if (rc != 0)
             df_error_prefix(err, "view '%s.%s'", st->name, table);
@@ -461,15 +524,18 @@ out:
 }
 
 int df_query_attach(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
-                    const char *cache_dir, struct df_error *err)
+                    const char *cache_dir, const char *sql, struct df_error *err)
 {
-    char *own_cache = NULL;
+    char *own_cache = NULL, *norm = NULL, *probe = df_store_local_path(s, "x");
     int rc = 0;
 
     if (!cache_dir)
         cache_dir = own_cache = df_query_cache_dir(s);
+    if (sql && !probe)
+        norm = normalise_sql(sql);
+    free(probe);
     for (size_t i = 0; rc == 0 && i < r->n_steps; i++) {
-        rc = attach_step(d, s, &r->steps[i], cache_dir, err);
+        rc = attach_step(d, s, &r->steps[i], cache_dir, norm, err);
         if (rc != 0)
             df_error_prefix(err, "step '%s'", r->steps[i].name);
     }
@@ -477,6 +543,7 @@ int df_query_attach(struct df_duck *d, struct df_store *s, const struct df_run_i
         rc = attach_records(d, s, r, cache_dir, err);
     if (rc != 0)
         df_error_prefix(err, "run '%s'", r->run);
+    free(norm);
     free(own_cache);
     return rc;
 }

@@ -69,9 +69,13 @@ char *df_query_cache_dir(const struct df_store *s);
  * keeping files already there with the size the manifest names (a committed file never
  * changes: attempt folders are unique). A table with no files gets an empty view with the
  * schema recorded in the manifest.
+ * sql (may be NULL): for a non-local store, only tables the text names as step.table
+ * (any case, quotes and spaces around the dot allowed) are downloaded; the view of any
+ * other table has its recorded columns and fails with a message naming it when read.
+ * NULL downloads every table.
  */
 int df_query_attach(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
-                    const char *cache_dir, struct df_error *err);
+                    const char *cache_dir, const char *sql, struct df_error *err);
 
 struct df_query_out {
     enum df_format format;

@@ -176,7 +176,7 @@ static char *query(struct fixture *f, enum df_format format, const char *sql, in
     cfg.keep_order = 1;
     assert_int_equal(df_run_load(f->store, "p", "r1", &r, err), 0);
     assert_int_equal(df_duck_open(&d, &cfg, err), 0);
-    assert_int_equal(df_query_attach(&d, f->store, r, NULL, err), 0);
+    assert_int_equal(df_query_attach(&d, f->store, r, NULL, NULL, err), 0);
     assert_int_equal(df_query_run(&d, sql, &qo, err), want_rc);
     fclose(out);
     df_duck_close(&d);
