@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "engine/task.h"
@@ -50,8 +51,15 @@ static void *watch_signals(void *arg)
     sigset_t *set = arg;
     int sig = 0;
 
-    if (sigwait(set, &sig) == 0)
+    if (sigwait(set, &sig) != 0)
+        return NULL;
+    /* DuckDB forgets an interrupt that lands between two queries (the next one starts
+     * afresh), so keep interrupting until df_task_run() returns and cancels this thread
+     * (usleep is a cancellation point). */
+    for (;;) {
         df_task_interrupt();
+        usleep(100000);
+    }
     return NULL;
 }
 
