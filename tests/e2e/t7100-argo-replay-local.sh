@@ -10,6 +10,10 @@ sup="$DUCKFLOW_TOP/tests/support/argo"
 replay_and_compare() { # label pipeline params...
     local label=$1 p=$2
     shift 2
+    # One snapshot of the pipeline's folder serves the manifest and the local run alike.
+    rm -rf "src-$label"
+    cp -r "$(dirname "$p")" "src-$label"
+    p="$SCRATCH/src-$label/$(basename "$p")"
     local params=()
     for kv in "$@"; do params+=(--param "$kv"); done
     expect_ok "$label: compile" "$DUCKFLOW" argo "$p" --image duckflow:test \

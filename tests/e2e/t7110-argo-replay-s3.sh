@@ -13,6 +13,9 @@ secret=(--secret "duckflow-s3:AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID"
 for case in "tpch|$DUCKFLOW_TOP/examples/tpch/pipeline.yaml|chunks=3 rows=1000" \
     "fanout|$sup/pipelines/fanout/pipeline.yaml|"; do
     IFS='|' read -r label p kvs <<<"$case"
+    # One snapshot of the pipeline's folder serves the manifest and the local run alike.
+    cp -r "$(dirname "$p")" "src-$label"
+    p="$SCRATCH/src-$label/$(basename "$p")"
     params=()
     for kv in $kvs; do params+=(--param "$kv"); done
     expect_ok "$label: compile for s3" "$DUCKFLOW" argo "$p" --image duckflow:test --store "$S3" \
