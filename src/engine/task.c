@@ -808,6 +808,20 @@ static int create_view(struct task *t, const char *name, const char *format, jso
     return rc;
 }
 
+/* 1 when step si is the step s maps with `foreach each`, or one that step maps in turn
+ * (each over each): task i of s corresponds to task i of all of them. */
+static int in_each_chain(const struct df_pipeline *p, const struct df_step *s, int si)
+{
+    for (size_t hops = 0; s->foreach.kind == DF_FOREACH_EACH && hops <= p->n_steps; hops++) {
+        if (s->foreach.each_index < 0)
+            return 0;
+        if (s->foreach.each_index == si)
+            return 1;
+        s = &p->steps[s->foreach.each_index];
+    }
+    return 0;
+}
+
 /* 1 when `in` is what the step's `foreach files` groups: the input it names, or an input
  * over the `step.table` it names. That input sees only the task's group. */
 static int is_files_source(const struct df_step *s, const struct df_input *in)
@@ -825,7 +839,6 @@ static int is_files_source(const struct df_step *s, const struct df_input *in)
 /* One input: find its files, stage them when needed, create its view and record it. */
 static int setup_input(struct task *t, const struct df_input *in, struct df_error *err)
 {
-    const struct df_foreach *fe = &t->s->foreach;
     struct view_src v = {0};
     json_t *keys = json_array(), *recs = json_array(), *mlist = NULL, *rec;
     int rc = -1;
@@ -865,7 +878,7 @@ static int setup_input(struct task *t, const struct df_input *in, struct df_erro
                 }
             }
         } else {
-            int narrow = fe->kind == DF_FOREACH_EACH && fe->each_index == in->step_index;
+            int narrow = in_each_chain(t->p, t->s, in->step_index);
             if (step_input_files(t, in, narrow, keys, recs, &mlist, &v.schema, err) != 0)
                 goto done;
         }

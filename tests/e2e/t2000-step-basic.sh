@@ -35,6 +35,16 @@ steps:
         SELECT getvariable('item_index') AS idx, count(*) AS c, sum(x) AS total,
                min(item) AS item FROM n;
     outputs: [s]
+  again:
+    foreach: {each: sum}
+    inputs:
+      n: gen.nums
+      s: sum.s
+    sql: CREATE TABLE a AS SELECT (SELECT count(*) FROM n) AS n, (SELECT count(*) FROM s) AS s, (SELECT min(item) FROM n) AS item
+    outputs: [a]
+    checks:
+      - name: each over each narrows both inputs
+        sql: SELECT * FROM a WHERE n <> 10 OR s <> 1 OR item <> getvariable('item_index')
   merge:
     inputs:
       s: sum.s
@@ -82,6 +92,7 @@ check "timings and peak rss recorded" test "$(jget "$M" 'm.timings_ms.total >= m
 for i in 0 1 2; do
     expect_ok "sum item $i commits" "$DUCKFLOW" step pipeline.yaml --run r1 --step sum --item $i
 done
+expect_ok "each over each: item 2 sees only chunk 2 of both" "$DUCKFLOW" step pipeline.yaml --run r1 --step again --item 2
 expect_ok "merge (fan-in, checks) commits" "$DUCKFLOW" step pipeline.yaml --run r1 --step merge
 MM="$S/tiny/runs/r1/merge/00000/_manifest.json"
 check "merge records 3 files per input" test "$(jget "$MM" 'm.inputs.map(i => i.name + "=" + i.files.length).join(",")')" = "s=3,n=3"
