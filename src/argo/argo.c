@@ -575,12 +575,23 @@ static void add_common_args(struct ctx *c, json_t *args)
     json_array_extend(args, c->param_args);
 }
 
+/* Template metadata labelling its pods with the step's task name, for
+ * `kubectl get pods -l duckflow.io/step=merge` (label values allow no leading '_'). */
+static json_t *step_metadata(struct ctx *c, size_t i)
+{
+    json_t *m = json_object(), *labels = json_object();
+    json_object_set_new(labels, "duckflow.io/step", jstr(c->task[i]));
+    json_object_set_new(m, "labels", labels);
+    return m;
+}
+
 static json_t *step_template(struct ctx *c, size_t i, const struct fanout *f)
 {
     const struct df_step *st = &c->p->steps[i];
     json_t *t = json_object(), *inputs = json_object(), *args = json_array();
 
     json_object_set_new(t, "name", jstr(c->task[i]));
+    json_object_set_new(t, "metadata", step_metadata(c, i));
     if (f->kind != FAN_NONE) {
         json_t *params = json_array(), *pi = json_object();
         json_object_set_new(pi, "name", jstr("item"));
@@ -618,6 +629,7 @@ static json_t *items_template(struct ctx *c, size_t i)
     json_t *t = json_object(), *inputs = json_object(), *args = json_array();
 
     json_object_set_new(t, "name", jstr(c->items[i]));
+    json_object_set_new(t, "metadata", step_metadata(c, i));
     json_object_set_new(inputs, "artifacts", artifacts(c));
     json_object_set_new(t, "inputs", inputs);
     if (st->limits.retries > 0)
@@ -821,6 +833,15 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
         json_object_set_new(sc, "runAsGroup", json_integer(10001));
         json_object_set_new(sc, "fsGroup", json_integer(10001));
         json_object_set_new(spec, "securityContext", sc);
+    }
+    {
+        json_t *pm = json_object(), *labels = json_object();
+        char pl[64];
+        df_argo_name(p->name, pl, sizeof(pl));
+        json_object_set_new(labels, "app.kubernetes.io/name", jstr("duckflow"));
+        json_object_set_new(labels, "duckflow.io/pipeline", jstr(pl));
+        json_object_set_new(pm, "labels", labels);
+        json_object_set_new(spec, "podMetadata", pm);
     }
     if (json_object_size(p->params)) {
         json_t *args = json_object(), *params = json_array(), *v;
