@@ -254,9 +254,12 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     uint64_t *hashes = fd->kind == FN_HASH ? duckdb_vector_get_data(output) : NULL;
     idx_t total = list ? duckdb_list_vector_get_size(output) : 0;
 
-    char last_d[16];
-    size_t last_dl = SIZE_MAX;
-    enum sqlfn_dialect last_dialect = SQLFN_ANSI;
+    struct {
+        char name[16];
+        size_t len;
+        enum sqlfn_dialect dialect;
+    } seen[8];
+    int nseen = 0;
     for (idx_t row = 0; row < n; row++) {
         if (!duckdb_validity_row_is_valid(sqlok, row) ||
             (dv && !duckdb_validity_row_is_valid(dok, row))) {
@@ -268,14 +271,19 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             const char *ds;
             size_t dl;
             str_at(dd, row, &ds, &dl);
-            /* the dialect column is nearly always the same from row to row */
-            if (dl == last_dl && dl <= sizeof(last_d) && !memcmp(ds, last_d, dl)) {
-                dialect = last_dialect;
+            /* a dialect column holds a few names: remember the last ones seen */
+            int hit = -1;
+            for (int k = 0; k < nseen && hit < 0; k++)
+                if (seen[k].len == dl && !memcmp(seen[k].name, ds, dl))
+                    hit = k;
+            if (hit >= 0) {
+                dialect = seen[hit].dialect;
             } else if (sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
-                if (dl <= sizeof(last_d)) {
-                    memcpy(last_d, ds, dl);
-                    last_dl = dl;
-                    last_dialect = dialect;
+                if (dl <= sizeof(seen[0].name)) {
+                    int k = nseen < 8 ? nseen++ : (int)(row % 8);
+                    memcpy(seen[k].name, ds, dl);
+                    seen[k].len = dl;
+                    seen[k].dialect = dialect;
                 }
             } else {
                 char msg[160];

@@ -28,7 +28,8 @@ FROM range(48) a(t), (VALUES ('snowflake'), ('bigquery'), ('postgres'), ('databr
 CREATE TEMP TABLE q AS
 SELECT
     qid,
-    hash(qid, 'user') % getvariable('users') AS u,
+    -- params are cast to UBIGINT like hash(): UBIGINT % INTEGER would compute in HUGEINT
+    hash(qid, 'user') % getvariable('users')::UBIGINT AS u,
     hash(qid, 'template') % 100 AS tpl,
     least(47, floor(pow((hash(qid, 't1') % 1000003) / 1000003.0, 2) * 48))::BIGINT AS t1,
     least(47, floor(pow((hash(qid, 't2') % 1000003) / 1000003.0, 1.5) * 48))::BIGINT AS t2,
@@ -41,7 +42,7 @@ SELECT
     ['snowflake', 'bigquery', 'postgres', 'databricks'][1 + (hash(qid, 'dialect') % 4)::INTEGER]
         AS dialect,
     TIMESTAMP '2026-09-07 00:00:00'
-        + to_seconds((hash(qid, 'time') % (getvariable('weeks') * 7 * 86400))::BIGINT)
+        + to_seconds((hash(qid, 'time') % (getvariable('weeks') * 7 * 86400)::UBIGINT)::BIGINT)
         AS start_time
 FROM (SELECT getvariable('item')::BIGINT * getvariable('queries') + i AS qid
       FROM range(getvariable('queries')) r(i));
