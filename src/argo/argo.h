@@ -17,6 +17,7 @@
  *   - resources from memory_limit and threads (memory * 1.5 + 256 MiB; cpu = threads),
  *     retryStrategy from retries, activeDeadlineSeconds from timeout, an emptyDir at
  *     /scratch (TMPDIR) for spill and staging, credentials from a Kubernetes secret;
+ *   - pods labelled with the pipeline and the step, running as uid 10001 (non-root);
  *   - an exit handler running `duckflow argo finish`, which writes run.json.
  * The result is deterministic: the same pipeline and options give the same bytes.
  */
@@ -119,11 +120,16 @@ struct df_argo_finish {
 };
 
 /*
- * Writes the run's record <pipeline>/runs/<run>/run.json: the pipeline, run id, spec
- * hash, params, status ("succeeded" or "failed"), started_at (the workflow's creation
- * time) and finished_at (now), and "executor": "argo". Fields an existing run.json holds
- * that this does not set are kept. Errors: DF_EUSAGE for a bad run id or status, DF_EIO
- * for the store.
+ * Writes the run's record <pipeline>/runs/<run>/run.json in the format the executor uses
+ * (docs/store.md): pipeline, run id, spec hash, params, status ("succeeded" for Argo's
+ * Succeeded, "failed" for Failed and Error; "workflow_status" keeps Argo's word),
+ * "executor": "argo", started_at (the workflow's creation time, else an earlier record's,
+ * else now), updated_at and finished_at (now), elapsed_ms, and per step (`steps[]`) and in
+ * all (`tasks_total`, `tasks_done`, `tasks_failed`) the tasks planned and committed, with
+ * rows, bytes and task time summed from the committed manifests. Planned counts come from
+ * the pipeline for static steps and from the stored _items.json for dynamic ones (else
+ * the committed count). Fields an existing run.json holds that this does not set are
+ * kept. Errors: DF_EUSAGE for a bad run id, status or time, DF_EIO for the store.
  */
 int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
                        const struct df_argo_finish *f, struct df_error *err);
