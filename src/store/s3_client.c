@@ -55,6 +55,8 @@ struct s3_client {
 
 /* ---- small helpers ---- */
 
+static int is_md5_etag(const char *etag);
+
 static long env_long(const char *name, long dflt)
 {
     const char *v = getenv(name);
@@ -342,6 +344,7 @@ struct resp {
     int has_range;
     uint64_t written;
     long long server_date;  /* from the Date header, 0 when absent */
+    int etag_is_md5;        /* the ETag is 32 hex digits (a single-part upload's MD5) */
     char bucket_region[64]; /* x-amz-bucket-region, sent with wrong-region answers */
     int sink_error;         /* 1 too big, 2 write failed (errno in sink_errno) */
     int sink_errno;
@@ -426,7 +429,8 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
             }
             done += (size_t)w;
         }
-        if (r->out_md5)
+        /* Only a plain-MD5 ETag can be checked: skip the hashing for multipart ones. */
+        if (r->out_md5 && rs->etag_is_md5)
             EVP_DigestUpdate(r->out_md5, ptr, n);
     }
     rs->written += n;
@@ -450,6 +454,7 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *ud)
         long st = sp ? strtol(sp + 1, NULL, 10) : 0;
         rs->status = st;
         rs->etag[0] = '\0';
+        rs->etag_is_md5 = 0;
         rs->has_length = rs->has_range = 0;
         return n;
     }
@@ -467,6 +472,7 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *ud)
         if (l > 0 && v[l - 1] == '"')
             v[--l] = '\0';
         snprintf(rs->etag, sizeof(rs->etag), "%s", v);
+        rs->etag_is_md5 = is_md5_etag(rs->etag);
     } else if (strcasecmp(line, "content-length") == 0) {
         rs->content_length = strtoull(v, NULL, 10);
         rs->has_length = 1;
@@ -906,22 +912,31 @@ int s3_get_bytes(struct s3_client *c, const char *key, uint64_t range_from, uint
     if (range_len > 0)
         snprintf(r.range, sizeof(r.range), "bytes=%" PRIu64 "-%" PRIu64, range_from,
                  range_from + range_len - 1);
-    int rc = request(c, &r, &rs, err);
-    if (rc == 0 && rs.has_length && rs.content_length != out.len) {
+    int rc = -1;
+    /* A short or corrupt body (the MD5 of a whole read against a plain ETag) is read again,
+     * within the same attempt budget as any other failure. */
+    for (int attempt = 0; attempt < c->max_attempts; attempt++) {
+        df_error_clear(err);
+        rc = request(c, &r, &rs, err);
+        if (rc != 0)
+            break;
         char *what = s3_describe(c, key);
-        rc = df_error_set(err, DF_EIO, "%s: got %zu bytes of %" PRIu64, what, out.len,
-                          rs.content_length);
-        free(what);
-    }
-    if (rc == 0 && range_len == 0 && is_md5_etag(rs.etag) && strncmp(rs.sse, "aws:kms", 7) != 0) {
-        struct digests d;
-        hash_mem(out.buf, out.len, &d);
-        if (strcasecmp(d.md5_hex, rs.etag) != 0) {
-            char *what = s3_describe(c, key);
-            rc = df_error_set(err, DF_EIO, "%s: download corrupt: MD5 '%s' is not the ETag '%s'",
-                              what, d.md5_hex, rs.etag);
-            free(what);
+        if (rs.has_length && rs.content_length != out.len)
+            rc = df_error_set(err, DF_EIO, "%s: got %zu bytes of %" PRIu64, what, out.len,
+                              rs.content_length);
+        if (rc == 0 && range_len == 0 && is_md5_etag(rs.etag) &&
+            strncmp(rs.sse, "aws:kms", 7) != 0) {
+            struct digests d;
+            hash_mem(out.buf, out.len, &d);
+            if (strcasecmp(d.md5_hex, rs.etag) != 0)
+                rc =
+                    df_error_set(err, DF_EIO, "%s: download corrupt: MD5 '%s' is not the ETag '%s'",
+                                 what, d.md5_hex, rs.etag);
         }
+        free(what);
+        if (rc == 0)
+            break;
+        backoff(c, attempt);
     }
     if (rc == 0) {
         *len = out.len;
@@ -1000,8 +1015,34 @@ int s3_get_file(struct s3_client *c, const char *key, const char *path, struct d
                 known_total = 1;
             }
             have += rs.written;
-            rc = 0;
-            break;
+            /* Verify before accepting; a corrupt or short body is downloaded again. */
+            char bad[256] = "";
+            if (known_total && have != total)
+                snprintf(bad, sizeof(bad), "got %" PRIu64 " bytes of %" PRIu64, have, total);
+            if (!bad[0] && is_md5_etag(etag) && strncmp(sse, "aws:kms", 7) != 0) {
+                unsigned char md[16];
+                unsigned n = 16;
+                char hex[33];
+                EVP_DigestFinal_ex(md5, md, &n);
+                to_hex(md, 16, hex);
+                if (strcasecmp(hex, etag) != 0)
+                    snprintf(bad, sizeof(bad), "download corrupt: MD5 '%s' is not the ETag '%s'",
+                             hex, etag);
+            }
+            if (!bad[0]) {
+                rc = 0;
+                break;
+            }
+            e.code = DF_EIO;
+            snprintf(e.msg, sizeof(e.msg), "%s: %s", what, bad);
+            o = RETRY;
+            have = 0;
+            etag[0] = '\0';
+            EVP_DigestInit_ex(md5, EVP_md5(), NULL);
+            if (ftruncate(fd, 0) != 0) {
+                df_error_errno(err, "%s: cannot truncate '%s'", what, tmp);
+                break;
+            }
         } else if (resumed && rs.status == 412) {
             /* the object changed since the first bytes: start over */
             have = 0;
@@ -1039,18 +1080,6 @@ int s3_get_file(struct s3_client *c, const char *key, const char *path, struct d
             break;
         }
         backoff(c, attempt);
-    }
-    if (rc == 0 && known_total && have != total)
-        rc = df_error_set(err, DF_EIO, "%s: got %" PRIu64 " bytes of %" PRIu64, what, have, total);
-    if (rc == 0 && is_md5_etag(etag) && strncmp(sse, "aws:kms", 7) != 0) {
-        unsigned char md[16];
-        unsigned n = 16;
-        char hex[33];
-        EVP_DigestFinal_ex(md5, md, &n);
-        to_hex(md, 16, hex);
-        if (strcasecmp(hex, etag) != 0)
-            rc = df_error_set(err, DF_EIO, "%s: download corrupt: MD5 '%s' is not the ETag '%s'",
-                              what, hex, etag);
     }
     if (close(fd) != 0 && rc == 0)
         rc = df_error_errno(err, "%s: cannot write '%s'", what, tmp);

@@ -46,6 +46,7 @@ function setFaults(f) {
   faults.partFailLeft = faults.failPartTimes || 0;
   faults.dropDownloadLeft = faults.dropMidDownload || 0;
   faults.dropCompleteLeft = faults.dropCompleteAnswer || 0;
+  faults.corruptDownloadLeft = faults.corruptDownload || 0;
   stsDuration = faults.stsDuration || Number(process.env.S3_FRONT_STS_DURATION || 3600);
 }
 setFaults(process.env.S3_FRONT_FAULTS ? JSON.parse(process.env.S3_FRONT_FAULTS) : {});
@@ -230,6 +231,19 @@ function forward(req, res, rawUrl, body, after) {
           res.write(c);
         });
         ures.on('end', () => { if (sent >= 0) res.end(); });
+        return;
+      }
+      if (faults.corruptDownloadLeft > 0 && ures.statusCode === 200 && req.method === 'GET' &&
+          Number(ures.headers['content-length'] || 0) > 0) {
+        // Fault: flip one bit of the first chunk of a download.
+        faults.corruptDownloadLeft--;
+        stats.faults++;
+        let first = true;
+        ures.on('data', c => {
+          if (first) { c = Buffer.from(c); c[0] ^= 1; first = false; }
+          res.write(c);
+        });
+        ures.on('end', () => res.end());
         return;
       }
       ures.pipe(res);
