@@ -272,6 +272,16 @@ static void warn(struct strbuf *w, const char *fmt, ...)
     sb_addc(w, '\n');
 }
 
+/* 1 when path (absolute) lies inside folder dir (absolute, normalised). */
+static int inside(const char *dir, const char *path)
+{
+    char *norm = normalize_abs(path);
+    size_t n = strlen(dir);
+    int in = !strcmp(dir, "/") || (!strncmp(norm, dir, n) && norm[n] == '/');
+    free(norm);
+    return in;
+}
+
 /* Collects the pipeline file, every SQL file and the small local input files. */
 static int collect_files(const struct df_pipeline *p, struct ship *s, struct strbuf *warnings,
                          struct df_error *err)
@@ -297,8 +307,11 @@ static int collect_files(const struct df_pipeline *p, struct ship *s, struct str
             if (!in->uri || is_remote_uri(in->uri))
                 continue;
             path = !strncmp(in->uri, "file://", 7) ? in->uri + 7 : in->uri;
-            if (strpbrk(path, "*?[") || stat(path, &sbuf) || !S_ISREG(sbuf.st_mode) ||
-                sbuf.st_size > EMBED_FILE_MAX ||
+            /* Only files inside the pipeline's folder: the pods resolve a relative input
+             * against /pipeline, where it is shipped; one written as an absolute path
+             * elsewhere would be looked for at that path. */
+            if (!inside(dir, path) || strpbrk(path, "*?[") || stat(path, &sbuf) ||
+                !S_ISREG(sbuf.st_mode) || sbuf.st_size > EMBED_FILE_MAX ||
                 s->embedded_bytes + (size_t)sbuf.st_size > EMBED_TOTAL_MAX) {
                 warn(warnings,
                      "step '%s': input '%s' reads local '%s', which pods cannot see; "

@@ -79,3 +79,25 @@ AWS_REGION=from-the-shell DUCKFLOW_S3_ENDPOINT=http://shell:9000 expect_ok "no e
 cp "$out" noendpoint.yaml
 check "the manifest is not empty" test -s noendpoint.yaml
 check "nothing from the shell's environment" bash -c "! grep -qE 'from-the-shell|shell:9000|AWS_REGION|S3_ENDPOINT' noendpoint.yaml"
+
+# A small input outside the pipeline's folder is not shipped (the pods would look for it
+# at its own path): a warning. One inside it is shipped without one.
+mkdir -p outside/flow/data
+printf 'a\n1\n' >outside/up.csv
+printf 'a\n2\n' >outside/flow/data/in.csv
+cat >outside/flow/pipeline.yaml <<'YAML'
+name: outside
+steps:
+  read:
+    inputs: {up: ../up.csv, here: data/in.csv}
+    sql: CREATE TABLE t AS SELECT * FROM up UNION ALL SELECT * FROM here
+    outputs: [t]
+YAML
+expect_ok "inputs inside and outside the folder" "$DUCKFLOW" argo outside/flow/pipeline.yaml "${req[@]}"
+cp "$out" outside.yaml
+expect_match "warns about the one outside" "input 'up' reads local '.*/outside/up\.csv', which pods cannot see" "$errout"
+cp "$errout" outside.err
+check "no warning about the one inside" bash -c "! grep -q \"input 'here'\" outside.err"
+expect_match "ships the one inside" '^ +path: /pipeline/data/in\.csv$' outside.yaml
+cp outside.yaml outside2.yaml
+check "does not ship the one outside" bash -c "! grep -q 'up.csv' outside2.yaml"
