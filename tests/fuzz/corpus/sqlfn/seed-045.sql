@@ -1,0 +1,1 @@
+2SELECT aa, b FROM x, UNNEST(a) AS aa, x.arr AS e WITH OFFSET

@@ -1,0 +1,1 @@
+3SELECT r FROM db.coords AS c, c.position AS r WHERE x = 'a' OR'b' = y

@@ -1,0 +1,1 @@
+5SELECT c FROM x LATERAL VIEW OUTER explode(a) t AS c, d JOIN y USING (k)
