@@ -41,13 +41,14 @@ trap 's3_test_stop; cleanup' EXIT
 unset DUCKFLOW_S3_RETRY_BASE_MS DUCKFLOW_S3_RETRY_MAX_MS
 
 now() { date +%s.%N; }
+# curl_put/curl_get leave the CPU seconds of every curl process in $work/cpu.
 curl_put() { # DIR PREFIX PARALLEL
-    ls "$1" | xargs -P "$3" -I{} curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
+    ls "$1" | /usr/bin/time -f '%U %S' -o "$work/cpu" xargs -P "$3" -I{} curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
         --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
         -T "$1/{}" "$AWS_ENDPOINT_URL/$S3_TEST_BUCKET/$2/{}" -o /dev/null
 }
 curl_get() { # DIR PREFIX PARALLEL OUT
-    ls "$1" | xargs -P "$3" -I{} curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
+    ls "$1" | /usr/bin/time -f '%U %S' -o "$work/cpu" xargs -P "$3" -I{} curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
         --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
         "$AWS_ENDPOINT_URL/$S3_TEST_BUCKET/$2/{}" -o "$4/{}"
 }
@@ -61,7 +62,7 @@ ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
 run_shape() { # TAG LABEL DIR PAR [VAR=VALUE...]
     local tag=$1 label=$2 in=$3 par=$4
     shift 4
-    local dp=() dg=() cp=() cg=() r t0 t1 t2 out
+    local dp=() dg=() cp=() cg=() dpc=() dgc=() cpc=() cgc=() r t0 t1 t2 out
     for r in $(seq 1 "$reps"); do
         mkdir -p "$work/c" "$work/d"
         # alternate who goes first: the server's write-back of one side's uploads must
@@ -71,30 +72,35 @@ run_shape() { # TAG LABEL DIR PAR [VAR=VALUE...]
             sync
         fi
         t0=$(now); curl_put "$in" "c$r$tag" "$par"; t1=$(now)
+        cpc+=("$(awk '{print $1 + $2}' "$work/cpu")")
         curl_get "$in" "c$r$tag" "$par" "$work/c"; t2=$(now)
+        cgc+=("$(awk '{print $1 + $2}' "$work/cpu")")
         cp+=("$(awk "BEGIN {print $t1 - $t0}")")
         cg+=("$(awk "BEGIN {print $t2 - $t1}")")
         if [ $((r % 2)) = 1 ]; then
             sync
             out=$(env "$@" "$work/s3bench" "s3://$S3_TEST_BUCKET/d$r$tag" "$par" "$work/d" "$in"/*)
         fi
-        dp+=("$(echo "$out" | awk '/^put/ {print $2}')")
-        dg+=("$(echo "$out" | awk '/^get/ {print $2}')")
+        dp+=("$(echo "$out" | awk '/^put / {print $2}')")
+        dg+=("$(echo "$out" | awk '/^get / {print $2}')")
+        dpc+=("$(echo "$out" | awk '/^put_cpu/ {print $2}')")
+        dgc+=("$(echo "$out" | awk '/^get_cpu/ {print $2}')")
         cmp -s <(cat "$in"/*) <(cat "$work/d"/*) || { echo "duckflow downloads differ" >&2; exit 1; }
         cmp -s <(cat "$in"/*) <(cat "$work/c"/*) || { echo "curl downloads differ" >&2; exit 1; }
         rm -rf "$work/c" "$work/d"
     done
     local bdp bdg bcp bcg
     bdp=$(best "${dp[@]}") bdg=$(best "${dg[@]}") bcp=$(best "${cp[@]}") bcg=$(best "${cg[@]}")
-    printf "| %s | %.2f | %.2f | %s | %.2f | %.2f | %s |\n" "$label" "$bdp" "$bcp" \
-        "$(ratio "$bcp" "$bdp")" "$bdg" "$bcg" "$(ratio "$bcg" "$bdg")"
+    printf "| %s | %.2f | %.2f | %s | %.2f | %.2f | %s | %.2f / %.2f | %.2f / %.2f |\n" \
+        "$label" "$bdp" "$bcp" "$(ratio "$bcp" "$bdp")" "$bdg" "$bcg" "$(ratio "$bcg" "$bdg")" \
+        "$(best "${dpc[@]}")" "$(best "${cpc[@]}")" "$(best "${dgc[@]}")" "$(best "${cgc[@]}")"
 }
 
 # The table also lands in BUILD/bench-results/s3.md, beside the other benchmarks' results.
 mkdir -p "$build/bench-results"
 exec > >(tee "$build/bench-results/s3.md")
-echo "| shape | duckflow put s | curl put s | put ratio | duckflow get s | curl get s | get ratio |"
-echo "|---|---|---|---|---|---|---|"
+echo "| shape | duckflow put s | curl put s | put ratio | duckflow get s | curl get s | get ratio | client CPU s, put: duckflow / curl | client CPU s, get: duckflow / curl |"
+echo "|---|---|---|---|---|---|---|---|---|"
 run_shape s64 "64 x $per64 MiB" "$work/in64" 8 DUCKFLOW_S3_SIGN_PAYLOAD=off
 run_shape s4 "4 x $per4 MiB" "$work/in4" 4 DUCKFLOW_S3_SIGN_PAYLOAD=off
 # The same with single PUTs: s3rver completes a multipart upload by copying every part

@@ -3,15 +3,26 @@
  * the engine's staging path) for the files named on the command line. Built and run by
  * bench/s3/run.sh against the loopback test server.
  *   s3bench STORE_URI PARALLEL OUTDIR FILE...
- * Prints "put SECONDS" and "get SECONDS" on stdout; downloads land in OUTDIR.
+ * Prints "put SECONDS", "get SECONDS" and the CPU seconds of each ("put_cpu", "get_cpu")
+ * on stdout; downloads land in OUTDIR.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "store/store.h"
 #include "util/strbuf.h"
+
+/* CPU seconds (user + system) this process used so far. */
+static double cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 static double now(void)
 {
@@ -43,18 +54,18 @@ int main(int argc, char **argv)
         keys[i] = xasprintf("bench/%s", base);
         outs[i] = xasprintf("%s/%s", argv[3], base);
     }
-    double t0 = now();
+    double t0 = now(), c0 = cpu();
     if (df_store_put_many(s, keys, ins, n, par, &err) != 0) {
         fprintf(stderr, "s3bench: put: %s\n", err.msg);
         return 3;
     }
-    double t1 = now();
+    double t1 = now(), c1 = cpu();
     if (df_store_get_many(s, keys, outs, n, par, &err) != 0) {
         fprintf(stderr, "s3bench: get: %s\n", err.msg);
         return 3;
     }
-    double t2 = now();
-    printf("put %.3f\nget %.3f\n", t1 - t0, t2 - t1);
+    double t2 = now(), c2 = cpu();
+    printf("put %.3f\nget %.3f\nput_cpu %.3f\nget_cpu %.3f\n", t1 - t0, t2 - t1, c1 - c0, c2 - c1);
     for (size_t i = 0; i < n; i++) {
         free((char *)keys[i]);
         free((char *)outs[i]);
