@@ -29,6 +29,13 @@ replay_and_compare() { # label pipeline params...
     expect_ok "$label: same tables as duckflow run" "$sup/compare.sh" "$DUCKFLOW" \
         "$SCRATCH/argo" "$label-replay" "$SCRATCH/local" "$run" "$SCRATCH/cmp-$label"
     expect_match "$label: compared some rows" '^same .* \([1-9][0-9]* rows\)$' "$out"
+    # The pods ran exactly the files and params of the local run: same spec hash.
+    local ra rb
+    ra=$(find "$SCRATCH/argo" -path "*/runs/$label-replay/run.json")
+    rb=$(find "$SCRATCH/local" -path "*/runs/$run/run.json")
+    check "$label: same spec hash as the local run" node -e '
+        const a = require(process.argv[1]), b = require(process.argv[2]);
+        process.exit(/^[0-9a-f]{64}$/.test(a.spec_hash) && a.spec_hash === b.spec_hash ? 0 : 1);' "$ra" "$rb"
     expect_ok "$label: runs lists the replayed run" "$DUCKFLOW" runs --store "$SCRATCH/argo" --format json
     cp "$out" "runs-$label.json"
     check "$label: it succeeded with every task done" node -e '
