@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <inttypes.h>
@@ -218,16 +219,28 @@ static void owner_scope(char *out, size_t n)
 static void write_owner(const char *scratch)
 {
     char scope[256], text[384];
-    struct df_error e = DF_ERROR_INIT;
-    char *path;
+    char *path, *tmp;
     long pid = (long)getpid();
+    int fd, n;
 
     owner_scope(scope, sizeof(scope));
     if (!scope[0])
         return;
-    snprintf(text, sizeof(text), "%s%ld %llu\n", scope, pid, proc_start_time(pid));
+    n = snprintf(text, sizeof(text), "%s%ld %llu\n", scope, pid, proc_start_time(pid));
     path = fs_join(scratch, OWNER_FILE);
-    fs_write_atomic(path, text, strlen(text), &e);
+    tmp = fs_join(scratch, OWNER_FILE ".tmp");
+    /* Not fsynced: the file only matters while this boot lasts (a reboot changes the boot
+     * id, and the sweep then leaves the folder alone), so a crash cannot make it lie. The
+     * rename still keeps a sweeping task from reading it half written. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        int ok = n > 0 && write(fd, text, (size_t)n) == (ssize_t)n;
+        if (close(fd) == 0 && ok)
+            rename(tmp, path);
+        else
+            unlink(tmp);
+    }
+    free(tmp);
     free(path);
 }
 

@@ -18,7 +18,8 @@
 #define TAIL_MAX ((size_t)64 << 10)
 
 /* Between fork and exec only async-signal-safe calls: no malloc, no stdio. */
-static void in_child(char *const argv[], int devnull, int out_w, int err_w, pid_t parent)
+static void in_child(char *const argv[], char *const envp[], int devnull, int out_w, int err_w,
+                     pid_t parent)
 {
     int e;
     struct sigaction sa;
@@ -41,7 +42,10 @@ static void in_child(char *const argv[], int devnull, int out_w, int err_w, pid_
     }
     if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
         goto fail;
-    execv(argv[0], argv);
+    if (envp)
+        execve(argv[0], argv, envp);
+    else
+        execv(argv[0], argv);
 fail:
     e = errno;
     while (write(err_w, &e, sizeof(e)) < 0 && errno == EINTR)
@@ -50,6 +54,11 @@ fail:
 }
 
 struct child *child_start(char *const argv[], struct df_error *err)
+{
+    return child_start_env(argv, NULL, err);
+}
+
+struct child *child_start_env(char *const argv[], char *const envp[], struct df_error *err)
 {
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, devnull = -1, e = 0;
     pid_t parent = getpid(), pid;
@@ -67,7 +76,7 @@ struct child *child_start(char *const argv[], struct df_error *err)
         goto fail;
     }
     if (pid == 0)
-        in_child(argv, devnull, outp[1], errp[1], parent);
+        in_child(argv, envp, devnull, outp[1], errp[1], parent);
     /* Also from the parent, so a signal to the group cannot miss a child that has not
      * run its own setpgid yet (EACCES once it has exec'd: then it did it itself). */
     setpgid(pid, pid);

@@ -9,7 +9,7 @@
  * drains with child_read() and keeps (bounded: the head and the tail of long output).
  *
  * Lifecycle:
- *   1. child_start(argv) forks and execs argv[0];
+ *   1. child_start(argv) (or child_start_env(argv, envp)) forks and execs argv[0];
  *   2. child_read() whenever poll() says child_fd() is readable;
  *   3. child_reap() (non-blocking) until it reports the end; it drains the pipe;
  *   4. child_free().
@@ -36,6 +36,10 @@ struct child {
 /* Starts argv[0] with argv (NULL-terminated). Returns a new child, or NULL with err when
  * the program could not be started (fork, pipe or exec failure). */
 struct child *child_start(char *const argv[], struct df_error *err);
+/* child_start with the environment envp (NULL-terminated "NAME=value" strings, built
+ * before the call; the caller keeps ownership) instead of this process's; envp NULL
+ * inherits this process's environment. */
+struct child *child_start_env(char *const argv[], char *const envp[], struct df_error *err);
 /* Reads what the child has written so far without blocking. */
 void child_read(struct child *c);
 /* Non-blocking: 1 when the child has ended (exited/exit_code/signal set), else 0. */

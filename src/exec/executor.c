@@ -36,6 +36,8 @@
 #define ERROR_JSON_MAX   ((size_t)1 << 20)
 
 /* Signal plumbing: handlers only set a flag and write a byte to a pipe the loop polls. */
+extern char **environ;
+
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t n_signals;
 static int wake_w = -1;
@@ -74,6 +76,8 @@ struct exec {
     int interrupted; /* the signal, once one arrived */
     int progress_shown;
     int store_failed; /* writing run.json failed at least once */
+    int slots;        /* DUCKFLOW_TASK_SLOTS of the tasks: jobs x the executor's own */
+    char **env;       /* the tasks' environment: ours with DUCKFLOW_TASK_SLOTS set */
     char store_msg[sizeof(((struct df_error *)0)->msg)];
 };
 
@@ -334,8 +338,9 @@ static int step_threads(const struct exec *x, const struct gtask *t)
         return t->threads_override;
     if (th > 0)
         return th;
-    /* Unset: the task sizes itself from the machine, which locally is every core. */
-    return df_default_jobs();
+    /* Unset: the task sizes itself from its share of the machine's cores. */
+    th = df_default_jobs() / (x->slots > 0 ? x->slots : 1);
+    return th > 0 ? th : 1;
 }
 
 static void start_task(struct exec *x, struct gtask *t, int64_t now)
@@ -380,7 +385,7 @@ static void start_task(struct exec *x, struct gtask *t, int64_t now)
         argv[n++] = threads;
     }
     argv[n] = NULL;
-    t->proc = child_start((char *const *)argv, &err);
+    t->proc = child_start_env((char *const *)argv, x->env, &err);
     free(argv);
     if (!t->proc) {
         task_name(x, t, name, sizeof(name));
@@ -785,6 +790,44 @@ static void set_handlers(struct sigaction old[3], int install)
     }
 }
 
+/* The tasks' environment: this process's, with DUCKFLOW_TASK_SLOTS=<slots>. A task whose
+ * step sets no memory_limit (or threads) sizes DuckDB from the machine divided by its
+ * slots, matching the executor's budget of budget / jobs per such task. An executor that
+ * itself runs with DUCKFLOW_TASK_SLOTS=M (one of M runs sharing the machine) passes
+ * jobs x M. Built once, before any fork. */
+static void build_task_env(struct exec *x)
+{
+    const char *own = getenv("DUCKFLOW_TASK_SLOTS");
+    long m = own ? strtol(own, NULL, 10) : 1;
+    size_t n = 0, k = 0;
+
+    if (m < 1 || m > 1 << 16)
+        m = 1;
+    x->slots = x->jobs * (int)m;
+    while (environ && environ[n])
+        n++;
+    x->env = xcalloc(n + 2, sizeof(*x->env));
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "DUCKFLOW_TASK_SLOTS=", 20) != 0)
+            x->env[k++] = environ[i];
+    x->env[k++] = xasprintf("DUCKFLOW_TASK_SLOTS=%d", x->slots);
+    x->env[k] = NULL;
+}
+
+/* Frees what build_task_env allocated (the slots entry is the last one). */
+static void free_task_env(struct exec *x)
+{
+    size_t k = 0;
+    if (!x->env)
+        return;
+    while (x->env[k])
+        k++;
+    if (k)
+        free(x->env[k - 1]);
+    free(x->env);
+    x->env = NULL;
+}
+
 int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_run_opts *o,
            char run_id[64], struct df_error *err)
 {
@@ -804,6 +847,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     x.jobs = o->jobs > 0 ? o->jobs : df_default_jobs();
     x.budget = o->memory_budget ? o->memory_budget : df_default_memory_budget();
     x.grace_ms = o->grace_ms > 0 ? o->grace_ms : 5000;
+    build_task_env(&x);
     x.t0 = df_now_ms();
     df_iso_now(x.started_at, sizeof(x.started_at));
 
@@ -988,5 +1032,6 @@ out:
     graph_release(&x.g);
     free(x.defs);
     json_decref(x.prev);
+    free_task_env(&x);
     return rc;
 }
