@@ -73,45 +73,6 @@ static void list_add(struct list *l, const char *s)
     l->v[l->n++] = s;
 }
 
-/*
- * main.c takes --s3-endpoint and --s3-region out of every command's argv and sets this
- * process's store environment from them (DUCKFLOW_S3_ENDPOINT, AWS_REGION). `duckflow
- * argo` opens no store: it writes them into the manifest for the pods. So, when getopt did
- * not see them, they are read from the command line as given, which /proc/self/cmdline
- * still holds (argv's strings are never changed, only the pointer array). The process
- * environment is not used: a region or endpoint a developer's shell happens to export must
- * not end up in manifests. The last occurrence wins, as with getopt; "--" ends options.
- * Returns a malloc'd value or NULL.
- */
-static char *given_option(const char *name)
-{
-    struct df_error err = DF_ERROR_INIT;
-    char *data = NULL, *value = NULL;
-    size_t len = 0, nlen = strlen(name);
-
-    if (fs_read_file("/proc/self/cmdline", 1 << 20, &data, &len, &err))
-        return NULL;
-    for (size_t i = 0; i < len;) {
-        const char *arg = data + i;
-        size_t alen = strlen(arg);
-        i += alen + 1;
-        if (!strcmp(arg, "--"))
-            break;
-        if (strncmp(arg, name, nlen) != 0)
-            continue;
-        if (arg[nlen] == '=') {
-            free(value);
-            value = xstrdup(arg + nlen + 1);
-        } else if (arg[nlen] == '\0' && i < len) {
-            free(value);
-            value = xstrdup(data + i);
-            i += strlen(data + i) + 1;
-        }
-    }
-    free(data);
-    return value;
-}
-
 static int load(const char *cmd, const char *path, struct df_param_override *ov, size_t n_ov,
                 struct df_pipeline **p)
 {
@@ -271,7 +232,6 @@ int cmd_argo(int argc, char **argv)
     struct df_pipeline *p = NULL;
     struct strbuf out = STRBUF_INIT, warnings = STRBUF_INIT;
     size_t n_ov = 0, n_nodesel = 0;
-    char *endpoint = NULL, *region = NULL;
     int c, rc = 0, template = 0, json = 0;
 
     if (argc > 1 && !strcmp(argv[1], "items"))
@@ -414,10 +374,6 @@ int cmd_argo(int argc, char **argv)
         rc = cli_usage_error("argo", "--timezone needs --cron");
         goto done;
     }
-    if (!o.s3_endpoint)
-        o.s3_endpoint = endpoint = given_option("--s3-endpoint");
-    if (!o.s3_region)
-        o.s3_region = region = given_option("--s3-region");
     o.kind = cron.n ? DF_ARGO_CRON : template ? DF_ARGO_TEMPLATE : DF_ARGO_WORKFLOW;
     o.schedules = cron.v;
     o.n_schedules = cron.n;
@@ -448,8 +404,6 @@ done:
     df_pipeline_free(p);
     df_param_overrides_free(ov, n_ov);
     free(nodesel);
-    free(endpoint);
-    free(region);
     free((void *)cron.v);
     free((void *)tol.v);
     return rc;

@@ -90,7 +90,11 @@ int main(int argc, char **argv)
 {
     int rc;
 
-    argc = take_store_options(argc, argv);
+    /* `duckflow argo` opens no store: there the options name the pods' endpoint and
+     * region, which it writes into the manifest ('argo items' and 'argo finish' do open one). */
+    if (!(argc > 1 && !strcmp(argv[1], "argo") &&
+          !(argc > 2 && (!strcmp(argv[2], "items") || !strcmp(argv[2], "finish")))))
+        argc = take_store_options(argc, argv);
     if (argc < 0)
         return 2;
     if (argc < 2) {
