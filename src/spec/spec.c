@@ -256,7 +256,7 @@ static int want_string_list(struct loader *L, const struct yt_node *n, const cha
         *locs = xcalloc(count ? count : 1, sizeof(struct df_loc));
     *n_out = 0;
     for (size_t i = 0; i < count; i++) {
-        const char *s;
+        const char *s = NULL;
         if (want_string(L, items[i], what, &s) < 0)
             return -1;
         if (idents && !spec_valid_ident(s))
