@@ -1,15 +1,15 @@
 /*
  * child.h - one child process with its output captured, started the way git's
- * run-command.c does it: argv built before fork, only async-signal-safe calls between
- * fork and exec, an exec failure reported over a close-on-exec pipe, waitpid retried on
- * EINTR, and the exit status and the killing signal reported apart.
+ * run-command.c does it: argv built before vfork, only system calls between vfork and
+ * exec (with signals blocked), an exec failure reported over a close-on-exec pipe,
+ * waitpid retried on EINTR, and the exit status and the killing signal reported apart.
  *
  * The child leads its own process group (so a signal to -pid reaches everything it
  * started), reads /dev/null, and writes stdout and stderr into one pipe that the parent
  * drains with child_read() and keeps (bounded: the head and the tail of long output).
  *
  * Lifecycle:
- *   1. child_start(argv) (or child_start_env(argv, envp)) forks and execs argv[0];
+ *   1. child_start(argv) (or child_start_env(argv, envp)) vforks and execs argv[0];
  *   2. child_read() whenever poll() says child_fd() is readable;
  *   3. child_reap() (non-blocking) until it reports the end; it drains the pipe;
  *   4. child_free().
