@@ -1042,6 +1042,19 @@ static char *pad_part_name(const char *path, struct df_error *err)
     return to;
 }
 
+/* fsyncs a file DuckDB wrote straight into a local store's folder: the manifest, which
+ * is fsync'd, must not become durable before the data it names. 0 or -1 (errno). */
+static int sync_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    if (close(fd) != 0)
+        rc = -1;
+    return rc;
+}
+
 static int write_output(struct task *t, const struct df_output *out, struct df_error *err)
 {
     struct strbuf sql = STRBUF_INIT;
@@ -1136,8 +1149,8 @@ static int write_output(struct task *t, const struct df_output *out, struct df_e
         }
         rel = path + strlen(dir) + 1;
         size = fs_file_size(path);
-        if (size < 0 || df_sha256_file(path, sha, err) != 0) {
-            df_error_set(err, DF_EIO, "cannot read '%s'", path);
+        if (size < 0 || df_sha256_file(path, sha, err) != 0 || (t->local && sync_file(path))) {
+            df_error_set(err, DF_EIO, "cannot read or sync '%s'", path);
             free(path);
             fail_class(t, DF_CLASS_STORE_ERROR);
             goto done;

@@ -3,9 +3,19 @@
  *
  * Every write goes to a temporary file in the destination's own folder (so the rename
  * cannot cross file systems), is fsync'd, and is renamed over the final name: a reader
- * sees the whole object or nothing. Temporary names start with ".df-tmp." and listings
- * skip them, so a writer that died leaves no visible key (gc may delete the leftovers).
- * Keys are checked so that none can leave the root ("..", absolute keys, empty parts).
+ * sees the whole object or nothing.
+ *
+ * What is fsync'd, and why: every put (put_bytes, put_file) — the store's objects are
+ * manifests (a task's commit: it must survive a power loss once the task reported
+ * success), run.json and _error.json (small, and rewritten at most every 500 ms by the
+ * executor), and output files copied in from a scratch folder. A get_file is not: it makes
+ * a working copy outside the store whose source stays in the store. Parquet files that a
+ * task writes straight into this store's folder are fsync'd by the task before its
+ * manifest (src/engine/task.c), so a manifest never outlives the data it names. Scratch
+ * files (spill, the .owner note) are never fsync'd: a crash makes them garbage anyway. Temporary
+ * names start with ".df-tmp." and listings skip them, so a writer that died leaves no visible key
+ * (gc may delete the leftovers). Keys are checked so that none can leave the root ("..", absolute
+ * keys, empty parts).
  */
 #include "store/store.h"
 
@@ -103,12 +113,13 @@ static int open_temp(const char *dest, char **tmp, struct df_error *err)
     return fd;
 }
 
-/* fsync, close and rename the temporary over dest; on any failure the temporary goes. */
-static int finish_temp(int fd, char *tmp, const char *dest, struct df_error *err)
+/* fsync (when durable), close and rename the temporary over dest; on any failure the
+ * temporary goes. */
+static int finish_temp(int fd, char *tmp, const char *dest, int durable, struct df_error *err)
 {
     int rc = 0;
 
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0)
+    if (fchmod(fd, 0644) != 0 || (durable && fsync(fd) != 0))
         rc = df_error_errno(err, "cannot write '%s'", dest);
     if (close(fd) != 0 && rc == 0)
         rc = df_error_errno(err, "cannot write '%s'", dest);
@@ -120,9 +131,10 @@ static int finish_temp(int fd, char *tmp, const char *dest, struct df_error *err
     return rc;
 }
 
-/* Copies the file src to dest through a temporary beside dest. A missing src is
- * DF_ENOTFOUND (named by what, the key or the path). */
-static int copy_atomic(const char *src, const char *dest, const char *what, struct df_error *err)
+/* Copies the file src to dest through a temporary beside dest (fsync'd when durable). A
+ * missing src is DF_ENOTFOUND (named by what, the key or the path). */
+static int copy_atomic(const char *src, const char *dest, const char *what, int durable,
+                       struct df_error *err)
 {
     char buf[1 << 16];
     char *tmp = NULL;
@@ -153,7 +165,7 @@ static int copy_atomic(const char *src, const char *dest, const char *what, stru
         }
     }
     close(in);
-    return finish_temp(out, tmp, dest, err);
+    return finish_temp(out, tmp, dest, durable, err);
 }
 
 /* 1 when a and b name the same existing file (an engine that wrote straight into the
@@ -176,7 +188,7 @@ static int local_put_file(struct df_store *s, const char *key, const char *path,
     dest = key_path(s, key);
     if (same_file(path, dest))
         rc = 0;
-    else if ((rc = copy_atomic(path, dest, path, err)) != 0)
+    else if ((rc = copy_atomic(path, dest, path, 1, err)) != 0)
         df_error_prefix(err, "cannot store '%s'", key);
     free(dest);
     return rc;
@@ -199,7 +211,7 @@ static int local_put_bytes(struct df_store *s, const char *key, const void *data
             unlink(tmp);
             free(tmp);
         } else {
-            rc = finish_temp(fd, tmp, dest, err);
+            rc = finish_temp(fd, tmp, dest, 1, err);
         }
     }
     free(dest);
@@ -215,7 +227,9 @@ static int local_get_file(struct df_store *s, const char *key, const char *path,
     if (check_key(key, err) != 0)
         return -1;
     src = key_path(s, key);
-    rc = copy_atomic(src, path, key, err);
+    /* A download is a working copy (staging in a task's scratch folder): the object stays
+     * in the store, so a crash loses nothing and no fsync is owed. */
+    rc = copy_atomic(src, path, key, 0, err);
     free(src);
     return rc;
 }
