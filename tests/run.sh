@@ -18,7 +18,7 @@ logdir=$(mktemp -d "${TMPDIR:-/tmp}/duckflow-tests.XXXXXX")
 run_one() {
     local kind=$1 path=$2 name
     name=$(basename "$path")
-    local out="$logdir/$name.tap" scratch
+    local out="$logdir/$name.tap" scratch start=$SECONDS
     if [ "$kind" = unit ]; then
         (cd "$logdir" && timeout 600 "$path") >"$out" 2>&1
     else
@@ -32,6 +32,7 @@ run_one() {
     if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
         echo "not ok - $name exited with status $rc" >>"$out"
     fi
+    echo $((SECONDS - start)) >"$logdir/$name.secs"
 }
 export -f run_one
 export logdir
@@ -50,15 +51,16 @@ failed=0
 for f in "$logdir"/*.tap; do
     [ -f "$f" ] || continue
     name=$(basename "$f" .tap)
+    secs=$(cat "$logdir/$name.secs" 2>/dev/null || echo "?")
     p=$(grep -cE '^ok ' "$f")
     n=$(grep -cE '^not ok ' "$f")
     passed=$((passed + p))
     failed=$((failed + n))
     if [ "$n" -gt 0 ]; then
-        echo "--- $name: $n failed"
+        echo "--- $name: $n failed (${secs}s)"
         grep -vE '^ok ' "$f" | tail -n 40 | sed 's/^/    /'
     else
-        echo "--- $name: $p passed"
+        echo "--- $name: $p passed (${secs}s)"
     fi
 done
 rm -rf "$logdir"
