@@ -18,7 +18,15 @@
 //   S3_FRONT_FAULTS='{"errorRate":0.1,...}' (same fields as POST /_front/faults)
 //   S3_FRONT_STS_DURATION=seconds (default 3600)  S3_FRONT_WEB_TOKEN=expected token
 // Control (unsigned, loopback only): POST /_front/faults {json}, GET /_front/stats,
-// POST /_front/reset.
+// POST /_front/reset. Fault fields (each POST replaces them all):
+//   errorRate (0..1: answer 503 SlowDown / 500 InternalError), dropRate (0..1: close the
+//   connection without an answer), slowMs + slowRate + slowOps (["UploadPart", ...]),
+//   dropMidUpload N + dropAfterBytes (cut the next N uploads bigger than that),
+//   dropMidDownload N (same for downloads), dropCompleteAnswer N (complete a multipart
+//   upload, then drop the answer), corruptDownload N (flip a bit of the next N downloads),
+//   failPart + failPartTimes (-1: always) + failPartStatus, stsDuration (seconds of the
+//   credentials STS hands out), skewSeconds (the front's clock offset).
+// A Host of BUCKET.localhost[:port] is virtual-host style addressing.
 'use strict';
 
 const http = require('http');
