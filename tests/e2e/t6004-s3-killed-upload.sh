@@ -2,7 +2,7 @@
 # t6004: a task killed in the middle of a multipart upload leaves no visible output (no
 # manifest, no object for the file being uploaded; queries see nothing of it), the rerun
 # (--resume) completes the run with correct results, and the incomplete upload that the
-# kill left is there for df_store_abort_uploads (covered in test_s3) to find.
+# kill left is aborted by the rerun of that task: none remains in the bucket.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
@@ -38,6 +38,9 @@ check "the run record names the run" test -n "$run"
 check "the incomplete upload is left under the task's prefix" \
     test "$(sdk uploads "t6004/tpch/runs/$run/generate/00000/")" -ge 1
 expect_ok "the rerun completes" "$DUCKFLOW" run "$P" --store "$S3" "${params[@]}" --resume "$run"
+expect_match "the rerun says it aborted the stale upload" 'aborted [0-9]+ incomplete upload' "$errout"
+check "no incomplete upload remains after the rerun" \
+    test "$(sdk uploads "t6004/")" -eq 0
 check "every listed file is there, byte for byte" sdk verify-manifests "t6004/tpch/runs/$run/"
 expect_match "3 manifests" '^manifests 3 ' "$out"
 expect_ok "query the resumed run" "$DUCKFLOW" query --store "$S3" --run "$run" --format csv \
