@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "spec/spec.h"
 #include "util/error.h"
 
 /* A command gets argv with argv[0] = its own name; returns the process exit code. */
@@ -33,6 +34,16 @@ int cli_fail(const struct df_error *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The store URI from --store, else $DUCKFLOW_STORE, else "./.duckflow". */
 const char *cli_store_uri(const char *opt);
+/*
+ * What the commands that work on one step of one run (`step`, `items`) check first:
+ * exactly one pipeline file left in argv after the options (optind), --run and --step
+ * given, a valid run id; then it loads the pipeline with the overrides and finds the step.
+ * Returns 0 with *p (df_pipeline_free) and *step_index set, or the exit code after printing
+ * the error.
+ */
+int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char *run,
+                  const char *step, const struct df_param_override *ov, size_t n_ov,
+                  struct df_pipeline **p, int *step_index);
 /* 1 when stderr is a terminal (progress, colours). */
 int cli_stderr_tty(void);
 

@@ -46,7 +46,7 @@ int cmd_items(int argc, char **argv)
     json_t *items = NULL;
     char *text = NULL;
     size_t n_ov = 0;
-    int c, rc = 0, si;
+    int c, rc = 0, si = -1;
 
     while ((c = getopt_long(argc, argv, "r:s:S:p:h", opts, NULL)) != -1) {
         switch (c) {
@@ -75,27 +75,8 @@ int cmd_items(int argc, char **argv)
             goto done;
         }
     }
-    if (optind != argc - 1) {
-        rc = cli_usage_error("items", "expected one pipeline file");
+    if ((rc = cli_load_step("items", argc, argv, optind, run, step, ov, n_ov, &p, &si)) != 0)
         goto done;
-    }
-    if (!run || !step) {
-        rc = cli_usage_error("items", "--run and --step are required");
-        goto done;
-    }
-    if (!df_valid_run_id(run)) {
-        rc = cli_usage_error("items", "'%s' is not a valid run id", run);
-        goto done;
-    }
-    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    si = df_pipeline_step_index(p, step);
-    if (si < 0) {
-        rc = cli_usage_error("items", "no step '%s' in pipeline '%s'", step, p->name);
-        goto done;
-    }
     /* A static step's items come from the file alone: no store is opened (or created). */
     if (!df_plan_is_static(p, (size_t)si) &&
         df_store_open(cli_store_uri(store_opt), &store, &err) < 0) {

@@ -133,7 +133,7 @@ int cmd_step(int argc, char **argv)
     const char *run = NULL, *step = NULL, *store_opt = NULL;
     size_t n_ov = 0;
     long v;
-    int c, rc = 0, si;
+    int c, rc = 0, si = -1;
 
     memset(&o, 0, sizeof(o));
     o.attempt = 1;
@@ -188,27 +188,8 @@ int cmd_step(int argc, char **argv)
             goto done;
         }
     }
-    if (optind != argc - 1) {
-        rc = cli_usage_error("step", "expected one pipeline file");
+    if ((rc = cli_load_step("step", argc, argv, optind, run, step, ov, n_ov, &p, &si)) != 0)
         goto done;
-    }
-    if (!run || !step) {
-        rc = cli_usage_error("step", "--run and --step are required");
-        goto done;
-    }
-    if (!df_valid_run_id(run)) {
-        rc = cli_usage_error("step", "'%s' is not a valid run id", run);
-        goto done;
-    }
-    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    si = df_pipeline_step_index(p, step);
-    if (si < 0) {
-        rc = cli_usage_error("step", "pipeline '%s' has no step '%s'", p->name, step);
-        goto done;
-    }
     if (df_store_open(cli_store_uri(store_opt), &store, &err) < 0) {
         rc = cli_fail(&err);
         goto done;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "store/layout.h"
 
 const char *cli_self_exe(void)
 {
@@ -54,4 +55,24 @@ const char *cli_store_uri(const char *opt)
 int cli_stderr_tty(void)
 {
     return isatty(2);
+}
+
+int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char *run,
+                  const char *step, const struct df_param_override *ov, size_t n_ov,
+                  struct df_pipeline **p, int *step_index)
+{
+    struct df_error err = DF_ERROR_INIT;
+
+    if (optind != argc - 1)
+        return cli_usage_error(cmd, "expected one pipeline file");
+    if (!run || !step)
+        return cli_usage_error(cmd, "--run and --step are required");
+    if (!df_valid_run_id(run))
+        return cli_usage_error(cmd, "'%s' is not a valid run id", run);
+    if (df_pipeline_load(argv[optind], ov, n_ov, p, &err) < 0)
+        return cli_fail(&err);
+    *step_index = df_pipeline_step_index(*p, step);
+    if (*step_index < 0)
+        return cli_usage_error(cmd, "pipeline '%s' has no step '%s'", (*p)->name, step);
+    return 0;
 }
