@@ -4,6 +4,7 @@
  */
 #include "store/s3_client.h"
 
+#define CURL_DISABLE_TYPECHECK /* curl is called through curl_lazy.h's pointers */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "store/creds.h"
+#include "store/curl_lazy.h"
 #include "store/s3_xml.h"
 #include "store/sigv4.h"
 #include "util/fs.h"
@@ -200,6 +202,9 @@ static int is_ip_or_local(const char *host)
 
 int s3_client_new(const struct s3_client_config *cfg, struct s3_client **out, struct df_error *err)
 {
+    *out = NULL;
+    if (df_curl_load(err) < 0)
+        return -1;
     pthread_once(&curl_once, curl_init_once);
     struct s3_client *c = xcalloc(1, sizeof(*c));
     pthread_mutex_init(&c->lock, NULL);

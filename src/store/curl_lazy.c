@@ -1,0 +1,72 @@
+/*
+ * curl_lazy.c - loading libcurl on first use (see curl_lazy.h).
+ */
+#define CURL_DISABLE_TYPECHECK
+#include "store/curl_lazy.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct df_curl_api api;
+static int loaded; /* 1 after a successful load */
+static char load_error[512];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* dlsym returns void *; converting it to a function pointer is what POSIX guarantees works. */
+#define LOAD(field, name)                                                                          \
+    do {                                                                                           \
+        void *sym = dlsym(h, name);                                                                \
+        if (!sym) {                                                                                \
+            snprintf(load_error, sizeof(load_error), "libcurl lacks '%s'", name);                  \
+            return;                                                                                \
+        }                                                                                          \
+        memcpy(&api.field, &sym, sizeof(sym));                                                     \
+    } while (0)
+
+static void load(void)
+{
+    /* The soname of libcurl 7 and 8; the unversioned name exists only with -dev packages. */
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *why = dlerror();
+        snprintf(load_error, sizeof(load_error), "cannot load libcurl.so.4 (install libcurl4): %s",
+                 why ? why : "unknown error");
+        return;
+    }
+    LOAD(global_init, "curl_global_init");
+    LOAD(easy_init, "curl_easy_init");
+    LOAD(easy_setopt, "curl_easy_setopt");
+    LOAD(easy_getinfo, "curl_easy_getinfo");
+    LOAD(easy_perform, "curl_easy_perform");
+    LOAD(easy_reset, "curl_easy_reset");
+    LOAD(easy_cleanup, "curl_easy_cleanup");
+    LOAD(easy_strerror, "curl_easy_strerror");
+    LOAD(easy_escape, "curl_easy_escape");
+    LOAD(free, "curl_free");
+    LOAD(getdate, "curl_getdate");
+    LOAD(slist_append, "curl_slist_append");
+    LOAD(slist_free_all, "curl_slist_free_all");
+    /* The library stays loaded for the life of the process: handles outlive any caller. */
+    loaded = 1;
+}
+
+int df_curl_load(struct df_error *err)
+{
+    pthread_once(&once, load);
+    if (!loaded)
+        return df_error_set(err, DF_EIO, "%s", load_error);
+    return 0;
+}
+
+const struct df_curl_api *df_curl(void)
+{
+    pthread_once(&once, load);
+    if (!loaded) {
+        fprintf(stderr, "duckflow: %s\n", load_error);
+        abort();
+    }
+    return &api;
+}
