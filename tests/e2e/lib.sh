@@ -56,3 +56,38 @@ expect_match() {
     [ $rc -eq 0 ] || echo "# no line matches /$re/ in $file" >>"$errout"
     _report $rc "$what"
 }
+
+# Starts `duckflow run ARGS` in the background, bounded to 2 minutes whatever happens;
+# sets tp (the timeout wrapper: `wait $tp` gives the run's exit code) and rp (the run
+# process). Output goes to run.out and run.err.
+start_run() {
+    timeout -s KILL 120 "$DUCKFLOW" run "$@" >run.out 2>run.err &
+    tp=$!
+    rp=
+    for _ in $(seq 1 200); do
+        rp=$(pgrep -P $tp) && break
+        sleep 0.05
+    done
+}
+
+# Waits (up to 60 s) until process $1 has $2 children; prints them.
+children_of() {
+    local i
+    for i in $(seq 1 600); do
+        [ "$(pgrep -P "$1" | wc -l)" -ge "$2" ] && { pgrep -P "$1"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+
+# Waits (up to 30 s) until none of the pids runs.
+gone() {
+    local i p alive
+    for i in $(seq 1 300); do
+        alive=
+        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ -z "$alive" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}

@@ -5,18 +5,6 @@
 # run committed.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 
-# Starts `duckflow run ARGS` in the background, bounded to 2 minutes whatever happens;
-# sets tp (the timeout wrapper: `wait $tp` gives the run's exit code) and rp (the run).
-start_run() {
-    timeout -s KILL 120 "$DUCKFLOW" run "$@" >run.out 2>run.err &
-    tp=$!
-    rp=
-    for _ in $(seq 1 200); do
-        rp=$(pgrep -P $tp) && break
-        sleep 0.05
-    done
-}
-
 child_of() {
     local i
     for i in $(seq 1 600); do

@@ -5,27 +5,6 @@
 # same with SIGTERM gives 143.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 
-# Starts `duckflow run ARGS` in the background, bounded to 2 minutes whatever happens;
-# sets tp (the timeout wrapper: `wait $tp` gives the run's exit code) and rp (the run).
-start_run() {
-    timeout -s KILL 120 "$DUCKFLOW" run "$@" >run.out 2>run.err &
-    tp=$!
-    rp=
-    for _ in $(seq 1 200); do
-        rp=$(pgrep -P $tp) && break
-        sleep 0.05
-    done
-}
-
-children_of() { # waits (up to 60 s) until process $1 has $2 children; prints them
-    local i
-    for i in $(seq 1 600); do
-        [ "$(pgrep -P "$1" | wc -l)" -ge "$2" ] && { pgrep -P "$1"; return 0; }
-        sleep 0.1
-    done
-    return 1
-}
-
 mkdir -p data
 printf 'n\n1000000000\n' >data/cfg.csv
 cat >p.yaml <<'YAML'

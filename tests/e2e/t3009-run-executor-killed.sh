@@ -4,34 +4,6 @@
 # left "running" and `duckflow runs` shows it as abandoned, and --resume finishes it.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 
-start_run() {
-    timeout -s KILL 120 "$DUCKFLOW" run "$@" >run.out 2>run.err &
-    tp=$!
-    rp=
-    for _ in $(seq 1 200); do
-        rp=$(pgrep -P $tp) && break
-        sleep 0.05
-    done
-}
-children_of() { # waits (up to 60 s) until process $1 has $2 children; prints them
-    local i
-    for i in $(seq 1 600); do
-        [ "$(pgrep -P "$1" | wc -l)" -ge "$2" ] && { pgrep -P "$1"; return 0; }
-        sleep 0.1
-    done
-    return 1
-}
-gone() { # waits (up to 30 s) until none of the pids runs
-    local i p alive
-    for i in $(seq 1 300); do
-        alive=
-        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
-        [ -z "$alive" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 mkdir -p data
 printf 'n\n1000000000\n' >data/cfg.csv
 cat >p.yaml <<'YAML'
