@@ -8,7 +8,9 @@
  * a thread-local cache (pthread key, freed when the thread ends) keeps the analysis of
  * the rows of the chunk it saw last, keyed by row index and checked against a copy of
  * the text, so sql_tables, sql_columns and sql_fingerprint over the same column analyse
- * each text once instead of three times. After the first chunk a thread analyses for every
+ * each text once instead of three times. The copies of a chunk's rows lie one after the
+ * other in one block, which the next function walks in order (a block per row made the
+ * cache cost as much as the analysis). After the first chunk a thread analyses for every
  * function it has been asked for so far (the union of their needs). NULL SQL or NULL
  * dialect gives NULL; text that cannot be analysed gives NULL for that row; an unknown
  * dialect name is an error that aborts the query (it is a mistake in the query, not in
@@ -44,24 +46,36 @@ static const struct fn_desc fns[] = {
 
 /* ---- the per-thread cache ---- */
 
-#define CACHE_SLOTS     2048
-#define CACHE_MAX_BLOB  ((size_t)4 << 20)  /* larger analyses are not kept */
-#define CACHE_MAX_TOTAL ((size_t)32 << 20) /* per thread: outside DuckDB's memory limit */
+#define CACHE_SLOTS      2048
+#define CACHE_MAX_BLOB   ((size_t)4 << 20)  /* larger analyses are not kept */
+#define CACHE_MAX_TOTAL  ((size_t)32 << 20) /* per thread: outside DuckDB's memory limit */
+#define CACHE_FIRST_SIZE ((size_t)256 << 10)
 
+/* A row's copy of its text and analysis lives in the chunk store, so `text` and the
+ * pointers in `r` are valid while `gen` is the cache's. */
 struct slot {
-    char *blob; /* the text, then the result's arrays and strings */
-    size_t cap;
+    uint32_t gen; /* the slot is empty unless it equals the cache's gen */
+    uint32_t want;
     size_t textlen;
-    int valid;
     enum sqlfn_dialect dialect;
-    unsigned want;
+    const char *text;
     struct sqlfn_result r;
+};
+
+/* Blocks of the chunk store: never moved while in use, so the slots can point into them. */
+struct cblock {
+    struct cblock *next;
+    size_t cap;
+    size_t used;
+    max_align_t data[]; /* cap bytes */
 };
 
 struct tcache {
     struct sqlfn_ctx *cx;
-    unsigned seen; /* union of the `want` of every call on this thread */
-    size_t total;  /* bytes held by the slots' blobs */
+    unsigned seen;         /* union of the `want` of every call on this thread */
+    uint32_t gen;          /* current generation of the slots (never 0) */
+    struct cblock *blocks; /* the current chunk's copies, newest (largest) block first */
+    size_t total;          /* bytes in blocks */
     struct slot slots[CACHE_SLOTS];
 };
 
@@ -69,13 +83,21 @@ static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static int cache_key_ok;
 
+static void free_blocks(struct cblock *b)
+{
+    while (b) {
+        struct cblock *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
 static void cache_free(void *p)
 {
     struct tcache *c = p;
     if (!c)
         return;
-    for (size_t i = 0; i < CACHE_SLOTS; i++)
-        free(c->slots[i].blob);
+    free_blocks(c->blocks);
     sqlfn_ctx_free(c->cx);
     free(c);
 }
@@ -96,6 +118,7 @@ static struct tcache *get_cache(void)
     c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
+    c->gen = 1;
     c->cx = sqlfn_ctx_new();
     if (!c->cx || pthread_setspecific(cache_key, c) != 0) {
         sqlfn_ctx_free(c->cx);
@@ -103,6 +126,53 @@ static struct tcache *get_cache(void)
         return NULL;
     }
     return c;
+}
+
+/* Empties every slot and the chunk store, keeping its newest block (the largest) so that
+ * the next chunk's copies go into one contiguous block. */
+static void cache_reset(struct tcache *c)
+{
+    if (++c->gen == 0) { /* wrapped: no slot may keep an old generation that matches */
+        for (size_t i = 0; i < CACHE_SLOTS; i++)
+            c->slots[i].gen = 0;
+        c->gen = 1;
+    }
+    struct cblock *b = c->blocks;
+    if (b) {
+        free_blocks(b->next);
+        b->next = NULL;
+        b->used = 0;
+        c->total = b->cap;
+    }
+}
+
+/* n bytes aligned to 8 from the chunk store, or NULL past the thread's budget. */
+static void *cache_alloc(struct tcache *c, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    struct cblock *b = c->blocks;
+    if (b && b->cap - b->used >= n) {
+        void *p = (char *)b->data + b->used;
+        b->used += n;
+        return p;
+    }
+    size_t cap = b ? b->cap * 2 : CACHE_FIRST_SIZE;
+    while (cap < n)
+        cap *= 2;
+    if (c->total + cap > CACHE_MAX_TOTAL) {
+        cap = n;
+        if (c->total + cap > CACHE_MAX_TOTAL)
+            return NULL;
+    }
+    struct cblock *nb = malloc(sizeof(*nb) + cap);
+    if (!nb)
+        return NULL;
+    nb->next = b;
+    nb->cap = cap;
+    nb->used = n;
+    c->blocks = nb;
+    c->total += cap;
+    return nb->data;
 }
 
 /* Copies s into blob and returns the copy's address for a string of the result: strings
@@ -123,7 +193,7 @@ static const char *relocate(const char *p, uint32_t len, const char *text, size_
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 
 /* Keeps a copy of the text and of its analysis in the slot; 0, or -1 when it is too big
- * or memory runs out (the slot is then left invalid). */
+ * or over the thread's budget (the slot is then left empty). */
 static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_t len,
                       enum sqlfn_dialect d, unsigned want, const struct sqlfn_result *r)
 {
@@ -139,29 +209,12 @@ static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_
     size_t a_edge = a_col + ALIGN8(r->n_columns * sizeof(*r->columns));
     size_t a_str = a_edge + ALIGN8(r->n_edges * sizeof(*r->edges));
     size_t need = a_str + strings + 1;
-    sl->valid = 0;
+    sl->gen = 0;
     if (need > CACHE_MAX_BLOB)
         return -1;
-    if (need > sl->cap) {
-        size_t cap = sl->cap ? sl->cap : 256;
-        while (cap < need)
-            cap *= 2;
-        if (c->total - sl->cap + cap > CACHE_MAX_TOTAL) {
-            /* over the thread's budget: this row goes uncached (its old blob is freed) */
-            c->total -= sl->cap;
-            free(sl->blob);
-            sl->blob = NULL;
-            sl->cap = 0;
-            return -1;
-        }
-        char *b = realloc(sl->blob, cap);
-        if (!b)
-            return -1;
-        c->total = c->total - sl->cap + cap;
-        sl->blob = b;
-        sl->cap = cap;
-    }
-    char *blob = sl->blob;
+    char *blob = cache_alloc(c, need);
+    if (!blob)
+        return -1;
     memcpy(blob, text, len);
     size_t tail = a_str;
     struct sqlfn_str *tabs = (struct sqlfn_str *)(void *)(blob + a_tab);
@@ -188,29 +241,39 @@ static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_
     sl->r.columns = cols;
     sl->r.edges = edges;
     sl->r.fingerprint.s = relocate(r->fingerprint.s, r->fingerprint.len, text, len, blob, &tail);
+    sl->text = blob;
     sl->textlen = len;
     sl->dialect = d;
     sl->want = want;
-    sl->valid = 1;
+    sl->gen = c->gen;
     return 0;
 }
 
 /* The analysis of row `row`'s text: from the thread's cache when the same text was analysed
- * there for at least `want`, else analysed now. Returns 0 or -1 (cannot be analysed). The
- * result stays valid until the next call on this thread. */
-static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, idx_t row, const char *s,
-                       size_t len, enum sqlfn_dialect d, unsigned want, struct sqlfn_result *out)
+ * there for at least `want`, else analysed now. *fresh is set by the caller at the start of
+ * each chunk; the first analysis of a chunk empties the cache, so the chunk store holds one
+ * chunk's rows (sql_tables, sql_columns and sql_fingerprint over one column each see the
+ * same chunk in turn). Returns 0 or -1 (cannot be analysed). The result stays valid until
+ * the next call on this thread. */
+static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh, idx_t row,
+                       const char *s, size_t len, enum sqlfn_dialect d, unsigned want,
+                       struct sqlfn_result *out)
 {
     if (!c)
         return sqlfn_analyze(fallback, s, len, d, want, out);
     struct slot *sl = &c->slots[row % CACHE_SLOTS];
-    int same = sl->valid && sl->textlen == len && sl->dialect == d && !memcmp(sl->blob, s, len);
+    int same =
+        sl->gen == c->gen && sl->textlen == len && sl->dialect == d && !memcmp(sl->text, s, len);
     if (same && (sl->want & want) == want) {
         *out = sl->r;
         return sl->r.ok ? 0 : -1;
     }
     unsigned all = want | c->seen | (same ? sl->want : 0);
     c->seen |= want;
+    if (*fresh) {
+        cache_reset(c);
+        *fresh = 0;
+    }
     int rc = sqlfn_analyze(c->cx, s, len, d, all, out);
     if (slot_store(c, sl, s, len, d, all, out) == 0)
         *out = sl->r;
@@ -223,11 +286,55 @@ static void set_null(duckdb_vector v, idx_t row)
     duckdb_validity_set_row_invalid(duckdb_vector_get_validity(v), row);
 }
 
-static void str_at(duckdb_string_t *data, idx_t row, const char **s, size_t *len)
+/* duckdb.h documents the layout of duckdb_string_t: strings of up to 12 bytes are inlined,
+ * longer ones point to their bytes. Reading it here saves a call per row. */
+#define INLINE_MAX 12
+
+static void str_at(const duckdb_string_t *data, idx_t row, const char **s, size_t *len)
 {
-    duckdb_string_t *st = &data[row];
-    *len = duckdb_string_t_length(*st);
-    *s = duckdb_string_t_data(st);
+    const duckdb_string_t *st = &data[row];
+    *len = st->value.inlined.length;
+    *s = *len <= INLINE_MAX ? st->value.inlined.inlined : st->value.pointer.ptr;
+}
+
+/* Sets element `row` of a VARCHAR vector whose data is `data`: short strings are written
+ * inline (zero-padded, as DuckDB compares the padding too); longer ones are copied into
+ * the vector's string heap by DuckDB. */
+static void put_str(duckdb_vector v, duckdb_string_t *data, idx_t row, const char *s, size_t len)
+{
+    if (len <= INLINE_MAX) {
+        duckdb_string_t st;
+        memset(&st, 0, sizeof(st));
+        st.value.inlined.length = (uint32_t)len;
+        if (len)
+            memcpy(st.value.inlined.inlined, s, len);
+        data[row] = st;
+    } else {
+        duckdb_vector_assign_string_element_len(v, row, s, len);
+    }
+}
+
+/* The child vectors of a LIST(VARCHAR) or LIST(STRUCT(VARCHAR, VARCHAR)) result and their
+ * data; the data moves when the list's capacity grows. */
+struct list_out {
+    duckdb_vector list, child, f0, f1;
+    duckdb_string_t *d0, *d1;
+    idx_t cap; /* child capacity asked for so far */
+};
+
+static int list_reserve(struct list_out *lo, idx_t need)
+{
+    if (need <= lo->cap)
+        return 0;
+    idx_t cap = lo->cap ? lo->cap * 2 : 2048;
+    while (cap < need)
+        cap *= 2;
+    if (duckdb_list_vector_reserve(lo->list, cap) != DuckDBSuccess)
+        return -1;
+    lo->cap = cap;
+    lo->d0 = duckdb_vector_get_data(lo->f0);
+    lo->d1 = lo->f1 ? duckdb_vector_get_data(lo->f1) : NULL;
+    return 0;
 }
 
 static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output)
@@ -248,11 +355,26 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         duckdb_scalar_function_set_error(info, "out of memory");
         return;
     }
+    int fresh = 1;
     int list = fd->kind == FN_TABLES || fd->kind == FN_COLUMNS || fd->kind == FN_LINEAGE;
     duckdb_list_entry *entries = list ? duckdb_vector_get_data(output) : NULL;
-    duckdb_vector child = list ? duckdb_list_vector_get_child(output) : NULL;
+    struct list_out lo = {0};
+    if (list) {
+        lo.list = output;
+        lo.child = duckdb_list_vector_get_child(output);
+        if (fd->kind == FN_TABLES) {
+            lo.f0 = lo.child;
+        } else {
+            lo.f0 = duckdb_struct_vector_get_child(lo.child, 0);
+            lo.f1 = duckdb_struct_vector_get_child(lo.child, 1);
+        }
+    }
+    duckdb_string_t *strd =
+        fd->kind == FN_FINGERPRINT || fd->kind == FN_TYPE ? duckdb_vector_get_data(output) : NULL;
     uint64_t *hashes = fd->kind == FN_HASH ? duckdb_vector_get_data(output) : NULL;
     idx_t total = list ? duckdb_list_vector_get_size(output) : 0;
+    if (list && list_reserve(&lo, total + 1) != 0)
+        goto oom;
 
     struct {
         char name[16];
@@ -290,15 +412,14 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
                 snprintf(msg, sizeof(msg), "%s: unknown dialect '%.*s'", fd->name,
                          (int)(dl > 40 ? 40 : dl), ds);
                 duckdb_scalar_function_set_error(info, msg);
-                sqlfn_ctx_free(cx);
-                return;
+                goto done;
             }
         }
         const char *s;
         size_t len;
         str_at(sqld, row, &s, &len);
         struct sqlfn_result r;
-        int rc = analyze_row(cache, cx, row, s, len, dialect, fd->want, &r);
+        int rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, fd->want, &r);
         int fp = fd->kind == FN_FINGERPRINT || fd->kind == FN_HASH;
         /* a fingerprint needs only tokens; the other functions need the analysis */
         if (fp ? r.fingerprint.s == NULL : rc != 0) {
@@ -307,15 +428,14 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         }
         switch (fd->kind) {
         case FN_FINGERPRINT:
-            duckdb_vector_assign_string_element_len(output, row, r.fingerprint.s,
-                                                    r.fingerprint.len);
+            put_str(output, strd, row, r.fingerprint.s, r.fingerprint.len);
             break;
         case FN_HASH:
             hashes[row] = r.fingerprint_hash;
             break;
         case FN_TYPE:
             if (r.statement_type)
-                duckdb_vector_assign_string_element(output, row, r.statement_type);
+                put_str(output, strd, row, r.statement_type, strlen(r.statement_type));
             else
                 set_null(output, row);
             break;
@@ -323,20 +443,14 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             size_t k = fd->kind == FN_TABLES    ? r.n_tables
                        : fd->kind == FN_COLUMNS ? r.n_columns
                                                 : r.n_edges;
-            if (duckdb_list_vector_reserve(output, total + k) != DuckDBSuccess) {
-                duckdb_scalar_function_set_error(info, "out of memory");
-                sqlfn_ctx_free(cx);
-                return;
-            }
+            if (list_reserve(&lo, total + k) != 0)
+                goto oom;
             entries[row].offset = total;
             entries[row].length = k;
             if (fd->kind == FN_TABLES) {
                 for (size_t j = 0; j < k; j++)
-                    duckdb_vector_assign_string_element_len(child, total + j, r.tables[j].s,
-                                                            r.tables[j].len);
+                    put_str(lo.f0, lo.d0, total + j, r.tables[j].s, r.tables[j].len);
             } else {
-                duckdb_vector f0 = duckdb_struct_vector_get_child(child, 0);
-                duckdb_vector f1 = duckdb_struct_vector_get_child(child, 1);
                 for (size_t j = 0; j < k; j++) {
                     struct sqlfn_str a, b;
                     if (fd->kind == FN_COLUMNS) {
@@ -347,18 +461,23 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
                         b = r.edges[j].target;
                     }
                     if (a.s)
-                        duckdb_vector_assign_string_element_len(f0, total + j, a.s, a.len);
+                        put_str(lo.f0, lo.d0, total + j, a.s, a.len);
                     else
-                        set_null(f0, total + j);
-                    duckdb_vector_assign_string_element_len(f1, total + j, b.s, b.len);
+                        set_null(lo.f0, total + j);
+                    put_str(lo.f1, lo.d1, total + j, b.s, b.len);
                 }
             }
             total += k;
-            duckdb_list_vector_set_size(output, total);
             break;
         }
         }
     }
+    goto done;
+oom:
+    duckdb_scalar_function_set_error(info, "out of memory");
+done:
+    if (list)
+        duckdb_list_vector_set_size(output, total);
     sqlfn_ctx_free(cx);
 }
 
