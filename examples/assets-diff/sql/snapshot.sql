@@ -6,63 +6,79 @@
 -- change is identical in both snapshots. Day-to-day churn, as in the reference data:
 --   ~1% of yesterday's assets are deleted, n/100 are added, ~5% are changed, and a changed
 --   asset changes one to a few of its attributes.
-CREATE TEMP TABLE ids AS
-SELECT
-    a,
-    a >= getvariable('n') AS is_added,
-    a < getvariable('n') AND hash(a, 'deleted') % 100 = 0 AS is_deleted,
-    a < getvariable('n') AND hash(a, 'deleted') % 100 <> 0 AND hash(a, 'changed') % 100 < 5
-        AS is_changed,
-    hash(a, 'which') % 6 AS primary_change
-FROM range(getvariable('item')::BIGINT, getvariable('n') + getvariable('n') // 100,
-           getvariable('shards')) r(a);
+--
+-- Yesterday's version of every asset is generated once into `base`; `old` and `new` are
+-- views over it that the task streams straight into Parquet, `new` recomputing only the
+-- fields that moved (CASE evaluates a branch only for the rows that take it).
 
--- Which fields move today: the primary one always, each other one with 25% odds.
-CREATE TEMP TABLE versions AS
-SELECT a, is_added, is_deleted, md5('asset-' || a) AS h,
-    (is_changed AND (primary_change = 0 OR hash(a, 'c0') % 4 = 0))::INTEGER AS v_owner,
-    (is_changed AND (primary_change = 1 OR hash(a, 'c1') % 4 = 0))::INTEGER AS v_tags,
-    (is_changed AND (primary_change = 2 OR hash(a, 'c2') % 4 = 0))::INTEGER AS v_description,
-    (is_changed AND (primary_change = 3 OR hash(a, 'c3') % 4 = 0))::INTEGER AS v_certificate,
-    (is_changed AND (primary_change = 4 OR hash(a, 'c4') % 4 = 0))::INTEGER AS v_popularity,
-    (is_changed AND (primary_change = 5 OR hash(a, 'c5') % 4 = 0))::INTEGER AS v_row_count,
-    is_changed::INTEGER AS v_any
+-- Which fields move today (bit i: field i below): the primary one always, each other one
+-- with 25% odds; 0 for an asset that did not change.
+CREATE MACRO moved_fields(a) AS
+    (1 << (hash(a, 'which') % 6)::INTEGER)
+    | (CASE WHEN hash(a, 'c0') % 4 = 0 THEN 1 ELSE 0 END)
+    | (CASE WHEN hash(a, 'c1') % 4 = 0 THEN 2 ELSE 0 END)
+    | (CASE WHEN hash(a, 'c2') % 4 = 0 THEN 4 ELSE 0 END)
+    | (CASE WHEN hash(a, 'c3') % 4 = 0 THEN 8 ELSE 0 END)
+    | (CASE WHEN hash(a, 'c4') % 4 = 0 THEN 16 ELSE 0 END)
+    | (CASE WHEN hash(a, 'c5') % 4 = 0 THEN 32 ELSE 0 END);
+
+-- The version-dependent fields, for version v (0 yesterday, 1 after a change).
+CREATE MACRO owner_of(a, v) AS 'user' || hash(a, 'owner', v) % 5000;
+CREATE MACRO tags_of(a, v) AS
+    list_filter(['PII', 'GDPR', 'finance', 'marketing', 'gold', 'silver', 'bronze',
+                 'deprecated', 'verified', 'sensitive'], t -> hash(a, t, v) % 10 < 2);
+CREATE MACRO description_of(a, v) AS
+    CASE WHEN hash(a, 'desc', v) % 3 = 0 THEN NULL
+         ELSE 'describes asset ' || a || ' revision ' || hash(a, 'desc', v) % 1000 END;
+CREATE MACRO certificate_of(a, v) AS
+    ['DRAFT', 'VERIFIED', 'DEPRECATED'][(hash(a, 'cert', v) % 3)::BIGINT + 1];
+CREATE MACRO popularity_of(a, v) AS round((hash(a, 'pop', v) % 100000) / 1000.0, 3);
+CREATE MACRO row_count_of(a, v) AS (hash(a, 'rows', v) % 100000000)::BIGINT;
+
+CREATE TEMP TABLE base AS
+WITH ids AS (
+    SELECT a, hash(a, 'place') AS place,
+        a >= getvariable('n') AS is_added,
+        a < getvariable('n') AND hash(a, 'deleted') % 100 = 0 AS is_deleted,
+        a < getvariable('n') AND hash(a, 'deleted') % 100 <> 0
+            AND hash(a, 'changed') % 100 < 5 AS is_changed
+    FROM range(getvariable('item')::BIGINT, getvariable('n') + getvariable('n') // 100,
+               getvariable('shards')) r(a))
+SELECT
+    a, is_added, is_deleted,
+    CASE WHEN is_changed THEN moved_fields(a) ELSE 0 END AS moved,
+    md5('asset-' || a)::UUID::VARCHAR AS guid,
+    concat('default/snowflake/', place % 40, '/db_', (place >> 8) % 25,
+           '/schema_', (place >> 16) % 60, '/asset_', a) AS qualified_name,
+    ['Table', 'Column', 'Column', 'Column', 'View', 'Schema', 'Database',
+     'Dashboard'][((place >> 24) % 8)::BIGINT + 1] AS type,
+    owner_of(a, 0) AS owner,
+    tags_of(a, 0) AS tags,
+    description_of(a, 0) AS description,
+    certificate_of(a, 0) AS certificate,
+    popularity_of(a, 0) AS popularity,
+    row_count_of(a, 0) AS row_count,
+    TIMESTAMP '2026-01-01 00:00:00' + to_seconds((hash(a, 'updated') % 30000000)::BIGINT)
+        AS updated_at
 FROM ids;
 
-CREATE MACRO asset_row(a, h, v_owner, v_tags, v_description, v_certificate, v_popularity,
-                       v_row_count, v_any) AS {
-    guid: h[1:8] || '-' || h[9:12] || '-' || h[13:16] || '-' || h[17:20] || '-' || h[21:32],
-    qualified_name: 'default/snowflake/' || (hash(a, 'acct') % 40) || '/db_'
-        || (hash(a, 'db') % 25) || '/schema_' || (hash(a, 'schema') % 60) || '/asset_' || a,
-    type: ['Table', 'Column', 'Column', 'Column', 'View', 'Schema', 'Database',
-           'Dashboard'][(hash(a, 'type') % 8)::BIGINT + 1],
-    owner: 'user' || hash(a, 'owner', v_owner) % 5000,
-    tags: list_filter(['PII', 'GDPR', 'finance', 'marketing', 'gold', 'silver', 'bronze',
-                       'deprecated', 'verified', 'sensitive'],
-                      t -> hash(a, t, v_tags) % 10 < 2),
-    attributes: {
-        description: CASE WHEN hash(a, 'desc', v_description) % 3 = 0 THEN NULL
-            ELSE 'describes asset ' || a || ' revision ' || hash(a, 'desc', v_description) % 1000
-            END,
-        certificate: ['DRAFT', 'VERIFIED', 'DEPRECATED'][
-            (hash(a, 'cert', v_certificate) % 3)::BIGINT + 1],
-        popularity: round((hash(a, 'pop', v_popularity) % 100000) / 1000.0, 3),
-        row_count: (hash(a, 'rows', v_row_count) % 100000000)::BIGINT
-    },
-    updated_at: TIMESTAMP '2026-01-01 00:00:00'
-        + to_seconds((hash(a, 'updated') % 30000000)::BIGINT)
-        + to_days(v_any * 400)
-};
+CREATE VIEW old AS
+SELECT guid, qualified_name, type, owner, tags,
+    {description: description, certificate: certificate, popularity: popularity,
+     row_count: row_count} AS attributes,
+    updated_at
+FROM base
+WHERE NOT is_added;
 
-CREATE TABLE old AS
-SELECT unnest(asset_row(a, h, 0, 0, 0, 0, 0, 0, 0))
-FROM versions WHERE NOT is_added;
-
-CREATE TABLE new AS
-SELECT unnest(asset_row(a, h, v_owner, v_tags, v_description, v_certificate, v_popularity,
-                        v_row_count, v_any))
-FROM versions WHERE NOT is_deleted;
-
-DROP TABLE versions;
-DROP TABLE ids;
-DROP MACRO asset_row;
+CREATE VIEW new AS
+SELECT guid, qualified_name, type,
+    CASE WHEN moved & 1 <> 0 THEN owner_of(a, 1) ELSE owner END AS owner,
+    CASE WHEN moved & 2 <> 0 THEN tags_of(a, 1) ELSE tags END AS tags,
+    {description: CASE WHEN moved & 4 <> 0 THEN description_of(a, 1) ELSE description END,
+     certificate: CASE WHEN moved & 8 <> 0 THEN certificate_of(a, 1) ELSE certificate END,
+     popularity: CASE WHEN moved & 16 <> 0 THEN popularity_of(a, 1) ELSE popularity END,
+     row_count: CASE WHEN moved & 32 <> 0 THEN row_count_of(a, 1) ELSE row_count END}
+        AS attributes,
+    CASE WHEN moved <> 0 THEN updated_at + INTERVAL 400 DAY ELSE updated_at END AS updated_at
+FROM base
+WHERE NOT is_deleted;
