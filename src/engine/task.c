@@ -835,6 +835,55 @@ static int in_each_chain(const struct df_pipeline *p, const struct df_step *s, i
     return 0;
 }
 
+/* The text a Hive folder holds for a JSON item value (`k=42`, `k=eu`, `k=true`), or NULL
+ * for values whose folder text is not exact (reals, null, lists, structs). */
+static char *partition_text(json_t *v)
+{
+    if (json_is_string(v))
+        return xstrdup(json_string_value(v));
+    if (json_is_integer(v))
+        return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    if (json_is_boolean(v))
+        return xstrdup(json_is_true(v) ? "true" : "false");
+    return NULL;
+}
+
+/* 1 when a file with Hive partition values `part` can hold rows of the `rows` item `item`:
+ * no partition column the item names has another value. */
+static int partition_matches(json_t *part, json_t *item)
+{
+    const char *k;
+    json_t *pv;
+
+    json_object_foreach(part, k, pv)
+    {
+        char *want = partition_text(json_object_get(item, k));
+        int same = !want || !json_is_string(pv) || !strcmp(want, json_string_value(pv));
+        free(want);
+        if (!same)
+            return 0;
+    }
+    return 1;
+}
+
+/* `foreach: {rows: ...}` whose item is a struct: keeps only the files (keys and their
+ * records, parallel arrays) of the item's Hive partition, so a task reads and stages just
+ * its partition instead of relying on DuckDB to skip the others after listing them all. */
+static void narrow_to_partition(json_t *item, json_t *keys, json_t *recs)
+{
+    size_t i = 0;
+
+    while (i < json_array_size(keys)) {
+        json_t *part = json_object_get(json_array_get(recs, i), "partition");
+        if (json_is_object(part) && !partition_matches(part, item)) {
+            json_array_remove(keys, i);
+            json_array_remove(recs, i);
+        } else {
+            i++;
+        }
+    }
+}
+
 /* 1 when `in` is what the step's `foreach files` groups: the input it names, or an input
  * over the `step.table` it names. That input sees only the task's group. */
 static int is_files_source(const struct df_step *s, const struct df_input *in)
@@ -894,6 +943,8 @@ static int setup_input(struct task *t, const struct df_input *in, struct df_erro
             int narrow = in_each_chain(t->p, t->s, in->step_index);
             if (step_input_files(t, in, narrow, keys, recs, &mlist, &v.schema, err) != 0)
                 goto done;
+            if (t->s->foreach.kind == DF_FOREACH_ROWS && json_is_object(t->item))
+                narrow_to_partition(t->item, keys, recs);
         }
         if (add_store_files(t, in->name, keys, recs, &v, err) != 0)
             goto done;
