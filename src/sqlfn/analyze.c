@@ -214,11 +214,17 @@ static uint64_t pair_hash(struct name a, struct name b)
     return hash_bytes((h ^ (a.s ? 1 : 2)) * 1099511628211ull, b.s, b.len, 0);
 }
 
-static int pair_eq(const struct pair *e, uint64_t h, struct name a, struct name b)
+static int pair_same(const struct pair *e, struct name a, struct name b)
 {
-    return e->h == h && !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
+    return !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
 }
 
+static int pair_eq(const struct pair *e, uint64_t h, struct name a, struct name b)
+{
+    return e->h == h && pair_same(e, a, b);
+}
+
+/* Moves the set into a hash table of nc slots; entries of a dense set get their hash now. */
 static int pairset_rehash(struct parser *P, struct pairset *ps, size_t nc)
 {
     struct pair *ns = alloc0(P, nc * sizeof(*ns));
@@ -226,12 +232,15 @@ static int pairset_rehash(struct parser *P, struct pairset *ps, size_t nc)
         return -1;
     size_t count = ps->cap ? ps->cap : ps->n;
     for (size_t i = 0; i < count; i++) {
-        if (!ps->slots[i].b.s)
+        struct pair e = ps->slots[i];
+        if (!e.b.s)
             continue;
-        size_t j = ps->slots[i].h & (nc - 1);
+        if (!ps->cap)
+            e.h = pair_hash(e.a, e.b);
+        size_t j = e.h & (nc - 1);
         while (ns[j].b.s)
             j = (j + 1) & (nc - 1);
-        ns[j] = ps->slots[i];
+        ns[j] = e;
     }
     ps->slots = ns;
     ps->cap = nc;
@@ -239,13 +248,13 @@ static int pairset_rehash(struct parser *P, struct pairset *ps, size_t nc)
 }
 
 /* Inserts (a, b) unless present; returns 1 when new, 0 when present, -1 on no memory.
- * b.s must not be NULL. */
+ * b.s must not be NULL. A dense set compares names directly: most sets stay that small,
+ * and hashing every name cost more than the comparisons. */
 static int pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b)
 {
-    uint64_t h = pair_hash(a, b);
     if (!ps->cap) {
         for (size_t i = 0; i < ps->n; i++)
-            if (pair_eq(&ps->slots[i], h, a, b))
+            if (pair_same(&ps->slots[i], a, b))
                 return 0;
         if (ps->n < PS_DENSE) {
             if (!ps->slots) {
@@ -255,7 +264,7 @@ static int pairset_add(struct parser *P, struct pairset *ps, struct name a, stru
                     return -1;
                 }
             }
-            ps->slots[ps->n++] = (struct pair){a, b, h};
+            ps->slots[ps->n++] = (struct pair){a, b, 0};
             return 1;
         }
         if (pairset_rehash(P, ps, 32) != 0)
@@ -264,6 +273,7 @@ static int pairset_add(struct parser *P, struct pairset *ps, struct name a, stru
         if (pairset_rehash(P, ps, ps->cap * 2) != 0)
             return -1;
     }
+    uint64_t h = pair_hash(a, b);
     size_t j = h & (ps->cap - 1);
     while (ps->slots[j].b.s) {
         if (pair_eq(&ps->slots[j], h, a, b))
@@ -277,13 +287,13 @@ static int pairset_add(struct parser *P, struct pairset *ps, struct name a, stru
 
 static int pairset_has(const struct pairset *ps, struct name a, struct name b)
 {
-    uint64_t h = pair_hash(a, b);
     if (!ps->cap) {
         for (size_t i = 0; i < ps->n; i++)
-            if (pair_eq(&ps->slots[i], h, a, b))
+            if (pair_same(&ps->slots[i], a, b))
                 return 1;
         return 0;
     }
+    uint64_t h = pair_hash(a, b);
     size_t j = h & (ps->cap - 1);
     while (ps->slots[j].b.s) {
         if (pair_eq(&ps->slots[j], h, a, b))

@@ -102,12 +102,16 @@ const unsigned char sqlfn_kw_flags[KW_COUNT] = {0,
 static uint16_t kw_hash_table[KW_HASH_SIZE];
 static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
 
+/* Mixes the length and four letters (first, second, middle, last; case folded) rather than
+ * every byte: no multiply chain per character while identifiers are scanned, and it still
+ * spreads the keywords with at most 3 probes. len >= 2. */
 static inline uint32_t kw_hash(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (uint32_t)(unsigned char)(s[i] | 0x20)) * 16777619u;
-    return h;
+    uint32_t a = (unsigned char)s[0] | 0x20, b = (unsigned char)s[1] | 0x20;
+    uint32_t m = (unsigned char)s[len / 2] | 0x20, z = (unsigned char)s[len - 1] | 0x20;
+    uint32_t h = (a * 0x9E3779B1u) ^ (b * 0x85EBCA77u) ^ (m * 0xC2B2AE3Du) ^ (z * 0x27D4EB2Fu) ^
+                 ((uint32_t)len * 0x165667B1u);
+    return h ^ (h >> 15);
 }
 
 static void kw_init(void)
@@ -415,12 +419,9 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         uint8_t type;
         unsigned kw = 0;
         if (cl & C_ID0) {
-            uint32_t h = (2166136261u ^ (uint32_t)(c | 0x20)) * 16777619u;
             p++;
-            while (p < end && (cclass[(unsigned char)*p] & C_ID)) {
-                h = (h ^ (uint32_t)((unsigned char)*p | 0x20)) * 16777619u;
+            while (p < end && (cclass[(unsigned char)*p] & C_ID))
                 p++;
-            }
             size_t n = (size_t)(p - st);
             /* String prefixes: N'..', E'..', B'..', X'..', R'..', U&'..', _utf8'..' */
             if (p < end && (*p == '\'' || (*p == '"' && di->dq_string)) && n <= 8 &&
@@ -459,7 +460,7 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
                 type = q == '"' ? T_QIDENT : T_STRING;
             } else {
                 type = T_IDENT;
-                kw = (n >= 2 && n <= 20) ? kw_find(st, n, h) : KW_NONE;
+                kw = (n >= 2 && n <= 20) ? kw_find(st, n, kw_hash(st, n)) : KW_NONE;
             }
         } else if (cl & C_DIGIT ||
                    (c == '.' && p + 1 < end && (cclass[(unsigned char)p[1]] & C_DIGIT) &&
