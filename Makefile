@@ -24,6 +24,7 @@ demo: build
 	@scripts/demo.sh $(BUILD)/duckflow
 
 install: build
+	@cmake --build $(BUILD) --target preinstall >/dev/null
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
