@@ -290,6 +290,12 @@ static void set_null(duckdb_vector v, idx_t row)
  * longer ones point to their bytes. Reading it here saves a call per row. */
 #define INLINE_MAX 12
 
+/* duckdb_validity_row_is_valid without a call per row: no mask means every row is valid. */
+static inline int row_valid(const uint64_t *mask, idx_t row)
+{
+    return !mask || (mask[row / 64] >> (row % 64)) & 1;
+}
+
 static void str_at(const duckdb_string_t *data, idx_t row, const char **s, size_t *len)
 {
     const duckdb_string_t *st = &data[row];
@@ -303,12 +309,12 @@ static void str_at(const duckdb_string_t *data, idx_t row, const char **s, size_
 static void put_str(duckdb_vector v, duckdb_string_t *data, idx_t row, const char *s, size_t len)
 {
     if (len <= INLINE_MAX) {
-        duckdb_string_t st;
-        memset(&st, 0, sizeof(st));
-        st.value.inlined.length = (uint32_t)len;
-        if (len)
-            memcpy(st.value.inlined.inlined, s, len);
-        data[row] = st;
+        /* written in place: a copy built on the stack and stored whole stalled on the
+         * store forwarding of its pieces */
+        duckdb_string_t *st = &data[row];
+        memset(st, 0, sizeof(*st));
+        st->value.inlined.length = (uint32_t)len;
+        memcpy(st->value.inlined.inlined, s, len);
     } else {
         duckdb_vector_assign_string_element_len(v, row, s, len);
     }
@@ -319,8 +325,19 @@ static void put_str(duckdb_vector v, duckdb_string_t *data, idx_t row, const cha
 struct list_out {
     duckdb_vector list, child, f0, f1;
     duckdb_string_t *d0, *d1;
-    idx_t cap; /* child capacity asked for so far */
+    uint64_t *v0; /* f0's validity once a NULL was set, else NULL */
+    idx_t cap;    /* child capacity asked for so far */
 };
+
+/* Sets element i of f0 (the table of a column) to NULL. */
+static void list_null0(struct list_out *lo, idx_t i)
+{
+    if (!lo->v0) {
+        duckdb_vector_ensure_validity_writable(lo->f0);
+        lo->v0 = duckdb_vector_get_validity(lo->f0);
+    }
+    lo->v0[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
 
 static int list_reserve(struct list_out *lo, idx_t need)
 {
@@ -332,6 +349,7 @@ static int list_reserve(struct list_out *lo, idx_t need)
     if (duckdb_list_vector_reserve(lo->list, cap) != DuckDBSuccess)
         return -1;
     lo->cap = cap;
+    lo->v0 = NULL;
     lo->d0 = duckdb_vector_get_data(lo->f0);
     lo->d1 = lo->f1 ? duckdb_vector_get_data(lo->f1) : NULL;
     return 0;
@@ -383,8 +401,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     } seen[8];
     int nseen = 0;
     for (idx_t row = 0; row < n; row++) {
-        if (!duckdb_validity_row_is_valid(sqlok, row) ||
-            (dv && !duckdb_validity_row_is_valid(dok, row))) {
+        if (!row_valid(sqlok, row) || (dv && !row_valid(dok, row))) {
             set_null(output, row);
             continue;
         }
@@ -463,7 +480,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
                     if (a.s)
                         put_str(lo.f0, lo.d0, total + j, a.s, a.len);
                     else
-                        set_null(lo.f0, total + j);
+                        list_null0(&lo, total + j);
                     put_str(lo.f1, lo.d1, total + j, b.s, b.len);
                 }
             }
