@@ -18,8 +18,10 @@ static void help(void)
     printf("usage: duckflow gc [--store URI] [--pipeline P] [--dry-run]\n"
            "\n"
            "Removes the attempt folders that no manifest names: failed and retried attempts,\n"
-           "tasks killed mid-write, tasks of failed runs. Runs still running and runs\n"
-           "without a run.json are left alone. Prints each folder removed and a total.\n"
+           "tasks killed mid-write, tasks of failed runs. On S3/GCS it also aborts the\n"
+           "incomplete multipart uploads that killed attempts of finished runs left. Runs\n"
+           "still running and runs without a run.json are left alone. Prints each folder\n"
+           "removed and a total.\n"
            "\n"
            "  --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
            "  --pipeline P    only runs of pipeline P\n"
@@ -27,12 +29,18 @@ static void help(void)
            "  -h, --help      this help\n");
 }
 
-static void report(const char *folder, size_t files, uint64_t bytes, const char *skipped, void *ud)
+static void report(const char *folder, size_t files, uint64_t bytes, size_t uploads,
+                   const char *skipped, void *ud)
 {
     const int *dry = ud;
     char size[32];
     if (skipped) {
         fprintf(stderr, "duckflow gc: skipping run '%s': %s\n", folder, skipped);
+        return;
+    }
+    if (uploads) {
+        printf("%s %zu incomplete upload%s under %s\n", *dry ? "would abort" : "aborted", uploads,
+               uploads == 1 ? "" : "s", folder);
         return;
     }
     df_format_size(bytes, size, sizeof(size));
@@ -87,8 +95,12 @@ int cmd_gc(int argc, char **argv)
         return rc;
     }
     df_format_size(st.bytes, size, sizeof(size));
-    printf("%s %zu attempt folder%s, %zu file%s, %s\n", dry ? "would remove" : "removed",
-           st.folders, st.folders == 1 ? "" : "s", st.files, st.files == 1 ? "" : "s", size);
+    printf("%s %zu attempt folder%s, %zu file%s, %s", dry ? "would remove" : "removed", st.folders,
+           st.folders == 1 ? "" : "s", st.files, st.files == 1 ? "" : "s", size);
+    if (st.uploads)
+        printf("; %s %zu incomplete upload%s", dry ? "would abort" : "aborted", st.uploads,
+               st.uploads == 1 ? "" : "s");
+    putchar('\n');
     df_store_free(store);
     return 0;
 }

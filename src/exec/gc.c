@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exec/runrec.h"
+#include "store/s3.h"
 #include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -87,6 +88,71 @@ static int run_state(json_t *runs, const char *pipeline, size_t plen, const char
     return -1;
 }
 
+static int collect_upload(const char *key, const char *upload_id, void *ud)
+{
+    (void)upload_id;
+    return collect(key, 0, ud);
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(((const struct key *)a)->key, ((const struct key *)b)->key);
+}
+
+/* Aborts the incomplete multipart uploads under prefix that belong to finished runs, one
+ * attempt folder at a time. Every upload of a committed attempt completed before its
+ * manifest, so in a finished run an incomplete one can only be a killed attempt's. Runs
+ * still running, or without a run record, are left alone (as for folders). Local stores
+ * have none. */
+static int abort_stale_uploads(struct df_store *s, const char *prefix, json_t *runs, int dry_run,
+                               df_gc_cb cb, void *ud, struct df_gc_stats *stats,
+                               struct df_error *err)
+{
+    struct keys u = {NULL, 0, 0};
+    size_t i = 0;
+    int rc = -1;
+
+    if (df_store_list_uploads(s, prefix, collect_upload, &u, err) != 0)
+        goto out;
+    if (u.n > 1)
+        qsort(u.v, u.n, sizeof(*u.v), by_key);
+    while (i < u.n) {
+        const char *key = u.v[i].key;
+        /* <pipeline>/runs/<run>/<step>/<item>/<attempt>/... */
+        size_t fl = parts_len(key, 6), pl = parts_len(key, 1), rl, j, n;
+        if (!fl || !pl || strncmp(key + pl, "/runs/", 6) != 0) {
+            i++;
+            continue;
+        }
+        for (j = i; j < u.n && !strncmp(u.v[j].key, key, fl) && u.v[j].key[fl] == '/'; j++)
+            ;
+        n = j - i;
+        rl = parts_len(key, 3) - (pl + 6);
+        if (run_state(runs, key, pl, key + pl + 6, rl) == 0) {
+            char *folder = xstrndup(key, fl);
+            char *fprefix = xasprintf("%s/", folder);
+            size_t aborted = n;
+            int arc = dry_run ? 0 : df_store_abort_uploads(s, fprefix, &aborted, err);
+            free(fprefix);
+            if (arc != 0) {
+                free(folder);
+                goto out;
+            }
+            stats->uploads += aborted;
+            if (cb && aborted)
+                cb(folder, 0, 0, aborted, NULL, ud);
+            free(folder);
+        }
+        i = j;
+    }
+    rc = 0;
+out:
+    for (size_t x = 0; x < u.n; x++)
+        free(u.v[x].key);
+    free(u.v);
+    return rc;
+}
+
 int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, void *ud,
           struct df_gc_stats *stats, struct df_error *err)
 {
@@ -138,7 +204,7 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
             if (!skipped_run || strcmp(skipped_run, run) != 0) {
                 stats->runs_skipped++;
                 if (cb)
-                    cb(run, 0, 0, state > 0 ? "still running" : "no run.json", ud);
+                    cb(run, 0, 0, 0, state > 0 ? "still running" : "no run.json", ud);
                 free(skipped_run);
                 skipped_run = run;
             } else {
@@ -180,7 +246,7 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
             stats->bytes += bytes;
             if (cb) {
                 char *folder = xstrndup(k.v[start].key, fl);
-                cb(folder, files, bytes, NULL, ud);
+                cb(folder, files, bytes, 0, NULL, ud);
                 free(folder);
             }
         }
@@ -188,7 +254,7 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
         free(task);
         free(winner);
     }
-    rc = 0;
+    rc = abort_stale_uploads(s, prefix, runs, dry_run, cb, ud, stats, err);
 out:
     for (size_t x = 0; x < k.n; x++)
         free(k.v[x].key);

@@ -8,6 +8,8 @@
  *   - in a task without a manifest, every attempt folder, unless its run is still
  *     running (run.json status "running" and alive: runrec_still_running()).
  * Runs without a run.json and tasks whose manifest cannot be read are left alone.
+ * On an object store it also aborts the incomplete multipart uploads of finished runs
+ * (an attempt killed mid-upload leaves one: invisible to listings, billed until aborted).
  */
 #ifndef DF_EXEC_GC_H
 #define DF_EXEC_GC_H
@@ -18,14 +20,16 @@
 #include "store/store.h"
 #include "util/error.h"
 
-/* Called once per attempt folder removed (or, with dry_run, that would be removed), and
- * once per run skipped (files 0, skipped_reason set). */
-typedef void (*df_gc_cb)(const char *folder, size_t files, uint64_t bytes,
+/* Called once per attempt folder removed (or, with dry_run, that would be removed: files
+ * and bytes it held), once per attempt folder whose incomplete uploads were aborted
+ * (uploads > 0, files 0), and once per run skipped (skipped_reason set). */
+typedef void (*df_gc_cb)(const char *folder, size_t files, uint64_t bytes, size_t uploads,
                          const char *skipped_reason, void *ud);
 
 struct df_gc_stats {
     size_t folders, files;
     uint64_t bytes;
+    size_t uploads; /* incomplete multipart uploads aborted (or that would be) */
     size_t runs_skipped;
 };
 

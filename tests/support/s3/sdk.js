@@ -7,6 +7,8 @@
 //   put KEY FILE           uploads FILE as KEY
 //   sha256 KEY             the SHA-256 of the object
 //   uploads PREFIX         the number of incomplete multipart uploads under PREFIX
+//   start-upload KEY       starts a multipart upload of KEY and uploads one part, leaving
+//                          it incomplete (what a task killed mid-upload leaves)
 //   verify-manifests PREFIX
 //                          for every _manifest.json under PREFIX: every file it lists
 //                          exists, with the listed size and SHA-256; prints
@@ -18,6 +20,7 @@ const fs = require('fs');
 const crypto = require('crypto');
 const {
   S3Client, ListObjectsV2Command, GetObjectCommand, PutObjectCommand, ListMultipartUploadsCommand,
+  CreateMultipartUploadCommand, UploadPartCommand,
 } = require('@aws-sdk/client-s3');
 
 const bucket = process.env.S3_TEST_BUCKET || 'duckflow';
@@ -68,6 +71,13 @@ async function main() {
     case 'uploads': {
       const r = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: a || '' }));
       console.log((r.Uploads || []).length);
+      return 0;
+    }
+    case 'start-upload': {
+      const r = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: a }));
+      await client.send(new UploadPartCommand({
+        Bucket: bucket, Key: a, UploadId: r.UploadId, PartNumber: 1, Body: Buffer.from('PAR1 partial'),
+      }));
       return 0;
     }
     case 'verify-manifests': {
