@@ -589,6 +589,33 @@ static void test_duckdb_many_rows(void **state)
     db_close(&d);
 }
 
+/* The per-thread cache holds one chunk's rows: functions over two columns of one query take
+ * turns at it, and texts of one length at one row position differ from chunk to chunk. */
+static void test_duckdb_cache_two_columns(void **state)
+{
+    (void)state;
+    struct db d;
+    db_open(&d);
+    /* a and b have the same length row by row, so only their bytes tell them apart */
+    assert_string_equal(
+        db_value(&d, "CREATE TABLE q AS SELECT i, 'SELECT x' || lpad(i::VARCHAR, 5, '0') || "
+                     "' FROM ta' || lpad((i % 13)::VARCHAR, 2, '0') AS a, CASE WHEN i % 5 = 0 "
+                     "THEN NULL ELSE 'SELECT y FROM tb' || lpad((i % 17)::VARCHAR, 7, '0') END "
+                     "AS b, 'tb' || lpad((i % 17)::VARCHAR, 7, '0') AS tb FROM range(7000) r(i)"),
+        "7000");
+    assert_string_equal(
+        db_value(&d, "SELECT count(*) FROM q WHERE strlen(a) = 23 AND strlen(b) = 23"), "5600");
+    assert_string_equal(
+        db_value(&d, "SELECT count(*) FROM q WHERE sql_tables(a)[1] = 'ta' || lpad((i % 13)::"
+                     "VARCHAR, 2, '0') AND (sql_tables(b)[1] = tb OR (b IS NULL AND "
+                     "sql_tables(b) IS NULL)) AND sql_fingerprint(a) = a AND "
+                     "sql_columns(a)[1].\"column\" = 'x' || lpad(i::VARCHAR, 5, '0') AND "
+                     "coalesce(sql_columns(b)[1].\"table\", tb) = tb AND "
+                     "sql_fingerprint(b) IS NOT DISTINCT FROM b"),
+        "7000");
+    db_close(&d);
+}
+
 /* Several DuckDB threads at once (the per-thread caches) give what one thread gives. */
 static void test_duckdb_threads(void **state)
 {
@@ -680,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_long_query),
         cmocka_unit_test(test_duckdb_functions),
         cmocka_unit_test(test_duckdb_many_rows),
+        cmocka_unit_test(test_duckdb_cache_two_columns),
         cmocka_unit_test(test_duckdb_threads),
         cmocka_unit_test(test_every_dialect),
         cmocka_unit_test(test_dialect_names),
