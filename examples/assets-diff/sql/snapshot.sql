@@ -24,9 +24,14 @@ CREATE MACRO moved_fields(a) AS
 
 -- The version-dependent fields, for version v (0 yesterday, 1 after a change).
 CREATE MACRO owner_of(a, v) AS 'user' || hash(a, 'owner', v) % 5000;
-CREATE MACRO tags_of(a, v) AS
-    list_filter(['PII', 'GDPR', 'finance', 'marketing', 'gold', 'silver', 'bronze',
-                 'deprecated', 'verified', 'sensitive'], t -> hash(a, t, v) % 10 < 2);
+-- Tags: one of 1,024 tag sets in which each of ten tags appears with 20% odds, picked by
+-- hash (about half the cost of filtering ten tags per asset).
+SET VARIABLE tag_sets = (
+    SELECT list(list_filter(['PII', 'GDPR', 'finance', 'marketing', 'gold', 'silver', 'bronze',
+                             'deprecated', 'verified', 'sensitive'], t -> hash(s, t) % 10 < 2)
+                ORDER BY s)
+    FROM range(1024) r(s));
+CREATE MACRO tags_of(a, v) AS getvariable('tag_sets')[(hash(a, 'tags', v) % 1024)::BIGINT + 1];
 CREATE MACRO description_of(a, v) AS
     CASE WHEN hash(a, 'desc', v) % 3 = 0 THEN NULL
          ELSE 'describes asset ' || a || ' revision ' || hash(a, 'desc', v) % 1000 END;
