@@ -75,8 +75,9 @@ SELECT
         || ''' GROUP BY 1, 2 ORDER BY n DESC'
     WHEN tpl < 70 THEN
         'WITH recent AS (SELECT id, ' || col(c1) || ' FROM ' || n1
+        -- (x is cast: UBIGINT + BIGINT would compute in HUGEINT, slowly, per list element)
         || ' WHERE status IN (' || array_to_string(list_transform(range((n + 1)::BIGINT),
-            x -> '''s' || ((lit + x) % 50) || ''''), ', ')
+            x -> '''s' || ((lit + x::UBIGINT) % 50) || ''''), ', ')
         || ')) SELECT r.' || col(c1) || ', sum(p.amount) AS total FROM recent r JOIN '
         || n2 || ' p ON r.id = p.id GROUP BY 1'
         || CASE WHEN dialect = 'snowflake' THEN
