@@ -155,15 +155,14 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
             memcpy(o, k, t->len);
             o += t->len;
         } else if (t->type == T_IDENT && fold != 'P') {
-            const char *p = s + t->off;
+            /* the bit that tells ASCII case apart, flipped in letters of the other case */
+            const unsigned char *p = (const unsigned char *)s + t->off;
+            unsigned char lo = fold == 'L' ? 'A' : 'a';
             for (uint32_t k = 0; k < t->len; k++) {
-                char c = p[k];
-                if (fold == 'L' && c >= 'A' && c <= 'Z')
-                    c = (char)(c + 32);
-                else if (fold == 'U' && c >= 'a' && c <= 'z')
-                    c = (char)(c - 32);
-                *o++ = c;
+                unsigned char c = p[k];
+                o[k] = (char)((unsigned char)(c - lo) < 26 ? c ^ 0x20 : c);
             }
+            o += t->len;
         } else {
             memcpy(o, s + t->off, t->len);
             o += t->len;
