@@ -24,7 +24,7 @@ echo "|---|---:|---:|---:|---:|---:|"
 "$run" -t 1 \
     "CREATE TABLE q AS SELECT * FROM read_json('$corpus/*/queries.jsonl', columns={id: 'VARCHAR', dialect: 'VARCHAR', sql: 'VARCHAR'})" \
     "SELECT '| ' || split_part(id, '/', 1) || ' | ' || count(*) || ' | ' || count(*) FILTER (WHERE sql_tables(sql, $dl) IS NULL) || ' | ' || count(*) FILTER (WHERE sql_columns(sql, $dl) IS NULL) || ' | ' || count(*) FILTER (WHERE sql_fingerprint(sql, $dl) IS NULL) || ' | ' || count(*) FILTER (WHERE sql_statement_type(sql, $dl) IS NULL) || ' |' FROM q GROUP BY split_part(id, '/', 1) ORDER BY 1" \
-    2>/dev/null
+    2>/dev/null | grep '^|' # not the row count that CREATE TABLE prints
 echo
 echo "Precision and recall against the ground truth:"
 echo
