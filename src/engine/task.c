@@ -1708,7 +1708,8 @@ done:
         stop_monitor(&t);
     pthread_cond_destroy(&t.mon_wake);
     pthread_mutex_destroy(&t.mon_lock);
-    df_duck_close(&t.duck);
+    if (rc != 0 || !o->leave_open)
+        df_duck_close(&t.duck);
     if (rc != 0) {
         /* Whatever failed after an interrupt failed because of it. */
         if (atomic_load(&interrupted))
