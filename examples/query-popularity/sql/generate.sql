@@ -59,50 +59,51 @@ SELECT
     ['WH_XS', 'WH_S', 'WH_M', 'WH_L'][1 + (hash(u, 'warehouse') % 4)::INTEGER] AS warehouse,
     start_time,
     dialect,
-    CASE
-        WHEN v = 0 THEN '-- dashboard ' || (u % 40) || E'\n'
-        WHEN v = 1 THEN '/* scheduled by ' || 'user_' || u || ' */ '
-        ELSE '' END
-    || CASE
-    WHEN tpl < 35 THEN
-        'SELECT ' || col(c1) || ', ' || col(c2) || ' FROM ' || n1
-        || ' WHERE ' || col(c3) || ' = ' || lit || ' LIMIT ' || (10 * (n + 1))
-    WHEN tpl < 55 THEN
-        'SELECT a.' || col(c1) || ', b.' || col(c2) || ', count(*) AS n FROM '
-        || n1 || ' a JOIN ' || n2
-        || ' b ON a.id = b.user_id WHERE a.created_at >= '''
-        || strftime(DATE '2026-01-01' + (lit % 300)::INTEGER, '%Y-%m-%d')
-        || ''' GROUP BY 1, 2 ORDER BY n DESC'
-    WHEN tpl < 70 THEN
-        'WITH recent AS (SELECT id, ' || col(c1) || ' FROM ' || n1
-        -- (x is cast: UBIGINT + BIGINT would compute in HUGEINT, slowly, per list element)
-        || ' WHERE status IN (' || array_to_string(list_transform(range((n + 1)::BIGINT),
-            x -> '''s' || ((lit + x::UBIGINT) % 50) || ''''), ', ')
-        || ')) SELECT r.' || col(c1) || ', sum(p.amount) AS total FROM recent r JOIN '
-        || n2 || ' p ON r.id = p.id GROUP BY 1'
-        || CASE WHEN dialect = 'snowflake' THEN
-            ' QUALIFY row_number() OVER (ORDER BY total DESC) <= ' || (n + 1)
-           ELSE ' ORDER BY total DESC LIMIT ' || (n + 1) END
-    WHEN tpl < 80 THEN
-        'INSERT INTO ' || n3 || ' (id, amount, created_at) '
-        || 'SELECT id, ' || CASE WHEN dialect = 'snowflake' THEN 'amount::number(18, 2)'
-                                 ELSE 'CAST(amount AS DECIMAL(18, 2))' END
-        || ', created_at FROM ' || n1 || ' WHERE id > ' || lit
-    WHEN tpl < 88 THEN
-        'CREATE TABLE ' || CASE WHEN dialect = 'bigquery' THEN '`acme-prod.scratch.t_' || u || '`'
-                                ELSE 'scratch.t_' || u END
-        || ' AS SELECT ' || col(c1) || ', ' || col(c2) || ' FROM ' || n1
-        || ' WHERE region = ''r' || (lit % 9) || ''''
-    WHEN tpl < 95 THEN
-        'MERGE INTO ' || n1 || ' t USING ' || n2
-        || ' s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ' || col(c1) || ' = s.' || col(c1)
-        || ' WHEN NOT MATCHED THEN INSERT (id, ' || col(c2) || ') VALUES (s.id, s.' || col(c2)
-        || ')'
-    ELSE
-        'UPDATE ' || n1 || ' SET status = ''closed'', updated_at = '
-        || CASE WHEN dialect = 'bigquery' THEN 'CURRENT_TIMESTAMP()' ELSE 'now()' END
-        || ' WHERE id = ' || lit
-    END AS query_text
+    -- one concat() per text rather than a chain of ||, which copies every partial string
+    concat(
+        CASE WHEN v = 0 THEN concat('-- dashboard ', u % 40, E'\n')
+             WHEN v = 1 THEN concat('/* scheduled by user_', u, ' */ ')
+             ELSE '' END,
+        CASE
+        WHEN tpl < 35 THEN concat(
+            'SELECT ', col(c1), ', ', col(c2), ' FROM ', n1, ' WHERE ', col(c3), ' = ', lit,
+            ' LIMIT ', 10 * (n + 1))
+        WHEN tpl < 55 THEN concat(
+            'SELECT a.', col(c1), ', b.', col(c2), ', count(*) AS n FROM ', n1, ' a JOIN ', n2,
+            ' b ON a.id = b.user_id WHERE a.created_at >= ''',
+            strftime(DATE '2026-01-01' + (lit % 300)::INTEGER, '%Y-%m-%d'),
+            ''' GROUP BY 1, 2 ORDER BY n DESC')
+        WHEN tpl < 70 THEN concat(
+            'WITH recent AS (SELECT id, ', col(c1), ' FROM ', n1, ' WHERE status IN (',
+            -- (x is cast: UBIGINT + BIGINT would compute in HUGEINT, slowly, per element)
+            array_to_string(list_transform(range((n + 1)::BIGINT),
+                x -> concat('''s', (lit + x::UBIGINT) % 50, '''')), ', '),
+            ')) SELECT r.', col(c1), ', sum(p.amount) AS total FROM recent r JOIN ', n2,
+            ' p ON r.id = p.id GROUP BY 1',
+            CASE WHEN dialect = 'snowflake'
+                 THEN ' QUALIFY row_number() OVER (ORDER BY total DESC) <= '
+                 ELSE ' ORDER BY total DESC LIMIT ' END,
+            n + 1)
+        WHEN tpl < 80 THEN concat(
+            'INSERT INTO ', n3, ' (id, amount, created_at) SELECT id, ',
+            CASE WHEN dialect = 'snowflake' THEN 'amount::number(18, 2)'
+                 ELSE 'CAST(amount AS DECIMAL(18, 2))' END,
+            ', created_at FROM ', n1, ' WHERE id > ', lit)
+        WHEN tpl < 88 THEN concat(
+            'CREATE TABLE ',
+            CASE WHEN dialect = 'bigquery' THEN concat('`acme-prod.scratch.t_', u, '`')
+                 ELSE concat('scratch.t_', u) END,
+            ' AS SELECT ', col(c1), ', ', col(c2), ' FROM ', n1,
+            ' WHERE region = ''r', lit % 9, '''')
+        WHEN tpl < 95 THEN concat(
+            'MERGE INTO ', n1, ' t USING ', n2,
+            ' s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ', col(c1), ' = s.', col(c1),
+            ' WHEN NOT MATCHED THEN INSERT (id, ', col(c2), ') VALUES (s.id, s.', col(c2), ')')
+        ELSE concat(
+            'UPDATE ', n1, ' SET status = ''closed'', updated_at = ',
+            CASE WHEN dialect = 'bigquery' THEN 'CURRENT_TIMESTAMP()' ELSE 'now()' END,
+            ' WHERE id = ', lit)
+        END) AS query_text
 FROM (SELECT q.*,
           ['snowflake', 'bigquery', 'postgres', 'databricks'][1 + di] AS dialect,
           nl[1 + t1 * 12 + di * 3 + (v % 3)::INTEGER] AS n1,
