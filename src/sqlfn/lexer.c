@@ -413,6 +413,8 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         unsigned cl = cclass[c];
         if (cl & C_SPACE) {
             p++;
+            while (p < end && (cclass[(unsigned char)*p] & C_SPACE))
+                p++;
             continue;
         }
         const char *st = p;

@@ -399,7 +399,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         size_t len;
         enum sqlfn_dialect dialect;
     } seen[8];
-    int nseen = 0;
+    int nseen = 0, last = 0;
     for (idx_t row = 0; row < n; row++) {
         if (!row_valid(sqlok, row) || (dv && !row_valid(dok, row))) {
             set_null(output, row);
@@ -410,13 +410,17 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             const char *ds;
             size_t dl;
             str_at(dd, row, &ds, &dl);
-            /* a dialect column holds a few names: remember the last ones seen */
+            /* a dialect column holds a few names: remember the last ones seen, and try
+             * the last one matched first */
             int hit = -1;
+            if (nseen && seen[last].len == dl && !memcmp(seen[last].name, ds, dl))
+                hit = last;
             for (int k = 0; k < nseen && hit < 0; k++)
                 if (seen[k].len == dl && !memcmp(seen[k].name, ds, dl))
                     hit = k;
             if (hit >= 0) {
                 dialect = seen[hit].dialect;
+                last = hit;
             } else if (sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
                 if (dl <= sizeof(seen[0].name)) {
                     int k = nseen < 8 ? nseen++ : (int)(row % 8);
