@@ -2986,13 +2986,15 @@ int sqlfn_analyze(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sqlfn_
         dialect = SQLFN_ANSI;
     if (sqlfn_lex(sql, len, dialect, &cx->tk) != 0)
         return -1;
-    if (want & SQLFN_WANT_FINGERPRINT) {
+    if (want & (SQLFN_WANT_FINGERPRINT | SQLFN_WANT_HASH)) {
         /* the fingerprint needs only the tokens: it stays set when the analysis below fails */
         if (sqlfn_fingerprint(sql, &cx->tk, dialect, &cx->arena, &out->fingerprint) != 0) {
             out->fingerprint.s = NULL;
             return -1;
         }
-        out->fingerprint_hash = fnv64(out->fingerprint.s, out->fingerprint.len);
+        /* only when asked for: FNV-1a is a chain of multiplies, one per byte */
+        if (want & SQLFN_WANT_HASH)
+            out->fingerprint_hash = fnv64(out->fingerprint.s, out->fingerprint.len);
     }
     struct parser *P = arena_alloc(&cx->arena, sizeof(*P));
     if (!P)

@@ -42,6 +42,7 @@ enum {
     SQLFN_WANT_COLUMNS = 2, /* column references */
     SQLFN_WANT_FINGERPRINT = 4,
     SQLFN_WANT_TYPE = 8,
+    SQLFN_WANT_HASH = 16, /* fingerprint_hash; implies SQLFN_WANT_FINGERPRINT */
 };
 
 /* A string that is not NUL-terminated; s == NULL means SQL NULL. */
@@ -71,7 +72,7 @@ struct sqlfn_result {
     size_t n_edges;
     struct sqlfn_str fingerprint; /* with SQLFN_WANT_FINGERPRINT; s == NULL when the text does
                                   not tokenize (kept when only the analysis fails) */
-    uint64_t fingerprint_hash;    /* 64-bit FNV-1a of fingerprint */
+    uint64_t fingerprint_hash;    /* with SQLFN_WANT_HASH: 64-bit FNV-1a of fingerprint */
     const char *statement_type;   /* static string; NULL when there is no statement */
 };
 

@@ -40,7 +40,7 @@ static const struct fn_desc fns[] = {
     {"sql_columns", FN_COLUMNS, SQLFN_WANT_COLUMNS},
     {"sql_lineage", FN_LINEAGE, SQLFN_WANT_TABLES},
     {"sql_fingerprint", FN_FINGERPRINT, SQLFN_WANT_FINGERPRINT},
-    {"sql_fingerprint_hash", FN_HASH, SQLFN_WANT_FINGERPRINT},
+    {"sql_fingerprint_hash", FN_HASH, SQLFN_WANT_FINGERPRINT | SQLFN_WANT_HASH},
     {"sql_statement_type", FN_TYPE, SQLFN_WANT_TYPE},
 };
 

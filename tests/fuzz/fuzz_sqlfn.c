@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *sql = (const char *)data + 1;
     size_t len = size - 1;
     struct sqlfn_result r;
-    int rc = sqlfn_analyze(cx, sql, len, d, 15, &r);
+    int rc = sqlfn_analyze(cx, sql, len, d, 31, &r);
     if ((rc == 0) != (r.ok == 1))
         abort();
     if (rc != 0)
@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t h = r.fingerprint_hash;
     /* the result is invalidated by the next call: copy what is compared */
     struct sqlfn_result r2;
-    if (sqlfn_analyze(cx, sql, len, d, 15, &r2) != 0 || r2.n_tables != nt || r2.n_columns != nc ||
+    if (sqlfn_analyze(cx, sql, len, d, 31, &r2) != 0 || r2.n_tables != nt || r2.n_columns != nc ||
         r2.n_edges != ne || r2.fingerprint_hash != h)
         abort();
     /* a subset of the work gives the same tables */
