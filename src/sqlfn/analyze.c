@@ -485,6 +485,25 @@ static int read_chain(struct parser *P, struct name *parts, int *star, struct na
     if (full) {
         if (n == 1) {
             *full = parts[0];
+        } else if (n <= MAX_PARTS) {
+            /* every part was kept (an empty one for a..b): join them with dots */
+            size_t total = (size_t)n - 1;
+            for (int k = 0; k < n; k++)
+                total += parts[k].len;
+            char *c = arena_alloc(P->a, total + 1);
+            if (!c) {
+                P->err = 1;
+                *full = parts[0];
+                return n;
+            }
+            size_t o = 0;
+            for (int k = 0; k < n; k++) {
+                if (k)
+                    c[o++] = '.';
+                memcpy(c + o, parts[k].s, parts[k].len);
+                o += parts[k].len;
+            }
+            *full = (struct name){c, (uint32_t)o};
         } else {
             size_t total = 0;
             int np = 0;
