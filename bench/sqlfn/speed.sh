@@ -13,9 +13,10 @@ corpus=${2:-/work/shared/corpus/sql}
 copies=${3:-100}
 run=$("$top/bench/sqlfn/build.sh" "$build")
 dl="CASE WHEN dialect IN ('ansi','snowflake','bigquery','redshift','postgres','databricks','spark','duckdb','tsql','mysql','sqlite') THEN dialect ELSE 'ansi' END"
-# Each timed query runs REPEAT times (default 3) and the least CPU time counts: other work
-# on the machine only ever adds time.
-repeat=${REPEAT:-3}
+# Each timed query runs REPEAT times (default 5; a run of the three functions takes about
+# 0.1 s) and the least CPU time counts: other work on the machine only ever adds time, and
+# on this shared machine a run in three was often inflated by a third.
+repeat=${REPEAT:-5}
 queries=(
     "SELECT sum(length(sql)) FROM q"
     "SELECT sum(len(sql_tables(sql, d))) + sum(len(sql_columns(sql, d))) + sum(length(sql_fingerprint(sql, d))) FROM q"
