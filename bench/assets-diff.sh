@@ -74,7 +74,7 @@ fi
             if (f[3] + 0 > peak) peak = f[3] + 0
             spilled += f[5]
         }
-        printf "| duckflow run -j 2 (2 GB per task) | %.1f s | %.1f s | %d MB per task (max) | %d B |\n", wall, $3 + $4, peak, spilled
+        printf "| duckflow run -j 2 (2 GB per task) | %.1f s | %.1f s | %d MB per task (max) | %.0f B |\n", wall, $3 + $4, peak, spilled
     }' "$tmp/flow.time"
     echo "$single_line"
     if [ "${ASSETS_SINGLE:-1}" = 1 ]; then
