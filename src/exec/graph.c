@@ -227,36 +227,50 @@ static int ready(const struct graph *g, const struct gtask *t, int64_t now)
     return 1;
 }
 
+/* The first task of step st that may start now and fits the budget, or NULL. */
+static struct gtask *next_of_step(struct graph *g, struct gstep *st, int64_t now, uint64_t budget)
+{
+    if (!st->planned)
+        return NULL;
+    for (size_t i = 0; i < st->def.n_deps; i++)
+        if ((int)st->def.deps[i] != st->def.each_of && !graph_step_succeeded(g, st->def.deps[i]))
+            return NULL;
+    /* Tasks before the cursor have all started: no need to look at them again. */
+    while (st->cursor < st->n_tasks && g->tasks[st->tasks[st->cursor]]->state != G_WAITING &&
+           g->tasks[st->tasks[st->cursor]]->state != G_BACKOFF)
+        st->cursor++;
+    for (size_t i = st->cursor; i < st->n_tasks; i++) {
+        struct gtask *t = g->tasks[st->tasks[i]];
+        if (!ready(g, t, now))
+            continue;
+        /* Fits the budget, or nothing else runs (a big task still runs, alone). A task
+         * that does not fit lets a smaller later one go first. */
+        if (g->running == 0 || budget == 0 || g->running_memory + st->def.memory <= budget)
+            return t;
+    }
+    return NULL;
+}
+
 struct gtask *graph_next(struct graph *g, int64_t now, int jobs, uint64_t budget)
 {
+    struct gtask *t;
+
     if (jobs < 1)
         jobs = 1;
     if (g->running >= (size_t)jobs)
         return NULL;
+    /* First, chunks that can go on down an `each` chain (the last step first): their
+     * input was just written and is still in the page cache. Then everything else, in
+     * topological order. */
+    for (size_t k = g->n_steps; k-- > 0;) {
+        struct gstep *st = &g->steps[g->order[k]];
+        if (st->def.each_of >= 0 && (t = next_of_step(g, st, now, budget)) != NULL)
+            return t;
+    }
     for (size_t k = 0; k < g->n_steps; k++) {
         struct gstep *st = &g->steps[g->order[k]];
-        int deps_ok = 1;
-        if (!st->planned)
-            continue;
-        for (size_t i = 0; i < st->def.n_deps; i++)
-            if ((int)st->def.deps[i] != st->def.each_of &&
-                !graph_step_succeeded(g, st->def.deps[i]))
-                deps_ok = 0;
-        if (!deps_ok)
-            continue;
-        /* Tasks before the cursor have all started: no need to look at them again. */
-        while (st->cursor < st->n_tasks && g->tasks[st->tasks[st->cursor]]->state != G_WAITING &&
-               g->tasks[st->tasks[st->cursor]]->state != G_BACKOFF)
-            st->cursor++;
-        for (size_t i = st->cursor; i < st->n_tasks; i++) {
-            struct gtask *t = g->tasks[st->tasks[i]];
-            if (!ready(g, t, now))
-                continue;
-            /* Fits the budget, or nothing else runs (a big task still runs, alone). A
-             * task that does not fit lets a smaller later one go first. */
-            if (g->running == 0 || budget == 0 || g->running_memory + st->def.memory <= budget)
-                return t;
-        }
+        if (st->def.each_of < 0 && (t = next_of_step(g, st, now, budget)) != NULL)
+            return t;
     }
     return NULL;
 }

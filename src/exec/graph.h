@@ -10,6 +10,9 @@
  *   - A task is ready when every dependency step succeeded (all its tasks done), except
  *     for the step it mirrors (`each`): there only the task with the same item index
  *     must be done, so chunk i of the next step can start while chunk j still runs.
+ *   - Among ready tasks, those that continue an `each` chain (chunk i of a step whose
+ *     chunk i upstream just finished; later steps first) start before the rest, which go
+ *     in topological order: a chunk's data is read again while still in the page cache.
  *   - At most `jobs` tasks run at once, and a task starts only while the running tasks'
  *     memory plus its own fits the budget; a task too big for the budget runs alone.
  *   - A failed attempt is retried (after a backoff) while attempts remain and its class

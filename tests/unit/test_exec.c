@@ -97,6 +97,39 @@ static void graph_mirror_starts_chunk_by_chunk(void **state)
     graph_release(&g);
 }
 
+static void graph_chunk_goes_down_its_chain_first(void **state)
+{
+    /* 0: gen (3 items); 1: each gen; 2: each 1. One job at a time: once gen[0] is done,
+     * its chain (1[0], then 2[0]) runs before gen[1] starts. */
+    static const size_t d1[] = {0}, d2[] = {1};
+    struct graph_step_def defs[3] = {
+        {NULL, 0, -1, 1, 1},
+        {d1, 1, 0, 1, 1},
+        {d2, 1, 1, 1, 1},
+    };
+    static const size_t want[][2] = {{0, 0}, {1, 0}, {2, 0}, {0, 1}, {1, 1},
+                                     {2, 1}, {0, 2}, {1, 2}, {2, 2}};
+    struct graph g;
+    struct gtask *t;
+
+    (void)state;
+    graph_init(&g, defs, 3, order3);
+    graph_plan_step(&g, 0, 3);
+    graph_plan_step(&g, 1, 3);
+    graph_plan_step(&g, 2, 3);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        t = graph_next(&g, (int64_t)i, 1, 0);
+        assert_non_null(t);
+        assert_int_equal(t->step, want[i][0]);
+        assert_int_equal(t->item_index, want[i][1]);
+        graph_task_started(&g, t, (int64_t)i);
+        assert_null(graph_next(&g, (int64_t)i, 1, 0));
+        graph_task_finished(&g, t, DF_CLASS_OK, (int64_t)i + 1);
+    }
+    assert_true(graph_idle(&g));
+    graph_release(&g);
+}
+
 static void graph_failure_reaches_dependents_only(void **state)
 {
     /* 0: a (2 items) -> 1: each a -> 2: fan-in; 3: b independent; 4: dynamic after 2. */
@@ -712,6 +745,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(graph_mirror_starts_chunk_by_chunk),
+        cmocka_unit_test(graph_chunk_goes_down_its_chain_first),
         cmocka_unit_test(graph_failure_reaches_dependents_only),
         cmocka_unit_test(graph_retries_by_class),
         cmocka_unit_test(graph_jobs_and_memory),
