@@ -52,7 +52,7 @@ WITH ids AS (
 SELECT
     a, is_added, is_deleted,
     CASE WHEN is_changed THEN moved_fields(a) ELSE 0 END AS moved,
-    md5('asset-' || a)::UUID::VARCHAR AS guid,
+    md5('asset-' || a)::UUID AS guid,
     concat('default/snowflake/', place % 40, '/db_', (place >> 8) % 25,
            '/schema_', (place >> 16) % 60, '/asset_', a) AS qualified_name,
     ['Table', 'Column', 'Column', 'Column', 'View', 'Schema', 'Database',
