@@ -6,7 +6,8 @@
 # (per task from the manifests, of the single process from GNU time) and spilled bytes.
 #   bench/assets-diff.sh BUILD [N [SHARDS]]      (default N=10000000, SHARDS=16)
 #   the reference size:  bench/assets-diff.sh build 165000000 128   (many minutes)
-#   ASSETS_SINGLE=0 skips the single-process run.
+#   ASSETS_SINGLE=0 skips the single-process run; ASSETS_FLOW=0 skips the duckflow run
+#   (the reference size's single process alone takes long).
 # Results: BUILD/bench-results/assets-diff-N.{md,csv}.
 source "$(dirname "$0")/common.sh"
 n=${2:-10000000}
@@ -17,17 +18,22 @@ ex="$top/examples/assets-diff"
 out="$tmp/single"
 mkdir -p "$out"
 
-echo "bench: duckflow run, n=$n shards=$shards" >&2
-timed "$tmp/flow.time" "$DF" run "$ex/pipeline.yaml" --store "$tmp/store" \
-    --param "n=$n" --param "shards=$shards" -j 2
-"$DF" query --store "$tmp/store" --format csv \
-    "SELECT step, count(*) AS tasks, round(max(peak_rss_bytes) / 1e6) AS max_peak_mb,
-            round(avg(total_ms) / 1000, 1) AS avg_task_s, sum(spilled_bytes) AS spilled,
-            sum(rows) AS rows
-     FROM _run.tasks GROUP BY step ORDER BY min(started_at)" >"$results/assets-diff-$n-tasks.csv"
-"$DF" query --store "$tmp/store" --format csv "FROM summary.totals" >"$results/assets-diff-$n-totals.csv"
-du -sb "$tmp/store" | awk '{ print $1 }' >"$tmp/store.bytes"
-rm -rf "$tmp/store"
+if [ "${ASSETS_FLOW:-1}" = 1 ]; then
+    echo "bench: duckflow run, n=$n shards=$shards" >&2
+    timed "$tmp/flow.time" "$DF" run "$ex/pipeline.yaml" --store "$tmp/store" \
+        --param "n=$n" --param "shards=$shards" -j 2
+    "$DF" query --store "$tmp/store" --format csv \
+        "SELECT step, count(*) AS tasks, round(max(peak_rss_bytes) / 1e6) AS max_peak_mb,
+                round(avg(total_ms) / 1000, 1) AS avg_task_s, sum(spilled_bytes) AS spilled,
+                sum(rows) AS rows
+         FROM _run.tasks GROUP BY step ORDER BY min(started_at)" >"$results/assets-diff-$n-tasks.csv"
+    "$DF" query --store "$tmp/store" --format csv "FROM summary.totals" >"$results/assets-diff-$n-totals.csv"
+    du -sb "$tmp/store" | awk '{ print $1 }' >"$tmp/store.bytes"
+    rm -rf "$tmp/store"
+else
+    echo "skipped 0 0 0 0" >"$tmp/flow.time"
+    echo "step,tasks,max_peak_mb,avg_task_s,spilled,rows" >"$results/assets-diff-$n-tasks.csv"
+fi
 
 single_line="| one DuckDB process (4 GB, 2 threads) | skipped | | | |"
 if [ "${ASSETS_SINGLE:-1}" = 1 ]; then
@@ -66,7 +72,8 @@ fi
 {
     echo "| assets-diff, n=$n, $shards shards | wall | CPU (user+sys) | peak RSS | spilled |"
     echo "|---|---|---|---|---|"
-    awk -v tasks="$results/assets-diff-$n-tasks.csv" '{
+    [ "${ASSETS_FLOW:-1}" = 1 ] || echo "| duckflow run -j 2 (2 GB per task) | skipped | | | |"
+    [ "${ASSETS_FLOW:-1}" = 1 ] && awk -v tasks="$results/assets-diff-$n-tasks.csv" '{
         wall = $1
         while ((getline line < tasks) > 0) {
             split(line, f, ",")
@@ -77,7 +84,7 @@ fi
         printf "| duckflow run -j 2 (2 GB per task) | %.1f s | %.1f s | %d MB per task (max) | %.0f B |\n", wall, $3 + $4, peak, spilled
     }' "$tmp/flow.time"
     echo "$single_line"
-    if [ "${ASSETS_SINGLE:-1}" = 1 ]; then
+    if [ "${ASSETS_SINGLE:-1}" = 1 ] && [ "${ASSETS_FLOW:-1}" = 1 ]; then
         echo "| ratio duckflow / single | $(ratio "$(cut -d' ' -f1 "$tmp/flow.time")" "$(cut -d' ' -f1 "$tmp/single.time")") | $(ratio "$(awk '{ print $3 + $4 }' "$tmp/flow.time")" "$(awk '{ print $3 + $4 }' "$tmp/single.time")") | | |"
     fi
 } | tee "$results/assets-diff-$n.md"
