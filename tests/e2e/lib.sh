@@ -4,6 +4,7 @@
 #   expect_code N "what" cmd...     the command exits N (stdout/stderr kept in $out/$errout)
 #   expect_match "what" REGEX FILE  FILE has a line matching REGEX
 #   check "what" cmd...             alias of expect_ok, for plain assertions (test, grep, ...)
+#   jget FILE EXPR                  a value out of a JSON file (manifests, run.json)
 # $DUCKFLOW is the binary under test, $DUCKFLOW_TOP the source tree.
 set -u
 : "${DUCKFLOW:?DUCKFLOW must point at the duckflow binary}"
@@ -55,6 +56,13 @@ expect_match() {
     local rc=$?
     [ $rc -eq 0 ] || echo "# no line matches /$re/ in $file" >>"$errout"
     _report $rc "$what"
+}
+
+# jget FILE EXPR: evaluates the JavaScript expression EXPR over the JSON file FILE (as `m`)
+# and prints the result (objects as JSON): `jget "$M" m.tables.t.rows`.
+jget() {
+    node 2>/dev/null -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+             const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : v);' "$1" "$2"
 }
 
 # Starts `duckflow run ARGS` in the background, bounded to 2 minutes whatever happens;

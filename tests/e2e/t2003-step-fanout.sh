@@ -7,10 +7,6 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
-jget() {
-    node 2>/dev/null -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-             const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : v);' "$1" "$2"
-}
 
 mkdir -p ext
 printf 'region,w\nEU,1\nUS,2\nEU,3\nAPAC,4\n' >ext/regions.csv

@@ -32,9 +32,9 @@ check "its tasks stop too" gone $kids
 
 expect_ok "runs" "$DUCKFLOW" runs --format json
 cp "$out" runs.json
-RUN=$(node -e 'const j=JSON.parse(require("fs").readFileSync("runs.json","utf8"));console.log(j[0].run)')
+RUN=$(jget runs.json 'm[0].run')
 check "the record is left running, shown as abandoned" \
-    test "$(node -e 'const j=JSON.parse(require("fs").readFileSync("runs.json","utf8"));console.log(j.length+" "+j[0].status)')" = "1 abandoned"
+    test "$(jget runs.json 'm.length + " " + m[0].status')" = "1 abandoned"
 expect_ok "runs (text)" "$DUCKFLOW" runs
 expect_match "abandoned in the table" "^run-orphans +$RUN +abandoned " "$out"
 
