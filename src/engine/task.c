@@ -872,16 +872,40 @@ static int partition_matches(json_t *part, json_t *item)
  * its partition instead of relying on DuckDB to skip the others after listing them all. */
 static void narrow_to_partition(json_t *item, json_t *keys, json_t *recs)
 {
-    size_t i = 0;
+    size_t n = json_array_size(keys), kept = 0;
 
-    while (i < json_array_size(keys)) {
+    /* Compact in place (one pass; removing one by one would shift the arrays each time). */
+    for (size_t i = 0; i < n; i++) {
         json_t *part = json_object_get(json_array_get(recs, i), "partition");
-        if (json_is_object(part) && !partition_matches(part, item)) {
-            json_array_remove(keys, i);
-            json_array_remove(recs, i);
-        } else {
-            i++;
+        if (json_is_object(part) && !partition_matches(part, item))
+            continue;
+        if (kept != i) {
+            json_array_set(keys, kept, json_array_get(keys, i));
+            json_array_set(recs, kept, json_array_get(recs, i));
         }
+        kept++;
+    }
+    while (json_array_size(keys) > kept)
+        json_array_remove(keys, json_array_size(keys) - 1);
+    while (json_array_size(recs) > kept)
+        json_array_remove(recs, json_array_size(recs) - 1);
+}
+
+/* The task's `foreach files` group as store keys, each with a record of its Hive
+ * partition values (parallel arrays, as manifest_files() gives). */
+static void group_files(struct task *t, json_t *keys, json_t *recs)
+{
+    json_t *k;
+    size_t i;
+
+    json_array_foreach(json_object_get(t->item, "files"), i, k)
+    {
+        json_t *r = json_object();
+        json_t *part = df_task_path_partition(json_string_value(k) ? json_string_value(k) : "");
+        json_array_append(keys, k);
+        if (part)
+            json_object_set_new(r, "partition", part);
+        json_array_append_new(recs, r);
     }
 }
 
@@ -910,20 +934,12 @@ static int setup_input(struct task *t, const struct df_input *in, struct df_erro
     v.records = json_array();
     if (in->step_index >= 0) {
         if (files_narrow) {
-            json_t *f = json_object_get(t->item, "files"), *k;
             size_t i;
-            json_array_foreach(f, i, k)
-            {
-                json_t *r = json_object();
-                json_array_append(keys, k);
-                json_t *part =
-                    df_task_path_partition(json_string_value(k) ? json_string_value(k) : "");
-                if (part)
-                    json_object_set_new(r, "partition", part);
-                json_array_append_new(recs, r);
-            }
-            /* The schema for an empty group comes from any upstream manifest. */
-            if (df_manifest_list_step(t->store, t->p->name, t->o->run_id,
+            group_files(t, keys, recs);
+            /* The schema for an empty group comes from any upstream manifest (groups are
+             * never empty in practice: no listing of every manifest per task then). */
+            if (json_array_size(keys) == 0 &&
+                df_manifest_list_step(t->store, t->p->name, t->o->run_id,
                                       t->p->steps[in->step_index].name, &mlist, err) != 0) {
                 fail_class(t, DF_CLASS_STORE_ERROR);
                 goto done;
@@ -1026,23 +1042,12 @@ static int setup_files_view(struct task *t, struct df_error *err)
     in.step = t->p->steps[fe->files_step].name;
     in.table = fe->files_table;
     in.step_index = fe->files_step;
-    /* Reuse setup_input's narrowing by pretending the source is this input. */
     {
         struct view_src v = {0};
-        json_t *keys = json_array(), *recs = json_array(), *f, *k, *rec;
-        size_t i;
+        json_t *keys = json_array(), *recs = json_array(), *rec;
         int rc;
         v.records = json_array();
-        f = json_object_get(t->item, "files");
-        json_array_foreach(f, i, k)
-        {
-            json_t *r = json_object();
-            json_t *part = df_task_path_partition(json_string_value(k) ? json_string_value(k) : "");
-            json_array_append(keys, k);
-            if (part)
-                json_object_set_new(r, "partition", part);
-            json_array_append_new(recs, r);
-        }
+        group_files(t, keys, recs);
         rc = add_store_files(t, in.name, keys, recs, &v, err);
         if (rc == 0)
             rc = create_view(t, in.name, "parquet", NULL, 1, &v, err);
