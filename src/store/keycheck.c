@@ -88,8 +88,8 @@ int df_manifest_check_paths(json_t *m, const char *where, struct df_error *err)
 {
     static const char *const parts[] = {"pipeline", "run", "step", "item_key", "attempt_dir"};
     const char *tname;
-    json_t *t, *f, *in;
-    size_t i, j;
+    json_t *t, *f;
+    size_t i;
     char *what;
     int rc = 0;
 
@@ -109,20 +109,6 @@ int df_manifest_check_paths(json_t *m, const char *where, struct df_error *err)
                 break;
             what = xasprintf("manifest '%s': a file of table '%s'", where, tname);
             rc = df_key_check_json(json_object_get(f, "path"), 0, what, err);
-            free(what);
-        }
-    }
-    json_array_foreach(json_object_get(m, "inputs"), i, in)
-    {
-        json_array_foreach(json_object_get(in, "files"), j, f)
-        {
-            if (rc != 0)
-                break;
-            json_t *k = json_object_get(f, "key");
-            if (!k)
-                continue;
-            what = xasprintf("manifest '%s': an input file", where);
-            rc = df_key_check_json(k, 0, what, err);
             free(what);
         }
     }

@@ -21,8 +21,10 @@ int df_key_check_part(const char *part, const char *what, struct df_error *err);
 /* The same for a JSON string (refuses non-strings and strings holding a NUL). */
 int df_key_check_json(json_t *v, int part, const char *what, struct df_error *err);
 
-/* Checks every key and path a task manifest names (pipeline, run, step, item_key,
- * attempt_dir, tables.*.files[].path, inputs[].files[].key); where names the manifest. */
+/* Checks every key and path of a task manifest that is joined onto a store or cache
+ * folder (pipeline, run, step, item_key, attempt_dir, tables.*.files[].path; the inputs'
+ * keys are a record of what was read, outside files among them, and are not joined);
+ * where names the manifest. */
 int df_manifest_check_paths(json_t *m, const char *where, struct df_error *err);
 
 #endif
