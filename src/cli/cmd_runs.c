@@ -16,6 +16,13 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_runs[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "only runs of pipeline P"},
+    {'f', "format", "FMT", "text (default) or json"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow runs [--store URI] [--pipeline P] [--format text|json]\n"
@@ -23,11 +30,8 @@ static void help(void)
            "Lists the runs in the store, oldest first: pipeline, run id, status, start time,\n"
            "duration and tasks done/total. A run whose run.json says running but whose\n"
            "executor is gone shows as 'abandoned'.\n"
-           "\n"
-           "  --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P       only runs of pipeline P\n"
-           "  --format FMT       text (default) or json\n"
-           "  -h, --help         this help\n");
+           "\n");
+    cli_print_options(stdout, cli_opts_runs);
 }
 
 static const char *status_of(json_t *r)
@@ -47,13 +51,6 @@ static json_int_t int_of(json_t *r, const char *k)
 
 int cmd_runs(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     const char *store_opt = NULL, *pipeline = NULL, *format = "text";
     struct df_store *store = NULL;
@@ -62,13 +59,12 @@ int cmd_runs(int argc, char **argv)
     int c, rc = 2;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("runs", argc, argv, cli_opts_runs, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'f':
@@ -78,7 +74,7 @@ int cmd_runs(int argc, char **argv)
             help();
             return 0;
         default:
-            return cli_usage_error("runs", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return 2;
         }
     }
     if (optind != argc)
