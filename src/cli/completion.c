@@ -30,7 +30,7 @@ static void usage(FILE *f)
 /* The options of cmd as words: "--store -s --run -r ...". */
 static void option_words(FILE *f, const struct cli_opt *opts)
 {
-    for (const struct cli_opt *o = opts; o->name; o++) {
+    for (const struct cli_opt *o = opts; o && o->name; o++) {
         fprintf(f, " --%s", o->name);
         if (o->id > 0 && o->id < 128)
             fprintf(f, " -%c", o->id);
@@ -41,7 +41,7 @@ static void option_words(FILE *f, const struct cli_opt *opts)
 static void value_pattern(FILE *f, const struct cli_opt *opts)
 {
     int first = 1;
-    for (const struct cli_opt *o = opts; o->name; o++) {
+    for (const struct cli_opt *o = opts; o && o->name; o++) {
         if (!o->arg)
             continue;
         fprintf(f, "%s--%s", first ? "" : "|", o->name);
@@ -135,7 +135,7 @@ static void zsh_script(FILE *f)
                "    case $cmd in\n");
     for (size_t i = 0; cli_commands[i].name; i++) {
         fprintf(f, "    %s)\n        _arguments -s", cli_commands[i].name);
-        for (const struct cli_opt *o = cli_commands[i].opts; o->name; o++) {
+        for (const struct cli_opt *o = cli_commands[i].opts; o && o->name; o++) {
             int letter = o->id > 0 && o->id < 128;
             fprintf(f, " \\\n            ");
             if (letter)
