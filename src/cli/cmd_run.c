@@ -11,13 +11,14 @@
 
 #include "cli/cli.h"
 #include "exec/executor.h"
+#include "exec/summary.h"
 #include "spec/spec.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
-enum { OPT_MEMORY = 256, OPT_RESUME };
+enum { OPT_MEMORY = 256, OPT_RESUME, OPT_FAIL_FAST, OPT_COLOR };
 
 const struct cli_opt cli_opts_run[] = {
     {'s', "store", "URI",
@@ -31,14 +32,19 @@ const struct cli_opt cli_opts_run[] = {
     {OPT_RESUME, "resume", "RUN",
      "continue run RUN ('latest': the newest run of this pipeline):\ntasks that committed are "
      "kept, the rest run"},
-    {'q', "quiet", NULL, "print only failures and the final line"},
+    {OPT_FAIL_FAST, "fail-fast", NULL,
+     "start no more tasks after the first one that failed for good\n(running tasks finish; the "
+     "rest are 'not run')"},
+    {OPT_COLOR, "color", "WHEN",
+     "auto (default: on a terminal, unless NO_COLOR is set), always\nor never"},
+    {'q', "quiet", NULL, "print only failures and the final lines"},
     {'h', "help", NULL, "this help"},
     {0, NULL, NULL, NULL}};
 
 static void help(void)
 {
     printf("usage: duckflow run [PIPELINE] [--store URI] [--param k=v].. [-j N] [--memory SIZE]\n"
-           "                    [--resume RUN] [--quiet]\n"
+           "                    [--resume RUN] [--fail-fast] [--color auto|always|never] [--quiet]\n"
            "\n"
            "Runs every task of the pipeline on this machine, each as a child process\n"
            "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
@@ -61,7 +67,8 @@ int cmd_run(int argc, char **argv)
     struct df_store *store = NULL;
     const char *store_opt = NULL;
     char run_id[64] = "";
-    int c, rc = 2, sig = 0;
+    const char *color = NULL;
+    int c, rc = 2, sig = 0, reported = 0;
 
     memset(&o, 0, sizeof(o));
     params = xcalloc((size_t)argc + 1, sizeof(*params));
@@ -106,6 +113,16 @@ int cmd_run(int argc, char **argv)
         case 'q':
             o.quiet = 1;
             break;
+        case OPT_FAIL_FAST:
+            o.fail_fast = 1;
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+                rc = cli_usage_error("run", "--color is auto, always or never, not '%s'", optarg);
+                goto out;
+            }
+            color = optarg;
+            break;
         case 'h':
             help();
             rc = 0;
@@ -140,6 +157,8 @@ int cmd_run(int argc, char **argv)
     o.summary = stderr;
     o.log = stderr;
     o.signal_out = &sig;
+    o.color = colors_wanted(color, cli_stderr_tty());
+    o.reported_out = &reported;
     rc = df_run(p, store, &o, run_id, &err);
     if (run_id[0])
         printf("%s\n", run_id);
@@ -147,6 +166,8 @@ int cmd_run(int argc, char **argv)
         rc = 0;
     else if (sig)
         rc = 128 + sig; /* the shell's convention for "stopped by signal N" */
+    else if (reported && err.code == DF_EFAIL)
+        rc = 1; /* the summary told every failure and how to resume: no repeat */
     else
         rc = cli_fail(&err);
 out:
