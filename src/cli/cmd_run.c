@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/sqlcheck.h"
 #include "cli/cli.h"
 #include "exec/executor.h"
 #include "exec/summary.h"
@@ -141,7 +142,8 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     if (df_pipeline_load(optind < argc ? argv[optind] : cli_default_pipeline(), ov, n_params, &p,
-                         &err) != 0) {
+                         &err) != 0 ||
+        df_pipeline_check_sql(p, 0, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
