@@ -79,6 +79,7 @@ struct df_argo_opts {
     int parallelism;       /* spec.parallelism; 0 = none */
     uint64_t scratch_size; /* emptyDir sizeLimit in bytes; 0 = DF_ARGO_SCRATCH_DEFAULT */
     const char *command;   /* the program in the image; NULL = "duckflow" */
+    uint64_t max_memory;   /* the most memory a retried pod grows to; 0 = 4x its first */
 };
 
 #define DF_ARGO_SCRATCH_DEFAULT (20ULL * 1024 * 1024 * 1024)

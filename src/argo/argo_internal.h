@@ -18,6 +18,20 @@
 #define EMBED_TOTAL_MAX     (128 * 1024)
 #define MEMORY_OVERHEAD_MIB 256
 
+/* The run id every pod passes: the workflow's name and the first 8 hex digits of the
+ * sha256 of its uid, so a workflow name that comes back (argo submit --name, a
+ * generateName collision, two clusters on one store) is a new run, while `argo retry`
+ * (same workflow, same uid) continues the same one. */
+#define DF_ARGO_RUN_ID "{{workflow.name}}-{{=sprig.trunc(8, sprig.sha256sum(workflow.uid))}}"
+/* Extra attempts of a step without `retries`: the local executor's default. */
+#define DF_ARGO_DEFAULT_RETRIES 2
+/* The longest wait between two attempts. */
+#define DF_ARGO_BACKOFF_CAP "5m"
+/* A retried pod's memory grows by half per retry, up to this factor of the first
+ * attempt's unless --max-memory says otherwise. */
+#define DF_ARGO_MEMORY_GROWTH     1.5
+#define DF_ARGO_MEMORY_MAX_FACTOR 4
+
 struct names {
     char **v;
     size_t n, alloc;

@@ -29,8 +29,17 @@ void df_argo_name(const char *step, char *out, size_t n)
     while (j > 0 && out[j - 1] == '-')
         j--;
     out[j] = '\0';
-    if (j == 0)
+    if (j == 0) {
         snprintf(out, n, "step");
+    } else if (isdigit((unsigned char)out[0])) {
+        /* Argo refuses a DAG task with dependencies whose name begins with a digit. */
+        char tmp[64];
+        snprintf(tmp, sizeof(tmp), "s-%s", out);
+        tmp[max < sizeof(tmp) - 1 ? max : sizeof(tmp) - 1] = '\0';
+        while (strlen(tmp) > 0 && tmp[strlen(tmp) - 1] == '-')
+            tmp[strlen(tmp) - 1] = '\0';
+        snprintf(out, n, "%s", tmp);
+    }
 }
 
 static int names_has(const struct names *ns, const char *s)
@@ -129,6 +138,11 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
         json_object_set_new(sc, "runAsUser", json_integer(10001));
         json_object_set_new(sc, "runAsGroup", json_integer(10001));
         json_object_set_new(sc, "fsGroup", json_integer(10001));
+        {
+            json_t *sp = json_object();
+            json_object_set_new(sp, "type", ag_jstr("RuntimeDefault"));
+            json_object_set_new(sc, "seccompProfile", sp);
+        }
         json_object_set_new(spec, "securityContext", sc);
     }
     {

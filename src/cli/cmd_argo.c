@@ -54,9 +54,12 @@ void cmd_argo_usage(FILE *f)
         "      --parallelism N         at most N pods at once\n"
         "      --scratch-size SIZE     size of each pod's /scratch emptyDir (default 20GiB)\n"
         "      --command PATH          the duckflow program in the image (default duckflow)\n"
+        "      --max-memory SIZE       the most memory a retried pod grows to (each retry\n"
+        "                              asks 1.5x the last; default 4x the first attempt's)\n"
         "  -o, --output FORMAT         yaml (default) or json\n"
         "  -h, --help                  show this help\n\n"
-        "Run ids on Argo are the workflow names. Each step's pods get memory\n"
+        "The run id on Argo is the workflow's name plus 8 hex digits of a digest of its\n"
+        "uid (argo retry continues the run, argo resubmit starts a new one). Pods get memory\n"
         "memory_limit * 1.5 + 256Mi and cpu = threads, retries become a retryStrategy,\n"
         "timeout activeDeadlineSeconds. Exit codes: 0 ok, 2 bad usage or pipeline,\n"
         "3 a file cannot be read.\n");
@@ -100,6 +103,7 @@ int cmd_argo(int argc, char **argv)
         O_PAR,
         O_SCRATCH,
         O_COMMAND,
+        O_MAXMEM,
     };
     static const struct option opts[] = {{"image", required_argument, NULL, 'i'},
                                          {"store", required_argument, NULL, 'S'},
@@ -119,6 +123,7 @@ int cmd_argo(int argc, char **argv)
                                          {"parallelism", required_argument, NULL, O_PAR},
                                          {"scratch-size", required_argument, NULL, O_SCRATCH},
                                          {"command", required_argument, NULL, O_COMMAND},
+                                         {"max-memory", required_argument, NULL, O_MAXMEM},
                                          {"output", required_argument, NULL, 'o'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -235,6 +240,12 @@ int cmd_argo(int argc, char **argv)
             break;
         case O_COMMAND:
             o.command = optarg;
+            break;
+        case O_MAXMEM:
+            if (df_parse_size(optarg, &o.max_memory) || o.max_memory == 0) {
+                rc = cli_usage_error("argo", "--max-memory '%s' is not a size like 64GiB", optarg);
+                goto done;
+            }
             break;
         case 'o':
             if (!strcmp(optarg, "json")) {

@@ -61,12 +61,14 @@ check "resources, retries and deadlines follow the steps" node -e '
     const seq = g("seq"), last = g("main-2");
     const ok = seq.container.resources.limits.memory === "623Mi"   /* 256MB*1.5 + 256Mi */
         && seq.container.resources.requests.cpu === "1"
-        && seq.retryStrategy.limit === 1 && seq.retryStrategy.retryPolicy === "Always"
-        && seq.retryStrategy.backoff.duration && seq.activeDeadlineSeconds === 120
+        && seq.retryStrategy.limit === "1" && seq.retryStrategy.retryPolicy === "Always"
+        && seq.retryStrategy.backoff.duration && seq.activeDeadlineSeconds === "120"
         && last.container.resources.limits.memory === "1687Mi"    /* 1GB*1.5 + 256Mi */
         && last.container.resources.limits.cpu === "2"
-        && !last.retryStrategy && last.activeDeadlineSeconds === 3600
+        && !last.retryStrategy && last.activeDeadlineSeconds === "3600"
         && last.container.args.includes("--attempt") && last.container.args[last.container.args.indexOf("--attempt") + 1] === "1"
+        && seq.retryStrategy.backoff.cap === "5m"
+        && seq.podSpecPatch.includes("asInt(retries) < 1 ? \u0027623Mi\u0027 : \u0027934Mi\u0027")
         && seq.container.args[seq.container.args.indexOf("--attempt") + 1] === "{{=asInt(retries) + 1}}";
     process.exit(ok ? 0 : 1);' "$SCRATCH/$f"
 check "credentials come from the secret, never inline" node -e '

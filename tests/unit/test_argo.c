@@ -288,6 +288,9 @@ static void names(void **state)
     assert_string_equal(out, "a-b");
     df_argo_name("___", out, sizeof(out));
     assert_string_equal(out, "step");
+    /* Argo refuses a DAG task with dependencies whose name begins with a digit. */
+    df_argo_name("_2nd", out, sizeof(out));
+    assert_string_equal(out, "s-2nd");
     df_argo_name("a_very_long_step_name_that_goes_on_and_on_and_on", out, sizeof(out));
     assert_true(strlen(out) <= 40);
     assert_true(out[strlen(out) - 1] != '-');
@@ -479,18 +482,31 @@ static void manifest_names_and_fanout(void **state)
     assert_string_equal(path_str(t, "container.resources.limits.memory"), "1792Mi");
     assert_string_equal(path_str(t, "container.resources.requests.memory"), "1792Mi");
     assert_string_equal(path_str(t, "container.resources.limits.cpu"), "3");
-    assert_int_equal(json_integer_value(json_object_get(t, "activeDeadlineSeconds")), 90);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_object_get(t, "retryStrategy"), "limit")), 2);
+    /* IntOrString fields as strings, as Argo's JSON schema declares them. */
+    assert_string_equal(path_str(t, "activeDeadlineSeconds"), "90");
+    assert_string_equal(path_str(t, "retryStrategy.limit"), "2");
+    assert_string_equal(path_str(t, "retryStrategy.backoff.factor"), "2");
+    assert_string_equal(path_str(t, "retryStrategy.backoff.cap"), "5m");
+    /* Each retry asks 1.5x the memory of the last, up to 4x the first. */
+    assert_string_equal(path_str(t, "podSpecPatch"),
+                        "{\"containers\":[{\"name\":\"main\",\"resources\":{\"requests\":{"
+                        "\"memory\":\"{{=asInt(retries) < 1 ? '1792Mi' : asInt(retries) < 2 ? "
+                        "'2688Mi' : '4032Mi'}}\"},\"limits\":{\"memory\":\"{{=asInt(retries) < 1 ? "
+                        "'1792Mi' : asInt(retries) < 2 ? '2688Mi' : '4032Mi'}}\"}}}]}");
+    assert_string_equal(path_str(t, "container.securityContext.capabilities.drop.0"), "ALL");
+    assert_string_equal(path_str(t, "container.securityContext.seccompProfile.type"),
+                        "RuntimeDefault");
     assert_string_equal(path_str(t, "container.args.0"), "step");
     assert_string_equal(path_str(t, "container.args.1"), "/pipeline/pipeline.yaml");
     assert_string_equal(path_str(t, "container.args.9"), "{{=asInt(retries) + 1}}");
     assert_string_equal(path_str(t, "inputs.artifacts.1.path"), "/pipeline/sql/q.sql");
-    /* a_b has no limits of its own and no defaults: no resources, no retries. */
+    /* a_b has no limits of its own and no defaults: no resources, and the local
+     * executor's default of 2 retries, with no memory to grow. */
     t = find_named(json_object_get(spec, "templates"), "a-b");
     assert_null(json_object_get(json_object_get(t, "container"), "resources"));
-    assert_null(json_object_get(t, "retryStrategy"));
-    assert_string_equal(path_str(t, "container.args.9"), "1");
+    assert_string_equal(path_str(t, "retryStrategy.limit"), "2");
+    assert_null(json_object_get(t, "podSpecPatch"));
+    assert_string_equal(path_str(t, "container.args.9"), "{{=asInt(retries) + 1}}");
     json_decref(doc);
 
     /* The other kinds. */
