@@ -18,6 +18,7 @@
  */
 #include "sqlfn/sqlfn.h"
 
+#include <duckdb.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>

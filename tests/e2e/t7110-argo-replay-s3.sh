@@ -4,6 +4,7 @@
 # secret the manifest names (the pods get no other AWS settings), leaves the same tables
 # as `duckflow run` on a local store, and `duckflow query --store s3://...` reads it.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..23"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 source "$sup/runid.sh"
@@ -45,4 +46,3 @@ expect_match "says which secret" "secret 'duckflow-s3' key 'AWS_ACCESS_KEY_ID'" 
 expect_ok "runs lists both replays on s3" "$DUCKFLOW" runs --store "$S3"
 expect_match "tpch" "$(argo_run_id tpch-s3 uid-tpch) +succeeded" "$out"
 expect_match "fanout" "$(argo_run_id fanout-s3 uid-fanout) +succeeded" "$out"
-echo "1..$_n"

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <duckdb.h>
 
 #include "sqlfn/analyze.h"
 #include "sqlfn/sqlfn.h"
