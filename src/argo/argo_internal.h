@@ -73,6 +73,7 @@ struct ctx {
     const char **items; /* per step: its items task name, or NULL for static steps */
     struct names names;
     json_t *param_args; /* ["--param", "k={{workflow.parameters.k}}", ...] */
+    char bundle[65];    /* the bundle's hash */
 };
 
 /* ---- argo_params.c: JSON helpers, params, fan-out, DAG tasks ---- */
@@ -87,12 +88,15 @@ int ag_fanout_of(const struct df_pipeline *p, size_t step, struct fanout *f, str
 json_t *ag_step_deps(struct ctx *c, size_t i);
 json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f);
 json_t *ag_items_task(struct ctx *c, size_t i);
+/* The first task, writing the bundle. */
+json_t *ag_bundle_task(void);
 int ag_check_param_sizes(const json_t *doc, struct df_error *err);
 
 /* ---- argo_templates.c: container templates ---- */
 json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f);
 json_t *ag_items_template(struct ctx *c, size_t i);
 json_t *ag_finish_template(struct ctx *c);
+json_t *ag_bundle_template(struct ctx *c);
 
 /* ---- argo_files.c: shipped files ---- */
 void ag_warn(struct strbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -101,5 +105,11 @@ int ag_collect_files(const struct df_pipeline *p, struct ship *s, struct strbuf 
 void ag_ship_release(struct ship *s);
 /* The path of a shipped file (relative to the pipeline) inside a pod. Caller free()s. */
 char *ag_pod_path(const struct ship *s, const char *rel);
+
+/* ---- argo_bundle.c ---- */
+/* The bundle's hash over the shipped files' paths and bytes (64 hex digits). */
+void ag_bundle_hash(const struct ship *s, char out[65]);
+/* The pipeline file's path inside the bundle. Caller free()s. */
+char *ag_bundle_pipeline_path(const struct ship *s);
 
 #endif

@@ -204,6 +204,22 @@ static json_t *container(struct ctx *c, json_t *args, const struct df_limits *l)
     return ct;
 }
 
+/* The pipeline a pod runs: its name and bundle, which the pod reads from the store. */
+static void add_bundle_args(struct ctx *c, json_t *args)
+{
+    json_array_append_new(args, ag_jstr(c->p->name));
+    json_array_append_new(args, ag_jstr("--bundle"));
+    json_array_append_new(args, ag_jstr(c->bundle));
+}
+
+static void set_inputs(json_t *t, json_t *inputs)
+{
+    if (json_object_size(inputs))
+        json_object_set_new(t, "inputs", inputs);
+    else
+        json_decref(inputs);
+}
+
 static void add_common_args(struct ctx *c, json_t *args)
 {
     json_array_append_new(args, ag_jstr("--store"));
@@ -235,8 +251,7 @@ json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f)
         json_array_append_new(params, pi);
         json_object_set_new(inputs, "parameters", params);
     }
-    json_object_set_new(inputs, "artifacts", artifacts(c));
-    json_object_set_new(t, "inputs", inputs);
+    set_inputs(t, inputs);
     if (retries > 0)
         json_object_set_new(t, "retryStrategy", retry_strategy(retries));
     if (st->limits.timeout_ms > 0)
@@ -245,8 +260,9 @@ json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f)
     if ((patch = memory_patch(c, &st->limits, retries)))
         json_object_set_new(t, "podSpecPatch", patch);
 
+    json_array_append_new(args, ag_jstr("argo"));
     json_array_append_new(args, ag_jstr("step"));
-    json_array_append_new(args, ag_jstr(c->pipeline_pod_path));
+    add_bundle_args(c, args);
     json_array_append_new(args, ag_jstr("--run"));
     json_array_append_new(args, ag_jstr(DF_ARGO_RUN_ID));
     json_array_append_new(args, ag_jstr("--step"));
@@ -270,8 +286,7 @@ json_t *ag_items_template(struct ctx *c, size_t i)
 
     json_object_set_new(t, "name", ag_jstr(c->items[i]));
     json_object_set_new(t, "metadata", step_metadata(c, i));
-    json_object_set_new(inputs, "artifacts", artifacts(c));
-    json_object_set_new(t, "inputs", inputs);
+    set_inputs(t, inputs);
     if (retries > 0)
         json_object_set_new(t, "retryStrategy", retry_strategy(retries));
     if (st->limits.timeout_ms > 0)
@@ -281,7 +296,7 @@ json_t *ag_items_template(struct ctx *c, size_t i)
         json_object_set_new(t, "podSpecPatch", patch);
     json_array_append_new(args, ag_jstr("argo"));
     json_array_append_new(args, ag_jstr("items"));
-    json_array_append_new(args, ag_jstr(c->pipeline_pod_path));
+    add_bundle_args(c, args);
     json_array_append_new(args, ag_jstr("--run"));
     json_array_append_new(args, ag_jstr(DF_ARGO_RUN_ID));
     json_array_append_new(args, ag_jstr("--step"));
@@ -297,18 +312,39 @@ json_t *ag_finish_template(struct ctx *c)
     struct df_limits l = {256ULL * 1024 * 1024, 1, 2, 0};
 
     json_object_set_new(t, "name", ag_jstr("finish"));
-    json_object_set_new(inputs, "artifacts", artifacts(c));
-    json_object_set_new(t, "inputs", inputs);
+    set_inputs(t, inputs);
     json_object_set_new(t, "retryStrategy", retry_strategy(l.retries));
     json_array_append_new(args, ag_jstr("argo"));
     json_array_append_new(args, ag_jstr("finish"));
-    json_array_append_new(args, ag_jstr(c->pipeline_pod_path));
+    add_bundle_args(c, args);
     json_array_append_new(args, ag_jstr("--run"));
     json_array_append_new(args, ag_jstr(DF_ARGO_RUN_ID));
     json_array_append_new(args, ag_jstr("--status"));
     json_array_append_new(args, ag_jstr("{{workflow.status}}"));
     json_array_append_new(args, ag_jstr("--created-at"));
     json_array_append_new(args, ag_jstr("{{workflow.creationTimestamp}}"));
+    add_common_args(c, args);
+    json_object_set_new(t, "container", container(c, args, &l));
+    return t;
+}
+
+/* The workflow's first pod: the only template that carries the pipeline's files (raw
+ * artifacts under /pipeline); `duckflow argo bundle` writes them to the store once per
+ * bundle hash for every other pod. */
+json_t *ag_bundle_template(struct ctx *c)
+{
+    json_t *t = json_object(), *inputs = json_object(), *args = json_array();
+    struct df_limits l = {256ULL * 1024 * 1024, 1, DF_ARGO_DEFAULT_RETRIES, 0};
+
+    json_object_set_new(t, "name", ag_jstr("bundle"));
+    json_object_set_new(inputs, "artifacts", artifacts(c));
+    json_object_set_new(t, "inputs", inputs);
+    json_object_set_new(t, "retryStrategy", retry_strategy(l.retries));
+    json_array_append_new(args, ag_jstr("argo"));
+    json_array_append_new(args, ag_jstr("bundle"));
+    json_array_append_new(args, ag_jstr(c->pipeline_pod_path));
+    json_array_append_new(args, ag_jstr("--bundle"));
+    json_array_append_new(args, ag_jstr(c->bundle));
     add_common_args(c, args);
     json_object_set_new(t, "container", container(c, args, &l));
     return t;

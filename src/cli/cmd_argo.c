@@ -28,10 +28,15 @@ void cmd_argo_usage(FILE *f)
         "usage: duckflow argo PIPELINE --image IMAGE --store URI [options]\n"
         "       duckflow argo items PIPELINE --run RUN --step STEP --store URI [--param K=V]..\n"
         "       duckflow argo finish PIPELINE --run RUN --status STATUS --store URI\n"
-        "                            [--created-at TIME] [--param K=V]..\n\n"
+        "                            [--created-at TIME] [--bundle HASH] [--param K=V]..\n"
+        "       duckflow argo bundle PIPELINE --bundle HASH --store URI\n"
+        "       duckflow argo step PIPELINE-NAME --bundle HASH [duckflow step's options]\n\n"
         "Prints the pipeline as an Argo Workflows manifest on stdout: one pod per task,\n"
-        "each running `duckflow step` against the store; the pipeline file and its SQL\n"
-        "travel inside the manifest. Submit it with `argo submit` or `kubectl create -f`.\n\n"
+        "each running `duckflow step` against the store. The pipeline file and its SQL\n"
+        "travel in the first pod's template only (`argo bundle` writes them to the store\n"
+        "under <pipeline>/bundles/<hash>/); every other pod reads them from there (with\n"
+        "--bundle, PIPELINE is the pipeline's name). Submit the manifest with `argo submit`\n"
+        "or `kubectl create -f`.\n\n"
         "options:\n"
         "  -i, --image IMAGE           the duckflow image the pods run (required)\n"
         "  -S, --store URI             the store the pods use: s3://bucket/prefix or\n"
@@ -142,6 +147,10 @@ int cmd_argo(int argc, char **argv)
         return cmd_argo_items(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "finish"))
         return cmd_argo_finish(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "bundle"))
+        return cmd_argo_bundle(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "step"))
+        return cmd_argo_step(argc - 1, argv + 1);
 
     memset(&o, 0, sizeof(o));
     while ((c = getopt_long(argc, argv, "i:S:n:p:o:h", opts, NULL)) != -1) {

@@ -83,9 +83,10 @@ check "credentials come from the secret, never inline" node -e '
         if (!t.container.volumeMounts.some((m) => m.mountPath === "/scratch")) process.exit(1);
         if (!env.some((e) => e.name === "TMPDIR" && e.value === "/scratch")) process.exit(1);
     }' "$SCRATCH/$f"
-check "the pipeline and its files travel as raw artifacts" node -e '
+check "the pipeline and its files travel as raw artifacts of the bundle template only" node -e '
     const d = require(process.argv[1]); const fs = require("fs");
-    const t = d.spec.templates.find((x) => x.name === "main-2");
+    const t = d.spec.templates.find((x) => x.name === "bundle");
+    if (d.spec.templates.some((x) => x.name !== "bundle" && x.inputs && x.inputs.artifacts)) process.exit(1);
     const paths = t.inputs.artifacts.map((a) => a.path).sort().join(",");
     const want = ["/pipeline/data/lookup.csv", "/pipeline/pipeline.yaml", "/pipeline/sql/final.sql", "/pipeline/sql/seq.sql"].join(",");
     const a = t.inputs.artifacts.find((x) => x.path === "/pipeline/sql/final.sql");
@@ -93,9 +94,9 @@ check "the pipeline and its files travel as raw artifacts" node -e '
     process.exit(paths === want && same ? 0 : 1);' "$SCRATCH/$f" "$sup/pipelines/fanout"
 check "SQL above the pipeline folder stays under /pipeline" node -e '
     const d = require(process.argv[1]);
-    const p = d.spec.templates.find((x) => x.name === "hello").inputs.artifacts.map((a) => a.path).sort().join(",");
-    const args = d.spec.templates.find((x) => x.name === "hello").container.args;
-    process.exit(p === "/pipeline/_/pipeline.yaml,/pipeline/shared/hello.sql" && args[1] === "/pipeline/_/pipeline.yaml" ? 0 : 1);' "$SCRATCH/nested.wf.json"
+    const p = d.spec.templates.find((x) => x.name === "bundle").inputs.artifacts.map((a) => a.path).sort().join(",");
+    const args = d.spec.templates.find((x) => x.name === "bundle").container.args;
+    process.exit(p === "/pipeline/_/pipeline.yaml,/pipeline/shared/hello.sql" && args[2] === "/pipeline/_/pipeline.yaml" ? 0 : 1);' "$SCRATCH/nested.wf.json"
 
 # The validator is not a rubber stamp.
 mutations=$(node "$sup/mutate.js" --list)

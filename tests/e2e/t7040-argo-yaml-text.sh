@@ -52,7 +52,7 @@ for v in 1.1 1.2; do
             if (!Buffer.from(a.raw.data, "utf8").equals(fs.readFileSync(want[a.path]))) process.exit(1);
             n++;
         }
-        process.exit(n === 3 * 4 ? 0 : 1);' "$DUCKFLOW_TOP" "$v"
+        process.exit(n === 3 ? 0 : 1); /* in the bundle template only */' "$DUCKFLOW_TOP" "$v"
 done
 check "params that look like other types stay strings" node -e '
     const YAML = require(process.argv[1] + "/node_modules/yaml");

@@ -60,7 +60,7 @@ check "steps whose names begin with a digit become tasks that begin with a lette
     const YAML = require(process.argv[1] + "/node_modules/yaml");
     const d = YAML.parse(require("fs").readFileSync(process.argv[2], "utf8"));
     const t = d.spec.templates[0].dag.tasks.map((x) => x.name).sort().join();
-    process.exit(t === "s-1st,s-2nd,s-3" ? 0 : 1);' "$DUCKFLOW_TOP" "$d"
+    process.exit(t === "bundle,s-1st,s-2nd,s-3" ? 0 : 1);' "$DUCKFLOW_TOP" "$d"
 
 # Each check rejects what it should (mutations of the fan-out fixture's JSON manifest).
 expect_ok "fanout as JSON" "$DUCKFLOW" argo "$sup/pipelines/fanout/pipeline.yaml" "${opts[@]}" --output json
