@@ -124,21 +124,32 @@ def last(name):
     return name.split(".")[-1].lower().strip('"`[]')
 
 
-def main():
-    corpus, results = sys.argv[1], sys.argv[2]
+def load(path):
     got = {}
-    with open(results) as f:
+    with open(path) as f:
         for line in f:
             r = json.loads(line)
             got[r["id"]] = r
+    return got
+
+
+def main():
+    corpus, results = sys.argv[1], sys.argv[2]
+    got = load(results)
+    # RESULTS_TPCH (optional): sqlglot_tpch analysed with the TPC-H catalog
+    got_cat = load(sys.argv[3]) if len(sys.argv) > 3 else None
     stats = defaultdict(lambda: defaultdict(int))
-    for name, field, kind in (("spider_dev", "expected_tables", "tables"),
-                              ("sqlglot_tpch", "optimized_qualified", "qualified"),
-                              ("sqlglot_qualify", "qualified", "qualified")):
+    sets = [("spider_dev", "expected_tables", "tables", got),
+            ("sqlglot_tpch", "optimized_qualified", "qualified", got),
+            ("sqlglot_qualify", "qualified", "qualified", got)]
+    if got_cat is not None:
+        sets.append(("sqlglot_tpch", "optimized_qualified", "qualified", got_cat))
+    for name, field, kind, got in sets:
+        label = name + (" (with the TPC-H catalog)" if got is got_cat else "")
         with open(f"{corpus}/{name}/queries.jsonl") as f:
             for line in f:
                 row = json.loads(line)
-                s = stats[name]
+                s = stats[label]
                 s["rows"] += 1
                 r = got.get(row["id"])
                 if r is None or r["tables"] is None:

@@ -292,6 +292,8 @@ void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
     }
     if (r->star) {
         if (r->nparts == 0) {
+            if (S->exists && P->cat)
+                return; /* EXISTS (SELECT * ...) reads no column through its star */
             for (struct source *src = S->src; src; src = src->next)
                 emit_star(P, src);
             return;

@@ -399,7 +399,9 @@ static int walk_keyword(struct parser *P, struct scope *S, struct walk *w, const
         unsigned sub = 0;
         if (kw == KW_CAST || kw == KW_TRY_CAST || kw == KW_SAFE_CAST)
             sub = EX_CAST;
+        P->in_exists = kw == KW_EXISTS;
         sa_paren(P, S, sub);
+        P->in_exists = 0;
         w->prev_value = 1;
         count_atom(w);
         return WALK_NEXT;

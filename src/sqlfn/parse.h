@@ -80,6 +80,7 @@ struct scope {
     struct proj **pidx; /* lazily built hash of projection names */
     uint32_t pidx_cap;
     uint32_t sel_begin, sel_end; /* token range of the select list */
+    int exists;                  /* the query of EXISTS (...): its select list is not read */
     struct sel_item *items;      /* the select list's items, for column lineage */
     size_t nitems, capitems;
 };
@@ -206,6 +207,7 @@ struct parser {
     struct set_item *sets; /* UPDATE/MERGE SET */
     size_t nsets, capsets;
     struct lin_ctx *lin; /* set while resolving for column lineage */
+    int in_exists;       /* the next SELECT scope is an EXISTS query */
 
     /* results */
     struct pairset tabset, colset, edgeset;

@@ -666,6 +666,8 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
     struct scope *S = sa_new_scope(P, parent, ctes);
     if (!S)
         return NULL;
+    S->exists = P->in_exists;
+    P->in_exists = 0;
     int from_first = 0;
     if (is_kw(cur(P), KW_FROM)) {
         P->i++;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# instructions.sh - instruction counts (valgrind's callgrind) of the everyday query and of
+# json_serialize_sql over the shared corpus (x COPIES, shuffled, from Parquet), the scan
+# subtracted: for comparing two versions of the functions on a shared machine, where CPU
+# times drift with the host's load and instruction counts do not.
+#   bench/sqlfn/instructions.sh [BUILD_DIR] [CORPUS_DIR] [COPIES]
+set -euo pipefail
+EXTRA=${EXTRA:-}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$top/build}
+corpus=${2:-/work/shared/corpus/sql}
+copies=${3:-3}
+run=$("$top/bench/sqlfn/build.sh" "$build")
+dl="CASE WHEN dialect IN ('ansi','snowflake','bigquery','redshift','postgres','databricks','spark','duckdb','tsql','mysql','sqlite') THEN dialect ELSE 'ansi' END"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$run" -t 1 "CREATE TABLE src AS SELECT sql, $dl AS d FROM read_json('$corpus/*/queries.jsonl', columns={id: 'VARCHAR', dialect: 'VARCHAR', sql: 'VARCHAR'})" \
+    "COPY (SELECT src.* FROM src, range($copies) r ORDER BY hash(src.sql, r.range)) TO '$tmp/q.parquet' (FORMAT parquet)" >/dev/null 2>&1
+pq="read_parquet('$tmp/q.parquet')"
+bytes=$("$run" -t 1 "SELECT sum(strlen(sql)) FROM $pq" 2>/dev/null)
+ir() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$run" -t 1 "$1" 2>&1 |
+        grep -o 'refs: *[0-9,]*' | tr -d ', refs:'
+}
+scan=$(ir "SELECT sum(length(sql)) FROM $pq")
+echo "SQL text: $bytes bytes (corpus x $copies, shuffled, Parquet); instructions per byte, scan subtracted"
+for q in "SELECT sum(len(sql_tables(sql, d))) + sum(len(sql_columns(sql, d))) + sum(length(sql_fingerprint(sql, d))) FROM $pq" \
+    "SELECT sum(len(sql_tables(sql, d))) + sum(len(sql_columns(sql, d))) + sum(length(sql_fingerprint(sql))) FROM $pq" \
+    "SELECT count(json_serialize_sql(sql)) FROM $pq" \
+    "${EXTRA//PQ/$tmp/q.parquet}"; do
+    [ -n "$q" ] || continue
+    n=$(ir "$q")
+    awk -v n="$n" -v s="$scan" -v b="$bytes" -v q="$q" \
+        'BEGIN { printf "%8.1f instructions/byte  %s\n", (n - s) / b, substr(q, 1, 120) }'
+done
