@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "exec/executor.h"
+#include "exec/reuse.h"
 #include "spec/spec.h"
 #include "store/store.h"
 #include "util/strbuf.h"
@@ -20,7 +21,8 @@
 static void help(void)
 {
     printf("usage: duckflow run PIPELINE [--store URI] [--param k=v].. [-j N] [--memory SIZE]\n"
-           "                    [--resume RUN] [--quiet]\n"
+           "                    [--resume RUN] [--quiet] [--no-cache] [--rerun STEP]..\n"
+           "                    [--select SEL].. [--exclude SEL].. [--from RUN]\n"
            "\n"
            "Runs every task of the pipeline on this machine, each as a child process\n"
            "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
@@ -32,7 +34,15 @@ static void help(void)
            "  --memory SIZE    memory budget for running tasks together, e.g. 8GB (default:\n"
            "                   80%% of available memory or the cgroup limit)\n"
            "  --resume RUN     continue run RUN ('latest': the newest run of this pipeline):\n"
-           "                   tasks that committed are kept, the rest run\n"
+           "                   with the params it was started with; committed tasks whose\n"
+           "                   key still matches are kept, the rest run\n"
+           "  --no-cache       run every task, reusing nothing from earlier runs\n"
+           "  --rerun STEP     run STEP's tasks even when the cache has them (repeatable)\n"
+           "  --select SEL     run only these steps: s, s+ (and downstream), +s (and\n"
+           "                   upstream), +s+; several separated by spaces or repeated\n"
+           "  --exclude SEL    leave these steps out (same grammar)\n"
+           "  --from RUN       unselected steps' outputs come from RUN when the cache\n"
+           "                   does not have them\n"
            "  -q, --quiet      print only failures and the final line\n"
            "  -h, --help       this help\n"
            "\n"
@@ -46,13 +56,17 @@ int cmd_run(int argc, char **argv)
         {"store", required_argument, NULL, 's'},  {"param", required_argument, NULL, 'p'},
         {"jobs", required_argument, NULL, 'j'},   {"memory", required_argument, NULL, 'm'},
         {"resume", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},         {"no-cache", no_argument, NULL, 'N'},
+        {"rerun", required_argument, NULL, 'R'},  {"select", required_argument, NULL, 'S'},
+        {"exclude", required_argument, NULL, 'X'}, {"from", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
     };
     struct df_error err = DF_ERROR_INIT;
     struct df_run_opts o;
     struct df_param_override *ov = NULL;
     const char **params = NULL;
-    size_t n_params = 0;
+    size_t n_params = 0, n_resume_args = 0;
+    char **resume_args = NULL;
     struct df_pipeline *p = NULL;
     struct df_store *store = NULL;
     const char *store_opt = NULL;
@@ -60,6 +74,9 @@ int cmd_run(int argc, char **argv)
     int c, rc = 2, sig = 0;
 
     memset(&o, 0, sizeof(o));
+    o.rerun = xcalloc((size_t)argc + 1, sizeof(*o.rerun));
+    o.select = xcalloc((size_t)argc + 1, sizeof(*o.select));
+    o.exclude = xcalloc((size_t)argc + 1, sizeof(*o.exclude));
     params = xcalloc((size_t)argc + 1, sizeof(*params));
     ov = xcalloc((size_t)argc + 1, sizeof(*ov));
     optind = 1;
@@ -103,6 +120,21 @@ int cmd_run(int argc, char **argv)
         case 'q':
             o.quiet = 1;
             break;
+        case 'N':
+            o.no_cache = 1;
+            break;
+        case 'R':
+            o.rerun[o.n_rerun++] = optarg;
+            break;
+        case 'S':
+            o.select[o.n_select++] = optarg;
+            break;
+        case 'X':
+            o.exclude[o.n_exclude++] = optarg;
+            break;
+        case 'F':
+            o.from_run = optarg;
+            break;
         case 'h':
             help();
             rc = 0;
@@ -128,6 +160,17 @@ int cmd_run(int argc, char **argv)
     o.store_uri = store_opt;
     o.param_args = params;
     o.n_param_args = n_params;
+    /* A resumed run keeps the params it was started with (run.json). */
+    if (o.resume_run &&
+        reuse_resume_params(argv[optind], store, o.resume_run, ov, n_params, &p, &resume_args,
+                            &n_resume_args, &err) != 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (resume_args) {
+        o.param_args = (const char **)resume_args;
+        o.n_param_args = n_resume_args;
+    }
     o.progress = cli_stderr_tty() && !o.quiet;
     o.summary = stderr;
     o.log = stderr;
@@ -142,6 +185,12 @@ int cmd_run(int argc, char **argv)
     else
         rc = cli_fail(&err);
 out:
+    for (size_t i = 0; i < n_resume_args; i++)
+        free(resume_args[i]);
+    free(resume_args);
+    free(o.rerun);
+    free(o.select);
+    free(o.exclude);
     for (size_t i = 0; i < n_params; i++)
         free((char *)ov[i].key);
     free(ov);

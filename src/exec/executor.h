@@ -44,6 +44,15 @@ struct df_run_opts {
     int *signal_out;    /* set to the signal that interrupted the run, else 0; may be NULL */
     int64_t grace_ms;   /* between SIGTERM and SIGKILL for a timed-out task; 0 = 5 s */
     int64_t backoff_ms; /* delay before the first retry (doubled per attempt); 0 = 250 ms */
+    /* Content-addressed tasks (docs/run.md "Task identity and the cache"): */
+    int no_cache;          /* 1: run every task, reuse nothing from earlier runs */
+    const char **rerun;    /* steps whose tasks run whatever the cache or the run holds */
+    size_t n_rerun;
+    const char **select;   /* --select values (dbt grammar, see dag/select.h) */
+    size_t n_select;
+    const char **exclude;  /* --exclude values */
+    size_t n_exclude;
+    const char *from_run;  /* --from: a run whose committed outputs unselected steps take */
 };
 
 /* Runs the pipeline; writes the run id into run_id. Returns 0 when every task succeeded,
