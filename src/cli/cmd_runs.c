@@ -106,6 +106,7 @@ int cmd_runs(int argc, char **argv)
             json_object_set_new(o, "tasks_total", json_integer(int_of(r, "tasks_total")));
             json_object_set_new(o, "tasks_done", json_integer(int_of(r, "tasks_done")));
             json_object_set_new(o, "tasks_failed", json_integer(int_of(r, "tasks_failed")));
+            json_object_set_new(o, "tasks_reused", json_integer(int_of(r, "tasks_reused")));
             json_array_append_new(outv, o);
         }
         char *text = json_dumps(outv, JSON_INDENT(2));
@@ -143,6 +144,9 @@ int cmd_runs(int argc, char **argv)
             else
                 snprintf(tasks, sizeof(tasks), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
                          int_of(r, "tasks_done"), int_of(r, "tasks_total"));
+            if (int_of(r, "tasks_reused")) /* reused from earlier runs through the cache */
+                snprintf(tasks + strlen(tasks), sizeof(tasks) - strlen(tasks),
+                         " (%" JSON_INTEGER_FORMAT " reused)", int_of(r, "tasks_reused"));
             printf("%-*s  %-*s  %-11s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?",
                    status_of(r), st ? st : "-", dur, tasks);
         }

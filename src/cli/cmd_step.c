@@ -38,6 +38,7 @@ static void usage(FILE *f)
                "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
                "      --scratch DIR      folder for spill files and staging (default $TMPDIR)\n"
                "      --threads N        DuckDB threads, replacing the step's\n"
+               "      --no-cache         run even when the cache has the task's key\n"
                "  -h, --help             show this help\n\n"
                "exit status: 0 committed, 1 SQL error or failed check, 2 bad usage or pipeline,\n"
                "3 store error, 13 DuckDB out of memory, 15 spill space exhausted, 19 stopped\n"
@@ -113,7 +114,7 @@ static int abort_stale_uploads(struct df_store *store, const struct df_pipeline 
 
 int cmd_step(int argc, char **argv)
 {
-    enum { OPT_STORE = 256, OPT_SCRATCH };
+    enum { OPT_STORE = 256, OPT_SCRATCH, OPT_NO_CACHE };
     static const struct option opts[] = {{"run", required_argument, NULL, 'r'},
                                          {"step", required_argument, NULL, 's'},
                                          {"item", required_argument, NULL, 'i'},
@@ -123,6 +124,7 @@ int cmd_step(int argc, char **argv)
                                          {"scratch", required_argument, NULL, OPT_SCRATCH},
                                          {"threads", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"no-cache", no_argument, NULL, OPT_NO_CACHE},
                                          {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
@@ -175,6 +177,9 @@ int cmd_step(int argc, char **argv)
             break;
         case OPT_SCRATCH:
             o.scratch = optarg;
+            break;
+        case OPT_NO_CACHE:
+            o.no_cache = 1;
             break;
         case 't':
             if ((v = parse_count(optarg)) < 1 || v > 4096) {

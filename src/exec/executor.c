@@ -21,8 +21,11 @@
 #include <unistd.h>
 
 #include "dag/plan.h"
+#include "dag/select.h"
 #include "exec/child.h"
 #include "exec/graph.h"
+#include "exec/owner.h"
+#include "exec/reuse.h"
 #include "exec/runrec.h"
 #include "store/layout.h"
 #include "store/manifest.h"
@@ -56,7 +59,7 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-struct exec {
+struct executor {
     const struct df_pipeline *p;
     struct df_store *store;
     const struct df_run_opts *o;
@@ -79,15 +82,21 @@ struct exec {
     int slots;        /* DUCKFLOW_TASK_SLOTS of the tasks: jobs x the executor's own */
     char **env;       /* the tasks' environment: ours with DUCKFLOW_TASK_SLOTS set */
     char store_msg[sizeof(((struct df_error *)0)->msg)];
+    /* Content-addressed tasks (exec/reuse.h): */
+    struct reuse *reuse;
+    struct df_owner *owner;
+    unsigned char *rerun;    /* per step: --rerun */
+    unsigned char *selected; /* per step: in --select/--exclude's selection; NULL = all */
+    unsigned char *needed;   /* per step: not selected, but a selected step needs it */
 };
 
-static const char *step_name(const struct exec *x, size_t s)
+static const char *step_name(const struct executor *x, size_t s)
 {
     return x->p->steps[s].name;
 }
 
 /* "merge", or "generate[3]" for fan-out steps. */
-static void task_name(const struct exec *x, const struct gtask *t, char *out, size_t n)
+static void task_name(const struct executor *x, const struct gtask *t, char *out, size_t n)
 {
     if (x->p->steps[t->step].foreach.kind == DF_FOREACH_NONE)
         snprintf(out, n, "%s", step_name(x, t->step));
@@ -95,7 +104,7 @@ static void task_name(const struct exec *x, const struct gtask *t, char *out, si
         snprintf(out, n, "%s[%zu]", step_name(x, t->step), t->item_index);
 }
 
-static void clear_progress(struct exec *x)
+static void clear_progress(struct executor *x)
 {
     if (x->progress_shown) {
         fputs("\r\033[K", stderr);
@@ -103,7 +112,7 @@ static void clear_progress(struct exec *x)
     }
 }
 
-static void show_progress(struct exec *x)
+static void show_progress(struct executor *x)
 {
     struct strbuf sb = STRBUF_INIT;
     size_t done = 0, total = x->g.n_tasks, shown = 0;
@@ -143,8 +152,8 @@ static void show_progress(struct exec *x)
 }
 
 /* Prints a line to the log (stderr), keeping the progress line out of the way. */
-static void say(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct exec *x, const char *fmt, ...)
+static void say(struct executor *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct executor *x, const char *fmt, ...)
 {
     va_list ap;
     if (!x->o->log)
@@ -158,7 +167,7 @@ static void say(struct exec *x, const char *fmt, ...)
 }
 
 /* The task's output, every line prefixed with its name. */
-static void print_output(struct exec *x, const char *name, const char *text)
+static void print_output(struct executor *x, const char *name, const char *text)
 {
     const char *p = text;
     if (!x->o->log || !*text)
@@ -173,7 +182,7 @@ static void print_output(struct exec *x, const char *name, const char *text)
     fflush(x->o->log);
 }
 
-static void save_run_json(struct exec *x, const char *status, int force)
+static void save_run_json(struct executor *x, const char *status, int force)
 {
     struct df_error err = DF_ERROR_INIT;
     int64_t now = df_now_ms();
@@ -216,7 +225,7 @@ static void manifest_totals(json_t *m, uint64_t *rows, uint64_t *bytes)
 /* For a resume: the highest attempt number any earlier invocation used per task, so new
  * attempts get numbers of their own (and their _error.json is found unambiguously). */
 struct attempt_scan {
-    struct exec *x;
+    struct executor *x;
     size_t s;
     size_t plen;
 };
@@ -244,7 +253,7 @@ static int scan_attempt(const char *key, uint64_t size, void *ud)
     return 0;
 }
 
-static int plan_step(struct exec *x, size_t s, struct df_error *err)
+static int plan_step(struct executor *x, size_t s, struct df_error *err)
 {
     struct df_error e = DF_ERROR_INIT;
     json_t *items = NULL;
@@ -266,25 +275,11 @@ static int plan_step(struct exec *x, size_t s, struct df_error *err)
     x->items[s] = items;
     graph_plan_step(&x->g, s, n);
     x->dirty = 1;
+    (void)err;
     if (!x->resume || n == 0)
         return 0;
-    /* Tasks committed by an earlier invocation are kept as they are. */
-    for (size_t i = 0; i < n; i++) {
-        struct gtask *t = x->g.tasks[x->g.steps[s].tasks[i]];
-        char key[DF_ITEM_KEY_MAX];
-        json_t *m = NULL;
-        df_item_key(i, key);
-        df_error_clear(&e);
-        if (df_manifest_read(x->store, x->p->name, x->run, st->name, key, &m, &e) == 0) {
-            graph_task_resumed(&x->g, t);
-            manifest_totals(m, &t->rows, &t->bytes);
-            json_decref(m);
-        } else if (e.code != DF_ENOTFOUND) {
-            *err = e;
-            df_error_prefix(err, "cannot resume run '%s'", x->run);
-            return -1;
-        }
-    }
+    /* Tasks committed by an earlier invocation are kept when their key still matches:
+     * decided when each becomes ready (skip_task), once what it reads is final. */
     {
         /* Attempts an earlier invocation recorded (an attempt killed before it wrote
          * anything leaves no folder to find), then the folders themselves. */
@@ -315,7 +310,7 @@ static int plan_step(struct exec *x, size_t s, struct df_error *err)
 
 /* Plans every step whose items can be known now. Returns the number planned, -1 on a
  * store error while resuming. */
-static int plan_ready(struct exec *x, struct df_error *err)
+static int plan_ready(struct executor *x, struct df_error *err)
 {
     int planned = 0;
     for (size_t k = 0; k < x->p->n_steps; k++) {
@@ -331,7 +326,7 @@ static int plan_ready(struct exec *x, struct df_error *err)
     return planned;
 }
 
-static int step_threads(const struct exec *x, const struct gtask *t)
+static int step_threads(const struct executor *x, const struct gtask *t)
 {
     int th = x->p->steps[t->step].limits.threads;
     if (t->threads_override > 0)
@@ -343,7 +338,40 @@ static int step_threads(const struct exec *x, const struct gtask *t)
     return th > 0 ? th : 1;
 }
 
-static void start_task(struct exec *x, struct gtask *t, int64_t now)
+/* Before a task starts: keep it (committed by an earlier invocation, key unchanged),
+ * reuse it from an earlier run through the cache, or let it run. Returns 1 when it needs
+ * no process. */
+static int skip_task(struct executor *x, struct gtask *t)
+{
+    struct reuse_decision d;
+    char name[160];
+
+    reuse_decide(x->reuse, t->step, t->item_index, &d);
+    task_name(x, t, name, sizeof(name));
+    if (d.warning)
+        say(x, "duckflow: warning: %s", d.warning);
+    if (d.verdict == REUSE_RUN) {
+        t->rerun_reason = d.reason;
+        if (d.reason && !x->o->quiet)
+            say(x, "rerun   %s: %s", name, d.reason);
+        reuse_decision_release(&d);
+        return 0;
+    }
+    graph_task_resumed(&x->g, t);
+    manifest_totals(d.manifest, &t->rows, &t->bytes);
+    if (d.verdict == REUSE_HIT) {
+        free(t->reused_from);
+        t->reused_from = d.from_run;
+        d.from_run = NULL;
+        if (!x->o->quiet && !x->o->progress)
+            say(x, "reused  %s from run %s", name, t->reused_from);
+    }
+    x->dirty = 1;
+    reuse_decision_release(&d);
+    return 1;
+}
+
+static void start_task(struct executor *x, struct gtask *t, int64_t now)
 {
     const struct df_step *st = &x->p->steps[t->step];
     struct df_error err = DF_ERROR_INIT;
@@ -362,7 +390,7 @@ static void start_task(struct exec *x, struct gtask *t, int64_t now)
     snprintf(att, sizeof(att), "%d", t->attempt_base + t->attempts);
     snprintf(threads, sizeof(threads), "%d", t->threads_override);
     /* argv is built whole before fork (nothing may allocate in the child). */
-    argv = xcalloc(16 + 2 * x->o->n_param_args, sizeof(*argv));
+    argv = xcalloc(17 + 2 * x->o->n_param_args, sizeof(*argv));
     argv[n++] = x->o->self_exe;
     argv[n++] = "step";
     argv[n++] = x->p->path;
@@ -384,6 +412,7 @@ static void start_task(struct exec *x, struct gtask *t, int64_t now)
         argv[n++] = "--threads";
         argv[n++] = threads;
     }
+    argv[n++] = "--no-cache"; /* skip_task looked the cache up already */
     argv[n] = NULL;
     t->proc = child_start_env((char *const *)argv, x->env, &err);
     free(argv);
@@ -396,7 +425,7 @@ static void start_task(struct exec *x, struct gtask *t, int64_t now)
 }
 
 /* The _error.json of this attempt ({"class": .., "message": ..}), or NULL. */
-static json_t *read_attempt_error(struct exec *x, const struct gtask *t)
+static json_t *read_attempt_error(struct executor *x, const struct gtask *t)
 {
     struct df_error err = DF_ERROR_INIT;
     char key[DF_ITEM_KEY_MAX];
@@ -459,7 +488,7 @@ static const char *signal_name(int sig)
     }
 }
 
-static void task_ended(struct exec *x, struct gtask *t)
+static void task_ended(struct executor *x, struct gtask *t)
 {
     struct child *c = t->proc;
     enum df_exit_class cls;
@@ -548,7 +577,7 @@ static void task_ended(struct exec *x, struct gtask *t)
     child_free(c);
 }
 
-static void interrupt_all(struct exec *x, int sig)
+static void interrupt_all(struct executor *x, int sig)
 {
     x->interrupted = sig;
     graph_interrupt(&x->g);
@@ -564,7 +593,7 @@ static void interrupt_all(struct exec *x, int sig)
     x->dirty = 1;
 }
 
-static void enforce_timeouts(struct exec *x, int64_t now)
+static void enforce_timeouts(struct executor *x, int64_t now)
 {
     for (size_t i = 0; i < x->g.n_tasks; i++) {
         struct gtask *t = x->g.tasks[i];
@@ -584,7 +613,7 @@ static void enforce_timeouts(struct exec *x, int64_t now)
 }
 
 /* How long poll may sleep: until the next retry, deadline, kill or progress refresh. */
-static int poll_timeout(const struct exec *x, int64_t now)
+static int poll_timeout(const struct executor *x, int64_t now)
 {
     int64_t wake = now + (x->o->progress ? 250 : 1000);
     int64_t r = graph_next_retry(&x->g);
@@ -605,7 +634,7 @@ static int poll_timeout(const struct exec *x, int64_t now)
     return wake < 5 ? 5 : wake > 1000 ? 1000 : (int)wake;
 }
 
-static void wait_once(struct exec *x, int wake_r)
+static void wait_once(struct executor *x, int wake_r)
 {
     struct pollfd *fds = xcalloc(x->g.running + 1, sizeof(*fds));
     struct gtask **who = xcalloc(x->g.running + 1, sizeof(*who));
@@ -634,7 +663,7 @@ static void wait_once(struct exec *x, int wake_r)
     free(who);
 }
 
-static void reap_all(struct exec *x)
+static void reap_all(struct executor *x)
 {
     for (size_t i = 0; i < x->g.n_tasks; i++) {
         struct gtask *t = x->g.tasks[i];
@@ -643,7 +672,7 @@ static void reap_all(struct exec *x)
     }
 }
 
-static int create_run(struct exec *x, char run_id[64], struct df_error *err)
+static int create_run(struct executor *x, char run_id[64], struct df_error *err)
 {
     const struct df_run_opts *o = x->o;
     char *data = NULL, *key;
@@ -695,24 +724,19 @@ static int create_run(struct exec *x, char run_id[64], struct df_error *err)
         x->prev = NULL;
         return df_error_set(err, DF_EIO, "cannot resume run '%s': its run.json is damaged", run_id);
     }
-    if (runrec_still_running(x->prev))
-        return df_error_set(err, DF_EUSAGE,
-                            "cannot resume run '%s': it is still running (pid %" JSON_INTEGER_FORMAT
-                            ")",
-                            run_id, json_integer_value(json_object_get(x->prev, "pid")));
     {
         const char *h = json_string_value(json_object_get(x->prev, "spec_hash"));
         if (h && strcmp(h, x->p->spec_hash) != 0)
             say(x,
                 "duckflow: note: the pipeline changed since run '%s' started; committed "
-                "tasks are kept, the rest run with the new definition",
+                "tasks whose key changed run again, and the rest with the new definition",
                 run_id);
     }
     x->resume = 1;
     return 0;
 }
 
-static void summary(struct exec *x, const char *status)
+static void summary(struct executor *x, const char *status)
 {
     FILE *f = x->o->summary;
     char el[32];
@@ -731,7 +755,8 @@ static void summary(struct exec *x, const char *status)
             size_t s = x->p->order[k], done, failed, running;
             const struct gstep *st = &x->g.steps[s];
             uint64_t rows = 0, bytes = 0;
-            int64_t first = INT64_MAX, last = 0, resumed = 0;
+            int64_t first = INT64_MAX, last = 0, resumed = 0, reused = 0;
+            const char *why = NULL;
             char tasks[32], rs[32], bs[32], ts[32], stat[64];
 
             graph_step_counts(&x->g, s, &done, &failed, &running);
@@ -739,7 +764,10 @@ static void summary(struct exec *x, const char *status)
                 const struct gtask *t = x->g.tasks[st->tasks[i]];
                 rows += t->rows;
                 bytes += t->bytes;
-                resumed += t->resumed;
+                resumed += t->resumed && !t->reused_from;
+                reused += t->reused_from != NULL;
+                if (t->rerun_reason && !why)
+                    why = t->rerun_reason;
                 if (t->attempts && t->first_started_ms < first)
                     first = t->first_started_ms;
                 if (t->attempts && t->ended_ms > last)
@@ -755,7 +783,15 @@ static void summary(struct exec *x, const char *status)
                 df_format_duration(last - first, ts, sizeof(ts));
             else
                 snprintf(ts, sizeof(ts), "-");
-            if (graph_step_succeeded(&x->g, s))
+            if (x->selected && !x->selected[s] && !x->needed[s])
+                snprintf(stat, sizeof(stat), "not selected");
+            else if (graph_step_succeeded(&x->g, s) && why)
+                snprintf(stat, sizeof(stat), "ok (rerun: %s)", why);
+            else if (graph_step_succeeded(&x->g, s) && reused && (size_t)reused == st->n_tasks)
+                snprintf(stat, sizeof(stat), "ok (reused)");
+            else if (graph_step_succeeded(&x->g, s) && reused)
+                snprintf(stat, sizeof(stat), "ok (%" PRId64 " reused)", reused);
+            else if (graph_step_succeeded(&x->g, s))
                 snprintf(stat, sizeof(stat), "%s",
                          resumed && (size_t)resumed == st->n_tasks ? "ok (kept)" : "ok");
             else if (st->failed)
@@ -795,7 +831,7 @@ static void set_handlers(struct sigaction old[3], int install)
  * slots, matching the executor's budget of budget / jobs per such task. An executor that
  * itself runs with DUCKFLOW_TASK_SLOTS=M (one of M runs sharing the machine) passes
  * jobs x M. Built once, before any fork. */
-static void build_task_env(struct exec *x)
+static void build_task_env(struct executor *x)
 {
     const char *own = getenv("DUCKFLOW_TASK_SLOTS");
     long m = own ? strtol(own, NULL, 10) : 1;
@@ -815,7 +851,7 @@ static void build_task_env(struct exec *x)
 }
 
 /* Frees what build_task_env allocated (the slots entry is the last one). */
-static void free_task_env(struct exec *x)
+static void free_task_env(struct executor *x)
 {
     size_t k = 0;
     if (!x->env)
@@ -828,10 +864,174 @@ static void free_task_env(struct exec *x)
     x->env = NULL;
 }
 
+/* --rerun, --select/--exclude and --from, checked before anything is created. */
+static int cache_options(struct executor *x, struct df_error *err)
+{
+    const struct df_pipeline *p = x->p;
+    const struct df_run_opts *o = x->o;
+    size_t n = p->n_steps ? p->n_steps : 1;
+
+    x->rerun = xcalloc(n, 1);
+    for (size_t i = 0; i < o->n_rerun; i++) {
+        int si = df_pipeline_step_index(p, o->rerun[i]);
+        const char *near = df_select_closest(p, o->rerun[i]);
+        if (si < 0)
+            return df_error_set(err, DF_EUSAGE, "--rerun: no step '%s' in pipeline '%s'%s%s%s",
+                                o->rerun[i], p->name, near ? " (did you mean '" : "",
+                                near ? near : "", near ? "'?)" : "");
+        x->rerun[si] = 1;
+    }
+    if (o->n_select || o->n_exclude) {
+        x->selected = xcalloc(n, 1);
+        x->needed = xcalloc(n, 1);
+        if (df_select_steps(p, o->select, o->n_select, o->exclude, o->n_exclude, x->selected,
+                            err) != 0)
+            return -1;
+        /* Every unselected step upstream of a selected one: its outputs must come from
+         * the cache or from --from. */
+        for (size_t k = p->n_steps; k-- > 0;) {
+            size_t s = p->order[k];
+            if (!x->selected[s] && !x->needed[s])
+                continue;
+            for (size_t d = 0; d < p->steps[s].n_deps; d++)
+                if (!x->selected[p->steps[s].deps[d]])
+                    x->needed[p->steps[s].deps[d]] = 1;
+        }
+    } else if (o->from_run) {
+        return df_error_set(err, DF_EUSAGE, "--from needs --select or --exclude");
+    }
+    if (o->from_run) {
+        char *key, *data = NULL;
+        size_t len = 0;
+        struct df_error e = DF_ERROR_INIT;
+        if (!df_valid_run_id(o->from_run) || strlen(o->from_run) >= 64)
+            return df_error_set(err, DF_EUSAGE, "--from: invalid run id '%s'", o->from_run);
+        key = df_key_run_json(p->name, o->from_run);
+        if (df_store_get_bytes(x->store, key, 16 << 20, &data, &len, &e) != 0) {
+            free(key);
+            if (e.code == DF_ENOTFOUND)
+                return df_error_set(err, DF_EUSAGE, "--from: no run '%s' of pipeline '%s'",
+                                    o->from_run, p->name);
+            *err = e;
+            return -1;
+        }
+        free(data);
+        free(key);
+    }
+    return 0;
+}
+
+/* The steps a partial run does not select: those a selected step needs come from the
+ * cache, or from --from; the others get no tasks. Before anything runs. */
+static int resolve_unselected(struct executor *x, struct df_error *err)
+{
+    const struct df_pipeline *p = x->p;
+    const char *from = x->o->from_run;
+
+    for (size_t k = 0; k < p->n_steps; k++) {
+        size_t s = p->order[k], n;
+        enum df_foreach_kind kind = p->steps[s].foreach.kind;
+        json_t *items = NULL;
+
+        if (x->selected[s])
+            continue;
+        if (!x->needed[s]) {
+            x->items[s] = json_array();
+            graph_plan_step(&x->g, s, 0);
+            continue;
+        }
+        if (from && (kind == DF_FOREACH_FILES || kind == DF_FOREACH_ROWS) &&
+            reuse_copy_items(x->reuse, from, s, err) != 0)
+            return -1;
+        if (df_plan_items(p, s, x->store, x->run, &items, err) != 0) {
+            df_error_prefix(err, "step '%s' is not selected, and its items cannot be planned",
+                            p->steps[s].name);
+            if (err->code != DF_EIO)
+                err->code = DF_EUSAGE;
+            return -1;
+        }
+        n = json_array_size(items);
+        x->items[s] = items;
+        graph_plan_step(&x->g, s, n);
+        for (size_t i = 0; i < n; i++) {
+            struct gtask *t = x->g.tasks[x->g.steps[s].tasks[i]];
+            json_t *m = NULL;
+            struct df_error e = DF_ERROR_INIT;
+            if (skip_task(x, t))
+                continue;
+            if (!from) {
+                return df_error_set(err, DF_EUSAGE,
+                                    "step '%s' (item %zu) is not selected and the cache does not "
+                                    "have its outputs; pass --from RUN with a run that committed it",
+                                    p->steps[s].name, i);
+            }
+            if (reuse_from_run(x->reuse, from, s, i, &m, &e) != 0) {
+                if (e.code != DF_ENOTFOUND && e.code != DF_EUSAGE) {
+                    *err = e;
+                    return -1;
+                }
+                return df_error_set(err, DF_EUSAGE,
+                                    "step '%s' (item %zu) is not selected, and neither the cache "
+                                    "nor run '%s' has its outputs",
+                                    p->steps[s].name, i, from);
+            }
+            graph_task_resumed(&x->g, t);
+            manifest_totals(m, &t->rows, &t->bytes);
+            free(t->reused_from);
+            t->reused_from = xstrdup(json_string_value(json_object_get(m, "reused_from_run"))
+                                         ? json_string_value(json_object_get(m, "reused_from_run"))
+                                         : from);
+            json_decref(m);
+        }
+    }
+    return 0;
+}
+
+/* Becomes the run's owner (exec/owner.h), then prepares reuse and a partial run. A new
+ * run that cannot start leaves nothing in the store. */
+static int take_run(struct executor *x, struct df_error *err)
+{
+    int found = 0;
+    char *prefix;
+    struct df_error e = DF_ERROR_INIT;
+
+    if (df_owner_acquire(x->store, x->p->name, x->run, &x->owner, &found, err) != 0) {
+        if (err->code == DF_EUSAGE)
+            df_error_prefix(err, "cannot resume");
+        return -1;
+    }
+    /* A run recorded before owner records existed: its run.json tells. */
+    if (x->resume && !found && runrec_still_running(x->prev)) {
+        df_error_set(err, DF_EUSAGE,
+                     "cannot resume run '%s': it is still running (pid %" JSON_INTEGER_FORMAT
+                     " on host '%s')",
+                     x->run, json_integer_value(json_object_get(x->prev, "pid")),
+                     json_string_value(json_object_get(x->prev, "host"))
+                         ? json_string_value(json_object_get(x->prev, "host"))
+                         : "?");
+        df_owner_release(x->owner);
+        x->owner = NULL;
+        return -1;
+    }
+    x->reuse = reuse_new(x->p, x->store, x->run, x->items, x->resume, x->o->no_cache, x->rerun);
+    if (!x->selected || resolve_unselected(x, err) == 0)
+        return 0;
+    df_owner_release(x->owner);
+    x->owner = NULL;
+    if (!x->resume) {
+        char *run_key = df_key_run(x->p->name, x->run);
+        prefix = xasprintf("%s/", run_key);
+        df_store_remove_prefix(x->store, prefix, &e);
+        free(prefix);
+        free(run_key);
+    }
+    return -1;
+}
+
 int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_run_opts *o,
            char run_id[64], struct df_error *err)
 {
-    struct exec x;
+    struct executor x;
     struct sigaction old[3];
     int wake[2] = {-1, -1}, rc = -1, handlers = 0;
     const char *status = "failed";
@@ -866,8 +1066,12 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     if (o->backoff_ms > 0)
         x.g.backoff_ms = o->backoff_ms;
 
-    if (create_run(&x, run_id, err) != 0)
+    if (cache_options(&x, err) != 0 || create_run(&x, run_id, err) != 0)
         goto out;
+    if (take_run(&x, err) != 0) {
+        run_id[0] = x.resume ? run_id[0] : '\0';
+        goto out;
+    }
     if (x.prev) {
         const char *sa = json_string_value(json_object_get(x.prev, "started_at"));
         if (sa)
@@ -926,7 +1130,8 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             if (planned < 0)
                 break;
             while ((t = graph_next(&x.g, now, x.jobs, x.budget)) != NULL)
-                start_task(&x, t, now);
+                if (!skip_task(&x, t))
+                    start_task(&x, t, now);
         }
         if (graph_idle(&x.g))
             break;
@@ -945,6 +1150,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         }
         enforce_timeouts(&x, df_now_ms());
         save_run_json(&x, "running", 0);
+        df_owner_heartbeat(x.owner, df_now_ms());
         show_progress(&x);
         wait_once(&x, wake[0]);
     }
@@ -1020,6 +1226,11 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     summary(&x, status);
 
 out:
+    df_owner_release(x.owner);
+    reuse_free(x.reuse);
+    free(x.rerun);
+    free(x.selected);
+    free(x.needed);
     if (handlers)
         set_handlers(old, 0);
     wake_w = -1;

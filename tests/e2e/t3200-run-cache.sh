@@ -6,7 +6,7 @@
 # --rerun STEP run again; a damaged cache entry is a miss with one warning; another
 # pipeline's cache is never consulted.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..34"
+echo "1..40"
 
 mkdir -p sql
 cat >p.yaml <<'YAML'
@@ -98,7 +98,8 @@ check "nothing reused" test "$(reused "$R6")" = 0
 check "the right result for scale=10" test "$(result "$R6")" = "30,8555"
 
 expect_ok "--no-cache" "$DUCKFLOW" run p.yaml -j 2 --no-cache
-check "--no-cache: every task ran" test "$(grep -cE '^ok +' "$errout")" -eq 7
+cp "$errout" nc.err
+check "--no-cache: every task ran" test "$(grep -cE '^ok +' nc.err)" -eq 7
 expect_ok "--rerun sq" "$DUCKFLOW" run p.yaml -j 2 --rerun sq
 cp "$errout" rr.err
 check "--rerun sq: sq's 3 tasks ran, nothing else" test "$(grep -cE '^ok +' rr.err)" -eq 3
@@ -110,11 +111,13 @@ expect_match "names it and the closest step" "no step 'sqq'.*did you mean 'sq'" 
 K=$("$DUCKFLOW" query --run "$R3" --format csv "SELECT cache_key FROM _run.tasks WHERE step = 'merge'" | tail -n 1)
 echo '{not json' >"$DUCKFLOW_STORE/cache-basic/cache/$K.json"
 expect_ok "a run with a damaged cache entry" "$DUCKFLOW" run p.yaml -j 2
-expect_match "one warning names the entry" "warning: cache entry '.*$K.json' is not valid JSON" "$errout"
-check "one warning only" test "$(grep -c 'warning: cache entry' "$errout")" -eq 1
-expect_match "merge ran" '^ok +merge in ' "$errout"
+cp "$errout" dm.err
+expect_match "one warning names the entry" "warning: cache entry '.*$K.json' is not valid JSON" dm.err
+check "one warning only" test "$(grep -c 'warning: cache entry' dm.err)" -eq 1
+expect_match "merge ran" '^ok +merge in ' dm.err
 
 # Another pipeline with the same steps never consults this pipeline's cache.
 sed 's/^name: cache-basic/name: cache-other/' p.yaml >q.yaml
 expect_ok "another pipeline, same steps" "$DUCKFLOW" run q.yaml -j 2
-check "it ran every task" test "$(grep -cE '^ok +' "$errout")" -eq 7
+cp "$errout" q.err
+check "it ran every task" test "$(grep -cE '^ok +' q.err)" -eq 7
