@@ -53,12 +53,18 @@ static void help(void)
 int cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},  {"param", required_argument, NULL, 'p'},
-        {"jobs", required_argument, NULL, 'j'},   {"memory", required_argument, NULL, 'm'},
-        {"resume", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {"no-cache", no_argument, NULL, 'N'},
-        {"rerun", required_argument, NULL, 'R'},  {"select", required_argument, NULL, 'S'},
-        {"exclude", required_argument, NULL, 'X'}, {"from", required_argument, NULL, 'F'},
+        {"store", required_argument, NULL, 's'},
+        {"param", required_argument, NULL, 'p'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"memory", required_argument, NULL, 'm'},
+        {"resume", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"no-cache", no_argument, NULL, 'N'},
+        {"rerun", required_argument, NULL, 'R'},
+        {"select", required_argument, NULL, 'S'},
+        {"exclude", required_argument, NULL, 'X'},
+        {"from", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     struct df_error err = DF_ERROR_INIT;
@@ -161,9 +167,8 @@ int cmd_run(int argc, char **argv)
     o.param_args = params;
     o.n_param_args = n_params;
     /* A resumed run keeps the params it was started with (run.json). */
-    if (o.resume_run &&
-        reuse_resume_params(argv[optind], store, o.resume_run, ov, n_params, &p, &resume_args,
-                            &n_resume_args, &err) != 0) {
+    if (o.resume_run && reuse_resume_params(argv[optind], store, o.resume_run, ov, n_params, &p,
+                                            &resume_args, &n_resume_args, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -28,8 +28,9 @@
 static const char *const part_names[] = {"definition", "sql",    "checks",  "params",
                                          "item",       "inputs", "versions"};
 static const char *const part_reasons[] = {
-    "step definition changed", "sql changed",    "checks changed",  "params changed",
-    "item changed",            "inputs changed", "versions changed"};
+    "step definition changed", "sql changed",  "checks changed",
+    "params changed",          "item changed", "inputs changed",
+    "versions changed"};
 #define N_PARTS (sizeof(part_names) / sizeof(part_names[0]))
 
 static void hex_of_json(json_t *v, char out[DF_SHA256_HEX])
@@ -237,8 +238,7 @@ static int get_step_manifests(struct ctx *c, size_t step, json_t **ms, struct df
 /* Appends {sha256, partition} of every file of table in manifest m to out. */
 static void table_files(json_t *m, const char *table, json_t *out)
 {
-    json_t *files =
-        json_object_get(json_object_get(json_object_get(m, "tables"), table), "files");
+    json_t *files = json_object_get(json_object_get(json_object_get(m, "tables"), table), "files");
     json_t *f;
     size_t i;
 
@@ -331,8 +331,9 @@ static void local_file_rec(const char *path, json_t *out)
     json_object_set_new(r, "path", json_string(path));
     if (stat(path, &st) == 0) {
         json_object_set_new(r, "size", json_integer((json_int_t)st.st_size));
-        json_object_set_new(r, "mtime_ns", json_integer((json_int_t)st.st_mtim.tv_sec * 1000000000 +
-                                                        (json_int_t)st.st_mtim.tv_nsec));
+        json_object_set_new(r, "mtime_ns",
+                            json_integer((json_int_t)st.st_mtim.tv_sec * 1000000000 +
+                                         (json_int_t)st.st_mtim.tv_nsec));
     } else {
         json_object_set_new(r, "missing", json_true());
     }
@@ -461,9 +462,8 @@ static int inputs_part(struct ctx *c, const struct df_step *s, size_t item_index
 }
 
 int df_cache_key_compute(const struct df_pipeline *p, size_t step, size_t item_index, json_t *item,
-                         struct df_store *store, const char *run_id,
-                         const struct df_cache_src *src, struct df_cache_key *out,
-                         struct df_error *err)
+                         struct df_store *store, const char *run_id, const struct df_cache_src *src,
+                         struct df_cache_key *out, struct df_error *err)
 {
     const struct df_step *s = &p->steps[step];
     struct ctx c = {p, store, run_id, src};
@@ -581,7 +581,8 @@ static json_t *all_file_keys(json_t *m)
 {
     json_t *keys = json_array(), *t;
     const char *name;
-    json_object_foreach(json_object_get(m, "tables"), name, t) df_manifest_table_keys(m, name, keys);
+    json_object_foreach(json_object_get(m, "tables"), name, t)
+        df_manifest_table_keys(m, name, keys);
     return keys;
 }
 
@@ -606,8 +607,8 @@ int df_cache_entry_write(struct df_store *store, json_t *m, struct df_error *err
     json_object_set_new(e, "step", json_string(step));
     json_object_set_new(e, "run", json_string(run));
     json_object_set_new(e, "item_key", json_string(item));
-    json_object_set_new(e, "manifest", json_sprintf("%s/runs/%s/%s/%s/_manifest.json", pl, run,
-                                                    step, item));
+    json_object_set_new(e, "manifest",
+                        json_sprintf("%s/runs/%s/%s/%s/_manifest.json", pl, run, step, item));
     json_object_set_new(e, "files", all_file_keys(m));
     json_object_set_new(e, "created_at", json_string(now));
     text = json_dumps(e, JSON_COMPACT);
@@ -693,8 +694,8 @@ int df_cache_lookup(struct df_store *store, const struct df_pipeline *p, const c
                strcmp(json_string_value(json_object_get(m, "pipeline")), p->name) != 0) {
         what = "points at a manifest that is damaged or has another key";
     } else if (!files_present(store, m, &missing)) {
-        *warning = xasprintf("cache entry '%s' names '%s', which is missing: running the task", ekey,
-                             missing);
+        *warning = xasprintf("cache entry '%s' names '%s', which is missing: running the task",
+                             ekey, missing);
     } else {
         *source = m;
         m = NULL;
@@ -738,8 +739,8 @@ int df_cache_reuse(struct df_store *store, const struct df_pipeline *p, const ch
     if (root)
         json_object_set_new(m, "files_root", json_string(root));
     else
-        json_object_set_new(m, "files_root", json_sprintf("%s/runs/%s/%s/%s", spl, srun, sstep,
-                                                          sitem));
+        json_object_set_new(m, "files_root",
+                            json_sprintf("%s/runs/%s/%s/%s", spl, srun, sstep, sitem));
     json_object_set_new(m, "reused_from_run", json_string(from ? from : srun));
     json_object_set_new(m, "pipeline", json_string(p->name));
     json_object_set_new(m, "run", json_string(run_id));

@@ -61,9 +61,8 @@ struct df_cache_key {
  * committed, DF_EIO for the store.
  */
 int df_cache_key_compute(const struct df_pipeline *p, size_t step, size_t item_index, json_t *item,
-                         struct df_store *store, const char *run_id,
-                         const struct df_cache_src *src, struct df_cache_key *out,
-                         struct df_error *err);
+                         struct df_store *store, const char *run_id, const struct df_cache_src *src,
+                         struct df_cache_key *out, struct df_error *err);
 void df_cache_key_release(struct df_cache_key *k);
 
 /* Why a committed task's key no longer matches: "sql changed", "params changed", ... from

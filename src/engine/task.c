@@ -1603,11 +1603,12 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
         struct df_error ke = DF_ERROR_INIT;
         json_t *src = NULL;
         char *warn = NULL;
-        have_key = df_cache_key_compute(p, o->step, o->item_index, t.item, store, o->run_id,
-                                        NULL, &ck, &ke) == 0;
+        have_key = df_cache_key_compute(p, o->step, o->item_index, t.item, store, o->run_id, NULL,
+                                        &ck, &ke) == 0;
         if (have_key && !o->no_cache && df_cache_lookup(store, p, ck.key, &src, &warn, &ke) == 0 &&
-            src && df_cache_reuse(store, p, o->run_id, o->step, o->item_index, t.item, src, &ck,
-                                  NULL, &ke) == 0) {
+            src &&
+            df_cache_reuse(store, p, o->run_id, o->step, o->item_index, t.item, src, &ck, NULL,
+                           &ke) == 0) {
             json_decref(src);
             rc = 0;
             goto done;

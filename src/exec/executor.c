@@ -960,10 +960,11 @@ static int resolve_unselected(struct executor *x, struct df_error *err)
             if (skip_task(x, t))
                 continue;
             if (!from) {
-                return df_error_set(err, DF_EUSAGE,
-                                    "step '%s' (item %zu) is not selected and the cache does not "
-                                    "have its outputs; pass --from RUN with a run that committed it",
-                                    p->steps[s].name, i);
+                return df_error_set(
+                    err, DF_EUSAGE,
+                    "step '%s' (item %zu) is not selected and the cache does not "
+                    "have its outputs; pass --from RUN with a run that committed it",
+                    p->steps[s].name, i);
             }
             if (reuse_from_run(x->reuse, from, s, i, &m, &e) != 0) {
                 if (e.code != DF_ENOTFOUND && e.code != DF_EUSAGE) {
@@ -995,9 +996,11 @@ static int take_run(struct executor *x, struct df_error *err)
     char *prefix;
     struct df_error e = DF_ERROR_INIT;
 
-    if (df_owner_acquire(x->store, x->p->name, x->run, &x->owner, &found, err) != 0) {
+    if (df_owner_acquire(x->store, x->p->name, x->run, !x->resume, &x->owner, &found, err) != 0) {
         if (err->code == DF_EUSAGE)
             df_error_prefix(err, "cannot resume");
+        else
+            df_error_prefix(err, "cannot %s run '%s'", x->resume ? "resume" : "create", x->run);
         return -1;
     }
     /* A run recorded before owner records existed: its run.json tells. */

@@ -93,6 +93,16 @@ static const char *not_live(json_t *rec)
     return NULL;
 }
 
+/* 1 when the record is this process's (same host and pid). */
+static int is_mine(json_t *rec)
+{
+    char host[256];
+    const char *h = json_string_value(json_object_get(rec, "host"));
+    hostname(host, sizeof(host));
+    return h && !strcmp(h, host) &&
+           json_integer_value(json_object_get(rec, "pid")) == (json_int_t)getpid();
+}
+
 static json_t *new_record(long gen)
 {
     char host[256], now[40];
@@ -120,7 +130,7 @@ static int put_record(struct df_store *s, const char *key, json_t *rec, int crea
     return rc;
 }
 
-int df_owner_acquire(struct df_store *s, const char *pipeline, const char *run,
+int df_owner_acquire(struct df_store *s, const char *pipeline, const char *run, int fresh,
                      struct df_owner **out, int *found_any, struct df_error *err)
 {
     char *run_key = df_key_run(pipeline, run);
@@ -134,7 +144,8 @@ int df_owner_acquire(struct df_store *s, const char *pipeline, const char *run,
         json_t *cur = NULL, *rec;
         char *key;
 
-        if (df_store_list(s, prefix, scan_cb, &sc, err) != 0)
+        /* A new run has no owner yet: no listing, generation 1 at once. */
+        if ((!fresh || tries > 0) && df_store_list(s, prefix, scan_cb, &sc, err) != 0)
             goto out;
         if (sc.gen > 0) {
             char *data = NULL;
@@ -150,6 +161,17 @@ int df_owner_acquire(struct df_store *s, const char *pipeline, const char *run,
             df_error_clear(err);
             free(data);
             free(key);
+            if (cur && is_mine(cur) && !json_is_true(json_object_get(cur, "released"))) {
+                /* Our own create, whose answer was lost and retried into a 412. */
+                struct df_owner *o = xcalloc(1, sizeof(*o));
+                o->s = s;
+                o->key = gen_key(run_key, sc.gen);
+                o->rec = cur;
+                o->last_beat = 0;
+                *out = o;
+                rc = 0;
+                goto out;
+            }
             if (cur && !not_live(cur)) {
                 json_int_t beat = json_integer_value(json_object_get(cur, "heartbeat_ms"));
                 df_error_set(err, DF_EUSAGE,

@@ -26,8 +26,10 @@ struct df_owner;
  * Becomes the owner of the run. Errors: DF_EUSAGE when a live executor owns it ("run 'R'
  * is driven by pid P on host H (heartbeat 3s ago)"), DF_EIO for the store. *found_any is
  * set to 1 when an earlier owner record existed (a run from before owner records has none).
+ * fresh: the run is new (its id was just made), so generation 1 is created without a
+ * listing first.
  */
-int df_owner_acquire(struct df_store *s, const char *pipeline, const char *run,
+int df_owner_acquire(struct df_store *s, const char *pipeline, const char *run, int fresh,
                      struct df_owner **out, int *found_any, struct df_error *err);
 /* Refreshes the heartbeat when DF_OWNER_HEARTBEAT_MS passed since the last one. */
 void df_owner_heartbeat(struct df_owner *o, int64_t now_ms);

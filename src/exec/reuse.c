@@ -145,8 +145,7 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
     df_item_key(item_index, ikey);
     remember(r, step, item_index, NULL);
     if (r->resume &&
-        df_manifest_read(r->store, r->p->name, r->run, r->p->steps[step].name, ikey, &own, &e) !=
-            0)
+        df_manifest_read(r->store, r->p->name, r->run, r->p->steps[step].name, ikey, &own, &e) != 0)
         own = NULL;
     df_error_clear(&e);
     if (rerun) {
@@ -164,7 +163,8 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
     }
     if (own) {
         const char *ok = json_string_value(json_object_get(own, "cache_key"));
-        if (ok && !strcmp(ok, k.key)) {
+        /* A manifest without a key (not written by a task) cannot be checked: kept. */
+        if (!ok || !strcmp(ok, k.key)) {
             d->verdict = REUSE_KEPT;
             d->manifest = own;
             remember(r, step, item_index, own);
@@ -175,8 +175,8 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
         drop_manifest(r, step, ikey);
         json_decref(own);
     }
-    if (!r->no_cache &&
-        df_cache_lookup(r->store, r->p, k.key, &source, &d->warning, &e) == 0 && source) {
+    if (!r->no_cache && df_cache_lookup(r->store, r->p, k.key, &source, &d->warning, &e) == 0 &&
+        source) {
         json_t *m = NULL;
         if (df_cache_reuse(r->store, r->p, r->run, step, item_index, item, source, &k, &m, &e) ==
             0) {
@@ -206,8 +206,8 @@ int reuse_from_run(struct reuse *r, const char *from, size_t step, size_t item_i
     if (df_manifest_read(r->store, r->p->name, from, r->p->steps[step].name, ikey, &source, err) !=
         0)
         return -1;
-    have_key = df_cache_key_compute(r->p, step, item_index, item, r->store, r->run, &src, &k, &e) ==
-               0;
+    have_key =
+        df_cache_key_compute(r->p, step, item_index, item, r->store, r->run, &src, &k, &e) == 0;
     rc = df_cache_reuse(r->store, r->p, r->run, step, item_index, item, source,
                         have_key ? &k : NULL, manifest, err);
     if (rc == 0)
@@ -250,8 +250,7 @@ static char *param_text(json_t *v)
 
 int reuse_resume_params(const char *path, struct df_store *store, const char *resume,
                         const struct df_param_override *given, size_t n_given,
-                        struct df_pipeline **p, char ***args, size_t *n_args,
-                        struct df_error *err)
+                        struct df_pipeline **p, char ***args, size_t *n_args, struct df_error *err)
 {
     struct df_error e = DF_ERROR_INIT;
     char run[128];

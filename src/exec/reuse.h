@@ -26,10 +26,10 @@ enum reuse_verdict {
 
 struct reuse_decision {
     enum reuse_verdict verdict;
-    const char *reason;   /* REUSE_RUN of a stale committed task: "sql changed", ... */
-    char *from_run;       /* REUSE_HIT: malloc'd run id */
-    json_t *manifest;     /* KEPT / HIT: the task's manifest (new reference) */
-    char *warning;        /* a damaged cache entry (malloc'd), or NULL */
+    const char *reason; /* REUSE_RUN of a stale committed task: "sql changed", ... */
+    char *from_run;     /* REUSE_HIT: malloc'd run id */
+    json_t *manifest;   /* KEPT / HIT: the task's manifest (new reference) */
+    char *warning;      /* a damaged cache entry (malloc'd), or NULL */
 };
 
 /* items: the executor's per-step item arrays (filled as steps are planned). rerun: per
@@ -61,7 +61,6 @@ int reuse_copy_items(struct reuse *r, const char *from, size_t step, struct df_e
  */
 int reuse_resume_params(const char *path, struct df_store *store, const char *resume,
                         const struct df_param_override *given, size_t n_given,
-                        struct df_pipeline **p, char ***args, size_t *n_args,
-                        struct df_error *err);
+                        struct df_pipeline **p, char ***args, size_t *n_args, struct df_error *err);
 
 #endif

@@ -3,6 +3,7 @@
  * verification, multipart uploads and listings.
  */
 #include "store/s3_client.h"
+#include "store/store.h"
 
 #define CURL_DISABLE_TYPECHECK /* curl is called through curl_lazy.h's pointers */
 #include <curl/curl.h>
@@ -329,13 +330,16 @@ struct req {
     struct strbuf *out;
     size_t out_max;
     int out_fd;
-    uint64_t out_base;   /* file offset of the first byte written */
-    EVP_MD_CTX *out_md5; /* hash of what was written, may be NULL */
+    uint64_t out_base;                  /* file offset of the first byte written */
+    EVP_MD_CTX *out_md5;                /* hash of what was written, may be NULL */
+    const char *cond_name, *cond_value; /* a conditional create: "if-none-match" "*" (S3) or
+                                         * "x-goog-if-generation-match" "0" (GCS); signed */
 };
 
 #define REQ_INIT(m, k)                                                                             \
     {                                                                                              \
-        (m), (k), NULL, NULL, -1, 0, 0, NULL, NULL, NULL, {0}, NULL, NULL, 0, -1, 0, NULL          \
+        (m), (k), NULL, NULL, -1, 0, 0, NULL, NULL, NULL, {0}, NULL, NULL, 0, -1, 0, NULL, NULL,   \
+            NULL                                                                                   \
     }
 
 struct resp {
@@ -604,6 +608,8 @@ static int perform(struct s3_client *c, struct req *r, struct resp *rs, int atte
         sh[nh++] = (struct df_sigv4_header){"range", r->range};
     if (r->if_match)
         sh[nh++] = (struct df_sigv4_header){"if-match", r->if_match};
+    if (r->cond_name)
+        sh[nh++] = (struct df_sigv4_header){r->cond_name, r->cond_value};
     struct df_sigv4_input in = {r->method, path.buf, qs.buf,    sh,  nh,
                                 payload,   amz_date, c->region, "s3"};
     df_sigv4_authorization(&in, cr.access_key, cr.secret, &auth);
@@ -612,7 +618,7 @@ static int perform(struct s3_client *c, struct req *r, struct resp *rs, int atte
     static const char *const wire[] = {"Host",        "x-amz-content-sha256",
                                        "x-amz-date",  "x-amz-security-token",
                                        "Content-MD5", "Range",
-                                       "If-Match"};
+                                       "If-Match",    "If-None-Match"};
     for (size_t i = 0; i < nh; i++) {
         const char *name = sh[i].name;
         for (size_t j = 0; j < sizeof(wire) / sizeof(*wire); j++)
@@ -1115,6 +1121,32 @@ int s3_put_bytes(struct s3_client *c, const char *key, const void *data, size_t 
     int rc = request(c, &r, &rs, err);
     if (rc == 0)
         rc = check_put_etag(c, key, &rs, d.md5_hex, err);
+    sb_release(&rs.errbody);
+    return rc;
+}
+
+int s3_put_bytes_new(struct s3_client *c, const char *key, const void *data, size_t len, int gcs,
+                     struct df_error *err)
+{
+    struct digests d;
+    hash_mem(data, len, &d);
+    struct req r = REQ_INIT("PUT", key);
+    r.mem = data ? data : "";
+    r.len = len;
+    r.payload_hash = d.sha_hex;
+    r.content_md5 = d.md5_b64;
+    r.content_type = "application/octet-stream";
+    r.cond_name = gcs ? "x-goog-if-generation-match" : "if-none-match";
+    r.cond_value = gcs ? "0" : "*";
+    struct resp rs = {0};
+    sb_init(&rs.errbody);
+    int rc = request(c, &r, &rs, err);
+    if (rc != 0 && rs.status == 412) {
+        df_error_clear(err);
+        df_error_set(err, DF_EEXIST, "'%s' exists", key);
+    } else if (rc == 0) {
+        rc = check_put_etag(c, key, &rs, d.md5_hex, err);
+    }
     sb_release(&rs.errbody);
     return rc;
 }

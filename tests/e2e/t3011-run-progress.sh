@@ -27,7 +27,7 @@ check "it names a running task" grep -qE $'\\[[0-3]/4\\] [0-9.]+s running: a\\[[
 check "no per-task lines" bash -c "! grep -qE '^ok +a\\[' tty.out"
 check "the summary follows" grep -qE '^b +1/1 ' tty.out
 
-expect_ok "not on a terminal" "$DUCKFLOW" run p.yaml -j 1
+expect_ok "not on a terminal" "$DUCKFLOW" run p.yaml -j 1 --no-cache
 cp "$errout" plain.err
 check "no escape sequences" bash -c "! grep -q $'\\033' plain.err"
 check "a line per task" test "$(grep -cE '^ok +(a\[[0-2]\]|b) in ' plain.err)" -eq 4
