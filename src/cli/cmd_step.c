@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/items.h"
 #include "engine/task.h"
 #include "spec/spec.h"
 #include "dag/plan.h"
@@ -132,6 +133,7 @@ int cmd_step(int argc, char **argv)
     struct df_store *store = NULL;
     struct df_task_opts o;
     struct df_task_result res;
+    struct df_run_items run_items;
     const char *run = NULL, *step = NULL, *store_opt = NULL;
     size_t n_ov = 0;
     long v;
@@ -204,6 +206,8 @@ int cmd_step(int argc, char **argv)
     }
     o.run_id = run;
     o.step = (size_t)si;
+    df_run_items_init(&run_items, store, run);
+    o.items = &run_items.resolver;
     if (abort_stale_uploads(store, p, run, step, o.item_index) < 0) {
         rc = 3;
         goto done;
@@ -230,6 +234,7 @@ int cmd_step(int argc, char **argv)
     }
     if (c != 0) {
         fprintf(stderr, "duckflow: %s\n", err.msg[0] ? err.msg : "the task failed");
+        cli_debug_origin(&err);
         rc = df_exit_class_status(res.cls);
         if (rc == 0)
             rc = 1;

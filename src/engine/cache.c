@@ -218,7 +218,7 @@ static int get_step_manifests(struct ctx *c, size_t step, json_t **ms, struct df
     if (df_manifest_list_step(c->store, c->p->name, c->run, c->p->steps[step].name, ms, err) != 0)
         return -1;
     /* A fan-in reads every task of the step: a key over fewer would name other data. */
-    if (df_plan_items(c->p, step, c->store, c->run, &items, err) != 0) {
+    if (df_plan_items(c->p, step, c->src ? c->src->items : NULL, &items, err) != 0) {
         json_decref(*ms);
         *ms = NULL;
         return -1;

@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "dag/plan.h"
 #include "spec/spec.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -48,6 +49,9 @@ struct df_cache_src {
     /* Every manifest of step, sorted by item index. */
     int (*step_manifests)(void *ud, size_t step, json_t **ms, struct df_error *err);
     void *ud;
+    /* Without step_manifests: how many tasks a fan-in must find (dynamic steps' items;
+     * engine/items.h). */
+    const struct df_items_resolver *items;
 };
 
 struct df_cache_key {

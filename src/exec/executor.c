@@ -22,6 +22,7 @@
 
 #include "dag/plan.h"
 #include "dag/select.h"
+#include "engine/items.h"
 #include "exec/child.h"
 #include "exec/graph.h"
 #include "exec/owner.h"
@@ -260,7 +261,7 @@ static int plan_step(struct executor *x, size_t s, struct df_error *err)
     const struct df_step *st = &x->p->steps[s];
     size_t n;
 
-    if (df_plan_items(x->p, s, x->store, x->run, &items, &e) != 0 || !json_is_array(items)) {
+    if (df_step_items(x->p, s, x->store, x->run, &items, &e) != 0 || !json_is_array(items)) {
         if (!e.code)
             df_error_set(&e, DF_EFAIL, "planning did not return a list of items");
         df_error_prefix(&e, "step '%s': cannot plan its items", st->name);
@@ -943,7 +944,7 @@ static int resolve_unselected(struct executor *x, struct df_error *err)
         if (from && (kind == DF_FOREACH_FILES || kind == DF_FOREACH_ROWS) &&
             reuse_copy_items(x->reuse, from, s, err) != 0)
             return -1;
-        if (df_plan_items(p, s, x->store, x->run, &items, err) != 0) {
+        if (df_step_items(p, s, x->store, x->run, &items, err) != 0) {
             df_error_prefix(err, "step '%s' is not selected, and its items cannot be planned",
                             p->steps[s].name);
             if (err->code != DF_EIO)

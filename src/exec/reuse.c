@@ -133,7 +133,7 @@ static void drop_manifest(struct reuse *r, size_t step, const char *ikey)
 
 void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_decision *d)
 {
-    struct df_cache_src src = {memo_task, memo_step, r};
+    struct df_cache_src src = {memo_task, memo_step, r, NULL};
     struct df_cache_key k;
     struct df_error e = DF_ERROR_INIT;
     json_t *item = json_array_get(r->items[step], item_index), *own = NULL, *source = NULL;
@@ -194,7 +194,7 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
 int reuse_from_run(struct reuse *r, const char *from, size_t step, size_t item_index,
                    json_t **manifest, struct df_error *err)
 {
-    struct df_cache_src src = {memo_task, memo_step, r};
+    struct df_cache_src src = {memo_task, memo_step, r, NULL};
     struct df_cache_key k;
     struct df_error e = DF_ERROR_INIT;
     json_t *item = json_array_get(r->items[step], item_index), *source = NULL;

@@ -64,8 +64,8 @@ struct req {
     struct strbuf *out;
     size_t out_max;
     int out_fd;
-    uint64_t out_base;   /* file offset of the first byte written */
-    EVP_MD_CTX *out_md5; /* hash of what was written, may be NULL */
+    uint64_t out_base;                  /* file offset of the first byte written */
+    EVP_MD_CTX *out_md5;                /* hash of what was written, may be NULL */
     const char *cond_name, *cond_value; /* a conditional create: "if-none-match" "*" (S3) or
                                          * "x-goog-if-generation-match" "0" (GCS); signed */
 };
