@@ -27,7 +27,10 @@
 #include "exec/graph.h"
 #include "exec/owner.h"
 #include "exec/reuse.h"
+#include "exec/progress.h"
+#include "exec/summary.h"
 #include "exec/runrec.h"
+#include "exec/sweep.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "util/exitclass.h"
@@ -89,67 +92,32 @@ struct executor {
     unsigned char *rerun;    /* per step: --rerun */
     unsigned char *selected; /* per step: in --select/--exclude's selection; NULL = all */
     unsigned char *needed;   /* per step: not selected, but a selected step needs it */
+    unsigned char *not_selected; /* per step: neither selected nor needed (summary) */
+    struct tasknames names; /* items' labels, for every line a person reads */
+    struct progress pr;     /* the terminal view (exec/progress.c) */
+    int stopping;           /* --fail-fast: a task failed for good, start nothing more */
 };
 
-static const char *step_name(const struct executor *x, size_t s)
-{
-    return x->p->steps[s].name;
-}
-
-/* "merge", or "generate[3]" for fan-out steps. */
+/* "merge", or "orders[apac]" for fan-out steps (exec/summary.c). */
 static void task_name(const struct executor *x, const struct gtask *t, char *out, size_t n)
 {
-    if (x->p->steps[t->step].foreach.kind == DF_FOREACH_NONE)
-        snprintf(out, n, "%s", step_name(x, t->step));
-    else
-        snprintf(out, n, "%s[%zu]", step_name(x, t->step), t->item_index);
+    tasknames_get(&x->names, t->step, t->item_index, out, n);
 }
 
 static void clear_progress(struct executor *x)
 {
     if (x->progress_shown) {
-        fputs("\r\033[K", stderr);
+        progress_clear(&x->pr);
         x->progress_shown = 0;
     }
 }
 
 static void show_progress(struct executor *x)
 {
-    struct strbuf sb = STRBUF_INIT;
-    size_t done = 0, total = x->g.n_tasks, shown = 0;
-    int unplanned = 0;
-    char el[32];
-
     if (!x->o->progress || x->o->quiet)
         return;
-    for (size_t i = 0; i < x->g.n_tasks; i++)
-        done += x->g.tasks[i]->state != G_WAITING && x->g.tasks[i]->state != G_RUNNING &&
-                x->g.tasks[i]->state != G_BACKOFF;
-    for (size_t s = 0; s < x->g.n_steps; s++)
-        unplanned |= !x->g.steps[s].planned && !x->g.steps[s].failed;
-    df_format_duration(df_now_ms() - x->t0, el, sizeof(el));
-    sb_addf(&sb, "[%zu/%zu%s] %s", done, total, unplanned ? "+" : "", el);
-    if (x->g.running)
-        sb_adds(&sb, " running:");
-    for (size_t i = 0; i < x->g.n_tasks && shown < 4; i++) {
-        char name[160];
-        if (x->g.tasks[i]->state != G_RUNNING)
-            continue;
-        task_name(x, x->g.tasks[i], name, sizeof(name));
-        sb_addf(&sb, " %s", name);
-        shown++;
-    }
-    if (x->g.running > shown)
-        sb_addf(&sb, " +%zu", x->g.running - shown);
-    /* One terminal line: cut rather than wrap. */
-    if (sb.len > 110) {
-        sb.len = 107;
-        sb_adds(&sb, "...");
-    }
-    fprintf(stderr, "\r\033[K%s", sb.buf);
-    fflush(stderr);
+    progress_show(&x->pr, &x->names, &x->g, df_now_ms() - x->t0, x->jobs);
     x->progress_shown = 1;
-    sb_release(&sb);
 }
 
 /* Prints a line to the log (stderr), keeping the progress line out of the way. */
@@ -274,6 +242,7 @@ static int plan_step(struct executor *x, size_t s, struct df_error *err)
     }
     n = json_array_size(items);
     x->items[s] = items;
+    tasknames_plan(&x->names, s, items);
     graph_plan_step(&x->g, s, n);
     x->dirty = 1;
     (void)err;
@@ -558,21 +527,26 @@ static void task_ended(struct executor *x, struct gtask *t)
     x->dirty = 1;
     df_format_duration(now - t->started_ms, el, sizeof(el));
 
+    if (cls != DF_CLASS_OK)
+        summary_drop_error_line(out, t->error); /* told once, on the line below */
     if (cls != DF_CLASS_OK || !x->o->quiet)
         print_output(x, name, out);
     if (cls == DF_CLASS_OK) {
         if (!x->o->quiet && !x->o->progress)
             say(x, "ok      %s in %s", name, el);
-    } else if (retry) {
-        char wait[32];
-        df_format_duration(t->retry_at - now, wait, sizeof(wait));
-        say(x, "retry   %s: attempt %d failed (%s): %s; next attempt in %s", name, attempt,
-            df_exit_class_name(cls), t->error, wait);
     } else if (cls == DF_CLASS_INTERRUPTED) {
         say(x, "stopped %s (interrupted)", name);
     } else {
-        say(x, "failed  %s (%s) after %d attempt%s: %s", name, df_exit_class_name(cls), t->attempts,
-            t->attempts == 1 ? "" : "s", t->error);
+        /* One line per failed attempt: the summary tells the whole message once. */
+        struct strbuf line = STRBUF_INIT;
+        summary_attempt_line(&line, &x->names, &x->g, t, attempt, retry, now, x->pr.color);
+        say(x, "%s", line.buf);
+        sb_release(&line);
+        if (!retry && x->o->fail_fast && !x->stopping) {
+            x->stopping = 1;
+            say(x, "duckflow: --fail-fast: starting no more tasks; %zu running finish",
+                x->g.running);
+        }
     }
     free(out);
     child_free(c);
@@ -739,75 +713,28 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
 
 static void summary(struct executor *x, const char *status)
 {
-    FILE *f = x->o->summary;
-    char el[32];
+    struct summary_input in;
 
-    if (!f)
+    if (!x->o->summary)
         return;
     clear_progress(x);
-    if (!x->o->quiet) {
-        size_t w = 4;
-        for (size_t s = 0; s < x->p->n_steps; s++)
-            if (strlen(step_name(x, s)) > w)
-                w = strlen(step_name(x, s));
-        fprintf(f, "\n%-*s  %9s  %12s  %10s  %8s  %s\n", (int)w, "step", "tasks", "rows out",
-                "bytes", "time", "status");
-        for (size_t k = 0; k < x->p->n_steps; k++) {
-            size_t s = x->p->order[k], done, failed, running;
-            const struct gstep *st = &x->g.steps[s];
-            uint64_t rows = 0, bytes = 0;
-            int64_t first = INT64_MAX, last = 0, resumed = 0, reused = 0;
-            const char *why = NULL;
-            char tasks[32], rs[32], bs[32], ts[32], stat[64];
-
-            graph_step_counts(&x->g, s, &done, &failed, &running);
-            for (size_t i = 0; i < st->n_tasks; i++) {
-                const struct gtask *t = x->g.tasks[st->tasks[i]];
-                rows += t->rows;
-                bytes += t->bytes;
-                resumed += t->resumed && !t->reused_from;
-                reused += t->reused_from != NULL;
-                if (t->rerun_reason && !why)
-                    why = t->rerun_reason;
-                if (t->attempts && t->first_started_ms < first)
-                    first = t->first_started_ms;
-                if (t->attempts && t->ended_ms > last)
-                    last = t->ended_ms;
-            }
-            if (st->planned)
-                snprintf(tasks, sizeof(tasks), "%zu/%zu", done, st->n_tasks);
-            else
-                snprintf(tasks, sizeof(tasks), "-");
-            snprintf(rs, sizeof(rs), "%" PRIu64, rows);
-            df_format_size(bytes, bs, sizeof(bs));
-            if (first != INT64_MAX && last >= first)
-                df_format_duration(last - first, ts, sizeof(ts));
-            else
-                snprintf(ts, sizeof(ts), "-");
-            if (x->selected && !x->selected[s] && !x->needed[s])
-                snprintf(stat, sizeof(stat), "not selected");
-            else if (graph_step_succeeded(&x->g, s) && why)
-                snprintf(stat, sizeof(stat), "ok (rerun: %s)", why);
-            else if (graph_step_succeeded(&x->g, s) && reused && (size_t)reused == st->n_tasks)
-                snprintf(stat, sizeof(stat), "ok (reused)");
-            else if (graph_step_succeeded(&x->g, s) && reused)
-                snprintf(stat, sizeof(stat), "ok (%" PRId64 " reused)", reused);
-            else if (graph_step_succeeded(&x->g, s))
-                snprintf(stat, sizeof(stat), "%s",
-                         resumed && (size_t)resumed == st->n_tasks ? "ok (kept)" : "ok");
-            else if (st->failed)
-                snprintf(stat, sizeof(stat), "%s", df_exit_class_name(st->cls));
-            else
-                snprintf(stat, sizeof(stat), "not run");
-            fprintf(f, "%-*s  %9s  %12s  %10s  %8s  %s\n", (int)w, step_name(x, s), tasks,
-                    st->planned ? rs : "-", st->planned ? bs : "-", ts, stat);
-        }
-    }
-    df_format_duration(df_now_ms() - x->t0, el, sizeof(el));
-    fprintf(f, "%srun %s %s in %s; see 'duckflow runs' and 'duckflow query%s%s --run %s'\n",
-            x->o->quiet ? "" : "\n", x->run, status, el, x->o->store_uri ? " --store " : "",
-            x->o->store_uri ? x->o->store_uri : "", x->run);
-    fflush(f);
+    memset(&in, 0, sizeof(in));
+    in.p = x->p;
+    in.g = &x->g;
+    in.names = &x->names;
+    in.run = x->run;
+    in.status = status;
+    in.elapsed_ms = df_now_ms() - x->t0;
+    in.store_uri = x->o->store_uri;
+    in.param_args = x->o->param_args;
+    in.n_param_args = x->o->n_param_args;
+    in.quiet = x->o->quiet;
+    in.color = x->pr.color;
+    in.stopped = x->stopping;
+    in.not_selected = x->not_selected;
+    summary_print(x->o->summary, &in);
+    if (x->o->reported_out)
+        *x->o->reported_out = 1;
 }
 
 static void set_handlers(struct sigaction old[3], int install)
@@ -937,6 +864,9 @@ static int resolve_unselected(struct executor *x, struct df_error *err)
         if (x->selected[s])
             continue;
         if (!x->needed[s]) {
+            if (!x->not_selected)
+                x->not_selected = xcalloc(p->n_steps, 1);
+            x->not_selected[s] = 1;
             x->items[s] = json_array();
             graph_plan_step(&x->g, s, 0);
             continue;
@@ -1052,6 +982,8 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     x.budget = o->memory_budget ? o->memory_budget : df_default_memory_budget();
     x.grace_ms = o->grace_ms > 0 ? o->grace_ms : 5000;
     build_task_env(&x);
+    tasknames_init(&x.names, p);
+    progress_init(&x.pr, stderr, o->color);
     x.t0 = df_now_ms();
     df_iso_now(x.started_at, sizeof(x.started_at));
 
@@ -1098,6 +1030,16 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         }
         x.last_write = df_now_ms();
     }
+    {
+        /* Stale uploads of killed attempts: swept once per run, here (exec/sweep.h). */
+        char *run = df_key_run(p->name, run_id), *prefix = xasprintf("%s/", run);
+        char *said = df_sweep_uploads(store, prefix);
+        if (said && !o->quiet)
+            say(&x, "%s", said);
+        free(said);
+        free(prefix);
+        free(run);
+    }
 
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
         df_error_errno(err, "cannot create a pipe");
@@ -1129,7 +1071,9 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
                     child_kill(x.g.tasks[i]->proc, SIGKILL);
         }
         reap_all(&x);
-        if (!x.interrupted) {
+        if (x.stopping && !x.interrupted)
+            graph_stop(&x.g); /* --fail-fast: what waits is not run */
+        if (!x.interrupted && !x.stopping) {
             planned = plan_ready(&x, err);
             if (planned < 0)
                 break;
@@ -1141,7 +1085,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             break;
         if (!x.g.running && !planned && graph_next_retry(&x.g) == INT64_MAX &&
             !graph_next(&x.g, now, x.jobs, x.budget)) {
-            if (x.interrupted)
+            if (x.interrupted || x.stopping)
                 break;
             /* Nothing runs, nothing can start, nothing can be planned: a bug, not a
              * reason to spin forever. */
@@ -1235,6 +1179,7 @@ out:
     free(x.rerun);
     free(x.selected);
     free(x.needed);
+    free(x.not_selected);
     if (handlers)
         set_handlers(old, 0);
     wake_w = -1;
@@ -1248,5 +1193,6 @@ out:
     free(x.defs);
     json_decref(x.prev);
     free_task_env(&x);
+    tasknames_release(&x.names);
     return rc;
 }
