@@ -89,13 +89,13 @@ struct executor {
     /* Content-addressed tasks (exec/reuse.h): */
     struct reuse *reuse;
     struct df_owner *owner;
-    unsigned char *rerun;    /* per step: --rerun */
-    unsigned char *selected; /* per step: in --select/--exclude's selection; NULL = all */
-    unsigned char *needed;   /* per step: not selected, but a selected step needs it */
+    unsigned char *rerun;        /* per step: --rerun */
+    unsigned char *selected;     /* per step: in --select/--exclude's selection; NULL = all */
+    unsigned char *needed;       /* per step: not selected, but a selected step needs it */
     unsigned char *not_selected; /* per step: neither selected nor needed (summary) */
-    struct tasknames names; /* items' labels, for every line a person reads */
-    struct progress pr;     /* the terminal view (exec/progress.c) */
-    int stopping;           /* --fail-fast: a task failed for good, start nothing more */
+    struct tasknames names;      /* items' labels, for every line a person reads */
+    struct progress pr;          /* the terminal view (exec/progress.c) */
+    int stopping;                /* --fail-fast: a task failed for good, start nothing more */
 };
 
 /* "merge", or "orders[apac]" for fan-out steps (exec/summary.c). */
