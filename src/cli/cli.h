@@ -24,6 +24,8 @@ int cmd_runs(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_argo(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_views(int argc, char **argv);
 
 /* The path of the running binary (for spawning `duckflow step`). */
 const char *cli_self_exe(void);

@@ -14,13 +14,17 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: duckflow report [RUN|latest] [--store URI] [--pipeline P] [--html FILE]\n\n"
+    fprintf(f, "usage: duckflow report [RUN|published|latest] [--store URI] [--pipeline P] [--html "
+               "FILE]\n\n"
                "Shows a run's tasks from their manifests: per step, tasks, rows, bytes, wall\n"
                "time, slowest task, peak memory and spill; per task, attempt, exit class,\n"
                "timings (total, sql, write), rows, bytes, files, peak RSS and memory limit.\n"
-               "RUN defaults to 'latest', the run whose run.json started last.\n\n"
+               "RUN defaults to 'published', the run the pipeline published (its last\n"
+               "successful run, or the one `duckflow publish` set; the latest run when none\n"
+               "is); 'latest' is the run whose run.json started last, whatever its state.\n\n"
                "options:\n"
-               "  -s, --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
+               "  -s, --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow in\n"
+               "                      the current folder)\n"
                "  -p, --pipeline P    the pipeline, when the store holds several\n"
                "      --html FILE     write one self-contained HTML page (inline CSS, no\n"
                "                      scripts or external links, a time bar per task) to FILE\n"

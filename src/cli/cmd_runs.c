@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "exec/runrec.h"
 #include "store/layout.h"
+#include "store/publish.h"
 #include "store/store.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -22,7 +23,8 @@ static void help(void)
            "\n"
            "Lists the runs in the store, oldest first: pipeline, run id, status, start time,\n"
            "duration and tasks done/total. A run whose run.json says running but whose\n"
-           "executor is gone shows as 'abandoned'.\n"
+           "executor is gone shows as 'abandoned'. The run each pipeline publishes (what\n"
+           "query and report read by default) is marked 'published'.\n"
            "\n"
            "  --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
            "  --pipeline P       only runs of pipeline P\n"
@@ -38,6 +40,31 @@ static const char *status_of(json_t *r)
     if (!strcmp(st, "running") && !runrec_still_running(r))
         return "abandoned";
     return st;
+}
+
+/* 1 when r is its pipeline's published run; published caches pipeline -> run id ("" when
+ * none). */
+static int is_published(struct df_store *s, json_t *published, json_t *r)
+{
+    const char *pl = json_string_value(json_object_get(r, "pipeline"));
+    const char *id = json_string_value(json_object_get(r, "run"));
+    json_t *have;
+
+    if (!pl || !id)
+        return 0;
+    have = json_object_get(published, pl);
+    if (!have) {
+        struct df_error err = DF_ERROR_INIT;
+        char *run = NULL;
+        if (df_valid_pipeline_name(pl) && df_published_read(s, pl, &run, &err) != 0) {
+            fprintf(stderr, "duckflow runs: %s\n", err.msg);
+            df_error_clear(&err);
+        }
+        have = json_string(run ? run : "");
+        json_object_set_new(published, pl, have);
+        free(run);
+    }
+    return !strcmp(json_string_value(have), id);
 }
 
 static json_int_t int_of(json_t *r, const char *k)
@@ -57,7 +84,7 @@ int cmd_runs(int argc, char **argv)
     struct df_error err = DF_ERROR_INIT;
     const char *store_opt = NULL, *pipeline = NULL, *format = "text";
     struct df_store *store = NULL;
-    json_t *runs = NULL, *r;
+    json_t *runs = NULL, *r, *published = json_object();
     size_t i;
     int c, rc = 2;
 
@@ -106,6 +133,7 @@ int cmd_runs(int argc, char **argv)
             json_object_set_new(o, "tasks_total", json_integer(int_of(r, "tasks_total")));
             json_object_set_new(o, "tasks_done", json_integer(int_of(r, "tasks_done")));
             json_object_set_new(o, "tasks_failed", json_integer(int_of(r, "tasks_failed")));
+            json_object_set_new(o, "published", json_boolean(is_published(store, published, r)));
             json_array_append_new(outv, o);
         }
         char *text = json_dumps(outv, JSON_INDENT(2));
@@ -115,7 +143,7 @@ int cmd_runs(int argc, char **argv)
     } else if (json_array_size(runs) == 0) {
         fprintf(stderr, "duckflow runs: no runs in '%s'\n", store->uri);
     } else {
-        int wp = 8, wr = 3;
+        int wp = 8, wr = 3, ws = 11;
         json_array_foreach(runs, i, r)
         {
             const char *pl = json_string_value(json_object_get(r, "pipeline"));
@@ -124,8 +152,10 @@ int cmd_runs(int argc, char **argv)
                 wp = (int)strlen(pl);
             if (id && (int)strlen(id) > wr)
                 wr = (int)strlen(id);
+            if (is_published(store, published, r))
+                ws = 21;
         }
-        printf("%-*s  %-*s  %-11s  %-24s  %9s  %s\n", wp, "PIPELINE", wr, "RUN", "STATUS",
+        printf("%-*s  %-*s  %-*s  %-24s  %9s  %s\n", wp, "PIPELINE", wr, "RUN", ws, "STATUS",
                "STARTED", "DURATION", "TASKS");
         json_array_foreach(runs, i, r)
         {
@@ -143,13 +173,17 @@ int cmd_runs(int argc, char **argv)
             else
                 snprintf(tasks, sizeof(tasks), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
                          int_of(r, "tasks_done"), int_of(r, "tasks_total"));
-            printf("%-*s  %-*s  %-11s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?",
-                   status_of(r), st ? st : "-", dur, tasks);
+            char status[48];
+            snprintf(status, sizeof(status), "%s%s", status_of(r),
+                     is_published(store, published, r) ? " (published)" : "");
+            printf("%-*s  %-*s  %-*s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?", ws,
+                   status, st ? st : "-", dur, tasks);
         }
     }
     rc = 0;
 out:
     json_decref(runs);
+    json_decref(published);
     df_store_free(store);
     return rc;
 }

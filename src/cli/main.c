@@ -26,6 +26,8 @@ static const struct command {
     {"runs", cmd_runs, "list the runs in a store"},
     {"report", cmd_report, "per-task timings, rows, bytes and memory of a run"},
     {"gc", cmd_gc, "remove attempt folders no manifest names"},
+    {"publish", cmd_publish, "make a succeeded run the one query and report read"},
+    {"views", cmd_views, "SQL views over a run's files for a stock DuckDB"},
     {"argo", cmd_argo, "compile a pipeline into an Argo Workflows manifest"},
 };
 
