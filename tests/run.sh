@@ -2,7 +2,10 @@
 # Runs the whole suite against a build folder: every unit-test binary (cmocka, TAP output)
 # and every end-to-end script tests/e2e/tNNNN-*.sh (TAP through tests/e2e/lib.sh), each
 # script in a fresh scratch folder. Counts every "ok"/"not ok" line and ends with
-# "N passed, N failed". Exit status 0 only when nothing failed.
+# "N passed, N failed". Exit status 0 only when nothing failed. Every program declares its
+# plan ("1..N"; cmocka prints one per group, they add up): one that prints none, or whose
+# count of results differs from it, fails, so a script that stops early cannot pass.
+# "1..0 # SKIP reason" declares a program that has nothing to run here.
 #   tests/run.sh [BUILD] [PATTERN]   PATTERN filters test names (grep -E)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +34,16 @@ run_one() {
     local rc=$?
     if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
         echo "not ok - $name exited with status $rc" >>"$out"
+    fi
+    local planned reported
+    planned=$(awk '/^1\.\.[0-9]+/ { n += substr($1, 4); p = 1 } END { if (p) print n }' "$out")
+    reported=$(grep -cE '^(ok|not ok) ' "$out")
+    if [ -z "$planned" ]; then
+        echo "not ok - $name printed no plan (1..N)" >>"$out"
+    elif [ "$planned" -ne "$reported" ]; then
+        echo "not ok - $name planned $planned results and reported $reported" >>"$out"
+    elif [ "$planned" -eq 0 ] && ! grep -qE '^1\.\.0 +# *SKIP' "$out"; then
+        echo "not ok - $name planned no results without saying why (1..0 # SKIP reason)" >>"$out"
     fi
     echo $((SECONDS - start)) >"$logdir/$name.secs"
 }

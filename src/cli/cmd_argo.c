@@ -1,9 +1,8 @@
 /*
  * cmd_argo.c - `duckflow argo`: prints a pipeline as an Argo Workflows manifest (a
- * Workflow, a WorkflowTemplate with --template, a CronWorkflow with --cron), and the two
- * helpers the manifest's pods run:
- *   duckflow argo items PIPELINE --run RUN --step S --store URI   (withParam list)
- *   duckflow argo finish PIPELINE --run RUN --status STATUS --store URI   (run.json)
+ * Workflow, a WorkflowTemplate with --template, a CronWorkflow with --cron). The two
+ * helpers the manifest's pods run, `argo items` and `argo finish`, live in
+ * cmd_argo_items.c and cmd_argo_finish.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "argo/argo.h"
 #include "cli/cli.h"
+#include "cli/cmd_argo.h"
 #include "spec/spec.h"
 #include "store/store.h"
 #include "util/fs.h"
@@ -20,7 +20,7 @@
 
 #include "util/banned.h"
 
-static void usage(FILE *f)
+void cmd_argo_usage(FILE *f)
 {
     fprintf(
         f,
@@ -83,108 +83,6 @@ static int load(const char *cmd, const char *path, struct df_param_override *ov,
     return 0;
 }
 
-/* `duckflow argo items` and `duckflow argo finish`: they share their options. */
-static int helper(int argc, char **argv, int finish)
-{
-    static const struct option opts[] = {
-        {"run", required_argument, NULL, 'r'},    {"step", required_argument, NULL, 's'},
-        {"store", required_argument, NULL, 'S'},  {"param", required_argument, NULL, 'p'},
-        {"status", required_argument, NULL, 't'}, {"created-at", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *cmd = finish ? "argo finish" : "argo items";
-    struct df_error err = DF_ERROR_INIT;
-    struct df_param_override *ov = NULL;
-    struct df_pipeline *p = NULL;
-    struct df_store *store = NULL;
-    const char *run = NULL, *step = NULL, *store_uri = NULL, *status = NULL, *created = NULL;
-    struct strbuf out = STRBUF_INIT;
-    size_t n_ov = 0;
-    int c, rc = 0;
-
-    while ((c = getopt_long(argc, argv, "r:s:S:p:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            run = optarg;
-            break;
-        case 's':
-            step = optarg;
-            break;
-        case 'S':
-            store_uri = optarg;
-            break;
-        case 't':
-            status = optarg;
-            break;
-        case 'c':
-            created = optarg;
-            break;
-        case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error(cmd, "%s", err.msg);
-                goto done;
-            }
-            n_ov++;
-            break;
-        case 'h':
-            usage(stdout);
-            goto done;
-        default:
-            rc = cli_usage_error(cmd, "unknown option");
-            goto done;
-        }
-    }
-    if (optind != argc - 1) {
-        rc = cli_usage_error(cmd, "expected one pipeline file");
-        goto done;
-    }
-    if (!run) {
-        rc = cli_usage_error(cmd, "--run is required");
-        goto done;
-    }
-    if (!finish && !step) {
-        rc = cli_usage_error(cmd, "--step is required");
-        goto done;
-    }
-    if (finish && !status) {
-        rc = cli_usage_error(cmd, "--status is required");
-        goto done;
-    }
-    if ((rc = load(cmd, argv[optind], ov, n_ov, &p)))
-        goto done;
-    if (df_store_open(cli_store_uri(store_uri), &store, &err)) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    if (finish) {
-        struct df_argo_finish f = {run, status, created};
-        if (df_argo_finish_run(p, store, &f, &err)) {
-            rc = cli_fail(&err);
-            goto done;
-        }
-        fprintf(stderr, "duckflow argo finish: run '%s' of '%s' %s\n", run, p->name,
-                strcmp(status, "Succeeded") ? "failed" : "succeeded");
-    } else {
-        int si = df_pipeline_step_index(p, step);
-        if (si < 0) {
-            rc = cli_usage_error(cmd, "no step '%s' in '%s'", step, p->name);
-            goto done;
-        }
-        if (df_argo_item_indices(p, (size_t)si, store, run, &out, &err)) {
-            rc = cli_fail(&err);
-            goto done;
-        }
-        sb_addc(&out, '\n');
-        fwrite(out.buf, 1, out.len, stdout);
-    }
-done:
-    sb_release(&out);
-    df_store_free(store);
-    df_pipeline_free(p);
-    df_param_overrides_free(ov, n_ov);
-    return rc;
-}
-
 int cmd_argo(int argc, char **argv)
 {
     enum {
@@ -235,9 +133,9 @@ int cmd_argo(int argc, char **argv)
     int c, rc = 0, template = 0, json = 0;
 
     if (argc > 1 && !strcmp(argv[1], "items"))
-        return helper(argc - 1, argv + 1, 0);
+        return cmd_argo_items(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "finish"))
-        return helper(argc - 1, argv + 1, 1);
+        return cmd_argo_finish(argc - 1, argv + 1);
 
     memset(&o, 0, sizeof(o));
     while ((c = getopt_long(argc, argv, "i:S:n:p:o:h", opts, NULL)) != -1) {
@@ -347,7 +245,7 @@ int cmd_argo(int argc, char **argv)
             }
             break;
         case 'h':
-            usage(stdout);
+            cmd_argo_usage(stdout);
             goto done;
         default:
             rc = cli_usage_error("argo", "unknown option");

@@ -1,5 +1,7 @@
 # lib.sh - helpers for end-to-end scripts (sourced). Each script runs in a fresh scratch
-# folder ($SCRATCH, also the working directory) and reports TAP lines:
+# folder ($SCRATCH, also the working directory), declares its plan right after sourcing
+# this file (`echo "1..N"`, N = the results it reports: tests/run.sh fails a script whose
+# count differs or that prints no plan) and reports TAP lines:
 #   expect_ok "what" cmd...         the command exits 0
 #   expect_code N "what" cmd...     the command exits N (stdout/stderr kept in $out/$errout)
 #   expect_match "what" REGEX FILE  FILE has a line matching REGEX

@@ -3,6 +3,7 @@
 # params, defaults): "ok" on stdout, exit 0, --param overrides, --help, bad usage, and no
 # store folder created.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..17"
 
 mkdir -p sql data
 echo "SELECT range AS o FROM range(10);" >sql/generate.sql

@@ -2,6 +2,7 @@
 # t1010: `duckflow plan` as text and JSON: steps in dependency order, fan-out and task
 # counts (static and dynamic), inputs, outputs, deps and limits, params applied.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..20"
 
 cat >pipeline.yaml <<'YAML'
 name: planned

@@ -2,6 +2,7 @@
 # t1020: `duckflow graph` as Mermaid and Graphviz dot: a node per step, table-labelled
 # edges along inputs, dashed edges for `after`, external inputs as their own nodes.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..19"
 
 cat >pipeline.yaml <<'YAML'
 name: drawn

@@ -2,6 +2,7 @@
 # t1030: `duckflow items` prints a step's items as one JSON list: static kinds without
 # touching the store, dynamic kinds from <run>/<step>/_items.json in the store.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..29"
 
 cat >pipeline.yaml <<'YAML'
 name: itemized

@@ -3,6 +3,7 @@
 # run stored in <run>/<step>/_items.json; when that file is missing, items computes the
 # list from the committed outputs and stores it, so a second call reads the same bytes.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..13"
 
 cat >pipeline.yaml <<'YAML'
 name: dyn

@@ -2,6 +2,7 @@
 # t1100: malformed YAML is refused before anything runs: exit 2, one line
 # "FILE:LINE:COL: message" from every command that loads a pipeline, no store created.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..185"
 
 # bad FILE LINE:COL REGEX - every loading command refuses FILE at LINE:COL.
 bad() {

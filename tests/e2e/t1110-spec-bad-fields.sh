@@ -2,6 +2,7 @@
 # t1110: unknown fields at every level are refused with the list of allowed fields, and
 # fields of the wrong shape say what they should be: exit 2, FILE:LINE:COL, no store.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..46"
 
 bad() { # FILE LINE:COL REGEX
     expect_code 2 "$1: exit 2" "$DUCKFLOW" validate "$1"

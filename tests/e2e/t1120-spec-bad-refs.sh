@@ -2,6 +2,7 @@
 # t1120: references that do not resolve: unknown steps in inputs, after, each and files,
 # tables a step does not output, unknown input names: exit 2, FILE:LINE:COL, no store.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..25"
 
 bad() { # FILE LINE:COL REGEX
     expect_code 2 "$1: exit 2" "$DUCKFLOW" validate "$1"

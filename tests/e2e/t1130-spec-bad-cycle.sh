@@ -2,6 +2,7 @@
 # t1130: cycles among steps (through inputs, after, each and files) are refused and named
 # in data-flow order: exit 2, FILE:LINE:COL, no store.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..15"
 
 bad() { # FILE LINE:COL REGEX
     expect_code 2 "$1: exit 2" "$DUCKFLOW" validate "$1"

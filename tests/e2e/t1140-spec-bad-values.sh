@@ -2,6 +2,7 @@
 # t1140: bad values: sizes, durations, absurd numbers, bad names, unknown formats and
 # compressions: exit 2, FILE:LINE:COL naming the value, no store.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..73"
 
 bad() { # FILE LINE:COL REGEX
     expect_code 2 "$1: exit 2" "$DUCKFLOW" validate "$1"

@@ -3,6 +3,7 @@
 # undeclared or mistyped param, an override pushing a range past its limit: exit 2,
 # FILE:LINE:COL pointing at the declaration, no store.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..34"
 
 cat >pipeline.yaml <<'YAML'
 name: params

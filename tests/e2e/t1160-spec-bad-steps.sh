@@ -3,6 +3,7 @@
 # file, a foreach with two kinds or none, per_task without files, duplicate outputs,
 # an output shadowing an input: exit 2, FILE:LINE:COL, no store.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..46"
 
 bad() { # FILE LINE:COL REGEX
     expect_code 2 "$1: exit 2" "$DUCKFLOW" validate "$1"

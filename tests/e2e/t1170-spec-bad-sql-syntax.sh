@@ -3,6 +3,7 @@
 # an SQL file, inline SQL (plain or block), a check or a foreach rows query is reported at
 # the failing statement's line and column in its own file, exit 2; --no-sql skips it.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..23"
 
 bad() { # FILE LINE:COL REGEX
     expect_code 2 "$1: exit 2" "$DUCKFLOW" validate "$1"

@@ -4,6 +4,7 @@
 # (with --param overrides) and the item are visible through getvariable, nothing goes to
 # stdout, and each step sees exactly its upstream's committed files.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..38"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

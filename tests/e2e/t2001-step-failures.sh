@@ -3,6 +3,7 @@
 # inline SQL), a failing check names the check and its first row; both exit 1, leave
 # <attempt>/_error.json with their class and no manifest. Usage errors exit 2.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..26"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

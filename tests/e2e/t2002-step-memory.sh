@@ -4,6 +4,7 @@
 # out_of_memory (exit 13), not a crash, with no manifest; with too small a spill budget it
 # fails spill_full (exit 15). --threads and --scratch apply.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..14"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

@@ -5,6 +5,7 @@
 # manifest, file_size splitting into part-NNNNN files, and a fan-in over an empty table
 # that still sees its columns.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..33"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

@@ -4,6 +4,7 @@
 # upstream manifests (with Hive partition folders kept), an s3:// external input (a glob)
 # is staged, and every manifest's files exist with the listed size and sha256.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..18"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 export DUCKFLOW_STORE="s3://$S3_TEST_BUCKET/store"

@@ -3,6 +3,7 @@
 # the task exits 19 (interrupted) with one line on stderr, leaves _error.json and no
 # manifest, and removes its scratch folder.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..18"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

@@ -4,6 +4,7 @@
 # memory limit and the CPU quota rounded up; DUCKFLOW_TASK_SLOTS shares them out; the
 # step's own settings and --threads win.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..12"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

@@ -5,6 +5,7 @@
 # records, are that partition's files from every upstream task. A scalar item narrows
 # nothing (the input sees every file), and files without that partition column stay.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..16"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

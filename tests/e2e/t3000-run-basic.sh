@@ -3,6 +3,7 @@
 # id alone on stdout, a summary per step on stderr, run.json succeeded, `duckflow runs`
 # lists the runs oldest first (text and JSON), the outputs are right, and bad usage is 2.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..42"
 
 # Prints a JS expression over the JSON on stdin (`j` is the parsed value).
 js() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);

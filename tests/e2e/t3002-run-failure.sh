@@ -3,6 +3,7 @@
 # finishes; a failed check is check_failed; neither is retried; exit 1; the summary, the
 # task's prefixed output, run.json and `duckflow runs` all say what happened.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..23"
 js() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);
   const v=eval(process.argv[1]);console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
 

@@ -4,6 +4,7 @@
 # with fewer than 2 threads, so attempt 1 can only end by the kill and attempt 2 succeeds.
 # gc leaves the winner alone.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..15"
 
 # One task's record in run.json, through `duckflow query` (any store): state,class,attempts
 task_rec() { # RUN STEP ITEM

@@ -3,6 +3,7 @@
 # timeout; without retries it fails the run (exit 1) while independent work finishes, and
 # it commits nothing.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..11"
 
 cat >p.yaml <<'YAML'
 name: run-timeout

@@ -3,6 +3,7 @@
 # run's), keeps the winners, leaves a run that is still running alone, and reports what it
 # removed; --dry-run removes nothing.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..22"
 
 child_of() {
     local i

@@ -3,6 +3,7 @@
 # committed, an `each` step follows it item by item, and a step with zero items counts as
 # done so its dependents still run; run.json records every step.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..16"
 
 cat >p.yaml <<'YAML'
 name: run-dynamic

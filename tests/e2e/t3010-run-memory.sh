@@ -3,6 +3,7 @@
 # `--memory`, so 300 MB tasks under a 500 MB budget never overlap even with -j 3; a task
 # whose own limit exceeds the budget still runs (alone).
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..6"
 
 cat >p.yaml <<'YAML'
 name: run-memory

@@ -3,6 +3,7 @@
 # rewritten in place (tasks done/total, elapsed, running tasks) and no per-task lines;
 # elsewhere a plain line per finished task; --quiet leaves only the final line.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..10"
 
 cat >p.yaml <<'YAML'
 name: run-progress

@@ -4,6 +4,7 @@
 # committed task's files, an empty view with the recorded schema, uncommitted files
 # ignored, _run records, --run / latest / --pipeline.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..27"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

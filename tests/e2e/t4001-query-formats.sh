@@ -3,6 +3,7 @@
 # values, Parquet through --output (read back by query), --output for text formats,
 # several statements (the last one's result), SQL on stdin.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..27"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 mkdir -p "$S/p/runs/r1"

@@ -2,6 +2,7 @@
 # t4002: `duckflow query` failures: SQL errors (exit 1, one line with DuckDB's message),
 # an unknown run or empty store (exit 3), bad usage (exit 2), --help.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..18"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 

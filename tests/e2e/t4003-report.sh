@@ -2,6 +2,7 @@
 # t4003: `duckflow report`: text tables and a self-contained HTML page from a run's
 # manifests; unknown runs; --help.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..30"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 mkdir -p "$S/p/runs/r1/gen/00000" "$S/p/runs/r1/gen/00001" "$S/p/runs/r1/merge/00000"

@@ -3,6 +3,7 @@
 # the view has the partition column and every row once; an output with no rows still has
 # its columns.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..11"
 cat >p.yaml <<'EOF'
 name: parts
 steps:

@@ -3,6 +3,7 @@
 # pass), keys are unique across chunks, the merged summary equals a summary computed
 # directly over every generated line item, and query reads the run as latest and by id.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..17"
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
 
 expect_ok "the example validates" "$DUCKFLOW" validate "$P"

@@ -3,6 +3,7 @@
 # change counts are consistent (added - deleted = new - old), the sharded diff equals a
 # diff computed directly over the snapshots, and the churn is near the designed rates.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..13"
 P="$DUCKFLOW_TOP/examples/assets-diff/pipeline.yaml"
 
 expect_ok "run n=3000 in 3 shards" "$DUCKFLOW" run "$P" --param n=3000 --param shards=3 -j 2

@@ -3,6 +3,7 @@
 # a fresh store, prints the merged summary, the run's records and the report; in a store
 # that holds other things it replaces only its own pipeline's folder.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..11"
 export DUCKFLOW_DEMO_STORE="$SCRATCH/demo-store" DUCKFLOW_DEMO_ROWS=2000
 expect_ok "demo runs" "$DUCKFLOW_TOP/scripts/demo.sh" "$DUCKFLOW"
 expect_match "merged Q1 summary" '^ l_returnflag \| l_linestatus \|' "$out"

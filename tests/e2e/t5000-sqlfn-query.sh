@@ -4,6 +4,7 @@
 # goes on), an unknown dialect -> the query fails, and more rows than one DuckDB vector
 # read from a CSV file.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..21"
 
 # `duckflow query` reads a run: make a one-step one
 cat >p.yaml <<'YAML'

@@ -4,6 +4,7 @@
 # counts computed directly over the generated log with the SQL functions, and lineage
 # edges come from the INSERT, CTAS and MERGE templates only.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..16"
 P="$DUCKFLOW_TOP/examples/query-popularity/pipeline.yaml"
 
 expect_ok "the example validates" "$DUCKFLOW" validate "$P"

@@ -4,6 +4,7 @@
 # the listed size and SHA-256 (byte for byte what duckflow wrote), the results equal a
 # run on a local store, runs/query read the S3 store, and nothing is left incomplete.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..17"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
@@ -35,4 +36,3 @@ DUCKFLOW_STORE="s3://$S3_TEST_BUCKET" expect_ok "bucket root via DUCKFLOW_STORE"
     "$DUCKFLOW" run "$P" --param chunks=1 --param rows=500
 check "written at the bucket's root" sdk ls tpch/runs/
 expect_match "root layout" '^tpch/runs/[^/]+/run.json' "$out"
-echo "1..$_n"

@@ -3,6 +3,7 @@
 # connection dropped mid-upload, one dropped mid-download) completes, and its outputs are
 # byte-identical to a fault-free run's.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..8"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
@@ -22,4 +23,3 @@ check "outputs listed" test "$(wc -l <clean.txt)" -ge 10
 check "outputs identical to the fault-free run" cmp clean.txt faulty.txt
 check "every file byte for byte" sdk verify-manifests faulty/
 check "no incomplete multipart upload" test "$(sdk uploads)" = 0
-echo "1..$_n"

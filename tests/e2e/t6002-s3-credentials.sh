@@ -3,6 +3,7 @@
 # that never prints the secret (not even with DUCKFLOW_DEBUG=1); a profile from the shared
 # credentials file works; no credentials at all is a clear error.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..12"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
 S3="s3://$S3_TEST_BUCKET/t6002"
@@ -44,4 +45,3 @@ _n=$(cat "$SCRATCH/n")
     echo "$_n" >"$SCRATCH/n"
 )
 _n=$(cat "$SCRATCH/n")
-echo "1..$_n"

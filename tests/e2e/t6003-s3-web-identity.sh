@@ -3,6 +3,7 @@
 # file and a role; every task process exchanges the token at the loopback STS stand-in
 # for temporary credentials that the S3 front then accepts. A token STS refuses: exit 3.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..6"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
@@ -35,4 +36,3 @@ expect_match "5 manifests" '^manifests 5 ' "$out"
     echo "$_n" >"$SCRATCH/n"
 )
 _n=$(cat "$SCRATCH/n")
-echo "1..$_n"

@@ -4,6 +4,7 @@
 # (--resume) completes the run with correct results, and the incomplete upload that the
 # kill left is aborted by the rerun of that task: none remains in the bucket.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..14"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
@@ -46,4 +47,3 @@ expect_match "3 manifests" '^manifests 3 ' "$out"
 expect_ok "query the resumed run" "$DUCKFLOW" query --store "$S3" --run "$run" --format csv \
     "SELECT sum(count_order) AS n FROM merge.totals"
 expect_match "every line item counted" '^1[0-9]{5}$' "$out"
-echo "1..$_n"

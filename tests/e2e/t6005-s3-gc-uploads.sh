@@ -3,6 +3,7 @@
 # of finished runs left (invisible to listings, billed until aborted): --dry-run only
 # reports them, gc aborts them, and uploads of a run it cannot judge (no run.json) stay.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..16"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 S3="s3://$S3_TEST_BUCKET/t6005"
@@ -37,4 +38,3 @@ check "has nothing left to abort" bash -c "! grep -q 'aborted' '$out'"
 expect_ok "the run's outputs are intact" "$DUCKFLOW" query --store "$S3" --run "$run" --format csv \
     "SELECT sum(x) FROM one.t"
 expect_match "both tasks' rows" '^1$' "$out"
-echo "1..$_n"

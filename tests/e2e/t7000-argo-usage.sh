@@ -2,6 +2,7 @@
 # t7000: `duckflow argo` usage: help, required options, option checks, warnings, and the
 # pipeline's own errors (nothing is printed on stdout when the command fails).
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..45"
 pl="$DUCKFLOW_TOP/tests/support/argo/pipelines/fanout/pipeline.yaml"
 req=(--image img:1 --store s3://bucket/prefix)
 

@@ -6,6 +6,7 @@
 # of a block scalar). Both YAML 1.1 and 1.2 readers get the same bytes back, and the
 # replayed tasks compute what a local run computes. Text holding {{ draws a warning.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..17"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 mkdir -p t/sql
 cat >t/pipeline.yaml <<'YAML'

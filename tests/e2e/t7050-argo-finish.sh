@@ -3,6 +3,7 @@
 # fields `duckflow runs`/`query` read, counts tasks from the committed manifests, keeps
 # fields an earlier record had, and refuses bad input.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..23"
 pl="$DUCKFLOW_TOP/tests/support/argo/pipelines/fanout/pipeline.yaml"
 st="$SCRATCH/store"
 rj() { echo "$st/argo_fanout/runs/$1/run.json"; }

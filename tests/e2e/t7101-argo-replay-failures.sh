@@ -4,6 +4,7 @@
 # tasks finish (failFast: false), a task past its timeout is killed (activeDeadlineSeconds)
 # and retried with the next attempt number, and the exit handler records the run as failed.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..15"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 mkdir -p p
 cat >p/pipeline.yaml <<'YAML'

@@ -4,6 +4,7 @@
 # secret the manifest names (the pods get no other AWS settings), leaves the same tables
 # as `duckflow run` on a local store, and `duckflow query --store s3://...` reads it.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..23"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 S3="s3://$S3_TEST_BUCKET/t7110"
@@ -44,4 +45,3 @@ expect_match "says which secret" "secret 'duckflow-s3' key 'AWS_ACCESS_KEY_ID'" 
 expect_ok "runs lists both replays on s3" "$DUCKFLOW" runs --store "$S3"
 expect_match "tpch" 'tpch-s3 +succeeded' "$out"
 expect_match "fanout" 'fanout-s3 +succeeded' "$out"
-echo "1..$_n"

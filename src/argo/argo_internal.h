@@ -1,0 +1,91 @@
+/*
+ * argo_internal.h - what the files of src/argo that build a manifest share: the build
+ * context, the shipped files, fan-out kinds, and small JSON helpers. Not part of argo.h's
+ * interface.
+ */
+#ifndef DF_ARGO_INTERNAL_H
+#define DF_ARGO_INTERNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "argo/argo.h"
+
+#define PIPELINE_FILE_MAX (8 * 1024 * 1024)
+/* Local external inputs small enough to travel inside the manifest (each, and all). */
+#define EMBED_FILE_MAX      (64 * 1024)
+#define EMBED_TOTAL_MAX     (128 * 1024)
+#define MEMORY_OVERHEAD_MIB 256
+
+struct names {
+    char **v;
+    size_t n, alloc;
+};
+
+struct shipped {
+    char *abs;  /* normalised absolute path on this machine */
+    char *rel;  /* relative to the pipeline's folder */
+    char *data; /* the text */
+    size_t len;
+    int ups;
+};
+
+struct ship {
+    struct shipped *v;
+    size_t n, alloc;
+    int max_ups;
+    size_t embedded_bytes; /* of local input files */
+};
+
+enum fan {
+    FAN_NONE,
+    FAN_SEQUENCE, /* withSequence count */
+    FAN_ITEMS,    /* withItems [{index, value}] */
+    FAN_PARAM,    /* withParam from an items task */
+};
+
+struct fanout {
+    enum fan kind;
+    size_t root; /* the step whose items these are (itself unless `each`) */
+};
+
+struct ctx {
+    const struct df_pipeline *p;
+    const struct df_argo_opts *o;
+    struct ship files;
+    char *pipeline_pod_path;
+    const char **task;  /* per step: its task and template name */
+    const char **items; /* per step: its items task name, or NULL for static steps */
+    struct names names;
+    json_t *param_args; /* ["--param", "k={{workflow.parameters.k}}", ...] */
+};
+
+/* ---- argo_params.c: JSON helpers, params, fan-out, DAG tasks ---- */
+json_t *ag_jstr(const char *s);
+json_t *ag_jstrf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+json_t *ag_name_value(const char *name, json_t *value);
+/* A param's value as Argo passes it (a string). Caller free()s. */
+char *ag_param_text(const json_t *v);
+/* A byte count as a Kubernetes quantity: "20Gi", or whole MiB ("1792Mi"). */
+void ag_format_mib(uint64_t bytes, char *out, size_t n);
+int ag_fanout_of(const struct df_pipeline *p, size_t step, struct fanout *f, struct df_error *err);
+json_t *ag_step_deps(struct ctx *c, size_t i);
+json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f);
+json_t *ag_items_task(struct ctx *c, size_t i);
+int ag_check_param_sizes(const json_t *doc, struct df_error *err);
+
+/* ---- argo_templates.c: container templates ---- */
+json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f);
+json_t *ag_items_template(struct ctx *c, size_t i);
+json_t *ag_finish_template(struct ctx *c);
+
+/* ---- argo_files.c: shipped files ---- */
+void ag_warn(struct strbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ag_collect_files(const struct df_pipeline *p, struct ship *s, struct strbuf *warnings,
+                     struct df_error *err);
+void ag_ship_release(struct ship *s);
+/* The path of a shipped file (relative to the pipeline) inside a pod. Caller free()s. */
+char *ag_pod_path(const struct ship *s, const char *rel);
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * argo_params.c - what a manifest passes as parameters: workflow parameters from the pipeline's
+ * params, each step's fan-out as a loop (withSequence, withItems, withParam) with its item
+ * argument, the DAG tasks that carry them, and Argo's limits on their sizes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argo/argo_internal.h"
+
+#include "util/banned.h"
+
+/* ---- small JSON helpers ---- */
+
+json_t *ag_jstr(const char *s)
+{
+    return json_string(s);
+}
+
+json_t *ag_jstrf(const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    json_t *v;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    v = json_stringn(sb.buf, sb.len);
+    sb_release(&sb);
+    return v;
+}
+
+json_t *ag_name_value(const char *name, json_t *value)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", ag_jstr(name));
+    json_object_set_new(o, "value", value);
+    return o;
+}
+
+/* A param's value as Argo passes it (a string): strings as they are, numbers in the
+ * shortest form that reads back the same, lists and objects as compact JSON. */
+char *ag_param_text(const json_t *v)
+{
+    if (json_is_string(v))
+        return xstrdup(json_string_value(v));
+    if (json_is_real(v)) {
+        char buf[64];
+        double d = json_real_value(v);
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(buf, sizeof(buf), "%.*g", prec, d);
+            if (strtod(buf, NULL) == d)
+                break;
+        }
+        return xstrdup(buf);
+    }
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *out = xstrdup(s ? s : "null");
+    free(s);
+    return out;
+}
+
+void ag_format_mib(uint64_t bytes, char *out, size_t n)
+{
+    const uint64_t gib = 1024ULL * 1024 * 1024, mib = 1024ULL * 1024;
+    if (bytes % gib == 0)
+        snprintf(out, n, "%lluGi", (unsigned long long)(bytes / gib));
+    else
+        snprintf(out, n, "%lluMi", (unsigned long long)((bytes + mib - 1) / mib));
+}
+
+int ag_fanout_of(const struct df_pipeline *p, size_t step, struct fanout *f, struct df_error *err)
+{
+    size_t cur = step;
+    for (size_t hops = 0; hops <= p->n_steps; hops++) {
+        const struct df_foreach *fe = &p->steps[cur].foreach;
+        f->root = cur;
+        switch (fe->kind) {
+        case DF_FOREACH_NONE:
+            f->kind = FAN_NONE;
+            return 0;
+        case DF_FOREACH_RANGE:
+            f->kind = FAN_SEQUENCE;
+            return 0;
+        case DF_FOREACH_VALUES:
+            f->kind = FAN_ITEMS;
+            return 0;
+        case DF_FOREACH_FILES:
+        case DF_FOREACH_ROWS:
+            f->kind = FAN_PARAM;
+            return 0;
+        case DF_FOREACH_EACH:
+            if (fe->each_index < 0 || (size_t)fe->each_index >= p->n_steps)
+                return df_error_set(err, DF_EUSAGE, "step '%s': 'each' names no step",
+                                    p->steps[cur].name);
+            cur = (size_t)fe->each_index;
+            break;
+        }
+    }
+    return df_error_set(err, DF_EUSAGE, "step '%s': 'each' steps map one another in a cycle",
+                        p->steps[step].name);
+}
+static void add_dep(json_t *deps, const char *name)
+{
+    size_t k;
+    json_t *d;
+    json_array_foreach(deps, k, d)
+    {
+        if (!strcmp(json_string_value(d), name))
+            return;
+    }
+    json_array_append_new(deps, ag_jstr(name));
+}
+
+/* The step's own dependencies (inputs and `after`) as task names. */
+json_t *ag_step_deps(struct ctx *c, size_t i)
+{
+    const struct df_step *st = &c->p->steps[i];
+    json_t *deps = json_array();
+    for (size_t k = 0; k < st->n_deps; k++)
+        if (st->deps[k] < c->p->n_steps)
+            add_dep(deps, c->task[st->deps[k]]);
+    for (size_t k = 0; k < st->n_after; k++) {
+        int j = df_pipeline_step_index(c->p, st->after[k]);
+        if (j >= 0)
+            add_dep(deps, c->task[j]);
+    }
+    return deps;
+}
+
+json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f)
+{
+    const struct df_step *root = &c->p->steps[f->root];
+    json_t *t = json_object(), *deps = ag_step_deps(c, i);
+    const char *item_ref = "{{item}}";
+
+    json_object_set_new(t, "name", ag_jstr(c->task[i]));
+    json_object_set_new(t, "template", ag_jstr(c->task[i]));
+    if (f->kind == FAN_PARAM)
+        add_dep(deps, c->items[f->root]);
+    if (json_array_size(deps))
+        json_object_set_new(t, "dependencies", deps);
+    else
+        json_decref(deps);
+    switch (f->kind) {
+    case FAN_NONE:
+        break;
+    case FAN_SEQUENCE: {
+        json_t *seq = json_object();
+        if (root->foreach.range_param)
+            json_object_set_new(seq, "count",
+                                ag_jstrf("{{workflow.parameters.%s}}", root->foreach.range_param));
+        else
+            json_object_set_new(seq, "count", ag_jstrf("%lld", (long long)root->foreach.range));
+        json_object_set_new(t, "withSequence", seq);
+        break;
+    }
+    case FAN_ITEMS: {
+        json_t *list = json_array(), *v;
+        size_t k;
+        json_array_foreach(root->foreach.values, k, v)
+        {
+            json_t *it = json_object();
+            json_object_set_new(it, "index", json_integer((json_int_t)k));
+            json_object_set(it, "value", v);
+            json_array_append_new(list, it);
+        }
+        json_object_set_new(t, "withItems", list);
+        item_ref = "{{item.index}}";
+        break;
+    }
+    case FAN_PARAM:
+        json_object_set_new(t, "withParam",
+                            ag_jstrf("{{tasks.%s.outputs.result}}", c->items[f->root]));
+        break;
+    }
+    if (f->kind != FAN_NONE) {
+        json_t *args = json_object(), *params = json_array();
+        json_array_append_new(params, ag_name_value("item", ag_jstr(item_ref)));
+        json_object_set_new(args, "parameters", params);
+        json_object_set_new(t, "arguments", args);
+    }
+    return t;
+}
+
+json_t *ag_items_task(struct ctx *c, size_t i)
+{
+    json_t *t = json_object(), *deps = ag_step_deps(c, i);
+    json_object_set_new(t, "name", ag_jstr(c->items[i]));
+    json_object_set_new(t, "template", ag_jstr(c->items[i]));
+    if (json_array_size(deps))
+        json_object_set_new(t, "dependencies", deps);
+    else
+        json_decref(deps);
+    return t;
+}
+
+/* Every parameter value Argo stores: workflow arguments and withItems entries. */
+int ag_check_param_sizes(const json_t *doc, struct df_error *err)
+{
+    const json_t *spec = json_object_get(doc, "spec");
+    const json_t *ws = json_object_get(spec, "workflowSpec");
+    const json_t *params, *v;
+    size_t i;
+
+    if (ws)
+        spec = ws;
+    params = json_object_get(json_object_get(spec, "arguments"), "parameters");
+    json_array_foreach((json_t *)params, i, v)
+    {
+        const char *s = json_string_value(json_object_get(v, "value"));
+        if (s && strlen(s) > DF_ARGO_PARAM_MAX)
+            return df_error_set(err, DF_EUSAGE, "param '%s' is %zu bytes, over Argo's limit of %d",
+                                json_string_value(json_object_get(v, "name")), strlen(s),
+                                DF_ARGO_PARAM_MAX);
+    }
+    return 0;
+}
