@@ -5,6 +5,7 @@
 #ifndef DF_CLI_H
 #define DF_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "spec/spec.h"
@@ -26,6 +27,15 @@ int cmd_gc(int argc, char **argv);
 int cmd_argo(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_views(int argc, char **argv);
+/* `duckflow runs rm` (cmd_runs_rm.c), reached through cmd_runs. */
+int cmd_runs_rm(int argc, char **argv);
+
+/* Retention output shared by `runs rm` and `gc` (cmd_runs_rm.c): a df_retention_cb whose
+ * ud points at the dry-run flag, and the total line. */
+struct df_retention_stats;
+void cli_print_run_removed(const char *pipeline, const char *run, size_t files, uint64_t bytes,
+                           size_t kept, const char *kept_reason, void *ud);
+void cli_print_runs_total(const struct df_retention_stats *st, int dry);
 
 /* The path of the running binary (for spawning `duckflow step`). */
 const char *cli_self_exe(void);

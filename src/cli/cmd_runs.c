@@ -20,6 +20,7 @@
 static void help(void)
 {
     printf("usage: duckflow runs [--store URI] [--pipeline P] [--format text|json]\n"
+           "       duckflow runs rm RUN... [--store URI] [--pipeline P] [--dry-run]\n"
            "\n"
            "Lists the runs in the store, oldest first: pipeline, run id, status, start time,\n"
            "duration and tasks done/total. A run whose run.json says running but whose\n"
@@ -88,6 +89,10 @@ int cmd_runs(int argc, char **argv)
     size_t i;
     int c, rc = 2;
 
+    if (argc > 1 && !strcmp(argv[1], "rm")) {
+        json_decref(published);
+        return cmd_runs_rm(argc - 1, argv + 1);
+    }
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

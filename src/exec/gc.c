@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/retention.h"
 #include "exec/runrec.h"
 #include "store/s3.h"
 #include "store/layout.h"
@@ -153,9 +154,33 @@ out:
     return rc;
 }
 
+/* 1 when the task key (<pipeline>/runs/<run>/...) lies in a run listed in skip. */
+static int in_skipped_run(json_t *skip, const char *key)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(skip, i, v)
+    {
+        const char *pl = json_string_value(json_object_get(v, "pipeline"));
+        const char *run = json_string_value(json_object_get(v, "run"));
+        size_t pn = pl ? strlen(pl) : 0, rn = run ? strlen(run) : 0;
+        if (pl && run && !strncmp(key, pl, pn) && !strncmp(key + pn, "/runs/", 6) &&
+            !strncmp(key + pn + 6, run, rn) && key[pn + 6 + rn] == '/')
+            return 1;
+    }
+    return 0;
+}
+
 int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, void *ud,
           struct df_gc_stats *stats, struct df_error *err)
 {
+    return df_gc_ex(s, pipeline, NULL, dry_run, cb, ud, stats, err);
+}
+
+int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run, df_gc_cb cb,
+             void *ud, struct df_gc_stats *stats, struct df_error *err)
+{
+    struct df_refs refs = {NULL, 0, 0};
     struct keys k = {NULL, 0, 0};
     json_t *runs = NULL;
     char *prefix = pipeline ? df_key_runs(pipeline) : xstrdup("");
@@ -164,7 +189,11 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
     size_t i = 0;
 
     memset(stats, 0, sizeof(*stats));
-    if (runrec_list(s, pipeline, &runs, err) != 0 || df_store_list(s, prefix, collect, &k, err))
+    /* Files a manifest or a cache entry names stay, wherever they are (issue 10: runs
+     * share files through the cache). */
+    if (runrec_list(s, pipeline, &runs, err) != 0 ||
+        df_refs_collect(s, pipeline, NULL, &refs, err) != 0 ||
+        df_store_list(s, prefix, collect, &k, err))
         goto out;
     while (i < k.n) {
         /* A task folder: <pipeline>/runs/<run>/<step>/<item>. */
@@ -175,6 +204,10 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
 
         pl = parts_len(key, 1);
         if (!tlen || !pl || strncmp(key + pl, "/runs/", 6) != 0) {
+            i++;
+            continue;
+        }
+        if (skip && in_skipped_run(skip, key)) {
             i++;
             continue;
         }
@@ -232,6 +265,11 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
             }
             drop =
                 !bad_manifest && !(winner && strlen(winner) == alen && !strncmp(winner, a, alen));
+            if (drop) {
+                char *fprefix = xstrndup(k.v[start].key, fl + 1);
+                drop = !df_refs_any_under(&refs, fprefix);
+                free(fprefix);
+            }
             if (!drop)
                 continue;
             if (!dry_run)
@@ -262,5 +300,6 @@ out:
     free(skipped_run);
     free(prefix);
     json_decref(runs);
+    df_refs_release(&refs);
     return rc;
 }

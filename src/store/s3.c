@@ -250,3 +250,13 @@ int df_store_abort_uploads(struct df_store *s, const char *prefix, size_t *abort
     free(k);
     return rc;
 }
+
+int df_store_remove_many(struct df_store *s, const char *const *keys, size_t n,
+                         struct df_error *err)
+{
+    /* TODO(w13): DeleteObjects once the S3 client split lands. */
+    for (size_t i = 0; i < n; i++)
+        if (df_store_remove(s, keys[i], err) != 0)
+            return -1;
+    return 0;
+}
