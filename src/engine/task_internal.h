@@ -1,13 +1,84 @@
 /*
- * task_internal.h - pieces of task.c that items.c and the unit tests share; not part of
- * the engine's public interface.
+ * task_internal.h - what the files of one task share (task.c: lifecycle; task_inputs.c;
+ * task_outputs.c; task_scratch.c) and the pieces items.c and the unit tests use; not part
+ * of the engine's public interface.
  */
 #ifndef DF_TASK_INTERNAL_H
 #define DF_TASK_INTERNAL_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 
+#include "dag/plan.h"
+#include "engine/duck.h"
+#include "engine/task.h"
 #include "spec/spec.h"
+#include "store/store.h"
+
+/* Object-store transfers (staging inputs, uploading outputs) run this many at a time. */
+#define TRANSFER_PARALLEL 8
+
+/* One task while it runs (df_task_run), or the inputs-only task of df_task_query_inputs. */
+struct task {
+    const struct df_pipeline *p;
+    const struct df_step *s;
+    struct df_store *store;
+    const struct df_task_opts *o;
+    json_t *items; /* the step's items; item points into it */
+    json_t *item;
+    char item_key[DF_ITEM_KEY_MAX];
+    char attempt_dir[32];
+    char *task_key;    /* <pipeline>/runs/<run>/<step>/<item> */
+    char *attempt_key; /* task_key/<attempt_dir> */
+    char *scratch;     /* this task's own folder, removed at the end */
+    char *spill_dir;
+    char *out_root; /* where outputs are written: the attempt folder itself on a local
+                     * store, else scratch/out (uploaded afterwards) */
+    int local;      /* 1 when the store's objects are local files */
+    struct df_duck duck;
+    uint64_t memory_limit;
+    int threads;
+    uint64_t max_temp;
+    json_t *inputs_rec; /* manifest "inputs" */
+    json_t *tables;     /* manifest "tables" */
+    json_t *uploads;    /* [[key, path], ...] for a non-local store */
+    json_t *to_sync;    /* output files written into a local store, fsync'd before the manifest */
+    enum df_exit_class cls;
+    /* spill monitor */
+    pthread_t mon;
+    int mon_started;
+    int mon_stop; /* under mon_lock; mon_wake wakes the sampler at once */
+    pthread_mutex_t mon_lock;
+    pthread_cond_t mon_wake;
+    atomic_uint_fast64_t spill_peak;
+};
+
+/* Sets the class of the failure (the first one wins, like the message); returns -1. */
+static inline int set_failure_class(struct task *t, enum df_exit_class c)
+{
+    if (t->cls == DF_CLASS_OK)
+        t->cls = c;
+    return -1;
+}
+
+/* task_scratch.c: owner file, sweeping dead tasks' folders, the spill sampler thread. */
+void task_write_owner(const char *scratch);
+void task_sweep_stale_scratch(const char *base);
+void *task_spill_monitor(void *arg);
+void task_stop_monitor(struct task *t);
+
+/* task_inputs.c: one input (files, staging, narrowing, its view and manifest record), and
+ * the view a `foreach files` over a step's table gets when no input names it. */
+int task_setup_input(struct task *t, const struct df_input *in, struct df_error *err);
+int task_setup_files_view(struct task *t, struct df_error *err);
+
+/* task_outputs.c: write one output table; make written files durable (local store) or
+ * upload them (other stores). */
+int task_write_output(struct task *t, const struct df_output *out, struct df_error *err);
+int task_sync_outputs(struct task *t, struct df_error *err);
+int task_upload_outputs(struct task *t, struct df_error *err);
 
 /* Hive partition values of a path relative to a table folder ("k=v/x=%2F/part.parquet" ->
  * {"k": "v", "x": "/"}, percent-decoded), or NULL when no folder holds '='. Works on whole

@@ -400,420 +400,488 @@ static int prev_is_value(const struct tokens *tk)
     }
 }
 
+/* The lexer's cursor. Each handler below starts at the first byte of a token (p), moves
+ * p past it and returns its type, LX_SKIP for a comment, or LX_ERR when the text ends
+ * inside a string, quoted identifier or comment. */
+struct lexer {
+    const char *s, *p, *end;
+    enum sqlfn_dialect d;
+    const struct dialect_info *di;
+    struct tokens *tk;
+};
+
+enum { LX_ERR = -1, LX_SKIP = -2 };
+
+/* Skips a comment that runs to the end of the line. */
+static int line_comment(struct lexer *L)
+{
+    const char *nl = memchr(L->p, '\n', (size_t)(L->end - L->p));
+    L->p = nl ? nl + 1 : L->end;
+    return LX_SKIP;
+}
+
+/* A triple-quoted string '''...''' or """...""" whose opening quotes are at p. */
+static int lex_triple(struct lexer *L, char q, int bs)
+{
+    const char *p = L->p, *end = L->end;
+    const char *e = end - p >= 3 ? p + 3 : end;
+    for (;;) {
+        const char *hit = memchr(e, q, (size_t)(end - e));
+        if (!hit || end - hit < 3)
+            return LX_ERR;
+        if (hit[1] == q && hit[2] == q && (!bs || hit[-1] != '\\')) {
+            L->p = hit + 3;
+            return T_STRING;
+        }
+        e = hit + 1;
+    }
+}
+
+/* A word: an identifier or keyword, or a prefixed string (N'..', E'..', B'..', X'..',
+ * R'..', U&'..', _utf8'..'). */
+static int lex_word(struct lexer *L, unsigned *kw)
+{
+    const struct dialect_info *di = L->di;
+    const char *st = L->p, *end = L->end;
+    const char *p = st + 1;
+    while (p < end && (cclass[(unsigned char)*p] & C_ID))
+        p++;
+    size_t n = (size_t)(p - st);
+    L->p = p;
+    if (p < end && (*p == '\'' || (*p == '"' && di->dq_string)) && n <= 8 && string_prefix(st, n)) {
+        int bs = di->backslash;
+        if (n == 1 && (st[0] == 'E' || st[0] == 'e'))
+            bs = 1;
+        if ((st[0] == 'R' || st[0] == 'r' || st[n - 1] == 'r' || st[n - 1] == 'R') &&
+            L->d == SQLFN_BIGQUERY)
+            bs = 0;
+        char q = *p;
+        if (di->triple && p + 2 < end && p[1] == q && p[2] == q)
+            return lex_triple(L, q, bs);
+        L->p = end_quoted(p + 1, end, q, bs);
+        return L->p ? T_STRING : LX_ERR;
+    }
+    if (n == 1 && (st[0] == 'U' || st[0] == 'u') && p + 1 < end && p[0] == '&' &&
+        (p[1] == '\'' || p[1] == '"')) {
+        char q = p[1];
+        L->p = end_quoted(p + 2, end, q, 0);
+        if (!L->p)
+            return LX_ERR;
+        return q == '"' ? T_QIDENT : T_STRING;
+    }
+    *kw = (n >= 2 && n <= 20) ? kw_find(st, n, kw_hash(st, n)) : KW_NONE;
+    return T_IDENT;
+}
+
+/* A number: 12, 1.5, .5, 1e-3, 0x1F, Spark's 1d / 10L / 2.5BD, MySQL's 1abc. */
+static int lex_number(struct lexer *L)
+{
+    const char *p = L->p, *end = L->end;
+    if (*p == '0' && p + 1 < end && (p[1] == 'x' || p[1] == 'X')) {
+        p += 2;
+        while (p < end && (cclass[(unsigned char)*p] & C_ID))
+            p++;
+        L->p = p;
+        return T_NUMBER;
+    }
+    while (p < end && ((cclass[(unsigned char)*p] & C_DIGIT) || *p == '_'))
+        p++;
+    if (p < end && *p == '.' && !(p + 1 < end && p[1] == '.')) {
+        p++;
+        while (p < end && ((cclass[(unsigned char)*p] & C_DIGIT) || *p == '_'))
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        const char *q = p + 1;
+        if (q < end && (*q == '+' || *q == '-'))
+            q++;
+        if (q < end && (cclass[(unsigned char)*q] & C_DIGIT)) {
+            p = q;
+            while (p < end && (cclass[(unsigned char)*p] & C_DIGIT))
+                p++;
+        }
+    }
+    /* 1d, 10L, 2.5BD (Spark suffixes); an identifier starting with digits (MySQL's 1abc)
+     * stays one token too. */
+    while (p < end && (cclass[(unsigned char)*p] & C_ID0))
+        p++;
+    L->p = p;
+    return T_NUMBER;
+}
+
+/* '...' (or '''...''' where the dialect has triple quotes). */
+static int lex_single_quote(struct lexer *L)
+{
+    const char *p = L->p, *end = L->end;
+    if (L->di->triple && end - p >= 3 && p[1] == '\'' && p[2] == '\'') {
+        const char *e = p + 3;
+        for (;;) {
+            const char *hit = memchr(e, '\'', (size_t)(end - e));
+            if (!hit || end - hit < 3)
+                return LX_ERR;
+            if (hit[1] == '\'' && hit[2] == '\'' && hit[-1] != '\\') {
+                L->p = hit + 3;
+                return T_STRING;
+            }
+            e = hit + 1;
+        }
+    }
+    L->p = end_quoted(p + 1, end, '\'', L->di->backslash);
+    return L->p ? T_STRING : LX_ERR;
+}
+
+/* "...": a string in some dialects, a quoted identifier in the others. */
+static int lex_double_quote(struct lexer *L)
+{
+    const struct dialect_info *di = L->di;
+    const char *p = L->p, *end = L->end;
+    if (!di->dq_string) {
+        L->p = end_quoted(p + 1, end, '"', 0);
+        return L->p ? T_QIDENT : LX_ERR;
+    }
+    if (di->triple && end - p >= 3 && p[1] == '"' && p[2] == '"') {
+        const char *hit = find2(p + 3, end, '"', '"');
+        while (hit && !(hit + 2 < end && hit[2] == '"'))
+            hit = find2(hit + 1, end, '"', '"');
+        if (!hit)
+            return LX_ERR;
+        L->p = hit + 3;
+        return T_STRING;
+    }
+    L->p = end_quoted(p + 1, end, '"', di->backslash);
+    return L->p ? T_STRING : LX_ERR;
+}
+
+/* '[': a T-SQL/SQLite quoted identifier [x], or a bracket. */
+static int lex_lbracket(struct lexer *L, const char *n1)
+{
+    if (L->di->bracket_ident && n1 && *n1 != ']' &&
+        ((cclass[(unsigned char)*n1] & (C_ID0 | C_SPACE)) || *n1 == '#' || *n1 == '@' ||
+         (unsigned char)*n1 >= 0x80 || *n1 == '-' || *n1 == '(' || *n1 == '$' ||
+         (cclass[(unsigned char)*n1] & C_DIGIT)) &&
+        !prev_is_value(L->tk)) {
+        L->p = end_quoted(L->p + 1, L->end, ']', 0);
+        return L->p ? T_QIDENT : LX_ERR;
+    }
+    L->p++;
+    return T_LBRACKET;
+}
+
+/* '-': a "--" comment, "->" / "->>", or an operator. */
+static int lex_minus(struct lexer *L, const char *n1)
+{
+    if (n1 && *n1 == '-')
+        return line_comment(L);
+    if (n1 && *n1 == '>') {
+        L->p += 2;
+        if (L->p < L->end && *L->p == '>') {
+            L->p++;
+            return T_OP;
+        }
+        return T_ARROW;
+    }
+    L->p++;
+    return T_OP;
+}
+
+/* '/': a block comment (nested in PostgreSQL, Redshift and DuckDB), a "//" comment
+ * (Snowflake), or an operator. */
+static int lex_slash(struct lexer *L, const char *n1)
+{
+    const char *end = L->end;
+    if (n1 && *n1 == '*') {
+        int depth = 1;
+        const char *p = L->p + 2;
+        int nested = L->d == SQLFN_POSTGRES || L->d == SQLFN_DUCKDB || L->d == SQLFN_REDSHIFT;
+        /* Nested comments are closed level by level. */
+        while (depth) {
+            const char *hit = memchr(p, '*', (size_t)(end - p));
+            const char *open = NULL;
+            if (nested) {
+                const char *lim = hit ? hit : end;
+                open = find2(p, lim + (hit && hit + 1 < end), '/', '*');
+                if (open && open >= lim)
+                    open = NULL;
+            }
+            if (open) {
+                depth++;
+                p = open + 2;
+                continue;
+            }
+            if (!hit || hit + 1 >= end)
+                return LX_ERR;
+            if (hit[1] == '/') {
+                depth--;
+                p = hit + 2;
+            } else {
+                p = hit + 1;
+            }
+        }
+        L->p = p;
+        return LX_SKIP;
+    }
+    if (n1 && *n1 == '/' && L->di->slash_comment)
+        return line_comment(L);
+    L->p++;
+    return T_OP;
+}
+
+/* '#': a comment (MySQL, BigQuery), a T-SQL #temp name, or an operator. */
+static int lex_hash(struct lexer *L, const char *n1)
+{
+    if (L->di->hash_comment)
+        return line_comment(L);
+    if (L->di->hash_ident && n1 && (cclass[(unsigned char)*n1] & C_ID0 || *n1 == '#')) {
+        const char *p = L->p + 1;
+        while (p < L->end && (cclass[(unsigned char)*p] & C_ID || *p == '#'))
+            p++;
+        L->p = p;
+        return T_IDENT;
+    }
+    L->p++;
+    return T_OP;
+}
+
+/* '$': $$...$$ and $tag$...$tag$ strings, $name variables, $1 parameters. */
+static int lex_dollar(struct lexer *L, const char *n1)
+{
+    const char *p = L->p, *end = L->end;
+    if (n1 && *n1 == '$') {
+        const char *hit = find2(p + 2, end, '$', '$');
+        if (!hit)
+            return LX_ERR;
+        L->p = hit + 2;
+        return T_STRING;
+    }
+    if (n1 && (cclass[(unsigned char)*n1] & C_ID0)) {
+        /* $tag$ ... $tag$ (PostgreSQL), else a variable $name */
+        const char *q = n1;
+        while (q < end && (cclass[(unsigned char)*q] & C_ID) && *q != '$')
+            q++;
+        if (q < end && *q == '$') {
+            size_t taglen = (size_t)(q + 1 - p);
+            const char *e = q + 1;
+            for (;;) {
+                const char *hit = memchr(e, '$', (size_t)(end - e));
+                if (!hit || (size_t)(end - hit) < taglen)
+                    return LX_ERR;
+                if (!memcmp(hit, p, taglen)) {
+                    L->p = hit + taglen;
+                    return T_STRING;
+                }
+                e = hit + 1;
+            }
+        }
+        L->p = q;
+        return T_PARAM;
+    }
+    p++;
+    while (p < end && (cclass[(unsigned char)*p] & C_DIGIT))
+        p++;
+    L->p = p;
+    return T_PARAM;
+}
+
+/* '@': a Snowflake stage (@stage/path, up to white space) or a variable @name / @@name. */
+static int lex_at(struct lexer *L)
+{
+    const char *p = L->p + 1, *end = L->end;
+    if (L->di->at_stage) {
+        while (p < end && !(cclass[(unsigned char)*p] & C_SPACE) && *p != '(' && *p != ')' &&
+               *p != ',' && *p != ';')
+            p++;
+    } else {
+        if (p < end && *p == '@')
+            p++;
+        while (p < end && (cclass[(unsigned char)*p] & C_ID))
+            p++;
+    }
+    L->p = p;
+    return T_PARAM;
+}
+
+/* ':': "::" casts, ":=", :name parameters, or a colon (paths, slices, labels). */
+static int lex_colon(struct lexer *L, const char *n1)
+{
+    const struct tokens *tk = L->tk;
+    if (n1 && *n1 == ':') {
+        L->p += 2;
+        return T_DCOLON;
+    }
+    if (n1 && *n1 == '=') {
+        L->p += 2;
+        return T_OP;
+    }
+    if (n1 && (cclass[(unsigned char)*n1] & C_ID0) && !prev_is_value(tk) &&
+        !(tk->n && (tk->v[tk->n - 1].type == T_NUMBER || tk->v[tk->n - 1].type == T_STRING))) {
+        const char *p = L->p + 1;
+        while (p < L->end && (cclass[(unsigned char)*p] & C_ID))
+            p++;
+        L->p = p;
+        return T_PARAM;
+    }
+    L->p++;
+    return T_COLON;
+}
+
+/* '{': {{ dbt }} and {name} templates, {% %} / {# #} blocks (dropped), struct literals. */
+static int lex_lbrace(struct lexer *L, const char *n1)
+{
+    const char *p = L->p, *end = L->end;
+    if (n1 && (*n1 == '{' || *n1 == '%' || *n1 == '#')) {
+        char close = *n1 == '{' ? '}' : *n1;
+        const char *hit = find2(p + 2, end, close, '}');
+        if (!hit)
+            return LX_ERR;
+        L->p = hit + 2;
+        return close == '}' ? T_TEMPLATE : LX_SKIP;
+    }
+    const char *q = p + 1;
+    while (q < end && (cclass[(unsigned char)*q] & (C_ID | C_SPACE) || *q == '.'))
+        q++;
+    if (q < end && *q == '}' && q > p + 1) {
+        L->p = q + 1;
+        return T_TEMPLATE;
+    }
+    L->p++;
+    return T_LBRACE;
+}
+
+/* '%': %s and %(name)s parameters, or the modulo operator. */
+static int lex_percent(struct lexer *L, const char *n1)
+{
+    const char *p = L->p, *end = L->end;
+    if (n1 && *n1 == 's' && !(p + 2 < end && (cclass[(unsigned char)p[2]] & C_ID))) {
+        L->p += 2;
+        return T_PARAM;
+    }
+    if (n1 && *n1 == '(') {
+        const char *q = memchr(p, ')', (size_t)(end - p));
+        if (q && q + 1 < end && q[1] == 's' && q - p < 64) {
+            L->p = q + 2;
+            return T_PARAM;
+        }
+    }
+    L->p++;
+    return T_OP;
+}
+
+/* Any byte that starts neither a word nor a number. */
+static int lex_punct(struct lexer *L)
+{
+    unsigned char c = (unsigned char)*L->p;
+    const char *n1 = L->p + 1 < L->end ? L->p + 1 : NULL;
+    int one = 0; /* a one-byte token of this type */
+    switch (c) {
+    case '\'':
+        return lex_single_quote(L);
+    case '"':
+        return lex_double_quote(L);
+    case '`':
+        L->p = end_quoted(L->p + 1, L->end, '`', 0);
+        return L->p ? T_QIDENT : LX_ERR;
+    case '[':
+        return lex_lbracket(L, n1);
+    case '-':
+        return lex_minus(L, n1);
+    case '/':
+        return lex_slash(L, n1);
+    case '#':
+        return lex_hash(L, n1);
+    case '$':
+        return lex_dollar(L, n1);
+    case '@':
+        return lex_at(L);
+    case ':':
+        return lex_colon(L, n1);
+    case '{':
+        return lex_lbrace(L, n1);
+    case '%':
+        return lex_percent(L, n1);
+    case '=':
+        if (n1 && *n1 == '>') {
+            L->p += 2;
+            return T_FATARROW;
+        }
+        L->p += (n1 && *n1 == '=') ? 2 : 1;
+        return T_OP;
+    case '<':
+    case '>':
+    case '!':
+    case '|':
+        if (n1 &&
+            (*n1 == '=' || *n1 == '>' || (*n1 == '|' && c == '|') || (*n1 == '<' && c == '<')))
+            L->p += 2;
+        else
+            L->p++;
+        return T_OP;
+    case ']':
+        one = T_RBRACKET;
+        break;
+    case '}':
+        one = T_RBRACE;
+        break;
+    case '(':
+        one = T_LPAREN;
+        break;
+    case ')':
+        one = T_RPAREN;
+        break;
+    case ',':
+        one = T_COMMA;
+        break;
+    case '.':
+        one = T_DOT;
+        break;
+    case ';':
+        one = T_SEMI;
+        break;
+    case '*':
+        one = T_STAR;
+        break;
+    case '?':
+        one = T_PARAM;
+        break;
+    default:
+        one = T_OP;
+        break;
+    }
+    L->p++;
+    return one;
+}
+
 int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk)
 {
-    const struct dialect_info *di = &dialects[d];
-    const char *p = s, *end = s + len;
+    struct lexer L = {s, s, s + len, d, &dialects[d], tk};
+    const char *end = s + len;
     tk->n = 0;
     if (len >= UINT32_MAX || reserve(tk, len) != 0)
         return -1;
     pthread_once(&kw_once, kw_init);
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
+    while (L.p < end) {
+        unsigned char c = (unsigned char)*L.p;
         unsigned cl = cclass[c];
         if (cl & C_SPACE) {
-            p++;
-            while (p < end && (cclass[(unsigned char)*p] & C_SPACE))
-                p++;
+            L.p++;
+            while (L.p < end && (cclass[(unsigned char)*L.p] & C_SPACE))
+                L.p++;
             continue;
         }
-        const char *st = p;
-        uint8_t type;
+        const char *st = L.p;
         unsigned kw = 0;
-        if (cl & C_ID0) {
-            p++;
-            while (p < end && (cclass[(unsigned char)*p] & C_ID))
-                p++;
-            size_t n = (size_t)(p - st);
-            /* String prefixes: N'..', E'..', B'..', X'..', R'..', U&'..', _utf8'..' */
-            if (p < end && (*p == '\'' || (*p == '"' && di->dq_string)) && n <= 8 &&
-                string_prefix(st, n)) {
-                int bs = di->backslash;
-                if (n == 1 && (st[0] == 'E' || st[0] == 'e'))
-                    bs = 1;
-                if ((st[0] == 'R' || st[0] == 'r' || st[n - 1] == 'r' || st[n - 1] == 'R') &&
-                    d == SQLFN_BIGQUERY)
-                    bs = 0;
-                char q = *p;
-                if (di->triple && p + 2 < end && p[1] == q && p[2] == q) {
-                    const char *e = end - p >= 3 ? p + 3 : end;
-                    for (;;) {
-                        const char *hit = memchr(e, q, (size_t)(end - e));
-                        if (!hit || end - hit < 3)
-                            return -1;
-                        if (hit[1] == q && hit[2] == q && (!bs || hit[-1] != '\\')) {
-                            p = hit + 3;
-                            break;
-                        }
-                        e = hit + 1;
-                    }
-                } else {
-                    p = end_quoted(p + 1, end, q, bs);
-                    if (!p)
-                        return -1;
-                }
-                type = T_STRING;
-            } else if (n == 1 && (st[0] == 'U' || st[0] == 'u') && p + 1 < end && p[0] == '&' &&
-                       (p[1] == '\'' || p[1] == '"')) {
-                char q = p[1];
-                p = end_quoted(p + 2, end, q, 0);
-                if (!p)
-                    return -1;
-                type = q == '"' ? T_QIDENT : T_STRING;
-            } else {
-                type = T_IDENT;
-                kw = (n >= 2 && n <= 20) ? kw_find(st, n, kw_hash(st, n)) : KW_NONE;
-            }
-        } else if (cl & C_DIGIT ||
-                   (c == '.' && p + 1 < end && (cclass[(unsigned char)p[1]] & C_DIGIT) &&
-                    !prev_is_value(tk))) {
-            if (c == '0' && p + 1 < end && (p[1] == 'x' || p[1] == 'X')) {
-                p += 2;
-                while (p < end && (cclass[(unsigned char)*p] & C_ID))
-                    p++;
-            } else {
-                while (p < end && ((cclass[(unsigned char)*p] & C_DIGIT) || *p == '_'))
-                    p++;
-                if (p < end && *p == '.' && !(p + 1 < end && p[1] == '.')) {
-                    p++;
-                    while (p < end && ((cclass[(unsigned char)*p] & C_DIGIT) || *p == '_'))
-                        p++;
-                }
-                if (p < end && (*p == 'e' || *p == 'E')) {
-                    const char *q = p + 1;
-                    if (q < end && (*q == '+' || *q == '-'))
-                        q++;
-                    if (q < end && (cclass[(unsigned char)*q] & C_DIGIT)) {
-                        p = q;
-                        while (p < end && (cclass[(unsigned char)*p] & C_DIGIT))
-                            p++;
-                    }
-                }
-                /* 1d, 10L, 2.5BD (Spark suffixes); an identifier starting with digits
-                 * (MySQL's 1abc) stays one token too. */
-                while (p < end && (cclass[(unsigned char)*p] & C_ID0))
-                    p++;
-            }
-            type = T_NUMBER;
-        } else {
-            const char *n1 = p + 1 < end ? p + 1 : NULL;
-            switch (c) {
-            case '\'':
-                if (di->triple && end - p >= 3 && p[1] == '\'' && p[2] == '\'') {
-                    const char *e = p + 3;
-                    for (;;) {
-                        const char *hit = memchr(e, '\'', (size_t)(end - e));
-                        if (!hit || end - hit < 3)
-                            return -1;
-                        if (hit[1] == '\'' && hit[2] == '\'' && hit[-1] != '\\') {
-                            p = hit + 3;
-                            break;
-                        }
-                        e = hit + 1;
-                    }
-                } else {
-                    p = end_quoted(p + 1, end, '\'', di->backslash);
-                    if (!p)
-                        return -1;
-                }
-                type = T_STRING;
-                break;
-            case '"':
-                if (di->dq_string) {
-                    if (di->triple && end - p >= 3 && p[1] == '"' && p[2] == '"') {
-                        const char *hit = find2(p + 3, end, '"', '"');
-                        while (hit && !(hit + 2 < end && hit[2] == '"'))
-                            hit = find2(hit + 1, end, '"', '"');
-                        if (!hit)
-                            return -1;
-                        p = hit + 3;
-                    } else {
-                        p = end_quoted(p + 1, end, '"', di->backslash);
-                        if (!p)
-                            return -1;
-                    }
-                    type = T_STRING;
-                } else {
-                    p = end_quoted(p + 1, end, '"', 0);
-                    if (!p)
-                        return -1;
-                    type = T_QIDENT;
-                }
-                break;
-            case '`':
-                p = end_quoted(p + 1, end, '`', 0);
-                if (!p)
-                    return -1;
-                type = T_QIDENT;
-                break;
-            case '[':
-                if (di->bracket_ident && n1 && *n1 != ']' &&
-                    ((cclass[(unsigned char)*n1] & (C_ID0 | C_SPACE)) || *n1 == '#' || *n1 == '@' ||
-                     (unsigned char)*n1 >= 0x80 || *n1 == '-' || *n1 == '(' || *n1 == '$' ||
-                     (cclass[(unsigned char)*n1] & C_DIGIT)) &&
-                    !prev_is_value(tk)) {
-                    p = end_quoted(p + 1, end, ']', 0);
-                    if (!p)
-                        return -1;
-                    type = T_QIDENT;
-                } else {
-                    p++;
-                    type = T_LBRACKET;
-                }
-                break;
-            case ']':
-                p++;
-                type = T_RBRACKET;
-                break;
-            case '-':
-                if (n1 && *n1 == '-') {
-                    const char *nl = memchr(p, '\n', (size_t)(end - p));
-                    p = nl ? nl + 1 : end;
-                    continue;
-                }
-                if (n1 && *n1 == '>') {
-                    p += 2;
-                    if (p < end && *p == '>') {
-                        p++;
-                        type = T_OP;
-                    } else {
-                        type = T_ARROW;
-                    }
-                } else {
-                    p++;
-                    type = T_OP;
-                }
-                break;
-            case '/':
-                if (n1 && *n1 == '*') {
-                    int depth = 1;
-                    p += 2;
-                    /* Nested comments (PostgreSQL, DuckDB) are closed level by level. */
-                    while (depth) {
-                        const char *hit = memchr(p, '*', (size_t)(end - p));
-                        const char *open = NULL;
-                        if (d == SQLFN_POSTGRES || d == SQLFN_DUCKDB || d == SQLFN_REDSHIFT) {
-                            const char *lim = hit ? hit : end;
-                            open = find2(p, lim + (hit && hit + 1 < end), '/', '*');
-                            if (open && open >= lim)
-                                open = NULL;
-                        }
-                        if (open) {
-                            depth++;
-                            p = open + 2;
-                            continue;
-                        }
-                        if (!hit || hit + 1 >= end)
-                            return -1;
-                        if (hit[1] == '/') {
-                            depth--;
-                            p = hit + 2;
-                        } else {
-                            p = hit + 1;
-                        }
-                    }
-                    continue;
-                }
-                if (n1 && *n1 == '/' && di->slash_comment) {
-                    const char *nl = memchr(p, '\n', (size_t)(end - p));
-                    p = nl ? nl + 1 : end;
-                    continue;
-                }
-                p++;
-                type = T_OP;
-                break;
-            case '#':
-                if (di->hash_comment) {
-                    const char *nl = memchr(p, '\n', (size_t)(end - p));
-                    p = nl ? nl + 1 : end;
-                    continue;
-                }
-                if (di->hash_ident && n1 && (cclass[(unsigned char)*n1] & C_ID0 || *n1 == '#')) {
-                    p++;
-                    while (p < end && (cclass[(unsigned char)*p] & C_ID || *p == '#'))
-                        p++;
-                    type = T_IDENT;
-                    break;
-                }
-                p++;
-                type = T_OP;
-                break;
-            case '$':
-                if (n1 && *n1 == '$') {
-                    const char *hit = find2(p + 2, end, '$', '$');
-                    if (!hit)
-                        return -1;
-                    p = hit + 2;
-                    type = T_STRING;
-                    break;
-                }
-                if (n1 && (cclass[(unsigned char)*n1] & C_ID0)) {
-                    /* $tag$ ... $tag$ (PostgreSQL), else a variable $name */
-                    const char *q = n1;
-                    while (q < end && (cclass[(unsigned char)*q] & C_ID) && *q != '$')
-                        q++;
-                    if (q < end && *q == '$') {
-                        size_t taglen = (size_t)(q + 1 - p);
-                        const char *e = q + 1;
-                        for (;;) {
-                            const char *hit = memchr(e, '$', (size_t)(end - e));
-                            if (!hit || (size_t)(end - hit) < taglen)
-                                return -1;
-                            if (!memcmp(hit, p, taglen)) {
-                                p = hit + taglen;
-                                break;
-                            }
-                            e = hit + 1;
-                        }
-                        type = T_STRING;
-                        break;
-                    }
-                    p = q;
-                    type = T_PARAM;
-                    break;
-                }
-                p++;
-                while (p < end && (cclass[(unsigned char)*p] & C_DIGIT))
-                    p++;
-                type = T_PARAM;
-                break;
-            case '@':
-                p++;
-                if (di->at_stage) {
-                    while (p < end && !(cclass[(unsigned char)*p] & C_SPACE) && *p != '(' &&
-                           *p != ')' && *p != ',' && *p != ';')
-                        p++;
-                } else {
-                    if (p < end && *p == '@')
-                        p++;
-                    while (p < end && (cclass[(unsigned char)*p] & C_ID))
-                        p++;
-                }
-                type = T_PARAM;
-                break;
-            case ':':
-                if (n1 && *n1 == ':') {
-                    p += 2;
-                    type = T_DCOLON;
-                } else if (n1 && *n1 == '=') {
-                    p += 2;
-                    type = T_OP;
-                } else if (n1 && (cclass[(unsigned char)*n1] & C_ID0) && !prev_is_value(tk) &&
-                           !(tk->n && (tk->v[tk->n - 1].type == T_NUMBER ||
-                                       tk->v[tk->n - 1].type == T_STRING))) {
-                    p++;
-                    while (p < end && (cclass[(unsigned char)*p] & C_ID))
-                        p++;
-                    type = T_PARAM;
-                } else {
-                    p++;
-                    type = T_COLON;
-                }
-                break;
-            case '{':
-                if (n1 && (*n1 == '{' || *n1 == '%' || *n1 == '#')) {
-                    char close = *n1 == '{' ? '}' : *n1;
-                    const char *hit = find2(p + 2, end, close, '}');
-                    if (!hit)
-                        return -1;
-                    p = hit + 2;
-                    if (close == '}') {
-                        type = T_TEMPLATE;
-                        break;
-                    }
-                    continue; /* {% ... %} and {# ... #} are dropped like comments */
-                }
-                {
-                    /* {name} is a template; anything else opens a struct literal */
-                    const char *q = p + 1;
-                    while (q < end && (cclass[(unsigned char)*q] & (C_ID | C_SPACE) || *q == '.'))
-                        q++;
-                    if (q < end && *q == '}' && q > p + 1) {
-                        p = q + 1;
-                        type = T_TEMPLATE;
-                        break;
-                    }
-                }
-                p++;
-                type = T_LBRACE;
-                break;
-            case '}':
-                p++;
-                type = T_RBRACE;
-                break;
-            case '(':
-                p++;
-                type = T_LPAREN;
-                break;
-            case ')':
-                p++;
-                type = T_RPAREN;
-                break;
-            case ',':
-                p++;
-                type = T_COMMA;
-                break;
-            case '.':
-                p++;
-                type = T_DOT;
-                break;
-            case ';':
-                p++;
-                type = T_SEMI;
-                break;
-            case '*':
-                p++;
-                type = T_STAR;
-                break;
-            case '?':
-                p++;
-                type = T_PARAM;
-                break;
-            case '%':
-                if (n1 && *n1 == 's' && !(p + 2 < end && (cclass[(unsigned char)p[2]] & C_ID))) {
-                    p += 2;
-                    type = T_PARAM;
-                    break;
-                }
-                if (n1 && *n1 == '(') {
-                    const char *q = memchr(p, ')', (size_t)(end - p));
-                    if (q && q + 1 < end && q[1] == 's' && q - p < 64) {
-                        p = q + 2;
-                        type = T_PARAM;
-                        break;
-                    }
-                }
-                p++;
-                type = T_OP;
-                break;
-            case '=':
-                if (n1 && *n1 == '>') {
-                    p += 2;
-                    type = T_FATARROW;
-                } else {
-                    p += (n1 && *n1 == '=') ? 2 : 1;
-                    type = T_OP;
-                }
-                break;
-            case '<':
-            case '>':
-            case '!':
-            case '|':
-                if (n1 && (*n1 == '=' || *n1 == '>' || (*n1 == '|' && c == '|') ||
-                           (*n1 == '<' && c == '<')))
-                    p += 2;
-                else
-                    p++;
-                type = T_OP;
-                break;
-            default:
-                p++;
-                type = T_OP;
-                break;
-            }
-        }
-        if (push(tk, type, (size_t)(st - s), (size_t)(p - st), kw))
+        int type;
+        if (cl & C_ID0)
+            type = lex_word(&L, &kw);
+        else if (cl & C_DIGIT || (c == '.' && L.p + 1 < end &&
+                                  (cclass[(unsigned char)L.p[1]] & C_DIGIT) && !prev_is_value(tk)))
+            type = lex_number(&L);
+        else
+            type = lex_punct(&L);
+        if (type == LX_SKIP)
+            continue;
+        if (type == LX_ERR)
             return -1;
+        push(tk, (uint8_t)type, (size_t)(st - s), (size_t)(L.p - st), kw);
     }
     push(tk, T_EOF, len, 0, 0);
     /* look-ahead of a few tokens (t[1], t[2] ...) past the end reads more T_EOF, never a

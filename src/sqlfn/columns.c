@@ -1,0 +1,212 @@
+/*
+ * columns.c - column resolution of the SQL analysis: once a statement is read, every
+ * column reference is attributed to a table through its scope and the enclosing ones
+ * (aliases, subqueries and CTEs followed to where a column comes from).
+ */
+#include "sqlfn/parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/banned.h"
+
+/* ---- resolution ---- */
+
+static struct source *match_source(struct scope *S, const struct name *q, int k)
+{
+    for (struct source *src = S->src; src; src = src->next) {
+        if (src->has_alias || src->kind != SRC_TABLE) {
+            if (k == 1 && src->alias.s && name_ieq(src->alias, q[0]))
+                return src;
+            continue;
+        }
+        /* an unaliased table: its last k name parts */
+        struct name t = src->table;
+        size_t need = 0;
+        for (int i = 0; i < k; i++)
+            need += q[i].len + (i ? 1 : 0);
+        if (need > t.len)
+            continue;
+        if (need < t.len && t.s[t.len - need - 1] != '.')
+            continue;
+        const char *p = t.s + t.len - need;
+        int ok = 1;
+        for (int i = 0; i < k && ok; i++) {
+            if (i) {
+                if (*p != '.')
+                    ok = 0;
+                p++;
+            }
+            if (ok && !name_ieq((struct name){p, q[i].len}, q[i]))
+                ok = 0;
+            p += q[i].len;
+        }
+        if (ok)
+            return src;
+    }
+    return NULL;
+}
+
+static void attribute(struct parser *P, struct source *src, struct name col, int depth);
+
+static int is_func_col(struct name n)
+{
+    static const char *const cols[] = {"value", "key",        "index",   "path",
+                                       "this",  "seq",        "element", "col",
+                                       "pos",   "ordinality", "unnest",  "generate_series",
+                                       "range", "offset",     "elem"};
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+        if (name_ieq(n, (struct name){cols[i], (uint32_t)strlen(cols[i])}))
+            return 1;
+    return 0;
+}
+
+/* An unqualified column in scope S (which has sources). */
+static void resolve_in(struct parser *P, struct scope *S, struct colref *r, struct name col,
+                       int depth, int may_defer)
+{
+    if (S->nsrc == 1) {
+        attribute(P, S->src, col, depth);
+        return;
+    }
+    struct source *hit = NULL, *table = NULL;
+    int nhit = 0, ntables = 0, nunknown = 0, nfunc = 0;
+    for (struct source *src = S->src; src; src = src->next) {
+        if (src->kind == SRC_FUNC) {
+            /* UNNEST(a) AS x, UNNEST(a) AS t(x): x is the function's output */
+            if (src->has_alias && name_ieq(src->alias, col))
+                return;
+            for (uint32_t k = 0; k < src->nouts; k++)
+                if (name_ieq(src->outs[k], col))
+                    return;
+            nfunc++;
+        } else if (src->kind == SRC_TABLE) {
+            table = src;
+            ntables++;
+        } else if (src->kind == SRC_DERIVED && src->derived && !src->renamed) {
+            if (sa_find_proj(P, src->derived, col)) {
+                hit = src;
+                nhit++;
+            } else if (sa_scope_has_star(src->derived)) {
+                nunknown++;
+            }
+        } else {
+            nunknown++;
+        }
+    }
+    if (nfunc && is_func_col(col))
+        return; /* value, key, index ...: the output of FLATTEN/UNNEST/... */
+    if (nhit == 1) {
+        attribute(P, hit, col, depth);
+        return;
+    }
+    if (nhit == 0 && ntables == 1 && nunknown == 0) {
+        attribute(P, table, col, depth);
+        return;
+    }
+    if (!may_defer)
+        return;
+    (void)r;
+    P->pend = sa_grow(P, P->pend, &P->cappend, P->npend, sizeof(*P->pend));
+    if (!P->pend)
+        return;
+    P->pend[P->npend].scope = S;
+    P->pend[P->npend].col = col;
+    P->npend++;
+}
+
+static void attribute(struct parser *P, struct source *src, struct name col, int depth)
+{
+    if (!src || depth > 16)
+        return;
+    if (src->kind == SRC_TABLE) {
+        sa_emit_col(P, src->table, &src->table, col);
+        return;
+    }
+    if (src->kind != SRC_DERIVED || !src->derived || src->renamed)
+        return;
+    struct scope *d = src->derived;
+    if (sa_find_proj(P, d, col))
+        return; /* the inner query reported where it comes from */
+    for (const struct proj *p = d->proj; p; p = p->next) {
+        if (!p->star || !d->src)
+            continue;
+        if (p->nq) {
+            attribute(P, match_source(d, p->q, p->nq), col, depth + 1);
+        } else {
+            resolve_in(P, d, NULL, col, depth + 1, 0);
+        }
+        return;
+    }
+}
+
+static int is_alias_ref(struct parser *P, struct scope *S, struct name nm, uint32_t pos)
+{
+    const struct proj *p = sa_find_proj(P, S, nm);
+    return p && p->alias && p->pos < pos;
+}
+
+void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
+{
+    if (r->bound) {
+        attribute(P, r->bound, r->parts[0], 0);
+        return;
+    }
+    if (r->star) {
+        if (r->nparts == 0) {
+            for (struct source *src = S->src; src; src = src->next)
+                if (src->kind == SRC_TABLE)
+                    sa_emit_col(P, src->table, &src->table, (struct name){"*", 1});
+            return;
+        }
+        for (struct scope *sc = S; sc; sc = sc->parent) {
+            struct source *src = match_source(sc, r->parts, r->nparts);
+            if (src) {
+                if (src->kind == SRC_TABLE)
+                    sa_emit_col(P, src->table, &src->table, (struct name){"*", 1});
+                return;
+            }
+        }
+        return;
+    }
+    if (r->nparts > 1) {
+        int maxk = r->nparts - 1;
+        for (int k = maxk; k >= 1; k--) {
+            for (struct scope *sc = S; sc; sc = sc->parent) {
+                struct source *src = match_source(sc, r->parts, k);
+                if (src) {
+                    attribute(P, src, r->parts[k], 0);
+                    return;
+                }
+            }
+        }
+        /* no source by that name: a struct field of a column */
+    }
+    struct name col = r->parts[0];
+    if (is_alias_ref(P, S, col, r->pos))
+        return;
+    for (struct scope *sc = S; sc; sc = sc->parent) {
+        if (sc->nsrc == 0)
+            continue;
+        resolve_in(P, sc, r, col, 0, 1);
+        return;
+    }
+    sa_emit_col(P, (struct name){NULL, 0}, NULL, col);
+}
+
+/* Ambiguous columns: a table of the scope that already has the column takes it; else the
+ * column is reported without a table. */
+void sa_settle_pending(struct parser *P)
+{
+    for (size_t i = 0; i < P->npend; i++) {
+        struct scope *S = P->pend[i].scope;
+        struct name col = P->pend[i].col;
+        int found = 0;
+        for (struct source *src = S->src; src && !found; src = src->next)
+            if (src->kind == SRC_TABLE && sa_pairset_has(&P->colset, src->table, col))
+                found = 1;
+        if (!found)
+            sa_emit_col(P, (struct name){NULL, 0}, NULL, col);
+    }
+    P->npend = 0;
+}

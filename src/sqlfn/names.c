@@ -1,0 +1,512 @@
+/*
+ * names.c - scopes and names of the SQL analysis: the hash sets of name pairs behind the
+ * de-duplicated results, names read from tokens (folding, unquoting, dotted chains), the
+ * results (tables, columns, lineage edges) as they are found, and the scope objects
+ * (sources, projections, references, CTEs) that resolution works on.
+ */
+#include "sqlfn/parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/banned.h"
+
+void *sa_grow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return old;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *p = arena_alloc(P->a, nc * elem);
+    if (!p) {
+        P->err = 1;
+        return NULL;
+    }
+    if (old && n)
+        memcpy(p, old, n * elem);
+    *cap = nc;
+    return p;
+}
+
+void *sa_alloc0(struct parser *P, size_t n)
+{
+    void *p = arena_alloc(P->a, n);
+    if (!p) {
+        P->err = 1;
+        return NULL;
+    }
+    memset(p, 0, n);
+    return p;
+}
+
+static uint64_t pair_hash(struct name a, struct name b)
+{
+    uint64_t h = hash_bytes(14695981039346656037ull, a.s ? a.s : "", a.len, 0);
+    return hash_bytes((h ^ (a.s ? 1 : 2)) * 1099511628211ull, b.s, b.len, 0);
+}
+
+static int pair_same(const struct pair *e, struct name a, struct name b)
+{
+    return !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
+}
+
+static int pair_eq(const struct pair *e, uint64_t h, struct name a, struct name b)
+{
+    return e->h == h && pair_same(e, a, b);
+}
+
+/* Moves the set into a hash table of nc slots; entries of a dense set get their hash now. */
+static int pairset_rehash(struct parser *P, struct pairset *ps, size_t nc)
+{
+    struct pair *ns = sa_alloc0(P, nc * sizeof(*ns));
+    if (!ns)
+        return -1;
+    size_t count = ps->cap ? ps->cap : ps->n;
+    for (size_t i = 0; i < count; i++) {
+        struct pair e = ps->slots[i];
+        if (!e.b.s)
+            continue;
+        if (!ps->cap)
+            e.h = pair_hash(e.a, e.b);
+        size_t j = e.h & (nc - 1);
+        while (ns[j].b.s)
+            j = (j + 1) & (nc - 1);
+        ns[j] = e;
+    }
+    ps->slots = ns;
+    ps->cap = nc;
+    return 0;
+}
+
+/* Inserts (a, b) unless present; returns 1 when new, 0 when present, -1 on no memory.
+ * b.s must not be NULL. A dense set compares names directly: most sets stay that small,
+ * and hashing every name cost more than the comparisons. */
+int sa_pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b)
+{
+    if (!ps->cap) {
+        for (size_t i = 0; i < ps->n; i++)
+            if (pair_same(&ps->slots[i], a, b))
+                return 0;
+        if (ps->n < PS_DENSE) {
+            if (!ps->slots) {
+                ps->slots = arena_alloc(P->a, PS_DENSE * sizeof(*ps->slots));
+                if (!ps->slots) {
+                    P->err = 1;
+                    return -1;
+                }
+            }
+            ps->slots[ps->n++] = (struct pair){a, b, 0};
+            return 1;
+        }
+        if (pairset_rehash(P, ps, 32) != 0)
+            return -1;
+    } else if ((ps->n + 1) * 2 > ps->cap) {
+        if (pairset_rehash(P, ps, ps->cap * 2) != 0)
+            return -1;
+    }
+    uint64_t h = pair_hash(a, b);
+    size_t j = h & (ps->cap - 1);
+    while (ps->slots[j].b.s) {
+        if (pair_eq(&ps->slots[j], h, a, b))
+            return 0;
+        j = (j + 1) & (ps->cap - 1);
+    }
+    ps->slots[j] = (struct pair){a, b, h};
+    ps->n++;
+    return 1;
+}
+
+int sa_pairset_has(const struct pairset *ps, struct name a, struct name b)
+{
+    if (!ps->cap) {
+        for (size_t i = 0; i < ps->n; i++)
+            if (pair_same(&ps->slots[i], a, b))
+                return 1;
+        return 0;
+    }
+    uint64_t h = pair_hash(a, b);
+    size_t j = h & (ps->cap - 1);
+    while (ps->slots[j].b.s) {
+        if (pair_eq(&ps->slots[j], h, a, b))
+            return 1;
+        j = (j + 1) & (ps->cap - 1);
+    }
+    return 0;
+}
+
+int sa_cte_ahead(const struct tok *t)
+{
+    if (is_kw(&t[1], KW_RECURSIVE))
+        return 1;
+    if (!(t[1].type == T_IDENT || t[1].type == T_QIDENT || t[1].type == T_STRING))
+        return 0;
+    if (is_kw(&t[2], KW_AS))
+        return 1;
+    if (t[2].type != T_LPAREN)
+        return 0;
+    if (is_kw(&t[3], KW_SELECT) || is_kw(&t[3], KW_WITH)) /* WITH x (SELECT ...) */
+        return 1;
+    int depth = 0;
+    for (size_t j = 2; j < 4096 && t[j].type != T_EOF; j++) {
+        if (t[j].type == T_LPAREN)
+            depth++;
+        else if (t[j].type == T_RPAREN && --depth == 0)
+            return is_kw(&t[j + 1], KW_AS) && t[j + 2].type == T_LPAREN;
+    }
+    return 0;
+}
+
+/* ---- names ---- */
+
+struct name sa_tok_name(struct parser *P, const struct tok *t)
+{
+    const char *s = P->s + t->off;
+    uint32_t n = t->len;
+    struct name r = {s, n};
+    if (t->type == T_IDENT) {
+        char f = P->fold;
+        if (f == 'P')
+            return r;
+        uint32_t i = 0;
+        if (f == 'L') {
+            while (i < n && !(s[i] >= 'A' && s[i] <= 'Z'))
+                i++;
+        } else {
+            while (i < n && !(s[i] >= 'a' && s[i] <= 'z'))
+                i++;
+        }
+        if (i == n)
+            return r;
+        char *c = arena_alloc(P->a, n);
+        if (!c) {
+            P->err = 1;
+            return r;
+        }
+        for (uint32_t j = 0; j < n; j++) {
+            char ch = s[j];
+            if (f == 'L' && ch >= 'A' && ch <= 'Z')
+                ch = (char)(ch + 32);
+            else if (f == 'U' && ch >= 'a' && ch <= 'z')
+                ch = (char)(ch - 32);
+            c[j] = ch;
+        }
+        r.s = c;
+        return r;
+    }
+    if (t->type == T_QIDENT || t->type == T_STRING) {
+        if (n < 2)
+            return r;
+        char q = s[n - 1];
+        const char *b = s + 1;
+        uint32_t m = n - 2;
+        if (s[0] == 'U' || s[0] == 'u') { /* U&"..." */
+            b = s + 3;
+            m = n >= 4 ? n - 4 : 0;
+        }
+        if (!memchr(b, q, m))
+            return (struct name){b, m};
+        char *c = arena_alloc(P->a, m);
+        if (!c) {
+            P->err = 1;
+            return r;
+        }
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < m; j++) {
+            c[k++] = b[j];
+            if (b[j] == q && j + 1 < m && b[j + 1] == q)
+                j++;
+        }
+        return (struct name){c, k};
+    }
+    return r;
+}
+
+/* Reads a dotted name (a.b.c, a..b, t.*) at the cursor into parts (the first MAX_PARTS);
+ * *star is set for a trailing .* ; returns the number of parts read (0: not a name).
+ * `full`, when not NULL, receives every part joined with dots. */
+int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *full)
+{
+    const struct tok *t = cur(P);
+    if (!is_name_tok(t) && !(t->type == T_IDENT && ((kw_flags(t->kw) & KF_FN) || P->any_name)))
+        return 0;
+    int n = 0;
+    size_t first = P->i, last = P->i;
+    if (star)
+        *star = 0;
+    for (;;) {
+        t = cur(P);
+        if (n > 0 && t->type == T_DOT) { /* a..b: an empty part (T-SQL) */
+            if (n < MAX_PARTS)
+                parts[n] = (struct name){"", 0};
+            n++;
+            P->i++;
+            continue;
+        }
+        if (t->type == T_IDENT || t->type == T_QIDENT || t->type == T_TEMPLATE) {
+            if (n < MAX_PARTS)
+                parts[n] = sa_tok_name(P, t);
+            n++;
+            last = P->i;
+            P->i++;
+        } else if (t->type == T_STAR && n > 0 && star) {
+            *star = 1;
+            P->i++;
+            break;
+        } else {
+            break;
+        }
+        if (cur(P)->type != T_DOT)
+            break;
+        const struct tok *nx = peek(P, 1);
+        if (nx->type == T_IDENT || nx->type == T_QIDENT || nx->type == T_TEMPLATE ||
+            (nx->type == T_STAR && star) || nx->type == T_DOT) {
+            P->i++;
+            continue;
+        }
+        break;
+    }
+    if (full) {
+        if (n == 1) {
+            *full = parts[0];
+        } else if (n <= MAX_PARTS) {
+            /* every part was kept (an empty one for a..b): join them with dots */
+            size_t total = (size_t)n - 1;
+            for (int k = 0; k < n; k++)
+                total += parts[k].len;
+            char *c = arena_alloc(P->a, total + 1);
+            if (!c) {
+                P->err = 1;
+                *full = parts[0];
+                return n;
+            }
+            size_t o = 0;
+            for (int k = 0; k < n; k++) {
+                if (k)
+                    c[o++] = '.';
+                memcpy(c + o, parts[k].s, parts[k].len);
+                o += parts[k].len;
+            }
+            *full = (struct name){c, (uint32_t)o};
+        } else {
+            size_t total = 0;
+            int np = 0;
+            /* re-read the names: parts beyond MAX_PARTS were not kept */
+            for (size_t j = first; j <= last; j++)
+                if (P->t[j].type != T_DOT)
+                    total += sa_tok_name(P, &P->t[j]).len + 1;
+                else if (j > first && P->t[j - 1].type == T_DOT)
+                    total += 1;
+            char *c = arena_alloc(P->a, total + 1);
+            if (!c) {
+                P->err = 1;
+                *full = parts[0];
+                return n;
+            }
+            size_t k = 0;
+            for (size_t j = first; j <= last; j++) {
+                if (P->t[j].type == T_DOT) {
+                    if (j > first && P->t[j - 1].type == T_DOT)
+                        c[k++] = '.';
+                    continue;
+                }
+                if (np++)
+                    c[k++] = '.';
+                struct name x = sa_tok_name(P, &P->t[j]);
+                memcpy(c + k, x.s, x.len);
+                k += x.len;
+            }
+            *full = (struct name){c, (uint32_t)k};
+        }
+    }
+    return n;
+}
+
+/* ---- results ---- */
+
+/* mode: 0 read, 1 written, 3 listed only (no lineage) */
+void sa_record_table(struct parser *P, struct name tname, int write)
+{
+    if (!tname.len || P->err)
+        return;
+    static const char nul[1] = "";
+    int r = sa_pairset_add(P, &P->tabset, (struct name){nul, 0}, tname);
+    if (r < 0)
+        return;
+    if (r == 1) {
+        P->tables = sa_grow(P, P->tables, &P->captables, P->ntables, sizeof(*P->tables));
+        if (!P->tables)
+            return;
+        P->tables[P->ntables++] = (struct sqlfn_str){tname.s, tname.len};
+    }
+    if (write == 3)
+        return;
+    if (write) {
+        for (int i = 0; i < P->ntargets; i++)
+            if (name_eq(P->targets[i], tname))
+                return;
+        if (P->ntargets < 8)
+            P->targets[P->ntargets++] = tname;
+    } else {
+        r = sa_pairset_add(P, &P->stmt_reads, (struct name){nul, 0}, tname);
+        if (r == 1) {
+            P->reads = sa_grow(P, P->reads, &P->capreads, P->nreads, sizeof(*P->reads));
+            if (P->reads)
+                P->reads[P->nreads++] = tname;
+        }
+    }
+}
+
+void sa_emit_col(struct parser *P, struct name table, const struct name *tp, struct name col)
+{
+    if (!(P->want & SQLFN_WANT_COLUMNS) || P->err || !col.s)
+        return;
+    struct name a = tp ? table : (struct name){NULL, 0};
+    int r = sa_pairset_add(P, &P->colset, a, col);
+    if (r != 1)
+        return;
+    P->cols = sa_grow(P, P->cols, &P->capcols, P->ncols, sizeof(*P->cols));
+    if (!P->cols)
+        return;
+    struct sqlfn_column *c = &P->cols[P->ncols++];
+    c->table = (struct sqlfn_str){a.s, a.len};
+    c->column = (struct sqlfn_str){col.s, col.len};
+}
+
+void sa_emit_edge(struct parser *P, struct name src, struct name dst)
+{
+    if (P->err || !src.len || !dst.len)
+        return;
+    if (sa_pairset_add(P, &P->edgeset, src, dst) != 1)
+        return;
+    P->edges = sa_grow(P, P->edges, &P->capedges, P->nedges, sizeof(*P->edges));
+    if (!P->edges)
+        return;
+    P->edges[P->nedges++] = (struct sqlfn_edge){{src.s, src.len}, {dst.s, dst.len}};
+}
+
+/* ---- scopes ---- */
+
+struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *ctes)
+{
+    struct scope *S = sa_alloc0(P, sizeof(*S));
+    if (!S)
+        return NULL;
+    S->parent = parent;
+    S->ctes = ctes;
+    S->src_tail = &S->src;
+    S->ref_tail = &S->refs;
+    S->proj_tail = &S->proj;
+    *P->scopes_tail = S;
+    P->scopes_tail = &S->all_next;
+    return S;
+}
+
+struct source *sa_add_source(struct parser *P, struct scope *S, int kind)
+{
+    struct source *src = sa_alloc0(P, sizeof(*src));
+    if (!src || !S)
+        return src;
+    src->kind = kind;
+    *S->src_tail = src;
+    S->src_tail = &src->next;
+    S->nsrc++;
+    return src;
+}
+
+void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int n, int star,
+                uint32_t pos, struct source *bound)
+{
+    if (!S || !(P->want & SQLFN_WANT_COLUMNS))
+        return;
+    struct colref *r = arena_alloc(P->a, sizeof(*r));
+    if (!r) {
+        P->err = 1;
+        return;
+    }
+    r->next = NULL;
+    int k = n < MAX_PARTS ? n : MAX_PARTS;
+    for (int i = 0; i < k; i++)
+        r->parts[i] = parts[i];
+    r->nparts = (uint8_t)k;
+    r->star = (uint8_t)star;
+    r->pos = pos;
+    r->bound = bound;
+    *S->ref_tail = r;
+    S->ref_tail = &r->next;
+}
+
+void sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
+                 int star, const struct name *q, int nq)
+{
+    if (!S)
+        return;
+    struct proj *p = sa_alloc0(P, sizeof(*p));
+    if (!p)
+        return;
+    p->name = nm;
+    p->pos = pos;
+    p->alias = (uint8_t)alias;
+    p->star = (uint8_t)star;
+    p->nq = (uint8_t)(nq < MAX_PARTS ? nq : MAX_PARTS);
+    for (int i = 0; i < p->nq; i++)
+        p->q[i] = q[i];
+    *S->proj_tail = p;
+    S->proj_tail = &p->next;
+    S->nproj++;
+    S->pidx = NULL; /* rebuilt on the next lookup */
+}
+
+/* The first projection named `nm` (case-insensitive); a hash index past 8 projections
+ * keeps wide SELECT lists linear. */
+const struct proj *sa_find_proj(struct parser *P, struct scope *S, struct name nm)
+{
+    if (S->nproj <= 8) {
+        for (const struct proj *p = S->proj; p; p = p->next)
+            if (!p->star && name_ieq(p->name, nm))
+                return p;
+        return NULL;
+    }
+    if (!S->pidx) {
+        uint32_t cap = 16;
+        while (cap < S->nproj * 2)
+            cap *= 2;
+        struct proj **ix = sa_alloc0(P, cap * sizeof(*ix));
+        if (!ix)
+            return NULL;
+        for (struct proj *p = S->proj; p; p = p->next) {
+            if (p->star)
+                continue;
+            uint32_t j = (uint32_t)hash_bytes(14695981039346656037ull, p->name.s, p->name.len, 1) &
+                         (cap - 1);
+            while (ix[j] && !name_ieq(ix[j]->name, p->name))
+                j = (j + 1) & (cap - 1);
+            if (!ix[j])
+                ix[j] = p;
+        }
+        S->pidx = ix;
+        S->pidx_cap = cap;
+    }
+    uint32_t j = (uint32_t)hash_bytes(14695981039346656037ull, nm.s, nm.len, 1) & (S->pidx_cap - 1);
+    while (S->pidx[j]) {
+        if (name_ieq(S->pidx[j]->name, nm))
+            return S->pidx[j];
+        j = (j + 1) & (S->pidx_cap - 1);
+    }
+    return NULL;
+}
+
+int sa_scope_has_star(const struct scope *S)
+{
+    for (const struct proj *p = S->proj; p; p = p->next)
+        if (p->star)
+            return 1;
+    return 0;
+}
+
+struct cte *sa_find_cte(const struct scope *S, struct cte *ctes, struct name nm)
+{
+    (void)S;
+    for (struct cte *c = ctes; c; c = c->next)
+        if (name_ieq(c->name, nm))
+            return c;
+    return NULL;
+}

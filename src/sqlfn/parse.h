@@ -1,0 +1,298 @@
+/*
+ * parse.h - the internals shared by the files of the SQL analysis (not a public API; that
+ * is analyze.h): the scope model (sources, projections, column references, CTEs), the
+ * de-duplicating pair sets, the parser state, small token helpers, and the functions one
+ * stage calls in another. The stages: names.c (scopes and names, results), expr.c
+ * (expressions), query.c (FROM, WITH, SELECT, set operations), statement.c (statement
+ * forms, lineage), columns.c (column resolution), analyze.c (the entry).
+ * Functions shared between the files carry the prefix sa_.
+ */
+#ifndef DF_SQLFN_PARSE_H
+#define DF_SQLFN_PARSE_H
+
+#include <string.h>
+
+#include "sqlfn/internal.h"
+
+#define MAX_DEPTH  256
+#define MAX_PARTS  4
+#define MAX_LAMBDA 16
+
+struct name {
+    const char *s;
+    uint32_t len;
+};
+
+enum { SRC_TABLE, SRC_DERIVED, SRC_FUNC };
+
+struct scope;
+
+struct source {
+    struct source *next;
+    struct name alias; /* explicit alias, or the CTE/table's last name part */
+    struct name table; /* SRC_TABLE: the qualified name as written (folded) */
+    int kind;
+    int has_alias;
+    struct scope *derived; /* SRC_DERIVED: the query's first SELECT scope */
+    int renamed;           /* derived source with a column alias list */
+    struct name *outs;     /* SRC_FUNC: output names from its alias list, t(a, b) */
+    uint32_t nouts;
+};
+
+struct proj {
+    struct proj *next;
+    struct name name;
+    uint32_t pos;  /* token index of the alias, or of the column */
+    uint8_t alias; /* the name is an explicit alias */
+    uint8_t star;  /* * or q.* */
+    uint8_t nq;    /* parts in the star's qualifier */
+    struct name q[MAX_PARTS];
+};
+
+struct colref {
+    struct colref *next;
+    struct name parts[MAX_PARTS];
+    uint8_t nparts;
+    uint8_t star;
+    uint32_t pos;
+    struct source *bound; /* USING/SET columns: the source is known */
+};
+
+struct cte {
+    struct cte *next;
+    struct name name;
+    struct scope *body;
+    int renamed;
+};
+
+struct scope {
+    struct scope *parent;
+    struct scope *all_next;
+    struct source *src, **src_tail;
+    uint32_t nsrc;
+    struct colref *refs, **ref_tail;
+    struct proj *proj, **proj_tail;
+    uint32_t nproj;
+    struct cte *ctes;
+    struct proj **pidx; /* lazily built hash of projection names */
+    uint32_t pidx_cap;
+};
+
+/* ---- hash set of name pairs (tables, columns, edges) ---- */
+
+struct pair {
+    struct name a, b; /* a.s == NULL for a NULL table */
+    uint64_t h;
+};
+
+/* Small sets (most rows) are a dense array searched linearly; past PS_DENSE entries the
+ * set becomes an open-addressing hash table. */
+#define PS_DENSE 8
+
+struct pairset {
+    struct pair *slots;
+    size_t cap; /* hash table size, a power of two; 0 while dense */
+    size_t n;
+};
+
+static inline uint64_t hash_bytes(uint64_t h, const char *s, size_t n, int ci)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (ci && c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        h = (h ^ c) * 1099511628211ull;
+    }
+    return h;
+}
+
+static inline int name_eq(struct name x, struct name y)
+{
+    return x.len == y.len && (x.len == 0 || memcmp(x.s, y.s, x.len) == 0);
+}
+
+static inline int name_ieq(struct name x, struct name y)
+{
+    if (x.len != y.len)
+        return 0;
+    for (uint32_t i = 0; i < x.len; i++) {
+        unsigned char a = (unsigned char)x.s[i], b = (unsigned char)y.s[i];
+        if (a != b) {
+            if (a >= 'A' && a <= 'Z')
+                a = (unsigned char)(a + 32);
+            if (b >= 'A' && b <= 'Z')
+                b = (unsigned char)(b + 32);
+            if (a != b)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- the parser state ---- */
+
+struct pending {
+    struct scope *scope;
+    struct name col;
+};
+
+struct parser {
+    const char *s;
+    const struct tok *t;
+    size_t n;
+    size_t i;
+    enum sqlfn_dialect d;
+    char fold;
+    int paths;    /* ':' paths after columns (Snowflake, Databricks) */
+    int any_name; /* read_chain takes reserved words too (after CREATE TABLE) */
+    struct arena *a;
+    int depth;
+    int err;
+    unsigned want;
+
+    /* per statement */
+    struct scope *scopes, **scopes_tail;
+    struct name lambda[MAX_LAMBDA];
+    int nlambda;
+    struct name *reads;
+    size_t nreads, capreads;
+    struct name targets[8];
+    int ntargets;
+    struct name locs[4]; /* COPY locations */
+    int locs_target[4];  /* 1: the location is the COPY's target */
+    int nlocs;
+    struct pairset stmt_reads;
+    struct pending *pend; /* ambiguous references, settled after the statement */
+    size_t npend, cappend;
+
+    /* results */
+    struct pairset tabset, colset, edgeset;
+    struct sqlfn_str *tables;
+    size_t ntables, captables;
+    struct sqlfn_column *cols;
+    size_t ncols, capcols;
+    struct sqlfn_edge *edges;
+    size_t nedges, capedges;
+    const char *stype;
+};
+
+/* ---- tokens ---- */
+
+/* The token at the cursor; past the end it is the final T_EOF (a cursor that ran over the
+ * end by a skip of two stays harmless). */
+static inline const struct tok *cur(const struct parser *P)
+{
+    return &P->t[P->i < P->n ? P->i : P->n - 1];
+}
+
+static inline const struct tok *peek(const struct parser *P, size_t k)
+{
+    size_t j = P->i + k;
+    return &P->t[j < P->n ? j : P->n - 1];
+}
+
+static inline int is_kw(const struct tok *t, unsigned kw)
+{
+    return t->type == T_IDENT && t->kw == kw;
+}
+
+static inline unsigned tkflags(const struct tok *t)
+{
+    return t->type == T_IDENT ? kw_flags(t->kw) : 0;
+}
+
+static inline int accept_kw(struct parser *P, unsigned kw)
+{
+    if (is_kw(cur(P), kw)) {
+        P->i++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Can this token start a name (an identifier that is not a reserved word)? */
+static inline int is_name_tok(const struct tok *t)
+{
+    return (t->type == T_IDENT && !(kw_flags(t->kw) & KF_RES)) || t->type == T_QIDENT ||
+           t->type == T_TEMPLATE;
+}
+
+int sa_cte_ahead(const struct tok *t);
+
+static inline int starts_query(const struct tok *t)
+{
+    return is_kw(t, KW_SELECT) || (is_kw(t, KW_WITH) && sa_cte_ahead(t)) || is_kw(t, KW_VALUES) ||
+           is_kw(t, KW_FROM) || is_kw(t, KW_TABLE);
+}
+
+/* ---- expressions ---- */
+
+enum {
+    EX_COMMA = 1,   /* stop at a comma at depth 0 */
+    EX_ITEM = 2,    /* a SELECT-list item: implicit aliases */
+    EX_INPAREN = 4, /* inside brackets: only the closer ends it */
+    EX_CAST = 8,    /* CAST(x AS type): skip after AS */
+    EX_DATEFN = 16, /* date-part words are not columns */
+    EX_EXTRACT = 32,
+    EX_BRACE = 64, /* inside {...}: "key:" is not a column */
+};
+
+struct item {
+    int ntok;        /* atoms at depth 0 */
+    int simple;      /* the only atom was a column */
+    struct name col; /* that column's last part */
+    uint32_t colpos;
+    struct name alias;
+    uint32_t aliaspos;
+    int has_alias;
+    int star;
+    struct name q[MAX_PARTS];
+    int nq;
+};
+
+/* names.c */
+void *sa_grow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem);
+void *sa_alloc0(struct parser *P, size_t n);
+int sa_pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b);
+int sa_pairset_has(const struct pairset *ps, struct name a, struct name b);
+int sa_cte_ahead(const struct tok *t);
+struct name sa_tok_name(struct parser *P, const struct tok *t);
+int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *full);
+void sa_record_table(struct parser *P, struct name tname, int write);
+void sa_emit_col(struct parser *P, struct name table, const struct name *tp, struct name col);
+void sa_emit_edge(struct parser *P, struct name src, struct name dst);
+struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *ctes);
+struct source *sa_add_source(struct parser *P, struct scope *S, int kind);
+void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int n, int star,
+                uint32_t pos, struct source *bound);
+void sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
+                 int star, const struct name *q, int nq);
+const struct proj *sa_find_proj(struct parser *P, struct scope *S, struct name nm);
+int sa_scope_has_star(const struct scope *S);
+struct cte *sa_find_cte(const struct scope *S, struct cte *ctes, struct name nm);
+
+/* expr.c */
+void sa_skip_balanced(struct parser *P);
+void sa_close_with(struct parser *P, struct scope *S, int type);
+void sa_paren(struct parser *P, struct scope *S, unsigned fl);
+void sa_walk(struct parser *P, struct scope *S, unsigned fl, struct item *it);
+
+/* query.c */
+void sa_table_suffix(struct parser *P, struct scope *S, struct source *src);
+struct source *sa_from_item(struct parser *P, struct scope *S, int write);
+void sa_parse_from_list(struct parser *P, struct scope *S, int write_first);
+struct cte *sa_parse_with(struct parser *P, struct scope *parent, struct cte *ctes);
+void sa_expr_list(struct parser *P, struct scope *S);
+struct scope *sa_parse_query(struct parser *P, struct scope *parent, struct cte *ctes);
+
+/* columns.c */
+void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r);
+void sa_settle_pending(struct parser *P);
+
+/* statement.c */
+void sa_begin_statement(struct parser *P);
+void sa_end_statement(struct parser *P);
+void sa_scan_rest(struct parser *P, struct cte *ctes);
+void sa_parse_statement(struct parser *P, struct cte *ctes);
+
+#endif

@@ -1,0 +1,699 @@
+/*
+ * statement.c - statement forms of the SQL analysis: INSERT, UPDATE, DELETE, MERGE,
+ * CREATE, COPY, DROP/ALTER/TRUNCATE, EXPLAIN/DESCRIBE, PIVOT and the rest (scanned for
+ * embedded queries), with the statement type; and the lineage edges of a statement
+ * once it is read.
+ */
+#include "sqlfn/parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/banned.h"
+
+/* ---- statements ---- */
+
+void sa_begin_statement(struct parser *P)
+{
+    P->scopes = NULL;
+    P->scopes_tail = &P->scopes;
+    P->nreads = 0;
+    P->ntargets = 0;
+    P->nlocs = 0;
+    P->stmt_reads.n = 0;
+    P->stmt_reads.cap = 0;
+    P->stmt_reads.slots = NULL;
+    P->nlambda = 0;
+}
+
+void sa_end_statement(struct parser *P)
+{
+    if (P->err)
+        return;
+    if (P->want & SQLFN_WANT_COLUMNS) {
+        for (struct scope *S = P->scopes; S; S = S->all_next)
+            for (struct colref *r = S->refs; r; r = r->next)
+                sa_resolve_ref(P, S, r);
+        sa_settle_pending(P);
+    }
+    for (int t = 0; t < P->ntargets; t++)
+        for (size_t r = 0; r < P->nreads; r++)
+            sa_emit_edge(P, P->reads[r], P->targets[t]);
+    for (int l = 0; l < P->nlocs; l++) {
+        if (P->locs_target[l]) {
+            for (size_t r = 0; r < P->nreads; r++)
+                sa_emit_edge(P, P->reads[r], P->locs[l]);
+        } else {
+            for (int t = 0; t < P->ntargets; t++)
+                sa_emit_edge(P, P->locs[l], P->targets[t]);
+        }
+    }
+}
+
+static void set_type(struct parser *P, const char *type)
+{
+    if (!P->stype)
+        P->stype = type;
+}
+
+/* Walks the rest of an unknown statement for embedded queries, up to ";" at depth 0. */
+void sa_scan_rest(struct parser *P, struct cte *ctes)
+{
+    int depth = 0;
+    while (!P->err) {
+        const struct tok *t = cur(P);
+        if (t->type == T_EOF)
+            break;
+        if (t->type == T_SEMI && depth == 0)
+            break;
+        if (t->type == T_LPAREN || t->type == T_LBRACKET || t->type == T_LBRACE) {
+            depth++;
+            P->i++;
+            if (t->type == T_LPAREN &&
+                (is_kw(cur(P), KW_SELECT) || (is_kw(cur(P), KW_WITH) && sa_cte_ahead(cur(P))))) {
+                struct scope *S = sa_new_scope(P, NULL, ctes);
+                sa_parse_query(P, S, ctes);
+            }
+            continue;
+        }
+        if (t->type == T_RPAREN || t->type == T_RBRACKET || t->type == T_RBRACE) {
+            if (--depth < 0) {
+                P->err = 1;
+                return;
+            }
+            P->i++;
+            continue;
+        }
+        if ((is_kw(t, KW_SELECT) || (is_kw(t, KW_WITH) && sa_cte_ahead(t))) &&
+            peek(P, 1)->type != T_LPAREN) {
+            sa_parse_query(P, NULL, ctes);
+            continue;
+        }
+        if ((is_kw(t, KW_INSERT) || is_kw(t, KW_UPDATE) || is_kw(t, KW_DELETE) ||
+             is_kw(t, KW_MERGE)) &&
+            peek(P, 1)->type != T_LPAREN && depth == 0) {
+            const char *keep = P->stype;
+            P->stype = "";
+            sa_parse_statement(P, ctes);
+            P->stype = keep;
+            continue;
+        }
+        P->i++;
+    }
+    if (depth != 0)
+        P->err = 1;
+}
+
+/* The rest of an INSERT after INSERT [OR ...]. */
+static void parse_insert(struct parser *P, struct cte *ctes)
+{
+    struct name target = {NULL, 0};
+    struct source *tsrc = NULL;
+    struct scope *S = sa_new_scope(P, NULL, ctes);
+    int guard = 0;
+    while (!P->err && guard++ < 100000) {
+        const struct tok *t = cur(P);
+        if (t->type == T_EOF || t->type == T_SEMI)
+            break;
+        if (t->type == T_RPAREN)
+            break;
+        if (is_kw(t, KW_INTO) || is_kw(t, KW_OVERWRITE) ||
+            (!target.s && (is_name_tok(t)) && !is_kw(t, KW_FIRST))) {
+            if (is_kw(t, KW_INTO) || is_kw(t, KW_OVERWRITE))
+                P->i++;
+            accept_kw(P, KW_TABLE);
+            if (is_kw(cur(P), KW_LOCAL) && is_kw(peek(P, 1), KW_DIRECTORY))
+                break;
+            if (is_kw(cur(P), KW_DIRECTORY))
+                break;
+            struct name parts[MAX_PARTS];
+            if (!sa_read_chain(P, parts, NULL, &target)) {
+                if (cur(P)->type == T_PARAM || cur(P)->type == T_STRING) {
+                    P->i++;
+                    continue;
+                }
+                P->err = 1;
+                break;
+            }
+            sa_record_table(P, target, 1);
+            tsrc = sa_add_source(P, S, SRC_TABLE);
+            if (tsrc) {
+                tsrc->table = target;
+                tsrc->alias = target;
+            }
+            sa_table_suffix(P, S, tsrc);
+            if (is_kw(cur(P), KW_PARTITION) && peek(P, 1)->type == T_LPAREN) {
+                P->i++;
+                sa_skip_balanced(P);
+            }
+            if (cur(P)->type == T_LPAREN && !starts_query(peek(P, 1)) &&
+                peek(P, 1)->type != T_LPAREN) {
+                P->i++;
+                while (!P->err && cur(P)->type != T_RPAREN && cur(P)->type != T_EOF) {
+                    struct name parts2[MAX_PARTS];
+                    int n = sa_read_chain(P, parts2, NULL, NULL);
+                    if (n)
+                        sa_emit_col(P, target, &target, parts2[n <= MAX_PARTS ? n - 1 : 3]);
+                    else
+                        P->i++;
+                }
+                sa_close_with(P, S, T_RPAREN);
+            }
+            continue;
+        }
+        if (is_kw(t, KW_BY) && is_kw(peek(P, 1), KW_NAME)) {
+            P->i += 2;
+            continue;
+        }
+        if (starts_query(t) || t->type == T_LPAREN) {
+            if (is_kw(t, KW_VALUES)) {
+                P->i++;
+                while (!P->err && (cur(P)->type == T_LPAREN || cur(P)->type == T_COMMA)) {
+                    if (cur(P)->type == T_COMMA)
+                        P->i++;
+                    else
+                        sa_paren(P, NULL, 0);
+                }
+                continue;
+            }
+            sa_parse_query(P, NULL, ctes);
+            continue;
+        }
+        if (is_kw(t, KW_ON)) { /* ON CONFLICT ... DO UPDATE SET / ON DUPLICATE KEY UPDATE */
+            P->i++;
+            while (!P->err && !is_kw(cur(P), KW_SET) && !is_kw(cur(P), KW_UPDATE) &&
+                   cur(P)->type != T_EOF && cur(P)->type != T_SEMI) {
+                if (cur(P)->type == T_LPAREN)
+                    sa_skip_balanced(P);
+                else
+                    P->i++;
+            }
+            accept_kw(P, KW_UPDATE);
+            accept_kw(P, KW_SET);
+            while (!P->err && is_name_tok(cur(P))) {
+                struct name parts[MAX_PARTS];
+                int n = sa_read_chain(P, parts, NULL, NULL);
+                if (target.s && n)
+                    sa_emit_col(P, target, &target, parts[n <= MAX_PARTS ? n - 1 : 3]);
+                if (cur(P)->type == T_OP && P->s[cur(P)->off] == '=')
+                    P->i++;
+                sa_walk(P, S, EX_COMMA, NULL);
+                if (cur(P)->type != T_COMMA)
+                    break;
+                P->i++;
+            }
+            continue;
+        }
+        if (is_kw(t, KW_WHEN) || is_kw(t, KW_THEN) || is_kw(t, KW_ELSE) || is_kw(t, KW_ALL) ||
+            is_kw(t, KW_FIRST)) { /* Snowflake multi-table INSERT */
+            P->i++;
+            if (is_kw(t, KW_WHEN))
+                sa_walk(P, S, 0, NULL);
+            target.s = NULL;
+            continue;
+        }
+        if (is_kw(t, KW_RETURNING) || is_kw(t, KW_WHERE)) {
+            P->i++;
+            sa_expr_list(P, S);
+            continue;
+        }
+        if (t->type == T_LPAREN) {
+            sa_skip_balanced(P);
+            continue;
+        }
+        P->i++;
+    }
+}
+
+/* UPDATE target [alias] SET ... [FROM ...] [WHERE ...]; DELETE [FROM] target ... */
+static void parse_update_delete(struct parser *P, struct cte *ctes, int is_update)
+{
+    struct scope *S = sa_new_scope(P, NULL, ctes);
+    if (!S)
+        return;
+    if (!is_update)
+        accept_kw(P, KW_FROM);
+    size_t target_tok = P->i;
+    /* the target: a table reference, recorded once the FROM clause can tell an alias */
+    sa_parse_from_list(P, S, 2);
+    struct source *tsrc = S->src;
+    if (!is_update && is_kw(cur(P), KW_FROM)) { /* DELETE t FROM t JOIN ... (T-SQL, MySQL) */
+        P->i++;
+        sa_parse_from_list(P, S, 0);
+    }
+    if (is_update && accept_kw(P, KW_SET)) {
+        while (!P->err) {
+            if (cur(P)->type == T_LPAREN) { /* SET (a, b) = (...) */
+                sa_skip_balanced(P);
+            } else {
+                struct name parts[MAX_PARTS];
+                size_t save = P->i;
+                int n = sa_read_chain(P, parts, NULL, NULL);
+                if (n && tsrc)
+                    sa_add_ref(P, S, &parts[n <= MAX_PARTS ? n - 1 : 3], 1, 0, (uint32_t)save,
+                               tsrc);
+                else if (!n)
+                    break;
+            }
+            if (cur(P)->type == T_OP && P->s[cur(P)->off] == '=')
+                P->i++;
+            sa_walk(P, S, EX_COMMA, NULL);
+            if (cur(P)->type != T_COMMA)
+                break;
+            P->i++;
+        }
+    }
+    if (accept_kw(P, KW_FROM) || (!is_update && accept_kw(P, KW_USING)))
+        sa_parse_from_list(P, S, 0);
+    if (accept_kw(P, KW_WHERE))
+        sa_walk(P, S, 0, NULL);
+    if (accept_kw(P, KW_RETURNING))
+        sa_expr_list(P, S);
+    /* settle the target: an alias of a later source (UPDATE a SET ... FROM t a) names it */
+    if (tsrc && tsrc->kind == SRC_TABLE) {
+        struct source *real = tsrc;
+        if (!tsrc->has_alias && !memchr(tsrc->table.s, '.', tsrc->table.len))
+            for (struct source *s2 = tsrc->next; s2; s2 = s2->next)
+                if (s2->has_alias && s2->kind == SRC_TABLE && name_ieq(s2->alias, tsrc->table))
+                    real = s2;
+        if (real != tsrc) {
+            /* the aliased source is the target, not a read */
+            for (size_t k = 0; k < P->nreads; k++)
+                if (name_eq(P->reads[k], real->table)) {
+                    P->reads[k] = P->reads[--P->nreads];
+                    break;
+                }
+            tsrc->table = real->table;
+            tsrc->kind = SRC_DERIVED; /* stands for the aliased source: columns go there */
+            tsrc->derived = NULL;
+            for (struct colref *r = S->refs; r; r = r->next)
+                if (r->bound == tsrc)
+                    r->bound = real;
+        }
+        sa_record_table(P, real->table, is_update ? 1 : 3);
+    }
+    (void)target_tok;
+}
+
+static void parse_merge(struct parser *P, struct cte *ctes)
+{
+    struct scope *S = sa_new_scope(P, NULL, ctes);
+    if (!S)
+        return;
+    accept_kw(P, KW_INTO);
+    struct source *tsrc = sa_from_item(P, S, 1);
+    if (accept_kw(P, KW_USING))
+        sa_from_item(P, S, 0);
+    if (accept_kw(P, KW_ON))
+        sa_walk(P, S, 0, NULL);
+    while (!P->err && accept_kw(P, KW_WHEN)) {
+        accept_kw(P, KW_NOT);
+        accept_kw(P, KW_MATCHED);
+        if (accept_kw(P, KW_BY) && cur(P)->type == T_IDENT)
+            P->i++;
+        if (accept_kw(P, KW_AND))
+            sa_walk(P, S, 0, NULL);
+        if (!accept_kw(P, KW_THEN)) {
+            P->err = 1;
+            return;
+        }
+        if (accept_kw(P, KW_UPDATE)) {
+            accept_kw(P, KW_SET);
+            if (cur(P)->type == T_STAR) {
+                P->i++;
+                continue;
+            }
+            while (!P->err) {
+                struct name parts[MAX_PARTS];
+                size_t save = P->i;
+                int n = sa_read_chain(P, parts, NULL, NULL);
+                if (!n)
+                    break;
+                if (tsrc)
+                    sa_add_ref(P, S, &parts[n <= MAX_PARTS ? n - 1 : 3], 1, 0, (uint32_t)save,
+                               tsrc);
+                if (cur(P)->type == T_OP && P->s[cur(P)->off] == '=')
+                    P->i++;
+                sa_walk(P, S, EX_COMMA, NULL);
+                if (cur(P)->type != T_COMMA)
+                    break;
+                P->i++;
+            }
+        } else if (accept_kw(P, KW_INSERT)) {
+            if (cur(P)->type == T_STAR) {
+                P->i++;
+                continue;
+            }
+            if (cur(P)->type == T_LPAREN) {
+                P->i++;
+                while (!P->err && cur(P)->type != T_RPAREN && cur(P)->type != T_EOF) {
+                    struct name parts[MAX_PARTS];
+                    size_t save = P->i;
+                    int n = sa_read_chain(P, parts, NULL, NULL);
+                    if (n && tsrc)
+                        sa_add_ref(P, S, &parts[n <= MAX_PARTS ? n - 1 : 3], 1, 0, (uint32_t)save,
+                                   tsrc);
+                    else if (!n)
+                        P->i++;
+                }
+                sa_close_with(P, S, T_RPAREN);
+            }
+            accept_kw(P, KW_ROW);
+            if (accept_kw(P, KW_VALUES) && cur(P)->type == T_LPAREN)
+                sa_paren(P, S, 0);
+        } else if (accept_kw(P, KW_DELETE)) {
+        } else {
+            /* DO NOTHING, ERROR, ...: skip to the next WHEN */
+            while (!P->err && cur(P)->type != T_EOF && cur(P)->type != T_SEMI &&
+                   !is_kw(cur(P), KW_WHEN)) {
+                if (cur(P)->type == T_LPAREN)
+                    sa_skip_balanced(P);
+                else
+                    P->i++;
+            }
+        }
+    }
+}
+
+static void parse_create(struct parser *P, struct cte *ctes)
+{
+    /* modifiers up to the object kind */
+    while (!P->err) {
+        const struct tok *t = cur(P);
+        if (t->type != T_IDENT || is_kw(t, KW_TABLE) || is_kw(t, KW_VIEW))
+            break;
+        if (is_kw(t, KW_SCHEMA) || is_kw(t, KW_DATABASE) || is_kw(t, KW_FUNCTION) ||
+            is_kw(t, KW_PROCEDURE) || is_kw(t, KW_INDEX) || is_kw(t, KW_SEQUENCE) ||
+            is_kw(t, KW_STAGE) || is_kw(t, KW_MACRO) || is_kw(t, KW_TYPE))
+            break;
+        if (is_kw(t, KW_MATERIALIZED) && is_kw(peek(P, 1), KW_VIEW)) {
+            P->i++;
+            break;
+        }
+        P->i++;
+    }
+    const struct tok *t = cur(P);
+    if (is_kw(t, KW_TABLE) || is_kw(t, KW_VIEW)) {
+        int view = is_kw(t, KW_VIEW);
+        P->i++;
+        if (is_kw(cur(P), KW_IF)) {
+            P->i++;
+            accept_kw(P, KW_NOT);
+            accept_kw(P, KW_EXISTS);
+        }
+        struct name parts[MAX_PARTS], full;
+        P->any_name = 1;
+        int got = sa_read_chain(P, parts, NULL, &full);
+        P->any_name = 0;
+        if (!got) {
+            P->err = 1;
+            return;
+        }
+        sa_record_table(P, full, 1);
+        set_type(P, view ? "CREATE_VIEW" : "CREATE_TABLE");
+        int guard = 0;
+        while (!P->err && guard++ < 100000) {
+            const struct tok *u = cur(P);
+            if (u->type == T_EOF || u->type == T_SEMI)
+                break;
+            if (u->type == T_LPAREN) {
+                if (starts_query(peek(P, 1))) {
+                    if (!view && P->stype && !strcmp(P->stype, "CREATE_TABLE"))
+                        P->stype = "CREATE_TABLE_AS";
+                    P->i++;
+                    sa_parse_query(P, NULL, ctes);
+                    sa_close_with(P, NULL, T_RPAREN);
+                } else {
+                    sa_skip_balanced(P);
+                }
+                continue;
+            }
+            if (starts_query(u) && !is_kw(u, KW_TABLE)) {
+                if (!view && P->stype && !strcmp(P->stype, "CREATE_TABLE"))
+                    P->stype = "CREATE_TABLE_AS";
+                sa_parse_query(P, NULL, ctes);
+                continue;
+            }
+            if ((is_kw(u, KW_CLONE) || is_kw(u, KW_LIKE)) && is_name_tok(peek(P, 1))) {
+                int clone = is_kw(u, KW_CLONE);
+                P->i++;
+                struct name p2[MAX_PARTS], src;
+                sa_read_chain(P, p2, NULL, &src);
+                sa_record_table(P, src, clone ? 0 : 3);
+                continue;
+            }
+            P->i++;
+        }
+        return;
+    }
+    static const struct {
+        unsigned kw;
+        const char *type;
+    } kinds[] = {
+        {KW_SCHEMA, "CREATE_SCHEMA"},     {KW_DATABASE, "CREATE_DATABASE"},
+        {KW_FUNCTION, "CREATE_FUNCTION"}, {KW_PROCEDURE, "CREATE_PROCEDURE"},
+        {KW_INDEX, "CREATE_INDEX"},       {KW_SEQUENCE, "CREATE_SEQUENCE"},
+        {KW_STAGE, "CREATE_STAGE"},       {KW_MACRO, "CREATE_MACRO"},
+        {KW_TYPE, "CREATE_TYPE"},
+    };
+    const char *type = "CREATE";
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        if (is_kw(t, kinds[k].kw))
+            type = kinds[k].type;
+    set_type(P, type);
+    if (is_kw(t, KW_INDEX)) {
+        while (!P->err && cur(P)->type != T_EOF && cur(P)->type != T_SEMI && !is_kw(cur(P), KW_ON))
+            P->i++;
+        if (accept_kw(P, KW_ON)) {
+            struct name parts[MAX_PARTS], full;
+            if (sa_read_chain(P, parts, NULL, &full))
+                sa_record_table(P, full, 0);
+        }
+    }
+    sa_scan_rest(P, ctes);
+}
+
+/* COPY: Snowflake COPY INTO target FROM source; PostgreSQL/DuckDB/Redshift COPY t FROM|TO. */
+static void parse_copy(struct parser *P, struct cte *ctes)
+{
+    int into = accept_kw(P, KW_INTO);
+    struct name parts[MAX_PARTS], full;
+    int have_table = 0, have_query = 0;
+    struct name loc = {NULL, 0};
+    const struct tok *t = cur(P);
+    if (t->type == T_LPAREN) {
+        P->i++;
+        sa_parse_query(P, NULL, ctes);
+        sa_close_with(P, NULL, T_RPAREN);
+        have_query = 1;
+    } else if (t->type == T_STRING || t->type == T_PARAM) {
+        loc = sa_tok_name(P, t);
+        if (t->type == T_PARAM)
+            loc = (struct name){P->s + t->off, t->len};
+        P->i++;
+    } else if (sa_read_chain(P, parts, NULL, &full)) {
+        have_table = 1;
+        if (cur(P)->type == T_LPAREN)
+            sa_skip_balanced(P);
+    } else {
+        sa_scan_rest(P, ctes); /* COPY FROM DATABASE ... */
+        return;
+    }
+    int dir_from = 0, dir_to = 0;
+    if (accept_kw(P, KW_FROM))
+        dir_from = 1;
+    else if (accept_kw(P, KW_TO))
+        dir_to = 1;
+    struct name other = {NULL, 0};
+    if (dir_from || dir_to) {
+        const struct tok *u = cur(P);
+        if (u->type == T_LPAREN && starts_query(peek(P, 1))) {
+            P->i++;
+            sa_parse_query(P, NULL, ctes);
+            sa_close_with(P, NULL, T_RPAREN);
+        } else if (u->type == T_STRING) {
+            other = sa_tok_name(P, u);
+            P->i++;
+        } else if (u->type == T_PARAM) {
+            other = (struct name){P->s + u->off, u->len};
+            P->i++;
+        } else if (is_name_tok(u)) {
+            struct name p2[MAX_PARTS], f2;
+            sa_read_chain(P, p2, NULL, &f2);
+            if (into) /* COPY INTO @stage FROM table */
+                sa_record_table(P, f2, 0);
+            else
+                other = f2; /* STDIN, STDOUT, a path word */
+        }
+    }
+    if (have_table)
+        sa_record_table(P, full, dir_to ? 0 : 1);
+    if (into && !have_table && loc.s && other.s == NULL) {
+        /* COPY INTO location FROM (query) / table: location is the target */
+        if (P->nlocs < 4) {
+            P->locs[P->nlocs] = loc;
+            P->locs_target[P->nlocs++] = 1;
+        }
+    } else if (other.s && P->nlocs < 4) {
+        P->locs[P->nlocs] = other;
+        P->locs_target[P->nlocs++] = dir_to || (have_query && !have_table);
+    }
+    sa_scan_rest(P, ctes);
+}
+
+void sa_parse_statement(struct parser *P, struct cte *ctes)
+{
+    while (cur(P)->type == T_TEMPLATE)
+        P->i++;
+    const struct tok *t = cur(P);
+    if (t->type == T_EOF || t->type == T_SEMI)
+        return;
+    if (t->type == T_LPAREN || is_kw(t, KW_SELECT) || is_kw(t, KW_VALUES) || (is_kw(t, KW_FROM)) ||
+        (is_kw(t, KW_TABLE) && is_name_tok(peek(P, 1)))) {
+        set_type(P, "SELECT");
+        sa_parse_query(P, NULL, ctes);
+        return;
+    }
+    if (t->type != T_IDENT || !(kw_flags(t->kw) & KF_STMT)) {
+        if (t->type == T_IDENT && peek(P, 1)->type == T_COLON) { /* label: BEGIN */
+            P->i += 2;
+            sa_parse_statement(P, ctes);
+            return;
+        }
+        P->err = 1;
+        return;
+    }
+    switch (t->kw) {
+    case KW_WITH: {
+        struct cte *c = sa_parse_with(P, NULL, ctes);
+        const struct tok *u = cur(P);
+        if (is_kw(u, KW_INSERT) || is_kw(u, KW_UPDATE) || is_kw(u, KW_DELETE) ||
+            is_kw(u, KW_MERGE) || is_kw(u, KW_CREATE)) {
+            sa_parse_statement(P, c);
+        } else {
+            set_type(P, "SELECT");
+            sa_parse_query(P, NULL, c);
+        }
+        return;
+    }
+    case KW_INSERT:
+    case KW_UPSERT:
+        P->i++;
+        set_type(P, "INSERT");
+        if (is_kw(cur(P), KW_OR)) {
+            P->i++;
+            if (cur(P)->type == T_IDENT)
+                P->i++;
+        }
+        parse_insert(P, ctes);
+        return;
+    case KW_REPLACE:
+        if (is_kw(peek(P, 1), KW_INTO)) {
+            P->i++;
+            set_type(P, "INSERT");
+            parse_insert(P, ctes);
+            return;
+        }
+        break;
+    case KW_UPDATE:
+        P->i++;
+        set_type(P, "UPDATE");
+        parse_update_delete(P, ctes, 1);
+        return;
+    case KW_DELETE:
+        P->i++;
+        set_type(P, "DELETE");
+        parse_update_delete(P, ctes, 0);
+        return;
+    case KW_MERGE:
+        P->i++;
+        set_type(P, "MERGE");
+        parse_merge(P, ctes);
+        return;
+    case KW_CREATE:
+        P->i++;
+        parse_create(P, ctes);
+        return;
+    case KW_COPY:
+        P->i++;
+        set_type(P, "COPY");
+        parse_copy(P, ctes);
+        return;
+    case KW_DROP:
+    case KW_TRUNCATE:
+    case KW_ALTER: {
+        unsigned kw = t->kw;
+        P->i++;
+        set_type(P, kw == KW_DROP ? "DROP" : kw == KW_ALTER ? "ALTER" : "TRUNCATE");
+        int table = accept_kw(P, KW_TABLE) || (kw == KW_TRUNCATE);
+        if (!table && kw != KW_TRUNCATE &&
+            (is_kw(cur(P), KW_VIEW) || (is_kw(cur(P), KW_MATERIALIZED)))) {
+            accept_kw(P, KW_MATERIALIZED);
+            P->i++;
+            table = 1;
+        }
+        if (table) {
+            if (accept_kw(P, KW_IF))
+                accept_kw(P, KW_EXISTS);
+            while (!P->err && is_name_tok(cur(P))) {
+                struct name parts[MAX_PARTS], full;
+                sa_read_chain(P, parts, NULL, &full);
+                sa_record_table(P, full, 3);
+                if (cur(P)->type != T_COMMA)
+                    break;
+                P->i++;
+            }
+        }
+        sa_scan_rest(P, ctes);
+        return;
+    }
+    case KW_EXPLAIN:
+    case KW_DESCRIBE:
+    case KW_DESC:
+    case KW_SUMMARIZE:
+        P->i++;
+        set_type(P, kw_name(t->kw));
+        /* EXPLAIN [ANALYZE] [VERBOSE] [(options)] statement; DESCRIBE [TABLE] name */
+        while (cur(P)->type == T_LPAREN ||
+               (cur(P)->type == T_IDENT && !(tkflags(cur(P)) & KF_STMT) &&
+                (is_kw(cur(P), KW_ANALYZE) || is_kw(cur(P), KW_TABLE) ||
+                 ((tkflags(peek(P, 1)) & KF_STMT) && !is_kw(peek(P, 1), KW_FROM)))))
+            if (cur(P)->type == T_LPAREN)
+                sa_skip_balanced(P);
+            else
+                P->i++;
+        if (is_name_tok(cur(P)) && !(tkflags(cur(P)) & KF_STMT)) {
+            struct name parts[MAX_PARTS], full;
+            sa_read_chain(P, parts, NULL, &full);
+            sa_record_table(P, full, 0);
+            sa_scan_rest(P, ctes);
+            return;
+        }
+        if (cur(P)->type != T_SEMI && cur(P)->type != T_EOF)
+            sa_parse_statement(P, ctes);
+        return;
+    case KW_PIVOT:
+    case KW_UNPIVOT: {
+        P->i++;
+        set_type(P, "PIVOT");
+        struct scope *S = sa_new_scope(P, NULL, ctes);
+        sa_from_item(P, S, 0);
+        while (!P->err && cur(P)->type != T_EOF && cur(P)->type != T_SEMI &&
+               cur(P)->type != T_RPAREN) {
+            if (cur(P)->type == T_IDENT && (tkflags(cur(P)) & KF_TERM))
+                P->i++;
+            accept_kw(P, KW_BY);
+            size_t save = P->i;
+            sa_walk(P, S, EX_COMMA, NULL);
+            if (cur(P)->type == T_COMMA || P->i == save)
+                P->i++;
+        }
+        return;
+    }
+    default:
+        break;
+    }
+    set_type(P, kw_name(t->kw));
+    P->i++;
+    sa_scan_rest(P, ctes);
+}
