@@ -27,6 +27,7 @@ int cmd_gc(int argc, char **argv);
 int cmd_argo(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_views(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 /* `duckflow runs rm` (cmd_runs_rm.c), reached through cmd_runs. */
 int cmd_runs_rm(int argc, char **argv);
 
@@ -56,6 +57,14 @@ const char *cli_store_uri(const char *opt);
 int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char *run,
                   const char *step, const struct df_param_override *ov, size_t n_ov,
                   struct df_pipeline **p, int *step_index);
+/* The task log (tasklog.c): from tasklog_start() on, what this process prints is also
+ * kept (the last 1 MiB); tasklog_finish() restores stdout/stderr and stores it as
+ * <task>/<attempt_dir>/_log.txt (nothing when attempt_dir is empty). */
+struct df_store;
+void tasklog_start(void);
+int tasklog_finish(struct df_store *store, const char *pipeline, const char *run, const char *step,
+                   size_t item_index, const char *attempt_dir);
+
 /* 1 when stderr is a terminal (progress, colours). */
 int cli_stderr_tty(void);
 

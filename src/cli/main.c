@@ -28,6 +28,7 @@ static const struct command {
     {"gc", cmd_gc, "remove attempt folders no manifest names"},
     {"publish", cmd_publish, "make a succeeded run the one query and report read"},
     {"views", cmd_views, "SQL views over a run's files for a stock DuckDB"},
+    {"logs", cmd_logs, "what one task printed (its attempt's _log.txt)"},
     {"argo", cmd_argo, "compile a pipeline into an Argo Workflows manifest"},
 };
 

@@ -26,6 +26,7 @@
 #include "exec/runrec.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/lineage.h"
 #include "store/publish.h"
 #include "util/exitclass.h"
 #include "util/fs.h"
@@ -890,6 +891,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             goto out;
         }
         x.last_write = df_now_ms();
+        df_lineage_run_start(store, p->name, run_id, x.started_at);
     }
 
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {

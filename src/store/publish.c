@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store/layout.h"
+#include "store/lineage.h"
 #include "store/manifest.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -329,6 +330,7 @@ int df_views_write(struct df_store *s, const char *pipeline, const char *run, st
 int df_run_end_outputs(struct df_store *s, const char *pipeline, const char *run, int succeeded,
                        struct df_error *err)
 {
+    df_lineage_run_end(s, pipeline, run); /* never fails the run: it warns */
     if (df_views_write(s, pipeline, run, err) != 0)
         return -1;
     return succeeded ? df_publish(s, pipeline, run, err) : 0;
