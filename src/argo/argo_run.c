@@ -10,6 +10,7 @@
 
 #include "argo/argo.h"
 #include "dag/plan.h"
+#include "engine/items.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/publish.h"
@@ -28,7 +29,7 @@ int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_sto
 
     if (step >= p->n_steps)
         return df_error_set(err, DF_EUSAGE, "no step %zu", step);
-    if (df_plan_items(p, step, store, run_id, &items, err))
+    if (df_step_items(p, step, store, run_id, &items, err))
         return -1;
     n = json_array_size(items);
     json_decref(items);

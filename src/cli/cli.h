@@ -41,8 +41,11 @@ void cli_print_runs_total(const struct df_retention_stats *st, int dry);
 /* The path of the running binary (for spawning `duckflow step`). */
 const char *cli_self_exe(void);
 
-/* Prints "duckflow: <message>" to stderr and returns the exit code for err->code. */
+/* Prints "duckflow: <message>" to stderr (and where it arose under DUCKFLOW_DEBUG) and
+ * returns the exit status for err->code (the error table, util/error.h). */
 int cli_fail(const struct df_error *err);
+/* Under DUCKFLOW_DEBUG: "duckflow: (the error arose at src/x.c:12 (io))" on stderr. */
+void cli_debug_origin(const struct df_error *err);
 /* Prints "duckflow <cmd>: <fmt...>" and a hint to use --help; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The store URI from --store, else $DUCKFLOW_STORE, else "./.duckflow". */

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "dag/plan.h"
+#include "engine/items.h"
 #include "spec/spec.h"
 #include "store/layout.h"
 #include "store/store.h"
@@ -83,7 +84,7 @@ int cmd_items(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    if (df_plan_items(p, (size_t)si, store, run, &items, &err) < 0) {
+    if (df_step_items(p, (size_t)si, store, run, &items, &err) < 0) {
         rc = cli_fail(&err);
         goto done;
     }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/items.h"
 #include "engine/task.h"
 #include "spec/spec.h"
 #include "dag/plan.h"
@@ -130,6 +131,7 @@ int cmd_step(int argc, char **argv)
     struct df_store *store = NULL;
     struct df_task_opts o;
     struct df_task_result res = {0};
+    struct df_run_items run_items;
     const char *run = NULL, *step = NULL, *store_opt = NULL;
     size_t n_ov = 0;
     long v;
@@ -199,6 +201,8 @@ int cmd_step(int argc, char **argv)
     }
     o.run_id = run;
     o.step = (size_t)si;
+    df_run_items_init(&run_items, store, run);
+    o.items = &run_items.resolver;
     if (abort_stale_uploads(store, p, run, step, o.item_index) < 0) {
         rc = 3;
         goto done;
@@ -219,8 +223,10 @@ int cmd_step(int argc, char **argv)
             pthread_join(watcher, NULL);
         }
     }
-    if (c != 0)
+    if (c != 0) {
         fprintf(stderr, "duckflow: %s\n", err.msg[0] ? err.msg : "the task failed");
+        cli_debug_origin(&err);
+    }
     tasklog_finish(store, p->name, run, step, o.item_index, res.attempt_dir);
     if (c == 0 && o.leave_open) {
         /* Committed: exit without tearing DuckDB down (see leave_open). */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -24,11 +25,19 @@ const char *cli_self_exe(void)
 
 int cli_fail(const struct df_error *err)
 {
-    int code = err->code;
+    int status = df_code_status(err->code);
     fprintf(stderr, "duckflow: %s\n", err->msg[0] ? err->msg : "unknown error");
-    if (code == DF_ENOTFOUND)
-        code = DF_EIO;
-    return code > 0 && code <= 3 ? code : 1;
+    cli_debug_origin(err);
+    return status ? status : 1;
+}
+
+void cli_debug_origin(const struct df_error *err)
+{
+    const char *dbg = getenv("DUCKFLOW_DEBUG");
+    char where[512];
+
+    if (dbg && *dbg && strcmp(dbg, "0") != 0 && df_error_origin(err, where, sizeof(where))[0])
+        fprintf(stderr, "duckflow: (the error arose at %s)\n", where);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

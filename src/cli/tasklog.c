@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "dag/plan.h"
 #include "store/layout.h"
+#include "store/store.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 

@@ -1,23 +1,18 @@
 /*
  * plan.c - a step's items and task identities (see plan.h).
  *
- * Static kinds are computed from the pipeline alone. Dynamic kinds (files, rows) are
- * computed once per run by df_dynamic_items() and kept in the store as
- * <run>/<step>/_items.json; every later reader (the executor, each task, Argo's items
- * task) takes the stored list, so all of them agree on which task holds which item.
+ * Static kinds are computed from the pipeline alone. Dynamic kinds (files, rows) come
+ * from the resolver the caller passes: the engine's (engine/items.h, df_step_items)
+ * computes them once per run and keeps them in the store. The plan knows nothing of
+ * stores, DuckDB or the engine.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dag/plan.h"
-#include "engine/items.h"
-#include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-/* An _items.json larger than this is not a list a run can fan out over. */
-#define ITEMS_MAX_BYTES (256u * 1024 * 1024)
 
 void df_item_key(size_t index, char key[DF_ITEM_KEY_MAX])
 {
@@ -71,84 +66,8 @@ static int static_items(const struct df_foreach *f, json_t **items)
     }
 }
 
-/* Reads <run>/<step>/_items.json; 1 when found, 0 when missing, -1 on error. */
-static int read_items(struct df_store *store, const char *key, json_t **items, struct df_error *err)
-{
-    struct df_error e = DF_ERROR_INIT;
-    json_error_t jerr;
-    char *data = NULL;
-    size_t len = 0;
-    json_t *j;
-
-    if (df_store_get_bytes(store, key, ITEMS_MAX_BYTES, &data, &len, &e) < 0) {
-        if (e.code == DF_ENOTFOUND)
-            return 0;
-        df_error_set(err, e.code ? e.code : DF_EIO, "%s", e.msg);
-        return -1;
-    }
-    j = json_loadb(data, len, 0, &jerr);
-    free(data);
-    if (!j || !json_is_array(j)) {
-        json_decref(j);
-        return df_error_set(err, DF_EIO, "'%s' is not a json list%s%s", key, j ? "" : ": ",
-                            j ? "" : jerr.text);
-    }
-    *items = j;
-    return 1;
-}
-
-static int dynamic_items(const struct df_pipeline *p, size_t step, struct df_store *store,
-                         const char *run_id, json_t **items, struct df_error *err)
-{
-    char *key = NULL, *text = NULL;
-    json_t *computed = NULL;
-    int rc = -1, found;
-
-    if (!store || !run_id)
-        return df_error_set(err, DF_EUSAGE,
-                            "step '%s': items are known only in a run (need a store and a "
-                            "run id)",
-                            p->steps[step].name);
-    key = df_key_items(p->name, run_id, p->steps[step].name);
-    found = read_items(store, key, items, err);
-    if (found != 0) {
-        rc = found < 0 ? -1 : 0;
-        goto done;
-    }
-    if (df_dynamic_items(p, step, store, run_id, &computed, err) < 0)
-        goto done;
-    if (!json_is_array(computed)) {
-        df_error_set(err, DF_EFAIL, "step '%s': dynamic items are not a list", p->steps[step].name);
-        goto done;
-    }
-    text = json_dumps(computed, JSON_COMPACT);
-    if (!text) {
-        df_error_set(err, DF_EFAIL, "step '%s': cannot encode items", p->steps[step].name);
-        goto done;
-    }
-    if (df_store_put_bytes(store, key, text, strlen(text), err) < 0)
-        goto done;
-    /* Two processes may compute the list at once; whichever write landed last is the
-     * list everyone reads from now on, so return that one rather than our own. */
-    found = read_items(store, key, items, err);
-    if (found < 0)
-        goto done;
-    if (found == 0) {
-        *items = computed;
-        computed = NULL;
-    }
-    rc = 0;
-done:
-    if (rc < 0)
-        df_error_prefix(err, "step '%s': items", p->steps[step].name);
-    json_decref(computed);
-    free(text);
-    free(key);
-    return rc;
-}
-
-int df_plan_items(const struct df_pipeline *p, size_t step, struct df_store *store,
-                  const char *run_id, json_t **items, struct df_error *err)
+int df_plan_items(const struct df_pipeline *p, size_t step, const struct df_items_resolver *r,
+                  json_t **items, struct df_error *err)
 {
     if (!p || step >= p->n_steps)
         return df_error_set(err, DF_EUSAGE, "no step %zu in the pipeline", step);
@@ -162,7 +81,12 @@ int df_plan_items(const struct df_pipeline *p, size_t step, struct df_store *sto
     }
     if (static_items(&p->steps[step].foreach, items) == 0)
         return 0;
-    return dynamic_items(p, step, store, run_id, items, err);
+    if (!r)
+        return df_error_set(err, DF_EUSAGE,
+                            "step '%s': items are known only in a run (need a store and a "
+                            "run id)",
+                            p->steps[step].name);
+    return r->items(r->ctx, p, step, items, err);
 }
 
 int64_t df_plan_task_count(const struct df_pipeline *p, size_t step)

@@ -7,9 +7,11 @@
  * the index zero-padded to five digits ("00003"), so folders sort in item order.
  *
  * Static kinds (none, range, values) are known from the pipeline alone; `each` has the
- * items of the mapped step; `files` and `rows` need their sources in the store, and
- * their item list, once computed, is kept in the store as <run>/<step>/_items.json so
- * that every task (and Argo's withParam) sees the same list.
+ * items of the mapped step; `files` and `rows` need their sources, so a resolver the
+ * caller passes supplies them: the engine's (engine/items.h, df_step_items) computes the
+ * list once per run and keeps it in the store as <run>/<step>/_items.json so that every
+ * task (and Argo's withParam) sees the same list. The plan itself knows nothing of the
+ * store, DuckDB or the engine.
  */
 #ifndef DF_PLAN_H
 #define DF_PLAN_H
@@ -19,7 +21,7 @@
 #include <stdint.h>
 
 #include "spec/spec.h"
-#include "store/store.h"
+#include "util/error.h"
 
 #define DF_ITEM_KEY_MAX 24
 
@@ -30,14 +32,21 @@ void df_item_key(size_t index, char key[DF_ITEM_KEY_MAX]);
  * and each over such a step), else 0. */
 int df_plan_is_static(const struct df_pipeline *p, size_t step);
 
+/* Supplies the items of a dynamic step (files, rows; an `each` chain already followed to
+ * it) as a new JSON array. The engine implements it; see engine/items.h. */
+struct df_items_resolver {
+    int (*items)(void *ctx, const struct df_pipeline *p, size_t step, json_t **items,
+                 struct df_error *err);
+    void *ctx;
+};
+
 /*
- * The step's items as a JSON array (caller json_decref()s). For dynamic steps the store
- * and run id are used: the items are read from <run>/<step>/_items.json when it exists,
- * else computed from the committed sources and written there. Errors: DF_EIO for the
- * store, DF_EFAIL when a source step has no committed output yet.
+ * The step's items as a JSON array (caller json_decref()s). Static steps are computed
+ * here; dynamic ones come from r (NULL: DF_EUSAGE, "items are known only in a run").
+ * Errors of r pass through.
  */
-int df_plan_items(const struct df_pipeline *p, size_t step, struct df_store *store,
-                  const char *run_id, json_t **items, struct df_error *err);
+int df_plan_items(const struct df_pipeline *p, size_t step, const struct df_items_resolver *r,
+                  json_t **items, struct df_error *err);
 
 /* The number of tasks of a static step (df_plan_is_static), else -1. */
 int64_t df_plan_task_count(const struct df_pipeline *p, size_t step);

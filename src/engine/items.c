@@ -11,8 +11,10 @@
 
 #include "dag/plan.h"
 #include "engine/task_internal.h"
+#include "store/layout.h"
 #include "store/manifest.h"
 #include "util/strbuf.h"
+#include "util/uri.h"
 #include "util/banned.h"
 
 static int by_string(const void *a, const void *b)
@@ -44,10 +46,9 @@ static int external_files(const char *uri, json_t *out, struct df_error *err)
     glob_t g;
     int grc;
 
-    if (!strncmp(uri, "s3://", 5) || !strncmp(uri, "gs://", 5))
+    if (df_uri_is_object(uri))
         return df_task_object_glob(uri, out, err);
-    if (!strncmp(uri, "file://", 7))
-        uri += 7;
+    uri = df_uri_local_path(uri);
     grc = glob(uri, 0, NULL, &g);
     if (grc == 0)
         for (size_t i = 0; i < g.gl_pathc; i++)
@@ -67,7 +68,7 @@ static int step_files(const struct df_pipeline *p, int si, const char *table,
     size_t i;
     int rc = -1;
 
-    if (df_plan_items(p, (size_t)si, store, run_id, &up_items, err) != 0)
+    if (df_step_items(p, (size_t)si, store, run_id, &up_items, err) != 0)
         goto done;
     if (df_manifest_list_step(store, p->name, run_id, up, &ms, err) != 0)
         goto done;
@@ -153,7 +154,11 @@ static int rows_items(const struct df_pipeline *p, size_t step, struct df_store 
     json_t *rows = NULL, *row, *out;
     size_t i;
 
-    if (df_task_query_inputs(p, step, store, run_id, s->foreach.rows_sql, &rows, err) != 0)
+    struct df_run_items ri;
+
+    df_run_items_init(&ri, store, run_id);
+    if (df_task_query_inputs(p, step, store, run_id, &ri.resolver, s->foreach.rows_sql, &rows,
+                             err) != 0)
         return -1;
     out = json_array();
     json_array_foreach(rows, i, row)
@@ -192,4 +197,108 @@ int df_dynamic_items(const struct df_pipeline *p, size_t step, struct df_store *
         break;
     }
     return rc;
+}
+
+/* ---- the items of a step in a run: computed once, kept in the store ------------------- */
+
+/* An _items.json larger than this is not a list a run can fan out over. */
+#define ITEMS_MAX_BYTES (256u * 1024 * 1024)
+
+/* Reads <run>/<step>/_items.json; 1 when found, 0 when missing, -1 on error. */
+static int read_items(struct df_store *store, const char *key, json_t **items, struct df_error *err)
+{
+    struct df_error e = DF_ERROR_INIT;
+    json_error_t jerr;
+    char *data = NULL;
+    size_t len = 0;
+    json_t *j;
+
+    if (df_store_get_bytes(store, key, ITEMS_MAX_BYTES, &data, &len, &e) < 0) {
+        if (e.code == DF_ENOTFOUND)
+            return 0;
+        df_error_set(err, e.code ? e.code : DF_EIO, "%s", e.msg);
+        return -1;
+    }
+    j = json_loadb(data, len, 0, &jerr);
+    free(data);
+    if (!j || !json_is_array(j)) {
+        json_decref(j);
+        return df_error_set(err, DF_EIO, "'%s' is not a json list%s%s", key, j ? "" : ": ",
+                            j ? "" : jerr.text);
+    }
+    *items = j;
+    return 1;
+}
+
+static int cached_items(const struct df_pipeline *p, size_t step, struct df_store *store,
+                        const char *run_id, json_t **items, struct df_error *err)
+{
+    char *key = NULL, *text = NULL;
+    json_t *computed = NULL;
+    int rc = -1, found;
+
+    if (!store || !run_id)
+        return df_error_set(err, DF_EUSAGE,
+                            "step '%s': items are known only in a run (need a store and a "
+                            "run id)",
+                            p->steps[step].name);
+    key = df_key_items(p->name, run_id, p->steps[step].name);
+    found = read_items(store, key, items, err);
+    if (found != 0) {
+        rc = found < 0 ? -1 : 0;
+        goto done;
+    }
+    if (df_dynamic_items(p, step, store, run_id, &computed, err) < 0)
+        goto done;
+    if (!json_is_array(computed)) {
+        df_error_set(err, DF_EFAIL, "step '%s': dynamic items are not a list", p->steps[step].name);
+        goto done;
+    }
+    text = json_dumps(computed, JSON_COMPACT);
+    if (!text) {
+        df_error_set(err, DF_EFAIL, "step '%s': cannot encode items", p->steps[step].name);
+        goto done;
+    }
+    if (df_store_put_bytes(store, key, text, strlen(text), err) < 0)
+        goto done;
+    /* Two processes may compute the list at once; whichever write landed last is the
+     * list everyone reads from now on, so return that one rather than our own. */
+    found = read_items(store, key, items, err);
+    if (found < 0)
+        goto done;
+    if (found == 0) {
+        *items = computed;
+        computed = NULL;
+    }
+    rc = 0;
+done:
+    if (rc < 0)
+        df_error_prefix(err, "step '%s': items", p->steps[step].name);
+    json_decref(computed);
+    free(text);
+    free(key);
+    return rc;
+}
+
+static int resolve_run_items(void *ctx, const struct df_pipeline *p, size_t step, json_t **items,
+                             struct df_error *err)
+{
+    const struct df_run_items *ri = ctx;
+    return cached_items(p, step, ri->store, ri->run_id, items, err);
+}
+
+void df_run_items_init(struct df_run_items *ri, struct df_store *store, const char *run_id)
+{
+    ri->resolver.items = resolve_run_items;
+    ri->resolver.ctx = ri;
+    ri->store = store;
+    ri->run_id = run_id;
+}
+
+int df_step_items(const struct df_pipeline *p, size_t step, struct df_store *store,
+                  const char *run_id, json_t **items, struct df_error *err)
+{
+    struct df_run_items ri;
+    df_run_items_init(&ri, store, run_id);
+    return df_plan_items(p, step, store && run_id ? &ri.resolver : NULL, items, err);
 }

@@ -1,13 +1,15 @@
 /*
  * items.h - items of dynamic fan-out (`files` and `rows`), computed from committed sources
- * in the store. plan.c calls this for those kinds; it lives in the engine because `rows`
- * runs a query over the step's inputs in DuckDB.
+ * in the store, and df_step_items(): any step's items in a run, the engine supplying the
+ * dynamic ones to the plan (dag/plan.h) through its resolver. They live in the engine
+ * because `rows` runs a query over the step's inputs in DuckDB.
  */
 #ifndef DF_ITEMS_H
 #define DF_ITEMS_H
 
 #include <jansson.h>
 
+#include "dag/plan.h"
 #include "spec/spec.h"
 #include "store/store.h"
 
@@ -21,5 +23,25 @@
  */
 int df_dynamic_items(const struct df_pipeline *p, size_t step, struct df_store *store,
                      const char *run_id, json_t **items, struct df_error *err);
+
+/* The engine's resolver of one run (pass &resolver to df_plan_items() or as
+ * df_task_opts.items): a dynamic step's items are read from <run>/<step>/_items.json when it
+ * exists, else computed (df_dynamic_items) and written there. */
+struct df_run_items {
+    struct df_items_resolver resolver;
+    struct df_store *store;
+    const char *run_id;
+};
+void df_run_items_init(struct df_run_items *ri, struct df_store *store, const char *run_id);
+
+/*
+ * The step's items in run run_id (caller json_decref()s): df_plan_items() with the
+ * engine's resolver. A dynamic step's items are read from <run>/<step>/_items.json when it
+ * exists, else computed (df_dynamic_items) and written there. Errors: DF_EIO for the
+ * store, DF_EFAIL when a source step has no committed output yet, DF_EUSAGE without a
+ * store or run id for a dynamic step.
+ */
+int df_step_items(const struct df_pipeline *p, size_t step, struct df_store *store,
+                  const char *run_id, json_t **items, struct df_error *err);
 
 #endif

@@ -165,7 +165,7 @@ static int check_interrupt(struct task *t, struct df_error *err)
 
 static int resolve_item(struct task *t, struct df_error *err)
 {
-    if (df_plan_items(t->p, t->o->step, t->store, t->o->run_id, &t->items, err) != 0)
+    if (df_plan_items(t->p, t->o->step, t->o->items, &t->items, err) != 0)
         return set_failure_class(t, err->code == DF_EIO      ? DF_CLASS_STORE_ERROR
                                     : err->code == DF_EUSAGE ? DF_CLASS_USAGE
                                                              : DF_CLASS_UPSTREAM);
@@ -405,8 +405,7 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     json_object_set(m, "inputs", t.inputs_rec);
     json_object_set(m, "tables", t.tables);
     if (df_manifest_commit(store, p->name, o->run_id, t.s->name, t.item_key, m, err) != 0) {
-        if (err->code != DF_EIO)
-            err->code = DF_EIO;
+        df_error_recode(err, DF_EIO);
         set_failure_class(&t, DF_CLASS_STORE_ERROR);
         goto done;
     }
@@ -428,13 +427,9 @@ done:
             t.cls = DF_CLASS_CRASH;
         if (t.s)
             df_error_prefix(err, "step '%s' item %zu", t.s->name, o->item_index);
-        /* The store's code says "store", everything else that failed is the task's. */
-        if (t.cls == DF_CLASS_STORE_ERROR)
-            err->code = DF_EIO;
-        else if (t.cls == DF_CLASS_USAGE)
-            err->code = DF_EUSAGE;
-        else
-            err->code = DF_EFAIL;
+        /* The store's code says "store", everything else that failed is the task's (the
+         * class table); the origin's code stays in err->origin_code. */
+        df_error_recode(err, df_exit_class_code(t.cls));
         record_error_json(&t, err);
         res->cls = t.cls;
     }
@@ -455,7 +450,8 @@ done:
 }
 
 int df_task_query_inputs(const struct df_pipeline *p, size_t step, struct df_store *store,
-                         const char *run_id, const char *sql, json_t **rows, struct df_error *err)
+                         const char *run_id, const struct df_items_resolver *items, const char *sql,
+                         json_t **rows, struct df_error *err)
 {
     struct task t;
     struct df_task_opts o;
@@ -468,6 +464,7 @@ int df_task_query_inputs(const struct df_pipeline *p, size_t step, struct df_sto
     o.run_id = run_id;
     o.step = step;
     o.attempt = 1;
+    o.items = items;
     t.p = p;
     t.s = &p->steps[step];
     t.store = store;
@@ -499,7 +496,7 @@ int df_task_query_inputs(const struct df_pipeline *p, size_t step, struct df_sto
         df_error_prefix(err, "%s:%d: foreach rows", p->path, t.s->foreach.loc.line);
 done:
     if (rc != 0 && err->code != DF_EIO)
-        err->code = t.cls == DF_CLASS_STORE_ERROR ? DF_EIO : DF_EFAIL;
+        df_error_recode(err, t.cls == DF_CLASS_STORE_ERROR ? DF_EIO : DF_EFAIL);
     df_duck_close(&t.duck);
     if (t.scratch)
         fs_remove_tree(t.scratch, &cleanup_err);

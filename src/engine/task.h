@@ -3,7 +3,8 @@
  * `duckflow run` and on Argo as a pod.
  *
  * df_task_run():
- *   1. resolves the item (plan.h) and picks a fresh attempt folder;
+ *   1. resolves the item (plan.h, with opts->items for dynamic steps) and picks a fresh
+ *      attempt folder;
  *   2. opens DuckDB with the step's memory_limit and threads (derived from the cgroup
  *      when unset) and a spill folder in the task's scratch folder;
  *   3. sets params and item as DuckDB variables;
@@ -19,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "dag/plan.h"
 #include "spec/spec.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -31,9 +33,12 @@ struct df_task_opts {
     int attempt;          /* 1-based attempt number, as given by the executor or Argo */
     const char *scratch;  /* folder for spill and staging; NULL = a fresh one under $TMPDIR */
     int threads_override; /* > 0 replaces the step's threads (a retry after a kill) */
-    int leave_open;       /* 1: the caller exits right after a committed task, so DuckDB is
-                           * not closed: the kernel reclaims its memory at once, where closing
-                           * frees every buffer one by one (tens of ms for a big task) */
+    const struct df_items_resolver *items; /* finds dynamic steps' items: the engine's
+                                            * (engine/items.h, df_run_items_init); NULL:
+                                            * static steps only */
+    int leave_open; /* 1: the caller exits right after a committed task, so DuckDB is
+                     * not closed: the kernel reclaims its memory at once, where closing
+                     * frees every buffer one by one (tens of ms for a big task) */
 };
 
 struct df_task_result {

@@ -18,6 +18,7 @@
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
+#include "util/uri.h"
 #include "util/banned.h"
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -136,30 +137,6 @@ json_t *df_task_path_partition(const char *rel)
         seg = slash + 1;
     }
     return part;
-}
-
-/* "s3://bucket/a/b" -> store uri "s3://bucket" and key "a/b". */
-static int split_object_uri(const char *uri, char **store_uri, char **key)
-{
-    const char *p = strstr(uri, "://"), *slash;
-    if (!p)
-        return -1;
-    slash = strchr(p + 3, '/');
-    if (!slash || slash == p + 3)
-        return -1;
-    *store_uri = xstrndup(uri, (size_t)(slash - uri));
-    *key = xstrdup(slash + 1);
-    return 0;
-}
-
-static int is_object_uri(const char *uri)
-{
-    return !strncmp(uri, "s3://", 5) || !strncmp(uri, "gs://", 5);
-}
-
-static const char *strip_file_scheme(const char *uri)
-{
-    return !strncmp(uri, "file://", 7) ? uri + 7 : uri;
 }
 
 /* ---- inputs ---------------------------------------------------------------------------- */
@@ -308,7 +285,7 @@ static int step_input_files(struct task *t, const struct df_input *in, int narro
     if (narrow_each) {
         if (df_manifest_read(t->store, t->p->name, t->o->run_id, up, t->item_key, &m, err) != 0) {
             if (err->code == DF_ENOTFOUND) {
-                err->code = DF_EFAIL;
+                df_error_recode(err, DF_EFAIL);
                 df_error_prefix(err, "step '%s' item %zu has not committed", up, t->o->item_index);
                 return set_failure_class(t, DF_CLASS_UPSTREAM);
             }
@@ -321,8 +298,7 @@ static int step_input_files(struct task *t, const struct df_input *in, int narro
         if (df_manifest_list_step(t->store, t->p->name, t->o->run_id, up, &ms, err) != 0)
             return set_failure_class(t, DF_CLASS_STORE_ERROR);
         /* Fan-in needs every task of the upstream step. */
-        if (df_plan_items(t->p, (size_t)in->step_index, t->store, t->o->run_id, &up_items, err) ==
-            0) {
+        if (df_plan_items(t->p, (size_t)in->step_index, t->o->items, &up_items, err) == 0) {
             size_t want = json_array_size(up_items);
             json_decref(up_items);
             if (json_array_size(ms) < want) {
@@ -374,7 +350,7 @@ int df_task_object_glob(const char *uri, json_t *out, struct df_error *err)
     struct df_store *os = NULL;
     int rc = -1;
 
-    if (split_object_uri(uri, &store_uri, &pattern) != 0)
+    if (df_uri_split_object(uri, &store_uri, &pattern) != 0)
         return df_error_set(err, DF_EUSAGE, "'%s' is not an object uri", uri);
     if (df_store_open(store_uri, &os, err) == 0) {
         size_t plen = strcspn(pattern, "*?[");
@@ -427,7 +403,7 @@ static int stage_object_input(struct task *t, const char *view, json_t *uris, st
         const char *base;
         json_t *r;
 
-        split_object_uri(json_string_value(u), &store_uri, &key);
+        df_uri_split_object(json_string_value(u), &store_uri, &key);
         if (!os_uri || strcmp(os_uri, store_uri) != 0) {
             df_store_free(os);
             os = NULL;
@@ -701,7 +677,7 @@ int task_setup_input(struct task *t, const struct df_input *in, struct df_error 
         } else {
             json_array_append_new(uris, json_string(in->uri));
         }
-        if (is_object_uri(in->uri)) {
+        if (df_uri_is_object(in->uri)) {
             rc = stage_object_input(t, in->name, uris, &v, err);
             json_decref(uris);
             if (rc != 0)
@@ -713,7 +689,7 @@ int task_setup_input(struct task *t, const struct df_input *in, struct df_error 
             json_t *expanded = json_array();
             json_array_foreach(uris, i, u)
             {
-                const char *path = strip_file_scheme(json_string_value(u));
+                const char *path = df_uri_local_path(json_string_value(u));
                 size_t before = json_array_size(expanded);
                 expand_local(path, expanded);
                 if (json_array_size(expanded) == before)

@@ -95,12 +95,13 @@ int df_task_object_glob(const char *uri, json_t *out, struct df_error *err);
 
 /*
  * Runs sql in a DuckDB set up like step's task (params as variables, item null, one view
- * per input over every committed upstream task) and returns the rows as JSON objects
- * (df_duck_query_json). For `foreach rows`. Errors: DF_EFAIL (SQL, upstream not
+ * per input over every committed upstream task, whose items come from `items`) and returns the rows
+ * as JSON objects (df_duck_query_json). For `foreach rows`. Errors: DF_EFAIL (SQL, upstream not
  * committed), DF_EIO (store).
  */
 struct df_store;
 int df_task_query_inputs(const struct df_pipeline *p, size_t step, struct df_store *store,
-                         const char *run_id, const char *sql, json_t **rows, struct df_error *err);
+                         const char *run_id, const struct df_items_resolver *items, const char *sql,
+                         json_t **rows, struct df_error *err);
 
 #endif

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dag/plan.h"
+#include "engine/items.h"
 #include "exec/child.h"
 #include "exec/graph.h"
 #include "exec/runrec.h"
@@ -58,7 +59,7 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-struct exec {
+struct executor {
     const struct df_pipeline *p;
     struct df_store *store;
     const struct df_run_opts *o;
@@ -83,13 +84,13 @@ struct exec {
     char store_msg[sizeof(((struct df_error *)0)->msg)];
 };
 
-static const char *step_name(const struct exec *x, size_t s)
+static const char *step_name(const struct executor *x, size_t s)
 {
     return x->p->steps[s].name;
 }
 
 /* "merge", or "generate[3]" for fan-out steps. */
-static void task_name(const struct exec *x, const struct gtask *t, char *out, size_t n)
+static void task_name(const struct executor *x, const struct gtask *t, char *out, size_t n)
 {
     if (x->p->steps[t->step].foreach.kind == DF_FOREACH_NONE)
         snprintf(out, n, "%s", step_name(x, t->step));
@@ -97,7 +98,7 @@ static void task_name(const struct exec *x, const struct gtask *t, char *out, si
         snprintf(out, n, "%s[%zu]", step_name(x, t->step), t->item_index);
 }
 
-static void clear_progress(struct exec *x)
+static void clear_progress(struct executor *x)
 {
     if (x->progress_shown) {
         fputs("\r\033[K", stderr);
@@ -105,7 +106,7 @@ static void clear_progress(struct exec *x)
     }
 }
 
-static void show_progress(struct exec *x)
+static void show_progress(struct executor *x)
 {
     struct strbuf sb = STRBUF_INIT;
     size_t done = 0, total = x->g.n_tasks, shown = 0;
@@ -145,8 +146,8 @@ static void show_progress(struct exec *x)
 }
 
 /* Prints a line to the log (stderr), keeping the progress line out of the way. */
-static void say(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct exec *x, const char *fmt, ...)
+static void say(struct executor *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct executor *x, const char *fmt, ...)
 {
     va_list ap;
     if (!x->o->log)
@@ -160,7 +161,7 @@ static void say(struct exec *x, const char *fmt, ...)
 }
 
 /* The task's output, every line prefixed with its name. */
-static void print_output(struct exec *x, const char *name, const char *text)
+static void print_output(struct executor *x, const char *name, const char *text)
 {
     const char *p = text;
     if (!x->o->log || !*text)
@@ -175,7 +176,7 @@ static void print_output(struct exec *x, const char *name, const char *text)
     fflush(x->o->log);
 }
 
-static void save_run_json(struct exec *x, const char *status, int force)
+static void save_run_json(struct executor *x, const char *status, int force)
 {
     struct df_error err = DF_ERROR_INIT;
     int64_t now = df_now_ms();
@@ -218,7 +219,7 @@ static void manifest_totals(json_t *m, uint64_t *rows, uint64_t *bytes)
 /* For a resume: the highest attempt number any earlier invocation used per task, so new
  * attempts get numbers of their own (and their _error.json is found unambiguously). */
 struct attempt_scan {
-    struct exec *x;
+    struct executor *x;
     size_t s;
     size_t plen;
 };
@@ -246,14 +247,14 @@ static int scan_attempt(const char *key, uint64_t size, void *ud)
     return 0;
 }
 
-static int plan_step(struct exec *x, size_t s, struct df_error *err)
+static int plan_step(struct executor *x, size_t s, struct df_error *err)
 {
     struct df_error e = DF_ERROR_INIT;
     json_t *items = NULL;
     const struct df_step *st = &x->p->steps[s];
     size_t n;
 
-    if (df_plan_items(x->p, s, x->store, x->run, &items, &e) != 0 || !json_is_array(items)) {
+    if (df_step_items(x->p, s, x->store, x->run, &items, &e) != 0 || !json_is_array(items)) {
         if (!e.code)
             df_error_set(&e, DF_EFAIL, "planning did not return a list of items");
         df_error_prefix(&e, "step '%s': cannot plan its items", st->name);
@@ -317,7 +318,7 @@ static int plan_step(struct exec *x, size_t s, struct df_error *err)
 
 /* Plans every step whose items can be known now. Returns the number planned, -1 on a
  * store error while resuming. */
-static int plan_ready(struct exec *x, struct df_error *err)
+static int plan_ready(struct executor *x, struct df_error *err)
 {
     int planned = 0;
     for (size_t k = 0; k < x->p->n_steps; k++) {
@@ -333,7 +334,7 @@ static int plan_ready(struct exec *x, struct df_error *err)
     return planned;
 }
 
-static int step_threads(const struct exec *x, const struct gtask *t)
+static int step_threads(const struct executor *x, const struct gtask *t)
 {
     int th = x->p->steps[t->step].limits.threads;
     if (t->threads_override > 0)
@@ -345,7 +346,7 @@ static int step_threads(const struct exec *x, const struct gtask *t)
     return th > 0 ? th : 1;
 }
 
-static void start_task(struct exec *x, struct gtask *t, int64_t now)
+static void start_task(struct executor *x, struct gtask *t, int64_t now)
 {
     const struct df_step *st = &x->p->steps[t->step];
     struct df_error err = DF_ERROR_INIT;
@@ -398,7 +399,7 @@ static void start_task(struct exec *x, struct gtask *t, int64_t now)
 }
 
 /* The _error.json of this attempt ({"class": .., "message": ..}), or NULL. */
-static json_t *read_attempt_error(struct exec *x, const struct gtask *t)
+static json_t *read_attempt_error(struct executor *x, const struct gtask *t)
 {
     struct df_error err = DF_ERROR_INIT;
     char key[DF_ITEM_KEY_MAX];
@@ -461,7 +462,7 @@ static const char *signal_name(int sig)
     }
 }
 
-static void task_ended(struct exec *x, struct gtask *t)
+static void task_ended(struct executor *x, struct gtask *t)
 {
     struct child *c = t->proc;
     enum df_exit_class cls;
@@ -550,7 +551,7 @@ static void task_ended(struct exec *x, struct gtask *t)
     child_free(c);
 }
 
-static void interrupt_all(struct exec *x, int sig)
+static void interrupt_all(struct executor *x, int sig)
 {
     x->interrupted = sig;
     graph_interrupt(&x->g);
@@ -566,7 +567,7 @@ static void interrupt_all(struct exec *x, int sig)
     x->dirty = 1;
 }
 
-static void enforce_timeouts(struct exec *x, int64_t now)
+static void enforce_timeouts(struct executor *x, int64_t now)
 {
     for (size_t i = 0; i < x->g.n_tasks; i++) {
         struct gtask *t = x->g.tasks[i];
@@ -586,7 +587,7 @@ static void enforce_timeouts(struct exec *x, int64_t now)
 }
 
 /* How long poll may sleep: until the next retry, deadline, kill or progress refresh. */
-static int poll_timeout(const struct exec *x, int64_t now)
+static int poll_timeout(const struct executor *x, int64_t now)
 {
     int64_t wake = now + (x->o->progress ? 250 : 1000);
     int64_t r = graph_next_retry(&x->g);
@@ -607,7 +608,7 @@ static int poll_timeout(const struct exec *x, int64_t now)
     return wake < 5 ? 5 : wake > 1000 ? 1000 : (int)wake;
 }
 
-static void wait_once(struct exec *x, int wake_r)
+static void wait_once(struct executor *x, int wake_r)
 {
     struct pollfd *fds = xcalloc(x->g.running + 1, sizeof(*fds));
     struct gtask **who = xcalloc(x->g.running + 1, sizeof(*who));
@@ -636,7 +637,7 @@ static void wait_once(struct exec *x, int wake_r)
     free(who);
 }
 
-static void reap_all(struct exec *x)
+static void reap_all(struct executor *x)
 {
     for (size_t i = 0; i < x->g.n_tasks; i++) {
         struct gtask *t = x->g.tasks[i];
@@ -645,7 +646,7 @@ static void reap_all(struct exec *x)
     }
 }
 
-static int create_run(struct exec *x, char run_id[64], struct df_error *err)
+static int create_run(struct executor *x, char run_id[64], struct df_error *err)
 {
     const struct df_run_opts *o = x->o;
     char *data = NULL, *key;
@@ -714,7 +715,7 @@ static int create_run(struct exec *x, char run_id[64], struct df_error *err)
     return 0;
 }
 
-static void summary(struct exec *x, const char *status)
+static void summary(struct executor *x, const char *status)
 {
     FILE *f = x->o->summary;
     char el[32];
@@ -797,7 +798,7 @@ static void set_handlers(struct sigaction old[3], int install)
  * slots, matching the executor's budget of budget / jobs per such task. An executor that
  * itself runs with DUCKFLOW_TASK_SLOTS=M (one of M runs sharing the machine) passes
  * jobs x M. Built once, before any fork. */
-static void build_task_env(struct exec *x)
+static void build_task_env(struct executor *x)
 {
     const char *own = getenv("DUCKFLOW_TASK_SLOTS");
     long m = own ? strtol(own, NULL, 10) : 1;
@@ -817,7 +818,7 @@ static void build_task_env(struct exec *x)
 }
 
 /* Frees what build_task_env allocated (the slots entry is the last one). */
-static void free_task_env(struct exec *x)
+static void free_task_env(struct executor *x)
 {
     size_t k = 0;
     if (!x->env)
@@ -833,7 +834,7 @@ static void free_task_env(struct exec *x)
 int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_run_opts *o,
            char run_id[64], struct df_error *err)
 {
-    struct exec x;
+    struct executor x;
     struct sigaction old[3];
     int wake[2] = {-1, -1}, rc = -1, handlers = 0;
     const char *status = "failed";

@@ -13,9 +13,9 @@
 #include <strings.h>
 
 #include "spec/spec_internal.h"
-#include "store/layout.h"
 #include "util/fs.h"
 #include "util/hash.h"
+#include "util/names.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/banned.h"

@@ -19,12 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "spec/loc.h"
 #include "util/error.h"
-
-struct df_loc {
-    int line; /* 1-based; 0 when unknown */
-    int col;  /* 1-based */
-};
 
 /* One `inputs:` entry: a view over an earlier step's table or over external files. */
 struct df_input {

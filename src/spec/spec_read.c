@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "spec/spec_internal.h"
-#include "store/layout.h"
+#include "util/names.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 

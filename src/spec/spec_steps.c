@@ -14,6 +14,7 @@
 #include "util/fs.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/uri.h"
 #include "util/banned.h"
 
 #define MIN_MEMORY     (16ULL * 1000 * 1000)               /* 16 MB */
@@ -199,27 +200,26 @@ static const char *format_from_name(const char *uri)
 /* An external source as written -> its uri (local paths made absolute). */
 static int external_uri(struct loader *L, const struct yt_node *v, const char *text, char **uri)
 {
-    const char *sep = strstr(text, "://");
-
-    if (sep) {
-        if (!strncmp(text, "file://", 7)) {
-            if (text[7] != '/')
-                return spec_fail(L, v->loc,
-                                 "'%s': a file:// uri needs an absolute path "
-                                 "(file:///abs/path)",
-                                 text);
-            *uri = xstrdup(text + 7);
-            return 0;
-        }
-        if (!strncmp(text, "s3://", 5) || !strncmp(text, "gs://", 5)) {
-            if (!text[5] || text[5] == '/')
-                return spec_fail(L, v->loc, "'%s' names no bucket", text);
-            *uri = xstrdup(text);
-            return 0;
-        }
+    switch (df_uri_kind(text)) {
+    case DF_URI_FILE:
+        if (text[7] != '/')
+            return spec_fail(L, v->loc,
+                             "'%s': a file:// uri needs an absolute path "
+                             "(file:///abs/path)",
+                             text);
+        *uri = xstrdup(df_uri_local_path(text));
+        return 0;
+    case DF_URI_OBJECT:
+        if (!text[5] || text[5] == '/')
+            return spec_fail(L, v->loc, "'%s' names no bucket", text);
+        *uri = xstrdup(text);
+        return 0;
+    case DF_URI_OTHER:
         return spec_fail(L, v->loc,
                          "unsupported uri scheme in '%s' (use a path, file://, s3:// or gs://)",
                          text);
+    default:
+        break;
     }
     *uri = text[0] == '/' ? xstrdup(text) : fs_join(L->p->dir, text);
     return 0;

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "spec/spec.h"
+#include "spec/loc.h"
 #include "util/error.h"
 
 #define YT_MAX_DEPTH       64

@@ -46,13 +46,12 @@ static uint64_t fnv64(const char *s, size_t n)
     return hash_bytes(14695981039346656037ull, s, n, 0);
 }
 
-int sqlfn_analyze(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sqlfn_dialect dialect,
-                  unsigned want, struct sqlfn_result *out)
+/* One analysis of the text as `dialect`. */
+static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sqlfn_dialect dialect,
+                      unsigned want, struct sqlfn_result *out)
 {
     memset(out, 0, sizeof(*out));
     arena_reset(&cx->arena);
-    if ((unsigned)dialect > SQLFN_SQLITE)
-        dialect = SQLFN_ANSI;
     if (sqlfn_lex(sql, len, dialect, &cx->tk) != 0)
         return -1;
     if (want & (SQLFN_WANT_FINGERPRINT | SQLFN_WANT_HASH)) {
@@ -115,6 +114,28 @@ int sqlfn_analyze(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sqlfn_
     out->n_columns = P->ncols;
     out->edges = P->edges;
     out->n_edges = P->nedges;
+    out->access = P->accs;
+    out->n_access = P->naccs;
     out->statement_type = P->stype && *P->stype ? P->stype : NULL;
     return 0;
+}
+
+/* Query logs carry texts whose dialect label is wrong (another dialect's quoting, comments
+ * or escapes): a text that cannot be analysed as its label says is tried as these, in
+ * order, and the first that works answers. Only failing texts pay for it. */
+static const enum sqlfn_dialect fallbacks[] = {SQLFN_ANSI, SQLFN_MYSQL, SQLFN_TSQL, SQLFN_BIGQUERY};
+
+int sqlfn_analyze(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sqlfn_dialect dialect,
+                  unsigned want, struct sqlfn_result *out)
+{
+    if ((unsigned)dialect > SQLFN_SQLITE)
+        dialect = SQLFN_ANSI;
+    if (analyze_as(cx, sql, len, dialect, want, out) == 0)
+        return 0;
+    for (size_t k = 0; k < sizeof(fallbacks) / sizeof(fallbacks[0]); k++)
+        if (fallbacks[k] != dialect && analyze_as(cx, sql, len, fallbacks[k], want, out) == 0)
+            return 0;
+    /* none worked: the label's answer (a fingerprint when the text at least tokenizes) */
+    analyze_as(cx, sql, len, dialect, want, out);
+    return -1;
 }

@@ -57,8 +57,16 @@ struct sqlfn_column {
 };
 
 struct sqlfn_edge {
-    struct sqlfn_str source;
+    struct sqlfn_str source; /* s == NULL: the statement writes the target from no table
+                                (INSERT ... VALUES, CREATE TABLE (cols), UPDATE ... SET 1) */
     struct sqlfn_str target;
+};
+
+/* A table and how a statement touches it: "read", "insert", "update", "delete", "merge",
+ * "create", "drop", "alter", "truncate" or "copy" (a static string). */
+struct sqlfn_access {
+    struct sqlfn_str table;
+    const char *access;
 };
 
 /* The analysis of one text. Arrays are in order of first appearance, without duplicates. */
@@ -70,6 +78,8 @@ struct sqlfn_result {
     size_t n_columns;
     const struct sqlfn_edge *edges;
     size_t n_edges;
+    const struct sqlfn_access *access; /* with SQLFN_WANT_TABLES */
+    size_t n_access;
     struct sqlfn_str fingerprint; /* with SQLFN_WANT_FINGERPRINT; s == NULL when the text does
                                   not tokenize (kept when only the analysis fails) */
     uint64_t fingerprint_hash;    /* with SQLFN_WANT_HASH: 64-bit FNV-1a of fingerprint */

@@ -252,6 +252,7 @@ enum {
     X(BREAK, KF_STMT)                                                                              \
     X(ASSERT, KF_STMT)                                                                             \
     X(RENAME, KF_STMT)                                                                             \
+    X(SWAP, 0)                                                                                     \
     X(SAVEPOINT, KF_STMT)                                                                          \
     X(RELEASE, KF_STMT)                                                                            \
     X(GO, KF_STMT)                                                                                 \

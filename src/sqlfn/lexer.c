@@ -170,7 +170,7 @@ static const struct dialect_info dialects[] = {
     [SQLFN_ANSI] = {'L', 0, 0, 0, 0, 0, 0, 0, 0},
     [SQLFN_SNOWFLAKE] = {'U', 0, 1, 0, 0, 1, 0, 0, 1},
     [SQLFN_BIGQUERY] = {'P', 1, 1, 0, 1, 0, 0, 1, 0},
-    [SQLFN_REDSHIFT] = {'L', 0, 0, 0, 0, 0, 0, 0, 0},
+    [SQLFN_REDSHIFT] = {'L', 0, 1, 0, 0, 0, 0, 0, 0},
     [SQLFN_POSTGRES] = {'L', 0, 0, 0, 0, 0, 0, 0, 0},
     [SQLFN_DATABRICKS] = {'L', 1, 1, 0, 0, 0, 0, 0, 0},
     [SQLFN_DUCKDB] = {'L', 0, 0, 0, 0, 0, 0, 0, 0},
@@ -224,7 +224,9 @@ int sqlfn_dialect_parse(const char *name, size_t len, enum sqlfn_dialect *out)
 
 /* ---- character classes ---- */
 
-enum { C_SPACE = 1, C_ID0 = 2, C_ID = 4, C_DIGIT = 8 };
+/* C_U8: a UTF-8 lead byte that may begin a Unicode space (U+00A0, U+2000..U+200B,
+ * U+202F, U+205F, U+3000, U+FEFF); it is a name byte unless u8_space() says otherwise. */
+enum { C_SPACE = 1, C_ID0 = 2, C_ID = 4, C_DIGIT = 8, C_U8 = 16 };
 
 static const unsigned char cclass[256] = {
     ['\t'] = C_SPACE,
@@ -286,16 +288,75 @@ static const unsigned char cclass[256] = {
     H8(0xA8),
     H8(0xB0),
     H8(0xB8),
-    H8(0xC0),
+    [0xC0] = C_ID0 | C_ID,
+    [0xC1] = C_ID0 | C_ID,
+    [0xC2] = C_ID0 | C_U8,
+    [0xC3] = C_ID0 | C_ID,
+    [0xC4] = C_ID0 | C_ID,
+    [0xC5] = C_ID0 | C_ID,
+    [0xC6] = C_ID0 | C_ID,
+    [0xC7] = C_ID0 | C_ID,
     H8(0xC8),
     H8(0xD0),
     H8(0xD8),
-    H8(0xE0),
-    H8(0xE8),
+    [0xE0] = C_ID0 | C_ID,
+    [0xE1] = C_ID0 | C_ID,
+    [0xE2] = C_ID0 | C_U8,
+    [0xE3] = C_ID0 | C_U8,
+    [0xE4] = C_ID0 | C_ID,
+    [0xE5] = C_ID0 | C_ID,
+    [0xE6] = C_ID0 | C_ID,
+    [0xE7] = C_ID0 | C_ID,
+    [0xE8] = C_ID0 | C_ID,
+    [0xE9] = C_ID0 | C_ID,
+    [0xEA] = C_ID0 | C_ID,
+    [0xEB] = C_ID0 | C_ID,
+    [0xEC] = C_ID0 | C_ID,
+    [0xED] = C_ID0 | C_ID,
+    [0xEE] = C_ID0 | C_ID,
+    [0xEF] = C_ID0 | C_U8,
     H8(0xF0),
     H8(0xF8),
 #undef H8
 };
+
+/* The length of the Unicode space at p (a C_U8 byte), or 0 when it is none: NO-BREAK
+ * SPACE, NEXT LINE, the spaces U+2000..U+200B, LINE/PARAGRAPH SEPARATOR, NARROW NO-BREAK
+ * SPACE, MEDIUM MATHEMATICAL SPACE, WORD JOINER, IDEOGRAPHIC SPACE and the BOM (ZERO WIDTH
+ * NO-BREAK SPACE): text pasted from documents and chat carries them between tokens. */
+static size_t u8_space(const char *p, const char *end)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t n = (size_t)(end - p);
+    if (u[0] == 0xC2)
+        return n >= 2 && (u[1] == 0xA0 || u[1] == 0x85) ? 2 : 0;
+    if (n < 3)
+        return 0;
+    if (u[0] == 0xE2)
+        return (u[1] == 0x80 && (u[2] <= 0x8B || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF)) ||
+                       (u[1] == 0x81 && (u[2] == 0x9F || u[2] == 0xA0))
+                   ? 3
+                   : 0;
+    if (u[0] == 0xE3)
+        return u[1] == 0x80 && u[2] == 0x80 ? 3 : 0;
+    if (u[0] == 0xEF)
+        return u[1] == 0xBB && u[2] == 0xBF ? 3 : 0;
+    return 0;
+}
+
+/* The end of the name bytes from p: C_ID bytes, and C_U8 lead bytes that start no space. */
+static inline const char *name_end(const char *p, const char *end)
+{
+    for (;;) {
+        while (p < end && (cclass[(unsigned char)*p] & C_ID))
+            p++;
+        if (p < end && (cclass[(unsigned char)*p] & C_U8) && !u8_space(p, end)) {
+            p++;
+            continue;
+        }
+        return p;
+    }
+}
 
 /* ---- lexer ---- */
 
@@ -443,9 +504,15 @@ static int lex_word(struct lexer *L, unsigned *kw)
 {
     const struct dialect_info *di = L->di;
     const char *st = L->p, *end = L->end;
-    const char *p = st + 1;
-    while (p < end && (cclass[(unsigned char)*p] & C_ID))
-        p++;
+    const char *p = name_end(st + 1, end);
+    /* BigQuery: a project name with dashes, unquoted (my-project.dataset.table) */
+    if (L->d == SQLFN_BIGQUERY && p < end && *p == '-') {
+        const char *q = p;
+        while (q + 1 < end && *q == '-' && (cclass[(unsigned char)q[1]] & C_ID))
+            q = name_end(q + 1, end);
+        if (q > p && q < end && *q == '.')
+            p = q;
+    }
     size_t n = (size_t)(p - st);
     L->p = p;
     if (p < end && (*p == '\'' || (*p == '"' && di->dq_string)) && n <= 8 && string_prefix(st, n)) {
@@ -503,8 +570,16 @@ static int lex_number(struct lexer *L)
     }
     /* 1d, 10L, 2.5BD (Spark suffixes); an identifier starting with digits (MySQL's 1abc)
      * stays one token too. */
+    const char *digits = p;
     while (p < end && (cclass[(unsigned char)*p] & C_ID0))
         p++;
+    /* MySQL: a name may start with digits (1abc, 2024_sales); it is one when letters
+     * follow the digits */
+    if (L->d == SQLFN_MYSQL && p > digits && !memchr(L->p, '.', (size_t)(digits - L->p))) {
+        p = name_end(p, end);
+        L->p = p;
+        return T_IDENT;
+    }
     L->p = p;
     return T_NUMBER;
 }
@@ -866,6 +941,13 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
             while (L.p < end && (cclass[(unsigned char)*L.p] & C_SPACE))
                 L.p++;
             continue;
+        }
+        if (cl & C_U8) {
+            size_t sp = u8_space(L.p, end);
+            if (sp) {
+                L.p += sp;
+                continue;
+            }
         }
         const char *st = L.p;
         unsigned kw = 0;

@@ -337,6 +337,10 @@ void sa_record_table(struct parser *P, struct name tname, int write)
             return;
         P->tables[P->ntables++] = (struct sqlfn_str){tname.s, tname.len};
     }
+    const char *kind = write == 0 || !P->access ? "read" : P->access;
+    P->acc = sa_grow(P, P->acc, &P->capacc, P->nacc, sizeof(*P->acc));
+    if (P->acc)
+        P->acc[P->nacc++] = (struct pair){{kind, (uint32_t)strlen(kind)}, tname, 0};
     if (write == 3)
         return;
     if (write) {
@@ -346,12 +350,19 @@ void sa_record_table(struct parser *P, struct name tname, int write)
         if (P->ntargets < 8)
             P->targets[P->ntargets++] = tname;
     } else {
-        r = sa_pairset_add(P, &P->stmt_reads, (struct name){nul, 0}, tname);
-        if (r == 1) {
-            P->reads = sa_grow(P, P->reads, &P->capreads, P->nreads, sizeof(*P->reads));
-            if (P->reads)
-                P->reads[P->nreads++] = tname;
-        }
+        sa_add_read(P, tname);
+    }
+}
+
+/* A table the statement reads from, for its lineage. */
+void sa_add_read(struct parser *P, struct name tname)
+{
+    static const char nul[1] = "";
+    int r = sa_pairset_add(P, &P->stmt_reads, (struct name){nul, 0}, tname);
+    if (r == 1) {
+        P->reads = sa_grow(P, P->reads, &P->capreads, P->nreads, sizeof(*P->reads));
+        if (P->reads)
+            P->reads[P->nreads++] = tname;
     }
 }
 
@@ -371,9 +382,10 @@ void sa_emit_col(struct parser *P, struct name table, const struct name *tp, str
     c->column = (struct sqlfn_str){col.s, col.len};
 }
 
+/* An edge src -> dst; src.s == NULL for a target written from no table. */
 void sa_emit_edge(struct parser *P, struct name src, struct name dst)
 {
-    if (P->err || !src.len || !dst.len)
+    if (P->err || (src.s && !src.len) || !dst.len)
         return;
     if (sa_pairset_add(P, &P->edgeset, src, dst) != 1)
         return;

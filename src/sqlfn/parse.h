@@ -158,6 +158,9 @@ struct parser {
     size_t nreads, capreads;
     struct name targets[8];
     int ntargets;
+    const char *access; /* access kind of the tables the statement writes or names */
+    struct pair *acc;   /* per statement: (access kind, table) in order; a.s NULL: dropped */
+    size_t nacc, capacc;
     struct name locs[4]; /* COPY locations */
     int locs_target[4];  /* 1: the location is the COPY's target */
     int nlocs;
@@ -174,6 +177,9 @@ struct parser {
     struct sqlfn_edge *edges;
     size_t nedges, capedges;
     const char *stype;
+    struct pairset accset;
+    struct sqlfn_access *accs;
+    size_t naccs, capaccs;
 };
 
 /* ---- tokens ---- */
@@ -214,7 +220,10 @@ static inline int accept_kw(struct parser *P, unsigned kw)
 static inline int is_name_tok(const struct tok *t)
 {
     return (t->type == T_IDENT && !(kw_flags(t->kw) & KF_RES)) || t->type == T_QIDENT ||
-           t->type == T_TEMPLATE;
+           t->type == T_TEMPLATE ||
+           /* a reserved word qualifying a name: default.t, user.events */
+           (t->type == T_IDENT && t[1].type == T_DOT &&
+            (t[2].type == T_IDENT || t[2].type == T_QIDENT));
 }
 
 int sa_cte_ahead(const struct tok *t);
@@ -259,6 +268,7 @@ int sa_cte_ahead(const struct tok *t);
 struct name sa_tok_name(struct parser *P, const struct tok *t);
 int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *full);
 void sa_record_table(struct parser *P, struct name tname, int write);
+void sa_add_read(struct parser *P, struct name tname);
 void sa_emit_col(struct parser *P, struct name table, const struct name *tp, struct name col);
 void sa_emit_edge(struct parser *P, struct name src, struct name dst);
 struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *ctes);

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/banned.h"
 
@@ -37,6 +38,33 @@ static void alias_columns(struct parser *P, struct source *src)
     }
     P->i = open;
     sa_skip_balanced(P);
+}
+
+/* Does a bracket at token j hold T-SQL table hints, t (NOLOCK) / t x (NOLOCK, INDEX(i))? */
+static int table_hint(const struct parser *P, size_t j)
+{
+    static const char *const hints[] = {
+        "nolock",   "readuncommitted", "updlock",        "holdlock",      "rowlock",
+        "paglock",  "tablock",         "tablockx",       "xlock",         "readpast",
+        "nowait",   "serializable",    "repeatableread", "readcommitted", "readcommittedlock",
+        "noexpand", "forceseek",       "forcescan",      "snapshot",      "index"};
+    const struct tok *t = &P->t[j + 1];
+    if (t->type != T_IDENT && !is_kw(t, KW_INDEX))
+        return 0;
+    if (!(t[1].type == T_RPAREN || t[1].type == T_COMMA || t[1].type == T_LPAREN))
+        return 0;
+    for (size_t k = 0; k < sizeof(hints) / sizeof(hints[0]); k++)
+        if (t->len == strlen(hints[k]) && !strncasecmp(P->s + t->off, hints[k], t->len))
+            return 1;
+    return 0;
+}
+
+/* After a statement word in alias position (FROM games go JOIN ...): does the next token
+ * show that the word was an alias, not the start of another statement? */
+static int alias_word(const struct tok *nx)
+{
+    return nx->type == T_COMMA || nx->type == T_RPAREN || nx->type == T_DOT || is_kw(nx, KW_ON) ||
+           is_kw(nx, KW_USING) || (tkflags(nx) & KF_TERM) || is_kw(nx, KW_JOIN);
 }
 
 /* Modifiers after a table reference, and its alias. */
@@ -154,7 +182,7 @@ void sa_table_suffix(struct parser *P, struct scope *S, struct source *src)
             (t->type == T_IDENT && explicit_as) ||
             (t->type == T_IDENT && !(kw_flags(t->kw) & KF_RES) &&
              (explicit_as || t->kw == KW_NONE ||
-              (nx->type != T_LPAREN && !(kw_flags(t->kw) & KF_STMT))) &&
+              (nx->type != T_LPAREN && (!(kw_flags(t->kw) & KF_STMT) || alias_word(nx)))) &&
              !(t->kw == KW_SAMPLE || t->kw == KW_MATCH_CONDITION || t->kw == KW_CLONE ||
                (t->kw == KW_BEFORE && nx->type == T_LPAREN) ||
                (t->kw == KW_CHANGES && nx->type == T_LPAREN) ||
@@ -165,7 +193,9 @@ void sa_table_suffix(struct parser *P, struct scope *S, struct source *src)
                 src->has_alias = 1;
             }
             P->i++;
-            if (cur(P)->type == T_LPAREN) { /* column aliases t(a, b) */
+            if (cur(P)->type == T_LPAREN && table_hint(P, P->i)) {
+                sa_skip_balanced(P);
+            } else if (cur(P)->type == T_LPAREN) { /* column aliases t(a, b) */
                 if (src)
                     src->renamed = 1;
                 alias_columns(P, src);
@@ -265,7 +295,19 @@ struct source *sa_from_item(struct parser *P, struct scope *S, int write)
                ((kw_flags(t->kw) & KF_FN) && t->type == T_IDENT && peek(P, 1)->type == T_LPAREN)) {
         struct name parts[MAX_PARTS], full;
         int n = sa_read_chain(P, parts, NULL, &full);
-        if (cur(P)->type == T_LPAREN) { /* table function */
+        int hint = cur(P)->type == T_LPAREN && table_hint(P, P->i);
+        if (n == 1 && cur(P)->type == T_LPAREN && peek(P, 1)->type == T_STRING &&
+            peek(P, 2)->type == T_RPAREN && parts[0].len == 10 &&
+            !strncasecmp(parts[0].s, "identifier", 10)) {
+            /* Snowflake IDENTIFIER('db.t'): the table named by the string */
+            P->i++;
+            full = sa_tok_name(P, cur(P));
+            parts[0] = full;
+            P->i += 2;
+        } else if (hint) {
+            sa_skip_balanced(P);
+        }
+        if (cur(P)->type == T_LPAREN && !hint) { /* table function */
             sa_paren(P, S, 0);
             src = sa_add_source(P, S, SRC_FUNC);
             if (src) {
@@ -527,6 +569,20 @@ void sa_expr_list(struct parser *P, struct scope *S)
     }
 }
 
+/* After SELECT ... INTO: are these variables rather than a new table? MySQL's SELECT INTO
+ * always is (variables, OUTFILE, DUMPFILE); elsewhere @v, :v and a list v1, v2 are. */
+static int into_variables(struct parser *P)
+{
+    if (P->d == SQLFN_MYSQL || cur(P)->type == T_PARAM)
+        return 1;
+    if (!is_name_tok(cur(P)))
+        return 0;
+    size_t j = P->i + 1;
+    while (P->t[j].type == T_DOT && P->t[j + 1].type != T_EOF)
+        j += 2;
+    return P->t[j].type == T_COMMA;
+}
+
 /* SELECT ... [FROM ...] [WHERE ...] ... (or DuckDB's FROM-first form). */
 static struct scope *parse_select(struct parser *P, struct scope *parent, struct cte *ctes)
 {
@@ -581,13 +637,22 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
                (cur(P)->type == T_IDENT && peek(P, 1)->type != T_DOT &&
                 (peek(P, 1)->type == T_IDENT && !(tkflags(peek(P, 1)) & KF_RES))))
             P->i++;
-        if (is_name_tok(cur(P))) {
+        if (into_variables(P)) {
+            /* INTO v1, v2 / INTO @v / MySQL's INTO OUTFILE ...: no table */
+            while (!P->err && cur(P)->type != T_EOF && cur(P)->type != T_SEMI &&
+                   cur(P)->type != T_RPAREN && !(tkflags(cur(P)) & KF_TERM)) {
+                if (cur(P)->type == T_LPAREN)
+                    sa_skip_balanced(P);
+                else
+                    P->i++;
+            }
+        } else if (is_name_tok(cur(P))) {
             struct name parts[MAX_PARTS], full;
             sa_read_chain(P, parts, NULL, &full);
+            const char *keep = P->access;
+            P->access = "create";
             sa_record_table(P, full, 1);
-        } else {
-            while (cur(P)->type == T_PARAM || cur(P)->type == T_COMMA)
-                P->i++;
+            P->access = keep;
         }
     }
     for (int guard = 0; guard < 64 && !P->err; guard++) {

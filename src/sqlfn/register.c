@@ -18,6 +18,7 @@
  */
 #include "sqlfn/sqlfn.h"
 
+#include <duckdb.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@
 #include "sqlfn/analyze.h"
 #include "util/banned.h"
 
-enum fn_kind { FN_TABLES, FN_COLUMNS, FN_LINEAGE, FN_FINGERPRINT, FN_HASH, FN_TYPE };
+enum fn_kind { FN_TABLES, FN_COLUMNS, FN_LINEAGE, FN_FINGERPRINT, FN_HASH, FN_TYPE, FN_ACCESS };
 
 struct fn_desc {
     const char *name;
@@ -42,6 +43,7 @@ static const struct fn_desc fns[] = {
     {"sql_fingerprint", FN_FINGERPRINT, SQLFN_WANT_FINGERPRINT},
     {"sql_fingerprint_hash", FN_HASH, SQLFN_WANT_FINGERPRINT | SQLFN_WANT_HASH},
     {"sql_statement_type", FN_TYPE, SQLFN_WANT_TYPE},
+    {"sql_table_access", FN_ACCESS, SQLFN_WANT_TABLES},
 };
 
 /* ---- the per-thread cache ---- */
@@ -204,10 +206,13 @@ static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_
         strings += r->columns[i].table.len + r->columns[i].column.len;
     for (size_t i = 0; i < r->n_edges; i++)
         strings += r->edges[i].source.len + r->edges[i].target.len;
+    for (size_t i = 0; i < r->n_access; i++)
+        strings += r->access[i].table.len;
     size_t a_tab = ALIGN8(len);
     size_t a_col = a_tab + ALIGN8(r->n_tables * sizeof(*r->tables));
     size_t a_edge = a_col + ALIGN8(r->n_columns * sizeof(*r->columns));
-    size_t a_str = a_edge + ALIGN8(r->n_edges * sizeof(*r->edges));
+    size_t a_acc = a_edge + ALIGN8(r->n_edges * sizeof(*r->edges));
+    size_t a_str = a_acc + ALIGN8(r->n_access * sizeof(*r->access));
     size_t need = a_str + strings + 1;
     sl->gen = 0;
     if (need > CACHE_MAX_BLOB)
@@ -220,6 +225,7 @@ static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_
     struct sqlfn_str *tabs = (struct sqlfn_str *)(void *)(blob + a_tab);
     struct sqlfn_column *cols = (struct sqlfn_column *)(void *)(blob + a_col);
     struct sqlfn_edge *edges = (struct sqlfn_edge *)(void *)(blob + a_edge);
+    struct sqlfn_access *acc = (struct sqlfn_access *)(void *)(blob + a_acc);
     for (size_t i = 0; i < r->n_tables; i++) {
         tabs[i].len = r->tables[i].len;
         tabs[i].s = relocate(r->tables[i].s, r->tables[i].len, text, len, blob, &tail);
@@ -236,7 +242,12 @@ static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_
         edges[i].target.s =
             relocate(edges[i].target.s, edges[i].target.len, text, len, blob, &tail);
     }
+    for (size_t i = 0; i < r->n_access; i++) {
+        acc[i] = r->access[i];
+        acc[i].table.s = relocate(acc[i].table.s, acc[i].table.len, text, len, blob, &tail);
+    }
     sl->r = *r;
+    sl->r.access = acc;
     sl->r.tables = tabs;
     sl->r.columns = cols;
     sl->r.edges = edges;
@@ -374,7 +385,8 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         return;
     }
     int fresh = 1;
-    int list = fd->kind == FN_TABLES || fd->kind == FN_COLUMNS || fd->kind == FN_LINEAGE;
+    int list = fd->kind == FN_TABLES || fd->kind == FN_COLUMNS || fd->kind == FN_LINEAGE ||
+               fd->kind == FN_ACCESS;
     duckdb_list_entry *entries = list ? duckdb_vector_get_data(output) : NULL;
     struct list_out lo = {0};
     if (list) {
@@ -463,6 +475,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         default: {
             size_t k = fd->kind == FN_TABLES    ? r.n_tables
                        : fd->kind == FN_COLUMNS ? r.n_columns
+                       : fd->kind == FN_ACCESS  ? r.n_access
                                                 : r.n_edges;
             if (list_reserve(&lo, total + k) != 0)
                 goto oom;
@@ -477,6 +490,10 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
                     if (fd->kind == FN_COLUMNS) {
                         a = r.columns[j].table;
                         b = r.columns[j].column;
+                    } else if (fd->kind == FN_ACCESS) {
+                        a = r.access[j].table;
+                        b = (struct sqlfn_str){r.access[j].access,
+                                               (uint32_t)strlen(r.access[j].access)};
                     } else {
                         a = r.edges[j].source;
                         b = r.edges[j].target;
@@ -511,12 +528,17 @@ static duckdb_logical_type return_type(enum fn_kind kind)
         t = duckdb_create_list_type(vc);
         break;
     case FN_COLUMNS:
-    case FN_LINEAGE: {
+    case FN_LINEAGE:
+    case FN_ACCESS: {
         duckdb_logical_type members[2] = {vc, vc};
         const char *names_c[2] = {"table", "column"};
         const char *names_l[2] = {"source", "target"};
-        duckdb_logical_type st =
-            duckdb_create_struct_type(members, kind == FN_COLUMNS ? names_c : names_l, 2);
+        const char *names_a[2] = {"table", "access"};
+        duckdb_logical_type st = duckdb_create_struct_type(members,
+                                                           kind == FN_COLUMNS  ? names_c
+                                                           : kind == FN_ACCESS ? names_a
+                                                                               : names_l,
+                                                           2);
         t = duckdb_create_list_type(st);
         duckdb_destroy_logical_type(&st);
         break;

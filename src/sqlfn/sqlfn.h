@@ -7,9 +7,11 @@
 #ifndef DF_SQLFN_H
 #define DF_SQLFN_H
 
-#include <duckdb.h>
-
 #include "util/error.h"
+
+/* DuckDB's connection handle (duckdb_connection), named without including duckdb.h: only
+ * engine/ and sqlfn/register.c include it (scripts/check-layers.py). */
+struct _duckdb_connection;
 
 /*
  * Registers every function on the connection (for the whole database), each with a
@@ -17,6 +19,6 @@
  * Returns 0, or -1 with DF_EFAIL in *err when DuckDB refuses a registration (for example
  * when the functions are already registered in that database).
  */
-int df_sqlfn_register(duckdb_connection con, struct df_error *err);
+int df_sqlfn_register(struct _duckdb_connection *con, struct df_error *err);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/banned.h"
 
@@ -24,6 +25,21 @@ void sa_begin_statement(struct parser *P)
     P->stmt_reads.cap = 0;
     P->stmt_reads.slots = NULL;
     P->nlambda = 0;
+    P->nacc = 0;
+    P->access = NULL;
+}
+
+/* The statement's table accesses join the text's, without duplicates. */
+static void end_access(struct parser *P)
+{
+    for (size_t i = 0; i < P->nacc && !P->err; i++) {
+        struct pair e = P->acc[i];
+        if (!e.a.s || sa_pairset_add(P, &P->accset, e.a, e.b) != 1)
+            continue;
+        P->accs = sa_grow(P, P->accs, &P->capaccs, P->naccs, sizeof(*P->accs));
+        if (P->accs)
+            P->accs[P->naccs++] = (struct sqlfn_access){{e.b.s, e.b.len}, e.a.s};
+    }
 }
 
 void sa_end_statement(struct parser *P)
@@ -36,9 +52,14 @@ void sa_end_statement(struct parser *P)
                 sa_resolve_ref(P, S, r);
         sa_settle_pending(P);
     }
+    end_access(P);
     for (int t = 0; t < P->ntargets; t++)
         for (size_t r = 0; r < P->nreads; r++)
             sa_emit_edge(P, P->reads[r], P->targets[t]);
+    /* a target written from no table still gets an edge, from NULL */
+    if (P->nreads == 0 && P->nlocs == 0)
+        for (int t = 0; t < P->ntargets; t++)
+            sa_emit_edge(P, (struct name){NULL, 0}, P->targets[t]);
     for (int l = 0; l < P->nlocs; l++) {
         if (P->locs_target[l]) {
             for (size_t r = 0; r < P->nreads; r++)
@@ -48,6 +69,39 @@ void sa_end_statement(struct parser *P)
                 sa_emit_edge(P, P->locs[l], P->targets[t]);
         }
     }
+}
+
+/* ALTER TABLE t forms that move data or names between tables: Redshift's APPEND FROM s
+ * (s's rows go to t), Snowflake's SWAP WITH s, RENAME TO s (t's data is s's now).
+ * Returns 1 when one of them was read and recorded. */
+static int alter_table_data(struct parser *P, struct name t)
+{
+    struct name parts[MAX_PARTS], other;
+    const struct tok *u = cur(P);
+    if (is_kw(u, KW_SWAP) && is_kw(peek(P, 1), KW_WITH)) {
+        P->i += 2;
+        sa_record_table(P, t, 3);
+        if (sa_read_chain(P, parts, NULL, &other))
+            sa_record_table(P, other, 3);
+        return 1;
+    }
+    int append = u->type == T_IDENT && u->len == 6 && !strncasecmp(P->s + u->off, "append", 6) &&
+                 is_kw(peek(P, 1), KW_FROM);
+    int rename = is_kw(u, KW_RENAME) && is_kw(peek(P, 1), KW_TO);
+    if (!append && !rename)
+        return 0;
+    P->i += 2;
+    if (!sa_read_chain(P, parts, NULL, &other))
+        return 1;
+    if (append) {
+        sa_record_table(P, t, 1);
+        sa_record_table(P, other, 0);
+    } else {
+        sa_record_table(P, t, 3);
+        sa_record_table(P, other, 1);
+        sa_add_read(P, t);
+    }
+    return 1;
 }
 
 static void set_type(struct parser *P, const char *type)
@@ -92,10 +146,11 @@ void sa_scan_rest(struct parser *P, struct cte *ctes)
         if ((is_kw(t, KW_INSERT) || is_kw(t, KW_UPDATE) || is_kw(t, KW_DELETE) ||
              is_kw(t, KW_MERGE)) &&
             peek(P, 1)->type != T_LPAREN && depth == 0) {
-            const char *keep = P->stype;
+            const char *keep = P->stype, *keep_access = P->access;
             P->stype = "";
             sa_parse_statement(P, ctes);
             P->stype = keep;
+            P->access = keep_access;
             continue;
         }
         P->i++;
@@ -234,6 +289,7 @@ static void parse_update_delete(struct parser *P, struct cte *ctes, int is_updat
     if (!is_update)
         accept_kw(P, KW_FROM);
     size_t target_tok = P->i;
+    size_t nacc0 = P->nacc; /* the target's access goes first */
     /* the target: a table reference, recorded once the FROM clause can tell an alias */
     sa_parse_from_list(P, S, 2);
     struct source *tsrc = S->src;
@@ -283,6 +339,10 @@ static void parse_update_delete(struct parser *P, struct cte *ctes, int is_updat
                     P->reads[k] = P->reads[--P->nreads];
                     break;
                 }
+            for (size_t k = 0; k < P->nacc; k++)
+                if (P->acc[k].a.s && !strcmp(P->acc[k].a.s, "read") &&
+                    name_eq(P->acc[k].b, real->table))
+                    P->acc[k].a.s = NULL;
             tsrc->table = real->table;
             tsrc->kind = SRC_DERIVED; /* stands for the aliased source: columns go there */
             tsrc->derived = NULL;
@@ -291,6 +351,11 @@ static void parse_update_delete(struct parser *P, struct cte *ctes, int is_updat
                     r->bound = real;
         }
         sa_record_table(P, real->table, is_update ? 1 : 3);
+        if (P->acc && P->nacc > nacc0 + 1) {
+            struct pair e = P->acc[P->nacc - 1];
+            memmove(&P->acc[nacc0 + 1], &P->acc[nacc0], (P->nacc - 1 - nacc0) * sizeof(e));
+            P->acc[nacc0] = e;
+        }
     }
     (void)target_tok;
 }
@@ -439,7 +504,8 @@ static void parse_create(struct parser *P, struct cte *ctes)
                 P->i++;
                 struct name p2[MAX_PARTS], src;
                 sa_read_chain(P, p2, NULL, &src);
-                sa_record_table(P, src, clone ? 0 : 3);
+                (void)clone;
+                sa_record_table(P, src, 0);
                 continue;
             }
             P->i++;
@@ -580,6 +646,7 @@ void sa_parse_statement(struct parser *P, struct cte *ctes)
     case KW_UPSERT:
         P->i++;
         set_type(P, "INSERT");
+        P->access = "insert";
         if (is_kw(cur(P), KW_OR)) {
             P->i++;
             if (cur(P)->type == T_IDENT)
@@ -591,6 +658,7 @@ void sa_parse_statement(struct parser *P, struct cte *ctes)
         if (is_kw(peek(P, 1), KW_INTO)) {
             P->i++;
             set_type(P, "INSERT");
+            P->access = "insert";
             parse_insert(P, ctes);
             return;
         }
@@ -598,25 +666,30 @@ void sa_parse_statement(struct parser *P, struct cte *ctes)
     case KW_UPDATE:
         P->i++;
         set_type(P, "UPDATE");
+        P->access = "update";
         parse_update_delete(P, ctes, 1);
         return;
     case KW_DELETE:
         P->i++;
         set_type(P, "DELETE");
+        P->access = "delete";
         parse_update_delete(P, ctes, 0);
         return;
     case KW_MERGE:
         P->i++;
         set_type(P, "MERGE");
+        P->access = "merge";
         parse_merge(P, ctes);
         return;
     case KW_CREATE:
         P->i++;
+        P->access = "create";
         parse_create(P, ctes);
         return;
     case KW_COPY:
         P->i++;
         set_type(P, "COPY");
+        P->access = "copy";
         parse_copy(P, ctes);
         return;
     case KW_DROP:
@@ -625,6 +698,7 @@ void sa_parse_statement(struct parser *P, struct cte *ctes)
         unsigned kw = t->kw;
         P->i++;
         set_type(P, kw == KW_DROP ? "DROP" : kw == KW_ALTER ? "ALTER" : "TRUNCATE");
+        P->access = kw == KW_DROP ? "drop" : kw == KW_ALTER ? "alter" : "truncate";
         int table = accept_kw(P, KW_TABLE) || (kw == KW_TRUNCATE);
         if (!table && kw != KW_TRUNCATE &&
             (is_kw(cur(P), KW_VIEW) || (is_kw(cur(P), KW_MATERIALIZED)))) {
@@ -638,6 +712,8 @@ void sa_parse_statement(struct parser *P, struct cte *ctes)
             while (!P->err && is_name_tok(cur(P))) {
                 struct name parts[MAX_PARTS], full;
                 sa_read_chain(P, parts, NULL, &full);
+                if (kw == KW_ALTER && alter_table_data(P, full))
+                    break;
                 sa_record_table(P, full, 3);
                 if (cur(P)->type != T_COMMA)
                     break;

@@ -14,6 +14,8 @@
 #ifndef DF_LAYOUT_H
 #define DF_LAYOUT_H
 
+#include "util/names.h" /* df_valid_*: the names keys are made of */
+
 char *df_key_runs(const char *pipeline); /* "<pipeline>/runs/" */
 char *df_key_run(const char *pipeline, const char *run);
 char *df_key_run_json(const char *pipeline, const char *run);
@@ -24,12 +26,5 @@ char *df_key_manifest(const char *pipeline, const char *run, const char *step,
                       const char *item_key);
 char *df_key_attempt(const char *pipeline, const char *run, const char *step, const char *item_key,
                      const char *attempt);
-
-/* 1 when name is a valid pipeline, step, table or param name: [a-z0-9_-]+ for pipelines,
- * [A-Za-z_][A-Za-z0-9_]* for the others (they become SQL identifiers and folder names). */
-int df_valid_pipeline_name(const char *name);
-int df_valid_ident(const char *name);
-/* 1 when run is a safe run id: [A-Za-z0-9._-]+, not "." or "..". */
-int df_valid_run_id(const char *run);
 
 #endif

@@ -1,24 +1,40 @@
 /*
  * exitclass.h - why a task ended, as recorded in manifests, _error.json and run.json and
- * shown in summaries. The class decides whether a retry can help. Append-only.
+ * shown in summaries. The class decides whether a retry can help.
  */
 #ifndef DF_EXITCLASS_H
 #define DF_EXITCLASS_H
 
+#include "util/error.h"
+
+/*
+ * The class table: each class with its name (as recorded), the error code a task that
+ * ended so reports (util/error.h), the exit status of its `duckflow step` process (so the
+ * executor and Argo's retryStrategy tell classes apart without reading the store) and
+ * whether another attempt may succeed. Append-only.
+ *
+ *   X(class, name, code, exit status, retry)
+ */
+/* clang-format off */
+#define DF_EXIT_CLASS_TABLE(X) \
+    X(DF_CLASS_OK,            "ok",                DF_OK,     0,  0) \
+    X(DF_CLASS_SQL_ERROR,     "sql_error",         DF_EFAIL,  1,  0) /* the step's SQL failed */ \
+    X(DF_CLASS_CHECK_FAILED,  "check_failed",      DF_EFAIL,  1,  0) /* a check returned rows */ \
+    X(DF_CLASS_OOM,           "out_of_memory",     DF_EFAIL,  13, 1) /* DuckDB out of memory */ \
+    X(DF_CLASS_KILLED_MEMORY, "killed_for_memory", DF_EFAIL,  14, 1) /* SIGKILL: fewer threads */ \
+    X(DF_CLASS_SPILL_FULL,    "spill_full",        DF_EFAIL,  15, 1) /* spill space exhausted */ \
+    X(DF_CLASS_STORE_ERROR,   "store_error",       DF_EIO,    3,  1) /* the store failed */ \
+    X(DF_CLASS_TIMEOUT,       "timeout",           DF_EFAIL,  17, 1) /* ran past its timeout */ \
+    X(DF_CLASS_CRASH,         "crash",             DF_EFAIL,  18, 1) /* another signal or exit */ \
+    X(DF_CLASS_INTERRUPTED,   "interrupted",       DF_EFAIL,  19, 0) /* SIGINT/SIGTERM */ \
+    X(DF_CLASS_UPSTREAM,      "upstream_failed",   DF_EFAIL,  20, 0) /* a dependency failed */ \
+    X(DF_CLASS_USAGE,         "usage",             DF_EUSAGE, 2,  0) /* bad usage, bad pipeline */
+/* clang-format on */
+
 enum df_exit_class {
-    DF_CLASS_OK = 0,
-    DF_CLASS_SQL_ERROR,     /* the step's SQL failed: not retried */
-    DF_CLASS_CHECK_FAILED,  /* a check returned rows: not retried */
-    DF_CLASS_OOM,           /* DuckDB out of memory: retried */
-    DF_CLASS_KILLED_MEMORY, /* SIGKILL / exit 137 (the kernel's OOM killer): retried, fewer threads
-                             */
-    DF_CLASS_SPILL_FULL,    /* spill space exhausted: retried */
-    DF_CLASS_STORE_ERROR,   /* reading or writing the store failed: retried */
-    DF_CLASS_TIMEOUT,       /* ran past its timeout: retried */
-    DF_CLASS_CRASH,         /* died by another signal or an unexpected exit: retried */
-    DF_CLASS_INTERRUPTED,   /* stopped by SIGINT/SIGTERM of the run: not retried */
-    DF_CLASS_UPSTREAM,      /* not run because a dependency failed */
-    DF_CLASS_USAGE,         /* bad invocation or pipeline: not retried */
+#define DF_CLASS_ENUM(cls, name, code, status, retry) cls,
+    DF_EXIT_CLASS_TABLE(DF_CLASS_ENUM)
+#undef DF_CLASS_ENUM
 };
 
 /* "ok", "sql_error", "check_failed", "out_of_memory", "killed_for_memory", "spill_full",
@@ -29,14 +45,13 @@ int df_exit_class_parse(const char *name);
 /* 1 when another attempt may succeed. */
 int df_exit_class_retryable(enum df_exit_class c);
 
-/*
- * Exit status of a `duckflow step` process for each class, so the executor (and Argo's
- * retryStrategy) can tell them apart without reading the store: 0 ok, 1 sql_error /
- * check_failed, 3 store_error, and 10 + class for the rest (out_of_memory = 13, ...).
- * The executor also reads <attempt>/_error.json for the message.
- */
+/* The exit status of a `duckflow step` process that ended with class c (the table; the
+ * executor also reads <attempt>/_error.json for the message). */
 int df_exit_class_status(enum df_exit_class c);
-/* Inverse of df_exit_class_status for a process that exited normally with status. */
+/* The error code a task that ended with class c reports (the table). */
+int df_exit_class_code(enum df_exit_class c);
+/* Inverse of df_exit_class_status for a process that exited normally with status (137,
+ * the kernel's OOM kill, is killed_for_memory; an unknown status is a crash). */
 enum df_exit_class df_exit_class_from_status(int status);
 
 #endif

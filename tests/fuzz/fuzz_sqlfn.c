@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_str(r.columns[i].column, 0);
     }
     for (size_t i = 0; i < r.n_edges; i++) {
-        check_str(r.edges[i].source, 0);
+        check_str(r.edges[i].source, 1);
         check_str(r.edges[i].target, 0);
     }
     check_str(r.fingerprint, 0);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dag/plan.h"
+#include "engine/items.h"
 #include "spec/spec.h"
 #include "store/layout.h"
 #include "store/store.h"
@@ -107,7 +108,7 @@ static char *items_text(const struct df_pipeline *p, const char *step)
     json_t *items = NULL;
     char *text;
 
-    if (df_plan_items(p, idx(p, step), NULL, NULL, &items, &err) != 0)
+    if (df_plan_items(p, idx(p, step), NULL, &items, &err) != 0)
         fail_msg("%s", err.msg);
     text = json_dumps(items, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(items);
@@ -192,12 +193,12 @@ static void dynamic_items_need_a_run(void **state)
     struct df_error err = DF_ERROR_INIT;
     json_t *items = NULL;
 
-    assert_int_equal(df_plan_items(f->p, idx(f->p, "per_file"), NULL, NULL, &items, &err), -1);
+    assert_int_equal(df_plan_items(f->p, idx(f->p, "per_file"), NULL, &items, &err), -1);
     assert_null(items);
     assert_int_equal(err.code, DF_EUSAGE);
     assert_non_null(strstr(err.msg, "per_file"));
     df_error_clear(&err);
-    assert_int_equal(df_plan_items(f->p, 999, NULL, NULL, &items, &err), -1);
+    assert_int_equal(df_plan_items(f->p, 999, NULL, &items, &err), -1);
 }
 
 static void dynamic_items_come_from_the_store(void **state)
@@ -216,20 +217,20 @@ static void dynamic_items_come_from_the_store(void **state)
     if (df_store_put_bytes(store, key, stored, strlen(stored), &err) != 0)
         fail_msg("%s", err.msg);
     /* Both the step and an `each` over it see the stored list. */
-    assert_int_equal(df_plan_items(f->p, idx(f->p, "per_file"), store, "r1", &items, &err), 0);
+    assert_int_equal(df_step_items(f->p, idx(f->p, "per_file"), store, "r1", &items, &err), 0);
     text = json_dumps(items, JSON_COMPACT);
     assert_string_equal(text, stored);
     free(text);
     json_decref(items);
     items = NULL;
-    assert_int_equal(df_plan_items(f->p, idx(f->p, "per_file_each"), store, "r1", &items, &err), 0);
+    assert_int_equal(df_step_items(f->p, idx(f->p, "per_file_each"), store, "r1", &items, &err), 0);
     assert_int_equal(json_array_size(items), 2);
     json_decref(items);
     items = NULL;
 
     /* A stored file that is not a list is an error, not a silent empty fan-out. */
     assert_int_equal(df_store_put_bytes(store, key, "{}", 2, &err), 0);
-    assert_int_equal(df_plan_items(f->p, idx(f->p, "per_file"), store, "r1", &items, &err), -1);
+    assert_int_equal(df_step_items(f->p, idx(f->p, "per_file"), store, "r1", &items, &err), -1);
     assert_null(items);
     assert_non_null(strstr(err.msg, "not a json list"));
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <duckdb.h>
 
 #include "sqlfn/analyze.h"
 #include "sqlfn/sqlfn.h"
@@ -352,7 +353,7 @@ static void test_lineage(void **state)
     assert_string_equal(lineage("SELECT * FROM a", "ansi"), "");
     assert_string_equal(lineage("DELETE FROM t USING s WHERE t.id = s.id", "postgres"), "");
     assert_string_equal(lineage("INSERT INTO a SELECT 1; INSERT INTO b SELECT * FROM c", "ansi"),
-                        "c>b");
+                        ">a,c>b");
 }
 
 static void test_lineage_columns_dml(void **state)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,39 @@ static void exit_classes_roundtrip(void **state)
     assert_true(df_exit_class_retryable(DF_CLASS_OOM));
 }
 
+/* The error table: statuses per code, where an error arose, and a recode that keeps the
+ * origin's code. */
+static void error_table_and_origin(void **state)
+{
+    struct df_error err = DF_ERROR_INIT;
+    char where[256];
+    int line;
+    (void)state;
+    assert_int_equal(df_code_status(DF_OK), 0);
+    assert_int_equal(df_code_status(DF_EFAIL), 1);
+    assert_int_equal(df_code_status(DF_EUSAGE), 2);
+    assert_int_equal(df_code_status(DF_EIO), 3);
+    assert_int_equal(df_code_status(DF_ENOTFOUND), 3);
+    assert_string_equal(df_code_name(DF_ENOTFOUND), "not_found");
+    assert_string_equal(df_error_origin(&err, where, sizeof(where)), "");
+    line = __LINE__ + 1;
+    df_error_set(&err, DF_ENOTFOUND, "no such key");
+    df_error_recode(&err, DF_EFAIL);
+    df_error_set(&err, DF_EIO, "later errors do not replace the first");
+    assert_int_equal(err.code, DF_EFAIL);
+    assert_int_equal(err.origin_code, DF_ENOTFOUND);
+    assert_int_equal(err.line, line);
+    snprintf(where, sizeof(where), "test_util.c:%d (not_found)", line);
+    assert_non_null(strstr(df_error_origin(&err, (char[256]){0}, 256), where));
+    /* Each class's code and status side by side, as the table says. */
+    assert_int_equal(df_exit_class_code(DF_CLASS_STORE_ERROR), DF_EIO);
+    assert_int_equal(df_exit_class_code(DF_CLASS_USAGE), DF_EUSAGE);
+    assert_int_equal(df_exit_class_code(DF_CLASS_TIMEOUT), DF_EFAIL);
+    assert_int_equal(df_exit_class_status(DF_CLASS_OOM), 13);
+    assert_int_equal(df_exit_class_status(DF_CLASS_UPSTREAM), 20);
+    assert_int_equal(df_exit_class_from_status(99), DF_CLASS_CRASH);
+}
+
 static void run_ids_sort_by_time(void **state)
 {
     char a[64];
@@ -158,6 +192,7 @@ int main(void)
         cmocka_unit_test(sha256_known_value),
         cmocka_unit_test(files_roundtrip),
         cmocka_unit_test(exit_classes_roundtrip),
+        cmocka_unit_test(error_table_and_origin),
         cmocka_unit_test(run_ids_sort_by_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
