@@ -82,7 +82,9 @@ static void usage(FILE *f)
                "duckflow runs pipelines of SQL steps on DuckDB.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nevery command that opens a store also takes --s3-endpoint URL and "
+    fprintf(f, "\nthe store: --store URI, else $DUCKFLOW_STORE, else ./.duckflow in the current "
+               "folder.\n"
+               "every command that opens a store also takes --s3-endpoint URL and "
                "--s3-region REGION.\n"
                "'duckflow <command> --help' tells more about a command.\n"
                "exit codes: 0 ok, 1 a task or check failed, 2 bad usage or pipeline, "

@@ -147,9 +147,10 @@ int tasklog_finish(struct df_store *store, const char *pipeline, const char *run
      * waiting, and tasks start none. */
     dup2(tl.saved_out, 1);
     dup2(tl.saved_err, 2);
+    /* The reader copies what is still in the pipe to saved_*: close them only after. */
+    pthread_join(tl.reader, NULL);
     close(tl.saved_out);
     close(tl.saved_err);
-    pthread_join(tl.reader, NULL);
     close(tl.pipe_r);
     if (!attempt_dir || !*attempt_dir) {
         free(tl.ring);

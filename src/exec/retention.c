@@ -37,33 +37,55 @@ static void refs_add(struct df_refs *r, const char *key)
     r->v[r->n++] = xstrdup(key);
 }
 
-static void refs_finish(struct df_refs *r)
+static void set_finish(char **v, size_t *n)
 {
     size_t out = 0;
-    if (r->n > 1)
-        qsort(r->v, r->n, sizeof(*r->v), by_str);
-    for (size_t i = 0; i < r->n; i++) {
-        if (out && !strcmp(r->v[out - 1], r->v[i])) {
-            free(r->v[i]);
+    if (*n > 1)
+        qsort(v, *n, sizeof(*v), by_str);
+    for (size_t i = 0; i < *n; i++) {
+        if (out && !strcmp(v[out - 1], v[i])) {
+            free(v[i]);
             continue;
         }
-        r->v[out++] = r->v[i];
+        v[out++] = v[i];
     }
-    r->n = out;
+    *n = out;
 }
 
-/* Index of the first key >= key. */
-static size_t lower_bound(const struct df_refs *r, const char *key)
+static void refs_finish(struct df_refs *r)
 {
-    size_t lo = 0, hi = r->n;
+    set_finish(r->v, &r->n);
+    set_finish(r->won, &r->nw);
+}
+
+/* Index of the first of v[0..n) >= key. */
+static size_t lower_bound_in(char *const *v, size_t n, const char *key)
+{
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(r->v[mid], key) < 0)
+        if (strcmp(v[mid], key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+static size_t lower_bound(const struct df_refs *r, const char *key)
+{
+    return lower_bound_in(r->v, r->n, key);
+}
+
+const char *df_refs_winner(const struct df_refs *r, const char *task)
+{
+    size_t tl = strlen(task), i;
+    char *prefix = xasprintf("%s/", task);
+    i = lower_bound_in(r->won, r->nw, prefix);
+    free(prefix);
+    if (i < r->nw && !strncmp(r->won[i], task, tl) && r->won[i][tl] == '/')
+        return r->won[i] + tl + 1;
+    return NULL;
 }
 
 int df_refs_has(const struct df_refs *r, const char *key)
@@ -82,7 +104,10 @@ void df_refs_release(struct df_refs *r)
 {
     for (size_t i = 0; i < r->n; i++)
         free(r->v[i]);
+    for (size_t i = 0; i < r->nw; i++)
+        free(r->won[i]);
     free(r->v);
+    free(r->won);
     memset(r, 0, sizeof(*r));
 }
 
@@ -161,28 +186,28 @@ static int read_json(struct df_store *s, const char *key, json_t **out, struct d
     return 0;
 }
 
-int df_refs_collect(struct df_store *s, const char *pipeline, json_t *skip, struct df_refs *out,
-                    struct df_error *err)
+static void refs_from_listing(struct df_store *s, struct listing *l, json_t *skip,
+                              struct df_refs *out, int *rc, struct df_error *err)
 {
-    struct listing l;
-    char *prefix = pipeline ? xasprintf("%s/", pipeline) : xstrdup("");
-    int rc = -1;
-
-    memset(&l, 0, sizeof(l));
-    memset(out, 0, sizeof(*out));
-    if (df_store_list(s, prefix, pick, &l, err) != 0)
-        goto out;
-    for (size_t i = 0; i < l.nm; i++) {
+    *rc = -1;
+    for (size_t i = 0; i < l->nm; i++) {
         json_t *m, *t, *keys;
-        const char *name;
+        const char *name, *won;
         size_t k;
-        if (skip && skipped(skip, l.manifests[i]))
+        if (skip && skipped(skip, l->manifests[i]))
             continue;
-        if (read_json(s, l.manifests[i], &m, err) != 0)
-            goto out;
+        if (read_json(s, l->manifests[i], &m, err) != 0)
+            return;
         if (!m)
             continue;
-        refs_add(out, l.manifests[i]);
+        refs_add(out, l->manifests[i]);
+        won = json_string_value(json_object_get(m, "attempt_dir"));
+        if (won && *won && !strchr(won, '/')) {
+            char *w =
+                xasprintf("%.*s/%s", (int)(strlen(l->manifests[i]) - 15), l->manifests[i], won);
+            push(&out->won, &out->nw, &out->aw, w);
+            free(w);
+        }
         keys = json_array();
         json_object_foreach(json_object_get(m, "tables"), name, t)
         {
@@ -194,24 +219,57 @@ int df_refs_collect(struct df_store *s, const char *pipeline, json_t *skip, stru
         json_decref(keys);
         json_decref(m);
     }
-    for (size_t i = 0; i < l.ne; i++) {
+    for (size_t i = 0; i < l->ne; i++) {
         json_t *e, *f;
         size_t k;
-        if (read_json(s, l.entries[i], &e, err) != 0)
-            goto out;
+        if (read_json(s, l->entries[i], &e, err) != 0)
+            return;
         refs_add(out, json_string_value(json_object_get(e, "manifest")));
         json_array_foreach(json_object_get(e, "files"), k, f) refs_add(out, json_string_value(f));
         json_decref(e);
     }
     refs_finish(out);
-    rc = 0;
-out:
-    for (size_t i = 0; i < l.nm; i++)
-        free(l.manifests[i]);
-    for (size_t i = 0; i < l.ne; i++)
-        free(l.entries[i]);
-    free(l.manifests);
-    free(l.entries);
+    *rc = 0;
+}
+
+static void listing_release(struct listing *l)
+{
+    for (size_t i = 0; i < l->nm; i++)
+        free(l->manifests[i]);
+    for (size_t i = 0; i < l->ne; i++)
+        free(l->entries[i]);
+    free(l->manifests);
+    free(l->entries);
+}
+
+int df_refs_collect_keys(struct df_store *s, const char *const *keys, size_t n, json_t *skip,
+                         struct df_refs *out, struct df_error *err)
+{
+    struct listing l;
+    int rc;
+    memset(&l, 0, sizeof(l));
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        pick(keys[i], 0, &l);
+    refs_from_listing(s, &l, skip, out, &rc, err);
+    listing_release(&l);
+    if (rc != 0)
+        df_refs_release(out);
+    return rc;
+}
+
+int df_refs_collect(struct df_store *s, const char *pipeline, json_t *skip, struct df_refs *out,
+                    struct df_error *err)
+{
+    struct listing l;
+    char *prefix = pipeline ? xasprintf("%s/", pipeline) : xstrdup("");
+    int rc = -1;
+
+    memset(&l, 0, sizeof(l));
+    memset(out, 0, sizeof(*out));
+    if (df_store_list(s, prefix, pick, &l, err) == 0)
+        refs_from_listing(s, &l, skip, out, &rc, err);
+    listing_release(&l);
     free(prefix);
     if (rc != 0)
         df_refs_release(out);

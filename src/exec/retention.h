@@ -23,10 +23,13 @@
 #include "store/store.h"
 #include "util/error.h"
 
-/* A sorted set of store keys. */
+/* A sorted set of store keys, and of "<task>/<attempt_dir>" of every manifest read (so
+ * gc need not read the manifests again). */
 struct df_refs {
     char **v;
     size_t n, alloc;
+    char **won;
+    size_t nw, aw;
 };
 
 /*
@@ -38,6 +41,13 @@ struct df_refs {
  */
 int df_refs_collect(struct df_store *s, const char *pipeline, json_t *skip, struct df_refs *out,
                     struct df_error *err);
+/* The same over keys already listed (sorted or not): the manifests and cache entries among
+ * them are read. */
+int df_refs_collect_keys(struct df_store *s, const char *const *keys, size_t n, json_t *skip,
+                         struct df_refs *out, struct df_error *err);
+/* The attempt folder name the manifest of task (its key, without "/_manifest.json")
+ * names, or NULL when no readable manifest named one. Points into r. */
+const char *df_refs_winner(const struct df_refs *r, const char *task);
 /* 1 when key is in the set. */
 int df_refs_has(const struct df_refs *r, const char *key);
 /* 1 when some key of the set starts with prefix. */

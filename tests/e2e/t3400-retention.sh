@@ -4,7 +4,7 @@
 # one; files a kept run's manifest or a cache entry names survive both run removal and
 # attempt gc; bad input exits 2.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..44"
+echo "1..49"
 
 cat >p.yaml <<'YAML'
 name: ret
@@ -108,3 +108,13 @@ expect_match "R4: 40 rows" '^40$' "$out"
 expect_ok "gc --older-than 1ms" "$DUCKFLOW" gc --older-than 1ms
 expect_match "keeps the published run" "keeping run 'ret/$R4': published" "$errout"
 check "the failed run is gone" test ! -e "$S/ret/runs/$FAILED/run.json"
+
+# A run whose executor is alive (this shell's pid on this host) is never removed.
+mkdir -p "$S/ret/runs/r-live"
+printf '{"format":1,"pipeline":"ret","run":"r-live","status":"running","host":"%s","pid":%d,"started_at":"2020-01-01T00:00:00.000Z","updated_at":"2020-01-01T00:00:00.000Z"}\n' \
+    "$(hostname)" $$ >"$S/ret/runs/r-live/run.json"
+expect_code 2 "runs rm of a running run" "$DUCKFLOW" runs rm r-live
+expect_match "says it is running" "is still running" "$errout"
+expect_ok "gc --older-than 1ms keeps it" "$DUCKFLOW" gc --older-than 1ms
+expect_match "and says so" "keeping run 'ret/r-live': still running" "$errout"
+check "its record stays" test -f "$S/ret/runs/r-live/run.json"
