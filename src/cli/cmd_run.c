@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "exec/executor.h"
+#include "exec/summary.h"
 #include "spec/spec.h"
 #include "store/store.h"
 #include "util/strbuf.h"
@@ -19,25 +20,30 @@
 
 static void help(void)
 {
-    printf("usage: duckflow run PIPELINE [--store URI] [--param k=v].. [-j N] [--memory SIZE]\n"
-           "                    [--resume RUN] [--quiet]\n"
-           "\n"
-           "Runs every task of the pipeline on this machine, each as a child process\n"
-           "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
-           "\n"
-           "  --store URI      artifact store: a folder, file:///abs, s3://bucket/prefix or\n"
-           "                   gs://bucket/prefix (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --param k=v      override a pipeline parameter (repeatable)\n"
-           "  -j, --jobs N     tasks at a time (default: the number of CPUs)\n"
-           "  --memory SIZE    memory budget for running tasks together, e.g. 8GB (default:\n"
-           "                   80%% of available memory or the cgroup limit)\n"
-           "  --resume RUN     continue run RUN ('latest': the newest run of this pipeline):\n"
-           "                   tasks that committed are kept, the rest run\n"
-           "  -q, --quiet      print only failures and the final line\n"
-           "  -h, --help       this help\n"
-           "\n"
-           "exit codes: 0 every task succeeded, 1 a task or check failed, 2 bad usage or\n"
-           "invalid pipeline, 3 store or I/O error, 130/143 interrupted by SIGINT/SIGTERM\n");
+    printf(
+        "usage: duckflow run PIPELINE [--store URI] [--param k=v].. [-j N] [--memory SIZE]\n"
+        "                    [--resume RUN] [--fail-fast] [--color auto|always|never] [--quiet]\n"
+        "\n"
+        "Runs every task of the pipeline on this machine, each as a child process\n"
+        "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
+        "\n"
+        "  --store URI      artifact store: a folder, file:///abs, s3://bucket/prefix or\n"
+        "                   gs://bucket/prefix (default $DUCKFLOW_STORE, else ./.duckflow)\n"
+        "  --param k=v      override a pipeline parameter (repeatable)\n"
+        "  -j, --jobs N     tasks at a time (default: the number of CPUs)\n"
+        "  --memory SIZE    memory budget for running tasks together, e.g. 8GB (default:\n"
+        "                   80%% of available memory or the cgroup limit)\n"
+        "  --resume RUN     continue run RUN ('latest': the newest run of this pipeline):\n"
+        "                   tasks that committed are kept, the rest run\n"
+        "  --fail-fast      start no more tasks after the first one that failed for good\n"
+        "                   (running tasks finish; the rest are 'not run')\n"
+        "  --color WHEN     auto (default: on a terminal, unless NO_COLOR is set), always\n"
+        "                   or never\n"
+        "  -q, --quiet      print only failures and the final lines\n"
+        "  -h, --help       this help\n"
+        "\n"
+        "exit codes: 0 every task succeeded, 1 a task or check failed, 2 bad usage or\n"
+        "invalid pipeline, 3 store or I/O error, 130/143 interrupted by SIGINT/SIGTERM\n");
 }
 
 int cmd_run(int argc, char **argv)
@@ -46,6 +52,7 @@ int cmd_run(int argc, char **argv)
         {"store", required_argument, NULL, 's'},  {"param", required_argument, NULL, 'p'},
         {"jobs", required_argument, NULL, 'j'},   {"memory", required_argument, NULL, 'm'},
         {"resume", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
+        {"fail-fast", no_argument, NULL, 'F'},    {"color", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct df_error err = DF_ERROR_INIT;
@@ -57,7 +64,8 @@ int cmd_run(int argc, char **argv)
     struct df_store *store = NULL;
     const char *store_opt = NULL;
     char run_id[64] = "";
-    int c, rc = 2, sig = 0;
+    const char *color = NULL;
+    int c, rc = 2, sig = 0, reported = 0;
 
     memset(&o, 0, sizeof(o));
     params = xcalloc((size_t)argc + 1, sizeof(*params));
@@ -103,6 +111,16 @@ int cmd_run(int argc, char **argv)
         case 'q':
             o.quiet = 1;
             break;
+        case 'F':
+            o.fail_fast = 1;
+            break;
+        case 'C':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+                rc = cli_usage_error("run", "--color is auto, always or never, not '%s'", optarg);
+                goto out;
+            }
+            color = optarg;
+            break;
         case 'h':
             help();
             rc = 0;
@@ -132,6 +150,8 @@ int cmd_run(int argc, char **argv)
     o.summary = stderr;
     o.log = stderr;
     o.signal_out = &sig;
+    o.color = colors_wanted(color, cli_stderr_tty());
+    o.reported_out = &reported;
     rc = df_run(p, store, &o, run_id, &err);
     if (run_id[0])
         printf("%s\n", run_id);
@@ -139,6 +159,8 @@ int cmd_run(int argc, char **argv)
         rc = 0;
     else if (sig)
         rc = 128 + sig; /* the shell's convention for "stopped by signal N" */
+    else if (reported && err.code == DF_EFAIL)
+        rc = 1; /* the summary told every failure and how to resume: no repeat */
     else
         rc = cli_fail(&err);
 out:

@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "exec/runlist.h"
 #include "exec/runrec.h"
 #include "store/layout.h"
 #include "store/publish.h"
 #include "store/store.h"
+#include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
@@ -23,9 +25,12 @@ static void help(void)
            "       duckflow runs rm RUN... [--store URI] [--pipeline P] [--dry-run]\n"
            "\n"
            "Lists the runs in the store, oldest first: pipeline, run id, status, start time,\n"
-           "duration and tasks done/total. A run whose run.json says running but whose\n"
-           "executor is gone shows as 'abandoned'. The run each pipeline publishes (what\n"
-           "query and report read by default) is marked 'published'.\n"
+           "duration and tasks done/total, with how many failed, were not run (a dependency\n"
+           "failed, or --fail-fast) and were interrupted. A run whose run.json says running\n"
+           "but whose executor is gone shows as 'abandoned'. Runs made task by task with\n"
+           "`duckflow step` (no run.json) follow, with status 'steps'. The run each\n"
+           "pipeline publishes (what query and report read by default) is marked\n"
+           "'(published)'.\n"
            "\n"
            "  --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
            "  --pipeline P       only runs of pipeline P\n"
@@ -71,6 +76,28 @@ static int is_published(struct df_store *s, json_t *published, json_t *r)
 static json_int_t int_of(json_t *r, const char *k)
 {
     return json_integer_value(json_object_get(r, k));
+}
+
+/* "3/50 (1 failed, 46 not run)". */
+static void describe_counts(const struct run_counts *k, char *out, size_t n)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const char *sep = " (";
+    sb_addf(&sb, "%lld/%lld", k->done, k->total);
+    if (k->failed) {
+        sb_addf(&sb, "%s%lld failed", sep, k->failed);
+        sep = ", ";
+    }
+    if (k->not_run) {
+        sb_addf(&sb, "%s%lld not run", sep, k->not_run);
+        sep = ", ";
+    }
+    if (k->interrupted)
+        sb_addf(&sb, "%s%lld interrupted", sep, k->interrupted);
+    if (k->failed || k->not_run || k->interrupted)
+        sb_addc(&sb, ')');
+    snprintf(out, n, "%s", sb.buf);
+    sb_release(&sb);
 }
 
 int cmd_runs(int argc, char **argv)
@@ -120,7 +147,8 @@ int cmd_runs(int argc, char **argv)
     if (pipeline && !df_valid_pipeline_name(pipeline))
         return cli_usage_error("runs", "invalid pipeline name '%s'", pipeline);
     if (df_store_open(store_opt, &store, &err) != 0 ||
-        runrec_list(store, pipeline, &runs, &err) != 0) {
+        runrec_list(store, pipeline, &runs, &err) != 0 ||
+        runlist_add_step_runs(store, pipeline, runs, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -129,15 +157,19 @@ int cmd_runs(int argc, char **argv)
         json_array_foreach(runs, i, r)
         {
             json_t *o = json_object();
+            struct run_counts k;
+            runlist_counts(r, &k);
             json_object_set(o, "pipeline", json_object_get(r, "pipeline"));
             json_object_set(o, "run", json_object_get(r, "run"));
             json_object_set_new(o, "status", json_string(status_of(r)));
             json_object_set(o, "started_at", json_object_get(r, "started_at"));
             json_object_set(o, "finished_at", json_object_get(r, "finished_at"));
             json_object_set_new(o, "elapsed_ms", json_integer(int_of(r, "elapsed_ms")));
-            json_object_set_new(o, "tasks_total", json_integer(int_of(r, "tasks_total")));
-            json_object_set_new(o, "tasks_done", json_integer(int_of(r, "tasks_done")));
-            json_object_set_new(o, "tasks_failed", json_integer(int_of(r, "tasks_failed")));
+            json_object_set_new(o, "tasks_total", json_integer(k.total));
+            json_object_set_new(o, "tasks_done", json_integer(k.done));
+            json_object_set_new(o, "tasks_failed", json_integer(k.failed));
+            json_object_set_new(o, "tasks_not_run", json_integer(k.not_run));
+            json_object_set_new(o, "tasks_interrupted", json_integer(k.interrupted));
             json_object_set_new(o, "published", json_boolean(is_published(store, published, r)));
             json_array_append_new(outv, o);
         }
@@ -167,18 +199,14 @@ int cmd_runs(int argc, char **argv)
             const char *pl = json_string_value(json_object_get(r, "pipeline"));
             const char *id = json_string_value(json_object_get(r, "run"));
             const char *st = json_string_value(json_object_get(r, "started_at"));
-            char dur[32], tasks[64];
-            df_format_duration(int_of(r, "elapsed_ms"), dur, sizeof(dur));
-            if (int_of(r, "tasks_failed"))
-                snprintf(tasks, sizeof(tasks),
-                         "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
-                         " failed)",
-                         int_of(r, "tasks_done"), int_of(r, "tasks_total"),
-                         int_of(r, "tasks_failed"));
+            char dur[32], tasks[160], status[48];
+            struct run_counts k;
+            runlist_counts(r, &k);
+            if (json_object_get(r, "elapsed_ms"))
+                df_format_duration(int_of(r, "elapsed_ms"), dur, sizeof(dur));
             else
-                snprintf(tasks, sizeof(tasks), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
-                         int_of(r, "tasks_done"), int_of(r, "tasks_total"));
-            char status[48];
+                snprintf(dur, sizeof(dur), "-");
+            describe_counts(&k, tasks, sizeof(tasks));
             snprintf(status, sizeof(status), "%s%s", status_of(r),
                      is_published(store, published, r) ? " (published)" : "");
             printf("%-*s  %-*s  %-*s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?", ws,

@@ -4,6 +4,7 @@
  * as JSON, and classing failures (see duck.h).
  */
 #include "engine/duck.h"
+#include "engine/sqlerr.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -560,7 +561,7 @@ void df_sql_split(const char *sql, struct df_sql_piece **pieces, size_t *n)
 /* Extracts, prepares and runs the statements of text; on failure sets err (DuckDB's
  * message) and *failed to the index of the failing statement. */
 static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *count,
-                    int *parse_failed, struct df_error *err)
+                    int *parse_failed, int *prepare_failed, char **raw, struct df_error *err)
 {
     duckdb_extracted_statements ext = NULL;
     duckdb_prepared_statement stmt = NULL;
@@ -576,6 +577,7 @@ static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *c
         const char *msg = duckdb_extract_statements_error(ext);
         if (msg) {
             *parse_failed = 1;
+            *raw = xstrdup(msg);
             df_duck_fail(d, DUCKDB_ERROR_PARSER, msg, err);
             goto cleanup;
         }
@@ -587,10 +589,13 @@ static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *c
         if (duckdb_prepare_extracted_statement(d->con, ext, i, &stmt) == DuckDBError) {
             /* The C API offers no error type for a failed prepare; the message still tells
              * out-of-memory and spill failures apart (df_duck_classify). */
+            *prepare_failed = 1;
+            *raw = xstrdup(duckdb_prepare_error(stmt) ? duckdb_prepare_error(stmt) : "");
             df_duck_fail(d, DUCKDB_ERROR_INVALID, duckdb_prepare_error(stmt), err);
             goto cleanup;
         }
         if (duckdb_execute_prepared(stmt, &res) == DuckDBError) {
+            *raw = xstrdup(duckdb_result_error(&res) ? duckdb_result_error(&res) : "");
             df_duck_fail(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
             duckdb_destroy_result(&res);
             goto cleanup;
@@ -612,38 +617,80 @@ cleanup:
 int df_duck_run_script(struct df_duck *d, const char *sql, const char *origin, int first_line,
                        struct df_error *err)
 {
+    return df_duck_run_script_at(d, sql, origin, first_line, 1, err);
+}
+
+int df_duck_run_script_at(struct df_duck *d, const char *sql, const char *origin, int first_line,
+                          int first_col, struct df_error *err)
+{
     struct df_sql_piece *pieces = NULL;
     size_t n_pieces = 0;
     idx_t failed = 0, count = 0;
-    int parse_failed = 0, line, rc;
+    int parse_failed = 0, prepare_failed = 0, rc, found = 0;
+    struct df_sql_where w;
+    char *raw = NULL;
 
     df_sql_split(sql, &pieces, &n_pieces);
-    rc = run_text(d, sql, &failed, &count, &parse_failed, err);
+    rc = run_text(d, sql, &failed, &count, &parse_failed, &prepare_failed, &raw, err);
     if (rc == 0) {
         free(pieces);
         return 0;
     }
-    line = first_line;
+    memset(&w, 0, sizeof(w));
+    w.origin = origin;
+    w.sql = sql;
+    w.first_line = first_line;
+    w.first_col = first_col > 0 ? first_col : 1;
     if (parse_failed) {
-        /* The parser rejects the whole script at once; find the statement it stopped at by
-         * parsing the statements one by one. */
-        for (size_t i = 0; i < n_pieces; i++) {
+        /* The parser rejects the whole script at once (its LINE counts from the script's
+         * start); find the statement it stopped at by parsing them one by one. */
+        for (size_t i = 0; i < n_pieces && !found; i++) {
             duckdb_extracted_statements ext = NULL;
             char *one = xstrndup(sql + pieces[i].offset, pieces[i].len);
             idx_t k = duckdb_extract_statements(d->con, one, &ext);
-            int bad = k == 0 && duckdb_extract_statements_error(ext) != NULL;
+            if (k == 0 && duckdb_extract_statements_error(ext) != NULL) {
+                w.stmt_off = pieces[i].offset;
+                found = 1;
+            }
             duckdb_destroy_extracted(&ext);
             free(one);
-            if (bad) {
-                line = first_line + pieces[i].line;
-                break;
-            }
         }
     } else if ((size_t)count == n_pieces && failed < count) {
-        line = first_line + pieces[failed].line;
+        w.stmt_off = pieces[failed].offset;
+        w.stmt_relative = 1;
+        found = 1;
+        if (prepare_failed) {
+            /* A prepared extracted statement reports no position; the same statement
+             * prepared from its text does (what it reads exists by now, so it fails the
+             * same way). */
+            duckdb_prepared_statement again = NULL;
+            char *one = xstrndup(sql + pieces[failed].offset, pieces[failed].len);
+            if (duckdb_prepare(d->con, one, &again) == DuckDBError && duckdb_prepare_error(again) &&
+                strstr(duckdb_prepare_error(again), "LINE ")) {
+                free(raw);
+                raw = xstrdup(duckdb_prepare_error(again));
+            }
+            duckdb_destroy_prepare(&again);
+            free(one);
+        }
     }
-    if (origin)
-        df_error_prefix(err, "%s:%d", origin, line);
+    if (d->last_class == DF_CLASS_SQL_ERROR && raw && *raw) {
+        /* DuckDB's whole message, newlines, context line and caret kept. */
+        struct strbuf sb = STRBUF_INIT;
+        df_sql_error_format(&sb, raw, &w);
+        /* Set directly: df_error_set() folds newlines, and these are DuckDB's context. */
+        err->code = DF_EFAIL;
+        snprintf(err->msg, sizeof(err->msg), "%s", sb.buf);
+        sb_release(&sb);
+    } else if (origin) {
+        char where[64];
+        struct strbuf sb = STRBUF_INIT;
+        df_sql_error_format(&sb, "", &w);
+        snprintf(where, sizeof(where), "%.*s", (int)(sb.len > 2 ? sb.len - 2 : 0), sb.buf);
+        sb_release(&sb);
+        df_error_prefix(err, "%s", where);
+    }
+    free(raw);
     free(pieces);
     return -1;
 }

@@ -99,6 +99,12 @@ void df_sql_split(const char *sql, struct df_sql_piece **pieces, size_t *n);
  */
 int df_duck_run_script(struct df_duck *d, const char *sql, const char *origin, int first_line,
                        struct df_error *err);
+/* The same with the column where the text's lines start in origin (a block scalar's
+ * indentation + 1). A SQL error is then "ORIGIN:LINE:COL: <DuckDB's whole message>",
+ * placed where DuckDB's LINE context and caret point (engine/sqlerr.h), with its newlines,
+ * context line and caret kept. */
+int df_duck_run_script_at(struct df_duck *d, const char *sql, const char *origin, int first_line,
+                          int first_col, struct df_error *err);
 
 /*
  * Runs a query (one SELECT-like statement, trailing ';' allowed) and returns its rows as a

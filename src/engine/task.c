@@ -350,7 +350,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     /* 5. The SQL, then the checks. */
     if (check_interrupt(&t, err))
         goto done;
-    if (t.s->sql && df_duck_run_script(&t.duck, t.s->sql, t.s->sql_origin, t.s->sql_line, err)) {
+    if (t.s->sql && df_duck_run_script_at(&t.duck, t.s->sql, t.s->sql_origin, t.s->sql_line,
+                                          t.s->sql_col, err)) {
         set_failure_class(&t, t.duck.last_class);
         goto done;
     }

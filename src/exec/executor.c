@@ -24,6 +24,8 @@
 #include "engine/items.h"
 #include "exec/child.h"
 #include "exec/graph.h"
+#include "exec/progress.h"
+#include "exec/summary.h"
 #include "exec/runrec.h"
 #include "store/layout.h"
 #include "store/manifest.h"
@@ -82,67 +84,31 @@ struct executor {
     int slots;        /* DUCKFLOW_TASK_SLOTS of the tasks: jobs x the executor's own */
     char **env;       /* the tasks' environment: ours with DUCKFLOW_TASK_SLOTS set */
     char store_msg[sizeof(((struct df_error *)0)->msg)];
+    struct tasknames names; /* items' labels, for every line a person reads */
+    struct progress pr;     /* the terminal view (exec/progress.c) */
+    int stopping;           /* --fail-fast: a task failed for good, start nothing more */
 };
 
-static const char *step_name(const struct executor *x, size_t s)
-{
-    return x->p->steps[s].name;
-}
-
-/* "merge", or "generate[3]" for fan-out steps. */
+/* "merge", or "orders[apac]" for fan-out steps (exec/summary.c). */
 static void task_name(const struct executor *x, const struct gtask *t, char *out, size_t n)
 {
-    if (x->p->steps[t->step].foreach.kind == DF_FOREACH_NONE)
-        snprintf(out, n, "%s", step_name(x, t->step));
-    else
-        snprintf(out, n, "%s[%zu]", step_name(x, t->step), t->item_index);
+    tasknames_get(&x->names, t->step, t->item_index, out, n);
 }
 
 static void clear_progress(struct executor *x)
 {
     if (x->progress_shown) {
-        fputs("\r\033[K", stderr);
+        progress_clear(&x->pr);
         x->progress_shown = 0;
     }
 }
 
 static void show_progress(struct executor *x)
 {
-    struct strbuf sb = STRBUF_INIT;
-    size_t done = 0, total = x->g.n_tasks, shown = 0;
-    int unplanned = 0;
-    char el[32];
-
     if (!x->o->progress || x->o->quiet)
         return;
-    for (size_t i = 0; i < x->g.n_tasks; i++)
-        done += x->g.tasks[i]->state != G_WAITING && x->g.tasks[i]->state != G_RUNNING &&
-                x->g.tasks[i]->state != G_BACKOFF;
-    for (size_t s = 0; s < x->g.n_steps; s++)
-        unplanned |= !x->g.steps[s].planned && !x->g.steps[s].failed;
-    df_format_duration(df_now_ms() - x->t0, el, sizeof(el));
-    sb_addf(&sb, "[%zu/%zu%s] %s", done, total, unplanned ? "+" : "", el);
-    if (x->g.running)
-        sb_adds(&sb, " running:");
-    for (size_t i = 0; i < x->g.n_tasks && shown < 4; i++) {
-        char name[160];
-        if (x->g.tasks[i]->state != G_RUNNING)
-            continue;
-        task_name(x, x->g.tasks[i], name, sizeof(name));
-        sb_addf(&sb, " %s", name);
-        shown++;
-    }
-    if (x->g.running > shown)
-        sb_addf(&sb, " +%zu", x->g.running - shown);
-    /* One terminal line: cut rather than wrap. */
-    if (sb.len > 110) {
-        sb.len = 107;
-        sb_adds(&sb, "...");
-    }
-    fprintf(stderr, "\r\033[K%s", sb.buf);
-    fflush(stderr);
+    progress_show(&x->pr, &x->names, &x->g, df_now_ms() - x->t0, x->jobs);
     x->progress_shown = 1;
-    sb_release(&sb);
 }
 
 /* Prints a line to the log (stderr), keeping the progress line out of the way. */
@@ -267,6 +233,7 @@ static int plan_step(struct executor *x, size_t s, struct df_error *err)
     }
     n = json_array_size(items);
     x->items[s] = items;
+    tasknames_plan(&x->names, s, items);
     graph_plan_step(&x->g, s, n);
     x->dirty = 1;
     if (!x->resume || n == 0)
@@ -531,21 +498,26 @@ static void task_ended(struct executor *x, struct gtask *t)
     x->dirty = 1;
     df_format_duration(now - t->started_ms, el, sizeof(el));
 
+    if (cls != DF_CLASS_OK)
+        summary_drop_error_line(out, t->error); /* told once, on the line below */
     if (cls != DF_CLASS_OK || !x->o->quiet)
         print_output(x, name, out);
     if (cls == DF_CLASS_OK) {
         if (!x->o->quiet && !x->o->progress)
             say(x, "ok      %s in %s", name, el);
-    } else if (retry) {
-        char wait[32];
-        df_format_duration(t->retry_at - now, wait, sizeof(wait));
-        say(x, "retry   %s: attempt %d failed (%s): %s; next attempt in %s", name, attempt,
-            df_exit_class_name(cls), t->error, wait);
     } else if (cls == DF_CLASS_INTERRUPTED) {
         say(x, "stopped %s (interrupted)", name);
     } else {
-        say(x, "failed  %s (%s) after %d attempt%s: %s", name, df_exit_class_name(cls), t->attempts,
-            t->attempts == 1 ? "" : "s", t->error);
+        /* One line per failed attempt: the summary tells the whole message once. */
+        struct strbuf line = STRBUF_INIT;
+        summary_attempt_line(&line, &x->names, &x->g, t, attempt, retry, now, x->pr.color);
+        say(x, "%s", line.buf);
+        sb_release(&line);
+        if (!retry && x->o->fail_fast && !x->stopping) {
+            x->stopping = 1;
+            say(x, "duckflow: --fail-fast: starting no more tasks; %zu running finish",
+                x->g.running);
+        }
     }
     free(out);
     child_free(c);
@@ -717,63 +689,27 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
 
 static void summary(struct executor *x, const char *status)
 {
-    FILE *f = x->o->summary;
-    char el[32];
+    struct summary_input in;
 
-    if (!f)
+    if (!x->o->summary)
         return;
     clear_progress(x);
-    if (!x->o->quiet) {
-        size_t w = 4;
-        for (size_t s = 0; s < x->p->n_steps; s++)
-            if (strlen(step_name(x, s)) > w)
-                w = strlen(step_name(x, s));
-        fprintf(f, "\n%-*s  %9s  %12s  %10s  %8s  %s\n", (int)w, "step", "tasks", "rows out",
-                "bytes", "time", "status");
-        for (size_t k = 0; k < x->p->n_steps; k++) {
-            size_t s = x->p->order[k], done, failed, running;
-            const struct gstep *st = &x->g.steps[s];
-            uint64_t rows = 0, bytes = 0;
-            int64_t first = INT64_MAX, last = 0, resumed = 0;
-            char tasks[32], rs[32], bs[32], ts[32], stat[64];
-
-            graph_step_counts(&x->g, s, &done, &failed, &running);
-            for (size_t i = 0; i < st->n_tasks; i++) {
-                const struct gtask *t = x->g.tasks[st->tasks[i]];
-                rows += t->rows;
-                bytes += t->bytes;
-                resumed += t->resumed;
-                if (t->attempts && t->first_started_ms < first)
-                    first = t->first_started_ms;
-                if (t->attempts && t->ended_ms > last)
-                    last = t->ended_ms;
-            }
-            if (st->planned)
-                snprintf(tasks, sizeof(tasks), "%zu/%zu", done, st->n_tasks);
-            else
-                snprintf(tasks, sizeof(tasks), "-");
-            snprintf(rs, sizeof(rs), "%" PRIu64, rows);
-            df_format_size(bytes, bs, sizeof(bs));
-            if (first != INT64_MAX && last >= first)
-                df_format_duration(last - first, ts, sizeof(ts));
-            else
-                snprintf(ts, sizeof(ts), "-");
-            if (graph_step_succeeded(&x->g, s))
-                snprintf(stat, sizeof(stat), "%s",
-                         resumed && (size_t)resumed == st->n_tasks ? "ok (kept)" : "ok");
-            else if (st->failed)
-                snprintf(stat, sizeof(stat), "%s", df_exit_class_name(st->cls));
-            else
-                snprintf(stat, sizeof(stat), "not run");
-            fprintf(f, "%-*s  %9s  %12s  %10s  %8s  %s\n", (int)w, step_name(x, s), tasks,
-                    st->planned ? rs : "-", st->planned ? bs : "-", ts, stat);
-        }
-    }
-    df_format_duration(df_now_ms() - x->t0, el, sizeof(el));
-    fprintf(f, "%srun %s %s in %s; see 'duckflow runs' and 'duckflow query%s%s --run %s'\n",
-            x->o->quiet ? "" : "\n", x->run, status, el, x->o->store_uri ? " --store " : "",
-            x->o->store_uri ? x->o->store_uri : "", x->run);
-    fflush(f);
+    memset(&in, 0, sizeof(in));
+    in.p = x->p;
+    in.g = &x->g;
+    in.names = &x->names;
+    in.run = x->run;
+    in.status = status;
+    in.elapsed_ms = df_now_ms() - x->t0;
+    in.store_uri = x->o->store_uri;
+    in.param_args = x->o->param_args;
+    in.n_param_args = x->o->n_param_args;
+    in.quiet = x->o->quiet;
+    in.color = x->pr.color;
+    in.stopped = x->stopping;
+    summary_print(x->o->summary, &in);
+    if (x->o->reported_out)
+        *x->o->reported_out = 1;
 }
 
 static void set_handlers(struct sigaction old[3], int install)
@@ -851,6 +787,8 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     x.budget = o->memory_budget ? o->memory_budget : df_default_memory_budget();
     x.grace_ms = o->grace_ms > 0 ? o->grace_ms : 5000;
     build_task_env(&x);
+    tasknames_init(&x.names, p);
+    progress_init(&x.pr, stderr, o->color);
     x.t0 = df_now_ms();
     df_iso_now(x.started_at, sizeof(x.started_at));
 
@@ -925,7 +863,9 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
                     child_kill(x.g.tasks[i]->proc, SIGKILL);
         }
         reap_all(&x);
-        if (!x.interrupted) {
+        if (x.stopping && !x.interrupted)
+            graph_stop(&x.g); /* --fail-fast: what waits is not run */
+        if (!x.interrupted && !x.stopping) {
             planned = plan_ready(&x, err);
             if (planned < 0)
                 break;
@@ -936,7 +876,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             break;
         if (!x.g.running && !planned && graph_next_retry(&x.g) == INT64_MAX &&
             !graph_next(&x.g, now, x.jobs, x.budget)) {
-            if (x.interrupted)
+            if (x.interrupted || x.stopping)
                 break;
             /* Nothing runs, nothing can start, nothing can be planned: a bug, not a
              * reason to spin forever. */
@@ -1048,5 +988,6 @@ out:
     free(x.defs);
     json_decref(x.prev);
     free_task_env(&x);
+    tasknames_release(&x.names);
     return rc;
 }

@@ -44,6 +44,9 @@ struct df_run_opts {
     int *signal_out;    /* set to the signal that interrupted the run, else 0; may be NULL */
     int64_t grace_ms;   /* between SIGTERM and SIGKILL for a timed-out task; 0 = 5 s */
     int64_t backoff_ms; /* delay before the first retry (doubled per attempt); 0 = 250 ms */
+    int fail_fast;      /* 1: start no task after the first that failed for good */
+    int color;          /* 1: ANSI colours in progress, failure lines and summary */
+    int *reported_out;  /* set to 1 once the summary (which tells every failure) printed */
 };
 
 /* Runs the pipeline; writes the run id into run_id. Returns 0 when every task succeeded,

@@ -337,6 +337,21 @@ void graph_interrupt(struct graph *g)
             fail_step(&g->steps[s], DF_CLASS_INTERRUPTED);
 }
 
+void graph_stop(struct graph *g)
+{
+    for (size_t i = 0; i < g->n_tasks; i++) {
+        struct gtask *t = g->tasks[i];
+        if (t->state == G_WAITING || t->state == G_BACKOFF) {
+            set_state(g, t, G_UPSTREAM);
+            t->cls = DF_CLASS_UPSTREAM;
+            fail_step(&g->steps[t->step], DF_CLASS_UPSTREAM);
+        }
+    }
+    for (size_t s = 0; s < g->n_steps; s++)
+        if (!g->steps[s].planned)
+            fail_step(&g->steps[s], DF_CLASS_UPSTREAM);
+}
+
 int64_t graph_next_retry(const struct graph *g)
 {
     int64_t best = INT64_MAX;

@@ -117,6 +117,10 @@ int graph_task_finished(struct graph *g, struct gtask *t, enum df_exit_class cls
 /* Stops everything not running: waiting and backing-off tasks become interrupted. */
 void graph_interrupt(struct graph *g);
 
+/* --fail-fast: what waits or backs off is not run (upstream_failed), steps not planned
+ * yet too; running tasks go on. */
+void graph_stop(struct graph *g);
+
 /* Earliest retry_at of a backing-off task, or INT64_MAX. */
 int64_t graph_next_retry(const struct graph *g);
 /* 1 when no task runs or waits for anything that can still happen. */

@@ -50,20 +50,22 @@ INSERT INTO a
 SQL
 
 expect_code 1 "sql error in a file exits 1" "$DUCKFLOW" step pipeline.yaml --run r1 --step file_error
-expect_match "error names step, file and line" "^duckflow: step 'file_error' item 0: sql/bad.sql:5: .*missing_table" "$errout"
-check "error is one line" test "$(wc -l <"$errout")" -le 2
+expect_match "error names step, file, line and column" "^duckflow: step 'file_error' item 0: sql/bad.sql:6:17: Catalog Error: .*missing_table" "$errout"
+cp "$errout" file_error.err
+check "DuckDB's context line and caret are kept" \
+    bash -c "grep -qx 'LINE 2:   SELECT \* FROM missing_table' file_error.err && grep -qxE ' {24}\^' file_error.err"
 check "no manifest after a sql error" test ! -e "$S/fails/runs/r1/file_error/00000/_manifest.json"
 E=$(ls "$S"/fails/runs/r1/file_error/00000/*/_error.json)
 check "_error.json written in the attempt folder" test -f "$E"
 check "_error.json says sql_error" test "$(jget "$E" 'm.class + ":" + m.attempt')" = "sql_error:1"
-check "_error.json carries the message" test "$(jget "$E" 'm.message.includes("bad.sql:5")')" = true
+check "_error.json carries the message" test "$(jget "$E" 'm.message.includes("bad.sql:6:17")')" = true
 check "no output files are trusted (no manifest) " test -z "$(find "$S/fails/runs/r1/file_error" -name '*.parquet')"
 
 expect_code 1 "inline sql error exits 1" "$DUCKFLOW" step pipeline.yaml --run r1 --step inline_error
-expect_match "inline error names the pipeline line" "pipeline.yaml:13: .*no_such_column" "$errout"
+expect_match "inline error names the pipeline line" "pipeline.yaml:13:14: Binder Error: .*no_such_column" "$errout"
 
 expect_code 1 "parse error exits 1" "$DUCKFLOW" step pipeline.yaml --run r1 --step parse_error
-expect_match "parse error names its line" "pipeline.yaml:18: .*syntax error" "$errout"
+expect_match "parse error names its line" "pipeline.yaml:18:7: Parser Error: syntax error" "$errout"
 
 expect_code 1 "failing check exits 1" "$DUCKFLOW" step pipeline.yaml --run r1 --step check_fails --attempt 3
 expect_match "failing check is named with its first row" "check 'no threes' failed.*\"x\":3.*three" "$errout"

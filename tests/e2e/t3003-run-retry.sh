@@ -60,7 +60,7 @@ wait $tp
 check "the run succeeds after the retry" test $? -eq 0
 RUN=$(cat run.out)
 expect_match "the retry is reported with its class" \
-    '^retry +slow: attempt 1 failed \(killed_for_memory\): killed by SIGKILL' run.err
+    '^retry +slow \(killed_for_memory, attempt 1 of [0-9]+\): killed by SIGKILL' run.err
 expect_match "summary: slow ok" '^slow +1/1 +1 .* ok$' run.err
 expect_match "summary: after ok" '^after +1/1 +1 .* ok$' run.err
 check "run.json: done after 2 attempts" test "$(task_rec "$RUN" slow 0)" = "done,ok,2"

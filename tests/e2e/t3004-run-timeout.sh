@@ -33,9 +33,9 @@ expect_code 1 "the run fails" timeout -s KILL 120 "$DUCKFLOW" run p.yaml -j 2
 cp "$out" run.out
 cp "$errout" run.err
 RUN=$(cat run.out)
-expect_match "the task is killed for its timeout" '^failed +forever \(timeout\) after 1 attempt: ran past its timeout' run.err
-expect_match "summary: timeout" '^forever +0/1 .* timeout$' run.err
-expect_match "summary: its dependent is skipped" '^after +0/1 .* upstream_failed$' run.err
+expect_match "the task is killed for its timeout" '^failed +forever \(timeout, attempt 1\): ran past its timeout' run.err
+expect_match "summary: timeout" '^forever +0/1 .* timeout: 1 failed$' run.err
+expect_match "summary: its dependent is skipped" '^after +0/1 .* upstream_failed: 1 not run$' run.err
 expect_match "summary: independent work finished" '^fine +2/2 .* ok$' run.err
 check "no task process is left" bash -c "! pgrep -f -- '[s]tep .*--run $RUN'"
 expect_ok "query the run" "$DUCKFLOW" query --run "$RUN" --format csv \

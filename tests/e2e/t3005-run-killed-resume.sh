@@ -50,8 +50,8 @@ kill -KILL "$kid"
 wait $tp
 check "the run fails with exit 1" test $? -eq 1
 RUN=$(cat run.out)
-expect_match "classed killed_for_memory" '^failed +count \(killed_for_memory\) after 1 attempt: killed by SIGKILL' run.err
-expect_match "its dependent did not run" '^last +0/1 .* upstream_failed$' run.err
+expect_match "classed killed_for_memory" '^failed +count \(killed_for_memory, attempt 1\): killed by SIGKILL' run.err
+expect_match "its dependent did not run" '^last +0/1 .* upstream_failed: 1 not run$' run.err
 expect_ok "query the failed run" "$DUCKFLOW" query --run "$RUN" --format csv \
     "SELECT count(*) FILTER (step = 'gen'), count(*) FILTER (step = 'count') FROM _run.tasks"
 cp "$out" q.csv

@@ -64,5 +64,5 @@ expect_code 1 "a rows query that fails fails the run" "$DUCKFLOW" run bad.yaml
 cp "$errout" bad.err
 expect_match "the planning error is reported" "step 'per_region': cannot plan its items" bad.err
 expect_match "the step fails" '^per_region +- .* sql_error$' bad.err
-expect_match "its followers do not run" '^follow +- .* upstream_failed$' bad.err
+expect_match "its followers do not run" '^follow +- .* upstream_failed: not run$' bad.err
 expect_match "independent steps run" '^nothing +0/0 .* ok$' bad.err

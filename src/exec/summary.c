@@ -1,0 +1,389 @@
+/*
+ * summary.c - task names, colours and the end-of-run summary of `duckflow run` (see
+ * summary.h). Each failure is told once: grouped by step, class and message, with at
+ * most three of the group's tasks named.
+ */
+#include "exec/summary.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dag/label.h"
+#include "util/exitclass.h"
+#include "util/timeutil.h"
+#include "util/banned.h"
+
+#define GROUP_NAMES 3 /* tasks named per failure group */
+
+void tasknames_init(struct tasknames *tn, const struct df_pipeline *p)
+{
+    size_t n = p->n_steps ? p->n_steps : 1;
+    tn->p = p;
+    tn->labels = xcalloc(n, sizeof(*tn->labels));
+    tn->n = xcalloc(n, sizeof(*tn->n));
+}
+
+void tasknames_release(struct tasknames *tn)
+{
+    if (!tn->labels)
+        return;
+    for (size_t s = 0; s < tn->p->n_steps; s++)
+        df_item_labels_free(tn->labels[s], tn->n[s]);
+    free(tn->labels);
+    free(tn->n);
+    tn->labels = NULL;
+    tn->n = NULL;
+}
+
+void tasknames_plan(struct tasknames *tn, size_t s, const json_t *items)
+{
+    df_item_labels_free(tn->labels[s], tn->n[s]);
+    tn->labels[s] = df_item_labels(items, &tn->n[s]);
+}
+
+void tasknames_get(const struct tasknames *tn, size_t step, size_t item, char *out, size_t n)
+{
+    const char *name = tn->p->steps[step].name;
+    if (tn->p->steps[step].foreach.kind == DF_FOREACH_NONE)
+        snprintf(out, n, "%s", name);
+    else if (tn->labels && tn->labels[step] && item < tn->n[step])
+        snprintf(out, n, "%s[%s]", name, tn->labels[step][item]);
+    else
+        snprintf(out, n, "%s[%zu]", name, item);
+}
+
+void colors_init(struct colors *c, int on)
+{
+    c->ok = on ? "\033[32m" : "";
+    c->fail = on ? "\033[31m" : "";
+    c->run = on ? "\033[33m" : "";
+    c->reuse = on ? "\033[36m" : "";
+    c->dim = on ? "\033[2m" : "";
+    c->bold = on ? "\033[1m" : "";
+    c->off = on ? "\033[0m" : "";
+}
+
+int colors_wanted(const char *mode, int is_tty)
+{
+    const char *nc = getenv("NO_COLOR");
+    if (mode && !strcmp(mode, "always"))
+        return 1;
+    if (mode && !strcmp(mode, "never"))
+        return 0;
+    return is_tty && !(nc && *nc);
+}
+
+char *summary_first_line(const char *msg)
+{
+    const char *nl;
+    if (!msg)
+        return xstrdup("");
+    nl = strchr(msg, '\n');
+    return nl ? xstrndup(msg, (size_t)(nl - msg)) : xstrdup(msg);
+}
+
+/* Shell-quotes s when it holds anything but [A-Za-z0-9_./:=,+@%-]. */
+static void add_arg(struct strbuf *sb, const char *s)
+{
+    int plain = *s != '\0';
+    for (const char *c = s; *c && plain; c++)
+        plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                strchr("_./:=,+@%-", *c);
+    sb_addc(sb, ' ');
+    if (plain) {
+        sb_adds(sb, s);
+        return;
+    }
+    sb_addc(sb, '\'');
+    for (const char *c = s; *c; c++) {
+        if (*c == '\'')
+            sb_adds(sb, "'\\''");
+        else
+            sb_addc(sb, *c);
+    }
+    sb_addc(sb, '\'');
+}
+
+void summary_resume_command(const struct summary_input *in, struct strbuf *sb)
+{
+    sb_adds(sb, "duckflow run");
+    add_arg(sb, in->p->path);
+    sb_adds(sb, " --resume");
+    add_arg(sb, in->run);
+    if (in->store_uri) {
+        sb_adds(sb, " --store");
+        add_arg(sb, in->store_uri);
+    }
+    for (size_t i = 0; i < in->n_param_args; i++) {
+        sb_adds(sb, " --param");
+        add_arg(sb, in->param_args[i]);
+    }
+}
+
+/* The message without the "step 'S' item N: " (or "step 'S': ") prefix a task puts on
+ * its errors: the task is named beside it, and the rest is what tasks have in common. */
+static const char *bare(const struct df_pipeline *p, const struct gtask *t)
+{
+    const char *m = t->error ? t->error : "failed", *name = p->steps[t->step].name;
+    size_t n = strlen(name);
+    if (strncmp(m, "step '", 6) || strncmp(m + 6, name, n) || m[6 + n] != '\'')
+        return m;
+    m += 7 + n;
+    if (!strncmp(m, " item ", 6)) {
+        const char *d = m + 6;
+        while (*d >= '0' && *d <= '9')
+            d++;
+        if (d == m + 6)
+            return t->error;
+        m = d;
+    }
+    return !strncmp(m, ": ", 2) ? m + 2 : t->error;
+}
+
+void summary_drop_error_line(char *out, const char *msg)
+{
+    char *line, *at;
+    if (!out || !msg || !*msg)
+        return;
+    line = xasprintf("duckflow: %s\n", msg);
+    at = strstr(out, line);
+    if (at)
+        memmove(at, at + strlen(line), strlen(at + strlen(line)) + 1);
+    free(line);
+}
+
+void summary_attempt_line(struct strbuf *sb, const struct tasknames *tn, const struct graph *g,
+                          const struct gtask *t, int attempt, int retry, int64_t now, int color)
+{
+    struct colors c;
+    char name[256];
+    char *first = summary_first_line(bare(tn->p, t));
+
+    colors_init(&c, color);
+    tasknames_get(tn, t->step, t->item_index, name, sizeof(name));
+    if (retry) {
+        char wait[32];
+        df_format_duration(t->retry_at - now, wait, sizeof(wait));
+        sb_addf(sb, "%sretry%s   %s (%s, attempt %d of %d): %s; next attempt in %s", c.run, c.off,
+                name, df_exit_class_name(t->cls), attempt,
+                t->attempt_base + g->steps[t->step].def.max_attempts, first, wait);
+    } else {
+        sb_addf(sb, "%sfailed%s  %s (%s, attempt %d): %s", c.fail, c.off, name,
+                df_exit_class_name(t->cls), attempt, first);
+    }
+    free(first);
+}
+
+static void step_table(FILE *f, const struct summary_input *in, const struct colors *c)
+{
+    const struct df_pipeline *p = in->p;
+    const struct graph *g = in->g;
+    size_t w = 4;
+
+    for (size_t s = 0; s < p->n_steps; s++)
+        if (strlen(p->steps[s].name) > w)
+            w = strlen(p->steps[s].name);
+    fprintf(f, "\n%-*s  %9s  %12s  %10s  %8s  %s\n", (int)w, "step", "tasks", "rows out", "bytes",
+            "time", "status");
+    for (size_t k = 0; k < p->n_steps; k++) {
+        size_t s = p->order[k], done = 0, failed = 0, notrun = 0, stopped = 0, reused = 0;
+        const struct gstep *st = &g->steps[s];
+        uint64_t rows = 0, bytes = 0;
+        int64_t first = INT64_MAX, last = 0;
+        char tasks[32], rs[32], bs[32], ts[32], stat[96];
+        const char *col = "";
+
+        for (size_t i = 0; i < st->n_tasks; i++) {
+            const struct gtask *t = g->tasks[st->tasks[i]];
+            rows += t->rows;
+            bytes += t->bytes;
+            reused += t->resumed;
+            done += t->state == G_DONE;
+            failed += t->state == G_FAILED;
+            notrun += t->state == G_UPSTREAM || t->state == G_WAITING;
+            stopped += t->state == G_INTERRUPTED;
+            if (t->attempts && t->first_started_ms < first)
+                first = t->first_started_ms;
+            if (t->attempts && t->ended_ms > last)
+                last = t->ended_ms;
+        }
+        if (st->planned)
+            snprintf(tasks, sizeof(tasks), "%zu/%zu", done, st->n_tasks);
+        else
+            snprintf(tasks, sizeof(tasks), "-");
+        snprintf(rs, sizeof(rs), "%" PRIu64, rows);
+        df_format_size(bytes, bs, sizeof(bs));
+        if (first != INT64_MAX && last >= first)
+            df_format_duration(last - first, ts, sizeof(ts));
+        else
+            snprintf(ts, sizeof(ts), "-");
+        if (graph_step_succeeded(g, s)) {
+            col = reused == st->n_tasks && st->n_tasks ? c->reuse : c->ok;
+            if (reused && reused == st->n_tasks)
+                snprintf(stat, sizeof(stat), "ok (kept)");
+            else if (reused)
+                snprintf(stat, sizeof(stat), "ok (%zu kept)", reused);
+            else
+                snprintf(stat, sizeof(stat), "ok");
+        } else if (failed) {
+            col = c->fail;
+            snprintf(stat, sizeof(stat), "%s: %zu failed", df_exit_class_name(st->cls), failed);
+            if (notrun)
+                snprintf(stat + strlen(stat), sizeof(stat) - strlen(stat), ", %zu not run", notrun);
+            if (stopped)
+                snprintf(stat + strlen(stat), sizeof(stat) - strlen(stat), ", %zu interrupted",
+                         stopped);
+        } else if (stopped) {
+            col = c->run;
+            snprintf(stat, sizeof(stat), "interrupted");
+        } else if (st->failed) {
+            int notr = st->cls == DF_CLASS_UPSTREAM;
+            col = notr ? c->dim : c->fail;
+            if (notr && st->planned)
+                snprintf(stat, sizeof(stat), "%s: %zu not run",
+                         in->stopped ? "stopped (--fail-fast)" : "upstream_failed", notrun);
+            else
+                snprintf(stat, sizeof(stat), "%s",
+                         !notr         ? df_exit_class_name(st->cls)
+                         : in->stopped ? "stopped (--fail-fast): not run"
+                                       : "upstream_failed: not run");
+        } else {
+            col = c->dim;
+            snprintf(stat, sizeof(stat), "not run");
+        }
+        fprintf(f, "%-*s  %9s  %12s  %10s  %8s  %s%s%s\n", (int)w, p->steps[s].name, tasks,
+                st->planned ? rs : "-", st->planned ? bs : "-", ts, col, stat, c->off);
+    }
+}
+
+/* Prints message lines after the first, indented (DuckDB's LINE context and caret). */
+static void rest_lines(FILE *f, const char *msg)
+{
+    const char *nl = msg ? strchr(msg, '\n') : NULL;
+    while (nl) {
+        const char *next = strchr(nl + 1, '\n');
+        size_t n = next ? (size_t)(next - nl - 1) : strlen(nl + 1);
+        if (n)
+            fprintf(f, "      %.*s\n", (int)n, nl + 1);
+        nl = next;
+    }
+}
+
+static void failures(FILE *f, const struct summary_input *in, const struct colors *c)
+{
+    const struct graph *g = in->g;
+    size_t n = g->n_tasks;
+    char *seen = xcalloc(n ? n : 1, 1);
+    int header = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct gtask *t = g->tasks[i];
+        size_t count = 0, named = 0;
+        struct strbuf names = STRBUF_INIT;
+        char name[256];
+
+        if (seen[i] || t->state != G_FAILED)
+            continue;
+        for (size_t j = i; j < n; j++) {
+            const struct gtask *u = g->tasks[j];
+            if (seen[j] || u->state != G_FAILED || u->step != t->step || u->cls != t->cls ||
+                strcmp(bare(in->p, u), bare(in->p, t)))
+                continue;
+            seen[j] = 1;
+            count++;
+            if (named < GROUP_NAMES) {
+                tasknames_get(in->names, u->step, u->item_index, name, sizeof(name));
+                sb_addf(&names, "%s%s", named ? ", " : "", name);
+                named++;
+            }
+        }
+        if (!header) {
+            fprintf(f, "\n%sfailed:%s\n", c->fail, c->off);
+            header = 1;
+        }
+        {
+            char *first = summary_first_line(bare(in->p, t));
+            if (in->p->steps[t->step].foreach.kind == DF_FOREACH_NONE)
+                fprintf(f, "  %s%s%s (%s): %s\n", c->bold, in->p->steps[t->step].name, c->off,
+                        df_exit_class_name(t->cls), first);
+            else
+                fprintf(f, "  %s%zu task%s of %s%s (%s): %s\n", c->bold, count,
+                        count == 1 ? "" : "s", in->p->steps[t->step].name, c->off,
+                        df_exit_class_name(t->cls), first);
+            rest_lines(f, bare(in->p, t));
+            if (count > named)
+                sb_addf(&names, " and %zu more", count - named);
+            if (in->p->steps[t->step].foreach.kind != DF_FOREACH_NONE)
+                fprintf(f, "    %s\n", names.buf);
+            free(first);
+        }
+        sb_release(&names);
+    }
+    /* Steps that failed without tasks (planning, no items). */
+    for (size_t k = 0; k < in->p->n_steps; k++) {
+        size_t s = in->p->order[k];
+        const struct gstep *st = &g->steps[s];
+        if (!st->failed || !st->error || st->cls == DF_CLASS_UPSTREAM)
+            continue;
+        if (!header) {
+            fprintf(f, "\n%sfailed:%s\n", c->fail, c->off);
+            header = 1;
+        }
+        {
+            char *first = summary_first_line(st->error);
+            fprintf(f, "  %s%s%s (%s): %s\n", c->bold, in->p->steps[s].name, c->off,
+                    df_exit_class_name(st->cls), first);
+            rest_lines(f, st->error);
+            free(first);
+        }
+    }
+    free(seen);
+}
+
+void summary_print(FILE *f, const struct summary_input *in)
+{
+    const struct graph *g = in->g;
+    struct colors c;
+    size_t failed = 0, notrun = 0, stopped = 0, reused = 0, done = 0;
+    char el[32];
+    int ok = !strcmp(in->status, "succeeded");
+
+    colors_init(&c, in->color);
+    for (size_t i = 0; i < g->n_tasks; i++) {
+        const struct gtask *t = g->tasks[i];
+        failed += t->state == G_FAILED;
+        notrun += t->state == G_UPSTREAM || t->state == G_WAITING;
+        stopped += t->state == G_INTERRUPTED;
+        reused += t->resumed;
+        done += t->state == G_DONE;
+    }
+    if (!in->quiet)
+        step_table(f, in, &c);
+    failures(f, in, &c);
+    df_format_duration(in->elapsed_ms, el, sizeof(el));
+    fprintf(f, "%srun %s %s%s%s in %s", in->quiet ? "" : "\n", in->run, ok ? c.ok : c.fail,
+            in->status, c.off, el);
+    if (!ok) {
+        fprintf(f, ": %zu of %zu tasks done", done, g->n_tasks);
+        if (failed)
+            fprintf(f, ", %zu failed", failed);
+        if (notrun)
+            fprintf(f, ", %zu not run", notrun);
+        if (stopped)
+            fprintf(f, ", %zu interrupted", stopped);
+        if (in->stopped)
+            fprintf(f, " (--fail-fast stopped starting tasks)");
+    } else if (reused) {
+        fprintf(f, " (%zu task%s kept from before)", reused, reused == 1 ? "" : "s");
+    }
+    fprintf(f, "; see 'duckflow runs' and 'duckflow query%s%s --run %s'\n",
+            in->store_uri ? " --store " : "", in->store_uri ? in->store_uri : "", in->run);
+    if (!ok) {
+        struct strbuf cmd = STRBUF_INIT;
+        summary_resume_command(in, &cmd);
+        fprintf(f, "resume it (committed tasks are kept) with:\n%s\n", cmd.buf);
+        sb_release(&cmd);
+    }
+    fflush(f);
+}
