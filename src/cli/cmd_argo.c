@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/sqlcheck.h"
 #include "argo/argo.h"
 #include "cli/cli.h"
 #include "cli/cmd_argo.h"
@@ -78,7 +79,7 @@ static int load(const char *cmd, const char *path, struct df_param_override *ov,
 {
     struct df_error err = DF_ERROR_INIT;
     (void)cmd;
-    if (df_pipeline_load(path, ov, n_ov, p, &err))
+    if (df_pipeline_load(path, ov, n_ov, p, &err) || df_pipeline_check_sql(*p, 0, &err))
         return cli_fail(&err);
     return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * cmd_argo_finish.c - `duckflow argo finish PIPELINE --run RUN --status STATUS --store URI
  * [--created-at TIME]`: the exit handler of an Argo manifest. Writes the run's run.json
- * from the committed manifests (df_argo_finish_run).
+ * from the committed manifests (df_argo_finish_run), and sweeps the run's stale multipart
+ * uploads once (exec/sweep.h), after every task of the run has ended.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 #include "argo/argo.h"
 #include "cli/cli.h"
 #include "cli/cmd_argo.h"
+#include "exec/sweep.h"
+#include "store/layout.h"
+#include "util/strbuf.h"
 
 #include "util/banned.h"
 
@@ -26,6 +30,15 @@ int cmd_argo_finish(int argc, char **argv)
     if (df_argo_finish_run(a.p, a.store, &f, &err)) {
         rc = cli_fail(&err);
         goto done;
+    }
+    {
+        char *run = df_key_run(a.p->name, a.run), *prefix = xasprintf("%s/", run);
+        char *said = df_sweep_uploads(a.store, prefix);
+        if (said)
+            fprintf(stderr, "%s\n", said);
+        free(said);
+        free(prefix);
+        free(run);
     }
     fprintf(stderr, "duckflow argo finish: run '%s' of '%s' %s\n", a.run, a.p->name,
             strcmp(a.status, "Succeeded") ? "failed" : "succeeded");

@@ -146,6 +146,12 @@ int cmd_gc(int argc, char **argv)
         printf("; %s %zu incomplete upload%s", dry ? "would abort" : "aborted", st.uploads,
                st.uploads == 1 ? "" : "s");
     putchar('\n');
+    if (st.uploads_warning)
+        fprintf(stderr,
+                "duckflow gc: warning: the store does not implement listing incomplete uploads "
+                "(%s); none were aborted\n",
+                st.uploads_warning);
+    free(st.uploads_warning);
     df_store_free(store);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/sqlcheck.h"
 #include "cli/cli.h"
 #include "dag/plan.h"
 #include "spec/spec.h"
@@ -297,7 +298,8 @@ int cmd_plan(int argc, char **argv)
         rc = cli_usage_error("plan", "expected one pipeline file");
         goto done;
     }
-    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0) {
+    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0 ||
+        df_pipeline_check_sql(p, 0, &err) < 0) {
         rc = cli_fail(&err);
         goto done;
     }

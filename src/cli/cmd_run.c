@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/sqlcheck.h"
 #include "cli/cli.h"
 #include "exec/executor.h"
 #include "exec/summary.h"
@@ -134,7 +135,8 @@ int cmd_run(int argc, char **argv)
         rc = cli_usage_error("run", optind >= argc ? "missing PIPELINE" : "one PIPELINE only");
         goto out;
     }
-    if (df_pipeline_load(argv[optind], ov, n_params, &p, &err) != 0) {
+    if (df_pipeline_load(argv[optind], ov, n_params, &p, &err) != 0 ||
+        df_pipeline_check_sql(p, 0, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -79,39 +79,6 @@ static long parse_count(const char *s)
     return v;
 }
 
-/*
- * An earlier attempt of this task that died mid-upload (a killed pod, a SIGKILL) leaves an
- * incomplete multipart upload under the task's prefix: invisible, but billed. Attempts of
- * one task never overlap (the executor and Argo both start a retry only after the
- * previous attempt ended), so whatever is incomplete there now is garbage. A no-op on
- * local stores.
- */
-static int abort_stale_uploads(struct df_store *store, const struct df_pipeline *p, const char *run,
-                               const char *step, size_t item_index)
-{
-    struct df_error err = DF_ERROR_INIT;
-    char key[DF_ITEM_KEY_MAX];
-    size_t aborted = 0;
-    int rc = 0;
-
-    df_item_key(item_index, key);
-    char *task = df_key_task(p->name, run, step, key);
-    char *prefix = xasprintf("%s/", task);
-    if (df_store_abort_uploads(store, prefix, &aborted, &err) < 0) {
-        df_error_prefix(&err, "step '%s' item %zu: cannot abort stale uploads", step, item_index);
-        fprintf(stderr, "duckflow: %s\n", err.msg);
-        rc = -1;
-    } else if (aborted > 0) {
-        fprintf(stderr,
-                "duckflow: step '%s' item %zu: aborted %zu incomplete upload%s of an "
-                "earlier attempt\n",
-                step, item_index, aborted, aborted == 1 ? "" : "s");
-    }
-    free(prefix);
-    free(task);
-    return rc;
-}
-
 int cmd_step(int argc, char **argv)
 {
     enum { OPT_STORE = 256, OPT_SCRATCH };
@@ -203,10 +170,6 @@ int cmd_step(int argc, char **argv)
     o.step = (size_t)si;
     df_run_items_init(&run_items, store, run);
     o.items = &run_items.resolver;
-    if (abort_stale_uploads(store, p, run, step, o.item_index) < 0) {
-        rc = 3;
-        goto done;
-    }
     {
         static sigset_t set;
         pthread_t watcher;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine/task_internal.h"
+#include "engine/types.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
@@ -100,7 +101,7 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
     duckdb_result res;
     char *dir = fs_join(t->out_root, out->name);
     int single = out->n_partition_by == 0 && out->file_size == 0;
-    json_t *files = json_array(), *schema = NULL, *tab;
+    json_t *files = json_array(), *schema = NULL, *tab, *e;
     uint64_t rows = 0, bytes = 0;
     size_t i, nfiles;
     int rc = -1, have_res = 0;
@@ -110,7 +111,13 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
         set_failure_class(t, t->local ? DF_CLASS_STORE_ERROR : DF_CLASS_CRASH);
         goto done;
     }
-    sb_adds(&sql, "COPY (SELECT * FROM ");
+    /* Types the Parquet writer would change are converted or refused (engine/types.h). */
+    sb_adds(&sql, "COPY (SELECT ");
+    if (df_types_select_list(&t->duck, out->name, &sql, err) != 0) {
+        set_failure_class(t, DF_CLASS_SQL_ERROR);
+        goto done;
+    }
+    sb_adds(&sql, " FROM ");
     sb_add_sql_ident(&sql, out->name);
     for (i = 0; i < out->n_order_by; i++) {
         sb_adds(&sql, i ? ", " : " ORDER BY ");
@@ -247,6 +254,15 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
     tab = json_object();
     json_object_set_new(tab, "rows", json_integer((json_int_t)rows));
     json_object_set_new(tab, "bytes", json_integer((json_int_t)bytes));
+    /* The manifest records the type a reader of the files sees. */
+    json_array_foreach(schema, i, e)
+    {
+        const char *type = json_string_value(json_object_get(e, "type"));
+        char *rt = type ? df_types_reader_type(type) : NULL;
+        if (rt)
+            json_object_set_new(e, "type", json_string(rt));
+        free(rt);
+    }
     json_object_set_new(tab, "schema", schema);
     schema = NULL;
     json_object_set_new(tab, "files", files);

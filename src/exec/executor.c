@@ -27,6 +27,7 @@
 #include "exec/progress.h"
 #include "exec/summary.h"
 #include "exec/runrec.h"
+#include "exec/sweep.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/lineage.h"
@@ -831,6 +832,16 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         }
         x.last_write = df_now_ms();
         df_lineage_run_start(store, p->name, run_id, x.started_at);
+    }
+    {
+        /* Stale uploads of killed attempts: swept once per run, here (exec/sweep.h). */
+        char *run = df_key_run(p->name, run_id), *prefix = xasprintf("%s/", run);
+        char *said = df_sweep_uploads(store, prefix);
+        if (said && !o->quiet)
+            say(&x, "%s", said);
+        free(said);
+        free(prefix);
+        free(run);
     }
 
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {

@@ -13,6 +13,7 @@
 
 #include "exec/retention.h"
 #include "exec/runrec.h"
+#include "exec/sweep.h"
 #include "store/s3.h"
 #include "store/layout.h"
 #include "util/strbuf.h"
@@ -111,8 +112,15 @@ static int abort_stale_uploads(struct df_store *s, const char *prefix, json_t *r
     size_t i = 0;
     int rc = -1;
 
-    if (df_store_list_uploads(s, prefix, collect_upload, &u, err) != 0)
+    if (df_store_list_uploads(s, prefix, collect_upload, &u, err) != 0) {
+        /* A store without the API: housekeeping it cannot do, said once, not a failure. */
+        if (df_store_error_not_implemented(err)) {
+            stats->uploads_warning = xstrdup(err->msg);
+            df_error_clear(err);
+            rc = 0;
+        }
         goto out;
+    }
     if (u.n > 1)
         qsort(u.v, u.n, sizeof(*u.v), by_key);
     while (i < u.n) {

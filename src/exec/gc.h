@@ -32,6 +32,8 @@ struct df_gc_stats {
     uint64_t bytes;
     size_t uploads; /* incomplete multipart uploads aborted (or that would be) */
     size_t runs_skipped;
+    char *uploads_warning; /* set (free()) when the store cannot list incomplete uploads
+                            * (HTTP 501): gc goes on without them (exec/sweep.h) */
 };
 
 /* Collects garbage in the whole store, or in one pipeline's runs. An attempt folder that

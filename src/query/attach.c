@@ -10,6 +10,7 @@
 
 #include "query/query.h"
 #include "store/layout.h"
+#include "store/keycheck.h"
 #include "store/manifest.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -122,6 +123,10 @@ static int fetch_missing(struct df_store *s, struct file_list *l, struct df_erro
     for (size_t i = 0; i < l->n && rc == 0 && !probe; i++) {
         char *dir, *slash;
         int64_t have;
+        /* Joined onto the cache folder: it must stay inside (manifests are checked when
+         * read; this holds whatever the key came from). */
+        if ((rc = df_key_check(l->v[i].key, "query cache: file key", err)) != 0)
+            break;
         have = fs_file_size(l->v[i].path);
         if (have >= 0 && (l->v[i].bytes == 0 || (uint64_t)have == l->v[i].bytes))
             continue;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/keycheck.h"
 #include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -44,6 +45,12 @@ static int parse_manifest(const char *key, const char *data, size_t len, json_t 
         json_decref(m);
         return df_error_set(err, DF_EIO, "manifest '%s' is not a JSON object (line %d: %s)", key,
                             je.line, m ? "not an object" : je.text);
+    }
+    /* Its keys and paths are joined onto store and cache folders: refuse any that could
+     * leave them, before anyone uses one. */
+    if (df_manifest_check_paths(m, key, err) != 0) {
+        json_decref(m);
+        return -1;
     }
     *out = m;
     return 0;

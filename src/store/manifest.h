@@ -3,7 +3,7 @@
  *
  * A manifest is a JSON object written LAST by a task that succeeded:
  * {
- *   "format": 1, "pipeline": "tpch", "run": "2026...-4f2a", "step": "summarize",
+ *   "format": 1, "pipeline": "tpch", "run": "2026...-4f2a", "step": "summary",
  *   "item_index": 3, "item_key": "00003", "item": <json>, "attempt": 2,
  *   "attempt_dir": "2-9c1e", "exit_class": "ok", "cache_key": "<sha256>",
  *   "started_at": "2026-...Z", "finished_at": "2026-...Z",

@@ -650,6 +650,11 @@ static int classify_status(struct s3_client *c, const struct req *r, struct resp
         df_creds_provider_invalidate(c->creds);
         return S3_RETRY;
     }
+    /* Only what can pass is retried: a 5xx, a 429 and S3's throttling and timeout codes
+     * (clock skew and an expired token once corrected above). A 501 NotImplemented never
+     * passes, nor does any other 4xx: they fail at once, with the status and operation. */
+    if (rs->status == 501 || strcmp(code, "NotImplemented") == 0)
+        return S3_FATAL;
     if (rs->status >= 500 || rs->status == 429 || strcmp(code, "SlowDown") == 0 ||
         strcmp(code, "RequestTimeout") == 0 || strcmp(code, "RequestTimeTooSkewed") == 0 ||
         strcmp(code, "InternalError") == 0)

@@ -5,7 +5,8 @@
  * cannot cross file systems), is fsync'd, and is renamed over the final name: a reader
  * sees the whole object or nothing.
  *
- * What is fsync'd, and why: every put (put_bytes, put_file) — the store's objects are
+ * What is fsync'd, and why: every put (put_bytes, put_file), and after its rename the
+ * folder that holds it (the rename is the commit) — the store's objects are
  * manifests (a task's commit: it must survive a power loss once the task reported
  * success), run.json and _error.json (small, and rewritten at most every 500 ms by the
  * executor), and output files copied in from a scratch folder. A get_file is not: it makes
@@ -15,7 +16,8 @@
  * files (spill, the .owner note) are never fsync'd: a crash makes them garbage anyway. Temporary
  * names start with ".df-tmp." and listings skip them, so a writer that died leaves no visible key
  * (gc may delete the leftovers). Keys are checked so that none can leave the root ("..", absolute
- * keys, empty parts).
+ * keys, empty parts: store/keycheck.h), and every walk from the root to a key goes one
+ * folder at a time with O_NOFOLLOW: no symlink below the root is ever followed.
  */
 #include "store/store.h"
 
@@ -28,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/keycheck.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -44,27 +47,118 @@ static const char *root_of(struct df_store *s)
     return ((struct local *)s->impl)->root;
 }
 
-/* 0 when key is a safe relative key: not empty, no leading '/', no empty, "." or ".."
- * parts, no temporary-file names. */
+/* 0 when key is a safe relative key (store/keycheck.h) that names no temporary file. */
 static int check_key(const char *key, struct df_error *err)
 {
     const char *p = key;
 
-    if (!key || !*key || *key == '/')
-        return df_error_set(err, DF_EUSAGE, "invalid store key '%s'", key ? key : "");
-    while (*p) {
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.') ||
-            !strncmp(p, TMP_PREFIX, strlen(TMP_PREFIX)))
-            return df_error_set(err, DF_EUSAGE, "invalid store key '%s'", key);
-        if (!e)
-            break;
-        p = e + 1;
-        if (!*p)
-            return df_error_set(err, DF_EUSAGE, "invalid store key '%s'", key);
+    if (df_key_check(key, "store key", err) != 0) {
+        if (err)
+            err->code = DF_EUSAGE;
+        return -1;
     }
+    for (; p; p = strchr(p, '/'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, TMP_PREFIX, strlen(TMP_PREFIX)))
+            return df_error_set(err, DF_EUSAGE, "invalid store key '%s'", key);
     return 0;
+}
+
+/* Opens the folder that holds key, walking down from the root one part at a time with
+ * O_NOFOLLOW: a symlink anywhere below the root is refused (nothing outside the store is
+ * read, written or deleted through one). With create, missing folders are made. Returns
+ * the folder's descriptor and sets *base to key's last part; -1 with DF_ENOTFOUND when a
+ * folder is missing (and !create), DF_EIO otherwise. */
+static int open_parent(struct df_store *s, const char *key, int create, const char **base,
+                       struct df_error *err)
+{
+    int dfd = open(root_of(s), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const char *p = key;
+
+    if (dfd < 0 && errno == ENOENT && create) {
+        if (fs_mkdirs(root_of(s), err) != 0)
+            return -1;
+        dfd = open(root_of(s), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (dfd < 0)
+        return errno == ENOENT ? df_error_set(err, DF_ENOTFOUND, "'%s' does not exist", key)
+                               : df_error_errno(err, "cannot open the store '%s'", root_of(s));
+    for (const char *e; (e = strchr(p, '/')) != NULL; p = e + 1) {
+        char *part = xstrndup(p, (size_t)(e - p));
+        int fd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && create) {
+            if (mkdirat(dfd, part, 0755) != 0 && errno != EEXIST) {
+                df_error_errno(err, "cannot create folder '%s/%.*s'", root_of(s), (int)(e - key),
+                               key);
+                free(part);
+                close(dfd);
+                return -1;
+            }
+            fd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        free(part);
+        if (fd < 0) {
+            int saved = errno;
+            close(dfd);
+            if (saved == ENOENT)
+                return df_error_set(err, DF_ENOTFOUND, "'%s' does not exist", key);
+            if (saved == ELOOP || saved == ENOTDIR)
+                return df_error_set(err, DF_EIO,
+                                    "store key '%s': '%.*s' is not a folder (a symlink or a "
+                                    "file); refused",
+                                    key, (int)(e - key), key);
+            errno = saved;
+            return df_error_errno(err, "cannot open folder '%s/%.*s'", root_of(s), (int)(e - key),
+                                  key);
+        }
+        close(dfd);
+        dfd = fd;
+    }
+    *base = p;
+    return dfd;
+}
+
+/* 0 when no part of key below the root is a symlink (missing parts are fine). */
+static int check_no_symlink(struct df_store *s, const char *key, struct df_error *err)
+{
+    const char *base;
+    struct df_error e = DF_ERROR_INIT;
+    struct stat st;
+    int dfd = open_parent(s, key, 0, &base, &e);
+
+    if (dfd < 0) {
+        if (e.code == DF_ENOTFOUND)
+            return 0;
+        if (err)
+            *err = e;
+        return -1;
+    }
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+        close(dfd);
+        return df_error_set(err, DF_EIO, "store key '%s' is a symlink; refused", key);
+    }
+    close(dfd);
+    return 0;
+}
+
+/* Opens key for reading without following a symlink anywhere below the root. */
+static int open_key(struct df_store *s, const char *key, struct df_error *err)
+{
+    const char *base;
+    int dfd = open_parent(s, key, 0, &base, err), fd;
+
+    if (dfd < 0)
+        return -1;
+    fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            df_error_set(err, DF_ENOTFOUND, "'%s' does not exist", key);
+        else if (errno == ELOOP)
+            df_error_set(err, DF_EIO, "store key '%s' is a symlink; refused", key);
+        else
+            df_error_errno(err, "cannot open '%s/%s'", root_of(s), key);
+    }
+    close(dfd);
+    return fd;
 }
 
 static char *key_path(struct df_store *s, const char *key)
@@ -88,7 +182,8 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-/* Opens a temporary file beside dest (creating dest's folder); *tmp receives its name. */
+/* Opens a temporary file beside dest (creating dest's folder; callers writing into the
+ * store have made it through open_parent already); *tmp receives its name. */
 static int open_temp(const char *dest, char **tmp, struct df_error *err)
 {
     const char *slash = strrchr(dest, '/');
@@ -97,7 +192,7 @@ static int open_temp(const char *dest, char **tmp, struct df_error *err)
     int fd;
 
     *tmp = NULL;
-    if (dir[0] && fs_mkdirs(dir, err) != 0) {
+    if (dir[0] && !fs_exists(dir) && fs_mkdirs(dir, err) != 0) {
         free(dir);
         return -1;
     }
@@ -125,28 +220,42 @@ static int finish_temp(int fd, char *tmp, const char *dest, int durable, struct 
         rc = df_error_errno(err, "cannot write '%s'", dest);
     if (rc == 0 && rename(tmp, dest) != 0)
         rc = df_error_errno(err, "cannot rename a temporary file to '%s'", dest);
+    /* The rename is the commit: make the folder entry durable too. */
+    if (rc == 0 && durable && fs_fsync_dir_of(dest) != 0)
+        rc = df_error_errno(err, "cannot sync the folder of '%s'", dest);
     if (rc != 0)
         unlink(tmp);
     free(tmp);
     return rc;
 }
 
+static int copy_fd_atomic(int in, const char *src, const char *dest, int durable,
+                          struct df_error *err);
+
 /* Copies the file src to dest through a temporary beside dest (fsync'd when durable). A
  * missing src is DF_ENOTFOUND (named by what, the key or the path). */
 static int copy_atomic(const char *src, const char *dest, const char *what, int durable,
                        struct df_error *err)
 {
-    char buf[1 << 16];
-    char *tmp = NULL;
-    int in, out;
-    ssize_t n;
+    int in = open(src, O_RDONLY | O_CLOEXEC);
 
-    in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
         if (errno == ENOENT)
             return df_error_set(err, DF_ENOTFOUND, "'%s' does not exist", what);
         return df_error_errno(err, "cannot open '%s'", src);
     }
+    return copy_fd_atomic(in, src, dest, durable, err);
+}
+
+/* Copies the open file in (closed here) to dest, like copy_atomic. */
+static int copy_fd_atomic(int in, const char *src, const char *dest, int durable,
+                          struct df_error *err)
+{
+    char buf[1 << 16];
+    char *tmp = NULL;
+    int out;
+    ssize_t n;
+
     out = open_temp(dest, &tmp, err);
     if (out < 0) {
         close(in);
@@ -183,8 +292,14 @@ static int local_put_file(struct df_store *s, const char *key, const char *path,
     char *dest;
     int rc;
 
+    const char *base;
+    int dfd;
+
     if (check_key(key, err) != 0)
         return -1;
+    if ((dfd = open_parent(s, key, 1, &base, err)) < 0)
+        return df_error_prefix(err, "cannot store '%s'", key), -1;
+    close(dfd);
     dest = key_path(s, key);
     if (same_file(path, dest))
         rc = 0;
@@ -198,10 +313,14 @@ static int local_put_bytes(struct df_store *s, const char *key, const void *data
                            struct df_error *err)
 {
     char *dest, *tmp = NULL;
+    const char *base;
     int fd, rc = -1;
 
     if (check_key(key, err) != 0)
         return -1;
+    if ((fd = open_parent(s, key, 1, &base, err)) < 0)
+        return -1;
+    close(fd);
     dest = key_path(s, key);
     fd = open_temp(dest, &tmp, err);
     if (fd >= 0) {
@@ -222,14 +341,16 @@ static int local_get_file(struct df_store *s, const char *key, const char *path,
                           struct df_error *err)
 {
     char *src;
-    int rc;
+    int rc, in;
 
     if (check_key(key, err) != 0)
+        return -1;
+    if ((in = open_key(s, key, err)) < 0)
         return -1;
     src = key_path(s, key);
     /* A download is a working copy (staging in a task's scratch folder): the object stays
      * in the store, so a crash loses nothing and no fsync is owed. */
-    rc = copy_atomic(src, path, key, 0, err);
+    rc = copy_fd_atomic(in, src, path, 0, err);
     free(src);
     return rc;
 }
@@ -238,17 +359,15 @@ static int local_get_bytes(struct df_store *s, const char *key, size_t max, char
                            size_t *len, struct df_error *err)
 {
     char *src;
-    int rc;
+    int rc, fd;
 
     if (check_key(key, err) != 0)
         return -1;
+    if ((fd = open_key(s, key, err)) < 0)
+        return -1;
     src = key_path(s, key);
-    rc = fs_read_file(src, max, data, len, err);
-    if (rc != 0 && err && err->code == DF_ENOTFOUND) {
-        /* Name the key, not the file, like the other backends. */
-        df_error_clear(err);
-        df_error_set(err, DF_ENOTFOUND, "'%s' does not exist", key);
-    }
+    rc = fs_read_fd(fd, src, max, data, len, err);
+    close(fd);
     free(src);
     return rc;
 }
@@ -276,21 +395,24 @@ static void walk_add(struct walk *w, const char *key, uint64_t size)
     w->n++;
 }
 
-/* Walks folder dir (whose key is rel, "" for the root) and collects the files whose key
- * starts with the prefix. Folders that cannot match the prefix are not entered. */
-static int walk_dir(struct walk *w, const char *dir, const char *rel, int depth,
+/* Walks folder dir (open as fd, closed here; its key is rel, "" for the root) and
+ * collects the files whose key starts with the prefix. Folders that cannot match the
+ * prefix are not entered. Symlinks are neither listed nor followed: a link planted in the
+ * store cannot lead a listing (and so gc) outside it. */
+static int walk_dir(struct walk *w, int fd, const char *dir, const char *rel, int depth,
                     struct df_error *err)
 {
     DIR *d;
     struct dirent *de;
     int rc = 0;
 
-    if (depth > MAX_DEPTH)
+    if (depth > MAX_DEPTH) {
+        close(fd);
         return 0;
-    d = opendir(dir);
+    }
+    d = fdopendir(fd);
     if (!d) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return 0;
+        close(fd);
         return df_error_errno(err, "cannot list folder '%s'", dir);
     }
     while (rc == 0 && (de = readdir(d)) != NULL) {
@@ -304,12 +426,18 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel, int depth,
         key = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
         klen = strlen(key);
         path = xasprintf("%s/%s", dir, de->d_name);
-        if (stat(path, &st) == 0) {
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             if (S_ISDIR(st.st_mode)) {
                 /* Enter only when "key/" and the prefix agree on their common length. */
                 size_t cmp = klen < w->plen ? klen : w->plen;
-                if (!strncmp(key, w->prefix, cmp) && (klen >= w->plen || w->prefix[klen] == '/'))
-                    rc = walk_dir(w, path, key, depth + 1, err);
+                if (!strncmp(key, w->prefix, cmp) && (klen >= w->plen || w->prefix[klen] == '/')) {
+                    int sub = openat(dirfd(d), de->d_name,
+                                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                    if (sub >= 0)
+                        rc = walk_dir(w, sub, path, key, depth + 1, err);
+                    else if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
+                        rc = df_error_errno(err, "cannot list folder '%s'", path);
+                }
             } else if (S_ISREG(st.st_mode) && !strncmp(key, w->prefix, w->plen)) {
                 walk_add(w, key, (uint64_t)st.st_size);
             }
@@ -332,7 +460,7 @@ static int local_list(struct df_store *s, const char *prefix, df_store_list_cb c
     struct walk w = {prefix, strlen(prefix), NULL, 0, 0};
     const char *slash = strrchr(prefix, '/');
     char *rel, *dir;
-    int rc;
+    int rc = 0, fd;
 
     /* Start at the deepest folder the prefix names whole ("a/b/c" -> "a/b"). */
     rel = slash ? xstrndup(prefix, (size_t)(slash - prefix)) : xstrdup("");
@@ -341,7 +469,25 @@ static int local_list(struct df_store *s, const char *prefix, df_store_list_cb c
         return 0; /* a prefix no valid key can start with */
     }
     dir = rel[0] ? xasprintf("%s/%s", root_of(s), rel) : xstrdup(root_of(s));
-    rc = walk_dir(&w, dir, rel, 0, err);
+    if (rel[0]) {
+        /* Open rel itself (not a symlink, nor through one) as "rel/x"'s parent. */
+        char *probe = xasprintf("%s/x", rel);
+        const char *base;
+        struct df_error e = DF_ERROR_INIT;
+        fd = open_parent(s, probe, 0, &base, &e);
+        free(probe);
+        if (fd < 0 && e.code != DF_ENOTFOUND) {
+            if (err)
+                *err = e;
+            rc = -1;
+        }
+    } else {
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
+            rc = df_error_errno(err, "cannot list folder '%s'", dir);
+    }
+    if (fd >= 0)
+        rc = walk_dir(&w, fd, dir, rel, 0, err);
     free(dir);
     free(rel);
     if (rc == 0) {
@@ -361,15 +507,30 @@ static int local_remove(struct df_store *s, const char *key, struct df_error *er
 {
     char *path;
     size_t rootlen = strlen(root_of(s));
+    const char *base;
+    struct df_error e = DF_ERROR_INIT;
+    int dfd;
 
     if (check_key(key, err) != 0)
         return -1;
+    /* Unlink relative to the folder reached without following symlinks; a symlink itself
+     * is removed as a link, never what it points at. */
+    dfd = open_parent(s, key, 0, &base, &e);
+    if (dfd < 0) {
+        if (e.code == DF_ENOTFOUND)
+            return 0;
+        if (err)
+            *err = e;
+        return -1;
+    }
     path = key_path(s, key);
-    if (unlink(path) != 0 && errno != ENOENT) {
+    if (unlinkat(dfd, base, 0) != 0 && errno != ENOENT) {
         df_error_errno(err, "cannot remove '%s'", path);
+        close(dfd);
         free(path);
         return -1;
     }
+    close(dfd);
     /* Folders are not keys: drop the ones this removal emptied, up to the root. Another
      * writer may race us and recreate one; its mkdir -p then simply creates it again. */
     for (char *e = strrchr(path, '/'); e && (size_t)(e - path) > rootlen; e = strrchr(path, '/')) {
@@ -383,7 +544,9 @@ static int local_remove(struct df_store *s, const char *key, struct df_error *er
 
 static char *local_local_path(struct df_store *s, const char *key)
 {
-    if (check_key(key, NULL) != 0)
+    /* A key reached through a symlink has no local path: the caller then goes through
+     * get_file/put_file, which refuse it with a message. */
+    if (check_key(key, NULL) != 0 || check_no_symlink(s, key, NULL) != 0)
         return NULL;
     return key_path(s, key);
 }

@@ -40,10 +40,7 @@ out:
 
 int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct df_error *err)
 {
-    struct strbuf sb = STRBUF_INIT;
-    char chunk[65536];
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
     if (fd < 0) {
         if (errno == ENOENT) {
@@ -52,6 +49,17 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct 
         }
         return df_error_errno(err, "cannot open '%s'", path);
     }
+    rc = fs_read_fd(fd, path, max, data, len, err);
+    close(fd);
+    return rc;
+}
+
+int fs_read_fd(int fd, const char *path, size_t max, char **data, size_t *len, struct df_error *err)
+{
+    struct strbuf sb = STRBUF_INIT;
+    char chunk[65536];
+    ssize_t n;
+
     while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
         if (n < 0) {
             if (errno == EINTR)
@@ -65,15 +73,31 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct 
         }
         sb_add(&sb, chunk, (size_t)n);
     }
-    close(fd);
     if (len)
         *len = sb.len;
     *data = sb_detach(&sb);
     return 0;
 fail:
-    close(fd);
     sb_release(&sb);
     return -1;
+}
+
+int fs_fsync_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? (slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path)))
+                      : xstrdup(".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1, saved;
+
+    free(dir);
+    if (fd < 0)
+        return -1;
+    /* Some file systems cannot sync a folder (EINVAL): nothing more can be done there. */
+    rc = fsync(fd) == 0 || errno == EINVAL ? 0 : -1;
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -115,50 +139,12 @@ int fs_write_atomic(const char *path, const void *data, size_t len, struct df_er
         unlink(tmp);
         goto out;
     }
+    if (fs_fsync_dir_of(path) != 0) {
+        df_error_errno(err, "cannot sync the folder of '%s'", path);
+        goto out;
+    }
     rc = 0;
 out:
-    free(tmp);
-    return rc;
-}
-
-int fs_copy_file(const char *from, const char *to, struct df_error *err)
-{
-    char buf[1 << 16];
-    char *tmp = xasprintf("%s.tmp-%ld-XXXXXX", to, (long)getpid());
-    int in = -1, out = -1, rc = -1;
-    ssize_t n;
-
-    in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0) {
-        df_error_errno(err, "cannot open '%s'", from);
-        goto done;
-    }
-    out = mkostemp(tmp, O_CLOEXEC);
-    if (out < 0) {
-        df_error_errno(err, "cannot create '%s'", tmp);
-        goto done;
-    }
-    while ((n = read(in, buf, sizeof(buf))) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 || write_all(out, buf, (size_t)n) != 0) {
-            df_error_errno(err, "cannot copy '%s' to '%s'", from, to);
-            goto done;
-        }
-    }
-    fchmod(out, 0644);
-    if (rename(tmp, to) != 0) {
-        df_error_errno(err, "cannot rename '%s' to '%s'", tmp, to);
-        goto done;
-    }
-    rc = 0;
-done:
-    if (in >= 0)
-        close(in);
-    if (out >= 0)
-        close(out);
-    if (rc != 0)
-        unlink(tmp);
     free(tmp);
     return rc;
 }

@@ -13,11 +13,17 @@
 int fs_mkdirs(const char *path, struct df_error *err);
 /* Reads a whole file (at most max bytes; more is an error) into *data (free()), NUL-terminated. */
 int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct df_error *err);
-/* Writes data to path through a temporary file in the same folder, fsync and rename: readers
- * see the old file or the whole new one, never a part. */
+/* The same for an open file (read from where it stands; not closed); path names it in
+ * messages. */
+int fs_read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
+               struct df_error *err);
+/* Writes data to path through a temporary file in the same folder, fsync, rename and an
+ * fsync of the folder: readers see the old file or the whole new one, never a part, and
+ * after a crash the new one if this returned 0. */
 int fs_write_atomic(const char *path, const void *data, size_t len, struct df_error *err);
-/* Copies a file (through a temporary and a rename, like fs_write_atomic). */
-int fs_copy_file(const char *from, const char *to, struct df_error *err);
+/* fsyncs the folder holding path (after a rename into it, so the new entry survives a
+ * crash); 0 or -1 with errno. */
+int fs_fsync_dir_of(const char *path);
 /* rm -rf; a missing path is not an error. */
 int fs_remove_tree(const char *path, struct df_error *err);
 /* 1 when path exists, else 0. */

@@ -25,7 +25,7 @@ steps:
     foreach: {range: chunks}
     sql: sql/generate.sql
     outputs: [orders]
-  summarize:
+  summary:
     foreach: {each: generate}
     inputs: {orders: generate.orders}
     sql: |
@@ -41,7 +41,7 @@ steps:
     sql: CREATE TABLE c AS SELECT 1 AS x
     outputs: [c]
   per_row:
-    inputs: {s: summarize.s, regions: data/regions.csv}
+    inputs: {s: summary.s, regions: data/regions.csv}
     foreach: {rows: SELECT DISTINCT n FROM s}
     sql: CREATE TABLE t AS SELECT 1 AS x
     outputs: [t]

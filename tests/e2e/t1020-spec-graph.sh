@@ -11,7 +11,7 @@ steps:
     foreach: {range: 2}
     sql: CREATE TABLE o AS SELECT 1 AS x
     outputs: [o, l]
-  end:
+  subgraph:
     inputs: {o: generate.o, l: generate.l, ext: 'data/x "quoted".csv'}
     after: [cleanup]
     sql: SELECT 1
@@ -22,15 +22,15 @@ YAML
 expect_ok "mermaid by default" "$DUCKFLOW" graph pipeline.yaml
 expect_match "flowchart header" '^flowchart TD$' "$out"
 expect_match "step node with fan-out" '^  s_generate\["generate<br/>range 2"\]$' "$out"
-expect_match "reserved word is prefixed" '^  s_end\["end<br/>one task"\]$' "$out"
-expect_match "edge with tables" '^  s_generate -->\|o, l\| s_end$' "$out"
-expect_match "after edge dashed" '^  s_cleanup -.-> s_end$' "$out"
-expect_match "external input escaped" '^  x_0\[/".*data/x #quot;quoted#quot;\.csv"/\] -->\|ext\| s_end$' "$out"
+expect_match "reserved word is prefixed" '^  s_subgraph\["subgraph<br/>one task"\]$' "$out"
+expect_match "edge with tables" '^  s_generate -->\|o, l\| s_subgraph$' "$out"
+expect_match "after edge dashed" '^  s_cleanup -.-> s_subgraph$' "$out"
+expect_match "external input escaped" '^  x_0\[/".*data/x #quot;quoted#quot;\.csv"/\] -->\|ext\| s_subgraph$' "$out"
 
 expect_ok "dot" "$DUCKFLOW" graph pipeline.yaml --format dot
 expect_match "digraph header" '^digraph "drawn" \{$' "$out"
-expect_match "dot edge" '^  s_generate -> s_end \[label="o, l"\];$' "$out"
-expect_match "dot after edge" '^  s_cleanup -> s_end \[style=dashed\];$' "$out"
+expect_match "dot edge" '^  s_generate -> s_subgraph \[label="o, l"\];$' "$out"
+expect_match "dot after edge" '^  s_cleanup -> s_subgraph \[style=dashed\];$' "$out"
 expect_match "dot escapes quotes" 'label=".*data/x \\"quoted\\"\.csv"' "$out"
 expect_match "closed" '^\}$' "$out"
 if command -v dot >/dev/null 2>&1; then

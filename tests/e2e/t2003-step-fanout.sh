@@ -64,7 +64,7 @@ steps:
     outputs: [z]
     checks:
       - name: empty but typed
-        sql: SELECT * FROM z WHERE n <> 0 OR typeof(w) NOT LIKE 'HUGEINT%' AND typeof(w) NOT LIKE 'DOUBLE%' AND typeof(w) NOT LIKE 'BIGINT%'
+        sql: SELECT * FROM z WHERE n <> 0 OR typeof(w) NOT LIKE 'DECIMAL(38,0)' AND typeof(w) NOT LIKE 'DOUBLE%' AND typeof(w) NOT LIKE 'BIGINT%'
 YAML
 run() { "$DUCKFLOW" step pipeline.yaml --run r1 "$@"; }
 

@@ -12,9 +12,9 @@ expect_ok "run with 3 chunks of 4000 line items" \
 run=$(ls "$DUCKFLOW_STORE/tpch/runs")
 check "one run in the store" test "$(echo "$run" | wc -w)" -eq 1
 
-expect_ok "three generate and summarize tasks, one merge" "$DUCKFLOW" query --format csv \
+expect_ok "three generate and summary tasks, one merge" "$DUCKFLOW" query --format csv \
     "SELECT string_agg(step || ':' || n, ' ' ORDER BY step) FROM (SELECT step, count(*) AS n FROM _run.tasks GROUP BY step)"
-expect_match "task counts" '^generate:3 merge:1 summarize:3$' "$out"
+expect_match "task counts" '^generate:3 merge:1 summary:3$' "$out"
 
 expect_ok "order keys unique across chunks" "$DUCKFLOW" query --format csv \
     "SELECT count(*) = count(DISTINCT o_orderkey) AND count(*) = 3 * 1000 FROM generate.orders"

@@ -44,8 +44,8 @@ expect_ok "naming another table downloads it" "$DUCKFLOW" query --store "$S3" --
     'SELECT count(*) FROM "Generate" . LINEITEM'
 check "2 chunks of lineitem more in the cache" test "$(find "$DUCKFLOW_CACHE" -name '*.parquet' | wc -l)" -eq 3
 expect_code 1 "a table reached without its name fails clearly" "$DUCKFLOW" query --store "$S3" \
-    "SELECT count(*) FROM query_table('summarize.' || 'orders_summary')"
-expect_match "the message names the table" "table 'summarize.orders_summary' of a remote store is downloaded only when the SQL names it" "$errout"
+    "SELECT count(*) FROM query_table('summary.' || 'orders_summary')"
+expect_match "the message names the table" "table 'summary.orders_summary' of a remote store is downloaded only when the SQL names it" "$errout"
 expect_ok "its columns are known without downloading" "$DUCKFLOW" query --store "$S3" --format csv \
-    "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'summarize' AND table_name = 'orders_summary'"
+    "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'summary' AND table_name = 'orders_summary'"
 expect_match "four columns" '^4$' "$out"

@@ -25,7 +25,9 @@
 //   dropMidDownload N (same for downloads), dropCompleteAnswer N (complete a multipart
 //   upload, then drop the answer), corruptDownload N (flip a bit of the next N downloads),
 //   failPart + failPartTimes (-1: always) + failPartStatus, stsDuration (seconds of the
-//   credentials STS hands out), skewSeconds (the front's clock offset).
+//   credentials STS hands out), skewSeconds (the front's clock offset), disableOps
+//   (["ListMultipartUploads", ...]: answer those operations 501 NotImplemented, as a store
+//   that lacks the API does).
 // A Host of BUCKET.localhost[:port] is virtual-host style addressing.
 'use strict';
 
@@ -317,6 +319,11 @@ async function handle(req, res) {
   if (body === null) { stats.drops++; return; }
 
   if (op === 'STS') return sts(req, res, body);
+
+  if (faults.disableOps && faults.disableOps.includes(op)) {
+    stats.disabled = (stats.disabled || 0) + 1;
+    return s3error(res, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented');
+  }
 
   if (faults.slowMs && (!faults.slowOps || faults.slowOps.includes(op)) && Math.random() < (faults.slowRate === undefined ? 1 : faults.slowRate)) await sleep(faults.slowMs);
   if (faults.dropRate && Math.random() < faults.dropRate) { stats.drops++; req.socket.destroy(); return; }
