@@ -4,7 +4,7 @@
 # `duckflow logs RUN STEP[ITEM] [--attempt N] [--follow]`; a task that never ran is exit 2
 # naming its state; a log longer than 1 MiB keeps its end.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..27"
+echo "1..30"
 S="$DUCKFLOW_STORE"
 
 cat >p.yaml <<'YAML'
@@ -80,3 +80,26 @@ expect_ok "a task that prints about 1.3 MB" "$DUCKFLOW" run -q big.yaml
 expect_ok "its log" "$DUCKFLOW" logs latest loud --pipeline big
 cp "$out" big.log
 check "bounded to 1 MiB and a note" bash -c "s=\$(wc -c <big.log); [ \$s -le \$((1048576 + 200)) ] && [ \$s -gt 1000000 ] && head -1 big.log | grep -q 'earlier bytes not kept'"
+
+# --follow on a task still running: waits for its attempt to end, then prints its log.
+cat >slow.yaml <<'YAML'
+name: slowlog
+defaults:
+  threads: 1
+steps:
+  slow:
+    sql: |
+      SELECT 'slow started' AS note;
+      CREATE TABLE s AS
+        WITH RECURSIVE x(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM x WHERE i < 300000)
+        SELECT count(*) AS n FROM x;
+    outputs: [s]
+YAML
+timeout 120 "$DUCKFLOW" run -q slow.yaml >slow.out 2>slow.err &
+sp=$!
+for _ in $(seq 1 200); do ls "$S/slowlog/runs/" 2>/dev/null | grep -q . && break; sleep 0.05; done
+SR=$(ls "$S/slowlog/runs/" | head -1)
+expect_ok "logs --follow of a run that is going" timeout 100 "$DUCKFLOW" logs "$SR" slow --follow
+expect_match "prints the log once the attempt ended" '^slow started$' "$out"
+wait $sp
+check "the run succeeded" test $? -eq 0
