@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "cli/cli.h"
+
 /* duckflow argo items PIPELINE --run RUN --step S --store URI [--param K=V]..
  * Prints the withParam list of a dynamic step's item indices. */
 int cmd_argo_items(int argc, char **argv);
@@ -34,6 +36,7 @@ struct argo_pod {
  * pipeline and opens the store. Returns 0, or the exit code to return (after printing
  * the error; -1 when --help printed the usage). argo_pod_release() either way. */
 enum { ARGO_POD_STEP = 1, ARGO_POD_STATUS = 2 }; /* options argo_pod_open() requires */
+extern const struct cli_opt cli_opts_argo_pod[];
 int argo_pod_open(const char *cmd, int argc, char **argv, int need, struct argo_pod *a);
 void argo_pod_release(struct argo_pod *a);
 

@@ -13,46 +13,52 @@
 
 #include "util/banned.h"
 
+enum { O_STEP = 256, O_STATUS, O_CREATED_AT };
+
+/* The options of `duckflow argo items` and `duckflow argo finish`. */
+const struct cli_opt cli_opts_argo_pod[] = {
+    {'r', "run", "RUN", "the run id (the workflow's name)"},
+    {O_STEP, "step", "STEP", "the step (argo items)"},
+    {'s', "store", "URI", "the store"},
+    {'p', "param", "KEY=VALUE", "override a param"},
+    {O_STATUS, "status", "STATUS", "the workflow's status (argo finish)"},
+    {O_CREATED_AT, "created-at", "TIME", "when the workflow was created (argo finish)"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 int argo_pod_open(const char *cmd, int argc, char **argv, int need, struct argo_pod *a)
 {
-    static const struct option opts[] = {
-        {"run", required_argument, NULL, 'r'},    {"step", required_argument, NULL, 's'},
-        {"store", required_argument, NULL, 'S'},  {"param", required_argument, NULL, 'p'},
-        {"status", required_argument, NULL, 't'}, {"created-at", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     const char *store_uri = NULL;
     int c;
 
     memset(a, 0, sizeof(*a));
-    while ((c = getopt_long(argc, argv, "r:s:S:p:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(cmd, argc, argv, cli_opts_argo_pod, 0)) != -1) {
         switch (c) {
         case 'r':
             a->run = optarg;
             break;
-        case 's':
+        case O_STEP:
             a->step = optarg;
             break;
-        case 'S':
+        case 's':
             store_uri = optarg;
             break;
-        case 't':
+        case O_STATUS:
             a->status = optarg;
             break;
-        case 'c':
+        case O_CREATED_AT:
             a->created_at = optarg;
             break;
         case 'p':
-            a->ov = xrealloc(a->ov, (a->n_ov + 1) * sizeof(*a->ov));
-            if (df_param_override_parse(optarg, &a->ov[a->n_ov], &err) < 0)
-                return cli_usage_error(cmd, "%s", err.msg);
-            a->n_ov++;
+            if ((c = cli_add_param(cmd, optarg, &a->ov, &a->n_ov)) != 0)
+                return c;
             break;
         case 'h':
             cmd_argo_usage(stdout);
             return -1;
         default:
-            return cli_usage_error(cmd, "unknown option");
+            return 2;
         }
     }
     if (optind != argc - 1)

@@ -16,6 +16,19 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+enum { OPT_KEEP_RUNS = 256, OPT_OLDER_THAN };
+
+const struct cli_opt cli_opts_gc[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "only runs of pipeline P"},
+    {OPT_KEEP_RUNS, "keep-runs", "N", "keep the newest N runs of each pipeline (N >= 1)"},
+    {OPT_OLDER_THAN, "older-than", "D",
+     "remove runs that ended longer than D ago: 30d, 2w,\n12h, 90m; with --keep-runs, a run goes "
+     "when both say so"},
+    {'n', "dry-run", NULL, "print what would be removed, remove nothing"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow gc [--store URI] [--pipeline P] [--keep-runs N] [--older-than D]\n"
@@ -29,14 +42,8 @@ static void help(void)
            "With --keep-runs or --older-than it first removes whole runs (as `duckflow runs\n"
            "rm`), never the published run or one still running. Prints each folder and run\n"
            "removed and the totals, bytes included.\n"
-           "\n"
-           "  --store URI         the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P        only runs of pipeline P\n"
-           "  --keep-runs N       keep the newest N runs of each pipeline (N >= 1)\n"
-           "  --older-than D      remove runs that ended longer than D ago: 30d, 2w, 12h,\n"
-           "                      90m; with --keep-runs, a run goes when both say so\n"
-           "  -n, --dry-run       print what would be removed, remove nothing\n"
-           "  -h, --help          this help\n");
+           "\n");
+    cli_print_options(stdout, cli_opts_gc);
 }
 
 static void report(const char *folder, size_t files, uint64_t bytes, size_t uploads,
@@ -60,15 +67,6 @@ static void report(const char *folder, size_t files, uint64_t bytes, size_t uplo
 
 int cmd_gc(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'p'},
-        {"dry-run", no_argument, NULL, 'n'},
-        {"keep-runs", required_argument, NULL, 'k'},
-        {"older-than", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     struct df_gc_stats st;
     struct df_store *store = NULL;
@@ -80,19 +78,18 @@ int cmd_gc(int argc, char **argv)
     int c, dry = 0, rc, policy = 0;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("gc", argc, argv, cli_opts_gc, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'n':
             dry = 1;
             break;
-        case 'k': {
+        case OPT_KEEP_RUNS: {
             char *end;
             long n = strtol(optarg, &end, 10);
             if (*end || end == optarg || n < 0 || n > 1000000000)
@@ -105,7 +102,7 @@ int cmd_gc(int argc, char **argv)
             policy = 1;
             break;
         }
-        case 'o':
+        case OPT_OLDER_THAN:
             if (df_parse_age(optarg, &ro.older_than_ms) != 0)
                 return cli_usage_error("gc",
                                        "--older-than takes a duration such as 30d, 2w, 12h or "
@@ -117,7 +114,7 @@ int cmd_gc(int argc, char **argv)
             help();
             return 0;
         default:
-            return cli_usage_error("gc", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return 2;
         }
     }
     if (optind != argc)

@@ -24,6 +24,16 @@
 
 #define LOG_MAX ((size_t)4 << 20)
 
+enum { OPT_FOLLOW = 256 };
+
+const struct cli_opt cli_opts_logs[] = {
+    {'a', "attempt", "N", "that attempt (from 1)"},
+    {OPT_FOLLOW, "follow", NULL, "wait until the attempt (or the run) ends, then print its log"},
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "the pipeline, when the store holds several"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow logs RUN STEP[ITEM] [--attempt N] [--follow] [--store URI]\n"
@@ -34,14 +44,9 @@ static void help(void)
            "or succeeded, keeps the last 1 MiB as <attempt>/_log.txt in the store. RUN may be\n"
            "a run id, 'published' or 'latest'; ITEM is the item index (generate[3]; default\n"
            "0). Without --attempt: the attempt that committed, else the latest one.\n"
-           "\n"
-           "  --attempt N       that attempt (from 1)\n"
-           "  -f, --follow      wait until the attempt (or the run) ends, then print its log\n"
-           "  --store URI       the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P      the pipeline, when the store holds several\n"
-           "  -h, --help        this help\n"
-           "\n"
-           "Exit codes: 0 ok, 2 bad usage or a task that never ran (its state is named),\n"
+           "\n");
+    cli_print_options(stdout, cli_opts_logs);
+    printf("\nExit codes: 0 ok, 2 bad usage or a task that never ran (its state is named),\n"
            "3 store error or run not found.\n");
 }
 
@@ -135,11 +140,6 @@ static int parse_task(const char *arg, char **step, size_t *item)
 
 int cmd_logs(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},   {"pipeline", required_argument, NULL, 'p'},
-        {"attempt", required_argument, NULL, 'a'}, {"follow", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     struct df_store *store = NULL;
     struct attempts at = {0, NULL, NULL, 0, 0};
@@ -152,13 +152,12 @@ int cmd_logs(int argc, char **argv)
     json_t *rec = NULL;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("logs", argc, argv, cli_opts_logs, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'a': {
@@ -168,14 +167,14 @@ int cmd_logs(int argc, char **argv)
                 return cli_usage_error("logs", "--attempt wants a number from 1, not '%s'", optarg);
             break;
         }
-        case 'f':
+        case OPT_FOLLOW:
             follow = 1;
             break;
         case 'h':
             help();
             return 0;
         default:
-            return cli_usage_error("logs", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return 2;
         }
     }
     if (argc - optind != 2)

@@ -17,16 +17,20 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_plan[] = {
+    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {'f', "format", "FORMAT", "text (default) or json"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: duckflow plan PIPELINE [--param KEY=VALUE]... [--format text|json]\n\n"
                "Shows the steps in the order they run: fan-out and task count (or what a\n"
                "dynamic step's items wait for), inputs, outputs, dependencies and limits.\n"
                "Nothing runs and no store is touched.\n\n"
-               "options:\n"
-               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
-               "  -f, --format FORMAT    text (default) or json\n"
-               "  -h, --help             show this help\n");
+               "options:\n");
+    cli_print_options(f, cli_opts_plan);
 }
 
 static void limits_text(struct strbuf *sb, const struct df_limits *l)
@@ -258,10 +262,6 @@ static int print_json(const struct df_pipeline *p)
 
 int cmd_plan(int argc, char **argv)
 {
-    static const struct option opts[] = {{"param", required_argument, NULL, 'p'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
@@ -269,15 +269,11 @@ int cmd_plan(int argc, char **argv)
     size_t n_ov = 0;
     int c, rc = 0;
 
-    while ((c = getopt_long(argc, argv, "p:f:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("plan", argc, argv, cli_opts_plan, 0)) != -1) {
         switch (c) {
         case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error("plan", "%s", err.msg);
+            if ((rc = cli_add_param("plan", optarg, &ov, &n_ov)) != 0)
                 goto done;
-            }
-            n_ov++;
             break;
         case 'f':
             format = optarg;
@@ -286,7 +282,7 @@ int cmd_plan(int argc, char **argv)
             usage(stdout);
             goto done;
         default:
-            rc = cli_usage_error("plan", "unknown option");
+            rc = 2;
             goto done;
         }
     }

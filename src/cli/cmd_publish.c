@@ -16,6 +16,12 @@
 #include "store/store.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_publish[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "the pipeline, when several have a run with this id"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow publish RUN [--store URI] [--pipeline P]\n"
@@ -24,12 +30,9 @@ static void help(void)
            "read by default and what <pipeline>/published.sql points at. A run that\n"
            "succeeds is published when it ends; publish sets another one (roll back or\n"
            "forward). Only a succeeded run can be published.\n"
-           "\n"
-           "  --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P    the pipeline, when several have a run with this id\n"
-           "  -h, --help      this help\n"
-           "\n"
-           "Exit codes: 0 ok, 2 bad usage or a run that is unknown or did not succeed,\n"
+           "\n");
+    cli_print_options(stdout, cli_opts_publish);
+    printf("\nExit codes: 0 ok, 2 bad usage or a run that is unknown or did not succeed,\n"
            "3 store error.\n");
 }
 
@@ -59,12 +62,6 @@ static char *run_status(struct df_store *s, const char *pipeline, const char *ru
 
 int cmd_publish(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     struct df_store *store = NULL;
     const char *store_opt = NULL, *pipeline = NULL;
@@ -72,21 +69,19 @@ int cmd_publish(int argc, char **argv)
     int c, rc = 0;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("publish", argc, argv, cli_opts_publish, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'h':
             help();
             return 0;
         default:
-            return cli_usage_error("publish", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
+            return 2;
         }
     }
     if (argc - optind != 1)

@@ -19,6 +19,13 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_runs[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "only runs of pipeline P"},
+    {'f', "format", "FMT", "text (default) or json"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow runs [--store URI] [--pipeline P] [--format text|json]\n"
@@ -31,11 +38,8 @@ static void help(void)
            "`duckflow step` (no run.json) follow, with status 'steps'. The run each\n"
            "pipeline publishes (what query and report read by default) is marked\n"
            "'(published)'.\n"
-           "\n"
-           "  --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P       only runs of pipeline P\n"
-           "  --format FMT       text (default) or json\n"
-           "  -h, --help         this help\n");
+           "\n");
+    cli_print_options(stdout, cli_opts_runs);
 }
 
 static const char *status_of(json_t *r)
@@ -102,13 +106,6 @@ static void describe_counts(const struct run_counts *k, char *out, size_t n)
 
 int cmd_runs(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     const char *store_opt = NULL, *pipeline = NULL, *format = "text";
     struct df_store *store = NULL;
@@ -121,13 +118,12 @@ int cmd_runs(int argc, char **argv)
         return cmd_runs_rm(argc - 1, argv + 1);
     }
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("runs", argc, argv, cli_opts_runs, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'f':
@@ -137,7 +133,7 @@ int cmd_runs(int argc, char **argv)
             help();
             return 0;
         default:
-            return cli_usage_error("runs", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return 2;
         }
     }
     if (optind != argc)

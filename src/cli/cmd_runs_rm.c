@@ -16,6 +16,13 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_runs_rm[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "the pipeline, when several have a run with this id"},
+    {'n', "dry-run", NULL, "print what would be removed, remove nothing"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow runs rm RUN... [--store URI] [--pipeline P] [--dry-run]\n"
@@ -26,13 +33,9 @@ static void help(void)
            "(publish another first) and runs still running. Prints each run removed with\n"
            "its files and bytes, and a total. `duckflow gc --keep-runs N` and\n"
            "`--older-than D` remove runs by policy.\n"
-           "\n"
-           "  --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P    the pipeline, when several have a run with this id\n"
-           "  -n, --dry-run   print what would be removed, remove nothing\n"
-           "  -h, --help      this help\n"
-           "\n"
-           "Exit codes: 0 ok, 2 bad usage or a run that is unknown, published or running,\n"
+           "\n");
+    cli_print_options(stdout, cli_opts_runs_rm);
+    printf("\nExit codes: 0 ok, 2 bad usage or a run that is unknown, published or running,\n"
            "3 store error.\n");
 }
 
@@ -68,13 +71,6 @@ void cli_print_runs_total(const struct df_retention_stats *st, int dry)
 
 int cmd_runs_rm(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'p'},
-        {"dry-run", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     struct df_retention_stats st;
     struct df_store *store = NULL;
@@ -83,13 +79,12 @@ int cmd_runs_rm(int argc, char **argv)
     int c, dry = 0, rc = 0;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("runs rm", argc, argv, cli_opts_runs_rm, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'n':
@@ -101,8 +96,7 @@ int cmd_runs_rm(int argc, char **argv)
             return 0;
         default:
             json_decref(victims);
-            return cli_usage_error("runs rm", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
+            return 2;
         }
     }
     if (optind >= argc) {

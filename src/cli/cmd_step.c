@@ -22,6 +22,20 @@
 #include "store/store.h"
 #include "util/strbuf.h"
 
+enum { OPT_STEP = 256, OPT_SCRATCH };
+
+const struct cli_opt cli_opts_step[] = {
+    {'r', "run", "RUN", "the run id (required)"},
+    {OPT_STEP, "step", "STEP", "the step (required)"},
+    {'i', "item", "INDEX", "the item index of the task (default 0)"},
+    {'a', "attempt", "N", "the attempt number, from 1 (default 1)"},
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {OPT_SCRATCH, "scratch", "DIR", "folder for spill files and staging (default $TMPDIR)"},
+    {'t', "threads", "N", "DuckDB threads, replacing the step's"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: duckflow step PIPELINE --run RUN --step STEP [--item INDEX] [--attempt N]\n"
@@ -30,17 +44,9 @@ static void usage(FILE *f)
                "Runs one task of a step in this process: its inputs are the files that upstream\n"
                "manifests list, its outputs go to a fresh attempt folder, and its manifest is\n"
                "written last. Prints nothing on success.\n\n"
-               "options:\n"
-               "  -r, --run RUN          the run id (required)\n"
-               "  -s, --step STEP        the step (required)\n"
-               "  -i, --item INDEX       the item index of the task (default 0)\n"
-               "  -a, --attempt N        the attempt number, from 1 (default 1)\n"
-               "      --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
-               "      --scratch DIR      folder for spill files and staging (default $TMPDIR)\n"
-               "      --threads N        DuckDB threads, replacing the step's\n"
-               "  -h, --help             show this help\n\n"
-               "exit status: 0 committed, 1 SQL error or failed check, 2 bad usage or pipeline,\n"
+               "options:\n");
+    cli_print_options(f, cli_opts_step);
+    fprintf(f, "\nexit status: 0 committed, 1 SQL error or failed check, 2 bad usage or pipeline,\n"
                "3 store error, 13 DuckDB out of memory, 15 spill space exhausted, 19 stopped\n"
                "by SIGINT or SIGTERM, 10+N for the other failure classes.\n");
 }
@@ -81,17 +87,6 @@ static long parse_count(const char *s)
 
 int cmd_step(int argc, char **argv)
 {
-    enum { OPT_STORE = 256, OPT_SCRATCH };
-    static const struct option opts[] = {{"run", required_argument, NULL, 'r'},
-                                         {"step", required_argument, NULL, 's'},
-                                         {"item", required_argument, NULL, 'i'},
-                                         {"attempt", required_argument, NULL, 'a'},
-                                         {"store", required_argument, NULL, OPT_STORE},
-                                         {"param", required_argument, NULL, 'p'},
-                                         {"scratch", required_argument, NULL, OPT_SCRATCH},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
@@ -109,12 +104,12 @@ int cmd_step(int argc, char **argv)
     o.leave_open = 1; /* sanitizer builds close everything, so leaks are still checked */
 #endif
     o.attempt = 1;
-    while ((c = getopt_long(argc, argv, "r:s:i:a:p:t:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("step", argc, argv, cli_opts_step, 0)) != -1) {
         switch (c) {
         case 'r':
             run = optarg;
             break;
-        case 's':
+        case OPT_STEP:
             step = optarg;
             break;
         case 'i':
@@ -131,16 +126,12 @@ int cmd_step(int argc, char **argv)
             }
             o.attempt = (int)v;
             break;
-        case OPT_STORE:
+        case 's':
             store_opt = optarg;
             break;
         case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error("step", "%s", err.msg);
+            if ((rc = cli_add_param("step", optarg, &ov, &n_ov)) != 0)
                 goto done;
-            }
-            n_ov++;
             break;
         case OPT_SCRATCH:
             o.scratch = optarg;
@@ -156,7 +147,7 @@ int cmd_step(int argc, char **argv)
             usage(stdout);
             goto done;
         default:
-            rc = cli_usage_error("step", "unknown option");
+            rc = 2;
             goto done;
         }
     }

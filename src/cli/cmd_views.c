@@ -17,6 +17,13 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_views[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "the pipeline, when the store holds several"},
+    {'f', "format", "F", "sql (default) or json"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow views [RUN|published|latest] [--store URI] [--pipeline P]\n"
@@ -28,24 +35,13 @@ static void help(void)
            "notebook reads a run without duckflow. --format json prints the file list per\n"
            "table instead. RUN defaults to the published run. Every run also leaves this\n"
            "SQL as runs/<run>/views.sql, and the published run's as <pipeline>/published.sql.\n"
-           "\n"
-           "  --store URI       the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P      the pipeline, when the store holds several\n"
-           "  --format F        sql (default) or json\n"
-           "  -h, --help        this help\n"
-           "\n"
-           "Exit codes: 0 ok, 2 bad usage, 3 store error or run not found.\n");
+           "\n");
+    cli_print_options(stdout, cli_opts_views);
+    printf("\nExit codes: 0 ok, 2 bad usage, 3 store error or run not found.\n");
 }
 
 int cmd_views(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     struct df_store *store = NULL;
     struct strbuf sql = STRBUF_INIT;
@@ -55,13 +51,12 @@ int cmd_views(int argc, char **argv)
     int c, rc = 0, as_json;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("views", argc, argv, cli_opts_views, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'f':
@@ -71,7 +66,7 @@ int cmd_views(int argc, char **argv)
             help();
             return 0;
         default:
-            return cli_usage_error("views", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return 2;
         }
     }
     if (argc - optind > 1)
