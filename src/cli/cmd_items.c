@@ -16,6 +16,7 @@
 #include "store/layout.h"
 #include "store/store.h"
 #include "util/strbuf.h"
+#include "util/jsonfmt.h"
 #include "util/banned.h"
 
 enum { OPT_STEP = 256 };
@@ -86,7 +87,7 @@ int cmd_items(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    text = json_dumps(items, JSON_COMPACT | JSON_ENCODE_ANY);
+    text = df_json_dumps(items, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!text) {
         df_error_set(&err, DF_EFAIL, "step '%s': cannot encode items as json", step);
         rc = cli_fail(&err);

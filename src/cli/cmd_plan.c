@@ -15,6 +15,7 @@
 #include "spec/spec.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/jsonfmt.h"
 #include "util/banned.h"
 
 const struct cli_opt cli_opts_plan[] = {
@@ -80,7 +81,7 @@ static void print_text(const struct df_pipeline *p)
         printf("params:");
         json_object_foreach(p->params, k, v)
         {
-            char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            char *t = df_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
             printf(" %s=%s", k, t ? t : "?");
             free(t);
         }
@@ -251,7 +252,7 @@ static int print_json(const struct df_pipeline *p)
     for (size_t o = 0; o < p->n_steps; o++)
         json_array_append_new(steps, step_json(p, p->order[o]));
     json_object_set_new(j, "steps", steps);
-    text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    text = df_json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(j);
     if (!text)
         return -1;

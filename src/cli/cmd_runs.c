@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/jsonfmt.h"
 #include "util/banned.h"
 
 const struct cli_opt cli_opts_runs[] = {
@@ -169,7 +170,7 @@ int cmd_runs(int argc, char **argv)
             json_object_set_new(o, "published", json_boolean(is_published(store, published, r)));
             json_array_append_new(outv, o);
         }
-        char *text = json_dumps(outv, JSON_INDENT(2));
+        char *text = df_json_dumps(outv, JSON_INDENT(2));
         printf("%s\n", text ? text : "[]");
         free(text);
         json_decref(outv);

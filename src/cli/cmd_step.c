@@ -16,6 +16,7 @@
 #include "engine/items.h"
 #include "engine/task.h"
 #include "spec/spec.h"
+#include "dag/label.h"
 #include "dag/plan.h"
 #include "store/layout.h"
 #include "store/s3.h"
@@ -27,7 +28,7 @@ enum { OPT_STEP = 256, OPT_SCRATCH };
 const struct cli_opt cli_opts_step[] = {
     {'r', "run", "RUN", "the run id (required)"},
     {OPT_STEP, "step", "STEP", "the step (required)"},
-    {'i', "item", "INDEX", "the item index of the task (default 0)"},
+    {'i', "item", "ITEM", "the task's item: its index, or its label as progress shows it"},
     {'a', "attempt", "N", "the attempt number, from 1 (default 1)"},
     {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
     {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
@@ -38,7 +39,7 @@ const struct cli_opt cli_opts_step[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: duckflow step PIPELINE --run RUN --step STEP [--item INDEX] [--attempt N]\n"
+    fprintf(f, "usage: duckflow step PIPELINE --run RUN --step STEP [--item ITEM] [--attempt N]\n"
                "                     [--store URI] [--param KEY=VALUE]... [--scratch DIR]\n"
                "                     [--threads N]\n\n"
                "Runs one task of a step in this process: its inputs are the files that upstream\n"
@@ -85,6 +86,37 @@ static long parse_count(const char *s)
     return v;
 }
 
+/* --item LABEL: the item whose label (dag/label.h) it is. */
+static int resolve_label(const struct df_pipeline *p, size_t si, struct df_store *store,
+                         const char *run, const char *label, struct df_task_opts *o)
+{
+    struct df_error err = DF_ERROR_INIT;
+    json_t *items = NULL;
+    long idx;
+
+    if (df_step_items(p, si, store, run, &items, &err) != 0)
+        return cli_fail(&err);
+    idx = df_item_find(items, label);
+    if (idx < 0) {
+        size_t n = 0;
+        char **labels = df_item_labels(items, &n);
+        struct strbuf known = STRBUF_INIT;
+        for (size_t i = 0; i < n && i < 10; i++)
+            sb_addf(&known, "%s%s", i ? ", " : "", labels[i]);
+        if (n > 10)
+            sb_addf(&known, ", ... (%zu in all)", n);
+        cli_usage_error("step", "step '%s' has no item '%s' (its items: %s)", p->steps[si].name,
+                        label, n ? known.buf : "none");
+        sb_release(&known);
+        df_item_labels_free(labels, n);
+        json_decref(items);
+        return 2;
+    }
+    o->item_index = (size_t)idx;
+    json_decref(items);
+    return 0;
+}
+
 int cmd_step(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
@@ -94,7 +126,7 @@ int cmd_step(int argc, char **argv)
     struct df_task_opts o;
     struct df_task_result res = {0};
     struct df_run_items run_items;
-    const char *run = NULL, *step = NULL, *store_opt = NULL;
+    const char *run = NULL, *step = NULL, *store_opt = NULL, *item_label = NULL;
     size_t n_ov = 0;
     long v;
     int c, rc = 0, si = -1;
@@ -113,11 +145,11 @@ int cmd_step(int argc, char **argv)
             step = optarg;
             break;
         case 'i':
-            if ((v = parse_count(optarg)) < 0) {
-                rc = cli_usage_error("step", "--item wants a number, not '%s'", optarg);
-                goto done;
-            }
-            o.item_index = (size_t)v;
+            /* A number is an index; anything else a label, resolved once items are known. */
+            if ((v = parse_count(optarg)) < 0)
+                item_label = optarg;
+            else
+                o.item_index = (size_t)v;
             break;
         case 'a':
             if ((v = parse_count(optarg)) < 1 || v > 1000000) {
@@ -161,6 +193,8 @@ int cmd_step(int argc, char **argv)
     o.step = (size_t)si;
     df_run_items_init(&run_items, store, run);
     o.items = &run_items.resolver;
+    if (item_label && (rc = resolve_label(p, (size_t)si, store, run, item_label, &o)) != 0)
+        goto done;
     {
         static sigset_t set;
         pthread_t watcher;
