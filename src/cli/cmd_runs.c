@@ -167,6 +167,7 @@ int cmd_runs(int argc, char **argv)
             json_object_set_new(o, "tasks_failed", json_integer(k.failed));
             json_object_set_new(o, "tasks_not_run", json_integer(k.not_run));
             json_object_set_new(o, "tasks_interrupted", json_integer(k.interrupted));
+            json_object_set_new(o, "tasks_reused", json_integer(int_of(r, "tasks_reused")));
             json_object_set_new(o, "published", json_boolean(is_published(store, published, r)));
             json_array_append_new(outv, o);
         }
@@ -204,6 +205,9 @@ int cmd_runs(int argc, char **argv)
             else
                 snprintf(dur, sizeof(dur), "-");
             describe_counts(&k, tasks, sizeof(tasks));
+            if (int_of(r, "tasks_reused")) /* reused from earlier runs through the cache */
+                snprintf(tasks + strlen(tasks), sizeof(tasks) - strlen(tasks),
+                         " (%" JSON_INTEGER_FORMAT " reused)", int_of(r, "tasks_reused"));
             snprintf(status, sizeof(status), "%s%s", status_of(r),
                      is_published(store, published, r) ? " (published)" : "");
             printf("%-*s  %-*s  %-*s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?", ws,
