@@ -338,6 +338,10 @@ static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh,
     }
     unsigned all = want | c->seen[shape] | (match ? match->want : 0);
     c->seen[shape] |= want;
+    /* an ansi text without catalog is also what a call without dialect reads: compute the
+     * fingerprint such a call wants in the same pass, so that it finds it here */
+    if (d == SQLFN_ANSI && !cat_id)
+        all |= (c->seen[0] | c->seen[1]) & (SQLFN_WANT_FINGERPRINT | SQLFN_WANT_HASH);
     if (*fresh) {
         if (!same_text)
             cache_reset(c);
