@@ -85,7 +85,8 @@ static const char *lineage(const char *sql, const char *d)
     for (size_t i = 0; i < r.n_edges; i++) {
         if (i)
             append(&k, ",", 1);
-        append(&k, r.edges[i].source.s, r.edges[i].source.len);
+        if (r.edges[i].source.s) /* NULL: a target written from no table */
+            append(&k, r.edges[i].source.s, r.edges[i].source.len);
         append(&k, ">", 1);
         append(&k, r.edges[i].target.s, r.edges[i].target.len);
     }
