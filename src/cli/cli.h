@@ -23,6 +23,7 @@ int cmd_query(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_argo(int argc, char **argv);
 
 /* The path of the running binary (for spawning `duckflow step`). */

@@ -26,6 +26,7 @@ static const struct command {
     {"runs", cmd_runs, "list the runs in a store"},
     {"report", cmd_report, "per-task timings, rows, bytes and memory of a run"},
     {"gc", cmd_gc, "remove attempt folders no manifest names"},
+    {"verify", cmd_verify, "re-hash a run's files against their manifests"},
     {"argo", cmd_argo, "compile a pipeline into an Argo Workflows manifest"},
 };
 

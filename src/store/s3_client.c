@@ -355,6 +355,8 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
         /* Only a plain-MD5 ETag can be checked: skip the hashing for multipart ones. */
         if (r->out_md5 && rs->etag_is_md5)
             EVP_DigestUpdate(r->out_md5, ptr, n);
+        if (r->out_sha256)
+            EVP_DigestUpdate(r->out_sha256, ptr, n);
     }
     rs->written += n;
     return n;

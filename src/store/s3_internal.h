@@ -64,13 +64,15 @@ struct req {
     struct strbuf *out;
     size_t out_max;
     int out_fd;
-    uint64_t out_base;   /* file offset of the first byte written */
-    EVP_MD_CTX *out_md5; /* hash of what was written, may be NULL */
+    uint64_t out_base;      /* file offset of the first byte written */
+    EVP_MD_CTX *out_md5;    /* hash of what was written, may be NULL */
+    EVP_MD_CTX *out_sha256; /* SHA-256 of what was written (checked against a manifest), may
+                             * be NULL */
 };
 
 #define REQ_INIT(m, k)                                                                             \
     {                                                                                              \
-        (m), (k), NULL, NULL, -1, 0, 0, NULL, NULL, NULL, {0}, NULL, NULL, 0, -1, 0, NULL          \
+        (m), (k), NULL, NULL, -1, 0, 0, NULL, NULL, NULL, {0}, NULL, NULL, 0, -1, 0, NULL, NULL    \
     }
 
 /* What came back. */
