@@ -80,6 +80,7 @@ struct executor {
     int interrupted; /* the signal, once one arrived */
     int progress_shown;
     int store_failed; /* writing run.json failed at least once */
+    int last_failed;  /* the latest write of run.json failed: it is not the run's state */
     int slots;        /* DUCKFLOW_TASK_SLOTS of the tasks: jobs x the executor's own */
     char **env;       /* the tasks' environment: ours with DUCKFLOW_TASK_SLOTS set */
     char store_msg[sizeof(((struct df_error *)0)->msg)];
@@ -163,6 +164,9 @@ static void save_run_json(struct executor *x, const char *status, int force)
         if (!x->store_failed)
             snprintf(x->store_msg, sizeof(x->store_msg), "%s", err.msg);
         x->store_failed = 1;
+        x->last_failed = 1;
+    } else {
+        x->last_failed = 0;
     }
     x->dirty = 0;
     x->last_write = now;
@@ -964,9 +968,19 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     }
     x.dirty = 1;
     save_run_json(&x, status, 1);
-    if (x.store_failed && rc == 0) {
+    if (x.last_failed || (x.store_failed && rc == 0)) {
+        /* The run's record is not what happened (a full disk, a permission): whatever else
+         * failed, this is a store error (exit 3), said on stderr, and --resume repairs the
+         * record. */
+        char besides[sizeof(err->msg) + 16] = "";
+        if (err->code)
+            snprintf(besides, sizeof(besides), "; besides, %s", err->msg);
         rc = -1;
-        df_error_set(err, DF_EIO, "run '%s': cannot record it: %s", run_id, x.store_msg);
+        df_error_clear(err);
+        df_error_set(err, DF_EIO,
+                     "run '%s': cannot record its state: %s; 'duckflow run --resume %s' repairs "
+                     "the record%s",
+                     run_id, x.store_msg, run_id, besides);
     }
     clear_progress(&x);
     summary(&x, status);
