@@ -7,6 +7,7 @@
  * what their end means ("task finished"), enforce timeouts, refresh progress and
  * run.json. Scheduling rules live in graph.c; processes in child.c.
  */
+#include "store/caps.h"
 #include "exec/executor.h"
 
 #include <errno.h>
@@ -37,7 +38,6 @@
 #include "util/banned.h"
 
 #define RUNJSON_EVERY_MS 500
-#define ERROR_JSON_MAX   ((size_t)1 << 20)
 
 /* Signal plumbing: handlers only set a flag and write a byte to a pipe the loop polls. */
 extern char **environ;
@@ -279,7 +279,16 @@ static int plan_step(struct executor *x, size_t s, struct df_error *err)
             }
         }
         df_error_clear(&e);
-        df_store_list(x->store, prefix, scan_attempt, &a, &e);
+        if (df_store_list(x->store, prefix, scan_attempt, &a, &e) != 0) {
+            /* New attempt numbers rely on this listing: without it they could reuse an
+             * earlier attempt's number (and find its _error.json). */
+            *err = e;
+            df_error_prefix(err, "cannot resume run '%s': listing the attempts of step '%s'",
+                            x->run, st->name);
+            free(prefix);
+            free(stepkey);
+            return -1;
+        }
         free(prefix);
         free(stepkey);
     }
@@ -385,7 +394,7 @@ static json_t *read_attempt_error(struct executor *x, const struct gtask *t)
     if (df_store_list(x->store, prefix, runrec_find_error_cb, &found, &err) == 0 && found.len) {
         char *data = NULL;
         size_t len = 0;
-        if (df_store_get_bytes(x->store, found.buf, ERROR_JSON_MAX, &data, &len, &err) == 0)
+        if (df_store_get_bytes(x->store, found.buf, DF_CAP_ERROR_JSON, &data, &len, &err) == 0)
             j = json_loadb(data, len, 0, NULL);
         free(data);
     }
@@ -654,7 +663,7 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
         snprintf(run_id, 64, "%s", o->resume_run);
     }
     key = df_key_run_json(x->p->name, run_id);
-    if (df_store_get_bytes(x->store, key, 16 << 20, &data, &len, err) != 0) {
+    if (df_store_get_bytes(x->store, key, DF_CAP_RUN_JSON, &data, &len, err) != 0) {
         if (err->code == DF_ENOTFOUND) {
             df_error_clear(err);
             df_error_set(err, DF_EUSAGE, "cannot resume run '%s': no such run of pipeline '%s'",

@@ -5,6 +5,7 @@
  * which attempt won, and which folders go. Deletion is key by key through the store
  * interface, so local folders and object stores behave alike.
  */
+#include "store/caps.h"
 #include "exec/gc.h"
 
 #include <jansson.h>
@@ -17,8 +18,6 @@
 #include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-#define MANIFEST_MAX ((size_t)256 << 20)
 
 struct key {
     char *key;
@@ -197,7 +196,7 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
             char *mkey = xasprintf("%s/_manifest.json", task), *data = NULL;
             size_t len = 0;
             json_t *m = NULL;
-            if (df_store_get_bytes(s, mkey, MANIFEST_MAX, &data, &len, &e) == 0)
+            if (df_store_get_bytes(s, mkey, DF_CAP_MANIFEST, &data, &len, &e) == 0)
                 m = json_loadb(data, len, 0, NULL);
             if (json_string_value(json_object_get(m, "attempt_dir")))
                 winner = xstrdup(json_string_value(json_object_get(m, "attempt_dir")));

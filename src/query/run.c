@@ -6,13 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/caps.h"
 #include "query/query.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-#define RUN_JSON_MAX (16u << 20)
 
 struct run_ref {
     char *pipeline;
@@ -73,7 +72,7 @@ static int read_record(struct df_store *s, const char *pipeline, const char *run
     int rc = 0;
 
     *out = NULL;
-    if (df_store_get_bytes(s, key, RUN_JSON_MAX, &data, &len, err) != 0) {
+    if (df_store_get_bytes(s, key, DF_CAP_RUN_JSON, &data, &len, err) != 0) {
         if (err->code == DF_ENOTFOUND) {
             df_error_clear(err);
         } else {

@@ -91,6 +91,7 @@ struct resp {
     char bucket_region[64]; /* x-amz-bucket-region, sent with wrong-region answers */
     int sink_error;         /* 1 too big, 2 write failed (errno in sink_errno) */
     int sink_errno;
+    int source_errno; /* why the upload's source could not be read (0: it ended early) */
     struct strbuf errbody;
     char code[128];
     char message[512];

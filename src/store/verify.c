@@ -2,6 +2,7 @@
  * verify.c - size/mtime checks of local reads and the re-hashing of `duckflow verify`
  * (see verify.h).
  */
+#include "store/caps.h"
 #include "store/verify.h"
 
 #include <errno.h>
@@ -18,9 +19,6 @@
 #include "util/hash.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-/* A manifest names its files, so it is bounded by the same cap as manifest.c's. */
-#define VERIFY_MANIFEST_MAX ((size_t)256 << 20)
 
 int df_file_check_local(const char *path, json_t *rec, const char *key, struct df_error *err)
 {
@@ -177,7 +175,7 @@ int df_verify(struct df_store *s, const char *pipeline, const char *run, df_veri
         size_t len = 0;
         json_t *m = NULL;
         struct df_error e = DF_ERROR_INIT;
-        if (df_store_get_bytes(s, k.v[i], VERIFY_MANIFEST_MAX, &data, &len, &e) == 0)
+        if (df_store_get_bytes(s, k.v[i], DF_CAP_MANIFEST, &data, &len, &e) == 0)
             m = json_loadb(data, len, 0, NULL);
         free(data);
         stats->manifests++;
