@@ -26,6 +26,52 @@ int cmd_gc(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_argo(int argc, char **argv);
 
+/*
+ * One option of a command. A command's options are one table (NULL name ends it) that
+ * drives its parsing (cli_getopt), the options part of its --help (cli_print_options)
+ * and `duckflow completion`. id is the short letter when the option has one, else a
+ * value of 256 or more; a short letter means the same long option in every command
+ * (README, "Options"; tests/e2e/t1901-cli-options.sh fails on a clash).
+ */
+struct cli_opt {
+    int id;
+    const char *name; /* the long name, without "--" */
+    const char *arg;  /* what its value is called ("URI"), NULL for a flag */
+    const char *help; /* '\n' starts a continuation line */
+};
+
+/* A macro's value as a string literal, for help texts. */
+#define CLI_STR_(x) #x
+#define CLI_STR(x)  CLI_STR_(x)
+
+#define CLI_STOP_AT_ARG 1   /* cli_getopt: stop at the first non-option (query's SQL) */
+#define CLI_BAD_OPTION  '?' /* cli_getopt: an unknown option or a missing value, reported */
+
+/* getopt_long over a table: returns the id of the next option (optarg holds its value),
+ * -1 after the last, or CLI_BAD_OPTION after printing what is wrong (with "did you mean"
+ * for a mistyped long option); the command then exits 2. */
+int cli_getopt(const char *cmd, int argc, char **argv, const struct cli_opt *opts, int flags);
+/* Prints the table as "  -s, --store URI       help" lines. */
+void cli_print_options(FILE *f, const struct cli_opt *opts);
+
+/* The option tables of the commands (cmd_<verb>.c), for main.c's registry and completion. */
+extern const struct cli_opt cli_opts_run[], cli_opts_step[], cli_opts_items[], cli_opts_validate[],
+    cli_opts_plan[], cli_opts_graph[], cli_opts_query[], cli_opts_runs[], cli_opts_report[],
+    cli_opts_gc[], cli_opts_argo[], cli_opts_verify[];
+
+/* `duckflow completion bash|zsh` (completion.c). */
+int cmd_completion(int argc, char **argv);
+extern const struct cli_opt cli_opts_completion[];
+
+/* The command table (main.c), ended by a NULL name. */
+struct cli_command {
+    const char *name;
+    df_cmd_fn fn;
+    const char *summary;
+    const struct cli_opt *opts;
+};
+extern const struct cli_command cli_commands[];
+
 /* The path of the running binary (for spawning `duckflow step`). */
 const char *cli_self_exe(void);
 
@@ -48,6 +94,14 @@ const char *cli_store_uri(const char *opt);
 int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char *run,
                   const char *step, const struct df_param_override *ov, size_t n_ov,
                   struct df_pipeline **p, int *step_index);
+/* "pipeline 'P' has no step 'S'" (with "did you mean" when one is close); returns 2. */
+int cli_no_step(const char *cmd, const struct df_pipeline *p, const char *step);
+/* "pipeline.yaml" when the current folder holds a readable one (what `run` runs without a
+ * PIPELINE argument), else NULL. */
+const char *cli_default_pipeline(void);
+/* --param KEY=VALUE: appends the override to *ov (*n of them; free with
+ * df_param_overrides_free). 0, or 2 after printing the usage error. */
+int cli_add_param(const char *cmd, const char *arg, struct df_param_override **ov, size_t *n);
 /* 1 when stderr is a terminal (progress, colours). */
 int cli_stderr_tty(void);
 

@@ -21,46 +21,81 @@
 
 #include "util/banned.h"
 
+enum {
+    O_IMAGE = 256,
+    O_TEMPLATE,
+    O_CRON,
+    O_TIMEZONE,
+    O_NAME,
+    O_NAMESPACE,
+    O_SA,
+    O_SECRET,
+    O_ENDPOINT,
+    O_REGION,
+    O_PULL,
+    O_NODESEL,
+    O_TOL,
+    O_PAR,
+    O_SCRATCH,
+    O_COMMAND,
+    O_MAXMEM,
+};
+
+const struct cli_opt cli_opts_argo[] = {
+    {O_IMAGE, "image", "IMAGE", "the duckflow image the pods run (required)"},
+    {'s', "store", "URI",
+     "the store the pods use: s3://bucket/prefix or\ngs://bucket/prefix (required)"},
+    {O_TEMPLATE, "template", NULL, "print a WorkflowTemplate"},
+    {O_CRON, "cron", "SCHEDULE", "print a CronWorkflow (repeat for more schedules)"},
+    {O_TIMEZONE, "timezone", "TZ", "the CronWorkflow's time zone, e.g. Europe/Paris"},
+    {O_NAME, "name", "NAME",
+     "object name (Workflow: generateName prefix);\ndefault: the pipeline's name"},
+    {O_NAMESPACE, "namespace", "NS", "metadata.namespace"},
+    {O_SA, "service-account", "SA", "the pods' service account (e.g. one with an IRSA role)"},
+    {O_SECRET, "s3-secret", "NAME",
+     "Kubernetes secret holding AWS_ACCESS_KEY_ID and\nAWS_SECRET_ACCESS_KEY "
+     "(AWS_SESSION_TOKEN optional)"},
+    {O_ENDPOINT, "s3-endpoint", "URL", "the endpoint for the pods (MinIO; for gs:// the GCS one)"},
+    {O_REGION, "s3-region", "REGION", "the signing region for the pods"},
+    {O_PULL, "pull-policy", "POLICY", "Always, IfNotPresent or Never"},
+    {'p', "param", "KEY=VALUE",
+     "override a param's default (the manifest's\nworkflow parameter; `argo submit -p` "
+     "overrides again)"},
+    {O_NODESEL, "node-selector", "K=V", "schedule pods on matching nodes (repeatable)"},
+    {O_TOL, "toleration", "SPEC", "key=value:Effect, key:Effect or key=value (repeatable)"},
+    {O_PAR, "parallelism", "N", "at most N pods at once"},
+    {O_SCRATCH, "scratch-size", "SIZE", "size of each pod's /scratch emptyDir (default 20GiB)"},
+    {O_COMMAND, "command", "PATH", "the duckflow program in the image (default duckflow)"},
+    {O_MAXMEM, "max-memory", "SIZE",
+     "the most memory a retried pod grows to (each retry asks 1.5x the last; default 4x the "
+     "first attempt's)"},
+    {'o', "output", "FORMAT", "yaml (default) or json"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 void cmd_argo_usage(FILE *f)
 {
     fprintf(
-        f,
-        "usage: duckflow argo PIPELINE --image IMAGE --store URI [options]\n"
-        "       duckflow argo items PIPELINE --run RUN --step STEP --store URI [--param K=V]..\n"
-        "       duckflow argo finish PIPELINE --run RUN --status STATUS --store URI\n"
-        "                            [--created-at TIME] [--param K=V]..\n\n"
-        "Prints the pipeline as an Argo Workflows manifest on stdout: one pod per task,\n"
-        "each running `duckflow step` against the store; the pipeline file and its SQL\n"
-        "travel inside the manifest. Submit it with `argo submit` or `kubectl create -f`.\n\n"
-        "options:\n"
-        "  -i, --image IMAGE           the duckflow image the pods run (required)\n"
-        "  -S, --store URI             the store the pods use: s3://bucket/prefix or\n"
-        "                              gs://bucket/prefix (required)\n"
-        "      --template              print a WorkflowTemplate\n"
-        "      --cron SCHEDULE         print a CronWorkflow (repeat for more schedules)\n"
-        "      --timezone TZ           the CronWorkflow's time zone, e.g. Europe/Paris\n"
-        "      --name NAME             object name (Workflow: generateName prefix);\n"
-        "                              default: the pipeline's name\n"
-        "  -n, --namespace NS          metadata.namespace\n"
-        "      --service-account SA    the pods' service account (e.g. one with an IRSA role)\n"
-        "      --s3-secret NAME        Kubernetes secret holding AWS_ACCESS_KEY_ID and\n"
-        "                              AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN optional)\n"
-        "      --s3-endpoint URL       the endpoint for the pods (MinIO; for gs:// the GCS one)\n"
-        "      --s3-region REGION      the signing region for the pods\n"
-        "      --pull-policy POLICY    Always, IfNotPresent or Never\n"
-        "  -p, --param KEY=VALUE       override a param's default (the manifest's\n"
-        "                              workflow parameter; `argo submit -p` overrides again)\n"
-        "      --node-selector K=V     schedule pods on matching nodes (repeatable)\n"
-        "      --toleration SPEC       key=value:Effect, key:Effect or key=value (repeatable)\n"
-        "      --parallelism N         at most N pods at once\n"
-        "      --scratch-size SIZE     size of each pod's /scratch emptyDir (default 20GiB)\n"
-        "      --command PATH          the duckflow program in the image (default duckflow)\n"
-        "  -o, --output FORMAT         yaml (default) or json\n"
-        "  -h, --help                  show this help\n\n"
-        "Run ids on Argo are the workflow names. Each step's pods get memory\n"
-        "memory_limit * 1.5 + 256Mi and cpu = threads, retries become a retryStrategy,\n"
-        "timeout activeDeadlineSeconds. Exit codes: 0 ok, 2 bad usage or pipeline,\n"
-        "3 a file cannot be read.\n");
+        f, "usage: duckflow argo PIPELINE --image IMAGE --store URI [options]\n"
+           "       duckflow argo items PIPELINE --run RUN --step STEP --store URI [--param K=V]..\n"
+           "       duckflow argo finish PIPELINE --run RUN --status STATUS --store URI\n"
+           "                            [--created-at TIME] [--bundle HASH] [--param K=V]..\n"
+           "       duckflow argo bundle PIPELINE --bundle HASH --store URI\n"
+           "       duckflow argo step PIPELINE-NAME --bundle HASH [duckflow step's options]\n\n"
+           "Prints the pipeline as an Argo Workflows manifest on stdout: one pod per task,\n"
+           "each running `duckflow step` against the store. The pipeline file and its SQL\n"
+           "travel in the first pod's template only (`argo bundle` writes them to the store\n"
+           "under <pipeline>/bundles/<hash>/); every other pod reads them from there (with\n"
+           "--bundle, PIPELINE is the pipeline's name). Submit the manifest with `argo submit`\n"
+           "or `kubectl create -f`.\n\n"
+           "options:\n");
+    cli_print_options(f, cli_opts_argo);
+    fprintf(f,
+            "\nThe run id on Argo is the workflow's name plus 8 hex digits of a digest of its\n"
+            "uid (argo retry continues the run, argo resubmit starts a new one). Pods get memory\n"
+            "memory_limit * 1.5 + 256Mi and cpu = threads, retries become a retryStrategy,\n"
+            "timeout activeDeadlineSeconds. Exit codes: 0 ok, 2 bad usage or pipeline,\n"
+            "3 a file cannot be read.\n");
 }
 
 struct list {
@@ -86,43 +121,6 @@ static int load(const char *cmd, const char *path, struct df_param_override *ov,
 
 int cmd_argo(int argc, char **argv)
 {
-    enum {
-        O_TEMPLATE = 256,
-        O_CRON,
-        O_TIMEZONE,
-        O_NAME,
-        O_SA,
-        O_SECRET,
-        O_ENDPOINT,
-        O_REGION,
-        O_PULL,
-        O_NODESEL,
-        O_TOL,
-        O_PAR,
-        O_SCRATCH,
-        O_COMMAND,
-    };
-    static const struct option opts[] = {{"image", required_argument, NULL, 'i'},
-                                         {"store", required_argument, NULL, 'S'},
-                                         {"template", no_argument, NULL, O_TEMPLATE},
-                                         {"cron", required_argument, NULL, O_CRON},
-                                         {"timezone", required_argument, NULL, O_TIMEZONE},
-                                         {"name", required_argument, NULL, O_NAME},
-                                         {"namespace", required_argument, NULL, 'n'},
-                                         {"service-account", required_argument, NULL, O_SA},
-                                         {"s3-secret", required_argument, NULL, O_SECRET},
-                                         {"s3-endpoint", required_argument, NULL, O_ENDPOINT},
-                                         {"s3-region", required_argument, NULL, O_REGION},
-                                         {"pull-policy", required_argument, NULL, O_PULL},
-                                         {"param", required_argument, NULL, 'p'},
-                                         {"node-selector", required_argument, NULL, O_NODESEL},
-                                         {"toleration", required_argument, NULL, O_TOL},
-                                         {"parallelism", required_argument, NULL, O_PAR},
-                                         {"scratch-size", required_argument, NULL, O_SCRATCH},
-                                         {"command", required_argument, NULL, O_COMMAND},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct df_argo_opts o;
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
@@ -137,14 +135,18 @@ int cmd_argo(int argc, char **argv)
         return cmd_argo_items(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "finish"))
         return cmd_argo_finish(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "bundle"))
+        return cmd_argo_bundle(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "step"))
+        return cmd_argo_step(argc - 1, argv + 1);
 
     memset(&o, 0, sizeof(o));
-    while ((c = getopt_long(argc, argv, "i:S:n:p:o:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("argo", argc, argv, cli_opts_argo, 0)) != -1) {
         switch (c) {
-        case 'i':
+        case O_IMAGE:
             o.image = optarg;
             break;
-        case 'S':
+        case 's':
             o.store = optarg;
             break;
         case O_TEMPLATE:
@@ -159,7 +161,7 @@ int cmd_argo(int argc, char **argv)
         case O_NAME:
             o.name = optarg;
             break;
-        case 'n':
+        case O_NAMESPACE:
             o.namespace_ = optarg;
             break;
         case O_SA:
@@ -186,12 +188,8 @@ int cmd_argo(int argc, char **argv)
             o.pull_policy = optarg;
             break;
         case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error("argo", "%s", err.msg);
+            if ((rc = cli_add_param("argo", optarg, &ov, &n_ov)) != 0)
                 goto done;
-            }
-            n_ov++;
             break;
         case O_NODESEL: {
             const char *eq = strchr(optarg, '=');
@@ -237,6 +235,12 @@ int cmd_argo(int argc, char **argv)
         case O_COMMAND:
             o.command = optarg;
             break;
+        case O_MAXMEM:
+            if (df_parse_size(optarg, &o.max_memory) || o.max_memory == 0) {
+                rc = cli_usage_error("argo", "--max-memory '%s' is not a size like 64GiB", optarg);
+                goto done;
+            }
+            break;
         case 'o':
             if (!strcmp(optarg, "json")) {
                 json = 1;
@@ -249,7 +253,7 @@ int cmd_argo(int argc, char **argv)
             cmd_argo_usage(stdout);
             goto done;
         default:
-            rc = cli_usage_error("argo", "unknown option");
+            rc = 2;
             goto done;
         }
     }

@@ -25,7 +25,7 @@ int cmd_argo_items(int argc, char **argv)
         goto done;
     si = df_pipeline_step_index(a.p, a.step);
     if (si < 0) {
-        rc = cli_usage_error(cmd, "no step '%s' in '%s'", a.step, a.p->name);
+        rc = cli_no_step(cmd, a.p, a.step);
         goto done;
     }
     if (df_argo_item_indices(a.p, (size_t)si, a.store, a.run, &out, &err)) {

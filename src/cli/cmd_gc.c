@@ -14,6 +14,13 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_gc[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "only runs of pipeline P"},
+    {'n', "dry-run", NULL, "print what would be removed, remove nothing"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow gc [--store URI] [--pipeline P] [--dry-run]\n"
@@ -23,11 +30,8 @@ static void help(void)
            "incomplete multipart uploads that killed attempts of finished runs left. Runs\n"
            "still running and runs without a run.json are left alone. Prints each folder\n"
            "removed and a total.\n"
-           "\n"
-           "  --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P    only runs of pipeline P\n"
-           "  -n, --dry-run   print what would be removed, remove nothing\n"
-           "  -h, --help      this help\n");
+           "\n");
+    cli_print_options(stdout, cli_opts_gc);
 }
 
 static void report(const char *folder, size_t files, uint64_t bytes, size_t uploads,
@@ -51,13 +55,6 @@ static void report(const char *folder, size_t files, uint64_t bytes, size_t uplo
 
 int cmd_gc(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'p'},
-        {"dry-run", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     struct df_gc_stats st;
     struct df_store *store = NULL;
@@ -66,13 +63,12 @@ int cmd_gc(int argc, char **argv)
     int c, dry = 0, rc;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("gc", argc, argv, cli_opts_gc, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'n':
@@ -82,7 +78,7 @@ int cmd_gc(int argc, char **argv)
             help();
             return 0;
         default:
-            return cli_usage_error("gc", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return 2;
         }
     }
     if (optind != argc)

@@ -16,14 +16,18 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_graph[] = {
+    {'f', "format", "FORMAT", "mermaid (default) or dot"},
+    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: duckflow graph PIPELINE [--format mermaid|dot] [--param KEY=VALUE]...\n\n"
                "Prints the pipeline's DAG as Mermaid (default) or Graphviz dot source.\n\n"
-               "options:\n"
-               "  -f, --format FORMAT    mermaid (default) or dot\n"
-               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
-               "  -h, --help             show this help\n");
+               "options:\n");
+    cli_print_options(f, cli_opts_graph);
 }
 
 /* Text safe inside a double-quoted Mermaid label or dot string. */
@@ -134,10 +138,6 @@ static void print_graph(const struct df_pipeline *p, int dot)
 
 int cmd_graph(int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"param", required_argument, NULL, 'p'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
@@ -145,24 +145,20 @@ int cmd_graph(int argc, char **argv)
     size_t n_ov = 0;
     int c, rc = 0;
 
-    while ((c = getopt_long(argc, argv, "f:p:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("graph", argc, argv, cli_opts_graph, 0)) != -1) {
         switch (c) {
         case 'f':
             format = optarg;
             break;
         case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error("graph", "%s", err.msg);
+            if ((rc = cli_add_param("graph", optarg, &ov, &n_ov)) != 0)
                 goto done;
-            }
-            n_ov++;
             break;
         case 'h':
             usage(stdout);
             goto done;
         default:
-            rc = cli_usage_error("graph", "unknown option");
+            rc = 2;
             goto done;
         }
     }

@@ -16,7 +16,18 @@
 #include "store/layout.h"
 #include "store/store.h"
 #include "util/strbuf.h"
+#include "util/jsonfmt.h"
 #include "util/banned.h"
+
+enum { OPT_STEP = 256 };
+
+const struct cli_opt cli_opts_items[] = {
+    {'r', "run", "RUN", "the run id"},
+    {OPT_STEP, "step", "STEP", "the step"},
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
 
 static void usage(FILE *f)
 {
@@ -25,20 +36,12 @@ static void usage(FILE *f)
                "Prints the items of a step as one JSON list (one entry per task, in task\n"
                "order). Items of files and rows steps come from the run's committed data in\n"
                "the store and are kept there, so every reader sees the same list.\n\n"
-               "options:\n"
-               "  -r, --run RUN          the run id\n"
-               "  -s, --step STEP        the step\n"
-               "  -S, --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
-               "  -h, --help             show this help\n");
+               "options:\n");
+    cli_print_options(f, cli_opts_items);
 }
 
 int cmd_items(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"run", required_argument, NULL, 'r'},   {"step", required_argument, NULL, 's'},
-        {"store", required_argument, NULL, 'S'}, {"param", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
@@ -49,30 +52,26 @@ int cmd_items(int argc, char **argv)
     size_t n_ov = 0;
     int c, rc = 0, si = -1;
 
-    while ((c = getopt_long(argc, argv, "r:s:S:p:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("items", argc, argv, cli_opts_items, 0)) != -1) {
         switch (c) {
         case 'r':
             run = optarg;
             break;
-        case 's':
+        case OPT_STEP:
             step = optarg;
             break;
-        case 'S':
+        case 's':
             store_opt = optarg;
             break;
         case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error("items", "%s", err.msg);
+            if ((rc = cli_add_param("items", optarg, &ov, &n_ov)) != 0)
                 goto done;
-            }
-            n_ov++;
             break;
         case 'h':
             usage(stdout);
             goto done;
         default:
-            rc = cli_usage_error("items", "unknown option");
+            rc = 2;
             goto done;
         }
     }
@@ -88,7 +87,7 @@ int cmd_items(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    text = json_dumps(items, JSON_COMPACT | JSON_ENCODE_ANY);
+    text = df_json_dumps(items, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!text) {
         df_error_set(&err, DF_EFAIL, "step '%s': cannot encode items as json", step);
         rc = cli_fail(&err);

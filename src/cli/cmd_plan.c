@@ -15,7 +15,14 @@
 #include "spec/spec.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/jsonfmt.h"
 #include "util/banned.h"
+
+const struct cli_opt cli_opts_plan[] = {
+    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {'f', "format", "FORMAT", "text (default) or json"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
 
 static void usage(FILE *f)
 {
@@ -23,10 +30,8 @@ static void usage(FILE *f)
                "Shows the steps in the order they run: fan-out and task count (or what a\n"
                "dynamic step's items wait for), inputs, outputs, dependencies and limits.\n"
                "Nothing runs and no store is touched.\n\n"
-               "options:\n"
-               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
-               "  -f, --format FORMAT    text (default) or json\n"
-               "  -h, --help             show this help\n");
+               "options:\n");
+    cli_print_options(f, cli_opts_plan);
 }
 
 static void limits_text(struct strbuf *sb, const struct df_limits *l)
@@ -76,7 +81,7 @@ static void print_text(const struct df_pipeline *p)
         printf("params:");
         json_object_foreach(p->params, k, v)
         {
-            char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            char *t = df_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
             printf(" %s=%s", k, t ? t : "?");
             free(t);
         }
@@ -247,7 +252,7 @@ static int print_json(const struct df_pipeline *p)
     for (size_t o = 0; o < p->n_steps; o++)
         json_array_append_new(steps, step_json(p, p->order[o]));
     json_object_set_new(j, "steps", steps);
-    text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    text = df_json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(j);
     if (!text)
         return -1;
@@ -258,10 +263,6 @@ static int print_json(const struct df_pipeline *p)
 
 int cmd_plan(int argc, char **argv)
 {
-    static const struct option opts[] = {{"param", required_argument, NULL, 'p'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
@@ -269,15 +270,11 @@ int cmd_plan(int argc, char **argv)
     size_t n_ov = 0;
     int c, rc = 0;
 
-    while ((c = getopt_long(argc, argv, "p:f:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("plan", argc, argv, cli_opts_plan, 0)) != -1) {
         switch (c) {
         case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error("plan", "%s", err.msg);
+            if ((rc = cli_add_param("plan", optarg, &ov, &n_ov)) != 0)
                 goto done;
-            }
-            n_ov++;
             break;
         case 'f':
             format = optarg;
@@ -286,7 +283,7 @@ int cmd_plan(int argc, char **argv)
             usage(stdout);
             goto done;
         default:
-            rc = cli_usage_error("plan", "unknown option");
+            rc = 2;
             goto done;
         }
     }

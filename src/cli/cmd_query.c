@@ -19,32 +19,34 @@
 
 #define SQL_MAX (64u << 20)
 
+const struct cli_opt cli_opts_query[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'r', "run", "RUN", "a run id, or 'latest' (default): the run whose run.json\nstarted last"},
+    {'P', "pipeline", "P", "the pipeline, when the store holds several"},
+    {'f', "format", "F",
+     "table (default, also when not a terminal), csv (with a\nheader), json (one object per "
+     "line), parquet (needs\n--output and a query as the last statement)"},
+    {'o', "output", "FILE", "write the result to FILE instead of stdout"},
+    {'w', "max-width", "N",
+     "widest table cell before it is cut (default " CLI_STR(DF_FMT_DEFAULT_WIDTH) ")"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: duckflow query [--store URI] [--run RUN|latest] [--pipeline P]\n"
-            "                      [--format table|csv|json|parquet] [--output FILE] [SQL]\n\n"
-            "Runs SQL over what a run produced: a schema per step with a view per output\n"
-            "table (SELECT * FROM merge.totals), and the schema _run with the run's own\n"
-            "records (_run.tasks, _run.files, _run.tables, _run.run). The SQL comes from the\n"
-            "argument, else from stdin; several statements run in order and the result of\n"
-            "the last one is printed. Without SQL on a terminal, lists the views.\n\n"
-            "options:\n"
-            "  -s, --store URI       the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-            "  -r, --run RUN         a run id, or 'latest' (default): the run whose run.json\n"
-            "                        started last\n"
-            "  -p, --pipeline P      the pipeline, when the store holds several\n"
-            "  -f, --format F        table (default, also when not a terminal), csv (with a\n"
-            "                        header), json (one object per line), parquet (needs\n"
-            "                        --output and a query as the last statement)\n"
-            "  -o, --output FILE     write the result to FILE instead of stdout\n"
-            "  -w, --max-width N     widest table cell before it is cut (default %d)\n"
-            "  -h, --help            show this help\n\n"
-            "Put -- before SQL that starts with '-' (a comment): duckflow query -- '-- ...'.\n"
-            "Files of S3/GCS stores are downloaded into $DUCKFLOW_CACHE (default\n"
-            "~/.cache/duckflow) first. Exit codes: 0 ok, 1 the SQL failed, 2 bad usage,\n"
-            "3 store error or run not found.\n",
-            DF_FMT_DEFAULT_WIDTH);
+    fprintf(f, "usage: duckflow query [--store URI] [--run RUN|latest] [--pipeline P]\n"
+               "                      [--format table|csv|json|parquet] [--output FILE] [SQL]\n\n"
+               "Runs SQL over what a run produced: a schema per step with a view per output\n"
+               "table (SELECT * FROM merge.totals), and the schema _run with the run's own\n"
+               "records (_run.tasks, _run.files, _run.tables, _run.run). The SQL comes from the\n"
+               "argument, else from stdin; several statements run in order and the result of\n"
+               "the last one is printed. Without SQL on a terminal, lists the views.\n\n"
+               "options:\n");
+    cli_print_options(f, cli_opts_query);
+    fprintf(f, "\nPut -- before SQL that starts with '-' (a comment): duckflow query -- '-- ...'.\n"
+               "Files of S3/GCS stores are downloaded into $DUCKFLOW_CACHE (default\n"
+               "~/.cache/duckflow) first. Exit codes: 0 ok, 1 the SQL failed, 2 bad usage,\n"
+               "3 store error or run not found.\n");
 }
 
 static const char *const list_sql =
@@ -55,11 +57,6 @@ static const char *const list_sql =
 
 int cmd_query(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"store", required_argument, NULL, 's'},    {"run", required_argument, NULL, 'r'},
-        {"pipeline", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},   {"max-width", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_duck_config cfg = DF_DUCK_CONFIG_INIT;
     struct df_duck duck = DF_DUCK_INIT;
@@ -71,7 +68,7 @@ int cmd_query(int argc, char **argv)
     FILE *outf = NULL;
     int c, rc = 0, fmt;
 
-    while ((c = getopt_long(argc, argv, "+s:r:p:f:o:w:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("query", argc, argv, cli_opts_query, CLI_STOP_AT_ARG)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
@@ -79,7 +76,7 @@ int cmd_query(int argc, char **argv)
         case 'r':
             run = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'f':
@@ -103,7 +100,7 @@ int cmd_query(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            return cli_usage_error("query", "unknown option");
+            return 2;
         }
     }
     if (argc - optind > 1)

@@ -13,6 +13,17 @@
 #include "store/store.h"
 #include "util/banned.h"
 
+enum { OPT_HTML = 256 };
+
+const struct cli_opt cli_opts_report[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "the pipeline, when the store holds several"},
+    {OPT_HTML, "html", "FILE",
+     "write one self-contained HTML page (inline CSS, no\nscripts or external links, a time "
+     "bar per task) to FILE\n('-' for stdout) instead of the text tables"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: duckflow report [RUN|latest] [--store URI] [--pipeline P] [--html FILE]\n\n"
@@ -20,23 +31,13 @@ static void usage(FILE *f)
                "time, slowest task, peak memory and spill; per task, attempt, exit class,\n"
                "timings (total, sql, write), rows, bytes, files, peak RSS and memory limit.\n"
                "RUN defaults to 'latest', the run whose run.json started last.\n\n"
-               "options:\n"
-               "  -s, --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-               "  -p, --pipeline P    the pipeline, when the store holds several\n"
-               "      --html FILE     write one self-contained HTML page (inline CSS, no\n"
-               "                      scripts or external links, a time bar per task) to FILE\n"
-               "                      ('-' for stdout) instead of the text tables\n"
-               "  -h, --help          show this help\n\n"
-               "Exit codes: 0 ok, 2 bad usage, 3 store error or run not found.\n");
+               "options:\n");
+    cli_print_options(f, cli_opts_report);
+    fprintf(f, "\nExit codes: 0 ok, 2 bad usage, 3 store error or run not found.\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option opts[] = {{"store", required_argument, NULL, 's'},
-                                         {"pipeline", required_argument, NULL, 'p'},
-                                         {"html", required_argument, NULL, 'H'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_store *store = NULL;
     struct df_run_info *info = NULL;
@@ -45,22 +46,22 @@ int cmd_report(int argc, char **argv)
     FILE *out = stdout;
     int c, rc = 0;
 
-    while ((c = getopt_long(argc, argv, "s:p:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("report", argc, argv, cli_opts_report, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
-        case 'H':
+        case OPT_HTML:
             html = optarg;
             break;
         case 'h':
             usage(stdout);
             return 0;
         default:
-            return cli_usage_error("report", "unknown option");
+            return 2;
         }
     }
     if (argc - optind > 1)

@@ -19,32 +19,42 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+enum { OPT_MEMORY = 256, OPT_RESUME, OPT_FAIL_FAST, OPT_COLOR };
+
+const struct cli_opt cli_opts_run[] = {
+    {'s', "store", "URI",
+     "artifact store: a folder, file:///abs, s3://bucket/prefix or\ngs://bucket/prefix "
+     "(default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'p', "param", "k=v", "override a pipeline parameter (repeatable)"},
+    {'j', "jobs", "N", "tasks at a time (default: the number of CPUs)"},
+    {OPT_MEMORY, "memory", "SIZE",
+     "memory budget for running tasks together, e.g. 8GB (default:\n80% of available memory "
+     "or the cgroup limit)"},
+    {OPT_RESUME, "resume", "RUN",
+     "continue run RUN ('latest': the newest run of this pipeline):\ntasks that committed are "
+     "kept, the rest run"},
+    {OPT_FAIL_FAST, "fail-fast", NULL,
+     "start no more tasks after the first one that failed for good\n(running tasks finish; the "
+     "rest are 'not run')"},
+    {OPT_COLOR, "color", "WHEN",
+     "auto (default: on a terminal, unless NO_COLOR is set), always\nor never"},
+    {'q', "quiet", NULL, "print only failures and the final lines"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
-    printf(
-        "usage: duckflow run PIPELINE [--store URI] [--param k=v].. [-j N] [--memory SIZE]\n"
-        "                    [--resume RUN] [--fail-fast] [--color auto|always|never] [--quiet]\n"
-        "\n"
-        "Runs every task of the pipeline on this machine, each as a child process\n"
-        "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
-        "\n"
-        "  --store URI      artifact store: a folder, file:///abs, s3://bucket/prefix or\n"
-        "                   gs://bucket/prefix (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-        "  --param k=v      override a pipeline parameter (repeatable)\n"
-        "  -j, --jobs N     tasks at a time (default: the number of CPUs)\n"
-        "  --memory SIZE    memory budget for running tasks together, e.g. 8GB (default:\n"
-        "                   80%% of available memory or the cgroup limit)\n"
-        "  --resume RUN     continue run RUN ('latest': the newest run of this pipeline):\n"
-        "                   tasks that committed are kept, the rest run\n"
-        "  --fail-fast      start no more tasks after the first one that failed for good\n"
-        "                   (running tasks finish; the rest are 'not run')\n"
-        "  --color WHEN     auto (default: on a terminal, unless NO_COLOR is set), always\n"
-        "                   or never\n"
-        "  -q, --quiet      print only failures and the final lines\n"
-        "  -h, --help       this help\n"
-        "\n"
-        "exit codes: 0 every task succeeded, 1 a task or check failed, 2 bad usage or\n"
-        "invalid pipeline, 3 store or I/O error, 130/143 interrupted by SIGINT/SIGTERM\n");
+    printf("usage: duckflow run [PIPELINE] [--store URI] [--param k=v].. [-j N] [--memory SIZE]\n"
+           "                    [--resume RUN] [--fail-fast] [--color auto|always|never] [--quiet]\n"
+           "\n"
+           "Runs every task of the pipeline on this machine, each as a child process\n"
+           "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
+           "Without PIPELINE, runs ./pipeline.yaml.\n"
+           "\n");
+    cli_print_options(stdout, cli_opts_run);
+    printf("\n"
+           "exit codes: 0 every task succeeded, 1 a task or check failed, 2 bad usage or\n"
+           "invalid pipeline, 3 store or I/O error, 130/143 interrupted by SIGINT/SIGTERM\n");
 }
 
 /* Stopped by a signal: end by that signal, as git does (default handler, unblocked,
@@ -66,13 +76,6 @@ static void reraise(int sig)
 
 int cmd_run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},  {"param", required_argument, NULL, 'p'},
-        {"jobs", required_argument, NULL, 'j'},   {"memory", required_argument, NULL, 'm'},
-        {"resume", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
-        {"fail-fast", no_argument, NULL, 'F'},    {"color", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     struct df_run_opts o;
     struct df_param_override *ov = NULL;
@@ -89,8 +92,7 @@ int cmd_run(int argc, char **argv)
     params = xcalloc((size_t)argc + 1, sizeof(*params));
     ov = xcalloc((size_t)argc + 1, sizeof(*ov));
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("run", argc, argv, cli_opts_run, 0)) != -1) {
         char *end;
         switch (c) {
         case 's':
@@ -117,22 +119,22 @@ int cmd_run(int argc, char **argv)
             o.jobs = (int)j;
             break;
         }
-        case 'm':
+        case OPT_MEMORY:
             if (df_parse_size(optarg, &o.memory_budget) != 0 || o.memory_budget == 0) {
                 rc = cli_usage_error("run", "--memory wants a size like 8GB, not '%s'", optarg);
                 goto out;
             }
             break;
-        case 'r':
+        case OPT_RESUME:
             o.resume_run = optarg;
             break;
         case 'q':
             o.quiet = 1;
             break;
-        case 'F':
+        case OPT_FAIL_FAST:
             o.fail_fast = 1;
             break;
-        case 'C':
+        case OPT_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
                 rc = cli_usage_error("run", "--color is auto, always or never, not '%s'", optarg);
                 goto out;
@@ -144,15 +146,20 @@ int cmd_run(int argc, char **argv)
             rc = 0;
             goto out;
         default:
-            rc = cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+            rc = 2;
             goto out;
         }
     }
-    if (optind != argc - 1) {
-        rc = cli_usage_error("run", optind >= argc ? "missing PIPELINE" : "one PIPELINE only");
+    if (optind < argc - 1) {
+        rc = cli_usage_error("run", "one PIPELINE only");
         goto out;
     }
-    if (df_pipeline_load(argv[optind], ov, n_params, &p, &err) != 0 ||
+    if (optind >= argc && !cli_default_pipeline()) {
+        rc = cli_usage_error("run", "missing PIPELINE (and no ./pipeline.yaml here)");
+        goto out;
+    }
+    if (df_pipeline_load(optind < argc ? argv[optind] : cli_default_pipeline(), ov, n_params, &p,
+                         &err) != 0 ||
         df_pipeline_check_sql(p, 0, &err) != 0) {
         rc = cli_fail(&err);
         goto out;

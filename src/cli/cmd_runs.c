@@ -16,7 +16,15 @@
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/jsonfmt.h"
 #include "util/banned.h"
+
+const struct cli_opt cli_opts_runs[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "only runs of pipeline P"},
+    {'f', "format", "FMT", "text (default) or json"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
 
 static void help(void)
 {
@@ -27,11 +35,8 @@ static void help(void)
            "failed, or --fail-fast) and were interrupted. A run whose run.json says running\n"
            "but whose executor is gone shows as 'abandoned'. Runs made task by task with\n"
            "`duckflow step` (no run.json) follow, with status 'steps'.\n"
-           "\n"
-           "  --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P       only runs of pipeline P\n"
-           "  --format FMT       text (default) or json\n"
-           "  -h, --help         this help\n");
+           "\n");
+    cli_print_options(stdout, cli_opts_runs);
 }
 
 static const char *status_of(json_t *r)
@@ -73,13 +78,6 @@ static void describe_counts(const struct run_counts *k, char *out, size_t n)
 
 int cmd_runs(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct df_error err = DF_ERROR_INIT;
     const char *store_opt = NULL, *pipeline = NULL, *format = "text";
     struct df_store *store = NULL;
@@ -88,13 +86,12 @@ int cmd_runs(int argc, char **argv)
     int c, rc = 2;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("runs", argc, argv, cli_opts_runs, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'f':
@@ -104,7 +101,7 @@ int cmd_runs(int argc, char **argv)
             help();
             return 0;
         default:
-            return cli_usage_error("runs", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return 2;
         }
     }
     if (optind != argc)
@@ -139,7 +136,7 @@ int cmd_runs(int argc, char **argv)
             json_object_set_new(o, "tasks_interrupted", json_integer(k.interrupted));
             json_array_append_new(outv, o);
         }
-        char *text = json_dumps(outv, JSON_INDENT(2));
+        char *text = df_json_dumps(outv, JSON_INDENT(2));
         printf("%s\n", text ? text : "[]");
         free(text);
         json_decref(outv);

@@ -16,31 +16,38 @@
 #include "engine/items.h"
 #include "engine/task.h"
 #include "spec/spec.h"
+#include "dag/label.h"
 #include "dag/plan.h"
 #include "store/layout.h"
 #include "store/s3.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 
+enum { OPT_STEP = 256, OPT_SCRATCH };
+
+const struct cli_opt cli_opts_step[] = {
+    {'r', "run", "RUN", "the run id (required)"},
+    {OPT_STEP, "step", "STEP", "the step (required)"},
+    {'i', "item", "ITEM", "the task's item: its index, or its label as progress shows it"},
+    {'a', "attempt", "N", "the attempt number, from 1 (default 1)"},
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {OPT_SCRATCH, "scratch", "DIR", "folder for spill files and staging (default $TMPDIR)"},
+    {'t', "threads", "N", "DuckDB threads, replacing the step's"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: duckflow step PIPELINE --run RUN --step STEP [--item INDEX] [--attempt N]\n"
+    fprintf(f, "usage: duckflow step PIPELINE --run RUN --step STEP [--item ITEM] [--attempt N]\n"
                "                     [--store URI] [--param KEY=VALUE]... [--scratch DIR]\n"
                "                     [--threads N]\n\n"
                "Runs one task of a step in this process: its inputs are the files that upstream\n"
                "manifests list, its outputs go to a fresh attempt folder, and its manifest is\n"
                "written last. Prints nothing on success.\n\n"
-               "options:\n"
-               "  -r, --run RUN          the run id (required)\n"
-               "  -s, --step STEP        the step (required)\n"
-               "  -i, --item INDEX       the item index of the task (default 0)\n"
-               "  -a, --attempt N        the attempt number, from 1 (default 1)\n"
-               "      --store URI        the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
-               "      --scratch DIR      folder for spill files and staging (default $TMPDIR)\n"
-               "      --threads N        DuckDB threads, replacing the step's\n"
-               "  -h, --help             show this help\n\n"
-               "exit status: 0 committed, 1 SQL error or failed check, 2 bad usage or pipeline,\n"
+               "options:\n");
+    cli_print_options(f, cli_opts_step);
+    fprintf(f, "\nexit status: 0 committed, 1 SQL error or failed check, 2 bad usage or pipeline,\n"
                "3 store error, 13 DuckDB out of memory, 15 spill space exhausted, 19 stopped\n"
                "by SIGINT or SIGTERM, 10+N for the other failure classes.\n");
 }
@@ -81,19 +88,39 @@ static long parse_count(const char *s)
     return v;
 }
 
+/* --item LABEL: the item whose label (dag/label.h) it is. */
+static int resolve_label(const struct df_pipeline *p, size_t si, struct df_store *store,
+                         const char *run, const char *label, struct df_task_opts *o)
+{
+    struct df_error err = DF_ERROR_INIT;
+    json_t *items = NULL;
+    long idx;
+
+    if (df_step_items(p, si, store, run, &items, &err) != 0)
+        return cli_fail(&err);
+    idx = df_item_find(items, label);
+    if (idx < 0) {
+        size_t n = 0;
+        char **labels = df_item_labels(items, &n);
+        struct strbuf known = STRBUF_INIT;
+        for (size_t i = 0; i < n && i < 10; i++)
+            sb_addf(&known, "%s%s", i ? ", " : "", labels[i]);
+        if (n > 10)
+            sb_addf(&known, ", ... (%zu in all)", n);
+        cli_usage_error("step", "step '%s' has no item '%s' (its items: %s)", p->steps[si].name,
+                        label, n ? known.buf : "none");
+        sb_release(&known);
+        df_item_labels_free(labels, n);
+        json_decref(items);
+        return 2;
+    }
+    o->item_index = (size_t)idx;
+    json_decref(items);
+    return 0;
+}
+
 int cmd_step(int argc, char **argv)
 {
-    enum { OPT_STORE = 256, OPT_SCRATCH };
-    static const struct option opts[] = {{"run", required_argument, NULL, 'r'},
-                                         {"step", required_argument, NULL, 's'},
-                                         {"item", required_argument, NULL, 'i'},
-                                         {"attempt", required_argument, NULL, 'a'},
-                                         {"store", required_argument, NULL, OPT_STORE},
-                                         {"param", required_argument, NULL, 'p'},
-                                         {"scratch", required_argument, NULL, OPT_SCRATCH},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
@@ -101,7 +128,7 @@ int cmd_step(int argc, char **argv)
     struct df_task_opts o;
     struct df_task_result res;
     struct df_run_items run_items;
-    const char *run = NULL, *step = NULL, *store_opt = NULL;
+    const char *run = NULL, *step = NULL, *store_opt = NULL, *item_label = NULL;
     size_t n_ov = 0;
     long v;
     int c, rc = 0, si = -1;
@@ -111,20 +138,20 @@ int cmd_step(int argc, char **argv)
     o.leave_open = 1; /* sanitizer builds close everything, so leaks are still checked */
 #endif
     o.attempt = 1;
-    while ((c = getopt_long(argc, argv, "r:s:i:a:p:t:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("step", argc, argv, cli_opts_step, 0)) != -1) {
         switch (c) {
         case 'r':
             run = optarg;
             break;
-        case 's':
+        case OPT_STEP:
             step = optarg;
             break;
         case 'i':
-            if ((v = parse_count(optarg)) < 0) {
-                rc = cli_usage_error("step", "--item wants a number, not '%s'", optarg);
-                goto done;
-            }
-            o.item_index = (size_t)v;
+            /* A number is an index; anything else a label, resolved once items are known. */
+            if ((v = parse_count(optarg)) < 0)
+                item_label = optarg;
+            else
+                o.item_index = (size_t)v;
             break;
         case 'a':
             if ((v = parse_count(optarg)) < 1 || v > 1000000) {
@@ -133,16 +160,12 @@ int cmd_step(int argc, char **argv)
             }
             o.attempt = (int)v;
             break;
-        case OPT_STORE:
+        case 's':
             store_opt = optarg;
             break;
         case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error("step", "%s", err.msg);
+            if ((rc = cli_add_param("step", optarg, &ov, &n_ov)) != 0)
                 goto done;
-            }
-            n_ov++;
             break;
         case OPT_SCRATCH:
             o.scratch = optarg;
@@ -158,7 +181,7 @@ int cmd_step(int argc, char **argv)
             usage(stdout);
             goto done;
         default:
-            rc = cli_usage_error("step", "unknown option");
+            rc = 2;
             goto done;
         }
     }
@@ -178,6 +201,8 @@ int cmd_step(int argc, char **argv)
     o.step = (size_t)si;
     df_run_items_init(&run_items, store, run);
     o.items = &run_items.resolver;
+    if (item_label && (rc = resolve_label(p, (size_t)si, store, run, item_label, &o)) != 0)
+        goto done;
     {
         pthread_t watcher;
         int watching = pthread_create(&watcher, NULL, watch_signals, &sigs) == 0;

@@ -16,6 +16,14 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
+enum { OPT_NO_SQL = 256 };
+
+const struct cli_opt cli_opts_validate[] = {
+    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {OPT_NO_SQL, "no-sql", NULL, "skip the SQL syntax check"},
+    {'h', "help", NULL, "show this help"},
+    {0, NULL, NULL, NULL}};
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: duckflow validate PIPELINE [--param KEY=VALUE]... [--no-sql]\n\n"
@@ -24,42 +32,32 @@ static void usage(FILE *f)
                "every SQL statement (DuckDB's parser; tables are not looked up).\n"
                "Prints \"ok: pipeline 'NAME': N steps\" on success; otherwise the first\n"
                "problem as FILE:LINE:COL: message and exits 2.\n\n"
-               "options:\n"
-               "  -p, --param KEY=VALUE  override a param (typed like its default)\n"
-               "      --no-sql           skip the SQL syntax check\n"
-               "  -h, --help             show this help\n");
+               "options:\n");
+    cli_print_options(f, cli_opts_validate);
 }
 
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {{"param", required_argument, NULL, 'p'},
-                                         {"no-sql", no_argument, NULL, 'n'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
     size_t n_ov = 0;
     int c, rc = 0, sql = 1;
 
-    while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("validate", argc, argv, cli_opts_validate, 0)) != -1) {
         switch (c) {
         case 'p':
-            ov = xrealloc(ov, (n_ov + 1) * sizeof(*ov));
-            if (df_param_override_parse(optarg, &ov[n_ov], &err) < 0) {
-                rc = cli_usage_error("validate", "%s", err.msg);
+            if ((rc = cli_add_param("validate", optarg, &ov, &n_ov)) != 0)
                 goto done;
-            }
-            n_ov++;
             break;
-        case 'n':
+        case OPT_NO_SQL:
             sql = 0;
             break;
         case 'h':
             usage(stdout);
             goto done;
         default:
-            rc = cli_usage_error("validate", "unknown option");
+            rc = 2;
             goto done;
         }
     }

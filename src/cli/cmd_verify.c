@@ -17,6 +17,12 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+const struct cli_opt cli_opts_verify[] = {
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "the pipeline (needed only when RUN is ambiguous)"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
 static void help(void)
 {
     printf("usage: duckflow verify [RUN] [--store URI] [--pipeline P]\n"
@@ -25,10 +31,8 @@ static void help(void)
            "for the last run), or of every run in the store (of pipeline P with --pipeline)\n"
            "when RUN is not given, and compares size and hash with the manifest. Prints\n"
            "each file that differs or is missing, then a total; exits 1 when any differs.\n"
-           "\n"
-           "  --store URI     the store (default $DUCKFLOW_STORE, else ./.duckflow)\n"
-           "  --pipeline P    the pipeline (needed only when RUN is ambiguous)\n"
-           "  -h, --help      this help\n");
+           "\n");
+    cli_print_options(stdout, cli_opts_verify);
 }
 
 static void report(const char *key, const char *what, void *ud)
@@ -39,10 +43,6 @@ static void report(const char *key, const char *what, void *ud)
 
 int cmd_verify(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"store", required_argument, NULL, 's'},
-                                             {"pipeline", required_argument, NULL, 'p'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
     struct df_error err = DF_ERROR_INIT;
     struct df_verify_stats st;
     struct df_store *store = NULL;
@@ -51,13 +51,12 @@ int cmd_verify(int argc, char **argv)
     int c, rc;
 
     optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("verify", argc, argv, cli_opts_verify, 0)) != -1) {
         switch (c) {
         case 's':
             store_opt = optarg;
             break;
-        case 'p':
+        case 'P':
             pipeline = optarg;
             break;
         case 'h':

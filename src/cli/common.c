@@ -10,6 +10,8 @@
 
 #include "cli/cli.h"
 #include "store/layout.h"
+#include "util/strbuf.h"
+#include "util/suggest.h"
 
 const char *cli_self_exe(void)
 {
@@ -82,6 +84,40 @@ int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char
         return cli_fail(&err);
     *step_index = df_pipeline_step_index(*p, step);
     if (*step_index < 0)
-        return cli_usage_error(cmd, "pipeline '%s' has no step '%s'", (*p)->name, step);
+        return cli_no_step(cmd, *p, step);
+    return 0;
+}
+
+int cli_no_step(const char *cmd, const struct df_pipeline *p, const char *step)
+{
+    const char **names = xcalloc(p->n_steps + 1, sizeof(*names));
+    const char *hint;
+    int rc;
+
+    for (size_t i = 0; i < p->n_steps; i++)
+        names[i] = p->steps[i].name;
+    hint = df_suggest(step, names, p->n_steps);
+    if (hint)
+        rc = cli_usage_error(cmd, "pipeline '%s' has no step '%s'; did you mean '%s'?", p->name,
+                             step, hint);
+    else
+        rc = cli_usage_error(cmd, "pipeline '%s' has no step '%s'", p->name, step);
+    free(names);
+    return rc;
+}
+
+const char *cli_default_pipeline(void)
+{
+    return access("pipeline.yaml", R_OK) == 0 ? "pipeline.yaml" : NULL;
+}
+
+int cli_add_param(const char *cmd, const char *arg, struct df_param_override **ov, size_t *n)
+{
+    struct df_error err = DF_ERROR_INIT;
+
+    *ov = xrealloc(*ov, (*n + 1) * sizeof(**ov));
+    if (df_param_override_parse(arg, &(*ov)[*n], &err) < 0)
+        return cli_usage_error(cmd, "%s", err.msg);
+    (*n)++;
     return 0;
 }

@@ -10,25 +10,27 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/suggest.h"
 
-static const struct command {
-    const char *name;
-    df_cmd_fn fn;
-    const char *summary;
-} commands[] = {
-    {"run", cmd_run, "run a pipeline here, tasks as child processes"},
-    {"step", cmd_step, "run one task of a step (what each Argo pod runs)"},
-    {"items", cmd_items, "print the JSON list of a step's items"},
-    {"validate", cmd_validate, "check a pipeline file"},
-    {"plan", cmd_plan, "show the DAG and its tasks without running"},
-    {"graph", cmd_graph, "print the DAG as Mermaid or Graphviz source"},
-    {"query", cmd_query, "SQL over a run's outputs"},
-    {"runs", cmd_runs, "list the runs in a store"},
-    {"report", cmd_report, "per-task timings, rows, bytes and memory of a run"},
-    {"gc", cmd_gc, "remove attempt folders no manifest names"},
-    {"verify", cmd_verify, "re-hash a run's files against their manifests"},
-    {"argo", cmd_argo, "compile a pipeline into an Argo Workflows manifest"},
-};
+/* The commands: name, function, one line for --help, and the option table that drives
+ * the command's parsing, its --help and `duckflow completion`. */
+const struct cli_command cli_commands[] = {
+    {"run", cmd_run, "run a pipeline here, tasks as child processes", cli_opts_run},
+    {"step", cmd_step, "run one task of a step (what each Argo pod runs)", cli_opts_step},
+    {"items", cmd_items, "print the JSON list of a step's items", cli_opts_items},
+    {"validate", cmd_validate, "check a pipeline file", cli_opts_validate},
+    {"plan", cmd_plan, "show the DAG and its tasks without running", cli_opts_plan},
+    {"graph", cmd_graph, "print the DAG as Mermaid or Graphviz source", cli_opts_graph},
+    {"query", cmd_query, "SQL over a run's outputs", cli_opts_query},
+    {"runs", cmd_runs, "list the runs in a store", cli_opts_runs},
+    {"report", cmd_report, "per-task timings, rows, bytes and memory of a run", cli_opts_report},
+    {"gc", cmd_gc, "remove attempt folders no manifest names", cli_opts_gc},
+    {"verify", cmd_verify, "re-hash a run's files against their manifests", cli_opts_verify},
+    {"argo", cmd_argo, "compile a pipeline into an Argo Workflows manifest", cli_opts_argo},
+    {"completion", cmd_completion, "print a shell completion script (bash or zsh)",
+     cli_opts_completion},
+    {NULL, NULL, NULL, NULL}};
+#define commands cli_commands
 
 /*
  * Options every command that touches a store accepts: `--s3-endpoint URL` and
@@ -78,8 +80,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: duckflow <command> [options]\n\n"
                "duckflow runs pipelines of SQL steps on DuckDB.\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; commands[i].name; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nevery command that opens a store also takes --s3-endpoint URL and "
                "--s3-region REGION.\n"
                "'duckflow <command> --help' tells more about a command.\n"
@@ -110,7 +112,7 @@ int main(int argc, char **argv)
         printf("duckflow %s\n", DUCKFLOW_VERSION);
         return fclose(stdout) == 0 ? 0 : 3;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    for (size_t i = 0; commands[i].name; i++) {
         if (strcmp(argv[1], commands[i].name) != 0)
             continue;
         rc = commands[i].fn(argc - 1, argv + 1);
@@ -122,6 +124,17 @@ int main(int argc, char **argv)
         }
         return rc;
     }
-    fprintf(stderr, "duckflow: '%s' is not a command; see 'duckflow --help'\n", argv[1]);
+    {
+        const char *names[64];
+        size_t n = 0;
+        const char *hint;
+        for (; commands[n].name && n < 64; n++)
+            names[n] = commands[n].name;
+        hint = df_suggest(argv[1], names, n);
+        if (hint)
+            fprintf(stderr, "duckflow: '%s' is not a command; did you mean '%s'?\n", argv[1], hint);
+        else
+            fprintf(stderr, "duckflow: '%s' is not a command; see 'duckflow --help'\n", argv[1]);
+    }
     return 2;
 }

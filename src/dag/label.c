@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spec/spec.h"
 #include "util/jsonfmt.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -163,4 +164,28 @@ long df_item_find(const json_t *items, const char *arg)
         }
     df_item_labels_free(labels, n);
     return found;
+}
+
+char *df_foreach_describe(const struct df_foreach *f)
+{
+    switch (f->kind) {
+    case DF_FOREACH_FILES:
+        return xasprintf("foreach files '%s'", f->files_source ? f->files_source : "?");
+    case DF_FOREACH_ROWS: {
+        const char *q = f->rows_sql ? f->rows_sql : "";
+        size_t n = strcspn(q, "\n");
+        return xasprintf("foreach rows '%.*s%s'", (int)(n > 60 ? 57 : n), q,
+                         n > 60 || q[n] ? "..." : "");
+    }
+    case DF_FOREACH_VALUES:
+        if (f->values_param)
+            return xasprintf("foreach values '%s'", f->values_param);
+        return xstrdup("foreach values []");
+    case DF_FOREACH_RANGE:
+        if (f->range_param)
+            return xasprintf("foreach range '%s' (0)", f->range_param);
+        return xstrdup("foreach range 0");
+    default:
+        return xstrdup("foreach");
+    }
 }

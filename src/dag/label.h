@@ -29,4 +29,9 @@ void df_item_labels_free(char **labels, size_t n);
  * -2 when the label names several items. */
 long df_item_find(const json_t *items, const char *arg);
 
+struct df_foreach;
+/* "foreach files 'generate.orders'", "foreach rows 'SELECT DISTINCT ...'", "foreach values
+ * 'regions'", "foreach range 0": a fan-out as a person wrote it, for messages. malloc'd. */
+char *df_foreach_describe(const struct df_foreach *f);
+
 #endif

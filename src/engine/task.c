@@ -15,6 +15,7 @@
 
 #include "dag/plan.h"
 #include "engine/duck.h"
+#include "engine/checks.h"
 #include "engine/sizing.h"
 #include "engine/task_internal.h"
 #include "store/layout.h"
@@ -50,23 +51,11 @@ static void set_active(duckdb_connection con)
 
 static int run_checks(struct task *t, struct df_error *err)
 {
-    for (size_t i = 0; i < t->s->n_checks; i++) {
-        const struct df_check *c = &t->s->checks[i];
-        json_t *rows = NULL;
-        if (df_duck_query_json(&t->duck, c->sql, 1, &rows, err) != 0) {
-            df_error_prefix(err, "%s:%d: check '%s'", t->p->path, c->loc.line, c->name);
-            return set_failure_class(t, t->duck.last_class);
-        }
-        if (json_array_size(rows) > 0) {
-            char *row = json_dumps(json_array_get(rows, 0), JSON_COMPACT | JSON_ENCODE_ANY);
-            df_error_set(err, DF_EFAIL, "check '%s' failed: it returned rows, the first: %.512s",
-                         c->name, row ? row : "?");
-            free(row);
-            json_decref(rows);
-            return set_failure_class(t, DF_CLASS_CHECK_FAILED);
-        }
-        json_decref(rows);
-    }
+    enum df_exit_class cls = DF_CLASS_OK;
+    char who[160];
+    snprintf(who, sizeof(who), "step '%s' item %zu", t->s->name, t->o->item_index);
+    if (df_checks_run(&t->duck, t->p, t->s, who, &t->checks, &cls, err) != 0)
+        return set_failure_class(t, cls);
     return 0;
 }
 
@@ -410,6 +399,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     json_object_set_new(m, "spilled_bytes", json_integer((json_int_t)atomic_load(&t.spill_peak)));
     json_object_set(m, "inputs", t.inputs_rec);
     json_object_set(m, "tables", t.tables);
+    if (t.checks && json_array_size(t.checks))
+        json_object_set(m, "checks", t.checks);
     if (df_manifest_commit(store, p->name, o->run_id, t.s->name, t.item_key, m, err) != 0) {
         df_error_recode(err, DF_EIO);
         set_failure_class(&t, DF_CLASS_STORE_ERROR);
@@ -459,6 +450,7 @@ done:
     json_decref(t.items);
     json_decref(t.inputs_rec);
     json_decref(t.tables);
+    json_decref(t.checks);
     json_decref(t.uploads);
     json_decref(t.to_sync);
     json_decref(m);
@@ -522,6 +514,7 @@ done:
     json_decref(t.items);
     json_decref(t.inputs_rec);
     json_decref(t.tables);
+    json_decref(t.checks);
     json_decref(t.uploads);
     json_decref(t.to_sync);
     return rc;

@@ -43,6 +43,7 @@ struct task {
     uint64_t max_temp;
     json_t *inputs_rec; /* manifest "inputs" */
     json_t *tables;     /* manifest "tables" */
+    json_t *checks;     /* manifest "checks": every check's result (engine/checks.h) */
     json_t *uploads;    /* [[key, path], ...] for a non-local store */
     json_t *to_sync;    /* output files written into a local store, fsync'd before the manifest */
     enum df_exit_class cls;

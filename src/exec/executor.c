@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dag/label.h"
 #include "dag/plan.h"
 #include "engine/items.h"
 #include "exec/child.h"
@@ -216,6 +217,28 @@ static int scan_attempt(const char *key, uint64_t size, void *ud)
     return 0;
 }
 
+/* A fan-out that found no items fails its step (class no_items) unless it allows that. */
+static int empty_fails(struct executor *x, size_t s)
+{
+    const struct df_step *st = &x->p->steps[s];
+    char *what, *msg;
+
+    if (st->foreach.kind == DF_FOREACH_NONE || st->foreach.kind == DF_FOREACH_EACH ||
+        st->allow_empty)
+        return 0;
+    what = df_foreach_describe(&st->foreach);
+    msg = xasprintf("%s found no items (add 'allow_empty: true' to the step to run it with no "
+                    "tasks)",
+                    what);
+    graph_step_plan_failed(&x->g, s, DF_CLASS_NO_ITEMS, msg);
+    say(x, "%sfailed%s  %s (no_items): %s", x->pr.color ? "\033[31m" : "",
+        x->pr.color ? "\033[0m" : "", st->name, msg);
+    free(what);
+    free(msg);
+    x->dirty = 1;
+    return 1;
+}
+
 static int plan_step(struct executor *x, size_t s, struct df_error *err)
 {
     struct df_error e = DF_ERROR_INIT;
@@ -235,6 +258,10 @@ static int plan_step(struct executor *x, size_t s, struct df_error *err)
         return 0;
     }
     n = json_array_size(items);
+    if (n == 0 && empty_fails(x, s)) {
+        json_decref(items);
+        return 0;
+    }
     x->items[s] = items;
     tasknames_plan(&x->names, s, items);
     graph_plan_step(&x->g, s, n);

@@ -8,11 +8,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dag/label.h"
 #include "query/query.h"
 #include "store/layout.h"
 #include "store/keycheck.h"
 #include "store/manifest.h"
 #include "store/verify.h"
+#include "util/jsonfmt.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
@@ -348,7 +350,9 @@ static const char *const run_schema_sql =
     " started_at VARCHAR, finished_at VARCHAR, start_ms BIGINT, inputs_ms BIGINT, sql_ms BIGINT,"
     " checks_ms BIGINT, write_ms BIGINT, total_ms BIGINT, peak_rss_bytes BIGINT,"
     " memory_limit BIGINT, threads BIGINT, spilled_bytes BIGINT, tables BIGINT, files BIGINT,"
-    " rows BIGINT, bytes BIGINT, cache_key VARCHAR);"
+    " rows BIGINT, bytes BIGINT, cache_key VARCHAR, item_label VARCHAR);"
+    "CREATE OR REPLACE TABLE _run.checks (step VARCHAR, item_index BIGINT, item_key VARCHAR,"
+    " item_label VARCHAR, name VARCHAR, severity VARCHAR, rows BIGINT, passed BOOLEAN);"
     "CREATE OR REPLACE TABLE _run.files (step VARCHAR, item_index BIGINT, item_key VARCHAR,"
     " \"table\" VARCHAR, key VARCHAR, path VARCHAR, rows BIGINT, bytes BIGINT, sha256 VARCHAR,"
     " \"partition\" VARCHAR);"
@@ -401,15 +405,37 @@ static int finish(duckdb_appender *a, const char *table, struct df_error *err)
     return rc;
 }
 
+/* One row per check result the manifest records (engine/checks.h). */
+static int add_check_rows(duckdb_appender checks, const char *step, const char *label, json_t *m,
+                          struct df_error *err)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(m, "checks"), i, c)
+    {
+        app_str(checks, step);
+        app_int(checks, json_object_get(m, "item_index"));
+        app_str(checks, jstr(m, "item_key"));
+        app_str(checks, label);
+        app_str(checks, jstr(c, "name"));
+        app_str(checks, jstr(c, "severity"));
+        app_int(checks, json_object_get(c, "rows"));
+        duckdb_append_bool(checks, json_is_true(json_object_get(c, "passed")));
+        if (end_row(checks, "checks", err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int add_task_rows(duckdb_appender tasks, duckdb_appender files, duckdb_appender tt,
                          struct df_store *s, const char *cache_dir, const char *step, json_t *m,
-                         struct df_error *err)
+                         const char *label, struct df_error *err)
 {
     json_t *timings = json_object_get(m, "timings_ms"), *tables = json_object_get(m, "tables");
     json_t *t, *item = json_object_get(m, "item");
     const char *tname;
     int64_t rows = 0, bytes = 0, nfiles = 0;
-    char *item_text = item ? json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *item_text = item ? df_json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
     json_object_foreach(tables, tname, t)
     {
@@ -436,7 +462,7 @@ static int add_task_rows(duckdb_appender tasks, duckdb_appender files, duckdb_ap
             const char *key = json_string_value(json_array_get(keys, k));
             json_t *part = json_object_get(f, "partition");
             char *path = key ? local_file(s, cache_dir, key) : NULL;
-            char *part_text = json_is_object(part) ? json_dumps(part, JSON_COMPACT) : NULL;
+            char *part_text = json_is_object(part) ? df_json_dumps(part, JSON_COMPACT) : NULL;
             if (jstr(f, "path") && *jstr(f, "path"))
                 k++;
             app_str(files, step);
@@ -483,6 +509,7 @@ static int add_task_rows(duckdb_appender tasks, duckdb_appender files, duckdb_ap
     duckdb_append_int64(tasks, rows);
     duckdb_append_int64(tasks, bytes);
     app_str(tasks, jstr(m, "cache_key"));
+    app_str(tasks, label);
     free(item_text);
     return end_row(tasks, "tasks", err);
 }
@@ -490,25 +517,44 @@ static int add_task_rows(duckdb_appender tasks, duckdb_appender files, duckdb_ap
 static int attach_records(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
                           const char *cache_dir, struct df_error *err)
 {
-    duckdb_appender tasks = NULL, files = NULL, tt = NULL, run = NULL;
+    duckdb_appender tasks = NULL, files = NULL, tt = NULL, run = NULL, checks = NULL;
     char *record = NULL;
     int rc = -1;
 
     if (df_duck_exec(d, run_schema_sql, err) != 0)
         return -1;
     if (appender(d, "tasks", &tasks, err) || appender(d, "files", &files, err) ||
-        appender(d, "task_tables", &tt, err) || appender(d, "run", &run, err))
+        appender(d, "task_tables", &tt, err) || appender(d, "run", &run, err) ||
+        appender(d, "checks", &checks, err))
         goto out;
     for (size_t i = 0; i < r->n_steps; i++) {
-        size_t j;
-        json_t *m;
+        size_t j, n_labels = 0;
+        json_t *m, *items = json_array();
+        char **labels;
+        int bad = 0;
+        /* Labels as the run showed them (dag/label.h), from the committed tasks' items;
+         * an unfanned task (item null) has none. */
         json_array_foreach(r->steps[i].manifests, j, m)
         {
-            if (add_task_rows(tasks, files, tt, s, cache_dir, r->steps[i].name, m, err) != 0)
-                goto out;
+            json_t *it = json_object_get(m, "item");
+            json_array_append(items, it ? it : json_null());
         }
+        labels = df_item_labels(items, &n_labels);
+        json_array_foreach(r->steps[i].manifests, j, m)
+        {
+            const char *label = json_is_null(json_array_get(items, j)) ? NULL : labels[j];
+            if (add_task_rows(tasks, files, tt, s, cache_dir, r->steps[i].name, m, label, err) ||
+                add_check_rows(checks, r->steps[i].name, label, m, err)) {
+                bad = 1;
+                break;
+            }
+        }
+        df_item_labels_free(labels, n_labels);
+        json_decref(items);
+        if (bad)
+            goto out;
     }
-    record = r->run_json ? json_dumps(r->run_json, JSON_COMPACT) : NULL;
+    record = r->run_json ? df_json_dumps(r->run_json, JSON_COMPACT) : NULL;
     app_str(run, r->pipeline);
     app_str(run, r->run);
     app_str(run, r->run_json ? jstr(r->run_json, "status") : NULL);
@@ -520,7 +566,8 @@ static int attach_records(struct df_duck *d, struct df_store *s, const struct df
     rc = 0;
 out:
     if (finish(&tasks, "tasks", err) || finish(&files, "files", err) ||
-        finish(&tt, "task_tables", err) || finish(&run, "run", err))
+        finish(&tt, "task_tables", err) || finish(&run, "run", err) ||
+        finish(&checks, "checks", err))
         rc = -1;
     /* finish() stops at the first failure; destroy what is left either way. */
     if (tasks)
@@ -531,6 +578,8 @@ out:
         duckdb_appender_destroy(&tt);
     if (run)
         duckdb_appender_destroy(&run);
+    if (checks)
+        duckdb_appender_destroy(&checks);
     free(record);
     if (rc == 0)
         rc = df_duck_exec(d, run_views_sql, err);

@@ -17,6 +17,7 @@
 #include "util/hash.h"
 #include "util/names.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
@@ -367,16 +368,21 @@ int spec_apply_overrides(struct loader *L, const struct df_param_override *o, si
         json_t *v;
         if (!def) {
             struct strbuf sb = STRBUF_INIT;
-            const char *k;
+            const char *k, *names[64], *hint;
+            size_t nn = 0;
             json_t *unused;
             json_object_foreach(L->p->params, k, unused)
             {
                 (void)unused;
                 sb_addf(&sb, "%s%s", sb.len ? ", " : "", k);
+                if (nn < 64)
+                    names[nn++] = k;
             }
-            spec_fail(L, L->params_loc, "unknown param '%s' in --param %s=%s (%s%s)", o[i].key,
-                      o[i].key, o[i].value, sb.len ? "declared: " : "no params are declared",
-                      sb.buf);
+            hint = df_suggest(o[i].key, names, nn);
+            spec_fail(L, L->params_loc, "unknown param '%s' in --param %s=%s (%s%s)%s%s%s",
+                      o[i].key, o[i].key, o[i].value,
+                      sb.len ? "declared: " : "no params are declared", sb.buf,
+                      hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
             sb_release(&sb);
             return -1;
         }

@@ -55,6 +55,8 @@ struct df_check {
     struct df_loc sql_at; /* added: where the SQL text's first line starts in the pipeline file
                            * (the line after `|` for a block scalar; its column is then the
                            * block's indentation + 1) */
+    int warn;             /* `severity: warn`: a failing check is recorded and printed, the
+                           * task still commits (default `error`: the task fails) */
 };
 
 enum df_foreach_kind {
@@ -122,6 +124,8 @@ struct df_step {
     int sql_col;               /* column in sql_origin where the SQL text's lines start: 1 for
                                 * a file, a block scalar's indentation + 1, else where the
                                 * value starts (inside its quotes) */
+    int allow_empty; /* `allow_empty: true`: a fan-out that finds no items succeeds with no
+                      * tasks (else the step fails with class no_items) */
 };
 
 struct df_pipeline {

@@ -24,15 +24,15 @@
 #define MAX_TIMEOUT_MS (30LL * 24 * 3600 * 1000)           /* 30 days */
 
 const char *const spec_limit_fields[] = {"memory_limit", "threads", "retries", "timeout", NULL};
-static const char *const step_fields[] = {"sql",     "description", "inputs",  "outputs",
-                                          "foreach", "after",       "checks",  "memory_limit",
-                                          "threads", "retries",     "timeout", NULL};
+static const char *const step_fields[] = {
+    "sql",          "description", "inputs",  "outputs", "foreach",     "after", "checks",
+    "memory_limit", "threads",     "retries", "timeout", "allow_empty", NULL};
 static const char *const input_fields[] = {"uri", "format", "options", NULL};
 static const char *const output_fields[] = {"partition_by", "order_by", "file_size", "compression",
                                             NULL};
 static const char *const foreach_fields[] = {"range",    "values", "each", "files",
                                              "per_task", "rows",   NULL};
-static const char *const check_fields_allowed[] = {"name", "sql", NULL};
+static const char *const check_fields_allowed[] = {"name", "sql", "severity", NULL};
 static const char *const compressions[] = {"zstd", "snappy", "gzip", "lz4", "uncompressed", NULL};
 
 /* ---- limits ---------------------------------------------------------------------------- */
@@ -568,6 +568,14 @@ static int load_checks(struct loader *L, struct df_step *s, const struct yt_node
                              ck->name, text);
         ck->sql = xstrdup(text);
         ck->sql_at = text_start(L, sql);
+        if ((sql = yt_map_get(c, "severity")) && !spec_is_null(sql)) {
+            if (spec_want_string(L, sql, "check severity", &text) < 0)
+                return -1;
+            if (strcmp(text, "warn") && strcmp(text, "error"))
+                return spec_fail(L, sql->loc, "check '%s': severity is warn or error, not '%s'",
+                                 ck->name, text);
+            ck->warn = !strcmp(text, "warn");
+        }
     }
     return 0;
 }
@@ -610,6 +618,14 @@ static int load_step(struct loader *L, const struct yt_node *k, const struct yt_
         return -1;
     if ((x = yt_map_get(v, "checks")) && load_checks(L, s, x) < 0)
         return -1;
+    if ((x = yt_map_get(v, "allow_empty")) && !spec_is_null(x)) {
+        json_t *b = spec_node_json(x);
+        int ok = json_is_boolean(b) && x->plain;
+        s->allow_empty = json_is_true(b);
+        json_decref(b);
+        if (!ok)
+            return spec_fail(L, x->loc, "allow_empty is true or false, not %s", spec_node_kind(x));
+    }
     for (size_t i = 0; i + 1 < v->n_items; i += 2)
         if (spec_in_list(v->items[i]->value, spec_limit_fields) &&
             spec_load_limit(L, v->items[i], v->items[i + 1], &s->limits) < 0)

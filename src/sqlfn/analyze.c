@@ -24,7 +24,13 @@
 struct sqlfn_ctx {
     struct tokens tk;
     struct arena arena;
+    const struct sqlfn_catalog *cat;
 };
+
+void sqlfn_ctx_set_catalog(struct sqlfn_ctx *cx, const struct sqlfn_catalog *cat)
+{
+    cx->cat = cat;
+}
 
 struct sqlfn_ctx *sqlfn_ctx_new(void)
 {
@@ -75,6 +81,7 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
     P->fold = dialect_fold(dialect);
     P->paths = dialect == SQLFN_SNOWFLAKE || dialect == SQLFN_DATABRICKS;
     P->a = &cx->arena;
+    P->cat = cx->cat;
     P->want = want;
     if (want & (SQLFN_WANT_TABLES | SQLFN_WANT_COLUMNS | SQLFN_WANT_TYPE)) {
         while (!P->err) {

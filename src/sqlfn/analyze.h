@@ -88,6 +88,25 @@ struct sqlfn_result {
 
 struct sqlfn_ctx;
 
+/* A catalog: tables and their columns (sqlfn_catalog_add), for resolving columns. */
+struct sqlfn_catalog;
+
+/* Returns an empty catalog, or NULL when out of memory. */
+struct sqlfn_catalog *sqlfn_catalog_new(void);
+
+/* Adds `table` (as qualified as the user has it) with its columns; the strings are
+ * copied. A table already in the catalog (compared case-insensitively) keeps its first
+ * columns; NULL columns are left out. The name "$search_path" lists schemas instead, tried
+ * in order for an unqualified table. Returns 0, or -1 when out of memory. */
+int sqlfn_catalog_add(struct sqlfn_catalog *cat, const char *table, size_t len,
+                      const struct sqlfn_str *cols, size_t ncols);
+
+/* Frees a catalog; NULL is a no-op. */
+void sqlfn_catalog_free(struct sqlfn_catalog *cat);
+
+/* Analyses on cx use `cat` (NULL: none) until it is set again; cx does not own it. */
+void sqlfn_ctx_set_catalog(struct sqlfn_ctx *cx, const struct sqlfn_catalog *cat);
+
 /* Returns a new context, or NULL when out of memory. Free with sqlfn_ctx_free(). */
 struct sqlfn_ctx *sqlfn_ctx_new(void);
 

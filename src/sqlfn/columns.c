@@ -48,6 +48,8 @@ static struct source *match_source(struct scope *S, const struct name *q, int k)
 }
 
 static void attribute(struct parser *P, struct source *src, struct name col, int depth);
+static int resolve_in(struct parser *P, struct scope *S, struct colref *r, struct name col,
+                      int depth, int may_defer);
 
 static int is_func_col(struct name n)
 {
@@ -62,12 +64,105 @@ static int is_func_col(struct name n)
 }
 
 /* An unqualified column in scope S (which has sources). */
-static void resolve_in(struct parser *P, struct scope *S, struct colref *r, struct name col,
-                       int depth, int may_defer)
+/* The catalog entry of a table source, looked up once. */
+static const struct cat_entry *src_cat(struct parser *P, struct source *src)
 {
+    if (!src->cat_done) {
+        src->cat_done = 1;
+        src->cat = P->cat ? sa_catalog_table(P->cat, src->table, P->a) : NULL;
+    }
+    return src->cat;
+}
+
+static int src_has(struct parser *P, struct source *src, struct name col, int depth);
+
+/* Does a scope's select list output col through a star? 1 yes, 0 no, -1 cannot tell. */
+static int star_outputs(struct parser *P, struct scope *d, struct name col, int depth)
+{
+    int res = 0;
+    for (const struct proj *p = d->proj; p; p = p->next) {
+        if (!p->star)
+            continue;
+        if (p->nq) {
+            struct source *src = match_source(d, p->q, p->nq);
+            int r = src ? src_has(P, src, col, depth + 1) : -1;
+            if (r == 1)
+                return 1;
+            if (r < 0)
+                res = -1;
+            continue;
+        }
+        for (struct source *src = d->src; src; src = src->next) {
+            int r = src_has(P, src, col, depth + 1);
+            if (r == 1)
+                return 1;
+            if (r < 0)
+                res = -1;
+        }
+    }
+    return res;
+}
+
+/* Does source src have column col? 1 yes, 0 no (the catalog or the query says so), -1
+ * cannot tell. */
+static int src_has(struct parser *P, struct source *src, struct name col, int depth)
+{
+    if (depth > 16)
+        return -1;
+    if (src->kind == SRC_TABLE) {
+        const struct cat_entry *e = src_cat(P, src);
+        return e ? sa_catalog_has(e, col) : -1;
+    }
+    if (src->kind == SRC_DERIVED) {
+        if (!src->derived || src->renamed)
+            return -1;
+        if (sa_find_proj(P, src->derived, col))
+            return 1;
+        return star_outputs(P, src->derived, col, depth);
+    }
+    if (src->has_alias && name_ieq(src->alias, col))
+        return 1;
+    for (uint32_t k = 0; k < src->nouts; k++)
+        if (name_ieq(src->outs[k], col))
+            return 1;
+    return is_func_col(col) ? -1 : 0;
+}
+
+/* With a catalog: the one source of S that has col takes it; 0 when S has none that can
+ * (a correlated reference: the caller looks in the enclosing scope), -1 when some source
+ * cannot tell. */
+static int resolve_by_catalog(struct parser *P, struct scope *S, struct name col, int depth)
+{
+    struct source *hit = NULL;
+    int unknown = 0;
+    for (struct source *src = S->src; src; src = src->next) {
+        int r = src_has(P, src, col, depth);
+        if (r == 1 && !hit)
+            hit = src;
+        else if (r < 0)
+            unknown++;
+    }
+    if (hit) {
+        if (hit->kind != SRC_FUNC)
+            attribute(P, hit, col, depth);
+        return 1;
+    }
+    return unknown ? -1 : 0;
+}
+
+/* An unqualified column in scope S (which has sources). Returns 1 when settled here, 0
+ * when S cannot have it (the enclosing scope may). */
+static int resolve_in(struct parser *P, struct scope *S, struct colref *r, struct name col,
+                      int depth, int may_defer)
+{
+    if (P->cat) {
+        int rc = resolve_by_catalog(P, S, col, depth);
+        if (rc >= 0)
+            return rc;
+    }
     if (S->nsrc == 1) {
         attribute(P, S->src, col, depth);
-        return;
+        return 1;
     }
     struct source *hit = NULL, *table = NULL;
     int nhit = 0, ntables = 0, nunknown = 0, nfunc = 0;
@@ -75,10 +170,10 @@ static void resolve_in(struct parser *P, struct scope *S, struct colref *r, stru
         if (src->kind == SRC_FUNC) {
             /* UNNEST(a) AS x, UNNEST(a) AS t(x): x is the function's output */
             if (src->has_alias && name_ieq(src->alias, col))
-                return;
+                return 1;
             for (uint32_t k = 0; k < src->nouts; k++)
                 if (name_ieq(src->outs[k], col))
-                    return;
+                    return 1;
             nfunc++;
         } else if (src->kind == SRC_TABLE) {
             table = src;
@@ -95,24 +190,25 @@ static void resolve_in(struct parser *P, struct scope *S, struct colref *r, stru
         }
     }
     if (nfunc && is_func_col(col))
-        return; /* value, key, index ...: the output of FLATTEN/UNNEST/... */
+        return 1; /* value, key, index ...: the output of FLATTEN/UNNEST/... */
     if (nhit == 1) {
         attribute(P, hit, col, depth);
-        return;
+        return 1;
     }
     if (nhit == 0 && ntables == 1 && nunknown == 0) {
         attribute(P, table, col, depth);
-        return;
+        return 1;
     }
     if (!may_defer)
-        return;
+        return 1;
     (void)r;
     P->pend = sa_grow(P, P->pend, &P->cappend, P->npend, sizeof(*P->pend));
     if (!P->pend)
-        return;
+        return 1;
     P->pend[P->npend].scope = S;
     P->pend[P->npend].col = col;
     P->npend++;
+    return 1;
 }
 
 static void attribute(struct parser *P, struct source *src, struct name col, int depth)
@@ -140,10 +236,44 @@ static void attribute(struct parser *P, struct source *src, struct name col, int
     }
 }
 
+/* Is the unqualified name at token pos an earlier select-list alias rather than a column?
+ * A column of the scope's sources wins when the catalog says one has it (SELECT a AS b,
+ * b AS a keeps both columns); without a catalog a name inside the select list is a
+ * column, and one after it (ORDER BY total) an alias. */
 static int is_alias_ref(struct parser *P, struct scope *S, struct name nm, uint32_t pos)
 {
     const struct proj *p = sa_find_proj(P, S, nm);
-    return p && p->alias && p->pos < pos;
+    if (!(p && p->alias && p->pos < pos))
+        return 0;
+    if (P->cat) {
+        int unknown = 0;
+        for (struct source *src = S->src; src; src = src->next) {
+            int r = src_has(P, src, nm, 0);
+            if (r == 1)
+                return 0;
+            if (r < 0)
+                unknown = 1;
+        }
+        if (!unknown)
+            return 1;
+    }
+    return !(pos >= S->sel_begin && pos < S->sel_end);
+}
+
+/* A star: the catalog's columns of each table it covers, else {table, '*'}. */
+static void emit_star(struct parser *P, struct source *src)
+{
+    if (src->kind != SRC_TABLE)
+        return;
+    const struct cat_entry *e = src_cat(P, src);
+    if (!e) {
+        sa_emit_col(P, src->table, &src->table, (struct name){"*", 1});
+        return;
+    }
+    uint32_t n;
+    const struct name *cols = sa_catalog_columns(e, &n);
+    for (uint32_t i = 0; i < n; i++)
+        sa_emit_col(P, src->table, &src->table, cols[i]);
 }
 
 void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
@@ -155,15 +285,13 @@ void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
     if (r->star) {
         if (r->nparts == 0) {
             for (struct source *src = S->src; src; src = src->next)
-                if (src->kind == SRC_TABLE)
-                    sa_emit_col(P, src->table, &src->table, (struct name){"*", 1});
+                emit_star(P, src);
             return;
         }
         for (struct scope *sc = S; sc; sc = sc->parent) {
             struct source *src = match_source(sc, r->parts, r->nparts);
             if (src) {
-                if (src->kind == SRC_TABLE)
-                    sa_emit_col(P, src->table, &src->table, (struct name){"*", 1});
+                emit_star(P, src);
                 return;
             }
         }
@@ -188,8 +316,8 @@ void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
     for (struct scope *sc = S; sc; sc = sc->parent) {
         if (sc->nsrc == 0)
             continue;
-        resolve_in(P, sc, r, col, 0, 1);
-        return;
+        if (resolve_in(P, sc, r, col, 0, 1))
+            return;
     }
     sa_emit_col(P, (struct name){NULL, 0}, NULL, col);
 }

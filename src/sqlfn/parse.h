@@ -26,6 +26,7 @@ struct name {
 enum { SRC_TABLE, SRC_DERIVED, SRC_FUNC };
 
 struct scope;
+struct cat_entry;
 
 struct source {
     struct source *next;
@@ -37,6 +38,8 @@ struct source {
     int renamed;           /* derived source with a column alias list */
     struct name *outs;     /* SRC_FUNC: output names from its alias list, t(a, b) */
     uint32_t nouts;
+    const struct cat_entry *cat; /* SRC_TABLE: its catalog entry, once looked up */
+    int cat_done;
 };
 
 struct proj {
@@ -76,6 +79,7 @@ struct scope {
     struct cte *ctes;
     struct proj **pidx; /* lazily built hash of projection names */
     uint32_t pidx_cap;
+    uint32_t sel_begin, sel_end; /* token range of the select list */
 };
 
 /* ---- hash set of name pairs (tables, columns, edges) ---- */
@@ -146,6 +150,7 @@ struct parser {
     int paths;    /* ':' paths after columns (Snowflake, Databricks) */
     int any_name; /* read_chain takes reserved words too (after CREATE TABLE) */
     struct arena *a;
+    const struct sqlfn_catalog *cat; /* NULL: no catalog */
     int depth;
     int err;
     unsigned want;
@@ -294,6 +299,12 @@ void sa_parse_from_list(struct parser *P, struct scope *S, int write_first);
 struct cte *sa_parse_with(struct parser *P, struct scope *parent, struct cte *ctes);
 void sa_expr_list(struct parser *P, struct scope *S);
 struct scope *sa_parse_query(struct parser *P, struct scope *parent, struct cte *ctes);
+
+/* catalog.c */
+const struct cat_entry *sa_catalog_table(const struct sqlfn_catalog *c, struct name ref,
+                                         struct arena *a);
+int sa_catalog_has(const struct cat_entry *e, struct name col);
+const struct name *sa_catalog_columns(const struct cat_entry *e, uint32_t *n);
 
 /* columns.c */
 void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r);

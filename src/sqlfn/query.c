@@ -628,7 +628,9 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
             }
         }
         if (!is_kw(cur(P), KW_FROM))
-            select_item_list(P, S);
+            S->sel_begin = (uint32_t)P->i;
+        select_item_list(P, S);
+        S->sel_end = (uint32_t)P->i;
     }
     /* SELECT ... INTO target (T-SQL, PostgreSQL); INTO @var / :var are variables */
     if (is_kw(cur(P), KW_INTO)) {

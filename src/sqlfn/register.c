@@ -55,13 +55,21 @@ static const struct fn_desc fns[] = {
 
 /* A row's copy of its text and analysis lives in the chunk store, so `text` and the
  * pointers in `r` are valid while `gen` is the cache's. */
-struct slot {
-    uint32_t gen; /* the slot is empty unless it equals the cache's gen */
+struct entry {
+    uint32_t gen; /* the entry is empty unless it equals the cache's gen */
     uint32_t want;
     size_t textlen;
     enum sqlfn_dialect dialect;
+    uint64_t cat; /* the catalog's content hash, 0 for none */
     const char *text;
     struct sqlfn_result r;
+};
+
+/* Two analyses per row: calls that differ in dialect or catalog (sql_fingerprint(sql)
+ * beside sql_tables(sql, dialect)) each keep theirs instead of evicting the other's. */
+struct slot {
+    struct entry e[2];
+    unsigned last; /* the entry used last */
 };
 
 /* Blocks of the chunk store: never moved while in use, so the slots can point into them. */
@@ -74,7 +82,10 @@ struct cblock {
 
 struct tcache {
     struct sqlfn_ctx *cx;
-    unsigned seen;         /* union of the `want` of every call on this thread */
+    unsigned seen[4];          /* union of the `want` of the calls on this thread, per call shape
+                                  (with a dialect argument: 1, with a catalog: 2) */
+    struct sqlfn_catalog *cat; /* the last catalog built on this thread */
+    uint64_t cat_hash;
     uint32_t gen;          /* current generation of the slots (never 0) */
     struct cblock *blocks; /* the current chunk's copies, newest (largest) block first */
     size_t total;          /* bytes in blocks */
@@ -101,6 +112,7 @@ static void cache_free(void *p)
         return;
     free_blocks(c->blocks);
     sqlfn_ctx_free(c->cx);
+    sqlfn_catalog_free(c->cat);
     free(c);
 }
 
@@ -136,7 +148,7 @@ static void cache_reset(struct tcache *c)
 {
     if (++c->gen == 0) { /* wrapped: no slot may keep an old generation that matches */
         for (size_t i = 0; i < CACHE_SLOTS; i++)
-            c->slots[i].gen = 0;
+            c->slots[i].e[0].gen = c->slots[i].e[1].gen = 0;
         c->gen = 1;
     }
     struct cblock *b = c->blocks;
@@ -196,8 +208,9 @@ static const char *relocate(const char *p, uint32_t len, const char *text, size_
 
 /* Keeps a copy of the text and of its analysis in the slot; 0, or -1 when it is too big
  * or over the thread's budget (the slot is then left empty). */
-static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_t len,
-                      enum sqlfn_dialect d, unsigned want, const struct sqlfn_result *r)
+static int slot_store(struct tcache *c, struct entry *sl, const char *text, size_t len,
+                      enum sqlfn_dialect d, uint64_t cat, unsigned want,
+                      const struct sqlfn_result *r)
 {
     size_t strings = r->fingerprint.len;
     for (size_t i = 0; i < r->n_tables; i++)
@@ -255,40 +268,200 @@ static int slot_store(struct tcache *c, struct slot *sl, const char *text, size_
     sl->text = blob;
     sl->textlen = len;
     sl->dialect = d;
+    sl->cat = cat;
     sl->want = want;
     sl->gen = c->gen;
     return 0;
 }
 
 /* The analysis of row `row`'s text: from the thread's cache when the same text was analysed
- * there for at least `want`, else analysed now. *fresh is set by the caller at the start of
- * each chunk; the first analysis of a chunk empties the cache, so the chunk store holds one
- * chunk's rows (sql_tables, sql_columns and sql_fingerprint over one column each see the
- * same chunk in turn). Returns 0 or -1 (cannot be analysed). The result stays valid until
- * the next call on this thread. */
+ * there with the same dialect and catalog for at least `want`, else analysed now. *fresh
+ * is set by the caller at the start of each chunk; the first analysis of a chunk empties
+ * the cache unless the row's text is already there (the same chunk seen by a call of
+ * another dialect or catalog), so the chunk store holds one chunk's rows. `shape` tells
+ * calls with and without dialect and catalog apart: each analyses for what calls of its
+ * shape want. Returns 0 or -1 (cannot be analysed). The result stays valid until the next
+ * call on this thread. */
 static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh, idx_t row,
-                       const char *s, size_t len, enum sqlfn_dialect d, unsigned want,
-                       struct sqlfn_result *out)
+                       const char *s, size_t len, enum sqlfn_dialect d,
+                       const struct sqlfn_catalog *cat, uint64_t cat_id, unsigned shape,
+                       unsigned want, struct sqlfn_result *out)
 {
-    if (!c)
+    if (!c) {
+        sqlfn_ctx_set_catalog(fallback, cat);
         return sqlfn_analyze(fallback, s, len, d, want, out);
-    struct slot *sl = &c->slots[row % CACHE_SLOTS];
-    int same =
-        sl->gen == c->gen && sl->textlen == len && sl->dialect == d && !memcmp(sl->text, s, len);
-    if (same && (sl->want & want) == want) {
-        *out = sl->r;
-        return sl->r.ok ? 0 : -1;
     }
-    unsigned all = want | c->seen | (same ? sl->want : 0);
-    c->seen |= want;
+    struct slot *sl = &c->slots[row % CACHE_SLOTS];
+    struct entry *match = NULL;
+    int same_text = 0;
+    for (int k = 0; k < 2; k++) {
+        struct entry *e = &sl->e[k];
+        if (e->gen == c->gen && e->textlen == len && !memcmp(e->text, s, len)) {
+            same_text = 1;
+            if (e->dialect == d && e->cat == cat_id)
+                match = e;
+        }
+    }
+    if (match && (match->want & want) == want) {
+        sl->last = (unsigned)(match - sl->e);
+        *out = match->r;
+        return match->r.ok ? 0 : -1;
+    }
+    unsigned all = want | c->seen[shape] | (match ? match->want : 0);
+    c->seen[shape] |= want;
     if (*fresh) {
-        cache_reset(c);
+        if (!same_text)
+            cache_reset(c);
         *fresh = 0;
     }
+    sqlfn_ctx_set_catalog(c->cx, cat);
     int rc = sqlfn_analyze(c->cx, s, len, d, all, out);
-    if (slot_store(c, sl, s, len, d, all, out) == 0)
-        *out = sl->r;
+    struct entry *dst = match;
+    if (!dst)
+        dst = sl->e[0].gen != c->gen   ? &sl->e[0]
+              : sl->e[1].gen != c->gen ? &sl->e[1]
+                                       : &sl->e[sl->last ^ 1];
+    sl->last = (unsigned)(dst - sl->e);
+    if (slot_store(c, dst, s, len, d, cat_id, all, out) == 0)
+        *out = dst->r;
     return rc;
+}
+
+/* ---- the catalog argument: MAP(VARCHAR, VARCHAR[]) ---- */
+
+/* The vectors of a catalog argument. */
+struct cat_in {
+    duckdb_vector map;
+    duckdb_list_entry *entries;
+    uint64_t *valid;
+    duckdb_string_t *keys;
+    uint64_t *keys_valid;
+    duckdb_list_entry *vals;
+    uint64_t *vals_valid;
+    duckdb_string_t *cols;
+    uint64_t *cols_valid;
+    idx_t off, len; /* the map last built in this call */
+    int have;
+    const struct sqlfn_catalog *cat;
+    uint64_t id;
+};
+
+static inline int row_valid(const uint64_t *mask, idx_t row);
+static void str_at(const duckdb_string_t *data, idx_t row, const char **s, size_t *len);
+
+static uint64_t fnv_more(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return (h ^ 0xff) * 1099511628211ull;
+}
+
+static void cat_in_init(struct cat_in *ci, duckdb_vector map)
+{
+    memset(ci, 0, sizeof(*ci));
+    ci->map = map;
+    ci->entries = duckdb_vector_get_data(map);
+    ci->valid = duckdb_vector_get_validity(map);
+    duckdb_vector st = duckdb_list_vector_get_child(map);
+    duckdb_vector kv = duckdb_struct_vector_get_child(st, 0);
+    duckdb_vector vv = duckdb_struct_vector_get_child(st, 1);
+    ci->keys = duckdb_vector_get_data(kv);
+    ci->keys_valid = duckdb_vector_get_validity(kv);
+    ci->vals = duckdb_vector_get_data(vv);
+    ci->vals_valid = duckdb_vector_get_validity(vv);
+    duckdb_vector cv = duckdb_list_vector_get_child(vv);
+    ci->cols = duckdb_vector_get_data(cv);
+    ci->cols_valid = duckdb_vector_get_validity(cv);
+}
+
+/* The catalog of row `row` (NULL for a NULL map), built once per distinct map and kept
+ * by the thread while the next chunks carry the same one. Returns -1 when out of memory. */
+static int cat_for_row(struct tcache *c, struct cat_in *ci, idx_t row, struct sqlfn_catalog **own)
+{
+    if (!row_valid(ci->valid, row)) {
+        ci->cat = NULL;
+        ci->id = 0;
+        return 0;
+    }
+    duckdb_list_entry le = ci->entries[row];
+    if (ci->have && le.offset == ci->off && le.length == ci->len)
+        return 0;
+    uint64_t h = 14695981039346656037ull;
+    for (idx_t k = le.offset; k < le.offset + le.length; k++) {
+        const char *s;
+        size_t n;
+        if (!row_valid(ci->keys_valid, k))
+            continue;
+        str_at(ci->keys, k, &s, &n);
+        h = fnv_more(h, s, n);
+        if (!row_valid(ci->vals_valid, k))
+            continue;
+        duckdb_list_entry ve = ci->vals[k];
+        for (idx_t j = ve.offset; j < ve.offset + ve.length; j++) {
+            if (!row_valid(ci->cols_valid, j))
+                continue;
+            str_at(ci->cols, j, &s, &n);
+            h = fnv_more(h, s, n);
+        }
+        h = fnv_more(h, "", 0);
+    }
+    h |= 1;
+    ci->have = 1;
+    ci->off = le.offset;
+    ci->len = le.length;
+    ci->id = h;
+    struct sqlfn_catalog **slot = c ? &c->cat : own;
+    if (c && c->cat && c->cat_hash == h) {
+        ci->cat = c->cat;
+        return 0;
+    }
+    struct sqlfn_catalog *cat = sqlfn_catalog_new();
+    if (!cat)
+        return -1;
+    struct sqlfn_str *cols = NULL;
+    size_t capcols = 0;
+    for (idx_t k = le.offset; k < le.offset + le.length; k++) {
+        const char *s;
+        size_t n;
+        if (!row_valid(ci->keys_valid, k))
+            continue;
+        str_at(ci->keys, k, &s, &n);
+        size_t nc = 0;
+        if (row_valid(ci->vals_valid, k)) {
+            duckdb_list_entry ve = ci->vals[k];
+            if (ve.length > capcols) {
+                struct sqlfn_str *nv = realloc(cols, ve.length * sizeof(*nv));
+                if (!nv)
+                    goto oom;
+                cols = nv;
+                capcols = ve.length;
+            }
+            for (idx_t j = ve.offset; j < ve.offset + ve.length; j++) {
+                struct sqlfn_str *x = &cols[nc++];
+                if (!row_valid(ci->cols_valid, j)) {
+                    x->s = NULL;
+                    x->len = 0;
+                    continue;
+                }
+                size_t cl;
+                str_at(ci->cols, j, &x->s, &cl);
+                x->len = (uint32_t)cl;
+            }
+        }
+        if (sqlfn_catalog_add(cat, s, n, cols, nc) != 0)
+            goto oom;
+    }
+    free(cols);
+    sqlfn_catalog_free(*slot);
+    *slot = cat;
+    if (c)
+        c->cat_hash = h;
+    ci->cat = cat;
+    return 0;
+oom:
+    free(cols);
+    sqlfn_catalog_free(cat);
+    return -1;
 }
 
 static void set_null(duckdb_vector v, idx_t row)
@@ -375,6 +548,15 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     duckdb_string_t *sqld = duckdb_vector_get_data(sqlv);
     uint64_t *sqlok = duckdb_vector_get_validity(sqlv);
     duckdb_vector dv = ncols > 1 ? duckdb_data_chunk_get_vector(input, 1) : NULL;
+    duckdb_vector catv = ncols > 2 ? duckdb_data_chunk_get_vector(input, 2) : NULL;
+    struct cat_in ci;
+    struct sqlfn_catalog *own_cat = NULL; /* without a thread cache */
+    int typed_cat = 0;
+    if (catv) {
+        duckdb_logical_type ct = duckdb_vector_get_column_type(catv);
+        typed_cat = duckdb_get_type_id(ct) == DUCKDB_TYPE_MAP;
+        duckdb_destroy_logical_type(&ct);
+    }
     duckdb_string_t *dd = dv ? duckdb_vector_get_data(dv) : NULL;
     uint64_t *dok = dv ? duckdb_vector_get_validity(dv) : NULL;
 
@@ -385,6 +567,9 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         return;
     }
     int fresh = 1;
+    if (typed_cat)
+        cat_in_init(&ci, catv);
+    unsigned shape = (dv ? 1u : 0u) | (typed_cat ? 2u : 0u);
     int list = fd->kind == FN_TABLES || fd->kind == FN_COLUMNS || fd->kind == FN_LINEAGE ||
                fd->kind == FN_ACCESS;
     duckdb_list_entry *entries = list ? duckdb_vector_get_data(output) : NULL;
@@ -451,8 +636,17 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         const char *s;
         size_t len;
         str_at(sqld, row, &s, &len);
+        const struct sqlfn_catalog *cat = NULL;
+        uint64_t cat_id = 0;
+        if (typed_cat) {
+            if (cat_for_row(cache, &ci, row, &own_cat) != 0)
+                goto oom;
+            cat = ci.cat;
+            cat_id = ci.id;
+        }
         struct sqlfn_result r;
-        int rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, fd->want, &r);
+        int rc =
+            analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, fd->want, &r);
         int fp = fd->kind == FN_FINGERPRINT || fd->kind == FN_HASH;
         /* a fingerprint needs only tokens; the other functions need the analysis */
         if (fp ? r.fingerprint.s == NULL : rc != 0) {
@@ -517,6 +711,7 @@ done:
     if (list)
         duckdb_list_vector_set_size(output, total);
     sqlfn_ctx_free(cx);
+    sqlfn_catalog_free(own_cat);
 }
 
 static duckdb_logical_type return_type(enum fn_kind kind)
@@ -560,11 +755,16 @@ static int register_one(duckdb_connection con, const struct fn_desc *fd, struct 
     duckdb_scalar_function_set set = duckdb_create_scalar_function_set(fd->name);
     duckdb_logical_type vc = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
     duckdb_logical_type rt = return_type(fd->kind);
-    for (int nargs = 1; nargs <= 2; nargs++) {
+    /* the catalog: MAP(VARCHAR, VARCHAR[]); DuckDB's binder rejects other types, naming
+     * this signature */
+    duckdb_logical_type vcl = duckdb_create_list_type(vc);
+    duckdb_logical_type any = duckdb_create_map_type(vc, vcl);
+    duckdb_destroy_logical_type(&vcl);
+    for (int nargs = 1; nargs <= 3; nargs++) {
         duckdb_scalar_function f = duckdb_create_scalar_function();
         duckdb_scalar_function_set_name(f, fd->name);
         for (int a = 0; a < nargs; a++)
-            duckdb_scalar_function_add_parameter(f, vc);
+            duckdb_scalar_function_add_parameter(f, a == 2 ? any : vc);
         duckdb_scalar_function_set_return_type(f, rt);
         duckdb_scalar_function_set_function(f, fn_exec);
         /* NULLs are handled in fn_exec (NULL in, NULL out) */
@@ -586,6 +786,7 @@ static int register_one(duckdb_connection con, const struct fn_desc *fd, struct 
 done:
     duckdb_destroy_logical_type(&rt);
     duckdb_destroy_logical_type(&vc);
+    duckdb_destroy_logical_type(&any);
     duckdb_destroy_scalar_function_set(&set);
     return rc;
 }

@@ -567,19 +567,173 @@ static int completed_already(struct s3_client *c, const char *key, const struct 
     return !strchr(hd.etag, '-') || strcasecmp(hd.etag, want) == 0;
 }
 
+/* Starts a multipart upload; its id into *upload_id (free()). */
+static int start_upload(struct s3_client *c, const char *key, const char *what, char **upload_id,
+                        struct df_error *err)
+{
+    struct strbuf body = STRBUF_INIT;
+    struct resp rs = {0};
+    struct df_query q = DF_QUERY_INIT;
+    struct req r = REQ_INIT("POST", key);
+    int rc;
+
+    sb_init(&rs.errbody);
+    df_query_add(&q, "uploads", NULL);
+    r.query = &q;
+    r.mem = "";
+    r.len = 0;
+    r.content_type = "application/octet-stream";
+    r.out = &body;
+    r.out_max = 1024 * 1024;
+    rc = s3_request(c, &r, &rs, err);
+    df_query_release(&q);
+    if (rc == 0) {
+        *upload_id = df_xml_text(body.buf, body.len, "UploadId", NULL);
+        if (!*upload_id || !**upload_id)
+            rc = df_error_set(err, DF_EIO, "%s: multipart upload not started: no UploadId", what);
+    }
+    sb_release(&body);
+    sb_release(&rs.errbody);
+    return rc;
+}
+
+/* Sends every part, part_parallel at a time (this thread works too); 0, or -1 with the
+ * first part's error. */
+static int upload_parts(struct s3_client *c, struct mpu *m, const char *what, struct df_error *err)
+{
+    int nthreads = c->part_parallel < m->nparts ? c->part_parallel : m->nparts;
+    pthread_t *th = xcalloc((size_t)nthreads, sizeof(*th));
+    char *running = xcalloc((size_t)nthreads, 1);
+
+    for (int i = 1; i < nthreads; i++)
+        running[i] = pthread_create(&th[i], NULL, part_worker, m) == 0;
+    part_worker(m); /* with no thread at all, this one does every part */
+    for (int i = 1; i < nthreads; i++)
+        if (running[i])
+            pthread_join(th[i], NULL);
+    free(th);
+    free(running);
+    if (m->failed)
+        return df_error_set(err, m->err.code, "%s: %s", what, m->err.msg);
+    return 0;
+}
+
+/* How completing an upload ended. */
+enum completed {
+    COMPLETED,         /* done: the object's size is still to be checked */
+    COMPLETED_EARLIER, /* an earlier try completed it, only its answer was lost */
+    COMPLETE_FAILED,   /* not completed: the upload is to be aborted */
+    COMPLETED_WRONG,   /* completed, but not with what was sent: err says why */
+};
+
+/* The ETag S3 answered the completion with ("MD5-N") against the one the parts give. */
+static int check_multipart_etag(const struct mpu *m, const char *xml, size_t len, const char *what,
+                                struct df_error *err)
+{
+    char *etag = df_xml_text(xml, len, "ETag", NULL);
+    int rc = 0;
+
+    if (etag) {
+        char *e = etag;
+        size_t l = strlen(e);
+        if (*e == '"') {
+            e++;
+            l--;
+        }
+        if (l > 0 && e[l - 1] == '"')
+            e[--l] = '\0';
+        if (strchr(e, '-')) {
+            char want[48];
+            multipart_etag(m, want);
+            if (strcasecmp(e, want) != 0)
+                rc = df_error_set(err, DF_EIO, "%s: upload not verified: ETag '%s', expected '%s'",
+                                  what, e, want);
+        }
+    }
+    free(etag);
+    return rc;
+}
+
+/* CompleteMultipartUpload with every part's ETag. S3 may answer 200 with an <Error> body:
+ * retried like a 5xx. An answer lost after the upload completed (NoSuchUpload on the
+ * retry) counts as done when the object is there as sent. */
+static enum completed complete_upload(struct s3_client *c, const char *key, struct mpu *m,
+                                      const char *what, struct df_error *err)
+{
+    struct strbuf body = STRBUF_INIT, xml = STRBUF_INIT;
+    struct resp rs = {0};
+    struct df_query q = DF_QUERY_INIT;
+    struct req r = REQ_INIT("POST", key);
+    enum completed done = COMPLETE_FAILED;
+    int ok = -1;
+
+    sb_init(&rs.errbody);
+    sb_adds(&xml, "<CompleteMultipartUpload>");
+    for (int i = 0; i < m->nparts; i++)
+        sb_addf(&xml, "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>", i + 1,
+                m->etags[i]);
+    sb_adds(&xml, "</CompleteMultipartUpload>");
+    df_query_add(&q, "uploadId", m->upload_id);
+    r.query = &q;
+    r.mem = xml.buf;
+    r.len = xml.len;
+    r.content_type = "application/xml";
+    r.out = &body;
+    r.out_max = 1024 * 1024;
+    for (int attempt = 0; attempt < c->max_attempts; attempt++) {
+        df_error_clear(err);
+        ok = s3_request(c, &r, &rs, err);
+        if (ok != 0)
+            break;
+        char *code = df_xml_text(body.buf, body.len, "Code", NULL);
+        int is_err = strstr(body.buf, "<Error>") != NULL;
+        if (!is_err) {
+            free(code);
+            break;
+        }
+        ok = df_error_set(err, DF_EIO, "%s: completing the multipart upload failed: %s", what,
+                          code ? code : "error");
+        free(code);
+        s3_backoff(c, attempt);
+    }
+    df_query_release(&q);
+    if (ok != 0 && err->code == DF_ENOTFOUND && completed_already(c, key, m, m->size)) {
+        df_error_clear(err);
+        done = COMPLETED_EARLIER;
+    } else if (ok == 0) {
+        /* S3's multipart ETag is MD5(concatenated part MD5s)-N: checked when present. */
+        done = check_multipart_etag(m, body.buf, body.len, what, err) == 0 ? COMPLETED
+                                                                           : COMPLETED_WRONG;
+    }
+    sb_release(&body);
+    sb_release(&xml);
+    sb_release(&rs.errbody);
+    return done;
+}
+
+/* The object must now be there with the size sent. */
+static int verify_size(struct s3_client *c, const char *key, uint64_t size, const char *what,
+                       struct df_error *err)
+{
+    struct s3_head hd;
+    if (s3_head(c, key, &hd, err) != 0)
+        return -1;
+    if (hd.size != size)
+        return df_error_set(err, DF_EIO, "%s: upload not verified: size %" PRIu64 ", sent %" PRIu64,
+                            what, hd.size, size);
+    return 0;
+}
+
 static int put_multipart(struct s3_client *c, const char *key, int fd, uint64_t size,
                          uint64_t part_size, struct df_error *err)
 {
     char *what = s3_describe(c, key);
-    struct strbuf body = STRBUF_INIT, xml = STRBUF_INIT;
     char *upload_id = NULL;
-    struct resp rs = {0};
-    sb_init(&rs.errbody);
     struct mpu m;
-    memset(&m, 0, sizeof(m));
-    pthread_mutex_init(&m.lock, NULL);
     int rc = -1;
 
+    memset(&m, 0, sizeof(m));
+    pthread_mutex_init(&m.lock, NULL);
     if (part_size == 0)
         part_size = c->part_size;
     uint64_t nparts = size == 0 ? 1 : (size + part_size - 1) / part_size;
@@ -587,29 +741,8 @@ static int put_multipart(struct s3_client *c, const char *key, int fd, uint64_t 
         part_size *= 2;
         nparts = (size + part_size - 1) / part_size;
     }
-
-    /* initiate */
-    {
-        struct df_query q = DF_QUERY_INIT;
-        df_query_add(&q, "uploads", NULL);
-        struct req r = REQ_INIT("POST", key);
-        r.query = &q;
-        r.mem = "";
-        r.len = 0;
-        r.content_type = "application/octet-stream";
-        r.out = &body;
-        r.out_max = 1024 * 1024;
-        int ok = s3_request(c, &r, &rs, err);
-        df_query_release(&q);
-        if (ok != 0)
-            goto out;
-        upload_id = df_xml_text(body.buf, body.len, "UploadId", NULL);
-        if (!upload_id || !*upload_id) {
-            df_error_set(err, DF_EIO, "%s: multipart upload not started: no UploadId", what);
-            goto out;
-        }
-    }
-
+    if (start_upload(c, key, what, &upload_id, err) != 0)
+        goto out;
     m.c = c;
     m.key = key;
     m.upload_id = upload_id;
@@ -620,103 +753,20 @@ static int put_multipart(struct s3_client *c, const char *key, int fd, uint64_t 
     m.next = 1;
     m.md5s = xcalloc(nparts, sizeof(*m.md5s));
     m.etags = xcalloc(nparts, sizeof(*m.etags));
-    int nthreads = c->part_parallel < m.nparts ? c->part_parallel : m.nparts;
-    pthread_t *th = xcalloc((size_t)nthreads, sizeof(*th));
-    char *running = xcalloc((size_t)nthreads, 1);
-    for (int i = 1; i < nthreads; i++)
-        running[i] = pthread_create(&th[i], NULL, part_worker, &m) == 0;
-    part_worker(&m); /* this thread works too; with no thread at all it does every part */
-    for (int i = 1; i < nthreads; i++)
-        if (running[i])
-            pthread_join(th[i], NULL);
-    free(th);
-    free(running);
-    if (m.failed) {
-        df_error_set(err, m.err.code, "%s: %s", what, m.err.msg);
+    if (upload_parts(c, &m, what, err) != 0)
         goto abort;
+    switch (complete_upload(c, key, &m, what, err)) {
+    case COMPLETED:
+        rc = verify_size(c, key, size, what, err);
+        goto out;
+    case COMPLETED_EARLIER:
+        rc = 0;
+        goto out;
+    case COMPLETED_WRONG:
+        goto out; /* completed, but wrong: the caller sees the error */
+    case COMPLETE_FAILED:
+        break;
     }
-
-    /* complete */
-    sb_adds(&xml, "<CompleteMultipartUpload>");
-    for (int i = 0; i < m.nparts; i++)
-        sb_addf(&xml, "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>", i + 1,
-                m.etags[i]);
-    sb_adds(&xml, "</CompleteMultipartUpload>");
-    {
-        struct df_query q = DF_QUERY_INIT;
-        df_query_add(&q, "uploadId", upload_id);
-        struct req r = REQ_INIT("POST", key);
-        r.query = &q;
-        r.mem = xml.buf;
-        r.len = xml.len;
-        r.content_type = "application/xml";
-        r.out = &body;
-        r.out_max = 1024 * 1024;
-        int ok = -1;
-        /* S3 may answer 200 with an <Error> body: retry those like a 5xx. */
-        for (int attempt = 0; attempt < c->max_attempts; attempt++) {
-            df_error_clear(err);
-            ok = s3_request(c, &r, &rs, err);
-            if (ok != 0)
-                break;
-            char *code = df_xml_text(body.buf, body.len, "Code", NULL);
-            int is_err = strstr(body.buf, "<Error>") != NULL;
-            if (!is_err) {
-                free(code);
-                break;
-            }
-            ok = df_error_set(err, DF_EIO, "%s: completing the multipart upload failed: %s", what,
-                              code ? code : "error");
-            free(code);
-            s3_backoff(c, attempt);
-        }
-        df_query_release(&q);
-        if (ok != 0 && err->code == DF_ENOTFOUND && completed_already(c, key, &m, size)) {
-            /* An earlier try completed it and only its answer was lost (NoSuchUpload now). */
-            df_error_clear(err);
-            rc = 0;
-            goto out;
-        }
-        if (ok != 0)
-            goto abort;
-        char *etag = df_xml_text(body.buf, body.len, "ETag", NULL);
-        /* S3's multipart ETag is MD5(concatenated part MD5s)-N: check it when present. */
-        if (etag) {
-            char *e = etag;
-            size_t l = strlen(e);
-            if (*e == '"') {
-                e++;
-                l--;
-            }
-            if (l > 0 && e[l - 1] == '"')
-                e[--l] = '\0';
-            const char *dash = strchr(e, '-');
-            if (dash) {
-                char want[48];
-                multipart_etag(&m, want);
-                if (strcasecmp(e, want) != 0) {
-                    df_error_set(err, DF_EIO, "%s: upload not verified: ETag '%s', expected '%s'",
-                                 what, e, want);
-                    free(etag);
-                    goto out; /* completed, but wrong: the caller sees the error */
-                }
-            }
-        }
-        free(etag);
-    }
-    /* The object must now be there with the right size. */
-    {
-        struct s3_head hd;
-        if (s3_head(c, key, &hd, err) != 0)
-            goto out;
-        if (hd.size != size) {
-            df_error_set(err, DF_EIO, "%s: upload not verified: size %" PRIu64 ", sent %" PRIu64,
-                         what, hd.size, size);
-            goto out;
-        }
-    }
-    rc = 0;
-    goto out;
 abort : {
     struct df_error e2 = DF_ERROR_INIT;
     if (s3_abort_upload(c, key, upload_id, &e2) != 0 && c->debug)
@@ -728,9 +778,6 @@ out:
     free(m.etags);
     pthread_mutex_destroy(&m.lock);
     free(upload_id);
-    sb_release(&body);
-    sb_release(&xml);
-    sb_release(&rs.errbody);
     free(what);
     return rc;
 }

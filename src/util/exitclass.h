@@ -28,7 +28,8 @@
     X(DF_CLASS_CRASH,         "crash",             DF_EFAIL,  18, 1) /* another signal or exit */ \
     X(DF_CLASS_INTERRUPTED,   "interrupted",       DF_EFAIL,  19, 0) /* SIGINT/SIGTERM */ \
     X(DF_CLASS_UPSTREAM,      "upstream_failed",   DF_EFAIL,  20, 0) /* a dependency failed */ \
-    X(DF_CLASS_USAGE,         "usage",             DF_EUSAGE, 2,  0) /* bad usage, bad pipeline */
+    X(DF_CLASS_USAGE,         "usage",             DF_EUSAGE, 2,  0) /* bad usage, bad pipeline */ \
+    X(DF_CLASS_NO_ITEMS,      "no_items",          DF_EFAIL,  21, 0) /* a fan-out found nothing */
 /* clang-format on */
 
 enum df_exit_class {
@@ -38,7 +39,7 @@ enum df_exit_class {
 };
 
 /* "ok", "sql_error", "check_failed", "out_of_memory", "killed_for_memory", "spill_full",
- * "store_error", "timeout", "crash", "interrupted", "upstream_failed", "usage". */
+ * "store_error", "timeout", "crash", "interrupted", "upstream_failed", "usage", "no_items". */
 const char *df_exit_class_name(enum df_exit_class c);
 /* The class named name, or -1. */
 int df_exit_class_parse(const char *name);

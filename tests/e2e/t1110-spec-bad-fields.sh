@@ -13,7 +13,7 @@ bad() { # FILE LINE:COL REGEX
 printf 'name: x\nstepz:\n  a: {sql: SELECT 1}\n' >top.yaml
 bad top.yaml 2:1 "unknown field 'stepz' in the pipeline \(allowed: name, description, params, defaults, steps\)$"
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT 1\n    output: [t]\n' >step.yaml
-bad step.yaml 5:5 "unknown field 'output' in step 'a' \(allowed: sql, description, inputs, outputs, foreach, after, checks, memory_limit, threads, retries, timeout\)$"
+bad step.yaml 5:5 "unknown field 'output' in step 'a' \(allowed: sql, description, inputs, outputs, foreach, after, checks, memory_limit, threads, retries, timeout, allow_empty\)$"
 printf 'name: x\ndefaults:\n  memory: 1GB\nsteps:\n  a: {sql: SELECT 1}\n' >defaults.yaml
 bad defaults.yaml 3:3 "unknown field 'memory' in defaults \(allowed: memory_limit, threads, retries, timeout\)$"
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT 1\n    foreach: {ranges: 3}\n' >foreach.yaml
@@ -23,7 +23,7 @@ bad output.yaml 6:11 "unknown field 'sort_by' in output 't' \(allowed: partition
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT 1\n    inputs:\n      v: {url: x.csv}\n' >input.yaml
 bad input.yaml 6:11 "unknown field 'url' in input 'v' \(allowed: uri, format, options\)$"
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT 1\n    checks:\n      - {name: c, query: SELECT 1}\n' >check.yaml
-bad check.yaml 6:19 "unknown field 'query' in a check \(allowed: name, sql\)$"
+bad check.yaml 6:19 "unknown field 'query' in a check \(allowed: name, sql, severity\)$"
 
 printf 'name: x\nsteps: [a, b]\n' >stepslist.yaml
 bad stepslist.yaml 2:8 'steps must be a mapping'

@@ -30,7 +30,7 @@ bad() { # LINE:COL REGEX ARGS... (extra arguments to validate)
     check "$*: one line" test "$(wc -l <"$errout")" -eq 1
 }
 
-bad 3:3 "unknown param 'chunk' in --param chunk=3 \(declared: chunks, ratio, strict, label, regions\)$" --param chunk=3
+bad 3:3 "unknown param 'chunk' in --param chunk=3 \(declared: chunks, ratio, strict, label, regions\); did you mean 'chunks'\?$" --param chunk=3
 bad 3:11 "--param chunks=four: param 'chunks' is an integer$" --param chunks=four
 bad 3:11 "--param chunks=2.5: param 'chunks' is an integer$" --param chunks=2.5
 bad 4:10 "--param ratio=half: param 'ratio' is a number$" --param ratio=half

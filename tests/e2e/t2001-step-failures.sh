@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # t2001: failing tasks: a SQL error names the SQL file and line (and the pipeline line for
-# inline SQL), a failing check names the check and its first row; both exit 1, leave
+# inline SQL), a failing check names the check, its row count and its first rows; both exit 1, leave
 # <attempt>/_error.json with their class and no manifest. Usage errors exit 2.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..26"
+echo "1..27"
 S="$SCRATCH/store"
 export DUCKFLOW_STORE="$S"
 
@@ -68,7 +68,8 @@ expect_code 1 "parse error exits 1" "$DUCKFLOW" step pipeline.yaml --run r1 --st
 expect_match "parse error names its line" "pipeline.yaml:18:7: Parser Error: syntax error" "$errout"
 
 expect_code 1 "failing check exits 1" "$DUCKFLOW" step pipeline.yaml --run r1 --step check_fails --attempt 3
-expect_match "failing check is named with its first row" "check 'no threes' failed.*\"x\":3.*three" "$errout"
+expect_match "failing check is named with its row count" "check 'no threes' failed: 1 row:$" "$errout"
+expect_match "and its rows as a table" "^  3 \\| three$" "$errout"
 check "no manifest after a failed check" test ! -e "$S/fails/runs/r1/check_fails/00000/_manifest.json"
 E=$(ls "$S"/fails/runs/r1/check_fails/00000/3-*/_error.json)
 check "_error.json says check_failed, attempt 3" test "$(jget "$E" 'm.class + ":" + m.attempt')" = "check_failed:3"

@@ -82,7 +82,7 @@ cp "$out" other.json
 check "no runs of another pipeline" test "$(js 'j.length' <other.json)" = 0
 
 expect_ok "run --help" "$DUCKFLOW" run --help
-expect_match "help on stdout" '^usage: duckflow run PIPELINE' "$out"
+expect_match "help on stdout" '^usage: duckflow run \[PIPELINE\]' "$out"
 expect_ok "runs --help" "$DUCKFLOW" runs --help
 expect_ok "gc --help" "$DUCKFLOW" gc --help
 sed 's/^name: run-basic/name: run-other/' p.yaml >bad2.yaml

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t3008: dynamic fan-out in `duckflow run`: a `rows` step is planned once its source has
-# committed, an `each` step follows it item by item, and a step with zero items counts as
-# done so its dependents still run; run.json records every step.
+# committed, an `each` step follows it item by item, and a step with zero items that says
+# allow_empty: true counts as done so its dependents still run (t3510 tests the default:
+# no_items); run.json records every step.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..16"
 
@@ -30,6 +31,7 @@ steps:
     outputs: [f]
   nothing:
     foreach: {range: n}
+    allow_empty: true
     sql: CREATE TABLE z AS SELECT 1 AS one;
     outputs: [z]
   after_nothing:

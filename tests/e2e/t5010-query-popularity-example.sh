@@ -43,7 +43,8 @@ expect_ok "lineage edges equal a direct count over the log" "$DUCKFLOW" query --
         FROM (SELECT unnest(sql_lineage(query_text, dialect)) AS e FROM generate.query_log)
         GROUP BY ALL)
     SELECT count(*) FILTER (WHERE p.queries = d.queries) = count(*) AND count(*) > 10
-    FROM popularity.lineage_edges p FULL JOIN direct d USING (source, target)"
+    FROM popularity.lineage_edges p FULL JOIN direct d
+        ON p.source IS NOT DISTINCT FROM d.source AND p.target = d.target"
 expect_match "every edge agrees" '^true$' "$out"
 expect_ok "no edge into a table only read" "$DUCKFLOW" query --format csv \
     "SELECT count(*) FROM popularity.lineage_edges WHERE NOT (target LIKE 'scratch.%' OR target LIKE '%.payments' OR target IN (SELECT table_name FROM popularity.table_popularity))"
