@@ -134,6 +134,7 @@ int cmd_runs(int argc, char **argv)
             json_object_set_new(o, "tasks_failed", json_integer(k.failed));
             json_object_set_new(o, "tasks_not_run", json_integer(k.not_run));
             json_object_set_new(o, "tasks_interrupted", json_integer(k.interrupted));
+            json_object_set_new(o, "tasks_reused", json_integer(int_of(r, "tasks_reused")));
             json_array_append_new(outv, o);
         }
         char *text = df_json_dumps(outv, JSON_INDENT(2));
@@ -168,6 +169,9 @@ int cmd_runs(int argc, char **argv)
             else
                 snprintf(dur, sizeof(dur), "-");
             describe_counts(&k, tasks, sizeof(tasks));
+            if (int_of(r, "tasks_reused")) /* reused from earlier runs through the cache */
+                snprintf(tasks + strlen(tasks), sizeof(tasks) - strlen(tasks),
+                         " (%" JSON_INTEGER_FORMAT " reused)", int_of(r, "tasks_reused"));
             printf("%-*s  %-*s  %-11s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?",
                    status_of(r), st ? st : "-", dur, tasks);
         }

@@ -23,7 +23,7 @@
 #include "store/store.h"
 #include "util/strbuf.h"
 
-enum { OPT_STEP = 256, OPT_SCRATCH };
+enum { OPT_STEP = 256, OPT_SCRATCH, OPT_NO_CACHE };
 
 const struct cli_opt cli_opts_step[] = {
     {'r', "run", "RUN", "the run id (required)"},
@@ -34,6 +34,7 @@ const struct cli_opt cli_opts_step[] = {
     {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
     {OPT_SCRATCH, "scratch", "DIR", "folder for spill files and staging (default $TMPDIR)"},
     {'t', "threads", "N", "DuckDB threads, replacing the step's"},
+    {OPT_NO_CACHE, "no-cache", NULL, "run even when the cache has the task's key"},
     {'h', "help", NULL, "show this help"},
     {0, NULL, NULL, NULL}};
 
@@ -169,6 +170,9 @@ int cmd_step(int argc, char **argv)
             break;
         case OPT_SCRATCH:
             o.scratch = optarg;
+            break;
+        case OPT_NO_CACHE:
+            o.no_cache = 1;
             break;
         case 't':
             if ((v = parse_count(optarg)) < 1 || v > 4096) {

@@ -58,6 +58,10 @@ int s3_get_bytes(struct s3_client *c, const char *key, uint64_t range_from, uint
 /* Downloads the object into path through a temporary file and a rename. Interrupted
  * transfers resume with a Range request pinned to the ETag (If-Match). */
 int s3_get_file(struct s3_client *c, const char *key, const char *path, struct df_error *err);
+/* PUT only when no object has the key (If-None-Match: *, or for GCS
+ * x-goog-if-generation-match: 0); DF_EEXIST (store.h) when one has. */
+int s3_put_bytes_new(struct s3_client *c, const char *key, const void *data, size_t len, int gcs,
+                     struct df_error *err);
 /* The same, hashing the bytes (SHA-256) while they stream in: a file whose hash is not
  * want_sha256 (64 hex digits; NULL or "" = not checked) is fetched once more from the
  * start, then refused (DF_EIO, both hashes named). */
