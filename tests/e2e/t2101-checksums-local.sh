@@ -33,7 +33,7 @@ cp -p "$f0" saved.parquet
 cp "$f1" "$f0"      # another chunk's file where chunk 0's was
 expect_code 3 "query refuses the replaced file" "$DUCKFLOW" query 'SELECT count(*) FROM make.t'
 expect_match "naming it and what changed" "make/00000/.*part-00000.parquet' changed since its manifest was written" "$errout"
-expect_code 3 "a downstream step refuses it (store error)" "$DUCKFLOW" step p.yaml --run "$R" --step total
+expect_code 3 "a downstream step refuses it (store error)" "$DUCKFLOW" step p.yaml --run "$R" --step total --no-cache
 expect_match "the same way" "changed since its manifest was written" "$errout"
 expect_code 1 "verify finds it" "$DUCKFLOW" verify "$R"
 expect_match "naming the file and the hashes" "^differs: sums/runs/$R/make/00000/.*part-00000.parquet: " "$out"

@@ -30,12 +30,12 @@ R=$(tail -n 1 "$out")
 expect_ok "verify on s3" "$DUCKFLOW" verify "$R" --store "$S3"
 
 curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
-expect_ok "the downstream step again" "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --attempt 2
+expect_ok "the downstream step again" "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --no-cache --attempt 2
 base=$(gets)
 curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
 s3_test_faults '{"corruptDownload":1}'
 expect_ok "a download corrupted once in transit is fetched again" \
-    "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --attempt 3
+    "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --no-cache --attempt 3
 check "a fault was injected" bash -c "curl -sf '$S3_TEST_ENDPOINT/_front/stats' | grep -q '\"faults\":1'"
 s3_test_faults '{}'
 
@@ -47,7 +47,7 @@ k1="$M/00001/$(jget m1.json 'm.tables.t.files[0].path')"
 sdk get "$k1" other.parquet
 check "replace chunk 0's object with chunk 1's" sdk put "$k0" other.parquet
 curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
-expect_code 3 "the downstream step refuses it" "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --attempt 4
+expect_code 3 "the downstream step refuses it" "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --no-cache --attempt 4
 expect_match "checksum mismatch, both hashes named" "checksum mismatch: SHA-256 [0-9a-f]{64} is not the manifest's $(jget m0.json 'm.tables.t.files[0].sha256') \(fetched twice\)" "$errout"
 check "the bad file was fetched twice: one GET more than a clean step ($base)" test "$(gets)" -eq $((base + 1))
 expect_code 3 "query refuses it" "$DUCKFLOW" query --store "$S3" --run "$R" 'SELECT count(*) FROM make.t'
