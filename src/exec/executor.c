@@ -35,6 +35,8 @@
 #include "exec/sweep.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/lineage.h"
+#include "store/publish.h"
 #include "util/exitclass.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -98,6 +100,7 @@ struct executor {
     struct tasknames names;      /* items' labels, for every line a person reads */
     struct progress pr;          /* the terminal view (exec/progress.c) */
     int stopping;                /* --fail-fast: a task failed for good, start nothing more */
+    json_t *attempts;            /* every attempt, for run.json (exec/summary.h attempt_log) */
 };
 
 /* "merge", or "orders[apac]" for fan-out steps (exec/summary.c). */
@@ -171,6 +174,8 @@ static void save_run_json(struct executor *x, const char *status, int force)
     in.jobs = x->jobs;
     in.memory_budget = x->budget;
     in.prev = x->prev;
+    in.attempts = x->attempts;
+    in.names = &x->names;
     if (runrec_write(x->store, &in, &err) != 0) {
         if (!x->store_failed)
             snprintf(x->store_msg, sizeof(x->store_msg), "%s", err.msg);
@@ -424,6 +429,7 @@ static void start_task(struct executor *x, struct gtask *t, int64_t now)
     }
     argv[n++] = "--no-cache"; /* skip_task looked the cache up already */
     argv[n] = NULL;
+    attempt_log_started(x->attempts, x->p, t, t->attempt_base + t->attempts);
     t->proc = child_start_env((char *const *)argv, x->env, &err);
     free(argv);
     if (!t->proc) {
@@ -563,6 +569,7 @@ static void task_ended(struct executor *x, struct gtask *t)
         int th = step_threads(x, t) / 2;
         t->threads_override = th > 0 ? th : 1;
     }
+    attempt_log_ended(x->attempts, x->p, t, attempt, cls);
     retry = graph_task_finished(&x->g, t, cls, now);
     x->dirty = 1;
     df_format_duration(now - t->started_ms, el, sizeof(el));
@@ -1048,6 +1055,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         run_id[0] = x.resume ? run_id[0] : '\0';
         goto out;
     }
+    x.attempts = attempt_log_new(x.prev);
     if (x.prev) {
         const char *sa = json_string_value(json_object_get(x.prev, "started_at"));
         if (sa)
@@ -1069,6 +1077,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             goto out;
         }
         x.last_write = df_now_ms();
+        df_lineage_run_start(store, p->name, run_id, x.started_at);
     }
     {
         /* Stale uploads of killed attempts: swept once per run, here (exec/sweep.h). */
@@ -1206,6 +1215,17 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     }
     x.dirty = 1;
     save_run_json(&x, status, 1);
+    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13). */
+    if (!x.store_failed) {
+        struct df_error e = DF_ERROR_INIT;
+        if (df_run_end_outputs(store, p->name, run_id, rc == 0, &e) != 0) {
+            if (rc == 0)
+                *err = e;
+            else
+                fprintf(stderr, "duckflow: %s\n", e.msg);
+            rc = -1;
+        }
+    }
     if (x.last_failed || (x.store_failed && rc == 0)) {
         /* The run's record is not what happened (a full disk, a permission): whatever else
          * failed, this is a store error (exit 3), said on stderr, and --resume repairs the
@@ -1244,5 +1264,6 @@ out:
     json_decref(x.prev);
     free_task_env(&x);
     tasknames_release(&x.names);
+    json_decref(x.attempts);
     return rc;
 }
