@@ -125,7 +125,7 @@ int cmd_step(int argc, char **argv)
     struct df_pipeline *p = NULL;
     struct df_store *store = NULL;
     struct df_task_opts o;
-    struct df_task_result res;
+    struct df_task_result res = {0};
     struct df_run_items run_items;
     const char *run = NULL, *step = NULL, *store_opt = NULL, *item_label = NULL;
     size_t n_ov = 0;
@@ -208,20 +208,24 @@ int cmd_step(int argc, char **argv)
         sigaddset(&set, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         watching = pthread_create(&watcher, NULL, watch_signals, &set) == 0;
+        tasklog_start();
         c = df_task_run(p, store, &o, &res, &err);
         if (watching) {
             pthread_cancel(watcher); /* sigwait is a cancellation point */
             pthread_join(watcher, NULL);
         }
     }
+    if (c != 0) {
+        fprintf(stderr, "duckflow: %s\n", err.msg[0] ? err.msg : "the task failed");
+        cli_debug_origin(&err);
+    }
+    tasklog_finish(store, p->name, run, step, o.item_index, res.attempt_dir);
     if (c == 0 && o.leave_open) {
         /* Committed: exit without tearing DuckDB down (see leave_open). */
         fflush(NULL);
         _exit(0);
     }
     if (c != 0) {
-        fprintf(stderr, "duckflow: %s\n", err.msg[0] ? err.msg : "the task failed");
-        cli_debug_origin(&err);
         rc = df_exit_class_status(res.cls);
         if (rc == 0)
             rc = 1;

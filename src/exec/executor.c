@@ -34,6 +34,8 @@
 #include "exec/sweep.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/lineage.h"
+#include "store/publish.h"
 #include "util/exitclass.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -1056,6 +1058,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             goto out;
         }
         x.last_write = df_now_ms();
+        df_lineage_run_start(store, p->name, run_id, x.started_at);
     }
     {
         /* Stale uploads of killed attempts: swept once per run, here (exec/sweep.h). */
@@ -1193,6 +1196,17 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     }
     x.dirty = 1;
     save_run_json(&x, status, 1);
+    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13). */
+    if (!x.store_failed) {
+        struct df_error e = DF_ERROR_INIT;
+        if (df_run_end_outputs(store, p->name, run_id, rc == 0, &e) != 0) {
+            if (rc == 0)
+                *err = e;
+            else
+                fprintf(stderr, "duckflow: %s\n", e.msg);
+            rc = -1;
+        }
+    }
     if (x.store_failed && rc == 0) {
         rc = -1;
         df_error_set(err, DF_EIO, "run '%s': cannot record it: %s", run_id, x.store_msg);

@@ -287,3 +287,28 @@ int df_store_abort_uploads(struct df_store *s, const char *prefix, size_t *abort
     free(k);
     return rc;
 }
+
+int df_store_remove_many(struct df_store *s, const char *const *keys, size_t n,
+                         struct df_error *err)
+{
+    if (!is_object_store(s)) {
+        for (size_t i = 0; i < n; i++)
+            if (df_store_remove(s, keys[i], err) != 0)
+                return -1;
+        return 0;
+    }
+    for (size_t at = 0; at < n; at += S3_DELETE_MAX) {
+        size_t m = n - at < S3_DELETE_MAX ? n - at : S3_DELETE_MAX;
+        char **full = xcalloc(m, sizeof(*full));
+        int rc;
+        for (size_t i = 0; i < m; i++)
+            full[i] = full_key(s, keys[at + i]);
+        rc = s3_delete_batch(client(s), (const char *const *)full, m, err);
+        for (size_t i = 0; i < m; i++)
+            free(full[i]);
+        free(full);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}

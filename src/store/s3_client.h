@@ -73,6 +73,11 @@ int s3_put_file_multipart(struct s3_client *c, const char *key, const char *path
 /* DELETE; a missing key is not an error. */
 int s3_delete(struct s3_client *c, const char *key, struct df_error *err);
 
+/* DeleteObjects: deletes up to S3_DELETE_MAX keys in one request (s3_delete.c); missing
+ * keys are not errors, a key the answer lists as failed is (DF_EIO, naming it). */
+#define S3_DELETE_MAX 1000
+int s3_delete_batch(struct s3_client *c, const char *const *keys, size_t n, struct df_error *err);
+
 /* ListObjectsV2 over every page; cb as in store.h (non-zero stops). */
 typedef int (*s3_list_cb)(const char *key, uint64_t size, void *ud);
 int s3_list(struct s3_client *c, const char *prefix, s3_list_cb cb, void *ud, struct df_error *err);

@@ -197,6 +197,7 @@ function opName(method, key, q) {
   if (q.has('uploads')) return method === 'POST' ? 'CreateMultipartUpload' : 'ListMultipartUploads';
   if (q.has('partNumber')) return 'UploadPart';
   if (q.has('uploadId')) return method === 'POST' ? 'CompleteMultipartUpload' : method === 'DELETE' ? 'AbortMultipartUpload' : 'ListParts';
+  if (q.has('delete') && method === 'POST') return 'DeleteObjects';
   if (!key) return method === 'GET' ? 'ListObjects' : method + 'Bucket';
   return { GET: 'GetObject', PUT: 'PutObject', HEAD: 'HeadObject', DELETE: 'DeleteObject' }[method] || method;
 }
@@ -401,6 +402,18 @@ async function handle(req, res) {
       // dropMidDownload applies to the next downloads bigger than dropAfterBytes.
       const cut = op === 'GetObject' ? faults.dropAfterBytes || 65536 : -1;
       return forward(req, res, fwdUrl, body, { cut, headers: (st, h) => { if (st < 300 && etagOverride.has(okey)) h.etag = etagOverride.get(okey); } });
+    }
+    case 'DeleteObjects': {
+      // Like S3: Content-MD5 (or a checksum header) is required, at most 1,000 keys.
+      if (req.headers['content-md5'] === undefined && !Object.keys(req.headers).some(h => h.startsWith('x-amz-checksum-')))
+        return s3error(res, 400, 'InvalidRequest', 'Missing required header for this request: Content-MD5');
+      const keys = [...body.toString().matchAll(/<Key>([^<]*)<\/Key>/g)].map(m => m[1]);
+      if (keys.length > 1000) return s3error(res, 400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+      stats.deleteBatches = (stats.deleteBatches || 0) + 1;
+      stats.deleteBatchMax = Math.max(stats.deleteBatchMax || 0, keys.length);
+      stats.deletedKeys = (stats.deletedKeys || 0) + keys.length;
+      for (const k of keys) etagOverride.delete(bucket + '/' + k.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&'));
+      return forward(req, res, fwdUrl, body, null);
     }
     case 'PutObject':
       // Conditional create, which s3rver lacks: S3's If-None-Match: * and GCS's
