@@ -77,7 +77,7 @@ static void task_row(const char *step, json_t *m, struct task_row *t)
     t->klass = json_string_value(json_object_get(m, "exit_class"));
     if (!t->klass)
         t->klass = "ok";
-    if (jstr(m, "reused_from_run")) {
+    if (json_string_value(json_object_get(m, "reused_from_run"))) {
         t->reused = 1;
         snprintf(t->klass_buf, sizeof(t->klass_buf), "reused from %s", jstr(m, "reused_from_run"));
         t->klass = t->klass_buf;
