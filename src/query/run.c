@@ -3,19 +3,17 @@
  * 2). Only keys are listed and only run.json and manifests are read; the data files stay
  * where they are until df_query_attach().
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <stdio.h>
-
 #include "query/query.h"
+#include "store/caps.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/publish.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-#define RUN_JSON_MAX (16u << 20)
 
 struct run_ref {
     char *pipeline;
@@ -76,7 +74,7 @@ static int read_record(struct df_store *s, const char *pipeline, const char *run
     int rc = 0;
 
     *out = NULL;
-    if (df_store_get_bytes(s, key, RUN_JSON_MAX, &data, &len, err) != 0) {
+    if (df_store_get_bytes(s, key, DF_CAP_RUN_JSON, &data, &len, err) != 0) {
         if (err->code == DF_ENOTFOUND) {
             df_error_clear(err);
         } else {
