@@ -147,6 +147,24 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
         return df_error_set(err, DF_EUSAGE, "'%s' is not a valid pipeline name", pipeline);
     if (!latest && !df_valid_run_id(run))
         return df_error_set(err, DF_EUSAGE, "'%s' is not a valid run id", run);
+    if (pipeline && want_published) {
+        /* The common case needs no listing: the published run, if its record is there. */
+        json_t *rec = NULL;
+        if (df_published_read(s, pipeline, &published, err) != 0)
+            goto out;
+        if (published && read_record(s, pipeline, published, &rec, err) != 0)
+            goto out;
+        if (rec) {
+            json_decref(rec);
+            *pipeline_out = xstrdup(pipeline);
+            *run_out = published;
+            published = NULL;
+            rc = 0;
+            goto out;
+        }
+        free(published);
+        published = NULL;
+    }
     prefix = pipeline ? df_key_runs(pipeline) : xstrdup("");
     if (df_store_list(s, prefix, collect_run, &l, err) != 0)
         goto out;
