@@ -383,6 +383,15 @@ int cmd_argo(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
+    /* A list param that shapes a fan-out is offered as a workflow parameter, but the list
+     * was expanded now: say that -p at submit time will not change it. */
+    for (size_t i = 0; i < p->n_steps; i++)
+        if (p->steps[i].foreach.kind == DF_FOREACH_VALUES && p->steps[i].foreach.values_param)
+            sb_addf(&warnings,
+                    "step '%s': foreach values '%s' is fixed when the manifest is compiled; "
+                    "'argo submit -p %s=...' will not change its fan-out (compile again)\n",
+                    p->steps[i].name, p->steps[i].foreach.values_param,
+                    p->steps[i].foreach.values_param);
     if (warnings.len) {
         const char *s = warnings.buf;
         while (*s) {

@@ -12,6 +12,9 @@
 #include "engine/sqlcheck.h"
 #include "cli/cli.h"
 #include "dag/plan.h"
+#include "exec/runrec.h"
+#include "store/layout.h"
+#include "store/store.h"
 #include "spec/spec.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -19,13 +22,19 @@
 const struct cli_opt cli_opts_graph[] = {
     {'f', "format", "FORMAT", "mermaid (default) or dot"},
     {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {'r', "run", "RUN", "colour the steps by their status in run RUN ('latest': the newest)"},
+    {'s', "store", "URI", "the store of --run (default $DUCKFLOW_STORE, else ./.duckflow)"},
     {'h', "help", NULL, "show this help"},
     {0, NULL, NULL, NULL}};
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: duckflow graph PIPELINE [--format mermaid|dot] [--param KEY=VALUE]...\n\n"
-               "Prints the pipeline's DAG as Mermaid (default) or Graphviz dot source.\n\n"
+    fprintf(f, "usage: duckflow graph PIPELINE [--format mermaid|dot] [--param KEY=VALUE]...\n"
+               "                      [--run RUN [--store URI]]\n\n"
+               "Prints the pipeline's DAG as Mermaid (default) or Graphviz dot source. With\n"
+               "--run, every step is coloured by its status in that run (and the status is\n"
+               "written in its box): green succeeded, red failed, grey not run, orange\n"
+               "interrupted, as in the HTML report.\n\n"
                "options:\n");
     cli_print_options(f, cli_opts_graph);
 }
@@ -66,7 +75,31 @@ static int is_after(const struct df_pipeline *p, const struct df_step *s, size_t
     return 0;
 }
 
-static void print_graph(const struct df_pipeline *p, int dot)
+/* The step's status in run.json, or NULL. */
+static const char *status_of(json_t *run, const char *step)
+{
+    json_t *st;
+    size_t i;
+    json_array_foreach(json_object_get(run, "steps"), i, st)
+    {
+        const char *n = json_string_value(json_object_get(st, "name"));
+        if (n && !strcmp(n, step))
+            return json_string_value(json_object_get(st, "status"));
+    }
+    return NULL;
+}
+
+/* Fill colours as the report's DAG uses them. */
+static const char *status_fill(const char *status)
+{
+    return !strcmp(status, "succeeded")         ? "#3a9a4a"
+           : !strcmp(status, "failed")          ? "#c83a3a"
+           : !strcmp(status, "upstream_failed") ? "#bbbbbb"
+           : !strcmp(status, "interrupted")     ? "#e0a030"
+                                                : "#dddddd";
+}
+
+static void print_graph(const struct df_pipeline *p, int dot, json_t *run)
 {
     struct strbuf sb = STRBUF_INIT;
     size_t ext = 0;
@@ -87,6 +120,16 @@ static void print_graph(const struct df_pipeline *p, int dot)
         else
             sb_addf(&sb, "  s_%s[\"%s<br/>", p->steps[i].name, p->steps[i].name);
         add_label(&sb, fan, dot);
+        if (run) {
+            const char *st = status_of(run, p->steps[i].name);
+            sb_adds(&sb, dot ? "\\n" : "<br/>");
+            add_label(&sb, st ? st : "unknown", dot);
+            if (dot)
+                sb_addf(&sb, "\", style=filled, fillcolor=\"%s\", fontcolor=\"%s",
+                        status_fill(st ? st : ""),
+                        st && (!strcmp(st, "succeeded") || !strcmp(st, "failed")) ? "white"
+                                                                                  : "black");
+        }
         sb_adds(&sb, dot ? "\"];\n" : "\"]\n");
         free(fan);
     }
@@ -130,10 +173,76 @@ static void print_graph(const struct df_pipeline *p, int dot)
             sb_release(&tables);
         }
     }
+    if (run && !dot) {
+        static const char *const states[] = {"succeeded",   "failed",  "upstream_failed",
+                                             "interrupted", "pending", "running"};
+        for (size_t k = 0; k < sizeof(states) / sizeof(*states); k++)
+            sb_addf(&sb, "  classDef %s fill:%s,color:%s\n", states[k], status_fill(states[k]),
+                    k < 2 ? "#fff" : "#222");
+        for (size_t i = 0; i < p->n_steps; i++) {
+            const char *st = status_of(run, p->steps[i].name);
+            if (st)
+                sb_addf(&sb, "  class s_%s %s\n", p->steps[i].name, st);
+        }
+    }
     if (dot)
         sb_adds(&sb, "}\n");
     fputs(sb.buf, stdout);
     sb_release(&sb);
+}
+
+/* run.json of run_opt ("latest": the newest run of the pipeline). */
+static int load_run(const struct df_pipeline *p, const char *store_opt, const char *run_opt,
+                    json_t **out)
+{
+    struct df_error err = DF_ERROR_INIT;
+    struct df_store *store = NULL;
+    char *data = NULL, *key = NULL, *id = NULL;
+    size_t len = 0;
+    int rc = 0;
+
+    if (df_store_open(cli_store_uri(store_opt), &store, &err) != 0)
+        return cli_fail(&err);
+    if (!strcmp(run_opt, "latest")) {
+        json_t *runs = NULL;
+        if (runrec_list(store, p->name, &runs, &err) != 0) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        id = xstrdup(json_string_value(
+                         json_object_get(json_array_get(runs, json_array_size(runs) - 1), "run"))
+                         ? json_string_value(json_object_get(
+                               json_array_get(runs, json_array_size(runs) - 1), "run"))
+                         : "");
+        json_decref(runs);
+    } else {
+        id = xstrdup(run_opt);
+    }
+    if (!df_valid_run_id(id)) {
+        rc = cli_usage_error("graph", "no run '%s' of pipeline '%s'", run_opt, p->name);
+        goto out;
+    }
+    key = df_key_run_json(p->name, id);
+    if (df_store_get_bytes(store, key, 64u << 20, &data, &len, &err) != 0) {
+        if (err.code == DF_ENOTFOUND) {
+            rc = cli_usage_error("graph", "run '%s' of pipeline '%s' has no run.json", id, p->name);
+        } else {
+            rc = cli_fail(&err);
+        }
+        goto out;
+    }
+    *out = json_loadb(data, len, 0, NULL);
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        rc = cli_usage_error("graph", "run '%s': run.json is damaged", id);
+    }
+out:
+    free(data);
+    free(key);
+    free(id);
+    df_store_free(store);
+    return rc;
 }
 
 int cmd_graph(int argc, char **argv)
@@ -141,7 +250,8 @@ int cmd_graph(int argc, char **argv)
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
-    const char *format = "mermaid";
+    const char *format = "mermaid", *run_opt = NULL, *store_opt = NULL;
+    json_t *run = NULL;
     size_t n_ov = 0;
     int c, rc = 0;
 
@@ -153,6 +263,12 @@ int cmd_graph(int argc, char **argv)
         case 'p':
             if ((rc = cli_add_param("graph", optarg, &ov, &n_ov)) != 0)
                 goto done;
+            break;
+        case 'r':
+            run_opt = optarg;
+            break;
+        case 's':
+            store_opt = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -175,8 +291,11 @@ int cmd_graph(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    print_graph(p, !strcmp(format, "dot"));
+    if (run_opt && (rc = load_run(p, store_opt, run_opt, &run)) != 0)
+        goto done;
+    print_graph(p, !strcmp(format, "dot"), run);
 done:
+    json_decref(run);
     df_pipeline_free(p);
     df_param_overrides_free(ov, n_ov);
     return rc;

@@ -110,14 +110,12 @@ int cmd_runs(int argc, char **argv)
     struct df_error err = DF_ERROR_INIT;
     const char *store_opt = NULL, *pipeline = NULL, *format = "text";
     struct df_store *store = NULL;
-    json_t *runs = NULL, *r, *published = json_object();
+    json_t *runs = NULL, *r, *published = NULL;
     size_t i;
     int c, rc = 2;
 
-    if (argc > 1 && !strcmp(argv[1], "rm")) {
-        json_decref(published);
+    if (argc > 1 && !strcmp(argv[1], "rm"))
         return cmd_runs_rm(argc - 1, argv + 1);
-    }
     optind = 1;
     while ((c = cli_getopt("runs", argc, argv, cli_opts_runs, 0)) != -1) {
         switch (c) {
@@ -143,6 +141,7 @@ int cmd_runs(int argc, char **argv)
         return cli_usage_error("runs", "--format is text or json, not '%s'", format);
     if (pipeline && !df_valid_pipeline_name(pipeline))
         return cli_usage_error("runs", "invalid pipeline name '%s'", pipeline);
+    published = json_object();
     if (df_store_open(store_opt, &store, &err) != 0 ||
         runrec_list(store, pipeline, &runs, &err) != 0 ||
         runlist_add_step_runs(store, pipeline, runs, &err) != 0) {

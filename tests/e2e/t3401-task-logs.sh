@@ -93,7 +93,7 @@ steps:
     sql: |
       SELECT 'slow started' AS note;
       CREATE TABLE s AS
-        WITH RECURSIVE x(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM x WHERE i < 300000)
+        WITH RECURSIVE x(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM x WHERE i < 100000)
         SELECT count(*) AS n FROM x;
     outputs: [s]
 YAML

@@ -5,7 +5,7 @@
 # headers with scope, text beside colour). Headless Chromium (Debian's, installed by
 # scripts/setup.sh) renders it: it loads without errors and shows one bar per attempt.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..18"
+echo "1..22"
 
 cat >p.yaml <<'YAML'
 name: report-html
@@ -49,6 +49,15 @@ check "the DAG as inline SVG" bash -c "grep -q '<svg' r.html && grep -q '>upstre
 check "tasks by label" grep -qF '<td>a[eu]</td>' r.html
 check "table headers have a scope" bash -c "grep -q '<th scope=\"col\">' r.html && ! grep -q '<th>' r.html"
 check "no scripts, no external resources" bash -c "! grep -qiE '<script|src=|href=\"http|url\\(http' r.html"
+
+# The same colours in `duckflow graph --run`.
+expect_ok "graph --run (mermaid)" "$DUCKFLOW" graph p.yaml --run "$RUN"
+cp "$out" g.mmd
+check "mermaid: steps classed by status, the status in the box" \
+    bash -c "grep -qx '  class s_slow failed' g.mmd && grep -qx '  class s_b upstream_failed' g.mmd && grep -q 'classDef failed fill:#c83a3a' g.mmd && grep -q 's_slow\[\"slow<br/>one task<br/>failed\"\]' g.mmd"
+expect_ok "graph --run latest (dot)" "$DUCKFLOW" graph p.yaml --run latest --format dot
+cp "$out" g.dot
+check "dot: filled by status" grep -qF 's_a [label="a\nvalues (2, param regions)\nsucceeded", style=filled, fillcolor="#3a9a4a"' g.dot
 
 # Rendered as a person's browser would.
 profile=$(mktemp -d)

@@ -32,7 +32,8 @@ static void append(size_t *k, const char *s, size_t n)
 {
     if (*k + n + 1 >= sizeof(out))
         n = sizeof(out) - *k - 1;
-    memcpy(out + *k, s, n);
+    if (n)
+        memcpy(out + *k, s, n);
     *k += n;
     out[*k] = 0;
 }
