@@ -44,8 +44,9 @@ const struct cli_opt cli_opts_run[] = {
 
 static void help(void)
 {
-    printf("usage: duckflow run [PIPELINE] [--store URI] [--param k=v].. [-j N] [--memory SIZE]\n"
-           "                    [--resume RUN] [--fail-fast] [--color auto|always|never] [--quiet]\n"
+    printf("usage: duckflow run [PIPELINE] [--store URI] [--param k=v].. [-j N]\n"
+           "                    [--memory SIZE] [--resume RUN] [--fail-fast]\n"
+           "                    [--color auto|always|never] [--quiet]\n"
            "\n"
            "Runs every task of the pipeline on this machine, each as a child process\n"
            "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
