@@ -48,6 +48,8 @@ enum df_argo_kind {
 /* The largest manifest `duckflow argo` prints: Kubernetes objects live in etcd, whose
  * default request limit is 1.5 MiB, and Argo adds status to the same object. */
 #define DF_ARGO_MANIFEST_MAX (1024 * 1024)
+/* Templates larger than this are moved by Argo 3.6+ into a ConfigMap per pod. */
+#define DF_ARGO_TEMPLATE_OFFLOAD (128 * 1024)
 
 struct df_argo_kv {
     const char *key;
@@ -79,6 +81,7 @@ struct df_argo_opts {
     int parallelism;       /* spec.parallelism; 0 = none */
     uint64_t scratch_size; /* emptyDir sizeLimit in bytes; 0 = DF_ARGO_SCRATCH_DEFAULT */
     const char *command;   /* the program in the image; NULL = "duckflow" */
+    uint64_t max_memory;   /* the most memory a retried pod grows to; 0 = 4x its first */
 };
 
 #define DF_ARGO_SCRATCH_DEFAULT (20ULL * 1024 * 1024 * 1024)
@@ -133,6 +136,24 @@ struct df_argo_finish {
  */
 int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
                        const struct df_argo_finish *f, struct df_error *err);
+
+/*
+ * The pipeline's bundle in the store (argo_bundle.c): the files a manifest ships (the
+ * pipeline file, its SQL files, small local inputs) under <pipeline>/bundles/<hash>/,
+ * written by the workflow's first pod and read by every other one, so that no other
+ * template carries them. The hash covers the files' paths and bytes.
+ */
+/* The hash of p's bundle (64 hex digits). Errors as df_argo_build()'s for the files. */
+int df_argo_bundle_hash(const struct df_pipeline *p, char out[65], struct df_error *err);
+/* Writes p's bundle, unless the store has it already. hash is what the manifest says; the
+ * files must make it (DF_EUSAGE otherwise). DF_EIO for the store. */
+int df_argo_bundle_put(const struct df_pipeline *p, struct df_store *store, const char *hash,
+                       struct df_error *err);
+/* Reads bundle hash of pipeline into the folder dir, checking every file's sha256 and
+ * the hash; *pipeline_path receives the pipeline file's path in dir (free()). DF_EIO when
+ * it is missing, damaged or the store fails; DF_EUSAGE for a malformed hash. */
+int df_argo_bundle_fetch(struct df_store *store, const char *pipeline, const char *hash,
+                         const char *dir, char **pipeline_path, struct df_error *err);
 
 /*
  * The Argo name (template or task name) for a step name: lower case, '_' -> '-', at most

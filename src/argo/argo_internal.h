@@ -18,6 +18,20 @@
 #define EMBED_TOTAL_MAX     (128 * 1024)
 #define MEMORY_OVERHEAD_MIB 256
 
+/* The run id every pod passes: the workflow's name and the first 8 hex digits of the
+ * sha256 of its uid, so a workflow name that comes back (argo submit --name, a
+ * generateName collision, two clusters on one store) is a new run, while `argo retry`
+ * (same workflow, same uid) continues the same one. */
+#define DF_ARGO_RUN_ID "{{workflow.name}}-{{=sprig.trunc(8, sprig.sha256sum(workflow.uid))}}"
+/* Extra attempts of a step without `retries`: the local executor's default. */
+#define DF_ARGO_DEFAULT_RETRIES 2
+/* The longest wait between two attempts. */
+#define DF_ARGO_BACKOFF_CAP "5m"
+/* A retried pod's memory grows by half per retry, up to this factor of the first
+ * attempt's unless --max-memory says otherwise. */
+#define DF_ARGO_MEMORY_GROWTH     1.5
+#define DF_ARGO_MEMORY_MAX_FACTOR 4
+
 struct names {
     char **v;
     size_t n, alloc;
@@ -59,6 +73,7 @@ struct ctx {
     const char **items; /* per step: its items task name, or NULL for static steps */
     struct names names;
     json_t *param_args; /* ["--param", "k={{workflow.parameters.k}}", ...] */
+    char bundle[65];    /* the bundle's hash */
 };
 
 /* ---- argo_params.c: JSON helpers, params, fan-out, DAG tasks ---- */
@@ -73,12 +88,15 @@ int ag_fanout_of(const struct df_pipeline *p, size_t step, struct fanout *f, str
 json_t *ag_step_deps(struct ctx *c, size_t i);
 json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f);
 json_t *ag_items_task(struct ctx *c, size_t i);
+/* The first task, writing the bundle. */
+json_t *ag_bundle_task(void);
 int ag_check_param_sizes(const json_t *doc, struct df_error *err);
 
 /* ---- argo_templates.c: container templates ---- */
 json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f);
 json_t *ag_items_template(struct ctx *c, size_t i);
 json_t *ag_finish_template(struct ctx *c);
+json_t *ag_bundle_template(struct ctx *c);
 
 /* ---- argo_files.c: shipped files ---- */
 void ag_warn(struct strbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -87,5 +105,11 @@ int ag_collect_files(const struct df_pipeline *p, struct ship *s, struct strbuf 
 void ag_ship_release(struct ship *s);
 /* The path of a shipped file (relative to the pipeline) inside a pod. Caller free()s. */
 char *ag_pod_path(const struct ship *s, const char *rel);
+
+/* ---- argo_bundle.c ---- */
+/* The bundle's hash over the shipped files' paths and bytes (64 hex digits). */
+void ag_bundle_hash(const struct ship *s, char out[65]);
+/* The pipeline file's path inside the bundle. Caller free()s. */
+char *ag_bundle_pipeline_path(const struct ship *s);
 
 #endif

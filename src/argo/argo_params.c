@@ -140,10 +140,10 @@ json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f)
     json_object_set_new(t, "template", ag_jstr(c->task[i]));
     if (f->kind == FAN_PARAM)
         add_dep(deps, c->items[f->root]);
-    if (json_array_size(deps))
-        json_object_set_new(t, "dependencies", deps);
-    else
-        json_decref(deps);
+    /* Every pod reads the bundle the first one writes. */
+    if (!json_array_size(deps))
+        json_array_append_new(deps, ag_jstr("bundle"));
+    json_object_set_new(t, "dependencies", deps);
     switch (f->kind) {
     case FAN_NONE:
         break;
@@ -190,10 +190,10 @@ json_t *ag_items_task(struct ctx *c, size_t i)
     json_t *t = json_object(), *deps = ag_step_deps(c, i);
     json_object_set_new(t, "name", ag_jstr(c->items[i]));
     json_object_set_new(t, "template", ag_jstr(c->items[i]));
-    if (json_array_size(deps))
-        json_object_set_new(t, "dependencies", deps);
-    else
-        json_decref(deps);
+    /* Every pod reads the bundle the first one writes. */
+    if (!json_array_size(deps))
+        json_array_append_new(deps, ag_jstr("bundle"));
+    json_object_set_new(t, "dependencies", deps);
     return t;
 }
 
@@ -217,4 +217,12 @@ int ag_check_param_sizes(const json_t *doc, struct df_error *err)
                                 DF_ARGO_PARAM_MAX);
     }
     return 0;
+}
+
+json_t *ag_bundle_task(void)
+{
+    json_t *t = json_object();
+    json_object_set_new(t, "name", ag_jstr("bundle"));
+    json_object_set_new(t, "template", ag_jstr("bundle"));
+    return t;
 }

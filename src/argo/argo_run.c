@@ -51,28 +51,48 @@ int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_sto
     return 0;
 }
 
-/* Seconds since the epoch of an RFC 3339 UTC time ("2026-11-27T03:00:00Z", fraction
- * allowed), or -1. */
-static int64_t parse_utc_ms(const char *s)
+/* Milliseconds since the epoch of an RFC 3339 time ("2026-11-27T03:00:00Z",
+ * "2026-11-27T04:00:00.5+01:00": a fraction and any offset, as the controller's time zone
+ * gives {{workflow.creationTimestamp}}), or -1. */
+static int64_t parse_rfc3339_ms(const char *s)
 {
     struct tm tm;
     char *end;
-    int64_t ms = 0;
+    int64_t ms = 0, off_min = 0;
 
     memset(&tm, 0, sizeof(tm));
     end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end)
-        return -1;
+    if (!end) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(s, "%Y-%m-%dt%H:%M:%S", &tm);
+        if (!end)
+            return -1;
+    }
     if (*end == '.') {
         int64_t scale = 100;
+        if (end[1] < '0' || end[1] > '9')
+            return -1;
         for (end++; *end >= '0' && *end <= '9'; end++) {
             ms += (*end - '0') * scale;
             scale /= 10;
         }
     }
-    if (strcmp(end, "Z") && strcmp(end, "+00:00"))
+    if (!strcmp(end, "Z") || !strcmp(end, "z")) {
+        off_min = 0;
+    } else if ((end[0] == '+' || end[0] == '-') && strlen(end) == 6 && end[3] == ':') {
+        int hh, mm;
+        for (int i = 1; i < 6; i++)
+            if (i != 3 && (end[i] < '0' || end[i] > '9'))
+                return -1;
+        hh = (end[1] - '0') * 10 + (end[2] - '0');
+        mm = (end[4] - '0') * 10 + (end[5] - '0');
+        if (hh > 23 || mm > 59)
+            return -1;
+        off_min = (end[0] == '-' ? -1 : 1) * (hh * 60 + mm);
+    } else {
         return -1;
-    return (int64_t)timegm(&tm) * 1000 + ms;
+    }
+    return ((int64_t)timegm(&tm) - off_min * 60) * 1000 + ms;
 }
 
 /* What the store says about one step: its committed tasks, and how many it planned (the
@@ -153,7 +173,7 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
     char *key = NULL, *data = NULL, *text = NULL;
     size_t len = 0;
     json_t *rec = NULL, *steps = NULL;
-    char now[40];
+    char now[40], created[40] = "";
     const char *status;
     int64_t total = 0, done = 0, started_ms, now_ms;
     int rc = -1;
@@ -170,8 +190,17 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
         return df_error_set(err, DF_EUSAGE,
                             "workflow status '%s' is not Succeeded, Failed or Error",
                             f->workflow_status);
-    if (f->created_at && *f->created_at && parse_utc_ms(f->created_at) < 0)
-        return df_error_set(err, DF_EUSAGE, "time '%s' is not an RFC 3339 UTC time", f->created_at);
+    if (f->created_at && *f->created_at) {
+        int64_t c = parse_rfc3339_ms(f->created_at);
+        time_t secs;
+        struct tm tm;
+        if (c < 0)
+            return df_error_set(err, DF_EUSAGE, "time '%s' is not an RFC 3339 time", f->created_at);
+        /* Kept in UTC, like every time in run.json. */
+        secs = (time_t)(c / 1000);
+        gmtime_r(&secs, &tm);
+        strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
 
     key = df_key_run_json(p->name, f->run_id);
     /* Keep what a run.json written earlier in the run holds; replace what we know. */
@@ -207,14 +236,14 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
     json_object_set_new(rec, "pipeline_file", json_string(p->path));
     json_object_set_new(rec, "spec_hash", json_string(p->spec_hash));
     json_object_set(rec, "params", p->params);
-    if (f->created_at && *f->created_at)
-        json_object_set_new(rec, "started_at", json_string(f->created_at));
+    if (*created)
+        json_object_set_new(rec, "started_at", json_string(created));
     else if (!json_is_string(json_object_get(rec, "started_at")))
         json_object_set_new(rec, "started_at", json_string(now));
     json_object_set_new(rec, "updated_at", json_string(now));
     json_object_set_new(rec, "finished_at", json_string(now));
-    started_ms = parse_utc_ms(json_string_value(json_object_get(rec, "started_at")));
-    now_ms = parse_utc_ms(now);
+    started_ms = parse_rfc3339_ms(json_string_value(json_object_get(rec, "started_at")));
+    now_ms = parse_rfc3339_ms(now);
     json_object_set_new(
         rec, "elapsed_ms",
         json_integer(started_ms >= 0 && now_ms >= started_ms ? now_ms - started_ms : 0));

@@ -35,6 +35,9 @@ static json_t *env_list(struct ctx *c)
     json_t *env = json_array();
 
     json_array_append_new(env, ag_name_value("TMPDIR", ag_jstr(DF_ARGO_SCRATCH)));
+    /* The root file system is read-only: anything that writes under $HOME writes to
+     * scratch. */
+    json_array_append_new(env, ag_name_value("HOME", ag_jstr(DF_ARGO_SCRATCH)));
     if (o->s3_secret) {
         static const char *const keys[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                            "AWS_SESSION_TOKEN"};
@@ -63,6 +66,14 @@ static json_t *env_list(struct ctx *c)
     return env;
 }
 
+/* A pod's memory (request = limit) for DuckDB's memory_limit: DuckDB's limit bounds its
+ * buffer manager only, so half as much again for everything else it allocates, plus the
+ * process and the store client. */
+static uint64_t pod_memory(uint64_t memory_limit)
+{
+    return memory_limit + memory_limit / 2 + (uint64_t)MEMORY_OVERHEAD_MIB * 1024 * 1024;
+}
+
 static json_t *resources(const struct df_limits *l)
 {
     json_t *res = json_object(), *req = json_object(), *lim = json_object();
@@ -71,8 +82,7 @@ static json_t *resources(const struct df_limits *l)
     if (l->memory_limit) {
         /* DuckDB's memory_limit bounds its buffer manager only: allow half as much again
          * for everything else it allocates, plus the process and the store client. */
-        uint64_t bytes =
-            l->memory_limit + l->memory_limit / 2 + (uint64_t)MEMORY_OVERHEAD_MIB * 1024 * 1024;
+        uint64_t bytes = pod_memory(l->memory_limit);
         ag_format_mib(bytes, mem, sizeof(mem));
         json_object_set_new(req, "memory", ag_jstr(mem));
         json_object_set_new(lim, "memory", ag_jstr(mem));
@@ -94,16 +104,77 @@ static json_t *resources(const struct df_limits *l)
 static json_t *retry_strategy(int retries)
 {
     json_t *r = json_object(), *b = json_object();
-    json_object_set_new(r, "limit", json_integer(retries));
+    /* IntOrString fields are written as strings: Argo's JSON schema declares them so, and
+     * its CRDs accept both. */
+    json_object_set_new(r, "limit", ag_jstrf("%d", retries));
     json_object_set_new(r, "retryPolicy", ag_jstr("Always"));
     /* Exit 1 (SQL error, failed check) and 2 (usage) fail the same way every time. */
     json_object_set_new(
         r, "expression",
         ag_jstr("asInt(lastRetry.exitCode) != 1 && asInt(lastRetry.exitCode) != 2"));
+    /* 10 s, 20 s, 40 s, ... never more than DF_ARGO_BACKOFF_CAP between two attempts. */
     json_object_set_new(b, "duration", ag_jstr("10s"));
-    json_object_set_new(b, "factor", json_integer(2));
+    json_object_set_new(b, "factor", ag_jstr("2"));
+    json_object_set_new(b, "cap", ag_jstr(DF_ARGO_BACKOFF_CAP));
     json_object_set_new(r, "backoff", b);
     return r;
+}
+
+/* The extra attempts of a step on Argo: its `retries`, or the local executor's default. */
+static int step_retries(const struct df_limits *l)
+{
+    return l->retries >= 0 ? l->retries : DF_ARGO_DEFAULT_RETRIES;
+}
+
+/*
+ * podSpecPatch for a retried step with a memory limit: the main container's memory grows
+ * by DF_ARGO_MEMORY_GROWTH per retry ({{retries}}), up to max_memory (the option, else
+ * DF_ARGO_MEMORY_MAX_FACTOR times the first attempt's), so an attempt the kernel killed
+ * for memory (exit 137) is not retried with the same amount. Argo exposes the last exit
+ * code only to retryStrategy.expression, so every retry grows, whatever failed it.
+ */
+static json_t *memory_patch(struct ctx *c, const struct df_limits *l, int retries)
+{
+    uint64_t base = pod_memory(l->memory_limit), max = c->o->max_memory, cur = base;
+    struct strbuf ex = STRBUF_INIT;
+    char q[32];
+    json_t *v;
+
+    if (!l->memory_limit || retries <= 0)
+        return NULL;
+    if (max == 0)
+        max = base * DF_ARGO_MEMORY_MAX_FACTOR;
+    if (max <= base)
+        return NULL;
+    sb_adds(&ex, "{{=");
+    for (int r = 0; r < retries && cur < max; r++) {
+        ag_format_mib(cur, q, sizeof(q));
+        sb_addf(&ex, "asInt(retries) < %d ? '%s' : ", r + 1, q);
+        cur = cur + cur / 2 > max ? max : cur + cur / 2;
+    }
+    ag_format_mib(cur, q, sizeof(q));
+    sb_addf(&ex, "'%s'}}", q);
+    v = ag_jstrf("{\"containers\":[{\"name\":\"main\",\"resources\":{\"requests\":{"
+                 "\"memory\":\"%s\"},\"limits\":{\"memory\":\"%s\"}}}]}",
+                 ex.buf, ex.buf);
+    sb_release(&ex);
+    return v;
+}
+
+/* What the "restricted" Pod Security Standard asks of every container; the root file
+ * system is read-only too: tasks write to /scratch only. */
+static json_t *container_security(void)
+{
+    json_t *sc = json_object(), *caps = json_object(), *drop = json_array(), *sp = json_object();
+    json_object_set_new(sc, "allowPrivilegeEscalation", json_false());
+    json_array_append_new(drop, ag_jstr("ALL"));
+    json_object_set_new(caps, "drop", drop);
+    json_object_set_new(sc, "capabilities", caps);
+    json_object_set_new(sc, "readOnlyRootFilesystem", json_true());
+    json_object_set_new(sc, "runAsNonRoot", json_true());
+    json_object_set_new(sp, "type", ag_jstr("RuntimeDefault"));
+    json_object_set_new(sc, "seccompProfile", sp);
+    return sc;
 }
 
 /* The container of a template running `duckflow <args...>`. */
@@ -129,7 +200,24 @@ static json_t *container(struct ctx *c, json_t *args, const struct df_limits *l)
     json_object_set_new(m, "mountPath", ag_jstr(DF_ARGO_SCRATCH));
     json_array_append_new(mounts, m);
     json_object_set_new(ct, "volumeMounts", mounts);
+    json_object_set_new(ct, "securityContext", container_security());
     return ct;
+}
+
+/* The pipeline a pod runs: its name and bundle, which the pod reads from the store. */
+static void add_bundle_args(struct ctx *c, json_t *args)
+{
+    json_array_append_new(args, ag_jstr(c->p->name));
+    json_array_append_new(args, ag_jstr("--bundle"));
+    json_array_append_new(args, ag_jstr(c->bundle));
+}
+
+static void set_inputs(json_t *t, json_t *inputs)
+{
+    if (json_object_size(inputs))
+        json_object_set_new(t, "inputs", inputs);
+    else
+        json_decref(inputs);
 }
 
 static void add_common_args(struct ctx *c, json_t *args)
@@ -152,7 +240,8 @@ static json_t *step_metadata(struct ctx *c, size_t i)
 json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f)
 {
     const struct df_step *st = &c->p->steps[i];
-    json_t *t = json_object(), *inputs = json_object(), *args = json_array();
+    json_t *t = json_object(), *inputs = json_object(), *args = json_array(), *patch;
+    int retries = step_retries(&st->limits);
 
     json_object_set_new(t, "name", ag_jstr(c->task[i]));
     json_object_set_new(t, "metadata", step_metadata(c, i));
@@ -162,18 +251,20 @@ json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f)
         json_array_append_new(params, pi);
         json_object_set_new(inputs, "parameters", params);
     }
-    json_object_set_new(inputs, "artifacts", artifacts(c));
-    json_object_set_new(t, "inputs", inputs);
-    if (st->limits.retries > 0)
-        json_object_set_new(t, "retryStrategy", retry_strategy(st->limits.retries));
+    set_inputs(t, inputs);
+    if (retries > 0)
+        json_object_set_new(t, "retryStrategy", retry_strategy(retries));
     if (st->limits.timeout_ms > 0)
         json_object_set_new(t, "activeDeadlineSeconds",
-                            json_integer((st->limits.timeout_ms + 999) / 1000));
+                            ag_jstrf("%lld", (long long)((st->limits.timeout_ms + 999) / 1000)));
+    if ((patch = memory_patch(c, &st->limits, retries)))
+        json_object_set_new(t, "podSpecPatch", patch);
 
+    json_array_append_new(args, ag_jstr("argo"));
     json_array_append_new(args, ag_jstr("step"));
-    json_array_append_new(args, ag_jstr(c->pipeline_pod_path));
+    add_bundle_args(c, args);
     json_array_append_new(args, ag_jstr("--run"));
-    json_array_append_new(args, ag_jstr("{{workflow.name}}"));
+    json_array_append_new(args, ag_jstr(DF_ARGO_RUN_ID));
     json_array_append_new(args, ag_jstr("--step"));
     json_array_append_new(args, ag_jstr(st->name));
     json_array_append_new(args, ag_jstr("--item"));
@@ -181,7 +272,7 @@ json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f)
     json_array_append_new(args, ag_jstr("--attempt"));
     /* {{retries}} is Argo's 0-based retry number; attempts count from 1. It exists only
      * in templates with a retryStrategy. */
-    json_array_append_new(args, ag_jstr(st->limits.retries > 0 ? "{{=asInt(retries) + 1}}" : "1"));
+    json_array_append_new(args, ag_jstr(retries > 0 ? "{{=asInt(retries) + 1}}" : "1"));
     add_common_args(c, args);
     json_object_set_new(t, "container", container(c, args, &st->limits));
     return t;
@@ -190,22 +281,24 @@ json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f)
 json_t *ag_items_template(struct ctx *c, size_t i)
 {
     const struct df_step *st = &c->p->steps[i];
-    json_t *t = json_object(), *inputs = json_object(), *args = json_array();
+    json_t *t = json_object(), *inputs = json_object(), *args = json_array(), *patch;
+    int retries = step_retries(&st->limits);
 
     json_object_set_new(t, "name", ag_jstr(c->items[i]));
     json_object_set_new(t, "metadata", step_metadata(c, i));
-    json_object_set_new(inputs, "artifacts", artifacts(c));
-    json_object_set_new(t, "inputs", inputs);
-    if (st->limits.retries > 0)
-        json_object_set_new(t, "retryStrategy", retry_strategy(st->limits.retries));
+    set_inputs(t, inputs);
+    if (retries > 0)
+        json_object_set_new(t, "retryStrategy", retry_strategy(retries));
     if (st->limits.timeout_ms > 0)
         json_object_set_new(t, "activeDeadlineSeconds",
-                            json_integer((st->limits.timeout_ms + 999) / 1000));
+                            ag_jstrf("%lld", (long long)((st->limits.timeout_ms + 999) / 1000)));
+    if ((patch = memory_patch(c, &st->limits, retries)))
+        json_object_set_new(t, "podSpecPatch", patch);
     json_array_append_new(args, ag_jstr("argo"));
     json_array_append_new(args, ag_jstr("items"));
-    json_array_append_new(args, ag_jstr(c->pipeline_pod_path));
+    add_bundle_args(c, args);
     json_array_append_new(args, ag_jstr("--run"));
-    json_array_append_new(args, ag_jstr("{{workflow.name}}"));
+    json_array_append_new(args, ag_jstr(DF_ARGO_RUN_ID));
     json_array_append_new(args, ag_jstr("--step"));
     json_array_append_new(args, ag_jstr(st->name));
     add_common_args(c, args);
@@ -219,18 +312,39 @@ json_t *ag_finish_template(struct ctx *c)
     struct df_limits l = {256ULL * 1024 * 1024, 1, 2, 0};
 
     json_object_set_new(t, "name", ag_jstr("finish"));
-    json_object_set_new(inputs, "artifacts", artifacts(c));
-    json_object_set_new(t, "inputs", inputs);
+    set_inputs(t, inputs);
     json_object_set_new(t, "retryStrategy", retry_strategy(l.retries));
     json_array_append_new(args, ag_jstr("argo"));
     json_array_append_new(args, ag_jstr("finish"));
-    json_array_append_new(args, ag_jstr(c->pipeline_pod_path));
+    add_bundle_args(c, args);
     json_array_append_new(args, ag_jstr("--run"));
-    json_array_append_new(args, ag_jstr("{{workflow.name}}"));
+    json_array_append_new(args, ag_jstr(DF_ARGO_RUN_ID));
     json_array_append_new(args, ag_jstr("--status"));
     json_array_append_new(args, ag_jstr("{{workflow.status}}"));
     json_array_append_new(args, ag_jstr("--created-at"));
     json_array_append_new(args, ag_jstr("{{workflow.creationTimestamp}}"));
+    add_common_args(c, args);
+    json_object_set_new(t, "container", container(c, args, &l));
+    return t;
+}
+
+/* The workflow's first pod: the only template that carries the pipeline's files (raw
+ * artifacts under /pipeline); `duckflow argo bundle` writes them to the store once per
+ * bundle hash for every other pod. */
+json_t *ag_bundle_template(struct ctx *c)
+{
+    json_t *t = json_object(), *inputs = json_object(), *args = json_array();
+    struct df_limits l = {256ULL * 1024 * 1024, 1, DF_ARGO_DEFAULT_RETRIES, 0};
+
+    json_object_set_new(t, "name", ag_jstr("bundle"));
+    json_object_set_new(inputs, "artifacts", artifacts(c));
+    json_object_set_new(t, "inputs", inputs);
+    json_object_set_new(t, "retryStrategy", retry_strategy(l.retries));
+    json_array_append_new(args, ag_jstr("argo"));
+    json_array_append_new(args, ag_jstr("bundle"));
+    json_array_append_new(args, ag_jstr(c->pipeline_pod_path));
+    json_array_append_new(args, ag_jstr("--bundle"));
+    json_array_append_new(args, ag_jstr(c->bundle));
     add_common_args(c, args);
     json_object_set_new(t, "container", container(c, args, &l));
     return t;

@@ -29,8 +29,17 @@ void df_argo_name(const char *step, char *out, size_t n)
     while (j > 0 && out[j - 1] == '-')
         j--;
     out[j] = '\0';
-    if (j == 0)
+    if (j == 0) {
         snprintf(out, n, "step");
+    } else if (isdigit((unsigned char)out[0])) {
+        /* Argo refuses a DAG task with dependencies whose name begins with a digit. */
+        char tmp[64];
+        snprintf(tmp, sizeof(tmp), "s-%s", out);
+        tmp[max < sizeof(tmp) - 1 ? max : sizeof(tmp) - 1] = '\0';
+        while (strlen(tmp) > 0 && tmp[strlen(tmp) - 1] == '-')
+            tmp[strlen(tmp) - 1] = '\0';
+        snprintf(out, n, "%s", tmp);
+    }
 }
 
 static int names_has(const struct names *ns, const char *s)
@@ -71,6 +80,7 @@ static int build_names(struct ctx *c, struct df_error *err)
 
     names_take(&c->names, "main");
     names_take(&c->names, "finish");
+    names_take(&c->names, "bundle");
     c->task = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*c->task));
     c->items = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*c->items));
     for (size_t i = 0; i < p->n_steps; i++) {
@@ -129,6 +139,11 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
         json_object_set_new(sc, "runAsUser", json_integer(10001));
         json_object_set_new(sc, "runAsGroup", json_integer(10001));
         json_object_set_new(sc, "fsGroup", json_integer(10001));
+        {
+            json_t *sp = json_object();
+            json_object_set_new(sp, "type", ag_jstr("RuntimeDefault"));
+            json_object_set_new(sc, "seccompProfile", sp);
+        }
         json_object_set_new(spec, "securityContext", sc);
     }
     {
@@ -164,7 +179,9 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
         json_object_set_new(spec, "volumes", vols);
     }
 
-    /* The DAG, in dependency order; each dynamic step's items task just before it. */
+    /* The DAG, in dependency order after the bundle; each dynamic step's items task just
+     * before it. */
+    json_array_append_new(tasks, ag_bundle_task());
     for (size_t k = 0; k < p->n_steps; k++) {
         size_t i = p->order ? p->order[k] : k;
         struct fanout f;
@@ -192,6 +209,7 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
             json_array_append_new(templates, ag_items_template(c, i));
         json_array_append_new(templates, ag_step_template(c, i, &f));
     }
+    json_array_append_new(templates, ag_bundle_template(c));
     json_array_append_new(templates, ag_finish_template(c));
     json_object_set_new(spec, "templates", templates);
     return spec;
@@ -278,6 +296,18 @@ int df_argo_build(const struct df_pipeline *p, const struct df_argo_opts *o, jso
     if (ag_collect_files(p, &c.files, warnings, err))
         goto done;
     c.pipeline_pod_path = ag_pod_path(&c.files, c.files.v[0].rel);
+    ag_bundle_hash(&c.files, c.bundle);
+    {
+        size_t bytes = 0;
+        for (size_t i = 0; i < c.files.n; i++)
+            bytes += c.files.v[i].len;
+        if (bytes > DF_ARGO_TEMPLATE_OFFLOAD)
+            ag_warn(warnings,
+                    "the pipeline's files (%zu bytes) make the bundle template larger than "
+                    "Argo's %d: Argo 3.6+ moves it into a ConfigMap, which the controller's "
+                    "role must be allowed to create (docs/argo.md)",
+                    bytes, DF_ARGO_TEMPLATE_OFFLOAD);
+    }
     if (build_names(&c, err))
         goto done;
     c.param_args = json_array();

@@ -38,6 +38,7 @@ enum {
     O_PAR,
     O_SCRATCH,
     O_COMMAND,
+    O_MAXMEM,
 };
 
 const struct cli_opt cli_opts_argo[] = {
@@ -65,6 +66,9 @@ const struct cli_opt cli_opts_argo[] = {
     {O_PAR, "parallelism", "N", "at most N pods at once"},
     {O_SCRATCH, "scratch-size", "SIZE", "size of each pod's /scratch emptyDir (default 20GiB)"},
     {O_COMMAND, "command", "PATH", "the duckflow program in the image (default duckflow)"},
+    {O_MAXMEM, "max-memory", "SIZE",
+     "the most memory a retried pod grows to (each retry asks 1.5x the last; default 4x the "
+     "first attempt's)"},
     {'o', "output", "FORMAT", "yaml (default) or json"},
     {'h', "help", NULL, "show this help"},
     {0, NULL, NULL, NULL}};
@@ -75,16 +79,23 @@ void cmd_argo_usage(FILE *f)
         f, "usage: duckflow argo PIPELINE --image IMAGE --store URI [options]\n"
            "       duckflow argo items PIPELINE --run RUN --step STEP --store URI [--param K=V]..\n"
            "       duckflow argo finish PIPELINE --run RUN --status STATUS --store URI\n"
-           "                            [--created-at TIME] [--param K=V]..\n\n"
+           "                            [--created-at TIME] [--bundle HASH] [--param K=V]..\n"
+           "       duckflow argo bundle PIPELINE --bundle HASH --store URI\n"
+           "       duckflow argo step PIPELINE-NAME --bundle HASH [duckflow step's options]\n\n"
            "Prints the pipeline as an Argo Workflows manifest on stdout: one pod per task,\n"
-           "each running `duckflow step` against the store; the pipeline file and its SQL\n"
-           "travel inside the manifest. Submit it with `argo submit` or `kubectl create -f`.\n\n"
+           "each running `duckflow step` against the store. The pipeline file and its SQL\n"
+           "travel in the first pod's template only (`argo bundle` writes them to the store\n"
+           "under <pipeline>/bundles/<hash>/); every other pod reads them from there (with\n"
+           "--bundle, PIPELINE is the pipeline's name). Submit the manifest with `argo submit`\n"
+           "or `kubectl create -f`.\n\n"
            "options:\n");
     cli_print_options(f, cli_opts_argo);
-    fprintf(f, "\nRun ids on Argo are the workflow names. Each step's pods get memory\n"
-               "memory_limit * 1.5 + 256Mi and cpu = threads, retries become a retryStrategy,\n"
-               "timeout activeDeadlineSeconds. Exit codes: 0 ok, 2 bad usage or pipeline,\n"
-               "3 a file cannot be read.\n");
+    fprintf(f,
+            "\nThe run id on Argo is the workflow's name plus 8 hex digits of a digest of its\n"
+            "uid (argo retry continues the run, argo resubmit starts a new one). Pods get memory\n"
+            "memory_limit * 1.5 + 256Mi and cpu = threads, retries become a retryStrategy,\n"
+            "timeout activeDeadlineSeconds. Exit codes: 0 ok, 2 bad usage or pipeline,\n"
+            "3 a file cannot be read.\n");
 }
 
 struct list {
@@ -124,6 +135,10 @@ int cmd_argo(int argc, char **argv)
         return cmd_argo_items(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "finish"))
         return cmd_argo_finish(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "bundle"))
+        return cmd_argo_bundle(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "step"))
+        return cmd_argo_step(argc - 1, argv + 1);
 
     memset(&o, 0, sizeof(o));
     while ((c = cli_getopt("argo", argc, argv, cli_opts_argo, 0)) != -1) {
@@ -219,6 +234,12 @@ int cmd_argo(int argc, char **argv)
             break;
         case O_COMMAND:
             o.command = optarg;
+            break;
+        case O_MAXMEM:
+            if (df_parse_size(optarg, &o.max_memory) || o.max_memory == 0) {
+                rc = cli_usage_error("argo", "--max-memory '%s' is not a size like 64GiB", optarg);
+                goto done;
+            }
             break;
         case 'o':
             if (!strcmp(optarg, "json")) {

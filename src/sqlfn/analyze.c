@@ -82,6 +82,13 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
     P->paths = dialect == SQLFN_SNOWFLAKE || dialect == SQLFN_DATABRICKS;
     P->a = &cx->arena;
     P->cat = cx->cat;
+    if (want & SQLFN_WANT_LINEAGE) {
+        want |= SQLFN_WANT_TABLES | SQLFN_WANT_COLUMNS;
+        P->role = arena_alloc(&cx->arena, P->n + 1);
+        if (!P->role)
+            return -1;
+        memset(P->role, 0, P->n + 1);
+    }
     P->want = want;
     if (want & (SQLFN_WANT_TABLES | SQLFN_WANT_COLUMNS | SQLFN_WANT_TYPE)) {
         while (!P->err) {
@@ -123,6 +130,8 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
     out->n_edges = P->nedges;
     out->access = P->accs;
     out->n_access = P->naccs;
+    out->col_lineage = P->lins;
+    out->n_col_lineage = P->nlins;
     out->statement_type = P->stype && *P->stype ? P->stype : NULL;
     return 0;
 }

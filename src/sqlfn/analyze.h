@@ -42,7 +42,8 @@ enum {
     SQLFN_WANT_COLUMNS = 2, /* column references */
     SQLFN_WANT_FINGERPRINT = 4,
     SQLFN_WANT_TYPE = 8,
-    SQLFN_WANT_HASH = 16, /* fingerprint_hash; implies SQLFN_WANT_FINGERPRINT */
+    SQLFN_WANT_HASH = 16,    /* fingerprint_hash; implies SQLFN_WANT_FINGERPRINT */
+    SQLFN_WANT_LINEAGE = 32, /* column lineage; implies SQLFN_WANT_TABLES and _COLUMNS */
 };
 
 /* A string that is not NUL-terminated; s == NULL means SQL NULL. */
@@ -60,6 +61,17 @@ struct sqlfn_edge {
     struct sqlfn_str source; /* s == NULL: the statement writes the target from no table
                                 (INSERT ... VALUES, CREATE TABLE (cols), UPDATE ... SET 1) */
     struct sqlfn_str target;
+};
+
+/* A column-level lineage edge, in OpenLineage's vocabulary (ColumnLineageDatasetFacet):
+ * type "DIRECT" with subtype "IDENTITY", "TRANSFORMATION" or "AGGREGATION" (the target
+ * column's value is computed from the source column), or "INDIRECT" with "JOIN", "FILTER",
+ * "GROUP_BY", "SORT", "WINDOW" or "CONDITIONAL" (the source column decides which rows or
+ * values). target_column is NULL for an INDIRECT edge that affects the whole target (a
+ * join, filter, grouping or sort); source_table is NULL when the text cannot tell. */
+struct sqlfn_col_lineage {
+    struct sqlfn_str source_table, source_column, target_table, target_column;
+    const char *type, *subtype; /* static strings */
 };
 
 /* A table and how a statement touches it: "read", "insert", "update", "delete", "merge",
@@ -80,6 +92,8 @@ struct sqlfn_result {
     size_t n_edges;
     const struct sqlfn_access *access; /* with SQLFN_WANT_TABLES */
     size_t n_access;
+    const struct sqlfn_col_lineage *col_lineage; /* with SQLFN_WANT_LINEAGE */
+    size_t n_col_lineage;
     struct sqlfn_str fingerprint; /* with SQLFN_WANT_FINGERPRINT; s == NULL when the text does
                                   not tokenize (kept when only the analysis fails) */
     uint64_t fingerprint_hash;    /* with SQLFN_WANT_HASH: 64-bit FNV-1a of fingerprint */

@@ -201,6 +201,10 @@ static int resolve_in(struct parser *P, struct scope *S, struct colref *r, struc
     }
     if (!may_defer)
         return 1;
+    if (P->lin) {
+        sa_emit_col(P, (struct name){NULL, 0}, NULL, col);
+        return 1;
+    }
     (void)r;
     P->pend = sa_grow(P, P->pend, &P->cappend, P->npend, sizeof(*P->pend));
     if (!P->pend)
@@ -222,8 +226,12 @@ static void attribute(struct parser *P, struct source *src, struct name col, int
     if (src->kind != SRC_DERIVED || !src->derived || src->renamed)
         return;
     struct scope *d = src->derived;
-    if (sa_find_proj(P, d, col))
+    const struct proj *pj = sa_find_proj(P, d, col);
+    if (pj) {
+        if (P->lin) /* column lineage: follow the inner item to its columns */
+            sa_lineage_item(P, d, pj, depth + 1);
         return; /* the inner query reported where it comes from */
+    }
     for (const struct proj *p = d->proj; p; p = p->next) {
         if (!p->star || !d->src)
             continue;

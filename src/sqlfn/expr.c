@@ -262,6 +262,7 @@ struct walk {
     int case_depth;
     int prev_value; /* the previous token ends a value (a ':' path or an alias may follow) */
     int first;      /* the token starts an item (after a comma) */
+    size_t when;    /* after CASE ... WHEN: where the condition starts (lineage roles) */
 };
 
 enum { WALK_NEXT = 0, WALK_STOP = 1 };
@@ -464,7 +465,24 @@ static int walk_keyword(struct parser *P, struct scope *S, struct walk *w, const
         P->i++;
         if (cur(P)->type == T_IDENT || cur(P)->type == T_QIDENT)
             P->i++;
+        if (cur(P)->type == T_LPAREN) { /* PARTITION BY / ORDER BY: a window's columns */
+            size_t b = P->i;
+            sa_paren(P, S, 0);
+            sa_mark_role(P, b, P->i, ROLE_WINDOW);
+        }
         w->prev_value = 1;
+        return WALK_NEXT;
+    case KW_WHEN:
+        P->i++;
+        w->when = P->i;
+        w->prev_value = 0;
+        return WALK_NEXT;
+    case KW_THEN:
+        if (w->when)
+            sa_mark_role(P, w->when, P->i, ROLE_COND);
+        w->when = 0;
+        P->i++;
+        w->prev_value = 0;
         return WALK_NEXT;
     case KW_WITHIN:
         P->i++;
@@ -605,7 +623,7 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
  * depth 0 (a clause keyword, or a comma with EX_COMMA), or the end. */
 void sa_walk(struct parser *P, struct scope *S, unsigned fl, struct item *it)
 {
-    struct walk w = {fl, it, 0, 0, 1};
+    struct walk w = {fl, it, 0, 0, 1, 0};
     int nlambda0 = P->nlambda;
     if (++P->depth > MAX_DEPTH) {
         P->err = 1;

@@ -368,6 +368,11 @@ void sa_add_read(struct parser *P, struct name tname)
 
 void sa_emit_col(struct parser *P, struct name table, const struct name *tp, struct name col)
 {
+    if (P->lin) {
+        if (col.s && !P->err)
+            sa_lineage_emit(P, table, tp != NULL, col);
+        return;
+    }
     if (!(P->want & SQLFN_WANT_COLUMNS) || P->err || !col.s)
         return;
     struct name a = tp ? table : (struct name){NULL, 0};
@@ -446,14 +451,14 @@ void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int
     S->ref_tail = &r->next;
 }
 
-void sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
-                 int star, const struct name *q, int nq)
+struct proj *sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
+                         int star, const struct name *q, int nq)
 {
     if (!S)
-        return;
+        return NULL;
     struct proj *p = sa_alloc0(P, sizeof(*p));
     if (!p)
-        return;
+        return NULL;
     p->name = nm;
     p->pos = pos;
     p->alias = (uint8_t)alias;
@@ -465,6 +470,17 @@ void sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos
     S->proj_tail = &p->next;
     S->nproj++;
     S->pidx = NULL; /* rebuilt on the next lookup */
+    return p;
+}
+
+/* Marks tokens [b, e) with a lineage role, keeping the roles inner clauses gave. */
+void sa_mark_role(struct parser *P, size_t b, size_t e, int role)
+{
+    if (!P->role)
+        return;
+    for (size_t j = b; j < e && j < P->n; j++)
+        if (!P->role[j])
+            P->role[j] = (uint8_t)role;
 }
 
 /* The first projection named `nm` (case-insensitive); a hash index past 8 projections

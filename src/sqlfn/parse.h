@@ -80,6 +80,33 @@ struct scope {
     struct proj **pidx; /* lazily built hash of projection names */
     uint32_t pidx_cap;
     uint32_t sel_begin, sel_end; /* token range of the select list */
+    struct sel_item *items;      /* the select list's items, for column lineage */
+    size_t nitems, capitems;
+};
+
+/* A select-list item: its tokens, its projection (NULL for an unnamed expression), and
+ * how its value derives from its columns. */
+struct sel_item {
+    uint32_t b, e;
+    const struct proj *p;
+    uint8_t identity; /* a bare column */
+    uint8_t agg;      /* calls an aggregate */
+};
+
+/* Roles of tokens for column lineage (INDIRECT subtypes). */
+enum { ROLE_NONE, ROLE_JOIN, ROLE_FILTER, ROLE_GROUP, ROLE_SORT, ROLE_WINDOW, ROLE_COND };
+
+/* An assignment of UPDATE / MERGE: target column = the expression's tokens in scope S. */
+struct set_item {
+    struct name col;
+    uint32_t b, e;
+    struct scope *S;
+};
+
+/* The lineage context while resolving for column lineage (parser.lin). */
+struct lin_ctx {
+    struct name ttable, tcol; /* tcol.s NULL: the whole target; "*": the source's name */
+    const char *type, *subtype;
 };
 
 /* ---- hash set of name pairs (tables, columns, edges) ---- */
@@ -172,6 +199,13 @@ struct parser {
     struct pairset stmt_reads;
     struct pending *pend; /* ambiguous references, settled after the statement */
     size_t npend, cappend;
+    uint8_t *role;          /* per token: ROLE_*, with SQLFN_WANT_LINEAGE */
+    struct scope *lin_main; /* the query whose select list feeds the target */
+    struct name *tcols;     /* INSERT (cols) */
+    size_t ntcols, captcols;
+    struct set_item *sets; /* UPDATE/MERGE SET */
+    size_t nsets, capsets;
+    struct lin_ctx *lin; /* set while resolving for column lineage */
 
     /* results */
     struct pairset tabset, colset, edgeset;
@@ -185,6 +219,9 @@ struct parser {
     struct pairset accset;
     struct sqlfn_access *accs;
     size_t naccs, capaccs;
+    struct pairset linset;
+    struct sqlfn_col_lineage *lins;
+    size_t nlins, caplins;
 };
 
 /* ---- tokens ---- */
@@ -280,8 +317,9 @@ struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *c
 struct source *sa_add_source(struct parser *P, struct scope *S, int kind);
 void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int n, int star,
                 uint32_t pos, struct source *bound);
-void sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
-                 int star, const struct name *q, int nq);
+struct proj *sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
+                         int star, const struct name *q, int nq);
+void sa_mark_role(struct parser *P, size_t b, size_t e, int role);
 const struct proj *sa_find_proj(struct parser *P, struct scope *S, struct name nm);
 int sa_scope_has_star(const struct scope *S);
 struct cte *sa_find_cte(const struct scope *S, struct cte *ctes, struct name nm);
@@ -305,6 +343,12 @@ const struct cat_entry *sa_catalog_table(const struct sqlfn_catalog *c, struct n
                                          struct arena *a);
 int sa_catalog_has(const struct cat_entry *e, struct name col);
 const struct name *sa_catalog_columns(const struct cat_entry *e, uint32_t *n);
+
+/* lineage.c */
+void sa_column_lineage(struct parser *P);
+void sa_lineage_emit(struct parser *P, struct name table, int has_table, struct name col);
+const struct sel_item *sa_item_of(const struct scope *S, const struct proj *p);
+void sa_lineage_item(struct parser *P, struct scope *d, const struct proj *p, int depth);
 
 /* columns.c */
 void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r);

@@ -429,9 +429,14 @@ void sa_parse_from_list(struct parser *P, struct scope *S, int write_first)
                 sa_paren(P, S, 0);
             }
             if (accept_kw(P, KW_ON)) {
+                size_t b = P->i;
                 sa_walk(P, S, EX_COMMA, NULL);
+                sa_mark_role(P, b, P->i, ROLE_JOIN);
             } else if (is_kw(cur(P), KW_USING) && peek(P, 1)->type == T_LPAREN) {
                 P->i += 2;
+                for (size_t j = P->i;
+                     P->role && j < P->n && P->t[j].type != T_RPAREN && P->t[j].type != T_EOF; j++)
+                    sa_mark_role(P, j, j + 1, ROLE_JOIN);
                 while (!P->err && is_name_tok(cur(P))) {
                     struct name nm = sa_tok_name(P, cur(P));
                     uint32_t pos = (uint32_t)P->i;
@@ -516,6 +521,74 @@ struct cte *sa_parse_with(struct parser *P, struct scope *parent, struct cte *ct
     return ctes;
 }
 
+/* Does the token range call an aggregate function? */
+static int calls_aggregate(const struct parser *P, size_t b, size_t e)
+{
+    static const char *const aggs[] = {"sum",
+                                       "count",
+                                       "avg",
+                                       "min",
+                                       "max",
+                                       "any_value",
+                                       "array_agg",
+                                       "string_agg",
+                                       "listagg",
+                                       "group_concat",
+                                       "median",
+                                       "stddev",
+                                       "variance",
+                                       "stddev_pop",
+                                       "stddev_samp",
+                                       "var_pop",
+                                       "var_samp",
+                                       "bool_and",
+                                       "bool_or",
+                                       "every",
+                                       "approx_count_distinct",
+                                       "count_if",
+                                       "countif",
+                                       "list",
+                                       "first",
+                                       "last",
+                                       "arbitrary",
+                                       "mode",
+                                       "percentile_cont",
+                                       "percentile_disc",
+                                       "quantile",
+                                       "approx_quantile",
+                                       "corr",
+                                       "covar_pop",
+                                       "covar_samp",
+                                       "bit_and",
+                                       "bit_or",
+                                       "bit_xor",
+                                       "hll",
+                                       "array_union_agg"};
+    for (size_t j = b; j + 1 < e; j++) {
+        const struct tok *t = &P->t[j];
+        if (t->type != T_IDENT || P->t[j + 1].type != T_LPAREN)
+            continue;
+        for (size_t k = 0; k < sizeof(aggs) / sizeof(aggs[0]); k++)
+            if (t->len == strlen(aggs[k]) && !strncasecmp(P->s + t->off, aggs[k], t->len))
+                return 1;
+    }
+    return 0;
+}
+
+static void add_item(struct parser *P, struct scope *S, size_t b, size_t e, const struct proj *pj,
+                     int identity)
+{
+    S->items = sa_grow(P, S->items, &S->capitems, S->nitems, sizeof(*S->items));
+    if (!S->items)
+        return;
+    struct sel_item *x = &S->items[S->nitems++];
+    x->b = (uint32_t)b;
+    x->e = (uint32_t)e + (pj && pj->star); /* a star's reference sits after it */
+    x->p = pj;
+    x->identity = (uint8_t)identity;
+    x->agg = (uint8_t)calls_aggregate(P, b, e);
+}
+
 static void select_item_list(struct parser *P, struct scope *S)
 {
     while (!P->err) {
@@ -523,8 +596,10 @@ static void select_item_list(struct parser *P, struct scope *S)
         memset(&it, 0, sizeof(it));
         size_t start = P->i;
         sa_walk(P, S, EX_COMMA | EX_ITEM, &it);
+        const struct proj *pj = NULL;
+        size_t end = P->i;
         if (it.star) {
-            sa_add_proj(P, S, (struct name){"*", 1}, it.colpos, 0, 1, it.q, it.nq);
+            pj = sa_add_proj(P, S, (struct name){"*", 1}, it.colpos, 0, 1, it.q, it.nq);
             /* * EXCLUDE (a) / REPLACE (x AS a) / EXCEPT (a) / RENAME (...) */
             while (cur(P)->type == T_IDENT &&
                    (is_kw(cur(P), KW_EXCLUDE) || is_kw(cur(P), KW_REPLACE) ||
@@ -537,10 +612,12 @@ static void select_item_list(struct parser *P, struct scope *S)
                     P->i++;
             }
         } else if (it.has_alias) {
-            sa_add_proj(P, S, it.alias, it.aliaspos, 1, 0, NULL, 0);
+            pj = sa_add_proj(P, S, it.alias, it.aliaspos, 1, 0, NULL, 0);
         } else if (it.simple && it.ntok == 1) {
-            sa_add_proj(P, S, it.col, it.colpos, 0, 0, NULL, 0);
+            pj = sa_add_proj(P, S, it.col, it.colpos, 0, 0, NULL, 0);
         }
+        if (P->role && S)
+            add_item(P, S, start, end, pj, it.simple && it.ntok == 1);
         if (cur(P)->type == T_COMMA) {
             P->i++;
             /* a trailing comma before FROM (DuckDB, BigQuery allow it) */
@@ -655,6 +732,8 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
             P->access = "create";
             sa_record_table(P, full, 1);
             P->access = keep;
+            if (!P->lin_main)
+                P->lin_main = S;
         }
     }
     for (int guard = 0; guard < 64 && !P->err; guard++) {
@@ -670,20 +749,26 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
             continue;
         case KW_WHERE:
         case KW_HAVING:
-        case KW_QUALIFY:
-            P->i++;
+        case KW_QUALIFY: {
+            size_t b = ++P->i;
             sa_walk(P, S, 0, NULL);
+            sa_mark_role(P, b, P->i, ROLE_FILTER);
             continue;
+        }
         case KW_GROUP:
-        case KW_ORDER:
+        case KW_ORDER: {
+            int role = t->kw == KW_GROUP ? ROLE_GROUP : ROLE_SORT;
             P->i++;
             accept_kw(P, KW_BY);
             accept_kw(P, KW_ALL);
+            size_t b = P->i;
             sa_expr_list(P, S);
+            sa_mark_role(P, b, P->i, role);
             if (is_kw(cur(P), KW_WITH) && cur(P)[1].type == T_IDENT &&
                 !(tkflags(&cur(P)[1]) & KF_RES)) /* WITH ROLLUP */
                 P->i += 2;
             continue;
+        }
         case KW_WINDOW:
             P->i++;
             while (!P->err && is_name_tok(cur(P))) {

@@ -28,7 +28,16 @@
 #include "sqlfn/analyze.h"
 #include "util/banned.h"
 
-enum fn_kind { FN_TABLES, FN_COLUMNS, FN_LINEAGE, FN_FINGERPRINT, FN_HASH, FN_TYPE, FN_ACCESS };
+enum fn_kind {
+    FN_TABLES,
+    FN_COLUMNS,
+    FN_LINEAGE,
+    FN_FINGERPRINT,
+    FN_HASH,
+    FN_TYPE,
+    FN_ACCESS,
+    FN_COL_LINEAGE
+};
 
 struct fn_desc {
     const char *name;
@@ -44,6 +53,8 @@ static const struct fn_desc fns[] = {
     {"sql_fingerprint_hash", FN_HASH, SQLFN_WANT_FINGERPRINT | SQLFN_WANT_HASH},
     {"sql_statement_type", FN_TYPE, SQLFN_WANT_TYPE},
     {"sql_table_access", FN_ACCESS, SQLFN_WANT_TABLES},
+    {"sql_column_lineage", FN_COL_LINEAGE,
+     SQLFN_WANT_LINEAGE | SQLFN_WANT_TABLES | SQLFN_WANT_COLUMNS},
 };
 
 /* ---- the per-thread cache ---- */
@@ -221,11 +232,15 @@ static int slot_store(struct tcache *c, struct entry *sl, const char *text, size
         strings += r->edges[i].source.len + r->edges[i].target.len;
     for (size_t i = 0; i < r->n_access; i++)
         strings += r->access[i].table.len;
+    for (size_t i = 0; i < r->n_col_lineage; i++)
+        strings += r->col_lineage[i].source_table.len + r->col_lineage[i].source_column.len +
+                   r->col_lineage[i].target_table.len + r->col_lineage[i].target_column.len;
     size_t a_tab = ALIGN8(len);
     size_t a_col = a_tab + ALIGN8(r->n_tables * sizeof(*r->tables));
     size_t a_edge = a_col + ALIGN8(r->n_columns * sizeof(*r->columns));
     size_t a_acc = a_edge + ALIGN8(r->n_edges * sizeof(*r->edges));
-    size_t a_str = a_acc + ALIGN8(r->n_access * sizeof(*r->access));
+    size_t a_lin = a_acc + ALIGN8(r->n_access * sizeof(*r->access));
+    size_t a_str = a_lin + ALIGN8(r->n_col_lineage * sizeof(*r->col_lineage));
     size_t need = a_str + strings + 1;
     sl->gen = 0;
     if (need > CACHE_MAX_BLOB)
@@ -239,6 +254,7 @@ static int slot_store(struct tcache *c, struct entry *sl, const char *text, size
     struct sqlfn_column *cols = (struct sqlfn_column *)(void *)(blob + a_col);
     struct sqlfn_edge *edges = (struct sqlfn_edge *)(void *)(blob + a_edge);
     struct sqlfn_access *acc = (struct sqlfn_access *)(void *)(blob + a_acc);
+    struct sqlfn_col_lineage *lin = (struct sqlfn_col_lineage *)(void *)(blob + a_lin);
     for (size_t i = 0; i < r->n_tables; i++) {
         tabs[i].len = r->tables[i].len;
         tabs[i].s = relocate(r->tables[i].s, r->tables[i].len, text, len, blob, &tail);
@@ -259,8 +275,21 @@ static int slot_store(struct tcache *c, struct entry *sl, const char *text, size
         acc[i] = r->access[i];
         acc[i].table.s = relocate(acc[i].table.s, acc[i].table.len, text, len, blob, &tail);
     }
+    for (size_t i = 0; i < r->n_col_lineage; i++) {
+        struct sqlfn_col_lineage *x = &lin[i];
+        *x = r->col_lineage[i];
+        x->source_table.s =
+            relocate(x->source_table.s, x->source_table.len, text, len, blob, &tail);
+        x->source_column.s =
+            relocate(x->source_column.s, x->source_column.len, text, len, blob, &tail);
+        x->target_table.s =
+            relocate(x->target_table.s, x->target_table.len, text, len, blob, &tail);
+        x->target_column.s =
+            relocate(x->target_column.s, x->target_column.len, text, len, blob, &tail);
+    }
     sl->r = *r;
     sl->r.access = acc;
+    sl->r.col_lineage = lin;
     sl->r.tables = tabs;
     sl->r.columns = cols;
     sl->r.edges = edges;
@@ -508,7 +537,10 @@ static void put_str(duckdb_vector v, duckdb_string_t *data, idx_t row, const cha
  * data; the data moves when the list's capacity grows. */
 struct list_out {
     duckdb_vector list, child, f0, f1;
+    duckdb_vector f6[6]; /* sql_column_lineage's six fields */
     duckdb_string_t *d0, *d1;
+    duckdb_string_t *d6[6];
+    uint64_t *v6[6];
     uint64_t *v0; /* f0's validity once a NULL was set, else NULL */
     idx_t cap;    /* child capacity asked for so far */
 };
@@ -536,6 +568,44 @@ static int list_reserve(struct list_out *lo, idx_t need)
     lo->v0 = NULL;
     lo->d0 = duckdb_vector_get_data(lo->f0);
     lo->d1 = lo->f1 ? duckdb_vector_get_data(lo->f1) : NULL;
+    for (int k = 0; k < 6; k++) {
+        lo->d6[k] = lo->f6[k] ? duckdb_vector_get_data(lo->f6[k]) : NULL;
+        lo->v6[k] = NULL;
+    }
+    return 0;
+}
+
+/* One row of sql_column_lineage: its edges appended to the list's child vectors. */
+static int put_col_lineage(struct list_out *lo, duckdb_list_entry *entries, idx_t row, idx_t *total,
+                           const struct sqlfn_result *r)
+{
+    size_t k = r->n_col_lineage;
+    if (list_reserve(lo, *total + k) != 0)
+        return -1;
+    entries[row].offset = *total;
+    entries[row].length = k;
+    for (size_t j = 0; j < k; j++) {
+        const struct sqlfn_col_lineage *e = &r->col_lineage[j];
+        struct sqlfn_str v[6] = {e->source_table,
+                                 e->source_column,
+                                 e->target_table,
+                                 e->target_column,
+                                 {e->type, (uint32_t)strlen(e->type)},
+                                 {e->subtype, (uint32_t)strlen(e->subtype)}};
+        idx_t at = *total + j;
+        for (int f = 0; f < 6; f++) {
+            if (v[f].s) {
+                put_str(lo->f6[f], lo->d6[f], at, v[f].s, v[f].len);
+                continue;
+            }
+            if (!lo->v6[f]) {
+                duckdb_vector_ensure_validity_writable(lo->f6[f]);
+                lo->v6[f] = duckdb_vector_get_validity(lo->f6[f]);
+            }
+            lo->v6[f][at / 64] &= ~((uint64_t)1 << (at % 64));
+        }
+    }
+    *total += k;
     return 0;
 }
 
@@ -571,7 +641,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         cat_in_init(&ci, catv);
     unsigned shape = (dv ? 1u : 0u) | (typed_cat ? 2u : 0u);
     int list = fd->kind == FN_TABLES || fd->kind == FN_COLUMNS || fd->kind == FN_LINEAGE ||
-               fd->kind == FN_ACCESS;
+               fd->kind == FN_ACCESS || fd->kind == FN_COL_LINEAGE;
     duckdb_list_entry *entries = list ? duckdb_vector_get_data(output) : NULL;
     struct list_out lo = {0};
     if (list) {
@@ -579,6 +649,10 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         lo.child = duckdb_list_vector_get_child(output);
         if (fd->kind == FN_TABLES) {
             lo.f0 = lo.child;
+        } else if (fd->kind == FN_COL_LINEAGE) {
+            for (int k = 0; k < 6; k++)
+                lo.f6[k] = duckdb_struct_vector_get_child(lo.child, (idx_t)k);
+            lo.f0 = lo.f6[0];
         } else {
             lo.f0 = duckdb_struct_vector_get_child(lo.child, 0);
             lo.f1 = duckdb_struct_vector_get_child(lo.child, 1);
@@ -666,6 +740,10 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             else
                 set_null(output, row);
             break;
+        case FN_COL_LINEAGE:
+            if (put_col_lineage(&lo, entries, row, &total, &r) != 0)
+                goto oom;
+            break;
         default: {
             size_t k = fd->kind == FN_TABLES    ? r.n_tables
                        : fd->kind == FN_COLUMNS ? r.n_columns
@@ -741,6 +819,15 @@ static duckdb_logical_type return_type(enum fn_kind kind)
     case FN_HASH:
         t = duckdb_create_logical_type(DUCKDB_TYPE_UBIGINT);
         break;
+    case FN_COL_LINEAGE: {
+        duckdb_logical_type members[6] = {vc, vc, vc, vc, vc, vc};
+        const char *names[6] = {"source_table",  "source_column", "target_table",
+                                "target_column", "type",          "subtype"};
+        duckdb_logical_type st = duckdb_create_struct_type(members, names, 6);
+        t = duckdb_create_list_type(st);
+        duckdb_destroy_logical_type(&st);
+        break;
+    }
     default:
         t = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
         break;

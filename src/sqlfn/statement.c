@@ -27,6 +27,9 @@ void sa_begin_statement(struct parser *P)
     P->nlambda = 0;
     P->nacc = 0;
     P->access = NULL;
+    P->lin_main = NULL;
+    P->ntcols = 0;
+    P->nsets = 0;
 }
 
 /* The statement's table accesses join the text's, without duplicates. */
@@ -51,6 +54,8 @@ void sa_end_statement(struct parser *P)
             for (struct colref *r = S->refs; r; r = r->next)
                 sa_resolve_ref(P, S, r);
         sa_settle_pending(P);
+        if (P->want & SQLFN_WANT_LINEAGE)
+            sa_column_lineage(P);
     }
     end_access(P);
     for (int t = 0; t < P->ntargets; t++)
@@ -108,6 +113,42 @@ static void set_type(struct parser *P, const char *type)
 {
     if (!P->stype)
         P->stype = type;
+}
+
+/* Column lineage: the query whose select list feeds the statement's target. */
+static void lin_main(struct parser *P, struct scope *q)
+{
+    if (!P->lin_main)
+        P->lin_main = q;
+}
+
+static void add_tcol(struct parser *P, struct name c)
+{
+    if (!P->role)
+        return;
+    P->tcols = sa_grow(P, P->tcols, &P->captcols, P->ntcols, sizeof(*P->tcols));
+    if (P->tcols)
+        P->tcols[P->ntcols++] = c;
+}
+
+/* The column just read before "=" in a SET list (the token before the cursor). */
+static struct name set_col(struct parser *P)
+{
+    if (!P->role || P->i == 0)
+        return (struct name){NULL, 0};
+    const struct tok *t = &P->t[P->i - 1];
+    if (t->type != T_IDENT && t->type != T_QIDENT)
+        return (struct name){NULL, 0};
+    return sa_tok_name(P, t);
+}
+
+static void add_set(struct parser *P, struct name col, size_t b, size_t e, struct scope *S)
+{
+    if (!P->role || !col.s)
+        return;
+    P->sets = sa_grow(P, P->sets, &P->capsets, P->nsets, sizeof(*P->sets));
+    if (P->sets)
+        P->sets[P->nsets++] = (struct set_item){col, (uint32_t)b, (uint32_t)e, S};
 }
 
 /* Walks the rest of an unknown statement for embedded queries, up to ";" at depth 0. */
@@ -207,9 +248,10 @@ static void parse_insert(struct parser *P, struct cte *ctes)
                 while (!P->err && cur(P)->type != T_RPAREN && cur(P)->type != T_EOF) {
                     struct name parts2[MAX_PARTS];
                     int n = sa_read_chain(P, parts2, NULL, NULL);
-                    if (n)
+                    if (n) {
                         sa_emit_col(P, target, &target, parts2[n <= MAX_PARTS ? n - 1 : 3]);
-                    else
+                        add_tcol(P, parts2[n <= MAX_PARTS ? n - 1 : 3]);
+                    } else
                         P->i++;
                 }
                 sa_close_with(P, S, T_RPAREN);
@@ -231,7 +273,7 @@ static void parse_insert(struct parser *P, struct cte *ctes)
                 }
                 continue;
             }
-            sa_parse_query(P, NULL, ctes);
+            lin_main(P, sa_parse_query(P, NULL, ctes));
             continue;
         }
         if (is_kw(t, KW_ON)) { /* ON CONFLICT ... DO UPDATE SET / ON DUPLICATE KEY UPDATE */
@@ -311,9 +353,12 @@ static void parse_update_delete(struct parser *P, struct cte *ctes, int is_updat
                 else if (!n)
                     break;
             }
+            struct name col = set_col(P);
             if (cur(P)->type == T_OP && P->s[cur(P)->off] == '=')
                 P->i++;
+            size_t b = P->i;
             sa_walk(P, S, EX_COMMA, NULL);
+            add_set(P, col, b, P->i, S);
             if (cur(P)->type != T_COMMA)
                 break;
             P->i++;
@@ -321,8 +366,11 @@ static void parse_update_delete(struct parser *P, struct cte *ctes, int is_updat
     }
     if (accept_kw(P, KW_FROM) || (!is_update && accept_kw(P, KW_USING)))
         sa_parse_from_list(P, S, 0);
-    if (accept_kw(P, KW_WHERE))
+    if (accept_kw(P, KW_WHERE)) {
+        size_t b = P->i;
         sa_walk(P, S, 0, NULL);
+        sa_mark_role(P, b, P->i, ROLE_FILTER);
+    }
     if (accept_kw(P, KW_RETURNING))
         sa_expr_list(P, S);
     /* settle the target: an alias of a later source (UPDATE a SET ... FROM t a) names it */
@@ -369,8 +417,11 @@ static void parse_merge(struct parser *P, struct cte *ctes)
     struct source *tsrc = sa_from_item(P, S, 1);
     if (accept_kw(P, KW_USING))
         sa_from_item(P, S, 0);
-    if (accept_kw(P, KW_ON))
+    if (accept_kw(P, KW_ON)) {
+        size_t b = P->i;
         sa_walk(P, S, 0, NULL);
+        sa_mark_role(P, b, P->i, ROLE_JOIN);
+    }
     while (!P->err && accept_kw(P, KW_WHEN)) {
         accept_kw(P, KW_NOT);
         accept_kw(P, KW_MATCHED);
@@ -397,9 +448,12 @@ static void parse_merge(struct parser *P, struct cte *ctes)
                 if (tsrc)
                     sa_add_ref(P, S, &parts[n <= MAX_PARTS ? n - 1 : 3], 1, 0, (uint32_t)save,
                                tsrc);
+                struct name col = set_col(P);
                 if (cur(P)->type == T_OP && P->s[cur(P)->off] == '=')
                     P->i++;
+                size_t b = P->i;
                 sa_walk(P, S, EX_COMMA, NULL);
+                add_set(P, col, b, P->i, S);
                 if (cur(P)->type != T_COMMA)
                     break;
                 P->i++;
@@ -486,7 +540,7 @@ static void parse_create(struct parser *P, struct cte *ctes)
                     if (!view && P->stype && !strcmp(P->stype, "CREATE_TABLE"))
                         P->stype = "CREATE_TABLE_AS";
                     P->i++;
-                    sa_parse_query(P, NULL, ctes);
+                    lin_main(P, sa_parse_query(P, NULL, ctes));
                     sa_close_with(P, NULL, T_RPAREN);
                 } else {
                     sa_skip_balanced(P);
@@ -496,7 +550,7 @@ static void parse_create(struct parser *P, struct cte *ctes)
             if (starts_query(u) && !is_kw(u, KW_TABLE)) {
                 if (!view && P->stype && !strcmp(P->stype, "CREATE_TABLE"))
                     P->stype = "CREATE_TABLE_AS";
-                sa_parse_query(P, NULL, ctes);
+                lin_main(P, sa_parse_query(P, NULL, ctes));
                 continue;
             }
             if ((is_kw(u, KW_CLONE) || is_kw(u, KW_LIKE)) && is_name_tok(peek(P, 1))) {

@@ -62,12 +62,14 @@ check "resources, retries and deadlines follow the steps" node -e '
     const seq = g("seq"), last = g("main-2");
     const ok = seq.container.resources.limits.memory === "623Mi"   /* 256MB*1.5 + 256Mi */
         && seq.container.resources.requests.cpu === "1"
-        && seq.retryStrategy.limit === 1 && seq.retryStrategy.retryPolicy === "Always"
-        && seq.retryStrategy.backoff.duration && seq.activeDeadlineSeconds === 120
+        && seq.retryStrategy.limit === "1" && seq.retryStrategy.retryPolicy === "Always"
+        && seq.retryStrategy.backoff.duration && seq.activeDeadlineSeconds === "120"
         && last.container.resources.limits.memory === "1687Mi"    /* 1GB*1.5 + 256Mi */
         && last.container.resources.limits.cpu === "2"
-        && !last.retryStrategy && last.activeDeadlineSeconds === 3600
+        && !last.retryStrategy && last.activeDeadlineSeconds === "3600"
         && last.container.args.includes("--attempt") && last.container.args[last.container.args.indexOf("--attempt") + 1] === "1"
+        && seq.retryStrategy.backoff.cap === "5m"
+        && seq.podSpecPatch.includes("asInt(retries) < 1 ? \u0027623Mi\u0027 : \u0027934Mi\u0027")
         && seq.container.args[seq.container.args.indexOf("--attempt") + 1] === "{{=asInt(retries) + 1}}";
     process.exit(ok ? 0 : 1);' "$SCRATCH/$f"
 check "credentials come from the secret, never inline" node -e '
@@ -81,9 +83,10 @@ check "credentials come from the secret, never inline" node -e '
         if (!t.container.volumeMounts.some((m) => m.mountPath === "/scratch")) process.exit(1);
         if (!env.some((e) => e.name === "TMPDIR" && e.value === "/scratch")) process.exit(1);
     }' "$SCRATCH/$f"
-check "the pipeline and its files travel as raw artifacts" node -e '
+check "the pipeline and its files travel as raw artifacts of the bundle template only" node -e '
     const d = require(process.argv[1]); const fs = require("fs");
-    const t = d.spec.templates.find((x) => x.name === "main-2");
+    const t = d.spec.templates.find((x) => x.name === "bundle");
+    if (d.spec.templates.some((x) => x.name !== "bundle" && x.inputs && x.inputs.artifacts)) process.exit(1);
     const paths = t.inputs.artifacts.map((a) => a.path).sort().join(",");
     const want = ["/pipeline/data/lookup.csv", "/pipeline/pipeline.yaml", "/pipeline/sql/final.sql", "/pipeline/sql/seq.sql"].join(",");
     const a = t.inputs.artifacts.find((x) => x.path === "/pipeline/sql/final.sql");
@@ -91,9 +94,9 @@ check "the pipeline and its files travel as raw artifacts" node -e '
     process.exit(paths === want && same ? 0 : 1);' "$SCRATCH/$f" "$sup/pipelines/fanout"
 check "SQL above the pipeline folder stays under /pipeline" node -e '
     const d = require(process.argv[1]);
-    const p = d.spec.templates.find((x) => x.name === "hello").inputs.artifacts.map((a) => a.path).sort().join(",");
-    const args = d.spec.templates.find((x) => x.name === "hello").container.args;
-    process.exit(p === "/pipeline/_/pipeline.yaml,/pipeline/shared/hello.sql" && args[1] === "/pipeline/_/pipeline.yaml" ? 0 : 1);' "$SCRATCH/nested.wf.json"
+    const p = d.spec.templates.find((x) => x.name === "bundle").inputs.artifacts.map((a) => a.path).sort().join(",");
+    const args = d.spec.templates.find((x) => x.name === "bundle").container.args;
+    process.exit(p === "/pipeline/_/pipeline.yaml,/pipeline/shared/hello.sql" && args[2] === "/pipeline/_/pipeline.yaml" ? 0 : 1);' "$SCRATCH/nested.wf.json"
 
 # The validator is not a rubber stamp.
 mutations=$(node "$sup/mutate.js" --list)

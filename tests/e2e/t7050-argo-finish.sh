@@ -3,7 +3,7 @@
 # fields `duckflow runs`/`query` read, counts tasks from the committed manifests, keeps
 # fields an earlier record had, and refuses bad input.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..23"
+echo "1..27"
 pl="$DUCKFLOW_TOP/tests/support/argo/pipelines/fanout/pipeline.yaml"
 st="$SCRATCH/store"
 rj() { echo "$st/argo_fanout/runs/$1/run.json"; }
@@ -52,6 +52,15 @@ expect_match "wf-empty failed" 'wf-empty +failed' "$out"
 expect_ok "finish with a param" "$DUCKFLOW" argo finish "$pl" --run wf-param --status Succeeded --param n=7 --store "$st"
 check "params recorded" node -e 'process.exit(require(process.argv[1]).params.n === 7 ? 0 : 1)' "$(rj wf-param)"
 
+# A controller in another time zone gives {{workflow.creationTimestamp}} with its offset.
+expect_ok "finish takes an RFC 3339 time with an offset" "$DUCKFLOW" argo finish "$pl" --run wf-tz \
+    --status Succeeded --created-at 2026-01-02T05:04:05.250+02:00 --store "$st"
+check "started_at is kept in UTC" node -e '
+    process.exit(require(process.argv[1]).started_at === "2026-01-02T03:04:05Z" ? 0 : 1)' "$(rj wf-tz)"
+expect_ok "and a negative one" "$DUCKFLOW" argo finish "$pl" --run wf-tz2 \
+    --status Succeeded --created-at 2026-01-01T22:34:05-04:30 --store "$st"
+check "started_at in UTC" node -e '
+    process.exit(require(process.argv[1]).started_at === "2026-01-02T03:04:05Z" ? 0 : 1)' "$(rj wf-tz2)"
 expect_code 2 "unknown status" "$DUCKFLOW" argo finish "$pl" --run wf-x --status Done --store "$st"
 expect_match "names it" "workflow status 'Done' is not Succeeded, Failed or Error" "$errout"
 expect_code 2 "bad run id" "$DUCKFLOW" argo finish "$pl" --run ../up --status Succeeded --store "$st"

@@ -6,6 +6,8 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..15"
 sup="$DUCKFLOW_TOP/tests/support/argo"
+source "$sup/runid.sh"
+rid=$(argo_run_id fail-1 uid-fail-1)
 mkdir -p p
 cat >p/pipeline.yaml <<'YAML'
 name: argo_fail
@@ -33,7 +35,7 @@ expect_ok "compile" "$DUCKFLOW" argo p/pipeline.yaml --image duckflow:test --sto
 cp "$out" fail.yaml
 expect_ok "validates" node "$sup/validate.js" fail.yaml
 expect_code 1 "the replay fails" node "$sup/replay.js" fail.yaml --duckflow "$DUCKFLOW" \
-    --name fail-1 --workdir "$SCRATCH/pods"
+    --name fail-1 --uid uid-fail-1 --workdir "$SCRATCH/pods"
 expect_match "workflow failed" '^workflow fail-1 Failed$' "$out"
 cp "$errout" replay.err
 expect_match "bad ran once (SQL errors are not retried)" '^replay: bad attempt 1/3: exit 1$' replay.err
@@ -49,7 +51,7 @@ check "the retry ran with --attempt 2" node -e '
     const slow = pods.filter((p) => p.template === "slow").map((p) => p.args[p.args.indexOf("--attempt") + 1]);
     const bad = pods.filter((p) => p.template === "bad").map((p) => p.args[p.args.indexOf("--attempt") + 1]);
     process.exit(slow.join() === "1,2" && bad.join() === "1" ? 0 : 1);' "$SCRATCH/pods"
-rj="$SCRATCH/store/argo_fail/runs/fail-1/run.json"
+rj="$SCRATCH/store/argo_fail/runs/$rid/run.json"
 check "run.json says failed, with the failed tasks counted" node -e '
     const r = require(process.argv[1]);
     const st = (n) => r.steps.find((s) => s.name === n);
@@ -58,4 +60,4 @@ check "run.json says failed, with the failed tasks counted" node -e '
         && st("bad").status === "failed" && st("after_bad").tasks.failed === 1;
     process.exit(ok ? 0 : 1);' "$rj"
 expect_ok "runs shows it failed" "$DUCKFLOW" runs --store "$SCRATCH/store"
-expect_match "failed" 'fail-1 +failed' "$out"
+expect_match "failed" "$rid +failed" "$out"

@@ -7,6 +7,7 @@ source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..23"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
+source "$sup/runid.sh"
 S3="s3://$S3_TEST_BUCKET/t7110"
 secret=(--secret "duckflow-s3:AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID"
     --secret "duckflow-s3:AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY")
@@ -28,12 +29,12 @@ for case in "tpch|$DUCKFLOW_TOP/examples/tpch/pipeline.yaml|chunks=3 rows=1000" 
     check "$label: the secret's values are not in the manifest" bash -c \
         "! grep -qF -- '$AWS_SECRET_ACCESS_KEY' '$label.yaml'"
     expect_ok "$label: replay against s3" node "$sup/replay.js" "$label.yaml" \
-        --duckflow "$DUCKFLOW" --name "$label-s3" --jobs 2 --workdir "$SCRATCH/pods-$label" "${secret[@]}"
+        --duckflow "$DUCKFLOW" --name "$label-s3" --uid "uid-$label" --jobs 2 --workdir "$SCRATCH/pods-$label" "${secret[@]}"
     expect_match "$label: succeeded" "^workflow $label-s3 Succeeded$" "$out"
     expect_ok "$label: local run" "$DUCKFLOW" run "$p" --store "$SCRATCH/local" "${params[@]}" -j 2
     run=$(tail -n 1 "$out")
     expect_ok "$label: s3 replay and local run have the same tables" "$sup/compare.sh" "$DUCKFLOW" \
-        "$S3" "$label-s3" "$SCRATCH/local" "$run" "$SCRATCH/cmp-$label"
+        "$S3" "$(argo_run_id "$label-s3" "uid-$label")" "$SCRATCH/local" "$run" "$SCRATCH/cmp-$label"
     expect_match "$label: rows compared" '^same .* \([1-9][0-9]* rows\)$' "$out"
 done
 
@@ -43,5 +44,5 @@ expect_code 2 "a manifest that needs a secret does not replay without it" node "
     fanout.yaml --duckflow "$DUCKFLOW" --name fanout-nosecret --workdir "$SCRATCH/pods-ns"
 expect_match "says which secret" "secret 'duckflow-s3' key 'AWS_ACCESS_KEY_ID'" "$errout"
 expect_ok "runs lists both replays on s3" "$DUCKFLOW" runs --store "$S3"
-expect_match "tpch" 'tpch-s3 +succeeded' "$out"
-expect_match "fanout" 'fanout-s3 +succeeded' "$out"
+expect_match "tpch" "$(argo_run_id tpch-s3 uid-tpch) +succeeded" "$out"
+expect_match "fanout" "$(argo_run_id fanout-s3 uid-fanout) +succeeded" "$out"

@@ -288,6 +288,9 @@ static void names(void **state)
     assert_string_equal(out, "a-b");
     df_argo_name("___", out, sizeof(out));
     assert_string_equal(out, "step");
+    /* Argo refuses a DAG task with dependencies whose name begins with a digit. */
+    df_argo_name("_2nd", out, sizeof(out));
+    assert_string_equal(out, "s-2nd");
     df_argo_name("a_very_long_step_name_that_goes_on_and_on_and_on", out, sizeof(out));
     assert_true(strlen(out) <= 40);
     assert_true(out[strlen(out) - 1] != '-');
@@ -479,18 +482,39 @@ static void manifest_names_and_fanout(void **state)
     assert_string_equal(path_str(t, "container.resources.limits.memory"), "1792Mi");
     assert_string_equal(path_str(t, "container.resources.requests.memory"), "1792Mi");
     assert_string_equal(path_str(t, "container.resources.limits.cpu"), "3");
-    assert_int_equal(json_integer_value(json_object_get(t, "activeDeadlineSeconds")), 90);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_object_get(t, "retryStrategy"), "limit")), 2);
-    assert_string_equal(path_str(t, "container.args.0"), "step");
-    assert_string_equal(path_str(t, "container.args.1"), "/pipeline/pipeline.yaml");
-    assert_string_equal(path_str(t, "container.args.9"), "{{=asInt(retries) + 1}}");
+    /* IntOrString fields as strings, as Argo's JSON schema declares them. */
+    assert_string_equal(path_str(t, "activeDeadlineSeconds"), "90");
+    assert_string_equal(path_str(t, "retryStrategy.limit"), "2");
+    assert_string_equal(path_str(t, "retryStrategy.backoff.factor"), "2");
+    assert_string_equal(path_str(t, "retryStrategy.backoff.cap"), "5m");
+    /* Each retry asks 1.5x the memory of the last, up to 4x the first. */
+    assert_string_equal(path_str(t, "podSpecPatch"),
+                        "{\"containers\":[{\"name\":\"main\",\"resources\":{\"requests\":{"
+                        "\"memory\":\"{{=asInt(retries) < 1 ? '1792Mi' : asInt(retries) < 2 ? "
+                        "'2688Mi' : '4032Mi'}}\"},\"limits\":{\"memory\":\"{{=asInt(retries) < 1 ? "
+                        "'1792Mi' : asInt(retries) < 2 ? '2688Mi' : '4032Mi'}}\"}}}]}");
+    assert_string_equal(path_str(t, "container.securityContext.capabilities.drop.0"), "ALL");
+    assert_string_equal(path_str(t, "container.securityContext.seccompProfile.type"),
+                        "RuntimeDefault");
+    /* A step's pod reads the pipeline from its bundle in the store: no files in the
+     * template. */
+    assert_string_equal(path_str(t, "container.args.0"), "argo");
+    assert_string_equal(path_str(t, "container.args.1"), "step");
+    assert_string_equal(path_str(t, "container.args.2"), "unit_argo");
+    assert_string_equal(path_str(t, "container.args.3"), "--bundle");
+    assert_int_equal(strlen(path_str(t, "container.args.4")), 64);
+    assert_string_equal(path_str(t, "container.args.12"), "{{=asInt(retries) + 1}}");
+    assert_null(json_object_get(json_object_get(t, "inputs"), "artifacts"));
+    t = find_named(json_object_get(spec, "templates"), "bundle");
+    assert_string_equal(path_str(t, "container.args.2"), "/pipeline/pipeline.yaml");
     assert_string_equal(path_str(t, "inputs.artifacts.1.path"), "/pipeline/sql/q.sql");
-    /* a_b has no limits of its own and no defaults: no resources, no retries. */
+    /* a_b has no limits of its own and no defaults: no resources, and the local
+     * executor's default of 2 retries, with no memory to grow. */
     t = find_named(json_object_get(spec, "templates"), "a-b");
     assert_null(json_object_get(json_object_get(t, "container"), "resources"));
-    assert_null(json_object_get(t, "retryStrategy"));
-    assert_string_equal(path_str(t, "container.args.9"), "1");
+    assert_string_equal(path_str(t, "retryStrategy.limit"), "2");
+    assert_null(json_object_get(t, "podSpecPatch"));
+    assert_string_equal(path_str(t, "container.args.12"), "{{=asInt(retries) + 1}}");
     json_decref(doc);
 
     /* The other kinds. */
@@ -554,16 +578,24 @@ static void manifest_size_limit(void **state)
     struct strbuf out = STRBUF_INIT, sql = STRBUF_INIT, warn = STRBUF_INIT;
     struct df_pipeline *p;
 
-    /* 200 KB of SQL travels in each of the step templates, the exit handler's too. */
+    /* The files travel once, in the bundle template: six different files of 200 KB go
+     * over the limit, one file of 200 KB read by four steps does not. */
     sb_adds(&sql, "CREATE TABLE t AS SELECT 1 AS x;\n");
     while (sql.len < 200000)
         sb_adds(&sql, "-- padding padding padding padding padding padding padding padding\n");
-    write_file(f->dir, "sql/big.sql", sql.buf);
+    for (int i = 0; i < 6; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "sql/big%d.sql", i);
+        sql.buf[sql.len - 2] = (char)('a' + i);
+        write_file(f->dir, name, sql.buf);
+    }
     p = load(f->dir, "name: big\nsteps:\n"
-                     "  a: {sql: sql/big.sql, outputs: [t]}\n"
-                     "  b: {sql: sql/big.sql, outputs: [t]}\n"
-                     "  c: {sql: sql/big.sql, outputs: [t]}\n"
-                     "  d: {sql: sql/big.sql, outputs: [t]}\n");
+                     "  a: {sql: sql/big0.sql, outputs: [t]}\n"
+                     "  b: {sql: sql/big1.sql, outputs: [t]}\n"
+                     "  c: {sql: sql/big2.sql, outputs: [t]}\n"
+                     "  d: {sql: sql/big3.sql, outputs: [t]}\n"
+                     "  e: {sql: sql/big4.sql, outputs: [t]}\n"
+                     "  f: {sql: sql/big5.sql, outputs: [t]}\n");
     o.image = "i";
     o.store = "s3://b";
     assert_int_equal(df_argo_render(p, &o, 0, &out, &warn, &err), -1);
@@ -572,10 +604,17 @@ static void manifest_size_limit(void **state)
     assert_int_equal(out.len, 0);
     df_pipeline_free(p);
 
-    p = load(f->dir, "name: small\nsteps:\n  a: {sql: sql/big.sql, outputs: [t]}\n");
+    p = load(f->dir, "name: small\nsteps:\n"
+                     "  a: {sql: sql/big0.sql, outputs: [t]}\n"
+                     "  b: {sql: sql/big0.sql, outputs: [t]}\n"
+                     "  c: {sql: sql/big0.sql, outputs: [t]}\n"
+                     "  d: {sql: sql/big0.sql, outputs: [t]}\n");
     df_error_clear(&err);
+    sb_release(&warn);
     assert_int_equal(df_argo_render(p, &o, 0, &out, &warn, &err), 0);
-    assert_true(out.len > 400000 && out.len < 1048576);
+    assert_true(out.len > 200000 && out.len < 300000);
+    /* Over 128 KiB, Argo moves the bundle template into a ConfigMap: said once. */
+    assert_non_null(strstr(warn.buf, "ConfigMap"));
     df_pipeline_free(p);
     sb_release(&out);
     sb_release(&sql);

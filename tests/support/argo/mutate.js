@@ -31,7 +31,7 @@ const mutations = {
     'duplicate-template': (d) => { spec(d).templates.push(JSON.parse(JSON.stringify(leaf(d)))); },
     'bad-quantity': (d) => { const c = spec(d).templates.find((t) => t.container && t.container.resources).container; c.resources.limits.memory = '1.5 gigs'; },
     'wrong-type': (d) => { spec(d).parallelism = 'many'; },
-    'relative-artifact-path': (d) => { leaf(d).inputs.artifacts[0].path = 'pipeline.yaml'; },
+    'relative-artifact-path': (d) => { spec(d).templates.find((t) => t.inputs && t.inputs.artifacts).inputs.artifacts[0].path = 'pipeline.yaml'; },
     'huge-parameter': (d) => { spec(d).arguments = { parameters: [{ name: 'big', value: 'x'.repeat(300 * 1024) }] }; },
 };
 

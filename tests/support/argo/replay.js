@@ -16,8 +16,11 @@
 //     delays are not waited; activeDeadlineSeconds kills the process;
 //   - the onExit template runs last with workflow.status Succeeded or Failed.
 // Usage:
-//   node replay.js MANIFEST --duckflow BIN [--name WORKFLOW_NAME] [-p KEY=VALUE]..
-//        [--secret NAME:KEY=VALUE].. [--workdir DIR] [--jobs N]
+//   node replay.js MANIFEST --duckflow BIN [--name WORKFLOW_NAME] [--uid UID] [-p KEY=VALUE]..
+//        [--secret NAME:KEY=VALUE].. [--workdir DIR] [--jobs N] [--save-state FILE] [--retry FILE]
+// --uid gives {{workflow.uid}} (default: a new random one, as each submitted workflow gets;
+// --save-state FILE keeps the workflow's name, uid and node results; --retry FILE replays
+// it as `argo retry` does: same name and uid, succeeded nodes kept, the rest run again.
 // Prints "workflow NAME Succeeded|Failed" on stdout; per-pod lines on stderr. Exit status 0
 // when the workflow succeeded, 1 when it failed, 2 for a manifest it cannot replay.
 // Runs on Node 18 and later.
@@ -48,6 +51,9 @@ function parseArgs(argv) {
         if (a === '--duckflow') o.duckflow = val();
         else if (a === '--name') o.name = val();
         else if (a === '--workdir') o.workdir = val();
+        else if (a === '--uid') o.uid = val();
+        else if (a === '--save-state') o.saveState = val();
+        else if (a === '--retry') o.retry = JSON.parse(fs.readFileSync(val(), 'utf8'));
         else if (a === '--jobs') o.jobs = Math.max(1, parseInt(val(), 10) || 1);
         else if (a === '-p' || a === '--param') {
             const kv = val();
@@ -60,7 +66,7 @@ function parseArgs(argv) {
             if (!m) die(`--secret '${s}' is not NAME:KEY=VALUE`);
             (o.secrets[m[1]] = o.secrets[m[1]] || {})[m[2]] = m[3];
         } else if (a === '--help') {
-            process.stdout.write('usage: node replay.js MANIFEST --duckflow BIN [--name NAME] [-p K=V].. [--secret NAME:KEY=VALUE].. [--workdir DIR] [--jobs N]\n');
+            process.stdout.write('usage: node replay.js MANIFEST --duckflow BIN [--name NAME] [--uid UID] [-p K=V].. [--secret NAME:KEY=VALUE].. [--workdir DIR] [--jobs N]\n');
             process.exit(0);
         } else if (!o.manifest) o.manifest = a;
         else die(`unexpected argument '${a}'`);
@@ -75,7 +81,26 @@ function parseArgs(argv) {
 function evalExpr(expr, vars) {
     // The expression forms duckflow's manifests use; anything else is refused rather than
     // guessed at.
-    let m = expr.match(/^asInt\(\s*([\w.]+)\s*\)\s*([+-])\s*(\d+)$/);
+    let m = expr.match(/^sprig\.trunc\(\s*(\d+)\s*,\s*sprig\.sha256sum\(\s*([\w.]+)\s*\)\s*\)$/);
+    if (m) {
+        if (!(m[2] in vars)) die(`expression '${expr}': '${m[2]}' is not defined here`);
+        return require('crypto').createHash('sha256').update(String(vars[m[2]])).digest('hex').slice(0, parseInt(m[1], 10));
+    }
+    // asInt(retries) < 1 ? 'A' : asInt(retries) < 2 ? 'B' : 'C' (podSpecPatch)
+    if (/^asInt\(\s*[\w.]+\s*\)\s*<\s*\d+\s*\?/.test(expr)) {
+        let rest = expr;
+        for (;;) {
+            const c = rest.match(/^asInt\(\s*([\w.]+)\s*\)\s*<\s*(\d+)\s*\?\s*'([^']*)'\s*:\s*(.*)$/);
+            if (!c) break;
+            if (!(c[1] in vars)) die(`expression '${expr}': '${c[1]}' is not defined here`);
+            if (parseInt(vars[c[1]], 10) < parseInt(c[2], 10)) return c[3];
+            rest = c[4];
+        }
+        const last = rest.match(/^'([^']*)'$/);
+        if (!last) die(`unsupported expression '{{=${expr}}}'`);
+        return last[1];
+    }
+    m = expr.match(/^asInt\(\s*([\w.]+)\s*\)\s*([+-])\s*(\d+)$/);
     if (m) {
         if (!(m[1] in vars)) die(`expression '${expr}': '${m[1]}' is not defined here`);
         const v = parseInt(vars[m[1]], 10);
@@ -178,12 +203,21 @@ class Replay {
         this.templates = new Map((this.spec.templates || []).map((t) => [t.name, t]));
         const meta = doc.kind === 'Workflow' ? doc.metadata || {} : {};
         const base = doc.kind === 'Workflow' ? meta.generateName || meta.name : `${(doc.metadata || {}).name}-`;
+        if (opts.retry) {
+            // `argo retry`: the same workflow (name and uid); nodes that succeeded keep
+            // their results and do not run again.
+            opts.name = opts.name || opts.retry.name;
+            opts.uid = opts.uid || opts.retry.uid;
+        }
+        this.prior = (opts.retry && opts.retry.nodes) || {};
+        this.nodes = {};
         this.name = opts.name || meta.name || `${base}${Math.random().toString(36).slice(2, 7)}`;
         this.workdir = opts.workdir || fs.mkdtempSync(path.join(os.tmpdir(), 'argo-replay-'));
         this.globals = {
             'workflow.name': this.name,
             'workflow.namespace': (doc.metadata && doc.metadata.namespace) || 'default',
-            'workflow.uid': '00000000-0000-4000-8000-000000000000',
+            // A new workflow gets a new uid, even under a name that was used before.
+            'workflow.uid': opts.uid || require('crypto').randomUUID(),
             'workflow.creationTimestamp': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
             'workflow.serviceAccountName': this.spec.serviceAccountName || 'default',
         };
@@ -212,6 +246,18 @@ class Replay {
             if (v === undefined) die(`${label}: input '${p.name}' of template '${t.name}' has no value`);
             vars[`inputs.parameters.${p.name}`] = String(v);
         }
+        const kept = this.prior[label];
+        if (kept && kept.phase === 'Succeeded' && !label.endsWith('(onExit)')) {
+            this.log(`${label}: kept (succeeded before the retry)`);
+            this.nodes[label] = kept;
+            return kept;
+        }
+        const res = await this.runAttempts(t, vars, label);
+        this.nodes[label] = res;
+        return res;
+    }
+
+    async runAttempts(t, vars, label) {
         const strategy = t.retryStrategy || null;
         const limit = strategy ? parseInt(strategy.limit === undefined ? '0' : String(strategy.limit), 10) : 0;
         let last = null;
@@ -375,6 +421,8 @@ async function main() {
         const r = new Replay(doc, opts);
         const phase = await r.run();
         process.stdout.write(`workflow ${r.name} ${phase}\n`);
+        process.stdout.write(`uid ${r.globals['workflow.uid']}\n`);
+        if (opts.saveState) fs.writeFileSync(opts.saveState, JSON.stringify({ name: r.name, uid: r.globals['workflow.uid'], phase, nodes: r.nodes }));
         process.stderr.write(`replay: ${r.pods} pods\n`);
         process.exit(phase === 'Succeeded' ? 0 : 1);
     } catch (e) {
