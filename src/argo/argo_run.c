@@ -13,6 +13,7 @@
 #include "engine/items.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/publish.h"
 #include "util/timeutil.h"
 
 #include "util/banned.h"
@@ -263,6 +264,8 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
         df_error_prefix(err, "run '%s'", f->run_id);
         goto done;
     }
+    if (df_run_end_outputs(store, p->name, f->run_id, !strcmp(status, "succeeded"), err) != 0)
+        goto done;
     rc = 0;
 done:
     free(text);

@@ -5,6 +5,7 @@
 #ifndef DF_CLI_H
 #define DF_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "spec/spec.h"
@@ -24,6 +25,18 @@ int cmd_runs(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_argo(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_views(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+/* `duckflow runs rm` (cmd_runs_rm.c), reached through cmd_runs. */
+int cmd_runs_rm(int argc, char **argv);
+
+/* Retention output shared by `runs rm` and `gc` (cmd_runs_rm.c): a df_retention_cb whose
+ * ud points at the dry-run flag, and the total line. */
+struct df_retention_stats;
+void cli_print_run_removed(const char *pipeline, const char *run, size_t files, uint64_t bytes,
+                           size_t kept, const char *kept_reason, void *ud);
+void cli_print_runs_total(const struct df_retention_stats *st, int dry);
 
 /*
  * One option of a command. A command's options are one table (NULL name ends it) that
@@ -56,7 +69,8 @@ void cli_print_options(FILE *f, const struct cli_opt *opts);
 /* The option tables of the commands (cmd_<verb>.c), for main.c's registry and completion. */
 extern const struct cli_opt cli_opts_run[], cli_opts_step[], cli_opts_items[], cli_opts_validate[],
     cli_opts_plan[], cli_opts_graph[], cli_opts_query[], cli_opts_runs[], cli_opts_report[],
-    cli_opts_gc[], cli_opts_argo[];
+    cli_opts_gc[], cli_opts_argo[], cli_opts_publish[], cli_opts_views[], cli_opts_logs[],
+    cli_opts_runs_rm[];
 
 /* `duckflow completion bash|zsh` (completion.c). */
 int cmd_completion(int argc, char **argv);
@@ -93,6 +107,14 @@ const char *cli_store_uri(const char *opt);
 int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char *run,
                   const char *step, const struct df_param_override *ov, size_t n_ov,
                   struct df_pipeline **p, int *step_index);
+/* The task log (tasklog.c): from tasklog_start() on, what this process prints is also
+ * kept (the last 1 MiB); tasklog_finish() restores stdout/stderr and stores it as
+ * <task>/<attempt_dir>/_log.txt (nothing when attempt_dir is empty). */
+struct df_store;
+void tasklog_start(void);
+int tasklog_finish(struct df_store *store, const char *pipeline, const char *run, const char *step,
+                   size_t item_index, const char *attempt_dir);
+
 /* "pipeline 'P' has no step 'S'" (with "did you mean" when one is close); returns 2. */
 int cli_no_step(const char *cmd, const struct df_pipeline *p, const char *step);
 /* "pipeline.yaml" when the current folder holds a readable one (what `run` runs without a

@@ -3,33 +3,45 @@
  * and reports each on stdout.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "exec/gc.h"
+#include "exec/retention.h"
 #include "store/layout.h"
 #include "store/store.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+enum { OPT_KEEP_RUNS = 256, OPT_OLDER_THAN };
+
 const struct cli_opt cli_opts_gc[] = {
     {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
     {'P', "pipeline", "P", "only runs of pipeline P"},
+    {OPT_KEEP_RUNS, "keep-runs", "N", "keep the newest N runs of each pipeline (N >= 1)"},
+    {OPT_OLDER_THAN, "older-than", "D",
+     "remove runs that ended longer than D ago: 30d, 2w,\n12h, 90m; with --keep-runs, a run goes "
+     "when both say so"},
     {'n', "dry-run", NULL, "print what would be removed, remove nothing"},
     {'h', "help", NULL, "this help"},
     {0, NULL, NULL, NULL}};
 
 static void help(void)
 {
-    printf("usage: duckflow gc [--store URI] [--pipeline P] [--dry-run]\n"
+    printf("usage: duckflow gc [--store URI] [--pipeline P] [--keep-runs N] [--older-than D]\n"
+           "                   [--dry-run]\n"
            "\n"
            "Removes the attempt folders that no manifest names: failed and retried attempts,\n"
            "tasks killed mid-write, tasks of failed runs. On S3/GCS it also aborts the\n"
            "incomplete multipart uploads that killed attempts of finished runs left. Runs\n"
-           "still running and runs without a run.json are left alone. Prints each folder\n"
-           "removed and a total.\n"
+           "still running and runs without a run.json are left alone. Files that a\n"
+           "manifest or a cache entry names are never removed (runs share reused files).\n"
+           "With --keep-runs or --older-than it first removes whole runs (as `duckflow runs\n"
+           "rm`), never the published run or one still running. Prints each folder and run\n"
+           "removed and the totals, bytes included.\n"
            "\n");
     cli_print_options(stdout, cli_opts_gc);
 }
@@ -60,7 +72,10 @@ int cmd_gc(int argc, char **argv)
     struct df_store *store = NULL;
     const char *store_opt = NULL, *pipeline = NULL;
     char size[32];
-    int c, dry = 0, rc;
+    struct df_retention_opts ro = {NULL, 0, 0, 0};
+    struct df_retention_stats rst;
+    json_t *victims = NULL;
+    int c, dry = 0, rc, policy = 0;
 
     optind = 1;
     while ((c = cli_getopt("gc", argc, argv, cli_opts_gc, 0)) != -1) {
@@ -74,6 +89,27 @@ int cmd_gc(int argc, char **argv)
         case 'n':
             dry = 1;
             break;
+        case OPT_KEEP_RUNS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 0 || n > 1000000000)
+                return cli_usage_error("gc", "--keep-runs takes a number of runs, not '%s'",
+                                       optarg);
+            if (n == 0)
+                return cli_usage_error("gc", "--keep-runs 0 would remove every run but the "
+                                             "published one: use 'duckflow runs rm RUN...'");
+            ro.keep_runs = (int)n;
+            policy = 1;
+            break;
+        }
+        case OPT_OLDER_THAN:
+            if (df_parse_age(optarg, &ro.older_than_ms) != 0)
+                return cli_usage_error("gc",
+                                       "--older-than takes a duration such as 30d, 2w, 12h or "
+                                       "90m, not '%s'",
+                                       optarg);
+            policy = 1;
+            break;
         case 'h':
             help();
             return 0;
@@ -85,12 +121,21 @@ int cmd_gc(int argc, char **argv)
         return cli_usage_error("gc", "unexpected argument '%s'", argv[optind]);
     if (pipeline && !df_valid_pipeline_name(pipeline))
         return cli_usage_error("gc", "invalid pipeline name '%s'", pipeline);
+    ro.pipeline = pipeline;
+    ro.dry_run = dry;
     if (df_store_open(store_opt, &store, &err) != 0 ||
-        df_gc(store, pipeline, dry, report, &dry, &st, &err) != 0) {
+        (policy &&
+         (df_retention_select(store, &ro, cli_print_run_removed, &dry, &victims, &err) ||
+          df_runs_remove(store, victims, dry, cli_print_run_removed, &dry, &rst, &err))) ||
+        df_gc_ex(store, pipeline, victims, dry, report, &dry, &st, &err) != 0) {
         rc = cli_fail(&err);
+        json_decref(victims);
         df_store_free(store);
         return rc;
     }
+    json_decref(victims);
+    if (policy)
+        cli_print_runs_total(&rst, dry);
     df_format_size(st.bytes, size, sizeof(size));
     printf("%s %zu attempt folder%s, %zu file%s, %s", dry ? "would remove" : "removed", st.folders,
            st.folders == 1 ? "" : "s", st.files, st.files == 1 ? "" : "s", size);

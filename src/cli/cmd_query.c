@@ -20,9 +20,16 @@
 #define SQL_MAX (64u << 20)
 
 const struct cli_opt cli_opts_query[] = {
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
-    {'r', "run", "RUN", "a run id, or 'latest' (default): the run whose run.json\nstarted last"},
-    {'P', "pipeline", "P", "the pipeline, when the store holds several"},
+    {'s', "store", "URI",
+     "the store (default $DUCKFLOW_STORE, else ./.duckflow in the\ncurrent folder, not the "
+     "pipeline's)"},
+    {'r', "run", "RUN",
+     "a run id; 'published' (default): the run the pipeline\npublished (its last successful "
+     "run, or the one\n`duckflow publish` set); 'latest': the run whose\nrun.json started "
+     "last, whatever its state"},
+    {'P', "pipeline", "P",
+     "one pipeline of a store that holds several; without it\neach pipeline is a catalog: "
+     "tpch.merge.totals"},
     {'f', "format", "F",
      "table (default, also when not a terminal), csv (with a\nheader), json (one object per "
      "line), parquet (needs\n--output and a query as the last statement)"},
@@ -34,7 +41,7 @@ const struct cli_opt cli_opts_query[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: duckflow query [--store URI] [--run RUN|latest] [--pipeline P]\n"
+    fprintf(f, "usage: duckflow query [--store URI] [--run RUN|published|latest] [--pipeline P]\n"
                "                      [--format table|csv|json|parquet] [--output FILE] [SQL]\n\n"
                "Runs SQL over what a run produced: a schema per step with a view per output\n"
                "table (SELECT * FROM merge.totals), and the schema _run with the run's own\n"
@@ -48,6 +55,12 @@ static void usage(FILE *f)
                "~/.cache/duckflow) first. Exit codes: 0 ok, 1 the SQL failed, 2 bad usage,\n"
                "3 store error or run not found.\n");
 }
+
+static const char *const list_all_sql =
+    "SELECT table_catalog AS pipeline, table_schema AS schema, table_name AS name,"
+    " table_type AS kind FROM information_schema.tables"
+    " WHERE table_catalog NOT IN ('memory', 'system', 'temp') AND table_schema <> 'main'"
+    " ORDER BY table_catalog, table_schema = '_run', table_schema, table_name";
 
 static const char *const list_sql =
     "SELECT table_schema AS schema, table_name AS name, table_type AS kind"
@@ -63,6 +76,7 @@ int cmd_query(int argc, char **argv)
     struct df_query_out qo = {DF_FORMAT_TABLE, stdout, NULL, 0};
     struct df_store *store = NULL;
     struct df_run_info *info = NULL;
+    json_t *pipelines = NULL;
     const char *store_opt = NULL, *run = NULL, *pipeline = NULL, *output = NULL;
     char *sql = NULL, *pl = NULL, *run_id = NULL;
     FILE *outf = NULL;
@@ -117,19 +131,35 @@ int cmd_query(int argc, char **argv)
             rc = cli_fail(&err);
             goto out;
         }
-    } else {
-        sql = xstrdup(list_sql);
     }
 
-    if (df_store_open(cli_store_uri(store_opt), &store, &err) != 0 ||
-        df_run_resolve(store, pipeline, run, &pl, &run_id, &err) != 0 ||
-        df_run_load(store, pl, run_id, &info, &err) != 0) {
+    if (df_store_open(cli_store_uri(store_opt), &store, &err) != 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    /* Several pipelines and no --pipeline: each one's published (or latest) run is a
+     * catalog of its own. A run id still picks the one pipeline that has it. */
+    if (!pipeline && (!run || !strcmp(run, "published") || !strcmp(run, "latest"))) {
+        if (df_run_pipelines(store, &pipelines, &err) != 0) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        if (json_array_size(pipelines) < 2) {
+            json_decref(pipelines);
+            pipelines = NULL;
+        }
+    }
+    if (!sql)
+        sql = xstrdup(pipelines ? list_all_sql : list_sql);
+    if (!pipelines && (df_run_resolve(store, pipeline, run, &pl, &run_id, &err) != 0 ||
+                       df_run_load(store, pl, run_id, &info, &err) != 0)) {
         rc = cli_fail(&err);
         goto out;
     }
     cfg.keep_order = 1; /* results come out in the order the SQL asks for */
     if (df_duck_open(&duck, &cfg, &err) != 0 ||
-        df_query_attach(&duck, store, info, NULL, sql, &err) != 0) {
+        (pipelines ? df_query_attach_pipelines(&duck, store, pipelines, run, sql, &err)
+                   : df_query_attach(&duck, store, info, NULL, sql, &err)) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -160,6 +190,7 @@ out:
         fclose(outf);
     df_duck_close(&duck);
     df_run_info_free(info);
+    json_decref(pipelines);
     df_store_free(store);
     free(pl);
     free(run_id);

@@ -15,7 +15,8 @@
 enum { OPT_HTML = 256 };
 
 const struct cli_opt cli_opts_report[] = {
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'s', "store", "URI",
+     "the store (default $DUCKFLOW_STORE, else ./.duckflow in\nthe current folder)"},
     {'P', "pipeline", "P", "the pipeline, when the store holds several"},
     {OPT_HTML, "html", "FILE",
      "write one self-contained HTML page (inline CSS, no\nscripts or external links, a time "
@@ -25,11 +26,14 @@ const struct cli_opt cli_opts_report[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: duckflow report [RUN|latest] [--store URI] [--pipeline P] [--html FILE]\n\n"
+    fprintf(f, "usage: duckflow report [RUN|published|latest] [--store URI] [--pipeline P] [--html "
+               "FILE]\n\n"
                "Shows a run's tasks from their manifests: per step, tasks, rows, bytes, wall\n"
                "time, slowest task, peak memory and spill; per task, attempt, exit class,\n"
                "timings (total, sql, write), rows, bytes, files, peak RSS and memory limit.\n"
-               "RUN defaults to 'latest', the run whose run.json started last.\n\n"
+               "RUN defaults to 'published', the run the pipeline published (its last\n"
+               "successful run, or the one `duckflow publish` set; the latest run when none\n"
+               "is); 'latest' is the run whose run.json started last, whatever its state.\n\n"
                "options:\n");
     cli_print_options(f, cli_opts_report);
     fprintf(f, "\nExit codes: 0 ok, 2 bad usage, 3 store error or run not found.\n");

@@ -12,6 +12,7 @@
 #include "engine/sqlcheck.h"
 #include "cli/cli.h"
 #include "exec/executor.h"
+#include "exec/reuse.h"
 #include "exec/summary.h"
 #include "spec/spec.h"
 #include "store/store.h"
@@ -19,7 +20,17 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
-enum { OPT_MEMORY = 256, OPT_RESUME, OPT_FAIL_FAST, OPT_COLOR };
+enum {
+    OPT_MEMORY = 256,
+    OPT_RESUME,
+    OPT_FAIL_FAST,
+    OPT_COLOR,
+    OPT_NO_CACHE,
+    OPT_RERUN,
+    OPT_SELECT,
+    OPT_EXCLUDE,
+    OPT_FROM
+};
 
 const struct cli_opt cli_opts_run[] = {
     {'s', "store", "URI",
@@ -31,8 +42,16 @@ const struct cli_opt cli_opts_run[] = {
      "memory budget for running tasks together, e.g. 8GB (default:\n80% of available memory "
      "or the cgroup limit)"},
     {OPT_RESUME, "resume", "RUN",
-     "continue run RUN ('latest': the newest run of this pipeline):\ntasks that committed are "
-     "kept, the rest run"},
+     "continue run RUN ('latest': the newest run of this pipeline)\nwith the params it was "
+     "started with; committed tasks whose key\nstill matches are kept, the rest run"},
+    {OPT_NO_CACHE, "no-cache", NULL, "run every task, reusing nothing from earlier runs"},
+    {OPT_RERUN, "rerun", "STEP", "run STEP's tasks even when the cache has them (repeatable)"},
+    {OPT_SELECT, "select", "SEL",
+     "run only these steps: s, s+ (and downstream), +s (and\nupstream), +s+; several separated "
+     "by spaces or repeated"},
+    {OPT_EXCLUDE, "exclude", "SEL", "leave these steps out (same grammar)"},
+    {OPT_FROM, "from", "RUN",
+     "unselected steps' outputs come from RUN when the cache\ndoes not have them"},
     {OPT_FAIL_FAST, "fail-fast", NULL,
      "start no more tasks after the first one that failed for good\n(running tasks finish; the "
      "rest are 'not run')"},
@@ -46,11 +65,14 @@ static void help(void)
 {
     printf("usage: duckflow run [PIPELINE] [--store URI] [--param k=v].. [-j N]\n"
            "                    [--memory SIZE] [--resume RUN] [--fail-fast]\n"
-           "                    [--color auto|always|never] [--quiet]\n"
+           "                    [--color auto|always|never] [--quiet] [--no-cache]\n"
+           "                    [--rerun STEP].. [--select SEL].. [--exclude SEL]..\n"
+           "                    [--from RUN]\n"
            "\n"
            "Runs every task of the pipeline on this machine, each as a child process\n"
            "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
-           "Without PIPELINE, runs ./pipeline.yaml.\n"
+           "Without PIPELINE, runs ./pipeline.yaml. A task whose cache key matches a committed\n"
+           "task of an earlier run of the pipeline is reused, not run.\n"
            "\n");
     cli_print_options(stdout, cli_opts_run);
     printf("\n"
@@ -64,7 +86,8 @@ int cmd_run(int argc, char **argv)
     struct df_run_opts o;
     struct df_param_override *ov = NULL;
     const char **params = NULL;
-    size_t n_params = 0;
+    size_t n_params = 0, n_resume_args = 0;
+    char **resume_args = NULL;
     struct df_pipeline *p = NULL;
     struct df_store *store = NULL;
     const char *store_opt = NULL;
@@ -73,6 +96,9 @@ int cmd_run(int argc, char **argv)
     int c, rc = 2, sig = 0, reported = 0;
 
     memset(&o, 0, sizeof(o));
+    o.rerun = xcalloc((size_t)argc + 1, sizeof(*o.rerun));
+    o.select = xcalloc((size_t)argc + 1, sizeof(*o.select));
+    o.exclude = xcalloc((size_t)argc + 1, sizeof(*o.exclude));
     params = xcalloc((size_t)argc + 1, sizeof(*params));
     ov = xcalloc((size_t)argc + 1, sizeof(*ov));
     optind = 1;
@@ -115,6 +141,21 @@ int cmd_run(int argc, char **argv)
         case 'q':
             o.quiet = 1;
             break;
+        case OPT_NO_CACHE:
+            o.no_cache = 1;
+            break;
+        case OPT_RERUN:
+            o.rerun[o.n_rerun++] = optarg;
+            break;
+        case OPT_SELECT:
+            o.select[o.n_select++] = optarg;
+            break;
+        case OPT_EXCLUDE:
+            o.exclude[o.n_exclude++] = optarg;
+            break;
+        case OPT_FROM:
+            o.from_run = optarg;
+            break;
         case OPT_FAIL_FAST:
             o.fail_fast = 1;
             break;
@@ -156,6 +197,16 @@ int cmd_run(int argc, char **argv)
     o.store_uri = store_opt;
     o.param_args = params;
     o.n_param_args = n_params;
+    /* A resumed run keeps the params it was started with (run.json). */
+    if (o.resume_run && reuse_resume_params(argv[optind], store, o.resume_run, ov, n_params, &p,
+                                            &resume_args, &n_resume_args, &err) != 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (resume_args) {
+        o.param_args = (const char **)resume_args;
+        o.n_param_args = n_resume_args;
+    }
     o.progress = cli_stderr_tty() && !o.quiet;
     o.summary = stderr;
     o.log = stderr;
@@ -174,6 +225,12 @@ int cmd_run(int argc, char **argv)
     else
         rc = cli_fail(&err);
 out:
+    for (size_t i = 0; i < n_resume_args; i++)
+        free(resume_args[i]);
+    free(resume_args);
+    free(o.rerun);
+    free(o.select);
+    free(o.exclude);
     for (size_t i = 0; i < n_params; i++)
         free((char *)ov[i].key);
     free(ov);

@@ -13,6 +13,7 @@
 #include "exec/runlist.h"
 #include "exec/runrec.h"
 #include "store/layout.h"
+#include "store/publish.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -29,12 +30,15 @@ const struct cli_opt cli_opts_runs[] = {
 static void help(void)
 {
     printf("usage: duckflow runs [--store URI] [--pipeline P] [--format text|json]\n"
+           "       duckflow runs rm RUN... [--store URI] [--pipeline P] [--dry-run]\n"
            "\n"
            "Lists the runs in the store, oldest first: pipeline, run id, status, start time,\n"
            "duration and tasks done/total, with how many failed, were not run (a dependency\n"
            "failed, or --fail-fast) and were interrupted. A run whose run.json says running\n"
            "but whose executor is gone shows as 'abandoned'. Runs made task by task with\n"
-           "`duckflow step` (no run.json) follow, with status 'steps'.\n"
+           "`duckflow step` (no run.json) follow, with status 'steps'. The run each\n"
+           "pipeline publishes (what query and report read by default) is marked\n"
+           "'(published)'.\n"
            "\n");
     cli_print_options(stdout, cli_opts_runs);
 }
@@ -47,6 +51,31 @@ static const char *status_of(json_t *r)
     if (!strcmp(st, "running") && !runrec_still_running(r))
         return "abandoned";
     return st;
+}
+
+/* 1 when r is its pipeline's published run; published caches pipeline -> run id ("" when
+ * none). */
+static int is_published(struct df_store *s, json_t *published, json_t *r)
+{
+    const char *pl = json_string_value(json_object_get(r, "pipeline"));
+    const char *id = json_string_value(json_object_get(r, "run"));
+    json_t *have;
+
+    if (!pl || !id)
+        return 0;
+    have = json_object_get(published, pl);
+    if (!have) {
+        struct df_error err = DF_ERROR_INIT;
+        char *run = NULL;
+        if (df_valid_pipeline_name(pl) && df_published_read(s, pl, &run, &err) != 0) {
+            fprintf(stderr, "duckflow runs: %s\n", err.msg);
+            df_error_clear(&err);
+        }
+        have = json_string(run ? run : "");
+        json_object_set_new(published, pl, have);
+        free(run);
+    }
+    return !strcmp(json_string_value(have), id);
 }
 
 static json_int_t int_of(json_t *r, const char *k)
@@ -81,10 +110,14 @@ int cmd_runs(int argc, char **argv)
     struct df_error err = DF_ERROR_INIT;
     const char *store_opt = NULL, *pipeline = NULL, *format = "text";
     struct df_store *store = NULL;
-    json_t *runs = NULL, *r;
+    json_t *runs = NULL, *r, *published = json_object();
     size_t i;
     int c, rc = 2;
 
+    if (argc > 1 && !strcmp(argv[1], "rm")) {
+        json_decref(published);
+        return cmd_runs_rm(argc - 1, argv + 1);
+    }
     optind = 1;
     while ((c = cli_getopt("runs", argc, argv, cli_opts_runs, 0)) != -1) {
         switch (c) {
@@ -134,6 +167,8 @@ int cmd_runs(int argc, char **argv)
             json_object_set_new(o, "tasks_failed", json_integer(k.failed));
             json_object_set_new(o, "tasks_not_run", json_integer(k.not_run));
             json_object_set_new(o, "tasks_interrupted", json_integer(k.interrupted));
+            json_object_set_new(o, "tasks_reused", json_integer(int_of(r, "tasks_reused")));
+            json_object_set_new(o, "published", json_boolean(is_published(store, published, r)));
             json_array_append_new(outv, o);
         }
         char *text = df_json_dumps(outv, JSON_INDENT(2));
@@ -143,7 +178,7 @@ int cmd_runs(int argc, char **argv)
     } else if (json_array_size(runs) == 0) {
         fprintf(stderr, "duckflow runs: no runs in '%s'\n", store->uri);
     } else {
-        int wp = 8, wr = 3;
+        int wp = 8, wr = 3, ws = 11;
         json_array_foreach(runs, i, r)
         {
             const char *pl = json_string_value(json_object_get(r, "pipeline"));
@@ -152,15 +187,17 @@ int cmd_runs(int argc, char **argv)
                 wp = (int)strlen(pl);
             if (id && (int)strlen(id) > wr)
                 wr = (int)strlen(id);
+            if (is_published(store, published, r))
+                ws = 21;
         }
-        printf("%-*s  %-*s  %-11s  %-24s  %9s  %s\n", wp, "PIPELINE", wr, "RUN", "STATUS",
+        printf("%-*s  %-*s  %-*s  %-24s  %9s  %s\n", wp, "PIPELINE", wr, "RUN", ws, "STATUS",
                "STARTED", "DURATION", "TASKS");
         json_array_foreach(runs, i, r)
         {
             const char *pl = json_string_value(json_object_get(r, "pipeline"));
             const char *id = json_string_value(json_object_get(r, "run"));
             const char *st = json_string_value(json_object_get(r, "started_at"));
-            char dur[32], tasks[160];
+            char dur[32], tasks[160], status[48];
             struct run_counts k;
             runlist_counts(r, &k);
             if (json_object_get(r, "elapsed_ms"))
@@ -168,13 +205,19 @@ int cmd_runs(int argc, char **argv)
             else
                 snprintf(dur, sizeof(dur), "-");
             describe_counts(&k, tasks, sizeof(tasks));
-            printf("%-*s  %-*s  %-11s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?",
-                   status_of(r), st ? st : "-", dur, tasks);
+            if (int_of(r, "tasks_reused")) /* reused from earlier runs through the cache */
+                snprintf(tasks + strlen(tasks), sizeof(tasks) - strlen(tasks),
+                         " (%" JSON_INTEGER_FORMAT " reused)", int_of(r, "tasks_reused"));
+            snprintf(status, sizeof(status), "%s%s", status_of(r),
+                     is_published(store, published, r) ? " (published)" : "");
+            printf("%-*s  %-*s  %-*s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?", ws,
+                   status, st ? st : "-", dur, tasks);
         }
     }
     rc = 0;
 out:
     json_decref(runs);
+    json_decref(published);
     df_store_free(store);
     return rc;
 }

@@ -23,7 +23,7 @@
 #include "store/store.h"
 #include "util/strbuf.h"
 
-enum { OPT_STEP = 256, OPT_SCRATCH };
+enum { OPT_STEP = 256, OPT_SCRATCH, OPT_NO_CACHE };
 
 const struct cli_opt cli_opts_step[] = {
     {'r', "run", "RUN", "the run id (required)"},
@@ -34,6 +34,7 @@ const struct cli_opt cli_opts_step[] = {
     {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
     {OPT_SCRATCH, "scratch", "DIR", "folder for spill files and staging (default $TMPDIR)"},
     {'t', "threads", "N", "DuckDB threads, replacing the step's"},
+    {OPT_NO_CACHE, "no-cache", NULL, "run even when the cache has the task's key"},
     {'h', "help", NULL, "show this help"},
     {0, NULL, NULL, NULL}};
 
@@ -124,7 +125,7 @@ int cmd_step(int argc, char **argv)
     struct df_pipeline *p = NULL;
     struct df_store *store = NULL;
     struct df_task_opts o;
-    struct df_task_result res;
+    struct df_task_result res = {0};
     struct df_run_items run_items;
     const char *run = NULL, *step = NULL, *store_opt = NULL, *item_label = NULL;
     size_t n_ov = 0;
@@ -168,6 +169,9 @@ int cmd_step(int argc, char **argv)
         case OPT_SCRATCH:
             o.scratch = optarg;
             break;
+        case OPT_NO_CACHE:
+            o.no_cache = 1;
+            break;
         case 't':
             if ((v = parse_count(optarg)) < 1 || v > 4096) {
                 rc = cli_usage_error("step", "--threads wants a number from 1, not '%s'", optarg);
@@ -204,20 +208,24 @@ int cmd_step(int argc, char **argv)
         sigaddset(&set, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         watching = pthread_create(&watcher, NULL, watch_signals, &set) == 0;
+        tasklog_start();
         c = df_task_run(p, store, &o, &res, &err);
         if (watching) {
             pthread_cancel(watcher); /* sigwait is a cancellation point */
             pthread_join(watcher, NULL);
         }
     }
+    if (c != 0) {
+        fprintf(stderr, "duckflow: %s\n", err.msg[0] ? err.msg : "the task failed");
+        cli_debug_origin(&err);
+    }
+    tasklog_finish(store, p->name, run, step, o.item_index, res.attempt_dir);
     if (c == 0 && o.leave_open) {
         /* Committed: exit without tearing DuckDB down (see leave_open). */
         fflush(NULL);
         _exit(0);
     }
     if (c != 0) {
-        fprintf(stderr, "duckflow: %s\n", err.msg[0] ? err.msg : "the task failed");
-        cli_debug_origin(&err);
         rc = df_exit_class_status(res.cls);
         if (rc == 0)
             rc = 1;

@@ -25,6 +25,10 @@ const struct cli_command cli_commands[] = {
     {"runs", cmd_runs, "list the runs in a store", cli_opts_runs},
     {"report", cmd_report, "per-task timings, rows, bytes and memory of a run", cli_opts_report},
     {"gc", cmd_gc, "remove attempt folders no manifest names", cli_opts_gc},
+    {"publish", cmd_publish, "make a succeeded run the one query and report read",
+     cli_opts_publish},
+    {"views", cmd_views, "SQL views over a run's files for a stock DuckDB", cli_opts_views},
+    {"logs", cmd_logs, "what one task printed (its attempt's _log.txt)", cli_opts_logs},
     {"argo", cmd_argo, "compile a pipeline into an Argo Workflows manifest", cli_opts_argo},
     {"completion", cmd_completion, "print a shell completion script (bash or zsh)",
      cli_opts_completion},
@@ -81,7 +85,9 @@ static void usage(FILE *f)
                "duckflow runs pipelines of SQL steps on DuckDB.\n\ncommands:\n");
     for (size_t i = 0; commands[i].name; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nevery command that opens a store also takes --s3-endpoint URL and "
+    fprintf(f, "\nthe store: --store URI, else $DUCKFLOW_STORE, else ./.duckflow in the current "
+               "folder.\n"
+               "every command that opens a store also takes --s3-endpoint URL and "
                "--s3-region REGION.\n"
                "'duckflow <command> --help' tells more about a command.\n"
                "exit codes: 0 ok, 1 a task or check failed, 2 bad usage or pipeline, "

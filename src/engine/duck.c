@@ -600,6 +600,7 @@ static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *c
             duckdb_destroy_result(&res);
             goto cleanup;
         }
+        df_duck_echo_result(stmt, &res, (size_t)i);
         duckdb_destroy_result(&res);
         duckdb_destroy_prepare(&stmt);
         stmt = NULL;

@@ -126,4 +126,9 @@ void df_duck_fail(struct df_duck *d, duckdb_error_type type, const char *msg, st
  */
 enum df_exit_class df_duck_classify(duckdb_error_type type, const char *msg);
 
+/* Prints the first 100 rows of a statement's result on stderr when the statement is a
+ * SELECT, EXPLAIN, PRAGMA or CALL (duck_echo.c): what a step's SQL shows goes to the task
+ * log. index is the statement's position in its script, from 0. */
+void df_duck_echo_result(duckdb_prepared_statement stmt, duckdb_result *res, size_t index);
+
 #endif

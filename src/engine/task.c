@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dag/plan.h"
+#include "engine/cache.h"
 #include "engine/duck.h"
 #include "engine/checks.h"
 #include "engine/sizing.h"
@@ -261,8 +262,9 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     char started[40], finished[40], key[DF_SHA256_HEX];
     int64_t t0 = df_now_ms(), t_start = 0, t_inputs = 0, t_sql = 0, t_checks = 0, t_write = 0;
     json_t *m = NULL, *timings;
-    int rc = -1;
+    int rc = -1, have_key = 0;
     size_t i;
+    struct df_cache_key ck = {{0}, NULL};
 
     memset(&t, 0, sizeof(t));
     t.p = p;
@@ -289,6 +291,28 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     t.s = &p->steps[o->step];
     if (resolve_item(&t, err) != 0)
         goto done;
+    /* The task's identity, before anything runs (engine/cache.h); a hit commits a manifest
+     * that lists the earlier run's files, and the task is done. */
+    {
+        struct df_error ke = DF_ERROR_INIT;
+        json_t *src = NULL;
+        char *warn = NULL;
+        struct df_cache_src ksrc = {NULL, NULL, NULL, o->items};
+        have_key = df_cache_key_compute(p, o->step, o->item_index, t.item, store, o->run_id, &ksrc,
+                                        &ck, &ke) == 0;
+        if (have_key && !o->no_cache && df_cache_lookup(store, p, ck.key, &src, &warn, &ke) == 0 &&
+            src &&
+            df_cache_reuse(store, p, o->run_id, o->step, o->item_index, t.item, src, &ck, NULL,
+                           &ke) == 0) {
+            json_decref(src);
+            rc = 0;
+            goto done;
+        }
+        json_decref(src);
+        if (warn)
+            fprintf(stderr, "duckflow: warning: %s\n", warn);
+        free(warn);
+    }
 
     /* 1. A fresh attempt folder: "<n>-<4 hex>". */
     {
@@ -361,7 +385,10 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
         goto done;
 
     /* 7. The manifest, last. */
-    cache_key(&t, key);
+    if (have_key)
+        snprintf(key, sizeof(key), "%s", ck.key);
+    else
+        cache_key(&t, key);
     df_iso_now(finished, sizeof(finished));
     if (t.mon_started)
         task_stop_monitor(&t);
@@ -377,6 +404,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     json_object_set_new(m, "attempt_dir", json_string(t.attempt_dir));
     json_object_set_new(m, "exit_class", json_string(df_exit_class_name(DF_CLASS_OK)));
     json_object_set_new(m, "cache_key", json_string(key));
+    if (have_key)
+        json_object_set(m, "cache_parts", ck.parts);
     json_object_set_new(m, "spec_hash", json_string(p->spec_hash));
     json_object_set_new(m, "started_at", json_string(started));
     json_object_set_new(m, "finished_at", json_string(finished));
@@ -402,6 +431,12 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
         goto done;
     }
     rc = 0;
+    /* After the commit: the entry that lets later runs reuse this task. */
+    if (have_key) {
+        struct df_error ce = DF_ERROR_INIT;
+        if (df_cache_entry_write(store, m, &ce) != 0)
+            fprintf(stderr, "duckflow: warning: %s\n", ce.msg);
+    }
 
 done:
     set_active(NULL);
@@ -439,6 +474,7 @@ done:
     json_decref(t.uploads);
     json_decref(t.to_sync);
     json_decref(m);
+    df_cache_key_release(&ck);
     return rc;
 }
 

@@ -39,6 +39,8 @@ struct df_task_opts {
     int leave_open; /* 1: the caller exits right after a committed task, so DuckDB is
                      * not closed: the kernel reclaims its memory at once, where closing
                      * frees every buffer one by one (tens of ms for a big task) */
+    int no_cache;   /* 1: do not look the task's key up in the cache (the executor did, or
+                     * --no-cache); its cache entry is still written */
 };
 
 struct df_task_result {

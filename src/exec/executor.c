@@ -22,15 +22,20 @@
 
 #include "dag/label.h"
 #include "dag/plan.h"
+#include "dag/select.h"
 #include "engine/items.h"
 #include "exec/child.h"
 #include "exec/graph.h"
+#include "exec/owner.h"
+#include "exec/reuse.h"
 #include "exec/progress.h"
 #include "exec/summary.h"
 #include "exec/runrec.h"
 #include "exec/sweep.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/lineage.h"
+#include "store/publish.h"
 #include "util/exitclass.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -84,9 +89,16 @@ struct executor {
     int slots;        /* DUCKFLOW_TASK_SLOTS of the tasks: jobs x the executor's own */
     char **env;       /* the tasks' environment: ours with DUCKFLOW_TASK_SLOTS set */
     char store_msg[sizeof(((struct df_error *)0)->msg)];
-    struct tasknames names; /* items' labels, for every line a person reads */
-    struct progress pr;     /* the terminal view (exec/progress.c) */
-    int stopping;           /* --fail-fast: a task failed for good, start nothing more */
+    /* Content-addressed tasks (exec/reuse.h): */
+    struct reuse *reuse;
+    struct df_owner *owner;
+    unsigned char *rerun;        /* per step: --rerun */
+    unsigned char *selected;     /* per step: in --select/--exclude's selection; NULL = all */
+    unsigned char *needed;       /* per step: not selected, but a selected step needs it */
+    unsigned char *not_selected; /* per step: neither selected nor needed (summary) */
+    struct tasknames names;      /* items' labels, for every line a person reads */
+    struct progress pr;          /* the terminal view (exec/progress.c) */
+    int stopping;                /* --fail-fast: a task failed for good, start nothing more */
 };
 
 /* "merge", or "orders[apac]" for fan-out steps (exec/summary.c). */
@@ -262,25 +274,11 @@ static int plan_step(struct executor *x, size_t s, struct df_error *err)
     tasknames_plan(&x->names, s, items);
     graph_plan_step(&x->g, s, n);
     x->dirty = 1;
+    (void)err;
     if (!x->resume || n == 0)
         return 0;
-    /* Tasks committed by an earlier invocation are kept as they are. */
-    for (size_t i = 0; i < n; i++) {
-        struct gtask *t = x->g.tasks[x->g.steps[s].tasks[i]];
-        char key[DF_ITEM_KEY_MAX];
-        json_t *m = NULL;
-        df_item_key(i, key);
-        df_error_clear(&e);
-        if (df_manifest_read(x->store, x->p->name, x->run, st->name, key, &m, &e) == 0) {
-            graph_task_resumed(&x->g, t);
-            manifest_totals(m, &t->rows, &t->bytes);
-            json_decref(m);
-        } else if (e.code != DF_ENOTFOUND) {
-            *err = e;
-            df_error_prefix(err, "cannot resume run '%s'", x->run);
-            return -1;
-        }
-    }
+    /* Tasks committed by an earlier invocation are kept when their key still matches:
+     * decided when each becomes ready (skip_task), once what it reads is final. */
     {
         /* Attempts an earlier invocation recorded (an attempt killed before it wrote
          * anything leaves no folder to find), then the folders themselves. */
@@ -339,6 +337,39 @@ static int step_threads(const struct executor *x, const struct gtask *t)
     return th > 0 ? th : 1;
 }
 
+/* Before a task starts: keep it (committed by an earlier invocation, key unchanged),
+ * reuse it from an earlier run through the cache, or let it run. Returns 1 when it needs
+ * no process. */
+static int skip_task(struct executor *x, struct gtask *t)
+{
+    struct reuse_decision d;
+    char name[160];
+
+    reuse_decide(x->reuse, t->step, t->item_index, &d);
+    task_name(x, t, name, sizeof(name));
+    if (d.warning)
+        say(x, "duckflow: warning: %s", d.warning);
+    if (d.verdict == REUSE_RUN) {
+        t->rerun_reason = d.reason;
+        if (d.reason && !x->o->quiet)
+            say(x, "rerun   %s: %s", name, d.reason);
+        reuse_decision_release(&d);
+        return 0;
+    }
+    graph_task_resumed(&x->g, t);
+    manifest_totals(d.manifest, &t->rows, &t->bytes);
+    if (d.verdict == REUSE_HIT) {
+        free(t->reused_from);
+        t->reused_from = d.from_run;
+        d.from_run = NULL;
+        if (!x->o->quiet && !x->o->progress)
+            say(x, "reused  %s from run %s", name, t->reused_from);
+    }
+    x->dirty = 1;
+    reuse_decision_release(&d);
+    return 1;
+}
+
 static void start_task(struct executor *x, struct gtask *t, int64_t now)
 {
     const struct df_step *st = &x->p->steps[t->step];
@@ -358,7 +389,7 @@ static void start_task(struct executor *x, struct gtask *t, int64_t now)
     snprintf(att, sizeof(att), "%d", t->attempt_base + t->attempts);
     snprintf(threads, sizeof(threads), "%d", t->threads_override);
     /* argv is built whole before fork (nothing may allocate in the child). */
-    argv = xcalloc(16 + 2 * x->o->n_param_args, sizeof(*argv));
+    argv = xcalloc(17 + 2 * x->o->n_param_args, sizeof(*argv));
     argv[n++] = x->o->self_exe;
     argv[n++] = "step";
     argv[n++] = x->p->path;
@@ -380,6 +411,7 @@ static void start_task(struct executor *x, struct gtask *t, int64_t now)
         argv[n++] = "--threads";
         argv[n++] = threads;
     }
+    argv[n++] = "--no-cache"; /* skip_task looked the cache up already */
     argv[n] = NULL;
     t->proc = child_start_env((char *const *)argv, x->env, &err);
     free(argv);
@@ -696,17 +728,12 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
         x->prev = NULL;
         return df_error_set(err, DF_EIO, "cannot resume run '%s': its run.json is damaged", run_id);
     }
-    if (runrec_still_running(x->prev))
-        return df_error_set(err, DF_EUSAGE,
-                            "cannot resume run '%s': it is still running (pid %" JSON_INTEGER_FORMAT
-                            ")",
-                            run_id, json_integer_value(json_object_get(x->prev, "pid")));
     {
         const char *h = json_string_value(json_object_get(x->prev, "spec_hash"));
         if (h && strcmp(h, x->p->spec_hash) != 0)
             say(x,
                 "duckflow: note: the pipeline changed since run '%s' started; committed "
-                "tasks are kept, the rest run with the new definition",
+                "tasks whose key changed run again, and the rest with the new definition",
                 run_id);
     }
     x->resume = 1;
@@ -733,6 +760,7 @@ static void summary(struct executor *x, const char *status)
     in.quiet = x->o->quiet;
     in.color = x->pr.color;
     in.stopped = x->stopping;
+    in.not_selected = x->not_selected;
     summary_print(x->o->summary, &in);
     if (x->o->reported_out)
         *x->o->reported_out = 1;
@@ -793,6 +821,176 @@ static void free_task_env(struct executor *x)
     x->env = NULL;
 }
 
+/* --rerun, --select/--exclude and --from, checked before anything is created. */
+static int cache_options(struct executor *x, struct df_error *err)
+{
+    const struct df_pipeline *p = x->p;
+    const struct df_run_opts *o = x->o;
+    size_t n = p->n_steps ? p->n_steps : 1;
+
+    x->rerun = xcalloc(n, 1);
+    for (size_t i = 0; i < o->n_rerun; i++) {
+        int si = df_pipeline_step_index(p, o->rerun[i]);
+        const char *near = df_select_closest(p, o->rerun[i]);
+        if (si < 0)
+            return df_error_set(err, DF_EUSAGE, "--rerun: no step '%s' in pipeline '%s'%s%s%s",
+                                o->rerun[i], p->name, near ? " (did you mean '" : "",
+                                near ? near : "", near ? "'?)" : "");
+        x->rerun[si] = 1;
+    }
+    if (o->n_select || o->n_exclude) {
+        x->selected = xcalloc(n, 1);
+        x->needed = xcalloc(n, 1);
+        if (df_select_steps(p, o->select, o->n_select, o->exclude, o->n_exclude, x->selected,
+                            err) != 0)
+            return -1;
+        /* Every unselected step upstream of a selected one: its outputs must come from
+         * the cache or from --from. */
+        for (size_t k = p->n_steps; k-- > 0;) {
+            size_t s = p->order[k];
+            if (!x->selected[s] && !x->needed[s])
+                continue;
+            for (size_t d = 0; d < p->steps[s].n_deps; d++)
+                if (!x->selected[p->steps[s].deps[d]])
+                    x->needed[p->steps[s].deps[d]] = 1;
+        }
+    } else if (o->from_run) {
+        return df_error_set(err, DF_EUSAGE, "--from needs --select or --exclude");
+    }
+    if (o->from_run) {
+        char *key, *data = NULL;
+        size_t len = 0;
+        struct df_error e = DF_ERROR_INIT;
+        if (!df_valid_run_id(o->from_run) || strlen(o->from_run) >= 64)
+            return df_error_set(err, DF_EUSAGE, "--from: invalid run id '%s'", o->from_run);
+        key = df_key_run_json(p->name, o->from_run);
+        if (df_store_get_bytes(x->store, key, 16 << 20, &data, &len, &e) != 0) {
+            free(key);
+            if (e.code == DF_ENOTFOUND)
+                return df_error_set(err, DF_EUSAGE, "--from: no run '%s' of pipeline '%s'",
+                                    o->from_run, p->name);
+            *err = e;
+            return -1;
+        }
+        free(data);
+        free(key);
+    }
+    return 0;
+}
+
+/* The steps a partial run does not select: those a selected step needs come from the
+ * cache, or from --from; the others get no tasks. Before anything runs. */
+static int resolve_unselected(struct executor *x, struct df_error *err)
+{
+    const struct df_pipeline *p = x->p;
+    const char *from = x->o->from_run;
+
+    for (size_t k = 0; k < p->n_steps; k++) {
+        size_t s = p->order[k], n;
+        enum df_foreach_kind kind = p->steps[s].foreach.kind;
+        json_t *items = NULL;
+
+        if (x->selected[s])
+            continue;
+        if (!x->needed[s]) {
+            if (!x->not_selected)
+                x->not_selected = xcalloc(p->n_steps, 1);
+            x->not_selected[s] = 1;
+            x->items[s] = json_array();
+            graph_plan_step(&x->g, s, 0);
+            continue;
+        }
+        if (from && (kind == DF_FOREACH_FILES || kind == DF_FOREACH_ROWS) &&
+            reuse_copy_items(x->reuse, from, s, err) != 0)
+            return -1;
+        if (df_step_items(p, s, x->store, x->run, &items, err) != 0) {
+            df_error_prefix(err, "step '%s' is not selected, and its items cannot be planned",
+                            p->steps[s].name);
+            if (err->code != DF_EIO)
+                err->code = DF_EUSAGE;
+            return -1;
+        }
+        n = json_array_size(items);
+        x->items[s] = items;
+        graph_plan_step(&x->g, s, n);
+        for (size_t i = 0; i < n; i++) {
+            struct gtask *t = x->g.tasks[x->g.steps[s].tasks[i]];
+            json_t *m = NULL;
+            struct df_error e = DF_ERROR_INIT;
+            if (skip_task(x, t))
+                continue;
+            if (!from) {
+                return df_error_set(
+                    err, DF_EUSAGE,
+                    "step '%s' (item %zu) is not selected and the cache does not "
+                    "have its outputs; pass --from RUN with a run that committed it",
+                    p->steps[s].name, i);
+            }
+            if (reuse_from_run(x->reuse, from, s, i, &m, &e) != 0) {
+                if (e.code != DF_ENOTFOUND && e.code != DF_EUSAGE) {
+                    *err = e;
+                    return -1;
+                }
+                return df_error_set(err, DF_EUSAGE,
+                                    "step '%s' (item %zu) is not selected, and neither the cache "
+                                    "nor run '%s' has its outputs",
+                                    p->steps[s].name, i, from);
+            }
+            graph_task_resumed(&x->g, t);
+            manifest_totals(m, &t->rows, &t->bytes);
+            free(t->reused_from);
+            t->reused_from = xstrdup(json_string_value(json_object_get(m, "reused_from_run"))
+                                         ? json_string_value(json_object_get(m, "reused_from_run"))
+                                         : from);
+            json_decref(m);
+        }
+    }
+    return 0;
+}
+
+/* Becomes the run's owner (exec/owner.h), then prepares reuse and a partial run. A new
+ * run that cannot start leaves nothing in the store. */
+static int take_run(struct executor *x, struct df_error *err)
+{
+    int found = 0;
+    char *prefix;
+    struct df_error e = DF_ERROR_INIT;
+
+    if (df_owner_acquire(x->store, x->p->name, x->run, !x->resume, &x->owner, &found, err) != 0) {
+        if (err->code == DF_EUSAGE)
+            df_error_prefix(err, "cannot resume");
+        else
+            df_error_prefix(err, "cannot %s run '%s'", x->resume ? "resume" : "create", x->run);
+        return -1;
+    }
+    /* A run recorded before owner records existed: its run.json tells. */
+    if (x->resume && !found && runrec_still_running(x->prev)) {
+        df_error_set(err, DF_EUSAGE,
+                     "cannot resume run '%s': it is still running (pid %" JSON_INTEGER_FORMAT
+                     " on host '%s')",
+                     x->run, json_integer_value(json_object_get(x->prev, "pid")),
+                     json_string_value(json_object_get(x->prev, "host"))
+                         ? json_string_value(json_object_get(x->prev, "host"))
+                         : "?");
+        df_owner_release(x->owner);
+        x->owner = NULL;
+        return -1;
+    }
+    x->reuse = reuse_new(x->p, x->store, x->run, x->items, x->resume, x->o->no_cache, x->rerun);
+    if (!x->selected || resolve_unselected(x, err) == 0)
+        return 0;
+    df_owner_release(x->owner);
+    x->owner = NULL;
+    if (!x->resume) {
+        char *run_key = df_key_run(x->p->name, x->run);
+        prefix = xasprintf("%s/", run_key);
+        df_store_remove_prefix(x->store, prefix, &e);
+        free(prefix);
+        free(run_key);
+    }
+    return -1;
+}
+
 int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_run_opts *o,
            char run_id[64], struct df_error *err)
 {
@@ -833,8 +1031,12 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     if (o->backoff_ms > 0)
         x.g.backoff_ms = o->backoff_ms;
 
-    if (create_run(&x, run_id, err) != 0)
+    if (cache_options(&x, err) != 0 || create_run(&x, run_id, err) != 0)
         goto out;
+    if (take_run(&x, err) != 0) {
+        run_id[0] = x.resume ? run_id[0] : '\0';
+        goto out;
+    }
     if (x.prev) {
         const char *sa = json_string_value(json_object_get(x.prev, "started_at"));
         if (sa)
@@ -856,6 +1058,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             goto out;
         }
         x.last_write = df_now_ms();
+        df_lineage_run_start(store, p->name, run_id, x.started_at);
     }
     {
         /* Stale uploads of killed attempts: swept once per run, here (exec/sweep.h). */
@@ -905,7 +1108,8 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             if (planned < 0)
                 break;
             while ((t = graph_next(&x.g, now, x.jobs, x.budget)) != NULL)
-                start_task(&x, t, now);
+                if (!skip_task(&x, t))
+                    start_task(&x, t, now);
         }
         if (graph_idle(&x.g))
             break;
@@ -924,6 +1128,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         }
         enforce_timeouts(&x, df_now_ms());
         save_run_json(&x, "running", 0);
+        df_owner_heartbeat(x.owner, df_now_ms());
         show_progress(&x);
         wait_once(&x, wake[0]);
     }
@@ -991,6 +1196,17 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     }
     x.dirty = 1;
     save_run_json(&x, status, 1);
+    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13). */
+    if (!x.store_failed) {
+        struct df_error e = DF_ERROR_INIT;
+        if (df_run_end_outputs(store, p->name, run_id, rc == 0, &e) != 0) {
+            if (rc == 0)
+                *err = e;
+            else
+                fprintf(stderr, "duckflow: %s\n", e.msg);
+            rc = -1;
+        }
+    }
     if (x.store_failed && rc == 0) {
         rc = -1;
         df_error_set(err, DF_EIO, "run '%s': cannot record it: %s", run_id, x.store_msg);
@@ -999,6 +1215,12 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     summary(&x, status);
 
 out:
+    df_owner_release(x.owner);
+    reuse_free(x.reuse);
+    free(x.rerun);
+    free(x.selected);
+    free(x.needed);
+    free(x.not_selected);
     if (handlers)
         set_handlers(old, 0);
     wake_w = -1;

@@ -11,14 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/retention.h"
 #include "exec/runrec.h"
 #include "exec/sweep.h"
 #include "store/s3.h"
 #include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-#define MANIFEST_MAX ((size_t)256 << 20)
 
 struct key {
     char *key;
@@ -161,28 +160,67 @@ out:
     return rc;
 }
 
+/* 1 when the task key (<pipeline>/runs/<run>/...) lies in a run listed in skip. */
+static int in_skipped_run(json_t *skip, const char *key)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(skip, i, v)
+    {
+        const char *pl = json_string_value(json_object_get(v, "pipeline"));
+        const char *run = json_string_value(json_object_get(v, "run"));
+        size_t pn = pl ? strlen(pl) : 0, rn = run ? strlen(run) : 0;
+        if (pl && run && !strncmp(key, pl, pn) && !strncmp(key + pn, "/runs/", 6) &&
+            !strncmp(key + pn + 6, run, rn) && key[pn + 6 + rn] == '/')
+            return 1;
+    }
+    return 0;
+}
+
 int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, void *ud,
           struct df_gc_stats *stats, struct df_error *err)
 {
+    return df_gc_ex(s, pipeline, NULL, dry_run, cb, ud, stats, err);
+}
+
+int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run, df_gc_cb cb,
+             void *ud, struct df_gc_stats *stats, struct df_error *err)
+{
+    struct df_refs refs;
     struct keys k = {NULL, 0, 0};
     json_t *runs = NULL;
-    char *prefix = pipeline ? df_key_runs(pipeline) : xstrdup("");
-    char *skipped_run = NULL;
-    int rc = -1;
+    /* The pipeline's whole folder: its cache entries name files too. */
+    char *prefix = pipeline ? xasprintf("%s/", pipeline) : xstrdup("");
+    char *skipped_run = NULL, *state_run = NULL;
+    const char **names = NULL;
+    int rc = -1, state = -1;
     size_t i = 0;
 
     memset(stats, 0, sizeof(*stats));
+    memset(&refs, 0, sizeof(refs));
     if (runrec_list(s, pipeline, &runs, err) != 0 || df_store_list(s, prefix, collect, &k, err))
+        goto out;
+    /* Files a manifest or a cache entry names stay, wherever they are (issue 10: runs
+     * share files through the cache). One read of each manifest gives those and the
+     * attempt it committed. */
+    names = xcalloc(k.n ? k.n : 1, sizeof(*names));
+    for (size_t x = 0; x < k.n; x++)
+        names[x] = k.v[x].key;
+    if (df_refs_collect_keys(s, names, k.n, NULL, &refs, err) != 0)
         goto out;
     while (i < k.n) {
         /* A task folder: <pipeline>/runs/<run>/<step>/<item>. */
         const char *key = k.v[i].key;
         size_t tlen = parts_len(key, 5), j, rl, pl;
         char *task, *winner = NULL;
-        int state, has_manifest = 0, bad_manifest = 0;
+        int has_manifest = 0, bad_manifest = 0;
 
         pl = parts_len(key, 1);
         if (!tlen || !pl || strncmp(key + pl, "/runs/", 6) != 0) {
+            i++;
+            continue;
+        }
+        if (skip && in_skipped_run(skip, key)) {
             i++;
             continue;
         }
@@ -191,21 +229,19 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
             if (!strcmp(k.v[j].key + tlen, "/_manifest.json"))
                 has_manifest = 1;
         rl = parts_len(key, 3) - (pl + 6);
-        state = run_state(runs, key, pl, key + pl + 6, rl);
+        /* A run's tasks are contiguous: look its state up once. */
+        if (!state_run || strlen(state_run) != parts_len(key, 3) ||
+            strncmp(state_run, key, parts_len(key, 3)) != 0) {
+            free(state_run);
+            state_run = xstrndup(key, parts_len(key, 3));
+            state = run_state(runs, key, pl, key + pl + 6, rl);
+        }
         if (has_manifest) {
-            struct df_error e = DF_ERROR_INIT;
-            char *mkey = xasprintf("%s/_manifest.json", task), *data = NULL;
-            size_t len = 0;
-            json_t *m = NULL;
-            if (df_store_get_bytes(s, mkey, MANIFEST_MAX, &data, &len, &e) == 0)
-                m = json_loadb(data, len, 0, NULL);
-            if (json_string_value(json_object_get(m, "attempt_dir")))
-                winner = xstrdup(json_string_value(json_object_get(m, "attempt_dir")));
+            const char *w = df_refs_winner(&refs, task);
+            if (w)
+                winner = xstrdup(w);
             else
                 bad_manifest = 1;
-            json_decref(m);
-            free(data);
-            free(mkey);
         } else if (state != 0) {
             /* Still running, or no run record: not ours to judge. Say so once per run. */
             char *run = xstrndup(key, parts_len(key, 3));
@@ -240,6 +276,11 @@ int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, vo
             }
             drop =
                 !bad_manifest && !(winner && strlen(winner) == alen && !strncmp(winner, a, alen));
+            if (drop) {
+                char *fprefix = xstrndup(k.v[start].key, fl + 1);
+                drop = !df_refs_any_under(&refs, fprefix);
+                free(fprefix);
+            }
             if (!drop)
                 continue;
             if (!dry_run)
@@ -269,6 +310,9 @@ out:
     free(k.v);
     free(skipped_run);
     free(prefix);
+    free(state_run);
+    free(names);
     json_decref(runs);
+    df_refs_release(&refs);
     return rc;
 }

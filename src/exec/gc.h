@@ -14,6 +14,7 @@
 #ifndef DF_EXEC_GC_H
 #define DF_EXEC_GC_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,8 +36,13 @@ struct df_gc_stats {
                             * (HTTP 501): gc goes on without them (exec/sweep.h) */
 };
 
-/* Collects garbage in the whole store, or in one pipeline's runs. */
+/* Collects garbage in the whole store, or in one pipeline's runs. An attempt folder that
+ * holds a file some manifest or cache entry names (df_refs_collect) is never removed. */
 int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, void *ud,
           struct df_gc_stats *stats, struct df_error *err);
+/* The same, leaving alone the runs in skip (JSON array of {"pipeline", "run"}; NULL: none),
+ * e.g. runs a retention policy removes or would remove. */
+int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run, df_gc_cb cb,
+             void *ud, struct df_gc_stats *stats, struct df_error *err);
 
 #endif

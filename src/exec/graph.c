@@ -29,6 +29,7 @@ void graph_release(struct graph *g)
 {
     for (size_t i = 0; i < g->n_tasks; i++) {
         free(g->tasks[i]->error);
+        free(g->tasks[i]->reused_from);
         free(g->tasks[i]);
     }
     free(g->tasks);

@@ -70,6 +70,8 @@ struct gtask {
     struct child *proc;        /* while running */
     int64_t deadline, term_at; /* timeout bookkeeping */
     int timed_out, interrupted;
+    char *reused_from;        /* the run whose files a reused task lists, malloc'd, or NULL */
+    const char *rerun_reason; /* a stale committed task ran again: "sql changed", ... */
 };
 
 struct gstep {

@@ -70,7 +70,7 @@ json_t *runrec_build(const struct runrec_input *in)
     const struct df_pipeline *p = in->p;
     const struct graph *g = in->g;
     json_t *rec = json_object(), *steps = json_array(), *tasks = json_array();
-    size_t total = 0, done = 0, failed = 0;
+    size_t total = 0, done = 0, failed = 0, reused = 0;
     char now[40], *host = hostname(), *file;
     const char *slash = strrchr(p->path, '/');
     int64_t elapsed = in->elapsed_ms;
@@ -147,11 +147,17 @@ json_t *runrec_build(const struct runrec_input *in)
         json_object_set_new(jt, "error", t->error ? json_string(t->error) : json_null());
         if (t->threads_override > 0)
             json_object_set_new(jt, "threads", json_integer(t->threads_override));
+        json_object_set_new(jt, "reused_from_run",
+                            t->reused_from ? json_string(t->reused_from) : json_null());
+        if (t->rerun_reason)
+            json_object_set_new(jt, "rerun_reason", json_string(t->rerun_reason));
+        reused += t->reused_from != NULL;
         json_array_append_new(tasks, jt);
     }
     json_object_set_new(rec, "tasks_total", json_integer((json_int_t)total));
     json_object_set_new(rec, "tasks_done", json_integer((json_int_t)done));
     json_object_set_new(rec, "tasks_failed", json_integer((json_int_t)failed));
+    json_object_set_new(rec, "tasks_reused", json_integer((json_int_t)reused));
     json_object_set_new(rec, "steps", steps);
     json_object_set_new(rec, "tasks", tasks);
     free(host);

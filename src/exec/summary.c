@@ -188,6 +188,8 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
             "time", "status");
     for (size_t k = 0; k < p->n_steps; k++) {
         size_t s = p->order[k], done = 0, failed = 0, notrun = 0, stopped = 0, reused = 0;
+        size_t cached = 0; /* reused from an earlier run through the cache */
+        const char *why = NULL;
         const struct gstep *st = &g->steps[s];
         uint64_t rows = 0, bytes = 0;
         int64_t first = INT64_MAX, last = 0;
@@ -198,7 +200,10 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
             const struct gtask *t = g->tasks[st->tasks[i]];
             rows += t->rows;
             bytes += t->bytes;
-            reused += t->resumed;
+            reused += t->resumed && !t->reused_from;
+            cached += t->reused_from != NULL;
+            if (t->rerun_reason && !why)
+                why = t->rerun_reason;
             done += t->state == G_DONE;
             failed += t->state == G_FAILED;
             notrun += t->state == G_UPSTREAM || t->state == G_WAITING;
@@ -218,7 +223,18 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
             df_format_duration(last - first, ts, sizeof(ts));
         else
             snprintf(ts, sizeof(ts), "-");
-        if (graph_step_succeeded(g, s)) {
+        if (in->not_selected && in->not_selected[s]) {
+            col = c->dim;
+            snprintf(stat, sizeof(stat), "not selected");
+        } else if (graph_step_succeeded(g, s) && (why || cached)) {
+            col = cached == st->n_tasks ? c->reuse : c->ok;
+            if (why)
+                snprintf(stat, sizeof(stat), "ok (rerun: %s)", why);
+            else if (cached == st->n_tasks)
+                snprintf(stat, sizeof(stat), "ok (reused)");
+            else
+                snprintf(stat, sizeof(stat), "ok (%zu reused)", cached);
+        } else if (graph_step_succeeded(g, s)) {
             col = reused == st->n_tasks && st->n_tasks ? c->reuse : c->ok;
             if (reused && reused == st->n_tasks)
                 snprintf(stat, sizeof(stat), "ok (kept)");
@@ -345,7 +361,7 @@ void summary_print(FILE *f, const struct summary_input *in)
 {
     const struct graph *g = in->g;
     struct colors c;
-    size_t failed = 0, notrun = 0, stopped = 0, reused = 0, done = 0;
+    size_t failed = 0, notrun = 0, stopped = 0, reused = 0, done = 0, cached = 0;
     char el[32];
     int ok = !strcmp(in->status, "succeeded");
 
@@ -355,7 +371,8 @@ void summary_print(FILE *f, const struct summary_input *in)
         failed += t->state == G_FAILED;
         notrun += t->state == G_UPSTREAM || t->state == G_WAITING;
         stopped += t->state == G_INTERRUPTED;
-        reused += t->resumed;
+        reused += t->resumed && !t->reused_from;
+        cached += t->reused_from != NULL;
         done += t->state == G_DONE;
     }
     if (!in->quiet)
@@ -374,8 +391,13 @@ void summary_print(FILE *f, const struct summary_input *in)
             fprintf(f, ", %zu interrupted", stopped);
         if (in->stopped)
             fprintf(f, " (--fail-fast stopped starting tasks)");
+    } else if (reused && cached) {
+        fprintf(f, " (%zu task%s kept from before, %zu reused from earlier runs)", reused,
+                reused == 1 ? "" : "s", cached);
     } else if (reused) {
         fprintf(f, " (%zu task%s kept from before)", reused, reused == 1 ? "" : "s");
+    } else if (cached) {
+        fprintf(f, " (%zu task%s reused from earlier runs)", cached, cached == 1 ? "" : "s");
     }
     fprintf(f, "; see 'duckflow runs' and 'duckflow query%s%s --run %s'\n",
             in->store_uri ? " --store " : "", in->store_uri ? in->store_uri : "", in->run);

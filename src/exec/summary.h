@@ -54,9 +54,10 @@ struct summary_input {
     const char *store_uri;         /* --store as given, or NULL */
     const char *const *param_args; /* "k=v" as given */
     size_t n_param_args;
-    int quiet;   /* no step table */
-    int color;   /* ANSI colours */
-    int stopped; /* --fail-fast stopped starting tasks */
+    int quiet;                         /* no step table */
+    int color;                         /* ANSI colours */
+    int stopped;                       /* --fail-fast stopped starting tasks */
+    const unsigned char *not_selected; /* per step: left out of a partial run; may be NULL */
 };
 
 /* Removes from a failed task's output the line its `duckflow step` printed for the error

@@ -341,7 +341,7 @@ static const char *const run_schema_sql =
     " started_at VARCHAR, finished_at VARCHAR, start_ms BIGINT, inputs_ms BIGINT, sql_ms BIGINT,"
     " checks_ms BIGINT, write_ms BIGINT, total_ms BIGINT, peak_rss_bytes BIGINT,"
     " memory_limit BIGINT, threads BIGINT, spilled_bytes BIGINT, tables BIGINT, files BIGINT,"
-    " rows BIGINT, bytes BIGINT, cache_key VARCHAR, item_label VARCHAR);"
+    " rows BIGINT, bytes BIGINT, cache_key VARCHAR, item_label VARCHAR, reused_from_run VARCHAR);"
     "CREATE OR REPLACE TABLE _run.checks (step VARCHAR, item_index BIGINT, item_key VARCHAR,"
     " item_label VARCHAR, name VARCHAR, severity VARCHAR, rows BIGINT, passed BOOLEAN);"
     "CREATE OR REPLACE TABLE _run.files (step VARCHAR, item_index BIGINT, item_key VARCHAR,"
@@ -501,6 +501,7 @@ static int add_task_rows(duckdb_appender tasks, duckdb_appender files, duckdb_ap
     duckdb_append_int64(tasks, bytes);
     app_str(tasks, jstr(m, "cache_key"));
     app_str(tasks, label);
+    app_str(tasks, jstr(m, "reused_from_run")); /* NULL when the task ran in this run */
     free(item_text);
     return end_row(tasks, "tasks", err);
 }

@@ -41,14 +41,19 @@ struct df_run_info {
 
 /*
  * Finds the run to read. pipeline: a pipeline name, or NULL when the store holds just
- * one (several are an error naming them, code DF_EUSAGE). run: a run id, or NULL or
- * "latest" for the run whose run.json has the greatest started_at (runs without run.json
- * count by id: local ids sort by time). *pipeline_out and *run_out are malloc'd.
+ * one (several are an error naming them all, code DF_EUSAGE). run: a run id; NULL or
+ * "published" for the run <pipeline>/published.json names (when the pipeline has none,
+ * its latest run, with a note on stderr); "latest" for the run whose run.json has the
+ * greatest started_at (runs without run.json count by id: local ids sort by time).
+ * *pipeline_out and *run_out are malloc'd.
  * Errors: a store without runs, an unknown pipeline or run: DF_EIO ("run 'x' not found
  * in store '...'"); a listing failure: the store's error.
  */
 int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, char **pipeline_out,
                    char **run_out, struct df_error *err);
+
+/* The pipelines that have runs in the store, as a sorted JSON array of names. */
+int df_run_pipelines(struct df_store *s, json_t **out, struct df_error *err);
 
 /* Reads run.json (if any) and every step's manifests. *out is freed with
  * df_run_info_free(). */
@@ -76,6 +81,15 @@ char *df_query_cache_dir(const struct df_store *s);
  */
 int df_query_attach(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
                     const char *cache_dir, const char *sql, struct df_error *err);
+
+/*
+ * Several pipelines at once: for each name in pipelines (a JSON array of strings), the
+ * run df_run_resolve(pipeline, run) picks is attached as the catalog <pipeline> (an
+ * in-memory database with its step schemas, views and _run). The default catalog stays
+ * the empty `memory`, so names are three-part: tpch.merge.totals.
+ */
+int df_query_attach_pipelines(struct df_duck *d, struct df_store *s, json_t *pipelines,
+                              const char *run, const char *sql, struct df_error *err);
 
 struct df_query_out {
     enum df_format format;

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "query/query.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/publish.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
@@ -100,14 +103,46 @@ static const char *record_started(json_t *rec)
     return v ? v : "";
 }
 
+/* "'a', 'b', 'c'": every distinct pipeline among the runs that match (run NULL: all). */
+static char *pipeline_names(const struct run_list *l, const char *run)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const char *last = NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        if (run && strcmp(l->v[i].run, run) != 0)
+            continue;
+        if (last && !strcmp(last, l->v[i].pipeline))
+            continue;
+        sb_addf(&sb, "%s'%s'", sb.len ? ", " : "", l->v[i].pipeline);
+        last = l->v[i].pipeline;
+    }
+    return sb_detach(&sb);
+}
+
+int df_run_pipelines(struct df_store *s, json_t **out, struct df_error *err)
+{
+    struct run_list l = {NULL, 0, 0};
+    int rc = df_store_list(s, "", collect_run, &l, err);
+
+    *out = NULL;
+    if (rc == 0) {
+        *out = json_array();
+        for (size_t i = 0; i < l.n; i++)
+            if (!i || strcmp(l.v[i].pipeline, l.v[i - 1].pipeline) != 0)
+                json_array_append_new(*out, json_string(l.v[i].pipeline));
+    }
+    run_list_release(&l);
+    return rc;
+}
+
 int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, char **pipeline_out,
                    char **run_out, struct df_error *err)
 {
     struct run_list l = {NULL, 0, 0};
-    char *prefix = NULL, *best_started = NULL;
-    const char *other = NULL;
+    char *prefix = NULL, *best_started = NULL, *published = NULL;
     size_t best = (size_t)-1;
-    int latest = !run || !strcmp(run, "latest"), rc = -1;
+    int want_published = !run || !strcmp(run, "published");
+    int latest = want_published || !strcmp(run, "latest"), rc = -1, several = 0;
 
     *pipeline_out = *run_out = NULL;
     if (pipeline && !df_valid_pipeline_name(pipeline))
@@ -122,7 +157,7 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
         if (!latest && strcmp(l.v[i].run, run) != 0)
             continue;
         if (best != (size_t)-1 && strcmp(l.v[i].pipeline, l.v[best].pipeline) != 0)
-            other = l.v[i].pipeline;
+            several = 1;
         if (best == (size_t)-1)
             best = i;
     }
@@ -137,11 +172,32 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
                          pipeline ? "'" : "");
         goto out;
     }
-    if (other) {
+    if (several) {
+        char *names = pipeline_names(&l, latest ? NULL : run);
         df_error_set(err, DF_EUSAGE,
-                     "store '%s' holds several pipelines ('%s', '%s'%s): pick one with --pipeline",
-                     s->uri, l.v[best].pipeline, other, "");
+                     "store '%s' holds several pipelines (%s): pick one with --pipeline", s->uri,
+                     names);
+        free(names);
         goto out;
+    }
+    if (want_published) {
+        /* The run published.json names; a pipeline that never published one falls back
+         * to its latest run, and says so. */
+        if (df_published_read(s, l.v[best].pipeline, &published, err) != 0)
+            goto out;
+        if (published) {
+            for (size_t i = 0; i < l.n; i++)
+                if (!strcmp(l.v[i].run, published)) {
+                    *pipeline_out = xstrdup(l.v[i].pipeline);
+                    *run_out = published;
+                    published = NULL;
+                    rc = 0;
+                    goto out;
+                }
+            df_error_set(err, DF_EIO, "the published run '%s' of '%s' is not in store '%s'",
+                         published, l.v[best].pipeline, s->uri);
+            goto out;
+        }
     }
     if (latest) {
         /* The run whose record started last; runs without a record rank by id below it. */
@@ -165,11 +221,28 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
                 free(started);
             }
         }
+        if (want_published && l.v[best].has_record) {
+            /* Stores written before publishing existed hold succeeded runs and no
+             * published.json: reading the latest is what they always did. Say so only when
+             * that run did not succeed. */
+            json_t *rec = NULL;
+            const char *st;
+            if (read_record(s, l.v[best].pipeline, l.v[best].run, &rec, err) != 0)
+                goto out;
+            st = json_string_value(json_object_get(rec, "status"));
+            if (!st || strcmp(st, "succeeded") != 0)
+                fprintf(stderr,
+                        "duckflow: pipeline '%s' has no published run; reading its latest "
+                        "run '%s' (%s)\n",
+                        l.v[best].pipeline, l.v[best].run, st ? st : "no status");
+            json_decref(rec);
+        }
     }
     *pipeline_out = xstrdup(l.v[best].pipeline);
     *run_out = xstrdup(l.v[best].run);
     rc = 0;
 out:
+    free(published);
     free(best_started);
     free(prefix);
     run_list_release(&l);

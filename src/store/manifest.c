@@ -164,9 +164,17 @@ size_t df_manifest_table_keys(json_t *manifest, const char *table, json_t *keys)
     size_t i, n = 0;
     json_t *f;
 
+    const char *root = json_string_value(json_object_get(manifest, "files_root"));
+
     if (!pl || !run || !step || !item || !json_is_array(files))
         return 0;
-    task = df_key_task(pl, run, step, item);
+    /* A reused task (cache hit, --from) lists the files of the task that made them:
+     * "files_root" is that task's folder, within the same pipeline. */
+    if (root && !strncmp(root, pl, strlen(pl)) && !strncmp(root + strlen(pl), "/runs/", 6) &&
+        !strstr(root, "/../") && !strstr(root, "//"))
+        task = xstrdup(root);
+    else
+        task = df_key_task(pl, run, step, item);
     json_array_foreach(files, i, f)
     {
         const char *path = json_string_value(json_object_get(f, "path"));

@@ -19,7 +19,9 @@
  *     }
  *   }
  * }
- * File paths are relative to the task folder (<pipeline>/runs/<run>/<step>/<item>/).
+ * File paths are relative to the task folder (<pipeline>/runs/<run>/<step>/<item>/), or,
+ * for a task reused from another run (engine/cache.h), to "files_root": the folder of the
+ * task that wrote them (the manifest then also has "reused_from_run").
  * Readers trust only files that a manifest lists.
  */
 #ifndef DF_MANIFEST_H

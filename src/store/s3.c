@@ -4,6 +4,7 @@
  */
 #include "store/s3.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,13 +143,49 @@ static void op_free(struct df_store *s)
     free(s);
 }
 
+static int put_new(struct df_store *s, const char *key, const void *data, size_t len, int gcs,
+                   struct df_error *err)
+{
+    if (check_key(key, err) != 0)
+        return -1;
+    char *k = full_key(s, key);
+    int rc = s3_put_bytes_new(client(s), k, data, len, gcs, err);
+    free(k);
+    return rc;
+}
+
+static int op_put_bytes_new_s3(struct df_store *s, const char *key, const void *data, size_t len,
+                               struct df_error *err)
+{
+    return put_new(s, key, data, len, 0, err);
+}
+
+static int op_put_bytes_new_gs(struct df_store *s, const char *key, const void *data, size_t len,
+                               struct df_error *err)
+{
+    return put_new(s, key, data, len, 1, err);
+}
+
+static int op_etag(struct df_store *s, const char *key, char *out, size_t n, struct df_error *err)
+{
+    struct s3_head h;
+    if (check_key(key, err) != 0)
+        return -1;
+    char *k = full_key(s, key);
+    int rc = s3_head(client(s), k, &h, err);
+    free(k);
+    if (rc == 0)
+        snprintf(out, n, "%s", h.etag);
+    return rc;
+}
+
 static const struct df_store_ops s3_ops = {
-    "s3",    op_put_file, op_put_bytes,  op_get_file, op_get_bytes,
-    op_list, op_remove,   op_local_path, op_free,
+    "s3",      op_put_file,   op_put_bytes, op_get_file,         op_get_bytes, op_list,
+    op_remove, op_local_path, op_free,      op_put_bytes_new_s3, op_etag,
 };
 static const struct df_store_ops gs_ops = {
-    "gs",    op_put_file, op_put_bytes,  op_get_file, op_get_bytes,
-    op_list, op_remove,   op_local_path, op_free,
+    "gs",      op_put_file,   op_put_bytes, op_get_file,         op_get_bytes, op_list,
+    op_remove, op_local_path, op_free,      op_put_bytes_new_gs, op_etag,
 };
 
 static int is_object_store(const struct df_store *s)
@@ -249,4 +286,29 @@ int df_store_abort_uploads(struct df_store *s, const char *prefix, size_t *abort
     int rc = s3_abort_uploads(client(s), k, aborted, err);
     free(k);
     return rc;
+}
+
+int df_store_remove_many(struct df_store *s, const char *const *keys, size_t n,
+                         struct df_error *err)
+{
+    if (!is_object_store(s)) {
+        for (size_t i = 0; i < n; i++)
+            if (df_store_remove(s, keys[i], err) != 0)
+                return -1;
+        return 0;
+    }
+    for (size_t at = 0; at < n; at += S3_DELETE_MAX) {
+        size_t m = n - at < S3_DELETE_MAX ? n - at : S3_DELETE_MAX;
+        char **full = xcalloc(m, sizeof(*full));
+        int rc;
+        for (size_t i = 0; i < m; i++)
+            full[i] = full_key(s, keys[at + i]);
+        rc = s3_delete_batch(client(s), (const char *const *)full, m, err);
+        for (size_t i = 0; i < m; i++)
+            free(full[i]);
+        free(full);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }

@@ -26,4 +26,9 @@ int df_store_list_uploads(struct df_store *s, const char *prefix,
                           int (*cb)(const char *key, const char *upload_id, void *ud), void *ud,
                           struct df_error *err);
 
+/* Deletes n keys (a missing key is not an error): on an object store in batches of up to
+ * 1,000 keys per DeleteObjects request, on a local store one by one (df_store_remove). */
+int df_store_remove_many(struct df_store *s, const char *const *keys, size_t n,
+                         struct df_error *err);
+
 #endif

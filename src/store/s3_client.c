@@ -500,7 +500,7 @@ static struct curl_slist *signed_headers(struct s3_client *c, const struct req *
     static const char *const wire[] = {"Host",        "x-amz-content-sha256",
                                        "x-amz-date",  "x-amz-security-token",
                                        "Content-MD5", "Range",
-                                       "If-Match"};
+                                       "If-Match",    "If-None-Match"};
     struct strbuf auth = STRBUF_INIT, hv = STRBUF_INIT;
     struct curl_slist *hdrs = NULL;
     char payload[65], amz_date[17];
@@ -523,6 +523,8 @@ static struct curl_slist *signed_headers(struct s3_client *c, const struct req *
         sh[nh++] = (struct df_sigv4_header){"range", r->range};
     if (r->if_match)
         sh[nh++] = (struct df_sigv4_header){"if-match", r->if_match};
+    if (r->cond_name)
+        sh[nh++] = (struct df_sigv4_header){r->cond_name, r->cond_value};
     struct df_sigv4_input in = {r->method, path, qs, sh, nh, payload, amz_date, c->region, "s3"};
     df_sigv4_authorization(&in, cr->access_key, cr->secret, &auth);
 

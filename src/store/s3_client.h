@@ -58,6 +58,10 @@ int s3_get_bytes(struct s3_client *c, const char *key, uint64_t range_from, uint
 /* Downloads the object into path through a temporary file and a rename. Interrupted
  * transfers resume with a Range request pinned to the ETag (If-Match). */
 int s3_get_file(struct s3_client *c, const char *key, const char *path, struct df_error *err);
+/* PUT only when no object has the key (If-None-Match: *, or for GCS
+ * x-goog-if-generation-match: 0); DF_EEXIST (store.h) when one has. */
+int s3_put_bytes_new(struct s3_client *c, const char *key, const void *data, size_t len, int gcs,
+                     struct df_error *err);
 int s3_put_bytes(struct s3_client *c, const char *key, const void *data, size_t len,
                  struct df_error *err);
 /* Single PUT below the multipart threshold, else a multipart upload with parallel parts
@@ -68,6 +72,11 @@ int s3_put_file_multipart(struct s3_client *c, const char *key, const char *path
                           uint64_t part_size, struct df_error *err);
 /* DELETE; a missing key is not an error. */
 int s3_delete(struct s3_client *c, const char *key, struct df_error *err);
+
+/* DeleteObjects: deletes up to S3_DELETE_MAX keys in one request (s3_delete.c); missing
+ * keys are not errors, a key the answer lists as failed is (DF_EIO, naming it). */
+#define S3_DELETE_MAX 1000
+int s3_delete_batch(struct s3_client *c, const char *const *keys, size_t n, struct df_error *err);
 
 /* ListObjectsV2 over every page; cb as in store.h (non-zero stops). */
 typedef int (*s3_list_cb)(const char *key, uint64_t size, void *ud);

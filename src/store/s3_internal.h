@@ -64,13 +64,16 @@ struct req {
     struct strbuf *out;
     size_t out_max;
     int out_fd;
-    uint64_t out_base;   /* file offset of the first byte written */
-    EVP_MD_CTX *out_md5; /* hash of what was written, may be NULL */
+    uint64_t out_base;                  /* file offset of the first byte written */
+    EVP_MD_CTX *out_md5;                /* hash of what was written, may be NULL */
+    const char *cond_name, *cond_value; /* a conditional create: "if-none-match" "*" (S3) or
+                                         * "x-goog-if-generation-match" "0" (GCS); signed */
 };
 
 #define REQ_INIT(m, k)                                                                             \
     {                                                                                              \
-        (m), (k), NULL, NULL, -1, 0, 0, NULL, NULL, NULL, {0}, NULL, NULL, 0, -1, 0, NULL          \
+        (m), (k), NULL, NULL, -1, 0, 0, NULL, NULL, NULL, {0}, NULL, NULL, 0, -1, 0, NULL, NULL,   \
+            NULL                                                                                   \
     }
 
 /* What came back. */

@@ -16,6 +16,7 @@
 
 #include "store/s3_internal.h"
 #include "store/s3_xml.h"
+#include "store/store.h"
 #include "util/fs.h"
 #include "util/banned.h"
 
@@ -359,6 +360,32 @@ int s3_put_bytes(struct s3_client *c, const char *key, const void *data, size_t 
     int rc = s3_request(c, &r, &rs, err);
     if (rc == 0)
         rc = check_put_etag(c, key, &rs, d.md5_hex, err);
+    sb_release(&rs.errbody);
+    return rc;
+}
+
+int s3_put_bytes_new(struct s3_client *c, const char *key, const void *data, size_t len, int gcs,
+                     struct df_error *err)
+{
+    struct digests d;
+    hash_mem(data, len, &d);
+    struct req r = REQ_INIT("PUT", key);
+    r.mem = data ? data : "";
+    r.len = len;
+    r.payload_hash = d.sha_hex;
+    r.content_md5 = d.md5_b64;
+    r.content_type = "application/octet-stream";
+    r.cond_name = gcs ? "x-goog-if-generation-match" : "if-none-match";
+    r.cond_value = gcs ? "0" : "*";
+    struct resp rs = {0};
+    sb_init(&rs.errbody);
+    int rc = s3_request(c, &r, &rs, err);
+    if (rc != 0 && rs.status == 412) {
+        df_error_clear(err);
+        df_error_set(err, DF_EEXIST, "'%s' exists", key);
+    } else if (rc == 0) {
+        rc = check_put_etag(c, key, &rs, d.md5_hex, err);
+    }
     sb_release(&rs.errbody);
     return rc;
 }

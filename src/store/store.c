@@ -59,6 +59,24 @@ int df_store_put_bytes(struct df_store *s, const char *key, const void *data, si
     return s->ops->put_bytes(s, key, data, len, err);
 }
 
+int df_store_put_bytes_new(struct df_store *s, const char *key, const void *data, size_t len,
+                           struct df_error *err)
+{
+    if (!s->ops->put_bytes_new)
+        return df_error_set(err, DF_EIO, "the %s store cannot create '%s' conditionally",
+                            s->ops->scheme, key);
+    return s->ops->put_bytes_new(s, key, data, len, err);
+}
+
+int df_store_etag(struct df_store *s, const char *key, char *out, size_t n, struct df_error *err)
+{
+    if (n)
+        out[0] = '\0';
+    if (!s->ops->etag)
+        return 0;
+    return s->ops->etag(s, key, out, n, err);
+}
+
 int df_store_get_file(struct df_store *s, const char *key, const char *path, struct df_error *err)
 {
     return s->ops->get_file(s, key, path, err);

@@ -25,6 +25,9 @@
 
 struct df_store;
 
+/* A conditional create found the key already there (df_store_put_bytes_new). */
+#define DF_EEXIST 5
+
 /* Called for each key found by df_store_list, in ascending key order; return non-zero to
  * stop (df_store_list then returns 0). */
 typedef int (*df_store_list_cb)(const char *key, uint64_t size, void *ud);
@@ -44,6 +47,14 @@ struct df_store_ops {
      * stage through get_file/put_file). Malloc'd. */
     char *(*local_path)(struct df_store *s, const char *key);
     void (*free)(struct df_store *s);
+    /* Added: may be NULL. */
+    /* Creates key with data only if no object has that key yet (local: link(2) of a
+     * complete temporary file, failing like O_EXCL; S3: PUT with If-None-Match: *; GCS:
+     * x-goog-if-generation-match: 0). An existing key fails with DF_EEXIST. */
+    int (*put_bytes_new)(struct df_store *s, const char *key, const void *data, size_t len,
+                         struct df_error *err);
+    /* The object's ETag (quotes removed) into out; "" when the backend has none. */
+    int (*etag)(struct df_store *s, const char *key, char *out, size_t n, struct df_error *err);
 };
 
 struct df_store {
@@ -80,6 +91,12 @@ int df_store_get_many(struct df_store *s, const char *const *keys, const char *c
                       size_t n, int parallel, struct df_error *err);
 int df_store_put_many(struct df_store *s, const char *const *keys, const char *const *paths,
                       size_t n, int parallel, struct df_error *err);
+/* Creates key only when it does not exist (see ops.put_bytes_new); DF_EEXIST when it does.
+ * Backends without the operation fail with DF_EIO. */
+int df_store_put_bytes_new(struct df_store *s, const char *key, const void *data, size_t len,
+                           struct df_error *err);
+/* The object's ETag into out ("" when the backend has none, e.g. local files). */
+int df_store_etag(struct df_store *s, const char *key, char *out, size_t n, struct df_error *err);
 /* Local file for key or NULL (see ops.local_path). free() the result. */
 char *df_store_local_path(struct df_store *s, const char *key);
 /* "s3://bucket/prefix/key" or the local path, for messages. free() the result. */

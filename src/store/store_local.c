@@ -337,6 +337,40 @@ static int local_put_bytes(struct df_store *s, const char *key, const void *data
     return rc;
 }
 
+/* The complete object is written to a temporary and fsync'd, then link(2)ed to its name:
+ * like an O_EXCL create the link fails when the name exists, and unlike one nobody can
+ * see the object half written. */
+static int local_put_bytes_new(struct df_store *s, const char *key, const void *data, size_t len,
+                               struct df_error *err)
+{
+    char *dest, *tmp = NULL;
+    int fd, rc = -1;
+
+    if (check_key(key, err) != 0)
+        return -1;
+    dest = key_path(s, key);
+    fd = open_temp(dest, &tmp, err);
+    if (fd >= 0) {
+        if (write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+            df_error_errno(err, "cannot write '%s'", dest);
+            close(fd);
+        } else if (close(fd) != 0) {
+            df_error_errno(err, "cannot write '%s'", dest);
+        } else if (link(tmp, dest) != 0) {
+            if (errno == EEXIST)
+                df_error_set(err, DF_EEXIST, "'%s' exists", key);
+            else
+                df_error_errno(err, "cannot create '%s'", dest);
+        } else {
+            rc = 0;
+        }
+        unlink(tmp);
+        free(tmp);
+    }
+    free(dest);
+    return rc;
+}
+
 static int local_get_file(struct df_store *s, const char *key, const char *path,
                           struct df_error *err)
 {
@@ -562,7 +596,8 @@ static void local_free(struct df_store *s)
 
 static const struct df_store_ops local_ops = {
     "file",     local_put_file, local_put_bytes,  local_get_file, local_get_bytes,
-    local_list, local_remove,   local_local_path, local_free,
+    local_list, local_remove,   local_local_path, local_free,     local_put_bytes_new,
+    NULL,
 };
 
 int df_store_local_open(const char *path, struct df_store **out, struct df_error *err)

@@ -34,26 +34,26 @@ ncpu=$(nproc)
 cpus2=$((ncpu < 2 ? ncpu : 2))
 
 expect_ok "v2: sized task commits" env DUCKFLOW_CGROUP_ROOT="$SCRATCH/cg2" \
-    "$DUCKFLOW" step pipeline.yaml --run r1 --step auto
+    "$DUCKFLOW" step pipeline.yaml --run r1 --step auto --no-cache
 M="$S/size/runs/r1/auto/00000/_manifest.json"
 check "v2: 65% of memory.max" test "$(jget "$M" m.memory_limit)" = "$want2"
 check "v2: threads from cpu.max rounded up" test "$(jget "$M" m.threads)" = "$cpus2"
 
 expect_ok "v1: sized task commits" env DUCKFLOW_CGROUP_ROOT="$SCRATCH/cg1" \
-    "$DUCKFLOW" step pipeline.yaml --run r2 --step auto
+    "$DUCKFLOW" step pipeline.yaml --run r2 --step auto --no-cache
 M="$S/size/runs/r2/auto/00000/_manifest.json"
 check "v1: 65% of memory.limit_in_bytes" test "$(jget "$M" m.memory_limit)" = "$want1"
 check "v1: one CPU" test "$(jget "$M" m.threads)" = 1
 
 expect_ok "two task slots share the limit" env DUCKFLOW_CGROUP_ROOT="$SCRATCH/cg2" \
-    DUCKFLOW_TASK_SLOTS=2 "$DUCKFLOW" step pipeline.yaml --run r3 --step auto
+    DUCKFLOW_TASK_SLOTS=2 "$DUCKFLOW" step pipeline.yaml --run r3 --step auto --no-cache
 check "half the memory each" test "$(jget "$S/size/runs/r3/auto/00000/_manifest.json" m.memory_limit)" = "$((536870912 / 2 / 100 * 65))"
 
 expect_ok "--threads wins" env DUCKFLOW_CGROUP_ROOT="$SCRATCH/cg2" \
-    "$DUCKFLOW" step pipeline.yaml --run r4 --step auto --threads 3
+    "$DUCKFLOW" step pipeline.yaml --run r4 --step auto --no-cache --threads 3
 check "three threads" test "$(jget "$S/size/runs/r4/auto/00000/_manifest.json" m.threads)" = 3
 
 expect_ok "the step's own limits win" env DUCKFLOW_CGROUP_ROOT="$SCRATCH/cg2" \
-    "$DUCKFLOW" step pipeline.yaml --run r5 --step fixed
+    "$DUCKFLOW" step pipeline.yaml --run r5 --step fixed --no-cache
 check "memory_limit and threads as written" \
     test "$(jget "$S/size/runs/r5/fixed/00000/_manifest.json" 'm.memory_limit + ":" + m.threads')" = "100000000:1"

@@ -65,16 +65,16 @@ check "the slow run has a failed task and a running one" bash -c "grep -qE '^fai
 expect_ok "gc --dry-run" "$DUCKFLOW" gc --dry-run
 cp "$out" dry.out
 cp "$errout" dry.err
-expect_match "would remove the broken attempt" "^would remove run-gc/runs/$R1/broken/00000/1-[0-9a-f]+ \(1 file," dry.out
-expect_match "total" '^would remove 1 attempt folder, 1 file' dry.out
+expect_match "would remove the broken attempt" "^would remove run-gc/runs/$R1/broken/00000/1-[0-9a-f]+ \(2 files," dry.out
+expect_match "total (_error.json and _log.txt)" '^would remove 1 attempt folder, 2 files' dry.out
 expect_match "the running run is skipped" "^duckflow gc: skipping run 'run-gc-slow/runs/[^']+': still running" dry.err
 expect_ok "dry run removed nothing" "$DUCKFLOW" gc --dry-run --pipeline run-gc
 expect_match "still 1" '^would remove 1 attempt folder' "$out"
 
 expect_ok "gc" "$DUCKFLOW" gc
 cp "$out" gc.out
-expect_match "removes the broken attempt" "^removed run-gc/runs/$R1/broken/00000/1-[0-9a-f]+ \(1 file," gc.out
-expect_match "total 1" '^removed 1 attempt folder, 1 file' gc.out
+expect_match "removes the broken attempt" "^removed run-gc/runs/$R1/broken/00000/1-[0-9a-f]+ \(2 files," gc.out
+expect_match "total 1" '^removed 1 attempt folder, 2 files' gc.out
 check "the running task is untouched" kill -0 $rp
 
 kill -TERM $rp
@@ -82,7 +82,7 @@ wait $tp
 check "the slow run was stopped" test $? -eq 143
 expect_ok "gc after the slow run stopped" "$DUCKFLOW" gc --pipeline run-gc-slow
 cp "$out" gc2.out
-expect_match "the failed attempt is garbage now" '^removed run-gc-slow/runs/[^/]+/oops/00000/1-[0-9a-f]+ \(1 file' gc2.out
+expect_match "the failed attempt is garbage now" '^removed run-gc-slow/runs/[^/]+/oops/00000/1-[0-9a-f]+ \(2 files' gc2.out
 expect_ok "gc again" "$DUCKFLOW" gc
 expect_match "nothing left" '^removed 0 attempt folders, 0 files' "$out"
 expect_ok "the committed outputs survive" "$DUCKFLOW" query --run "$R1" --format csv "SELECT count(*) FROM good.g"

@@ -37,14 +37,14 @@ check "colours on a terminal" grep -q $'\033\\[3[1-6]m' tty.out
 check "no per-task lines" bash -c "! grep -qE '^ok +a\\[' tty.out"
 check "the summary follows" grep -qE '^b +1/1 ' tty.out
 
-check "NO_COLOR" script -qec "NO_COLOR=1 '$DUCKFLOW' run p.yaml -j 2" /dev/null
+check "NO_COLOR" script -qec "NO_COLOR=1 '$DUCKFLOW' run p.yaml -j 2 --no-cache" /dev/null
 cp "$out" nocolor.out
 check "NO_COLOR: still redrawn, but no colours" \
     bash -c "grep -q $'\\r\\033\\\\[J' nocolor.out && ! grep -q $'\\033\\\\[3[1-6]m' nocolor.out"
-check "--color never" script -qec "'$DUCKFLOW' run p.yaml -j 2 --color never" /dev/null
+check "--color never" script -qec "'$DUCKFLOW' run p.yaml -j 2 --no-cache --color never" /dev/null
 check "--color never: no colours" bash -c "! grep -q $'\\033\\\\[3[1-6]m' '$out'"
 
-expect_ok "not on a terminal" "$DUCKFLOW" run p.yaml -j 2
+expect_ok "not on a terminal" "$DUCKFLOW" run p.yaml -j 2 --no-cache
 cp "$errout" plain.err
 check "no escape sequences" bash -c "! grep -q $'\\033' plain.err"
 check "a line per task, by label" test "$(grep -cE '^ok +(a\[[a-z]+\]|b) in ' plain.err)" -eq 7

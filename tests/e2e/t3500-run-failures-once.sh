@@ -47,11 +47,14 @@ check "the run line counts failed and not run" \
 check "the last line resumes the run" test "$(tail -n 1 run.err)" = "duckflow run p.yaml --resume $RUN"
 check "no 'duckflow: run failed' repeat" bash -c "! grep -q '^duckflow: run' run.err"
 
-# The resume command, with the fix passed as a param.
+# The resume command, after fixing the SQL (a resumed run keeps its params: broken=true).
 cmd=$(tail -n 1 run.err | sed "s|^duckflow |\"$DUCKFLOW\" |")
-expect_ok "the printed command resumes the run (with the fix)" bash -c "$cmd --param broken=false"
+cp p.yaml p.orig
+sed -i "s/error('region data missing')/1/" p.yaml
+expect_ok "the printed command resumes the run (with the fix)" bash -c "$cmd"
 cp "$out" resume.out
 cp "$errout" resume.err
+cp p.orig p.yaml
 check "it finished the same run" grep -qx "$RUN" resume.out
 check "the kept tasks are said" grep -qE '^fine +3/3 .*ok \(kept\)' resume.err
 

@@ -78,8 +78,8 @@ expect_code 1 "a step of another run is not there" "$DUCKFLOW" query --run r1 "F
 
 mkdir -p "$S/p2/runs/x1"
 echo '{"status":"succeeded","started_at":"2026-11-27T12:00:00.000Z"}' >"$S/p2/runs/x1/run.json"
-expect_code 2 "several pipelines need --pipeline" "$DUCKFLOW" query "SELECT 1"
-expect_match "the error names the pipelines" "several pipelines.*--pipeline" "$errout"
+expect_code 2 "report over several pipelines needs --pipeline" "$DUCKFLOW" report
+expect_match "the error names the pipelines" "several pipelines \('p1', 'p2'\).*--pipeline" "$errout"
 expect_ok "--pipeline picks one" "$DUCKFLOW" query --pipeline p1 --run r1 --format csv "SELECT count(*) FROM gen.t"
 expect_match "p1's data" '^12$' "$out"
 expect_ok "a run id unique in the store needs no --pipeline" \

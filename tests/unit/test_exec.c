@@ -445,6 +445,7 @@ static const char fake_step[] =
     "  --run) run=$2; shift 2;; --step) step=$2; shift 2;; --item) item=$2; shift 2;;\n"
     "  --attempt) att=$2; shift 2;; --store) store=$2; shift 2;;\n"
     "  --threads) threads=$2; shift 2;; --param) params=\"$params $2\"; shift 2;;\n"
+    "  --no-cache) shift;;\n"
     "  *) echo \"unexpected argument $1\" >&2; exit 2;; esac; done\n"
     "key=$(printf %05d \"$item\")\n"
     "task=\"$store/fake/runs/$run/$step/$key\"\n"

@@ -197,6 +197,7 @@ function opName(method, key, q) {
   if (q.has('uploads')) return method === 'POST' ? 'CreateMultipartUpload' : 'ListMultipartUploads';
   if (q.has('partNumber')) return 'UploadPart';
   if (q.has('uploadId')) return method === 'POST' ? 'CompleteMultipartUpload' : method === 'DELETE' ? 'AbortMultipartUpload' : 'ListParts';
+  if (q.has('delete') && method === 'POST') return 'DeleteObjects';
   if (!key) return method === 'GET' ? 'ListObjects' : method + 'Bucket';
   return { GET: 'GetObject', PUT: 'PutObject', HEAD: 'HeadObject', DELETE: 'DeleteObject' }[method] || method;
 }
@@ -402,13 +403,64 @@ async function handle(req, res) {
       const cut = op === 'GetObject' ? faults.dropAfterBytes || 65536 : -1;
       return forward(req, res, fwdUrl, body, { cut, headers: (st, h) => { if (st < 300 && etagOverride.has(okey)) h.etag = etagOverride.get(okey); } });
     }
+    case 'DeleteObjects': {
+      // Like S3: Content-MD5 (or a checksum header) is required, at most 1,000 keys.
+      if (req.headers['content-md5'] === undefined && !Object.keys(req.headers).some(h => h.startsWith('x-amz-checksum-')))
+        return s3error(res, 400, 'InvalidRequest', 'Missing required header for this request: Content-MD5');
+      const keys = [...body.toString().matchAll(/<Key>([^<]*)<\/Key>/g)].map(m => m[1]);
+      if (keys.length > 1000) return s3error(res, 400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+      stats.deleteBatches = (stats.deleteBatches || 0) + 1;
+      stats.deleteBatchMax = Math.max(stats.deleteBatchMax || 0, keys.length);
+      stats.deletedKeys = (stats.deletedKeys || 0) + keys.length;
+      for (const k of keys) etagOverride.delete(bucket + '/' + k.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&'));
+      return forward(req, res, fwdUrl, body, null);
+    }
     case 'PutObject':
+      // Conditional create, which s3rver lacks: S3's If-None-Match: * and GCS's
+      // x-goog-if-generation-match: 0 both mean "only if no object has this key". Puts of
+      // one key are serialised here so that of two racing creates exactly one wins.
+      if (req.headers['if-none-match'] === '*' || req.headers['x-goog-if-generation-match'] === '0') {
+        stats.conditionalPuts = (stats.conditionalPuts || 0) + 1;
+        return withKeyLock(okey, async () => {
+          if (await upstreamStatus('HEAD', fwdUrl) === 200) {
+            stats.preconditionFailed = (stats.preconditionFailed || 0) + 1;
+            return s3error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+          }
+          etagOverride.delete(okey);
+          await new Promise(resolve => { res.once('finish', resolve); res.once('close', resolve); forward(req, res, fwdUrl, body, null); });
+        });
+      }
+      etagOverride.delete(okey);
+      return forward(req, res, fwdUrl, body, null);
     case 'DeleteObject':
       etagOverride.delete(okey);
       return forward(req, res, fwdUrl, body, null);
     default:
       return forward(req, res, fwdUrl, body, null);
   }
+}
+
+// Runs fn after every earlier fn of the same key has finished.
+const keyLocks = new Map();
+function withKeyLock(k, fn) {
+  const prev = keyLocks.get(k) || Promise.resolve();
+  const p = prev.then(fn, fn);
+  const tail = p.catch(() => {});
+  keyLocks.set(k, tail);
+  tail.then(() => { if (keyLocks.get(k) === tail) keyLocks.delete(k); });
+  return p;
+}
+
+// The status s3rver answers a body-less request with.
+function upstreamStatus(method, rawUrl) {
+  return new Promise(resolve => {
+    const up = http.request({ host: '127.0.0.1', port: upstreamPort, method, path: rawUrl, headers: { host: `127.0.0.1:${upstreamPort}` } }, ures => {
+      ures.resume();
+      ures.on('end', () => resolve(ures.statusCode));
+    });
+    up.on('error', () => resolve(0));
+    up.end();
+  });
 }
 
 // Reads the whole body; with cutAfter >= 0 destroys the connection after that many bytes

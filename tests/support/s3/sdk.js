@@ -65,6 +65,16 @@ async function main() {
     case 'put':
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: a, Body: fs.readFileSync(b) }));
       return 0;
+    case 'put-many': { // put-many PREFIX N: N small objects PREFIX00000 ..., 32 at a time
+      const n = Number(b);
+      for (let i = 0; i < n; i += 32) {
+        const batch = [];
+        for (let j = i; j < Math.min(n, i + 32); j++)
+          batch.push(client.send(new PutObjectCommand({ Bucket: bucket, Key: a + String(j).padStart(5, '0'), Body: 'x' })));
+        await Promise.all(batch);
+      }
+      return 0;
+    }
     case 'sha256':
       console.log(crypto.createHash('sha256').update(await getBuf(a)).digest('hex'));
       return 0;

@@ -1,0 +1,262 @@
+/*
+ * cmd_logs.c - `duckflow logs RUN STEP[ITEM] [--attempt N] [--follow]`: prints the task
+ * log of one attempt (<attempt>/_log.txt, written by `duckflow step` when the attempt
+ * ends, failed or not). By default the attempt the manifest names, else the latest one.
+ * --follow waits for an attempt still running to end (or for the run to stop) and then
+ * prints its log.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "dag/plan.h"
+#include "exec/runrec.h"
+#include "query/query.h"
+#include "store/layout.h"
+#include "store/manifest.h"
+#include "store/store.h"
+#include "util/strbuf.h"
+#include "util/banned.h"
+
+#define LOG_MAX ((size_t)4 << 20)
+
+enum { OPT_FOLLOW = 256 };
+
+const struct cli_opt cli_opts_logs[] = {
+    {'a', "attempt", "N", "that attempt (from 1)"},
+    {OPT_FOLLOW, "follow", NULL, "wait until the attempt (or the run) ends, then print its log"},
+    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {'P', "pipeline", "P", "the pipeline, when the store holds several"},
+    {'h', "help", NULL, "this help"},
+    {0, NULL, NULL, NULL}};
+
+static void help(void)
+{
+    printf("usage: duckflow logs RUN STEP[ITEM] [--attempt N] [--follow] [--store URI]\n"
+           "                     [--pipeline P]\n"
+           "\n"
+           "Prints what one task printed: duckflow's lines, the rows its SQL's SELECT\n"
+           "statements returned (first 100), the failing check's rows. Every attempt, failed\n"
+           "or succeeded, keeps the last 1 MiB as <attempt>/_log.txt in the store. RUN may be\n"
+           "a run id, 'published' or 'latest'; ITEM is the item index (generate[3]; default\n"
+           "0). Without --attempt: the attempt that committed, else the latest one.\n"
+           "\n");
+    cli_print_options(stdout, cli_opts_logs);
+    printf("\nExit codes: 0 ok, 2 bad usage or a task that never ran (its state is named),\n"
+           "3 store error or run not found.\n");
+}
+
+struct attempts {
+    size_t plen;
+    char **names; /* attempt folder names in listing order */
+    int *has_log;
+    size_t n, alloc;
+};
+
+/* Collects "<n>-<tag>" attempt folders under the task prefix and whether each has a log. */
+static int collect(const char *key, uint64_t size, void *ud)
+{
+    struct attempts *a = ud;
+    const char *rest = key + a->plen, *slash = strchr(rest, '/');
+    size_t len;
+    (void)size;
+    if (!slash || slash == rest || rest[0] < '0' || rest[0] > '9' ||
+        !memchr(rest, '-', (size_t)(slash - rest)))
+        return 0;
+    len = (size_t)(slash - rest);
+    if (!a->n || strlen(a->names[a->n - 1]) != len || strncmp(a->names[a->n - 1], rest, len)) {
+        if (a->n == a->alloc) {
+            a->alloc = a->alloc ? 2 * a->alloc : 8;
+            a->names = xrealloc(a->names, a->alloc * sizeof(*a->names));
+            a->has_log = xrealloc(a->has_log, a->alloc * sizeof(*a->has_log));
+        }
+        a->names[a->n] = xstrndup(rest, len);
+        a->has_log[a->n] = 0;
+        a->n++;
+    }
+    if (!strcmp(slash, "/_log.txt"))
+        a->has_log[a->n - 1] = 1;
+    return 0;
+}
+
+static void attempts_release(struct attempts *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->names[i]);
+    free(a->names);
+    free(a->has_log);
+    memset(a, 0, sizeof(*a));
+}
+
+static json_t *read_record(struct df_store *s, const char *pl, const char *run)
+{
+    struct df_error err = DF_ERROR_INIT;
+    char *key = df_key_run_json(pl, run), *data = NULL;
+    size_t len = 0;
+    json_t *j = NULL;
+    if (df_store_get_bytes(s, key, 16u << 20, &data, &len, &err) == 0)
+        j = json_loadb(data, len, 0, NULL);
+    free(data);
+    free(key);
+    return j;
+}
+
+/* The task's state in run.json ("waiting", "upstream_failed", ...), or NULL. */
+static const char *task_state(json_t *rec, const char *step, size_t item)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(rec, "tasks"), i, t)
+    {
+        const char *s = json_string_value(json_object_get(t, "step"));
+        if (s && !strcmp(s, step) &&
+            (size_t)json_integer_value(json_object_get(t, "item_index")) == item)
+            return json_string_value(json_object_get(t, "state"));
+    }
+    return NULL;
+}
+
+static int parse_task(const char *arg, char **step, size_t *item)
+{
+    const char *b = strchr(arg, '[');
+    char *end;
+    long v;
+    if (!b) {
+        *step = xstrdup(arg);
+        *item = 0;
+        return df_valid_ident(*step) ? 0 : -1;
+    }
+    *step = xstrndup(arg, (size_t)(b - arg));
+    v = strtol(b + 1, &end, 10);
+    if (end == b + 1 || *end != ']' || end[1] || v < 0 || !df_valid_ident(*step))
+        return -1;
+    *item = (size_t)v;
+    return 0;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+    struct df_error err = DF_ERROR_INIT;
+    struct df_store *store = NULL;
+    struct attempts at = {0, NULL, NULL, 0, 0};
+    const char *store_opt = NULL, *pipeline = NULL;
+    char *pl = NULL, *run = NULL, *step = NULL, *task = NULL, *prefix = NULL, *data = NULL;
+    char item_key[DF_ITEM_KEY_MAX];
+    size_t item = 0, len = 0;
+    long want = 0;
+    int c, rc = 0, follow = 0;
+    json_t *rec = NULL;
+
+    optind = 1;
+    while ((c = cli_getopt("logs", argc, argv, cli_opts_logs, 0)) != -1) {
+        switch (c) {
+        case 's':
+            store_opt = optarg;
+            break;
+        case 'P':
+            pipeline = optarg;
+            break;
+        case 'a': {
+            char *end;
+            want = strtol(optarg, &end, 10);
+            if (*end || end == optarg || want < 1)
+                return cli_usage_error("logs", "--attempt wants a number from 1, not '%s'", optarg);
+            break;
+        }
+        case OPT_FOLLOW:
+            follow = 1;
+            break;
+        case 'h':
+            help();
+            return 0;
+        default:
+            return 2;
+        }
+    }
+    if (argc - optind != 2)
+        return cli_usage_error("logs", "expected RUN and STEP[ITEM]");
+    if (parse_task(argv[optind + 1], &step, &item) != 0) {
+        rc = cli_usage_error("logs", "'%s' is not STEP or STEP[ITEM]", argv[optind + 1]);
+        goto out;
+    }
+    if (df_store_open(store_opt, &store, &err) != 0 ||
+        df_run_resolve(store, pipeline, argv[optind], &pl, &run, &err) != 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    df_item_key(item, item_key);
+    task = df_key_task(pl, run, step, item_key);
+    prefix = xasprintf("%s/", task);
+    for (;;) {
+        json_t *m = NULL;
+        const char *winner = NULL, *state;
+        long best_n = -1;
+        size_t best = (size_t)-1;
+        int running;
+
+        attempts_release(&at);
+        at.plen = strlen(prefix);
+        if (df_store_list(store, prefix, collect, &at, &err) != 0) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        json_decref(rec);
+        rec = read_record(store, pl, run);
+        running = rec && runrec_still_running(rec);
+        if (df_manifest_read(store, pl, run, step, item_key, &m, &err) != 0)
+            df_error_clear(&err);
+        winner = json_string_value(json_object_get(m, "attempt_dir"));
+        for (size_t i = 0; i < at.n; i++) {
+            long n = strtol(at.names[i], NULL, 10);
+            if (want ? n == want : (winner ? !strcmp(winner, at.names[i]) : n >= best_n)) {
+                best = i;
+                best_n = n;
+            }
+        }
+        if (best != (size_t)-1 && at.has_log[best]) {
+            char *key = xasprintf("%s%s/_log.txt", prefix, at.names[best]);
+            int g = df_store_get_bytes(store, key, LOG_MAX, &data, &len, &err);
+            free(key);
+            json_decref(m);
+            if (g != 0) {
+                rc = cli_fail(&err);
+                goto out;
+            }
+            fwrite(data, 1, len, stdout);
+            break;
+        }
+        json_decref(m);
+        state = task_state(rec, step, item);
+        if (follow && running) {
+            sleep(1);
+            continue;
+        }
+        if (best != (size_t)-1)
+            df_error_set(&err, DF_EUSAGE, "attempt %s of %s[%zu] in run '%s' has no log yet (%s)",
+                         at.names[best], step, item, run,
+                         running ? "still running: try --follow" : "it never ended");
+        else if (want && at.n)
+            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' has no attempt %ld", step, item, run,
+                         want);
+        else
+            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' never ran (%s)", step, item, run,
+                         state ? state : "no such task in the run record");
+        rc = cli_fail(&err);
+        break;
+    }
+out:
+    attempts_release(&at);
+    json_decref(rec);
+    free(data);
+    free(prefix);
+    free(task);
+    free(step);
+    free(pl);
+    free(run);
+    df_store_free(store);
+    return rc;
+}

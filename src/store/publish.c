@@ -1,0 +1,337 @@
+/*
+ * publish.c - the published run of a pipeline and the plain-DuckDB views of a run (see
+ * publish.h). Views are built from the committed manifests only: a glob over the run
+ * folder would also pick up the files of failed attempts.
+ */
+#include "store/publish.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/layout.h"
+#include "store/lineage.h"
+#include "store/manifest.h"
+#include "util/timeutil.h"
+#include "util/banned.h"
+
+#define SMALL_MAX ((size_t)16 << 20)
+
+char *df_key_published(const char *pipeline)
+{
+    return xasprintf("%s/published.json", pipeline);
+}
+
+char *df_key_published_sql(const char *pipeline)
+{
+    return xasprintf("%s/published.sql", pipeline);
+}
+
+char *df_key_views_sql(const char *pipeline, const char *run)
+{
+    return xasprintf("%s/runs/%s/views.sql", pipeline, run);
+}
+
+int df_published_read(struct df_store *s, const char *pipeline, char **run, struct df_error *err)
+{
+    char *key = df_key_published(pipeline), *data = NULL;
+    size_t len = 0;
+    json_t *j = NULL;
+    const char *r;
+    int rc = 0;
+
+    *run = NULL;
+    if (df_store_get_bytes(s, key, SMALL_MAX, &data, &len, err) != 0) {
+        if (err->code == DF_ENOTFOUND)
+            df_error_clear(err);
+        else
+            rc = -1;
+        goto out;
+    }
+    j = json_loadb(data, len, 0, NULL);
+    r = json_string_value(json_object_get(j, "run"));
+    if (!r || !df_valid_run_id(r)) {
+        char *where = df_store_describe(s, key);
+        rc = df_error_set(err, DF_EIO, "'%s' does not name a valid run", where);
+        free(where);
+        goto out;
+    }
+    *run = xstrdup(r);
+out:
+    json_decref(j);
+    free(data);
+    free(key);
+    return rc;
+}
+
+int df_publish(struct df_store *s, const char *pipeline, const char *run, struct df_error *err)
+{
+    char *vkey = df_key_views_sql(pipeline, run), *data = NULL, *text = NULL;
+    char *pkey = df_key_published(pipeline), *skey = df_key_published_sql(pipeline);
+    char now[40];
+    size_t len = 0;
+    json_t *j = NULL;
+    int rc = -1;
+
+    if (df_store_get_bytes(s, vkey, SMALL_MAX << 4, &data, &len, err) != 0) {
+        if (err->code != DF_ENOTFOUND)
+            goto out;
+        df_error_clear(err);
+        if (df_views_write(s, pipeline, run, err) != 0 ||
+            df_store_get_bytes(s, vkey, SMALL_MAX << 4, &data, &len, err) != 0)
+            goto out;
+    }
+    /* published.sql first: a reader that sees the new published.json finds its SQL. */
+    if (df_store_put_bytes(s, skey, data, len, err) != 0)
+        goto out;
+    df_iso_now(now, sizeof(now));
+    j = json_pack("{s:i, s:s, s:s, s:s}", "format", 1, "pipeline", pipeline, "run", run,
+                  "published_at", now);
+    text = json_dumps(j, JSON_INDENT(2));
+    if (!text) {
+        df_error_set(err, DF_EFAIL, "cannot encode published.json");
+        goto out;
+    }
+    {
+        char *nl = xasprintf("%s\n", text);
+        free(text);
+        text = nl;
+    }
+    if (df_store_put_bytes(s, pkey, text, strlen(text), err) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        df_error_prefix(err, "cannot publish run '%s' of '%s'", run, pipeline);
+    json_decref(j);
+    free(text);
+    free(data);
+    free(vkey);
+    free(pkey);
+    free(skey);
+    return rc;
+}
+
+struct names {
+    size_t plen;
+    char **v;
+    size_t n, alloc;
+};
+
+/* Picks <step> out of "<run>/<step>/<item>/_manifest.json" (each step once). */
+static int collect_step(const char *key, uint64_t size, void *ud)
+{
+    struct names *l = ud;
+    const char *rest = key + l->plen, *slash = strchr(rest, '/'), *item_end;
+    (void)size;
+
+    if (!slash || slash == rest)
+        return 0;
+    item_end = strchr(slash + 1, '/');
+    if (!item_end || item_end == slash + 1 || strcmp(item_end, "/_manifest.json") != 0)
+        return 0;
+    if (l->n && !strncmp(l->v[l->n - 1], rest, (size_t)(slash - rest)) &&
+        !l->v[l->n - 1][slash - rest])
+        return 0;
+    if (l->n == l->alloc) {
+        l->alloc = l->alloc ? 2 * l->alloc : 16;
+        l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+    }
+    l->v[l->n++] = xstrndup(rest, (size_t)(slash - rest));
+    return 0;
+}
+
+/* Same rule as the query views: a type name goes into SQL text, so only characters type
+ * names are made of. */
+static int safe_type(const char *t)
+{
+    if (!t || !*t || strstr(t, "--") || strstr(t, "/*"))
+        return 0;
+    for (; *t; t++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_ (),.[]\"", *t))
+            return 0;
+    return 1;
+}
+
+static void add_view(struct strbuf *sql, const char *step, const char *table, json_t *schema,
+                     json_t *uris, int hive)
+{
+    size_t i;
+    json_t *v;
+
+    sb_adds(sql, "CREATE OR REPLACE VIEW ");
+    sb_add_sql_ident(sql, step);
+    sb_addc(sql, '.');
+    sb_add_sql_ident(sql, table);
+    sb_adds(sql, " AS ");
+    if (json_array_size(uris)) {
+        sb_adds(sql, "SELECT * FROM read_parquet([");
+        json_array_foreach(uris, i, v)
+        {
+            sb_adds(sql, i ? ",\n    " : "\n    ");
+            sb_add_sql_string(sql, json_string_value(v));
+        }
+        sb_addf(sql, "], union_by_name = true, hive_partitioning = %s);\n",
+                hive ? "true" : "false");
+        return;
+    }
+    sb_adds(sql, "SELECT ");
+    if (!json_array_size(schema))
+        sb_adds(sql, "NULL::INTEGER AS \"_empty\"");
+    json_array_foreach(schema, i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "name"));
+        const char *type = json_string_value(json_object_get(v, "type"));
+        if (i)
+            sb_adds(sql, ", ");
+        sb_addf(sql, "CAST(NULL AS %s) AS ", safe_type(type) ? type : "VARCHAR");
+        sb_add_sql_ident(sql, name ? name : "");
+    }
+    sb_adds(sql, " WHERE false;\n");
+}
+
+static int add_step(struct df_store *s, const char *pipeline, const char *run, const char *step,
+                    struct strbuf *sql, json_t *tables_out, struct df_error *err)
+{
+    json_t *manifests = NULL, *names = json_array(), *m;
+    size_t i;
+
+    if (df_manifest_list_step(s, pipeline, run, step, &manifests, err) != 0) {
+        json_decref(names);
+        return -1;
+    }
+    json_array_foreach(manifests, i, m)
+    {
+        const char *name;
+        json_t *t;
+        json_object_foreach(json_object_get(m, "tables"), name, t)
+        {
+            size_t j;
+            json_t *have;
+            int seen = 0;
+            (void)t;
+            json_array_foreach(names, j, have) seen |= !strcmp(json_string_value(have), name);
+            if (!seen && df_valid_ident(name))
+                json_array_append_new(names, json_string(name));
+        }
+    }
+    if (sql) {
+        sb_adds(sql, "CREATE SCHEMA IF NOT EXISTS ");
+        sb_add_sql_ident(sql, step);
+        sb_adds(sql, ";\n");
+    }
+    for (i = 0; i < json_array_size(names); i++) {
+        const char *table = json_string_value(json_array_get(names, i));
+        json_t *uris = json_array(), *keys = json_array(), *schema = NULL, *k;
+        size_t j, x;
+        int hive = 0;
+        json_array_foreach(manifests, j, m)
+        {
+            json_t *t = json_object_get(json_object_get(m, "tables"), table), *f;
+            if (!schema && json_array_size(json_object_get(t, "schema")))
+                schema = json_object_get(t, "schema");
+            json_array_foreach(json_object_get(t, "files"), x, f)
+            {
+                json_t *part = json_object_get(f, "partition");
+                if (json_is_object(part) && json_object_size(part))
+                    hive = 1;
+            }
+            df_manifest_table_keys(m, table, keys);
+        }
+        json_array_foreach(keys, j, k)
+        {
+            char *uri = df_store_describe(s, json_string_value(k));
+            json_array_append_new(uris, json_string(uri));
+            free(uri);
+        }
+        if (sql)
+            add_view(sql, step, table, schema, uris, hive);
+        if (tables_out) {
+            json_t *cols = json_array(), *c;
+            json_array_foreach(schema, j, c)
+            {
+                json_array_append_new(
+                    cols,
+                    json_pack("{s:s?, s:s?}", "name", json_string_value(json_object_get(c, "name")),
+                              "type", json_string_value(json_object_get(c, "type"))));
+            }
+            json_array_append_new(tables_out,
+                                  json_pack("{s:s, s:s, s:b, s:o, s:o}", "schema", step, "table",
+                                            table, "hive_partitioning", hive, "columns", cols,
+                                            "files", json_incref(uris)));
+        }
+        json_decref(uris);
+        json_decref(keys);
+    }
+    json_decref(names);
+    json_decref(manifests);
+    return 0;
+}
+
+int df_views_build(struct df_store *s, const char *pipeline, const char *run, struct strbuf *sql,
+                   json_t **json, struct df_error *err)
+{
+    char *runkey = df_key_run(pipeline, run), *prefix = xasprintf("%s/", runkey);
+    struct names steps = {strlen(prefix), NULL, 0, 0};
+    json_t *tables = json ? json_array() : NULL;
+    int rc = -1;
+
+    if (json)
+        *json = NULL;
+    if (df_store_list(s, prefix, collect_step, &steps, err) != 0)
+        goto out;
+    if (sql) {
+        char *probe = df_store_local_path(s, "x");
+        sb_addf(sql,
+                "-- Views of run %s of pipeline %s over its committed files: a schema per "
+                "step,\n-- a view per table. Runs in a stock DuckDB",
+                run, pipeline);
+        if (!probe)
+            sb_adds(sql, " with httpfs (and credentials: CREATE SECRET)");
+        sb_adds(sql, ".\n");
+        free(probe);
+    }
+    for (size_t i = 0; i < steps.n; i++) {
+        if (!df_valid_ident(steps.v[i]))
+            continue;
+        if (add_step(s, pipeline, run, steps.v[i], sql, tables, err) != 0) {
+            df_error_prefix(err, "step '%s'", steps.v[i]);
+            goto out;
+        }
+    }
+    if (json)
+        *json = json_pack("{s:s, s:s, s:s, s:o}", "pipeline", pipeline, "run", run, "store", s->uri,
+                          "tables", json_incref(tables));
+    rc = 0;
+out:
+    for (size_t i = 0; i < steps.n; i++)
+        free(steps.v[i]);
+    free(steps.v);
+    json_decref(tables);
+    free(prefix);
+    free(runkey);
+    return rc;
+}
+
+int df_views_write(struct df_store *s, const char *pipeline, const char *run, struct df_error *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    char *key = df_key_views_sql(pipeline, run);
+    int rc = df_views_build(s, pipeline, run, &sql, NULL, err);
+
+    if (rc == 0)
+        rc = df_store_put_bytes(s, key, sql.buf, sql.len, err);
+    if (rc != 0)
+        df_error_prefix(err, "cannot write the views of run '%s'", run);
+    sb_release(&sql);
+    free(key);
+    return rc;
+}
+
+int df_run_end_outputs(struct df_store *s, const char *pipeline, const char *run, int succeeded,
+                       struct df_error *err)
+{
+    df_lineage_run_end(s, pipeline, run); /* never fails the run: it warns */
+    if (df_views_write(s, pipeline, run, err) != 0)
+        return -1;
+    return succeeded ? df_publish(s, pipeline, run, err) : 0;
+}
