@@ -8,6 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 debs=(build-essential cmake pkg-config git ca-certificates libyaml-dev libjansson-dev
     libssl-dev libcurl4-openssl-dev libcmocka-dev curl procps)
+# Headless Chromium renders `duckflow report --html` in the tests (t4200), as a person's
+# browser would; util-linux's script(1) gives the progress tests a pseudo-terminal.
+debs+=(chromium bsdutils)
 # Node.js may come from elsewhere (a newer nodesource build bundles npm, and Debian's npm
 # package conflicts with it): only ask apt for what has no command yet.
 command -v node >/dev/null 2>&1 || debs+=(nodejs)

@@ -82,6 +82,20 @@ struct df_argo_opts {
     uint64_t scratch_size; /* emptyDir sizeLimit in bytes; 0 = DF_ARGO_SCRATCH_DEFAULT */
     const char *command;   /* the program in the image; NULL = "duckflow" */
     uint64_t max_memory;   /* the most memory a retried pod grows to; 0 = 4x its first */
+    /* Cluster options (argo_cluster.c validates them; NULL / 0 / -1 = not set). */
+    const char *pod_gc;              /* podGC.strategy */
+    int64_t ttl_seconds;             /* ttlStrategy.secondsAfterCompletion; 0 = none */
+    int64_t deadline_seconds;        /* the workflow's activeDeadlineSeconds; 0 = none */
+    const char *const *pull_secrets; /* imagePullSecrets */
+    size_t n_pull_secrets;
+    const char *priority_class;                    /* podPriorityClassName */
+    const struct df_argo_kv *labels, *annotations; /* the object's and its workflows' */
+    size_t n_labels, n_annotations;
+    const char *mutex;                 /* synchronization.mutexes[0].name */
+    const char *semaphore;             /* "CONFIGMAP:KEY" -> synchronization.semaphores[0] */
+    int64_t starting_deadline_seconds; /* CronWorkflow; 0 = none */
+    int history_limit;                 /* CronWorkflow: successful and failed kept; 0 = Argo's */
+    const char *concurrency_policy;    /* CronWorkflow: Allow, Forbid (default), Replace */
 };
 
 #define DF_ARGO_SCRATCH_DEFAULT (20ULL * 1024 * 1024 * 1024)

@@ -106,6 +106,20 @@ void ag_ship_release(struct ship *s);
 /* The path of a shipped file (relative to the pipeline) inside a pod. Caller free()s. */
 char *ag_pod_path(const struct ship *s, const char *rel);
 
+/* ---- argo_cluster.c: the operator's options ---- */
+/* Checks them (DF_EUSAGE naming the bad value). */
+int ag_cluster_check(const struct df_argo_opts *o, struct df_error *err);
+/* Adds them to the workflow spec. */
+void ag_cluster_spec(const struct df_argo_opts *o, json_t *spec);
+/* Adds the labels and annotations to the object's metadata maps. */
+void ag_cluster_meta(const struct df_argo_opts *o, json_t *labels, json_t *annotations);
+/* The CronWorkflow's concurrencyPolicy, startingDeadlineSeconds and history limits. */
+void ag_cluster_cron(const struct df_argo_opts *o, json_t *cs);
+/* A cron schedule as Argo's controller reads it (5 fields, names, @daily, @every D). */
+int ag_cron_check(const char *expr, struct df_error *err);
+/* An IANA time zone (checked against /usr/share/zoneinfo where it exists). */
+int ag_timezone_check(const char *tz, struct df_error *err);
+
 /* ---- argo_bundle.c ---- */
 /* The bundle's hash over the shipped files' paths and bytes (64 hex digits). */
 void ag_bundle_hash(const struct ship *s, char out[65]);

@@ -109,6 +109,7 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
 
     json_object_set_new(spec, "entrypoint", ag_jstr("main"));
     json_object_set_new(spec, "onExit", ag_jstr("finish"));
+    ag_cluster_spec(o, spec);
     if (o->service_account)
         json_object_set_new(spec, "serviceAccountName", ag_jstr(o->service_account));
     if (o->parallelism > 0)
@@ -288,6 +289,8 @@ int df_argo_build(const struct df_pipeline *p, const struct df_argo_opts *o, jso
         return df_error_set(err, DF_EUSAGE, "a store is required (--store)");
     if (o->kind == DF_ARGO_CRON && o->n_schedules == 0)
         return df_error_set(err, DF_EUSAGE, "a CronWorkflow needs a schedule (--cron)");
+    if (ag_cluster_check(o, err))
+        return -1;
     if (strncmp(o->store, "s3://", 5) && strncmp(o->store, "gs://", 5))
         ag_warn(warnings,
                 "store '%s' is not an s3:// or gs:// URI; every pod must see it at that path",
@@ -346,9 +349,10 @@ int df_argo_build(const struct df_pipeline *p, const struct df_argo_opts *o, jso
         df_argo_name(p->name, pl, sizeof(pl));
         json_object_set_new(labels, "duckflow.io/pipeline", ag_jstr(pl));
     }
-    json_object_set_new(meta, "labels", json_deep_copy(labels));
     annotations = json_object();
     json_object_set_new(annotations, "duckflow.io/spec-hash", ag_jstr(p->spec_hash));
+    ag_cluster_meta(o, labels, annotations);
+    json_object_set_new(meta, "labels", json_deep_copy(labels));
     json_object_set_new(meta, "annotations", annotations);
     json_object_set_new(doc, "metadata", meta);
 
@@ -361,9 +365,15 @@ int df_argo_build(const struct df_pipeline *p, const struct df_argo_opts *o, jso
             json_object_set_new(cs, "timezone", ag_jstr(o->timezone));
         /* A run still going when the next is due makes the next wait its turn: two runs
          * of one pipeline would compete for the same memory. */
-        json_object_set_new(cs, "concurrencyPolicy", ag_jstr("Forbid"));
+        ag_cluster_cron(o, cs);
         json_object_set_new(wm, "labels", labels);
         labels = NULL;
+        if (o->n_annotations) {
+            json_t *an = json_object();
+            for (size_t i = 0; i < o->n_annotations; i++)
+                json_object_set_new(an, o->annotations[i].key, ag_jstr(o->annotations[i].value));
+            json_object_set_new(wm, "annotations", an);
+        }
         json_object_set_new(cs, "workflowMetadata", wm);
         json_object_set_new(cs, "workflowSpec", spec);
         spec = NULL;

@@ -39,6 +39,18 @@ enum {
     O_SCRATCH,
     O_COMMAND,
     O_MAXMEM,
+    O_PODGC,
+    O_TTL,
+    O_DEADLINE,
+    O_PULLSECRET,
+    O_PRIORITY,
+    O_LABEL,
+    O_ANNOTATION,
+    O_MUTEX,
+    O_SEMAPHORE,
+    O_STARTDL,
+    O_HISTORY,
+    O_CONCURRENCY,
 };
 
 const struct cli_opt cli_opts_argo[] = {
@@ -69,6 +81,20 @@ const struct cli_opt cli_opts_argo[] = {
     {O_MAXMEM, "max-memory", "SIZE",
      "the most memory a retried pod grows to (each retry asks 1.5x the last; default 4x the "
      "first attempt's)"},
+    {O_PODGC, "pod-gc", "STRATEGY",
+     "delete pods: OnPodCompletion, OnPodSuccess, OnWorkflowCompletion, OnWorkflowSuccess"},
+    {O_TTL, "ttl", "DURATION", "delete the workflow this long after it completes (ttlStrategy)"},
+    {O_DEADLINE, "active-deadline", "DURATION", "stop the whole workflow after this long"},
+    {O_PULLSECRET, "image-pull-secret", "NAME", "a secret for pulling the image (repeatable)"},
+    {O_PRIORITY, "priority-class", "NAME", "the pods' PriorityClass"},
+    {O_LABEL, "label", "K=V", "a label of the object and of the workflows it starts (repeatable)"},
+    {O_ANNOTATION, "annotation", "K=V", "an annotation, likewise (repeatable)"},
+    {O_MUTEX, "mutex", "NAME", "run one workflow holding this mutex at a time"},
+    {O_SEMAPHORE, "semaphore", "CONFIGMAP:KEY", "hold this semaphore while running"},
+    {O_STARTDL, "starting-deadline", "DURATION", "CronWorkflow: skip a run missed by longer"},
+    {O_HISTORY, "history-limit", "N", "CronWorkflow: keep N succeeded and N failed workflows"},
+    {O_CONCURRENCY, "concurrency-policy", "POLICY",
+     "CronWorkflow: Forbid (default), Allow or Replace"},
     {'o', "output", "FORMAT", "yaml (default) or json"},
     {'h', "help", NULL, "show this help"},
     {0, NULL, NULL, NULL}};
@@ -124,11 +150,11 @@ int cmd_argo(int argc, char **argv)
     struct df_argo_opts o;
     struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
-    struct df_argo_kv *nodesel = NULL;
-    struct list cron = {NULL, 0}, tol = {NULL, 0};
+    struct df_argo_kv *nodesel = NULL, *labels = NULL, *annots = NULL;
+    struct list cron = {NULL, 0}, tol = {NULL, 0}, pulls = {NULL, 0};
     struct df_pipeline *p = NULL;
     struct strbuf out = STRBUF_INIT, warnings = STRBUF_INIT;
-    size_t n_ov = 0, n_nodesel = 0;
+    size_t n_ov = 0, n_nodesel = 0, n_labels = 0, n_annots = 0;
     int c, rc = 0, template = 0, json = 0;
 
     if (argc > 1 && !strcmp(argv[1], "items"))
@@ -205,6 +231,66 @@ int cmd_argo(int argc, char **argv)
             n_nodesel++;
             break;
         }
+        case O_LABEL:
+        case O_ANNOTATION: {
+            struct df_argo_kv **kv = c == O_LABEL ? &labels : &annots;
+            size_t *n = c == O_LABEL ? &n_labels : &n_annots;
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) {
+                rc = cli_usage_error("argo", "--%s '%s' is not KEY=VALUE",
+                                     c == O_LABEL ? "label" : "annotation", optarg);
+                goto done;
+            }
+            optarg[eq - optarg] = '\0';
+            *kv = xrealloc(*kv, (*n + 1) * sizeof(**kv));
+            (*kv)[*n].key = optarg;
+            (*kv)[*n].value = eq + 1;
+            (*n)++;
+            break;
+        }
+        case O_TTL:
+        case O_DEADLINE:
+        case O_STARTDL: {
+            int64_t ms;
+            if (df_parse_duration(optarg, &ms) || ms < 1000) {
+                rc = cli_usage_error(
+                    "argo", "'%s' is not a duration of a second or more (e.g. 90s, 2h)", optarg);
+                goto done;
+            }
+            *(c == O_TTL        ? &o.ttl_seconds
+              : c == O_DEADLINE ? &o.deadline_seconds
+                                : &o.starting_deadline_seconds) = (ms + 999) / 1000;
+            break;
+        }
+        case O_HISTORY: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 1 || n > 1000) {
+                rc = cli_usage_error("argo", "--history-limit '%s' is not a number from 1 to 1000",
+                                     optarg);
+                goto done;
+            }
+            o.history_limit = (int)n;
+            break;
+        }
+        case O_PODGC:
+            o.pod_gc = optarg;
+            break;
+        case O_PULLSECRET:
+            list_add(&pulls, optarg);
+            break;
+        case O_PRIORITY:
+            o.priority_class = optarg;
+            break;
+        case O_MUTEX:
+            o.mutex = optarg;
+            break;
+        case O_SEMAPHORE:
+            o.semaphore = optarg;
+            break;
+        case O_CONCURRENCY:
+            o.concurrency_policy = optarg;
+            break;
         case O_TOL: {
             json_t *t = df_argo_toleration(optarg, &err);
             if (!t) {
@@ -283,6 +369,12 @@ int cmd_argo(int argc, char **argv)
     o.tolerations = tol.v;
     o.n_tolerations = tol.n;
     o.node_selector = nodesel;
+    o.labels = labels;
+    o.n_labels = n_labels;
+    o.annotations = annots;
+    o.n_annotations = n_annots;
+    o.pull_secrets = pulls.v;
+    o.n_pull_secrets = pulls.n;
     o.n_node_selector = n_nodesel;
 
     if ((rc = load("argo", argv[optind], ov, n_ov, &p)))
@@ -307,6 +399,9 @@ done:
     df_pipeline_free(p);
     df_param_overrides_free(ov, n_ov);
     free(nodesel);
+    free(labels);
+    free(annots);
+    free((void *)pulls.v);
     free((void *)cron.v);
     free((void *)tol.v);
     return rc;

@@ -174,6 +174,7 @@ int cmd_query(int argc, char **argv)
     }
     qo.output_path = output;
     if (df_query_run(&duck, sql, &qo, &err) != 0) {
+        df_query_explain_missing(info, sql, &err);
         rc = cli_fail(&err);
         goto out;
     }

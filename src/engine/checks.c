@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/jsonfmt.h"
 #include "util/strbuf.h"
@@ -153,4 +154,45 @@ int df_checks_run(struct df_duck *d, const struct df_pipeline *p, const struct d
         return -1;
     }
     return 0;
+}
+
+int df_outputs_check(struct df_duck *d, const struct df_step *s, struct df_error *err)
+{
+    json_t *rows = NULL, *r;
+    size_t i;
+    int rc = 0;
+
+    if (!s->n_outputs)
+        return 0;
+    if (df_duck_query_json(d,
+                           "SELECT table_name AS name FROM information_schema.tables"
+                           " WHERE table_schema = current_schema() ORDER BY table_name",
+                           0, &rows, err) != 0)
+        return -1;
+    for (size_t o = 0; o < s->n_outputs && rc == 0; o++) {
+        int found = 0;
+        json_array_foreach(rows, i, r)
+        {
+            const char *name = json_string_value(json_object_get(r, "name"));
+            found |= name && !strcasecmp(name, s->outputs[o].name);
+        }
+        if (!found) {
+            struct strbuf made = STRBUF_INIT;
+            json_array_foreach(rows, i, r)
+            {
+                const char *name = json_string_value(json_object_get(r, "name"));
+                int input = 0;
+                for (size_t k = 0; name && k < s->n_inputs; k++)
+                    input |= !strcasecmp(name, s->inputs[k].name);
+                if (name && !input)
+                    sb_addf(&made, "%s%s", made.len ? ", " : "", name);
+            }
+            df_error_set(err, DF_EFAIL, "step '%s' did not create table '%s' (it created: %s)",
+                         s->name, s->outputs[o].name, made.len ? made.buf : "nothing");
+            sb_release(&made);
+            rc = -1;
+        }
+    }
+    json_decref(rows);
+    return rc;
 }

@@ -27,6 +27,11 @@
 int df_checks_run(struct df_duck *d, const struct df_pipeline *p, const struct df_step *s,
                   const char *who, json_t **results, enum df_exit_class *cls, struct df_error *err);
 
+/* After the step's SQL: every declared output exists as a table or view. Else -1 with
+ * err "step 'x' did not create table 'missing' (it created: t, u)" (class sql_error): the
+ * tables and views the SQL made, the input views left out. */
+int df_outputs_check(struct df_duck *d, const struct df_step *s, struct df_error *err);
+
 /* Appends rows (a JSON array of objects, as df_duck_query_json returns) to sb as an
  * aligned text table with a header line; cells are the values' text (strings bare,
  * numbers shortest, NULL as NULL), at most 40 characters each. */

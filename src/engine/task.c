@@ -369,6 +369,10 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
         goto done;
     }
     t_sql = df_now_ms();
+    if (df_outputs_check(&t.duck, t.s, err) != 0) {
+        set_failure_class(&t, DF_CLASS_SQL_ERROR);
+        goto done;
+    }
     if (check_interrupt(&t, err) || run_checks(&t, err) != 0)
         goto done;
     t_checks = df_now_ms();

@@ -99,6 +99,7 @@ struct executor {
     struct tasknames names;      /* items' labels, for every line a person reads */
     struct progress pr;          /* the terminal view (exec/progress.c) */
     int stopping;                /* --fail-fast: a task failed for good, start nothing more */
+    json_t *attempts;            /* every attempt, for run.json (exec/summary.h attempt_log) */
 };
 
 /* "merge", or "orders[apac]" for fan-out steps (exec/summary.c). */
@@ -172,6 +173,8 @@ static void save_run_json(struct executor *x, const char *status, int force)
     in.jobs = x->jobs;
     in.memory_budget = x->budget;
     in.prev = x->prev;
+    in.attempts = x->attempts;
+    in.names = &x->names;
     if (runrec_write(x->store, &in, &err) != 0) {
         if (!x->store_failed)
             snprintf(x->store_msg, sizeof(x->store_msg), "%s", err.msg);
@@ -413,6 +416,7 @@ static void start_task(struct executor *x, struct gtask *t, int64_t now)
     }
     argv[n++] = "--no-cache"; /* skip_task looked the cache up already */
     argv[n] = NULL;
+    attempt_log_started(x->attempts, x->p, t, t->attempt_base + t->attempts);
     t->proc = child_start_env((char *const *)argv, x->env, &err);
     free(argv);
     if (!t->proc) {
@@ -552,6 +556,7 @@ static void task_ended(struct executor *x, struct gtask *t)
         int th = step_threads(x, t) / 2;
         t->threads_override = th > 0 ? th : 1;
     }
+    attempt_log_ended(x->attempts, x->p, t, attempt, cls);
     retry = graph_task_finished(&x->g, t, cls, now);
     x->dirty = 1;
     df_format_duration(now - t->started_ms, el, sizeof(el));
@@ -1037,6 +1042,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         run_id[0] = x.resume ? run_id[0] : '\0';
         goto out;
     }
+    x.attempts = attempt_log_new(x.prev);
     if (x.prev) {
         const char *sa = json_string_value(json_object_get(x.prev, "started_at"));
         if (sa)
@@ -1235,5 +1241,6 @@ out:
     json_decref(x.prev);
     free_task_env(&x);
     tasknames_release(&x.names);
+    json_decref(x.attempts);
     return rc;
 }

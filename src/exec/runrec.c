@@ -128,6 +128,13 @@ json_t *runrec_build(const struct runrec_input *in)
                             st->failed ? json_string(df_exit_class_name(st->cls)) : json_null());
         if (st->error)
             json_object_set_new(js, "error", json_string(st->error));
+        {
+            /* The steps it depends on, for the report's DAG. */
+            json_t *deps = json_array();
+            for (size_t d2 = 0; d2 < p->steps[s].n_deps; d2++)
+                json_array_append_new(deps, json_string(p->steps[p->steps[s].deps[d2]].name));
+            json_object_set_new(js, "deps", deps);
+        }
         json_array_append_new(steps, js);
     }
     for (size_t i = 0; i < g->n_tasks; i++) {
@@ -152,6 +159,11 @@ json_t *runrec_build(const struct runrec_input *in)
         if (t->rerun_reason)
             json_object_set_new(jt, "rerun_reason", json_string(t->rerun_reason));
         reused += t->reused_from != NULL;
+        if (in->names) {
+            char label[256];
+            tasknames_get(in->names, t->step, t->item_index, label, sizeof(label));
+            json_object_set_new(jt, "label", json_string(label));
+        }
         json_array_append_new(tasks, jt);
     }
     json_object_set_new(rec, "tasks_total", json_integer((json_int_t)total));
@@ -159,6 +171,8 @@ json_t *runrec_build(const struct runrec_input *in)
     json_object_set_new(rec, "tasks_failed", json_integer((json_int_t)failed));
     json_object_set_new(rec, "tasks_reused", json_integer((json_int_t)reused));
     json_object_set_new(rec, "steps", steps);
+    if (in->attempts)
+        json_object_set(rec, "attempts", in->attempts);
     json_object_set_new(rec, "tasks", tasks);
     free(host);
     free(file);

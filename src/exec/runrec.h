@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "exec/graph.h"
+#include "exec/summary.h"
 #include "spec/spec.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -23,7 +24,9 @@ struct runrec_input {
     int64_t elapsed_ms;     /* of this invocation so far */
     int jobs;
     uint64_t memory_budget;
-    json_t *prev; /* run.json of the run being resumed, or NULL */
+    json_t *prev;                  /* run.json of the run being resumed, or NULL */
+    json_t *attempts;              /* every attempt so far (exec/summary.h attempt_log), or NULL */
+    const struct tasknames *names; /* items' labels for the tasks' "label", or NULL */
 };
 
 /* Builds the record (caller json_decref()s). */

@@ -53,6 +53,43 @@ void tasknames_get(const struct tasknames *tn, size_t step, size_t item, char *o
         snprintf(out, n, "%s[%zu]", name, item);
 }
 
+json_t *attempt_log_new(json_t *prev_run_json)
+{
+    json_t *prev = json_object_get(prev_run_json, "attempts");
+    return json_is_array(prev) ? json_deep_copy(prev) : json_array();
+}
+
+void attempt_log_started(json_t *log, const struct df_pipeline *p, const struct gtask *t,
+                         int attempt)
+{
+    char now[40];
+    df_iso_now(now, sizeof(now));
+    json_array_append_new(log,
+                          json_pack("{s:s, s:I, s:i, s:s, s:n, s:n}", "step",
+                                    p->steps[t->step].name, "item_index", (json_int_t)t->item_index,
+                                    "attempt", attempt, "started_at", now, "finished_at", "class"));
+}
+
+void attempt_log_ended(json_t *log, const struct df_pipeline *p, const struct gtask *t, int attempt,
+                       enum df_exit_class cls)
+{
+    char now[40];
+    df_iso_now(now, sizeof(now));
+    /* The latest record of this attempt: search from the end. */
+    for (size_t i = json_array_size(log); i-- > 0;) {
+        json_t *a = json_array_get(log, i);
+        const char *st = json_string_value(json_object_get(a, "step"));
+        if (st && !strcmp(st, p->steps[t->step].name) &&
+            json_integer_value(json_object_get(a, "item_index")) == (json_int_t)t->item_index &&
+            json_integer_value(json_object_get(a, "attempt")) == attempt &&
+            json_is_null(json_object_get(a, "finished_at"))) {
+            json_object_set_new(a, "finished_at", json_string(now));
+            json_object_set_new(a, "class", json_string(df_exit_class_name(cls)));
+            return;
+        }
+    }
+}
+
 void colors_init(struct colors *c, int on)
 {
     c->ok = on ? "\033[32m" : "";

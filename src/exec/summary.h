@@ -31,6 +31,15 @@ void tasknames_plan(struct tasknames *tn, size_t s, const json_t *items);
 /* "merge", "orders[apac]" (or "orders[2]" without a label) into out. */
 void tasknames_get(const struct tasknames *tn, size_t step, size_t item, char *out, size_t n);
 
+/* Every attempt of the run, for run.json's "attempts" (the report's timeline): one object
+ * per attempt {"step", "item_index", "attempt", "started_at", "finished_at", "class"},
+ * those of earlier invocations first (a resumed run keeps them). */
+json_t *attempt_log_new(json_t *prev_run_json);
+void attempt_log_started(json_t *log, const struct df_pipeline *p, const struct gtask *t,
+                         int attempt);
+void attempt_log_ended(json_t *log, const struct df_pipeline *p, const struct gtask *t, int attempt,
+                       enum df_exit_class cls);
+
 /* ANSI colours, or "" when off. */
 struct colors {
     const char *ok, *fail, *run, *reuse, *dim, *bold, *off;

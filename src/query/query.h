@@ -61,6 +61,11 @@ int df_run_load(struct df_store *s, const char *pipeline, const char *run, struc
                 struct df_error *err);
 void df_run_info_free(struct df_run_info *r);
 
+/* After a failed query: when err is DuckDB's Catalog Error and the SQL names a step with
+ * no committed task in the run, replaces it with "step 'merge' has no committed task in
+ * run R (merge[0] failed: sql_error; see 'duckflow logs R merge[0]')". */
+void df_query_explain_missing(const struct df_run_info *r, const char *sql, struct df_error *err);
+
 /*
  * Where files of a non-local store are downloaded before DuckDB reads them:
  * $DUCKFLOW_CACHE, else $XDG_CACHE_HOME/duckflow, else ~/.cache/duckflow, else
