@@ -19,7 +19,7 @@ store="$tmp/store"
 # 1. One task. The prepare step removes the task's folder so every run commits afresh.
 "$DF" step "$pl" --store "$store" --run b1 --step one --item 0 --param n=1
 hyperfine -N --warmup 3 --runs $((runs * 3)) --export-csv "$tmp/one.csv" \
-    --prepare "rm -rf $store/trivial/runs/b1/one" \
+    --prepare "rm -rf $store/trivial/runs/b1/one $store/trivial/cache" \
     -n "duckflow step (trivial task)" \
     "$DF step $pl --store $store --run b1 --step one --item 0 --param n=1" \
     -n "bare DuckDB process (SELECT 1)" \

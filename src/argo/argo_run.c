@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/caps.h"
 #include "argo/argo.h"
 #include "dag/plan.h"
 #include "engine/items.h"
@@ -17,8 +18,6 @@
 #include "util/timeutil.h"
 
 #include "util/banned.h"
-
-#define RUN_JSON_MAX (4 * 1024 * 1024)
 
 int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_store *store,
                          const char *run_id, struct strbuf *out, struct df_error *err)
@@ -99,7 +98,8 @@ static int64_t parse_rfc3339_ms(const char *s)
 /* What the store says about one step: its committed tasks, and how many it planned (the
  * static count, or the length of its stored _items.json). */
 static json_t *step_record(const struct df_pipeline *p, struct df_store *store, const char *run,
-                           size_t i, int run_failed, int64_t *total_out, int64_t *done_out)
+                           size_t i, int run_failed, int64_t *total_out, int64_t *done_out,
+                           struct df_error *err)
 {
     const struct df_step *st = &p->steps[i];
     struct df_error e = DF_ERROR_INIT;
@@ -108,7 +108,14 @@ static json_t *step_record(const struct df_pipeline *p, struct df_store *store, 
     int planned = total >= 0;
     size_t k;
 
-    if (df_manifest_list_step(store, p->name, run, st->name, &mans, &e) == 0) {
+    if (df_manifest_list_step(store, p->name, run, st->name, &mans, &e) != 0) {
+        /* Counting tasks from a listing that failed would record a wrong run. */
+        *err = e;
+        df_error_prefix(err, "step '%s'", st->name);
+        json_decref(rec);
+        json_decref(tasks);
+        return NULL;
+    } else {
         json_array_foreach(mans, k, m)
         {
             const char *name;
@@ -134,17 +141,27 @@ static json_t *step_record(const struct df_pipeline *p, struct df_store *store, 
         char *key = df_key_items(p->name, run, p->steps[root].name), *data = NULL;
         size_t len = 0;
         df_error_clear(&e);
-        if (df_store_get_bytes(store, key, RUN_JSON_MAX, &data, &len, &e) == 0) {
+        if (df_store_get_bytes(store, key, DF_CAP_ITEMS, &data, &len, &e) == 0) {
             json_error_t je;
             json_t *items = json_loadb(data, len, 0, &je);
             if (json_is_array(items)) {
                 total = (int64_t)json_array_size(items);
                 planned = 1;
+            } else {
+                df_error_set(&e, DF_EIO, "'%s' is not a JSON list", key);
             }
             json_decref(items);
         }
         free(data);
         free(key);
+        if (!planned && e.code && e.code != DF_ENOTFOUND) {
+            /* Not planned only when there is no _items.json; an unreadable one is an error. */
+            *err = e;
+            df_error_prefix(err, "step '%s'", st->name);
+            json_decref(rec);
+            json_decref(tasks);
+            return NULL;
+        }
     }
     if (!planned)
         total = done;
@@ -205,7 +222,7 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
 
     key = df_key_run_json(p->name, f->run_id);
     /* Keep what a run.json written earlier in the run holds; replace what we know. */
-    if (df_store_get_bytes(store, key, RUN_JSON_MAX, &data, &len, err) == 0) {
+    if (df_store_get_bytes(store, key, DF_CAP_RUN_JSON, &data, &len, err) == 0) {
         json_error_t je;
         rec = json_loadb(data, len, 0, &je);
         if (!json_is_object(rec)) {
@@ -224,8 +241,13 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
     steps = json_array();
     for (size_t k = 0; k < p->n_steps; k++) {
         size_t i = p->order ? p->order[k] : k;
-        json_array_append_new(steps, step_record(p, store, f->run_id, i,
-                                                 strcmp(status, "succeeded") != 0, &total, &done));
+        json_t *sr = step_record(p, store, f->run_id, i, strcmp(status, "succeeded") != 0, &total,
+                                 &done, err);
+        if (!sr) {
+            df_error_prefix(err, "run '%s'", f->run_id);
+            goto done;
+        }
+        json_array_append_new(steps, sr);
     }
 
     df_iso_now(now, sizeof(now));

@@ -24,6 +24,7 @@ int cmd_query(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_argo(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_views(int argc, char **argv);
@@ -70,7 +71,7 @@ void cli_print_options(FILE *f, const struct cli_opt *opts);
 extern const struct cli_opt cli_opts_run[], cli_opts_step[], cli_opts_items[], cli_opts_validate[],
     cli_opts_plan[], cli_opts_graph[], cli_opts_query[], cli_opts_runs[], cli_opts_report[],
     cli_opts_gc[], cli_opts_argo[], cli_opts_publish[], cli_opts_views[], cli_opts_logs[],
-    cli_opts_runs_rm[];
+    cli_opts_runs_rm[], cli_opts_verify[];
 
 /* `duckflow completion bash|zsh` (completion.c). */
 int cmd_completion(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "exec/runrec.h"
 #include "query/query.h"
 #include "store/store.h"
 #include "util/banned.h"
@@ -76,6 +77,13 @@ int cmd_report(int argc, char **argv)
         df_run_load(store, pl, run_id, &info, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
+    }
+    /* The same state `runs` shows: a run whose record says running but whose executor is
+     * gone is abandoned (exec/runrec.h). */
+    {
+        const char *st = json_string_value(json_object_get(info->run_json, "status"));
+        if (st && !strcmp(st, "running") && !runrec_still_running(info->run_json))
+            json_object_set_new(info->run_json, "status", json_string("abandoned"));
     }
     if (html && strcmp(html, "-") != 0) {
         out = fopen(html, "w");

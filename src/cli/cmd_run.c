@@ -80,6 +80,23 @@ static void help(void)
            "invalid pipeline, 3 store or I/O error, 130/143 interrupted by SIGINT/SIGTERM\n");
 }
 
+/* Stopped by a signal: end by that signal, as git does (default handler, unblocked,
+ * raised again), so a shell loop or a supervisor sees "killed by SIGINT", not exit 130. */
+static void reraise(int sig)
+{
+    struct sigaction sa;
+    sigset_t set;
+
+    fflush(NULL);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    sigaction(sig, &sa, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
@@ -219,7 +236,7 @@ int cmd_run(int argc, char **argv)
     if (rc == 0)
         rc = 0;
     else if (sig)
-        rc = 128 + sig; /* the shell's convention for "stopped by signal N" */
+        rc = 128 + sig; /* if re-raising it below does not end us */
     else if (reported && err.code == DF_EFAIL)
         rc = 1; /* the summary told every failure and how to resume: no repeat */
     else
@@ -237,5 +254,7 @@ out:
     free(params);
     df_store_free(store);
     df_pipeline_free(p);
+    if (sig)
+        reraise(sig);
     return rc;
 }

@@ -57,6 +57,8 @@ static void usage(FILE *f)
  * mask) and taken here with sigwait, so the task can interrupt DuckDB, write its
  * _error.json and remove its scratch folder instead of dying mid-write. A second signal
  * while it winds down finds the signal blocked and waits; SIGKILL still ends it. */
+static sigset_t sigs; /* SIGINT and SIGTERM, blocked from before the store opens */
+
 static void *watch_signals(void *arg)
 {
     sigset_t *set = arg;
@@ -189,6 +191,12 @@ int cmd_step(int argc, char **argv)
     }
     if ((rc = cli_load_step("step", argc, argv, optind, run, step, ov, n_ov, &p, &si)) != 0)
         goto done;
+    /* Blocked before the store opens (its first S3 calls: credentials, a region lookup),
+     * so a SIGTERM from then on ends the task as interrupted, not as a crash. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     if (df_store_open(cli_store_uri(store_opt), &store, &err) < 0) {
         rc = cli_fail(&err);
         goto done;
@@ -200,14 +208,8 @@ int cmd_step(int argc, char **argv)
     if (item_label && (rc = resolve_label(p, (size_t)si, store, run, item_label, &o)) != 0)
         goto done;
     {
-        static sigset_t set;
         pthread_t watcher;
-        int watching;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &set, NULL);
-        watching = pthread_create(&watcher, NULL, watch_signals, &set) == 0;
+        int watching = pthread_create(&watcher, NULL, watch_signals, &sigs) == 0;
         tasklog_start();
         c = df_task_run(p, store, &o, &res, &err);
         if (watching) {

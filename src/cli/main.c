@@ -25,6 +25,7 @@ const struct cli_command cli_commands[] = {
     {"runs", cmd_runs, "list the runs in a store", cli_opts_runs},
     {"report", cmd_report, "per-task timings, rows, bytes and memory of a run", cli_opts_report},
     {"gc", cmd_gc, "remove attempt folders no manifest names", cli_opts_gc},
+    {"verify", cmd_verify, "re-hash a run's files against their manifests", cli_opts_verify},
     {"publish", cmd_publish, "make a succeeded run the one query and report read",
      cli_opts_publish},
     {"views", cmd_views, "SQL views over a run's files for a stock DuckDB", cli_opts_views},

@@ -3,6 +3,7 @@
  * and docs/run.md). Used by the executor before it starts a task (a reused task starts no
  * process) and by `duckflow step` itself (an Argo pod whose key hits commits and exits).
  */
+#include "store/caps.h"
 #include "engine/cache.h"
 
 #include <duckdb.h>
@@ -21,8 +22,7 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
-#define ENTRY_MAX    ((size_t)64 << 20)
-#define MANIFEST_MAX ((size_t)256 << 20)
+#define ENTRY_MAX ((size_t)64 << 20)
 
 /* The parts, in the order they are hashed into the key (and compared for a reason). */
 static const char *const part_names[] = {"definition", "sql",    "checks",  "params",
@@ -680,7 +680,7 @@ int df_cache_lookup(struct df_store *store, const struct df_pipeline *p, const c
                !json_string_value(json_object_get(e, "cache_key")) ||
                strcmp(json_string_value(json_object_get(e, "cache_key")), key) != 0) {
         what = "does not name a manifest of this pipeline with this key";
-    } else if (df_store_get_bytes(store, mkey, MANIFEST_MAX, &mdata, &len, &e2) != 0) {
+    } else if (df_store_get_bytes(store, mkey, DF_CAP_MANIFEST, &mdata, &len, &e2) != 0) {
         if (e2.code != DF_ENOTFOUND) {
             *err = e2;
             rc = -1;

@@ -3,6 +3,7 @@
  * external glob or of a step's committed output, K per task in name order; `rows` runs a
  * query over the step's inputs and makes one item per row.
  */
+#include "store/caps.h"
 #include "engine/items.h"
 
 #include <glob.h>
@@ -202,7 +203,6 @@ int df_dynamic_items(const struct df_pipeline *p, size_t step, struct df_store *
 /* ---- the items of a step in a run: computed once, kept in the store ------------------- */
 
 /* An _items.json larger than this is not a list a run can fan out over. */
-#define ITEMS_MAX_BYTES (256u * 1024 * 1024)
 
 /* Reads <run>/<step>/_items.json; 1 when found, 0 when missing, -1 on error. */
 static int read_items(struct df_store *store, const char *key, json_t **items, struct df_error *err)
@@ -213,7 +213,7 @@ static int read_items(struct df_store *store, const char *key, json_t **items, s
     size_t len = 0;
     json_t *j;
 
-    if (df_store_get_bytes(store, key, ITEMS_MAX_BYTES, &data, &len, &e) < 0) {
+    if (df_store_get_bytes(store, key, DF_CAP_ITEMS, &data, &len, &e) < 0) {
         if (e.code == DF_ENOTFOUND)
             return 0;
         df_error_set(err, e.code ? e.code : DF_EIO, "%s", e.msg);

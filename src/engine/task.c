@@ -230,14 +230,16 @@ static int open_duck(struct task *t, struct df_error *err)
     return 0;
 }
 
-static void record_error_json(struct task *t, const struct df_error *err)
+/* Writes <attempt>/_error.json, what tells the executor a sql_error from a check_failed
+ * (both exit 1). 0, or -1 with e2 saying why it could not be written. */
+static int record_error_json(struct task *t, const struct df_error *err, struct df_error *e2)
 {
-    struct df_error e2 = DF_ERROR_INIT;
     json_t *j;
     char *text, *key;
+    int rc = -1;
 
     if (!t->attempt_key || !t->s)
-        return;
+        return 0;
     j = json_object();
     json_object_set_new(j, "class", json_string(df_exit_class_name(t->cls)));
     json_object_set_new(j, "message", json_string(err->msg));
@@ -247,11 +249,14 @@ static void record_error_json(struct task *t, const struct df_error *err)
     json_object_set_new(j, "item_index", json_integer((json_int_t)t->o->item_index));
     text = json_dumps(j, JSON_COMPACT);
     key = xasprintf("%s/_error.json", t->attempt_key);
-    if (text)
-        df_store_put_bytes(t->store, key, text, strlen(text), &e2);
+    if (!text)
+        df_error_set(e2, DF_EIO, "cannot encode '%s'", key);
+    else
+        rc = df_store_put_bytes(t->store, key, text, strlen(text), e2);
     free(key);
     free(text);
     json_decref(j);
+    return rc;
 }
 
 int df_task_run(const struct df_pipeline *p, struct df_store *store, const struct df_task_opts *o,
@@ -461,7 +466,17 @@ done:
         /* The store's code says "store", everything else that failed is the task's (the
          * class table); the origin's code stays in err->origin_code. */
         df_error_recode(err, df_exit_class_code(t.cls));
-        record_error_json(&t, err);
+        {
+            /* Unrecorded, the class could not be told apart by the executor: say so and
+             * end as the store error it is. */
+            struct df_error e2 = DF_ERROR_INIT;
+            if (record_error_json(&t, err, &e2) != 0) {
+                df_error_prefix(err, "%s (and its _error.json could not be written: %s)",
+                                df_exit_class_name(t.cls), e2.msg);
+                t.cls = DF_CLASS_STORE_ERROR;
+                df_error_recode(err, df_exit_class_code(t.cls));
+            }
+        }
         res->cls = t.cls;
     }
     if (t.scratch)

@@ -14,6 +14,7 @@
 
 #include "dag/plan.h"
 #include "engine/task_internal.h"
+#include "store/verify.h"
 #include "store/manifest.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -203,6 +204,11 @@ static int add_store_files(struct task *t, const char *view, json_t *keys, json_
                 rc = df_error_set(err, DF_EIO, "no local file for '%s'", key);
                 break;
             }
+            /* Read in place: only if it still is the file its manifest describes. */
+            if ((rc = df_file_check_local(path, rec, key, err)) != 0) {
+                free(path);
+                break;
+            }
             src_add(v, path);
             free(path);
         } else {
@@ -235,8 +241,14 @@ static int add_store_files(struct task *t, const char *view, json_t *keys, json_
             src_add(v, staged[i]);
         }
     }
-    if (rc == 0 && !t->local)
-        rc = df_store_get_many(t->store, gk, gp, n, TRANSFER_PARALLEL, err);
+    if (rc == 0 && !t->local) {
+        /* Hashed while they stream in, against the manifest's SHA-256 (store.h). */
+        const char **sums = xcalloc(n, sizeof(*sums));
+        for (i = 0; i < n; i++)
+            sums[i] = json_string_value(json_object_get(json_array_get(recs, i), "sha256"));
+        rc = df_store_get_many_checked(t->store, gk, gp, sums, n, TRANSFER_PARALLEL, err);
+        free(sums);
+    }
     if (staged)
         for (i = 0; i < n; i++)
             free(staged[i]);

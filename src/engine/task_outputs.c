@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/task_internal.h"
@@ -207,6 +208,15 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
         json_object_set_new(f, "rows", json_integer(count));
         json_object_set_new(f, "bytes", json_integer(size));
         json_object_set_new(f, "sha256", json_string(sha));
+        if (t->local) {
+            /* Local readers check size and mtime against these before trusting the file
+             * (store/verify.h). */
+            struct stat st;
+            if (stat(path, &st) == 0)
+                json_object_set_new(
+                    f, "mtime_ns",
+                    json_integer((json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec));
+        }
         {
             json_t *part = df_task_path_partition(rel);
             if (part)

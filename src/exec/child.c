@@ -33,12 +33,13 @@ static void in_child(char *const argv[], char *const envp[], int devnull, int ou
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent)
         _exit(127);
+    /* Every disposition back to the default, whatever this process (or a library in it:
+     * the S3 client ignores SIGPIPE) installed: exec keeps ignored signals ignored. */
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_DFL;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGCHLD, &sa, NULL);
-    sigaction(SIGPIPE, &sa, NULL);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaction(sig, &sa, NULL);
     {
         sigset_t none;
         sigemptyset(&none);

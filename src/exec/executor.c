@@ -7,6 +7,7 @@
  * what their end means ("task finished"), enforce timeouts, refresh progress and
  * run.json. Scheduling rules live in graph.c; processes in child.c.
  */
+#include "store/caps.h"
 #include "exec/executor.h"
 
 #include <errno.h>
@@ -43,7 +44,6 @@
 #include "util/banned.h"
 
 #define RUNJSON_EVERY_MS 500
-#define ERROR_JSON_MAX   ((size_t)1 << 20)
 
 /* Signal plumbing: handlers only set a flag and write a byte to a pipe the loop polls. */
 extern char **environ;
@@ -86,6 +86,7 @@ struct executor {
     int interrupted; /* the signal, once one arrived */
     int progress_shown;
     int store_failed; /* writing run.json failed at least once */
+    int last_failed;  /* the latest write of run.json failed: it is not the run's state */
     int slots;        /* DUCKFLOW_TASK_SLOTS of the tasks: jobs x the executor's own */
     char **env;       /* the tasks' environment: ours with DUCKFLOW_TASK_SLOTS set */
     char store_msg[sizeof(((struct df_error *)0)->msg)];
@@ -179,6 +180,9 @@ static void save_run_json(struct executor *x, const char *status, int force)
         if (!x->store_failed)
             snprintf(x->store_msg, sizeof(x->store_msg), "%s", err.msg);
         x->store_failed = 1;
+        x->last_failed = 1;
+    } else {
+        x->last_failed = 0;
     }
     x->dirty = 0;
     x->last_write = now;
@@ -303,7 +307,16 @@ static int plan_step(struct executor *x, size_t s, struct df_error *err)
             }
         }
         df_error_clear(&e);
-        df_store_list(x->store, prefix, scan_attempt, &a, &e);
+        if (df_store_list(x->store, prefix, scan_attempt, &a, &e) != 0) {
+            /* New attempt numbers rely on this listing: without it they could reuse an
+             * earlier attempt's number (and find its _error.json). */
+            *err = e;
+            df_error_prefix(err, "cannot resume run '%s': listing the attempts of step '%s'",
+                            x->run, st->name);
+            free(prefix);
+            free(stepkey);
+            return -1;
+        }
         free(prefix);
         free(stepkey);
     }
@@ -444,7 +457,7 @@ static json_t *read_attempt_error(struct executor *x, const struct gtask *t)
     if (df_store_list(x->store, prefix, runrec_find_error_cb, &found, &err) == 0 && found.len) {
         char *data = NULL;
         size_t len = 0;
-        if (df_store_get_bytes(x->store, found.buf, ERROR_JSON_MAX, &data, &len, &err) == 0)
+        if (df_store_get_bytes(x->store, found.buf, DF_CAP_ERROR_JSON, &data, &len, &err) == 0)
             j = json_loadb(data, len, 0, NULL);
         free(data);
     }
@@ -714,7 +727,7 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
         snprintf(run_id, 64, "%s", o->resume_run);
     }
     key = df_key_run_json(x->p->name, run_id);
-    if (df_store_get_bytes(x->store, key, 16 << 20, &data, &len, err) != 0) {
+    if (df_store_get_bytes(x->store, key, DF_CAP_RUN_JSON, &data, &len, err) != 0) {
         if (err->code == DF_ENOTFOUND) {
             df_error_clear(err);
             df_error_set(err, DF_EUSAGE, "cannot resume run '%s': no such run of pipeline '%s'",
@@ -1213,9 +1226,19 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
             rc = -1;
         }
     }
-    if (x.store_failed && rc == 0) {
+    if (x.last_failed || (x.store_failed && rc == 0)) {
+        /* The run's record is not what happened (a full disk, a permission): whatever else
+         * failed, this is a store error (exit 3), said on stderr, and --resume repairs the
+         * record. */
+        char besides[sizeof(err->msg) + 16] = "";
+        if (err->code)
+            snprintf(besides, sizeof(besides), "; besides, %s", err->msg);
         rc = -1;
-        df_error_set(err, DF_EIO, "run '%s': cannot record it: %s", run_id, x.store_msg);
+        df_error_clear(err);
+        df_error_set(err, DF_EIO,
+                     "run '%s': cannot record its state: %s; 'duckflow run --resume %s' repairs "
+                     "the record%s",
+                     run_id, x.store_msg, run_id, besides);
     }
     clear_progress(&x);
     summary(&x, status);

@@ -160,6 +160,38 @@ out:
     return rc;
 }
 
+/* The run records among the listed keys (<pipeline>/runs/<run>/run.json), read into a JSON
+ * array: one listing serves both (runrec_list would list the store again). */
+static int read_run_records(struct df_store *s, const struct keys *k, json_t **out,
+                            struct df_error *err)
+{
+    *out = json_array();
+    for (size_t i = 0; i < k->n; i++) {
+        const char *key = k->v[i].key;
+        size_t pl = parts_len(key, 1), n = strlen(key);
+        char *data = NULL;
+        size_t len = 0;
+        json_t *j;
+        if (!pl || strncmp(key + pl, "/runs/", 6) != 0 || n < 9 ||
+            strcmp(key + n - 9, "/run.json") != 0 || strchr(key + pl + 6, '/') != key + n - 9)
+            continue;
+        if (df_store_get_bytes(s, key, (size_t)16 << 20, &data, &len, err) != 0) {
+            free(data);
+            if (err->code != DF_ENOTFOUND)
+                return -1;
+            df_error_clear(err);
+            continue;
+        }
+        j = json_loadb(data, len, 0, NULL);
+        free(data);
+        if (json_is_object(j))
+            json_array_append_new(*out, j);
+        else
+            json_decref(j);
+    }
+    return 0;
+}
+
 /* 1 when the task key (<pipeline>/runs/<run>/...) lies in a run listed in skip. */
 static int in_skipped_run(json_t *skip, const char *key)
 {
@@ -198,7 +230,7 @@ int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run
 
     memset(stats, 0, sizeof(*stats));
     memset(&refs, 0, sizeof(refs));
-    if (runrec_list(s, pipeline, &runs, err) != 0 || df_store_list(s, prefix, collect, &k, err))
+    if (df_store_list(s, prefix, collect, &k, err) != 0 || read_run_records(s, &k, &runs, err) != 0)
         goto out;
     /* Files a manifest or a cache entry names stay, wherever they are (issue 10: runs
      * share files through the cache). One read of each manifest gives those and the

@@ -1,6 +1,7 @@
 /*
  * runrec.c - building, writing, judging and listing run records (see runrec.h).
  */
+#include "store/caps.h"
 #include "exec/runrec.h"
 
 #include <errno.h>
@@ -15,8 +16,6 @@
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
-
-#define RUNJSON_MAX ((size_t)64 << 20)
 
 static const char *state_name(enum gstate s)
 {
@@ -306,7 +305,7 @@ int runrec_list(struct df_store *s, const char *pipeline, json_t **out, struct d
         char *data = NULL;
         size_t len = 0;
         json_t *j;
-        if (df_store_get_bytes(s, f.keys[i], RUNJSON_MAX, &data, &len, &e) != 0) {
+        if (df_store_get_bytes(s, f.keys[i], DF_CAP_RUN_JSON, &data, &len, &e) != 0) {
             free(data);
             if (e.code != DF_ENOTFOUND) {
                 *err = e;

@@ -13,6 +13,7 @@
 #include "store/layout.h"
 #include "store/keycheck.h"
 #include "store/manifest.h"
+#include "store/verify.h"
 #include "util/jsonfmt.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -59,6 +60,7 @@ struct file_ref {
     char *key;
     char *path; /* the local file DuckDB reads */
     uint64_t bytes;
+    json_t *rec; /* the manifest's file record (borrowed) */
 };
 
 struct file_list {
@@ -107,6 +109,7 @@ static void table_files(struct df_store *s, const char *cache_dir, json_t *m, co
         l->v[l->n].key = xstrdup(json_string_value(json_array_get(keys, k++)));
         l->v[l->n].path = local_file(s, cache_dir, l->v[l->n].key);
         l->v[l->n].bytes = (uint64_t)json_integer_value(json_object_get(f, "bytes"));
+        l->v[l->n].rec = f;
         l->n++;
     }
     json_decref(keys);
@@ -117,11 +120,15 @@ static int fetch_missing(struct df_store *s, struct file_list *l, struct df_erro
 {
     const char **keys = xcalloc(l->n ? l->n : 1, sizeof(*keys));
     const char **paths = xcalloc(l->n ? l->n : 1, sizeof(*paths));
+    const char **sums = xcalloc(l->n ? l->n : 1, sizeof(*sums));
     size_t n = 0;
     int rc = 0;
     char *probe = l->n ? df_store_local_path(s, l->v[0].key) : NULL;
 
-    /* A local store: DuckDB reads the files in place, nothing to fetch. */
+    /* A local store: DuckDB reads the files in place, nothing to fetch; each must still be
+     * the file its manifest describes (size and mtime, store/verify.h). */
+    for (size_t i = 0; i < l->n && rc == 0 && probe; i++)
+        rc = df_file_check_local(l->v[i].path, l->v[i].rec, l->v[i].key, err);
     for (size_t i = 0; i < l->n && rc == 0 && !probe; i++) {
         char *dir, *slash;
         int64_t have;
@@ -141,15 +148,17 @@ static int fetch_missing(struct df_store *s, struct file_list *l, struct df_erro
         free(dir);
         keys[n] = l->v[i].key;
         paths[n] = l->v[i].path;
+        sums[n] = json_string_value(json_object_get(l->v[i].rec, "sha256"));
         n++;
     }
     if (rc == 0 && n)
-        rc = df_store_get_many(s, keys, paths, n, DOWNLOAD_PARALLEL, err);
-    if (rc != 0)
+        rc = df_store_get_many_checked(s, keys, paths, sums, n, DOWNLOAD_PARALLEL, err);
+    if (rc != 0 && !probe)
         df_error_prefix(err, "cannot download run files into the cache");
     free(probe);
     free(keys);
     free(paths);
+    free(sums);
     return rc;
 }
 

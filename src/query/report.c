@@ -61,6 +61,8 @@ struct task_row {
     int64_t attempt, rows, bytes, files, total_ms, sql_ms, write_ms, peak, spilled, mem_limit;
     const char *klass;
     int64_t start, end; /* epoch ms, -1 unknown */
+    int reused;         /* reused from an earlier run through the cache: klass says which */
+    char klass_buf[96];
 };
 
 static void task_row(const char *step, json_t *m, struct task_row *t)
@@ -76,6 +78,11 @@ static void task_row(const char *step, json_t *m, struct task_row *t)
     t->klass = json_string_value(json_object_get(m, "exit_class"));
     if (!t->klass)
         t->klass = "ok";
+    if (json_string_value(json_object_get(m, "reused_from_run"))) {
+        t->reused = 1;
+        snprintf(t->klass_buf, sizeof(t->klass_buf), "reused from %s", jstr(m, "reused_from_run"));
+        t->klass = t->klass_buf;
+    }
     json_object_foreach(tables, name, tb)
     {
         t->rows += jint(tb, "rows") > 0 ? jint(tb, "rows") : 0;
@@ -147,7 +154,7 @@ static void step_sum(const struct df_run_step *st, struct step_sum *s)
             s->spilled += t.spilled;
         if (t.attempt > 1)
             s->retried++;
-        if (strcmp(t.klass, "ok") != 0)
+        if (strcmp(t.klass, "ok") != 0 && !t.reused)
             s->not_ok++;
         if (t.start >= 0 && (s->start < 0 || t.start < s->start))
             s->start = t.start;

@@ -3,19 +3,17 @@
  * 2). Only keys are listed and only run.json and manifests are read; the data files stay
  * where they are until df_query_attach().
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <stdio.h>
-
 #include "query/query.h"
+#include "store/caps.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/publish.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-#define RUN_JSON_MAX (16u << 20)
 
 struct run_ref {
     char *pipeline;
@@ -76,7 +74,7 @@ static int read_record(struct df_store *s, const char *pipeline, const char *run
     int rc = 0;
 
     *out = NULL;
-    if (df_store_get_bytes(s, key, RUN_JSON_MAX, &data, &len, err) != 0) {
+    if (df_store_get_bytes(s, key, DF_CAP_RUN_JSON, &data, &len, err) != 0) {
         if (err->code == DF_ENOTFOUND) {
             df_error_clear(err);
         } else {
@@ -149,6 +147,24 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
         return df_error_set(err, DF_EUSAGE, "'%s' is not a valid pipeline name", pipeline);
     if (!latest && !df_valid_run_id(run))
         return df_error_set(err, DF_EUSAGE, "'%s' is not a valid run id", run);
+    if (pipeline && want_published) {
+        /* The common case needs no listing: the published run, if its record is there. */
+        json_t *rec = NULL;
+        if (df_published_read(s, pipeline, &published, err) != 0)
+            goto out;
+        if (published && read_record(s, pipeline, published, &rec, err) != 0)
+            goto out;
+        if (rec) {
+            json_decref(rec);
+            *pipeline_out = xstrdup(pipeline);
+            *run_out = published;
+            published = NULL;
+            rc = 0;
+            goto out;
+        }
+        free(published);
+        published = NULL;
+    }
     prefix = pipeline ? df_key_runs(pipeline) : xstrdup("");
     if (df_store_list(s, prefix, collect_run, &l, err) != 0)
         goto out;

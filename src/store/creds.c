@@ -220,19 +220,41 @@ static int assume_role(struct df_creds_provider *p, struct df_error *err)
             df_error_set(err, DF_EIO, "sts: cannot create a curl handle");
             break;
         }
-        struct curl_slist *hdrs = NULL;
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
-        hdrs = curl_slist_append(hdrs, "Accept: application/xml");
+        struct curl_slist *hdrs = NULL, *h2;
+        CURLcode cc = CURLE_OK;
+        if ((h2 = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded")))
+            hdrs = h2;
+        if (h2 && (h2 = curl_slist_append(hdrs, "Accept: application/xml")))
+            hdrs = h2;
         sb_reset(&resp);
-        curl_easy_setopt(h, CURLOPT_URL, p->sts_endpoint);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.buf);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body.len);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        CURLcode cc = curl_easy_perform(h);
+        /* Every option's result counts (the first failure is the request's). */
+        const struct {
+            CURLoption opt;
+            int kind; /* 0 string, 1 long, 2 pointer, 3 function */
+            const void *p;
+            long l;
+        } opts[] = {
+            {CURLOPT_URL, 0, p->sts_endpoint, 0},
+            {CURLOPT_POSTFIELDS, 0, body.buf, 0},
+            {CURLOPT_POSTFIELDSIZE, 1, NULL, (long)body.len},
+            {CURLOPT_HTTPHEADER, 2, hdrs, 0},
+            {CURLOPT_WRITEDATA, 2, &resp, 0},
+            {CURLOPT_TIMEOUT, 1, NULL, 30L},
+            {CURLOPT_NOSIGNAL, 1, NULL, 1L},
+        };
+        for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]) && cc == CURLE_OK; i++)
+            cc = opts[i].kind == 1 ? curl_easy_setopt(h, opts[i].opt, opts[i].l)
+                                   : curl_easy_setopt(h, opts[i].opt, opts[i].p);
+        if (cc == CURLE_OK)
+            cc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+        if (!h2 || cc != CURLE_OK) {
+            curl_slist_free_all(hdrs);
+            curl_easy_cleanup(h);
+            df_error_set(err, DF_EIO, "sts: cannot set up the request: %s",
+                         h2 ? curl_easy_strerror(cc) : "out of memory");
+            break;
+        }
+        cc = curl_easy_perform(h);
         status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         curl_slist_free_all(hdrs);

@@ -3,6 +3,7 @@
  * is a single atomic put of <task>/_manifest.json: before it the task's files exist but
  * no reader trusts them; after it they are the task's output.
  */
+#include "store/caps.h"
 #include "store/manifest.h"
 
 #include <stdlib.h>
@@ -12,9 +13,6 @@
 #include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-/* A manifest lists every file of every output table; this bounds a hostile one. */
-#define MANIFEST_MAX ((size_t)256 << 20)
 
 int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run, const char *step,
                        const char *item_key, json_t *manifest, struct df_error *err)
@@ -65,7 +63,7 @@ int df_manifest_read(struct df_store *s, const char *pipeline, const char *run, 
     int rc;
 
     *out = NULL;
-    rc = df_store_get_bytes(s, key, MANIFEST_MAX, &data, &len, err);
+    rc = df_store_get_bytes(s, key, DF_CAP_MANIFEST, &data, &len, err);
     if (rc == 0)
         rc = parse_manifest(key, data, len, out, err);
     free(data);
@@ -126,7 +124,7 @@ int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         char *data = NULL;
         size_t len = 0;
-        rc = df_store_get_bytes(s, l.keys[i], MANIFEST_MAX, &data, &len, err);
+        rc = df_store_get_bytes(s, l.keys[i], DF_CAP_MANIFEST, &data, &len, err);
         if (rc == 0)
             rc = parse_manifest(l.keys[i], data, len, &v[nv], err);
         if (rc == 0)

@@ -77,6 +77,17 @@ static int op_get_file(struct df_store *s, const char *key, const char *path, st
     return rc;
 }
 
+static int op_get_file_checked(struct df_store *s, const char *key, const char *path,
+                               const char *sha256, struct df_error *err)
+{
+    if (check_key(key, err) != 0)
+        return -1;
+    char *k = full_key(s, key);
+    int rc = s3_get_file_checked(client(s), k, path, sha256, err);
+    free(k);
+    return rc;
+}
+
 static int op_get_bytes(struct df_store *s, const char *key, size_t max, char **data, size_t *len,
                         struct df_error *err)
 {
@@ -181,11 +192,11 @@ static int op_etag(struct df_store *s, const char *key, char *out, size_t n, str
 
 static const struct df_store_ops s3_ops = {
     "s3",      op_put_file,   op_put_bytes, op_get_file,         op_get_bytes, op_list,
-    op_remove, op_local_path, op_free,      op_put_bytes_new_s3, op_etag,
+    op_remove, op_local_path, op_free,      op_put_bytes_new_s3, op_etag,      op_get_file_checked,
 };
 static const struct df_store_ops gs_ops = {
     "gs",      op_put_file,   op_put_bytes, op_get_file,         op_get_bytes, op_list,
-    op_remove, op_local_path, op_free,      op_put_bytes_new_gs, op_etag,
+    op_remove, op_local_path, op_free,      op_put_bytes_new_gs, op_etag,      op_get_file_checked,
 };
 
 static int is_object_store(const struct df_store *s)

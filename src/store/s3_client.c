@@ -303,9 +303,15 @@ static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ud)
     if (r->mem) {
         memcpy(buf, r->mem + x->pos, want);
     } else {
-        ssize_t n = pread(r->fd, buf, want, (off_t)(r->off + x->pos));
-        if (n <= 0)
+        ssize_t n;
+        do
+            n = pread(r->fd, buf, want, (off_t)(r->off + x->pos));
+        while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            /* Kept here: by the time curl returns, errno is whatever curl did last. */
+            x->rs->source_errno = n < 0 ? errno : 0;
             return CURL_READFUNC_ABORT;
+        }
         want = (size_t)n;
     }
     x->pos += want;
@@ -355,6 +361,8 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
         /* Only a plain-MD5 ETag can be checked: skip the hashing for multipart ones. */
         if (r->out_md5 && rs->etag_is_md5)
             EVP_DigestUpdate(r->out_md5, ptr, n);
+        if (r->out_sha256)
+            EVP_DigestUpdate(r->out_sha256, ptr, n);
     }
     rs->written += n;
     return n;
@@ -492,6 +500,17 @@ static void payload_hash(const struct req *r, char payload[65])
 
 /* Signs the request (SigV4 at the server's idea of the time) and returns the headers to
  * send: exactly the signed ones, Authorization, and Content-Type when set. */
+/* Appends s to *l; clears *ok when curl cannot (the list so far is kept, to be freed). */
+static void append_header(struct curl_slist **l, const char *s, int *ok)
+{
+    struct curl_slist *n = curl_slist_append(*l, s);
+    if (n)
+        *l = n;
+    else
+        *ok = 0;
+}
+
+/* The request's signed headers, or NULL when curl could not build the list. */
 static struct curl_slist *signed_headers(struct s3_client *c, const struct req *r,
                                          const struct df_creds *cr, const char *host,
                                          const char *path, const char *qs)
@@ -503,6 +522,7 @@ static struct curl_slist *signed_headers(struct s3_client *c, const struct req *
                                        "If-Match",    "If-None-Match"};
     struct strbuf auth = STRBUF_INIT, hv = STRBUF_INIT;
     struct curl_slist *hdrs = NULL;
+    int ok = 1;
     char payload[65], amz_date[17];
     struct df_sigv4_header sh[10];
     size_t nh = 0;
@@ -535,60 +555,74 @@ static struct curl_slist *signed_headers(struct s3_client *c, const struct req *
                 name = wire[j];
         sb_reset(&hv);
         sb_addf(&hv, "%s: %s", name, sh[i].value);
-        hdrs = curl_slist_append(hdrs, hv.buf);
+        append_header(&hdrs, hv.buf, &ok);
     }
     sb_reset(&hv);
     sb_addf(&hv, "Authorization: %s", auth.buf);
-    hdrs = curl_slist_append(hdrs, hv.buf);
+    append_header(&hdrs, hv.buf, &ok);
     OPENSSL_cleanse(hv.buf, hv.len);
     OPENSSL_cleanse(auth.buf, auth.len);
-    hdrs = curl_slist_append(hdrs, "Expect:");
+    append_header(&hdrs, "Expect:", &ok);
     if (r->content_type) {
         sb_reset(&hv);
         sb_addf(&hv, "Content-Type: %s", r->content_type);
-        hdrs = curl_slist_append(hdrs, hv.buf);
+        append_header(&hdrs, hv.buf, &ok);
     }
     sb_release(&auth);
     sb_release(&hv);
+    if (!ok) {
+        curl_slist_free_all(hdrs);
+        return NULL;
+    }
     return hdrs;
 }
 
 /* Options of one transfer on handle h: URL, headers, timeouts, callbacks, method, body. */
-static void setup_curl(const struct s3_client *c, CURL *h, const struct req *r, struct xfer *x,
-                       const char *url, struct curl_slist *hdrs)
+static CURLcode setup_curl(const struct s3_client *c, CURL *h, const struct req *r, struct xfer *x,
+                           const char *url, struct curl_slist *hdrs)
 {
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->timeout_s);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024L);
-    curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    CURLcode rc = CURLE_OK;
+    /* Every option's result counts: the first that fails is the transfer's error. */
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        CURLcode set_rc_ = curl_easy_setopt(h, opt, val);                                          \
+        if (set_rc_ != CURLE_OK && rc == CURLE_OK)                                                 \
+            rc = set_rc_;                                                                          \
+    } while (0)
+    SET(CURLOPT_URL, url);
+    SET(CURLOPT_PATH_AS_IS, 1L);
+    SET(CURLOPT_HTTPHEADER, hdrs);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
+    SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+    SET(CURLOPT_LOW_SPEED_TIME, c->timeout_s);
+    SET(CURLOPT_WRITEFUNCTION, write_cb);
+    SET(CURLOPT_WRITEDATA, x);
+    SET(CURLOPT_HEADERFUNCTION, header_cb);
+    SET(CURLOPT_HEADERDATA, x);
+    SET(CURLOPT_BUFFERSIZE, 256L * 1024L);
+    SET(CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024L);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
     int has_body = r->mem || r->fd >= 0;
     if (strcmp(r->method, "HEAD") == 0) {
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        SET(CURLOPT_NOBODY, 1L);
     } else if (strcmp(r->method, "PUT") == 0) {
-        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(has_body ? r->len : 0));
+        SET(CURLOPT_UPLOAD, 1L);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)(has_body ? r->len : 0));
     } else if (strcmp(r->method, "POST") == 0) {
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(has_body ? r->len : 0));
+        SET(CURLOPT_POST, 1L);
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(has_body ? r->len : 0));
     } else if (strcmp(r->method, "GET") != 0) {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+        SET(CURLOPT_CUSTOMREQUEST, r->method);
     }
     if (has_body || strcmp(r->method, "PUT") == 0 || strcmp(r->method, "POST") == 0) {
-        curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-        curl_easy_setopt(h, CURLOPT_READDATA, x);
-        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, seek_cb);
-        curl_easy_setopt(h, CURLOPT_SEEKDATA, x);
+        SET(CURLOPT_READFUNCTION, read_cb);
+        SET(CURLOPT_READDATA, x);
+        SET(CURLOPT_SEEKFUNCTION, seek_cb);
+        SET(CURLOPT_SEEKDATA, x);
     }
+    return rc;
+#undef SET
 }
 
 /* A transfer that did not complete (cc != CURLE_OK): why, and whether to try again. */
@@ -601,7 +635,9 @@ static int classify_transfer_error(const struct req *r, const struct resp *rs, C
         df_error_set(err, DF_EIO, "%s: cannot write the download: %s", what,
                      strerror(rs->sink_errno));
     } else if (cc == CURLE_ABORTED_BY_CALLBACK || cc == CURLE_READ_ERROR) {
-        df_error_set(err, DF_EIO, "%s: cannot read the upload's source: %s", what, strerror(errno));
+        df_error_set(err, DF_EIO, "%s: cannot read the upload's source: %s", what,
+                     rs->source_errno ? strerror(rs->source_errno)
+                                      : "it ended before its expected size");
     } else {
         df_error_set(err, DF_EIO, "%s %s: %s", r->method, what, curl_easy_strerror(cc));
         return retryable_curl(cc) ? S3_RETRY : S3_FATAL;
@@ -682,6 +718,10 @@ int s3_perform(struct s3_client *c, struct req *r, struct resp *rs, int attempt,
         goto out;
     request_target(c, r, &host, &path, &qs, &url);
     hdrs = signed_headers(c, r, &cr, host.buf, path.buf, qs.buf);
+    if (!hdrs) {
+        df_error_set(err, DF_EIO, "%s: cannot build the request's headers", what);
+        goto out;
+    }
 
     h = handle_get(c);
     if (!h) {
@@ -689,7 +729,13 @@ int s3_perform(struct s3_client *c, struct req *r, struct resp *rs, int attempt,
         goto out;
     }
     struct xfer x = {r, rs, 0};
-    setup_curl(c, h, r, &x, url.buf, hdrs);
+    CURLcode sc = setup_curl(c, h, r, &x, url.buf, hdrs);
+    if (sc != CURLE_OK) {
+        df_error_set(err, DF_EIO, "%s: cannot set up the request: %s", what,
+                     curl_easy_strerror(sc));
+        broken = 1;
+        goto out;
+    }
 
     CURLcode cc = curl_easy_perform(h);
     if (cc == CURLE_OK) {

@@ -62,6 +62,11 @@ int s3_get_file(struct s3_client *c, const char *key, const char *path, struct d
  * x-goog-if-generation-match: 0); DF_EEXIST (store.h) when one has. */
 int s3_put_bytes_new(struct s3_client *c, const char *key, const void *data, size_t len, int gcs,
                      struct df_error *err);
+/* The same, hashing the bytes (SHA-256) while they stream in: a file whose hash is not
+ * want_sha256 (64 hex digits; NULL or "" = not checked) is fetched once more from the
+ * start, then refused (DF_EIO, both hashes named). */
+int s3_get_file_checked(struct s3_client *c, const char *key, const char *path,
+                        const char *want_sha256, struct df_error *err);
 int s3_put_bytes(struct s3_client *c, const char *key, const void *data, size_t len,
                  struct df_error *err);
 /* Single PUT below the multipart threshold, else a multipart upload with parallel parts

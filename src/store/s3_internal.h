@@ -68,12 +68,14 @@ struct req {
     EVP_MD_CTX *out_md5;                /* hash of what was written, may be NULL */
     const char *cond_name, *cond_value; /* a conditional create: "if-none-match" "*" (S3) or
                                          * "x-goog-if-generation-match" "0" (GCS); signed */
+    EVP_MD_CTX *out_sha256; /* SHA-256 of what was written (checked against a manifest), may
+                             * be NULL */
 };
 
 #define REQ_INIT(m, k)                                                                             \
     {                                                                                              \
         (m), (k), NULL, NULL, -1, 0, 0, NULL, NULL, NULL, {0}, NULL, NULL, 0, -1, 0, NULL, NULL,   \
-            NULL                                                                                   \
+            NULL, NULL                                                                             \
     }
 
 /* What came back. */
@@ -92,6 +94,7 @@ struct resp {
     char bucket_region[64]; /* x-amz-bucket-region, sent with wrong-region answers */
     int sink_error;         /* 1 too big, 2 write failed (errno in sink_errno) */
     int sink_errno;
+    int source_errno; /* why the upload's source could not be read (0: it ended early) */
     struct strbuf errbody;
     char code[128];
     char message[512];

@@ -169,6 +169,7 @@ struct download {
     const char *what, *tmp;
     int fd;
     EVP_MD_CTX *md5;
+    EVP_MD_CTX *sha; /* the SHA-256 of the bytes as they stream in (NULL: not checked) */
     char etag[128], sse[32];
     uint64_t have, total;
     int known_total;
@@ -204,6 +205,8 @@ static int download_restart(struct download *d, int forget_etag, struct df_error
     if (forget_etag)
         d->etag[0] = '\0';
     EVP_DigestInit_ex(d->md5, EVP_md5(), NULL);
+    if (d->sha)
+        EVP_DigestInit_ex(d->sha, EVP_sha256(), NULL);
     if (ftruncate(d->fd, 0) != 0)
         return df_error_errno(err, "%s: cannot truncate '%s'", d->what, d->tmp);
     return 0;
@@ -280,8 +283,25 @@ static int download_step(struct download *d, int o, int resumed, const struct re
     return o;
 }
 
+/* 1 when the download's SHA-256 (hashed while it streamed) is want; *got gets it. */
+static int download_sha_matches(struct download *d, const char *want, char got[65])
+{
+    unsigned char md[32];
+    unsigned n = 32;
+    EVP_DigestFinal_ex(d->sha, md, &n);
+    s3_to_hex(md, 32, got);
+    return strcasecmp(got, want) == 0;
+}
+
 int s3_get_file(struct s3_client *c, const char *key, const char *path, struct df_error *err)
 {
+    return s3_get_file_checked(c, key, path, NULL, err);
+}
+
+int s3_get_file_checked(struct s3_client *c, const char *key, const char *path,
+                        const char *want_sha256, struct df_error *err)
+{
+    int refetched = 0;
     char *what = s3_describe(c, key);
     struct download d;
     int fd, rc = -1;
@@ -298,6 +318,10 @@ int s3_get_file(struct s3_client *c, const char *key, const char *path, struct d
     d.fd = fd;
     d.md5 = EVP_MD_CTX_new();
     EVP_DigestInit_ex(d.md5, EVP_md5(), NULL);
+    if (want_sha256 && *want_sha256) {
+        d.sha = EVP_MD_CTX_new();
+        EVP_DigestInit_ex(d.sha, EVP_sha256(), NULL);
+    }
     struct resp rs = {0};
     sb_init(&rs.errbody);
 
@@ -306,6 +330,7 @@ int s3_get_file(struct s3_client *c, const char *key, const char *path, struct d
         r.out_fd = fd;
         r.out_base = d.have;
         r.out_md5 = d.md5;
+        r.out_sha256 = d.sha;
         if (d.have > 0 && d.etag[0]) { /* resume, pinned to the same object */
             snprintf(r.range, sizeof(r.range), "bytes=%" PRIu64 "-", d.have);
             snprintf(ifm, sizeof(ifm), "\"%s\"", d.etag);
@@ -318,6 +343,20 @@ int s3_get_file(struct s3_client *c, const char *key, const char *path, struct d
         o = download_step(&d, o, r.range[0] != '\0', &rs, &e, err);
         if (o == -2)
             break;
+        if (o == S3_OK && d.sha) {
+            char got[65];
+            if (!download_sha_matches(&d, want_sha256, got)) {
+                /* Not what the manifest names: fetch it once more from the start, then
+                 * refuse it (a store error). */
+                if (refetched++ == 0 && download_restart(&d, 1, err) == 0)
+                    continue;
+                df_error_set(err, DF_EIO,
+                             "%s: checksum mismatch: SHA-256 %s is not the manifest's %s "
+                             "(fetched twice)",
+                             what, got, want_sha256);
+                break;
+            }
+        }
         if (o == S3_OK) {
             rc = 0;
             break;
@@ -338,6 +377,7 @@ int s3_get_file(struct s3_client *c, const char *key, const char *path, struct d
     if (rc != 0)
         unlink(tmp);
     EVP_MD_CTX_free(d.md5);
+    EVP_MD_CTX_free(d.sha);
     sb_release(&rs.errbody);
     free(tmp);
     free(what);

@@ -82,6 +82,14 @@ int df_store_get_file(struct df_store *s, const char *key, const char *path, str
     return s->ops->get_file(s, key, path, err);
 }
 
+int df_store_get_file_checked(struct df_store *s, const char *key, const char *path,
+                              const char *sha256, struct df_error *err)
+{
+    if (s->ops->get_file_checked && sha256 && *sha256)
+        return s->ops->get_file_checked(s, key, path, sha256, err);
+    return s->ops->get_file(s, key, path, err);
+}
+
 int df_store_get_bytes(struct df_store *s, const char *key, size_t max, char **data, size_t *len,
                        struct df_error *err)
 {
@@ -159,6 +167,7 @@ struct batch {
     struct df_store *s;
     const char *const *keys;
     const char *const *paths;
+    const char *const *shas; /* expected SHA-256 per key (get), or NULL */
     size_t n, next;
     int put, failed;
     pthread_mutex_t mu;
@@ -184,7 +193,8 @@ static void *batch_worker(void *arg)
         if (b->put)
             rc = df_store_put_file(b->s, b->keys[i], b->paths[i], &e);
         else
-            rc = df_store_get_file(b->s, b->keys[i], b->paths[i], &e);
+            rc = df_store_get_file_checked(b->s, b->keys[i], b->paths[i],
+                                           b->shas ? b->shas[i] : NULL, &e);
         if (rc != 0) {
             pthread_mutex_lock(&b->mu);
             if (!b->failed) {
@@ -198,7 +208,7 @@ static void *batch_worker(void *arg)
 }
 
 static int batch_run(struct df_store *s, const char *const *keys, const char *const *paths,
-                     size_t n, int parallel, int put, struct df_error *err)
+                     const char *const *shas, size_t n, int parallel, int put, struct df_error *err)
 {
     struct batch b;
     pthread_t *threads = NULL;
@@ -210,6 +220,7 @@ static int batch_run(struct df_store *s, const char *const *keys, const char *co
     b.s = s;
     b.keys = keys;
     b.paths = paths;
+    b.shas = shas;
     b.n = n;
     b.put = put;
     pthread_mutex_init(&b.mu, NULL);
@@ -242,11 +253,18 @@ static int batch_run(struct df_store *s, const char *const *keys, const char *co
 int df_store_get_many(struct df_store *s, const char *const *keys, const char *const *paths,
                       size_t n, int parallel, struct df_error *err)
 {
-    return batch_run(s, keys, paths, n, parallel, 0, err);
+    return batch_run(s, keys, paths, NULL, n, parallel, 0, err);
+}
+
+int df_store_get_many_checked(struct df_store *s, const char *const *keys, const char *const *paths,
+                              const char *const *sha256s, size_t n, int parallel,
+                              struct df_error *err)
+{
+    return batch_run(s, keys, paths, sha256s, n, parallel, 0, err);
 }
 
 int df_store_put_many(struct df_store *s, const char *const *keys, const char *const *paths,
                       size_t n, int parallel, struct df_error *err)
 {
-    return batch_run(s, keys, paths, n, parallel, 1, err);
+    return batch_run(s, keys, paths, NULL, n, parallel, 1, err);
 }

@@ -55,6 +55,10 @@ struct df_store_ops {
                          struct df_error *err);
     /* The object's ETag (quotes removed) into out; "" when the backend has none. */
     int (*etag)(struct df_store *s, const char *key, char *out, size_t n, struct df_error *err);
+    /* get_file that hashes the bytes while they stream and refuses a file whose SHA-256
+     * is not sha256 (object stores; NULL: get_file, unchecked). */
+    int (*get_file_checked)(struct df_store *s, const char *key, const char *path,
+                            const char *sha256, struct df_error *err);
 };
 
 struct df_store {
@@ -97,6 +101,15 @@ int df_store_put_bytes_new(struct df_store *s, const char *key, const void *data
                            struct df_error *err);
 /* The object's ETag into out ("" when the backend has none, e.g. local files). */
 int df_store_etag(struct df_store *s, const char *key, char *out, size_t n, struct df_error *err);
+/* get_file / get_many checked against the SHA-256 a manifest lists (sha256s[i] may be NULL
+ * or ""): on an object store the bytes are hashed while they stream in, a mismatch is
+ * fetched once more and then refused with DF_EIO naming both hashes. A local store copies
+ * without hashing (local readers check size and mtime instead, see verify.h). */
+int df_store_get_file_checked(struct df_store *s, const char *key, const char *path,
+                              const char *sha256, struct df_error *err);
+int df_store_get_many_checked(struct df_store *s, const char *const *keys, const char *const *paths,
+                              const char *const *sha256s, size_t n, int parallel,
+                              struct df_error *err);
 /* Local file for key or NULL (see ops.local_path). free() the result. */
 char *df_store_local_path(struct df_store *s, const char *key);
 /* "s3://bucket/prefix/key" or the local path, for messages. free() the result. */

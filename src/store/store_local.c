@@ -597,7 +597,7 @@ static void local_free(struct df_store *s)
 static const struct df_store_ops local_ops = {
     "file",     local_put_file, local_put_bytes,  local_get_file, local_get_bytes,
     local_list, local_remove,   local_local_path, local_free,     local_put_bytes_new,
-    NULL,
+    NULL,       NULL,
 };
 
 int df_store_local_open(const char *path, struct df_store **out, struct df_error *err)

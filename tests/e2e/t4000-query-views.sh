@@ -12,13 +12,15 @@ export DUCKFLOW_STORE="$S"
 manifest() {
     local run=$1 step=$2 i=$3 tag=$4 started=$5 table=$6 rows=$7
     local dir="$S/p1/runs/$run/$step/0000$i"
+    local bytes
+    bytes=$(stat -c %s "$dir/$tag/$table/part-00000.parquet") # readers check the size
     cat >"$dir/_manifest.json" <<EOF
 {"format":1,"pipeline":"p1","run":"$run","step":"$step","item_index":$i,"item_key":"0000$i",
  "item":$i,"attempt":1,"attempt_dir":"$tag","exit_class":"ok","started_at":"$started",
  "finished_at":"$started","timings_ms":{"start":2,"inputs":1,"sql":30,"checks":0,"write":5,"total":40},
  "peak_rss_bytes":123456789,"memory_limit":1000000000,"threads":1,"spilled_bytes":0,
- "tables":{"$table":{"rows":$rows,"bytes":100,"schema":[{"name":"id","type":"BIGINT"}],
-   "files":[{"path":"$tag/$table/part-00000.parquet","rows":$rows,"bytes":100,"sha256":"0"}]},
+ "tables":{"$table":{"rows":$rows,"bytes":$bytes,"schema":[{"name":"id","type":"BIGINT"}],
+   "files":[{"path":"$tag/$table/part-00000.parquet","rows":$rows,"bytes":$bytes,"sha256":"0"}]},
   "nothing":{"rows":0,"bytes":0,"schema":[{"name":"k","type":"DECIMAL(15,2)"},{"name":"v","type":"VARCHAR[]"}],"files":[]}}}
 EOF
 }

@@ -4,7 +4,7 @@
 # of tests/support/argo/validate.js (unknown fields, dangling dependencies, cycles,
 # unresolved variables, limits). And the validator itself rejects broken manifests.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..80"
+echo "1..90"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 opts=(--image registry.example.com/duckflow:0.1.0 --store s3://bucket/duckflow
     --s3-secret duckflow-s3 --service-account duckflow --node-selector pool=batch

@@ -5,7 +5,7 @@
 # `duckflow run` gives, for the examples and for every fan-out kind; the exit handler's
 # run.json makes the run visible to `duckflow runs` and `duckflow query`.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..47"
+echo "1..57"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 source "$sup/runid.sh"
 

@@ -55,7 +55,7 @@ static int setup(void **state)
     struct df_error err = DF_ERROR_INIT;
     struct df_duck d = DF_DUCK_INIT;
     struct strbuf sql = STRBUF_INIT;
-    char *m, *dir, *file;
+    char *m, *dir, *file, *rec;
 
     f->root = fs_mkdtemp(NULL, "test-query", &err);
     assert_non_null(f->root);
@@ -74,8 +74,11 @@ static int setup(void **state)
     if (df_duck_exec(&d, sql.buf, &err) != 0)
         fail_msg("%s", err.msg);
     df_duck_close(&d);
-    m = manifest("r1", "gen", 0, "2026-01-01T10:00:01.000Z",
-                 "{\"path\":\"1-abcd/t/part-00000.parquet\",\"rows\":3,\"bytes\":10}");
+    /* Readers check a local file's size against its record: give the real one. */
+    rec = xasprintf("{\"path\":\"1-abcd/t/part-00000.parquet\",\"rows\":3,\"bytes\":%lld}",
+                    (long long)fs_file_size(file));
+    m = manifest("r1", "gen", 0, "2026-01-01T10:00:01.000Z", rec);
+    free(rec);
     write_text(f->root, "p/runs/r1/gen/00000/_manifest.json", m);
     free(m);
     m = manifest("r1", "gen", 1, "2026-01-01T10:00:02.000Z", "");

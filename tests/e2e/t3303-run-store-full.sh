@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# t3303: a run whose store fills up is accounted for. In a private mount namespace the
+# store is a small tmpfs, filled while the first tasks run: the run exits 3 (a store
+# error, not 1) and says on stderr that it cannot record its state and how to repair it;
+# run.json, `runs` and `report` then agree (abandoned); once space is back, --resume
+# finishes the run and all three say succeeded. Skipped where no mount namespace can be
+# made.
+source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+echo "1..11"
+if ! unshare -m sh -c 'mkdir -p probe && mount -t tmpfs -o size=64k tmpfs probe' 2>/dev/null; then
+    for i in $(seq 1 11); do echo "ok $i # SKIP cannot mount a tmpfs in a mount namespace here"; done
+    exit 0
+fi
+cat >p.yaml <<'YAML'
+name: full
+defaults: {threads: 1, memory_limit: 200MB, retries: 0}
+steps:
+  a:
+    foreach: {range: 3}
+    sql: |
+      CREATE TABLE t AS
+        WITH RECURSIVE x(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM x WHERE i < 150000)
+        SELECT count(*) AS n FROM x;
+    outputs: [t]
+  b:
+    inputs: {t: a.t}
+    sql: CREATE TABLE u AS SELECT sum(n) AS s FROM t;
+    outputs: [u]
+YAML
+mkdir -p res store
+cat >inner.sh <<'SH'
+set -u
+mount -t tmpfs -o size=1m tmpfs store || exit 90
+"$DUCKFLOW" run p.yaml --store store -j 2 >res/run.out 2>res/run.err &
+pid=$!
+for _ in $(seq 1 300); do ls store/full/runs/*/run.json >/dev/null 2>&1 && break; sleep 0.05; done
+dd if=/dev/zero of=store/filler bs=4k >/dev/null 2>&1
+wait $pid
+echo $? >res/run.rc
+cp store/full/runs/*/run.json res/run.json.full
+"$DUCKFLOW" runs --store store >res/runs.full 2>&1
+"$DUCKFLOW" report --store store >res/report.full 2>&1
+rm -f store/filler
+"$DUCKFLOW" run p.yaml --store store --resume latest >res/resume.out 2>res/resume.err
+echo $? >res/resume.rc
+cp store/full/runs/*/run.json res/run.json.after
+"$DUCKFLOW" runs --store store >res/runs.after 2>&1
+"$DUCKFLOW" report --store store >res/report.after 2>&1
+SH
+unshare -m bash inner.sh
+check "the run exits 3, a store error ($(cat res/run.rc 2>/dev/null))" test "$(cat res/run.rc)" = 3
+expect_match "stderr says the state could not be recorded" "^duckflow: run '[^']+': cannot record its state: .*No space left on device.*'duckflow run --resume [^']+' repairs the record" res/run.err
+check "run.json still says running (it could not be rewritten)" \
+    test "$(jget res/run.json.full m.status)" = running
+expect_match "runs: abandoned" '^full +[^ ]+ +abandoned ' res/runs.full
+expect_match "report: abandoned too" 'abandoned' res/report.full
+expect_match "in its header line" '^pipeline full, run [^:]+: abandoned' res/report.full
+check "--resume with space back succeeds" test "$(cat res/resume.rc)" = 0
+check "run.json: succeeded" test "$(jget res/run.json.after m.status)" = succeeded
+expect_match "runs: succeeded" '^full +[^ ]+ +succeeded ' res/runs.after
+expect_match "report: succeeded" 'succeeded' res/report.after
+check "one run in the store" test "$(grep -c '^full ' res/runs.after)" -eq 1
