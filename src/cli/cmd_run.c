@@ -63,17 +63,17 @@ const struct cli_opt cli_opts_run[] = {
 
 static void help(void)
 {
-    printf(
-        "usage: duckflow run [PIPELINE] [--store URI] [--param k=v].. [-j N] [--memory SIZE]\n"
-        "                    [--resume RUN] [--fail-fast] [--color auto|always|never] [--quiet]\n"
-        "                    [--no-cache] [--rerun STEP].. [--select SEL].. [--exclude SEL]..\n"
-        "                    [--from RUN]\n"
-        "\n"
-        "Runs every task of the pipeline on this machine, each as a child process\n"
-        "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
-        "Without PIPELINE, runs ./pipeline.yaml. A task whose cache key matches a committed\n"
-        "task of an earlier run of the pipeline is reused, not run.\n"
-        "\n");
+    printf("usage: duckflow run [PIPELINE] [--store URI] [--param k=v].. [-j N]\n"
+           "                    [--memory SIZE] [--resume RUN] [--fail-fast]\n"
+           "                    [--color auto|always|never] [--quiet] [--no-cache]\n"
+           "                    [--rerun STEP].. [--select SEL].. [--exclude SEL]..\n"
+           "                    [--from RUN]\n"
+           "\n"
+           "Runs every task of the pipeline on this machine, each as a child process\n"
+           "(`duckflow step`), at most N at a time, and prints the run id on stdout.\n"
+           "Without PIPELINE, runs ./pipeline.yaml. A task whose cache key matches a committed\n"
+           "task of an earlier run of the pipeline is reused, not run.\n"
+           "\n");
     cli_print_options(stdout, cli_opts_run);
     printf("\n"
            "exit codes: 0 every task succeeded, 1 a task or check failed, 2 bad usage or\n"

@@ -108,7 +108,7 @@ void cli_print_options(FILE *f, const struct cli_opt *opts)
             sb_addf(&head, "      --%s", o->name);
         if (o->arg)
             sb_addf(&head, " %s", o->arg);
-        if (head.len >= 24)
+        if (head.len > 22) /* at least two spaces before the help, else a line of its own */
             fprintf(f, "%s\n%24s", head.buf, "");
         else
             fprintf(f, "%-24s", head.buf);

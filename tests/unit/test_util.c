@@ -16,7 +16,9 @@
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/timeutil.h"
+#include "util/uri.h"
 
 static void error_keeps_first_and_prefixes(void **state)
 {
@@ -171,6 +173,43 @@ static void error_table_and_origin(void **state)
     assert_int_equal(df_exit_class_from_status(99), DF_CLASS_CRASH);
 }
 
+/* "did you mean": close names are suggested, far ones and exact ones are not. */
+static void suggestions(void **state)
+{
+    static const char *const cmds[] = {"run", "runs", "step", "query", "report", "completion"};
+    (void)state;
+    assert_int_equal(df_edit_distance("rnu", "run"), 1); /* a swap is one edit */
+    assert_int_equal(df_edit_distance("", "abc"), 3);
+    assert_int_equal(df_edit_distance("kitten", "sitting"), 3);
+    assert_string_equal(df_suggest("rnu", cmds, 6), "run");
+    assert_string_equal(df_suggest("qeury", cmds, 6), "query");
+    assert_string_equal(df_suggest("compl", cmds, 6), "completion"); /* a unique prefix */
+    assert_null(df_suggest("run", cmds, 6));
+    assert_null(df_suggest("zzzzzz", cmds, 6));
+    assert_null(df_suggest("", cmds, 6));
+}
+
+/* Paths, file:// and object URIs told apart; object URIs split into store and key. */
+static void uris(void **state)
+{
+    char *store = NULL, *key = NULL;
+    (void)state;
+    assert_int_equal(df_uri_kind("/data/x.csv"), DF_URI_PATH);
+    assert_int_equal(df_uri_kind("file:///data/x.csv"), DF_URI_FILE);
+    assert_int_equal(df_uri_kind("s3://b/k"), DF_URI_OBJECT);
+    assert_int_equal(df_uri_kind("gs://b/k"), DF_URI_OBJECT);
+    assert_int_equal(df_uri_kind("http://h/x"), DF_URI_OTHER);
+    assert_string_equal(df_uri_local_path("file:///a/b"), "/a/b");
+    assert_string_equal(df_uri_local_path("/a/b"), "/a/b");
+    assert_int_equal(df_uri_split_object("s3://bucket/a/b.parquet", &store, &key), 0);
+    assert_string_equal(store, "s3://bucket");
+    assert_string_equal(key, "a/b.parquet");
+    free(store);
+    free(key);
+    assert_int_equal(df_uri_split_object("s3://bucket", &store, &key), -1);
+    assert_int_equal(df_uri_split_object("plain/path", &store, &key), -1);
+}
+
 static void run_ids_sort_by_time(void **state)
 {
     char a[64];
@@ -193,6 +232,8 @@ int main(void)
         cmocka_unit_test(files_roundtrip),
         cmocka_unit_test(exit_classes_roundtrip),
         cmocka_unit_test(error_table_and_origin),
+        cmocka_unit_test(suggestions),
+        cmocka_unit_test(uris),
         cmocka_unit_test(run_ids_sort_by_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
