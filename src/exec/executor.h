@@ -48,14 +48,14 @@ struct df_run_opts {
     int color;          /* 1: ANSI colours in progress, failure lines and summary */
     int *reported_out;  /* set to 1 once the summary (which tells every failure) printed */
     /* Content-addressed tasks (docs/run.md "Task identity and the cache"): */
-    int no_cache;          /* 1: run every task, reuse nothing from earlier runs */
-    const char **rerun;    /* steps whose tasks run whatever the cache or the run holds */
+    int no_cache;       /* 1: run every task, reuse nothing from earlier runs */
+    const char **rerun; /* steps whose tasks run whatever the cache or the run holds */
     size_t n_rerun;
-    const char **select;   /* --select values (dbt grammar, see dag/select.h) */
+    const char **select; /* --select values (dbt grammar, see dag/select.h) */
     size_t n_select;
-    const char **exclude;  /* --exclude values */
+    const char **exclude; /* --exclude values */
     size_t n_exclude;
-    const char *from_run;  /* --from: a run whose committed outputs unselected steps take */
+    const char *from_run; /* --from: a run whose committed outputs unselected steps take */
 };
 
 /* Runs the pipeline; writes the run id into run_id. Returns 0 when every task succeeded,

@@ -49,7 +49,8 @@ int df_views_write(struct df_store *s, const char *pipeline, const char *run, st
 
 /*
  * What the end of a run leaves for consumers: its OpenLineage end events (lineage.h),
- * views.sql always; when the run succeeded, also publishes it. Called by the local executor and by `duckflow argo finish`.
+ * views.sql always; when the run succeeded, also publishes it. Called by the local executor and by
+ * `duckflow argo finish`.
  */
 int df_run_end_outputs(struct df_store *s, const char *pipeline, const char *run, int succeeded,
                        struct df_error *err);

@@ -16,11 +16,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const tags[] = {"Code",        "Message",     "Key",
-                                       "Size",        "ETag",        "UploadId",
-                                       "IsTruncated", "Contents",    "Upload",
-                                       "NextContinuationToken",      "AccessKeyId",
-                                       "Expiration",  "LocationConstraint"};
+    static const char *const tags[] = {"Code",
+                                       "Message",
+                                       "Key",
+                                       "Size",
+                                       "ETag",
+                                       "UploadId",
+                                       "IsTruncated",
+                                       "Contents",
+                                       "Upload",
+                                       "NextContinuationToken",
+                                       "AccessKeyId",
+                                       "Expiration",
+                                       "LocationConstraint"};
     const char *xml = (const char *)data;
 
     for (size_t t = 0; t < sizeof(tags) / sizeof(tags[0]); t++) {
