@@ -123,7 +123,7 @@ json_t *df_cache_params_read(const struct df_pipeline *p, const struct df_step *
 
 /* ---- the definition ------------------------------------------------------------------- */
 
-static json_t *definition(const struct df_step *s)
+json_t *df_cache_step_definition(const struct df_step *s)
 {
     json_t *d = json_object(), *a, *fe;
     size_t i, j;
@@ -492,7 +492,7 @@ int df_cache_key_compute(const struct df_pipeline *p, size_t step, size_t item_i
         return -1;
     }
 
-    v = definition(s);
+    v = df_cache_step_definition(s);
     hex_of_json(v, hex);
     json_decref(v);
     json_object_set_new(parts, "definition", json_string(hex));

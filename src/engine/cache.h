@@ -54,6 +54,10 @@ struct df_cache_src {
     const struct df_items_resolver *items;
 };
 
+/* The step's definition as JSON: what decides its output besides its SQL, params, item
+ * and input files (memory, threads, timeout and retries do not). */
+json_t *df_cache_step_definition(const struct df_step *s);
+
 struct df_cache_key {
     char key[DF_SHA256_HEX];
     json_t *parts; /* {"definition": hex, "sql": hex, ...} */

@@ -72,66 +72,17 @@ static void hash_json(struct df_sha256 *h, const char *label, json_t *v)
     }
 }
 
-/* The step's definition as JSON: what decides its output besides SQL, params, item and
- * inputs (resources do not). */
-json_t *df_task_step_definition(const struct df_step *s)
-{
-    json_t *d = json_object(), *a;
-    size_t i, j;
-
-    json_object_set_new(d, "name", json_string(s->name));
-    a = json_array();
-    for (i = 0; i < s->n_inputs; i++) {
-        const struct df_input *in = &s->inputs[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(in->name));
-        if (in->step)
-            json_object_set_new(o, "source", json_sprintf("%s.%s", in->step, in->table));
-        else
-            json_object_set_new(o, "source", json_string(in->uri));
-        if (in->format)
-            json_object_set_new(o, "format", json_string(in->format));
-        if (in->options)
-            json_object_set(o, "options", in->options);
-        json_array_append_new(a, o);
-    }
-    json_object_set_new(d, "inputs", a);
-    a = json_array();
-    for (i = 0; i < s->n_outputs; i++) {
-        const struct df_output *out = &s->outputs[i];
-        json_t *o = json_object(), *l = json_array();
-        json_object_set_new(o, "name", json_string(out->name));
-        for (j = 0; j < out->n_partition_by; j++)
-            json_array_append_new(l, json_string(out->partition_by[j]));
-        json_object_set_new(o, "partition_by", l);
-        l = json_array();
-        for (j = 0; j < out->n_order_by; j++)
-            json_array_append_new(l, json_string(out->order_by[j]));
-        json_object_set_new(o, "order_by", l);
-        json_object_set_new(o, "file_size", json_integer((json_int_t)out->file_size));
-        json_object_set_new(o, "compression",
-                            json_string(out->compression ? out->compression : "zstd"));
-        json_array_append_new(a, o);
-    }
-    json_object_set_new(d, "outputs", a);
-    a = json_array();
-    for (i = 0; i < s->n_checks; i++) {
-        json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(s->checks[i].name));
-        json_object_set_new(o, "sql", json_string(s->checks[i].sql));
-        json_array_append_new(a, o);
-    }
-    json_object_set_new(d, "checks", a);
-    json_object_set_new(d, "foreach", json_integer(s->foreach.kind));
-    return d;
-}
-
 static void cache_key(struct task *t, char out[DF_SHA256_HEX])
 {
     struct df_sha256 *h = df_sha256_new();
-    json_t *def = df_task_step_definition(t->s);
+    json_t *def = df_cache_step_definition(t->s);
     hash_json(h, "step", def);
     json_decref(def);
+    for (size_t i = 0; i < t->s->n_checks; i++) {
+        const char *name = t->s->checks[i].name ? t->s->checks[i].name : "";
+        df_sha256_update(h, name, strlen(name) + 1);
+        df_sha256_update(h, t->s->checks[i].sql, strlen(t->s->checks[i].sql) + 1);
+    }
     df_sha256_update(h, "sql", 4);
     df_sha256_update(h, t->s->sql ? t->s->sql : "", t->s->sql ? strlen(t->s->sql) : 0);
     hash_json(h, "params", t->p->params);

@@ -86,10 +86,6 @@ int task_upload_outputs(struct task *t, struct df_error *err);
  * store keys too (every "k=v" folder counts). Caller json_decref()s. */
 json_t *df_task_path_partition(const char *rel);
 
-/* The step's definition as JSON (inputs, outputs, checks, foreach kind; not resources), as
- * hashed into the cache key. Caller json_decref()s. */
-json_t *df_task_step_definition(const struct df_step *s);
-
 /* Expands an s3:// or gs:// URI (a key, or a glob over keys: * ? [..], not across '/')
  * into full URIs appended to out, in key order. Errors: DF_EIO from the store. */
 int df_task_object_glob(const char *uri, json_t *out, struct df_error *err);
