@@ -257,8 +257,8 @@ int cmd_logs(int argc, char **argv)
             long n = strtol(at.names[i], NULL, 10);
             /* Once following an attempt, stay with it (a retry is another attempt). */
             if (chosen ? !strcmp(chosen, at.names[i])
-                       : want ? n == want
-                              : (winner ? !strcmp(winner, at.names[i]) : n >= best_n)) {
+                : want ? n == want
+                       : (winner ? !strcmp(winner, at.names[i]) : n >= best_n)) {
                 best = i;
                 best_n = n;
             }
@@ -266,7 +266,8 @@ int cmd_logs(int argc, char **argv)
         json_decref(m);
         live = best != (size_t)-1 && !at.has_log[best] && at.has_live[best];
         if (best != (size_t)-1 && (at.has_log[best] || live)) {
-            char *key = xasprintf("%s%s/%s", prefix, at.names[best], live ? "_log.live" : "_log.txt");
+            char *key =
+                xasprintf("%s%s/%s", prefix, at.names[best], live ? "_log.live" : "_log.txt");
             int g = df_store_get_bytes(store, key, LOG_MAX, &data, &len, &err);
             free(key);
             if (g != 0 && live && err.code == DF_ENOTFOUND) {

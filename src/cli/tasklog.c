@@ -51,8 +51,8 @@ struct tasklog {
     long long live_ms;             /* when last written (CLOCK_MONOTONIC) */
 };
 
-static struct tasklog tl = {0,    -1, -1, -1, -1, 0, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER,
-                            NULL, NULL, 0, 0, 0, 0};
+static struct tasklog tl = {0,    -1,   -1, -1, -1, 0, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER,
+                            NULL, NULL, 0,  0,  0,  0};
 
 static long long mono_ms(void)
 {

@@ -98,9 +98,8 @@ static int by_key(const void *a, const void *b)
  * still running, or without a run record, are left alone (as for folders). Local stores
  * have none. */
 static int abort_stale_uploads(struct df_store *s, const char *prefix,
-                               const struct df_store_index *ix, int dry_run,
-                               df_gc_cb cb, void *ud, struct df_gc_stats *stats,
-                               struct df_error *err)
+                               const struct df_store_index *ix, int dry_run, df_gc_cb cb, void *ud,
+                               struct df_gc_stats *stats, struct df_error *err)
 {
     struct keys u = {NULL, 0, 0};
     size_t i = 0;
@@ -154,7 +153,6 @@ out:
     return rc;
 }
 
-
 struct leftovers {
     df_gc_cb cb;
     void *ud;
@@ -162,8 +160,8 @@ struct leftovers {
 };
 
 /* df_remove_run_ix's report for a removed run's leftovers: counted as gc's own. */
-static void leftovers_cb(const char *pl, const char *run, size_t files, uint64_t bytes,
-                         size_t kept, const char *why, void *ud)
+static void leftovers_cb(const char *pl, const char *run, size_t files, uint64_t bytes, size_t kept,
+                         const char *why, void *ud)
 {
     struct leftovers *l = ud;
     (void)kept;
@@ -216,9 +214,8 @@ int df_gc_ix(struct df_store *s, const struct df_store_index *ix, const char *pi
         if (pl && !strncmp(key + pl, "/runs/", 6) && rl && !parts_len(key, 4) && n > tl + 1 &&
             !strcmp(key + n - tl, DF_RUN_TOMBSTONE) && key[n - tl - 1] == '/' &&
             !df_run_set_has_key(skipset, key))
-            json_array_append_new(removed,
-                                  json_pack("{s:s%, s:s%}", "pipeline", key, pl, "run",
-                                            key + pl + 6, n - tl - 1 - (pl + 6)));
+            json_array_append_new(removed, json_pack("{s:s%, s:s%}", "pipeline", key, pl, "run",
+                                                     key + pl + 6, n - tl - 1 - (pl + 6)));
     }
     removedset = df_run_set(removed);
     excluded = json_array();

@@ -34,7 +34,7 @@ struct df_gc_stats {
     uint64_t bytes;
     size_t uploads; /* incomplete multipart uploads aborted (or that would be) */
     size_t runs_skipped;
-    size_t leftovers; /* removed runs (tombstoned) whose last unnamed files went */
+    size_t leftovers;      /* removed runs (tombstoned) whose last unnamed files went */
     char *uploads_warning; /* set (free()) when the store cannot list incomplete uploads
                             * (HTTP 501): gc goes on without them (exec/sweep.h) */
 };

@@ -318,8 +318,8 @@ int df_retention_select_ix(struct df_store *s, const struct df_store_index *ix,
                            const struct df_retention_opts *o, df_retention_cb cb, void *ud,
                            json_t **victims, struct df_error *err)
 {
-    json_t *runs = ix->runs, *pubs = json_object(), *count = json_object(),
-           *ranks = json_object(), *r;
+    json_t *runs = ix->runs, *pubs = json_object(), *count = json_object(), *ranks = json_object(),
+           *r;
     int64_t now = wall_ms();
     size_t i;
     int rc = -1;
@@ -428,9 +428,8 @@ int df_remove_run_ix(struct df_store *s, const struct df_store_index *ix, const 
             const char *key = ix->keys[i].key;
             int is_manifest = ends_with(key, "/_manifest.json");
             int is_record = !strcmp(key, rj);
-            if (!strcmp(key, tomb) || df_refs_has(refs, key) ||
-                (pass == 0 && !is_manifest) || (pass == 1 && (is_manifest || is_record)) ||
-                (pass == 2 && !is_record))
+            if (!strcmp(key, tomb) || df_refs_has(refs, key) || (pass == 0 && !is_manifest) ||
+                (pass == 1 && (is_manifest || is_record)) || (pass == 2 && !is_record))
                 continue;
             order[n++] = key;
             files++;

@@ -32,7 +32,7 @@ struct df_index_doc {
 struct df_store_index {
     struct df_index_key *keys; /* every key under the folder, sorted */
     size_t nkeys, akeys;
-    json_t *runs; /* run records (picked members), oldest first: started_at, then run */
+    json_t *runs;      /* run records (picked members), oldest first: started_at, then run */
     json_t *run_by_id; /* "<pipeline>/<run>" -> the record in runs (borrowed) */
     struct df_index_doc *manifests; /* <pl>/runs/<run>/<step>/<item>/_manifest.json */
     size_t nmanifests;
