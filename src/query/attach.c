@@ -115,7 +115,25 @@ static void table_files(struct df_store *s, const char *cache_dir, json_t *m, co
     json_decref(keys);
 }
 
-/* Downloads the files of a non-local store that the cache does not hold yet. */
+/* 1 when the file already in the query cache at path hashes to the SHA-256 that its
+ * manifest record rec gives: the right size is not enough (a cached file may have been
+ * damaged or replaced since its download was checked). Without a recorded hash, or when
+ * the file cannot be read, 0: it is downloaded again (and checked while it streams). */
+static int cached_file_ok(const char *path, json_t *rec)
+{
+    const char *want = json_string_value(json_object_get(rec, "sha256"));
+    char got[DF_SHA256_HEX];
+    struct df_error e = DF_ERROR_INIT;
+
+    if (!want || df_sha256_file(path, got, &e) != 0) {
+        df_error_clear(&e);
+        return 0;
+    }
+    return strcmp(got, want) == 0;
+}
+
+/* Downloads the files of a non-local store that the cache does not hold yet, or holds
+ * other bytes than the manifest's. */
 static int fetch_missing(struct df_store *s, struct file_list *l, struct df_error *err)
 {
     const char **keys = xcalloc(l->n ? l->n : 1, sizeof(*keys));
@@ -137,7 +155,8 @@ static int fetch_missing(struct df_store *s, struct file_list *l, struct df_erro
         if ((rc = df_key_check(l->v[i].key, "query cache: file key", err)) != 0)
             break;
         have = fs_file_size(l->v[i].path);
-        if (have >= 0 && (l->v[i].bytes == 0 || (uint64_t)have == l->v[i].bytes))
+        if (have >= 0 && (l->v[i].bytes == 0 || (uint64_t)have == l->v[i].bytes) &&
+            cached_file_ok(l->v[i].path, l->v[i].rec))
             continue;
         dir = xstrdup(l->v[i].path);
         slash = strrchr(dir, '/');
