@@ -15,9 +15,9 @@
 #include "cli/cli.h"
 #include "dag/plan.h"
 #include "exec/runrec.h"
-#include "query/query.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/runs.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -92,19 +92,6 @@ static void attempts_release(struct attempts *a)
     memset(a, 0, sizeof(*a));
 }
 
-static json_t *read_record(struct df_store *s, const char *pl, const char *run)
-{
-    struct df_error err = DF_ERROR_INIT;
-    char *key = df_key_run_json(pl, run), *data = NULL;
-    size_t len = 0;
-    json_t *j = NULL;
-    if (df_store_get_bytes(s, key, 16u << 20, &data, &len, &err) == 0)
-        j = json_loadb(data, len, 0, NULL);
-    free(data);
-    free(key);
-    return j;
-}
-
 /* The task's state in run.json ("waiting", "upstream_failed", ...), or NULL. */
 static const char *task_state(json_t *rec, const char *step, size_t item)
 {
@@ -141,10 +128,10 @@ static int parse_task(const char *arg, char **step, size_t *item)
 int cmd_logs(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
-    struct df_store *store = NULL;
+    struct cli_run r = CLI_RUN_INIT;
     struct attempts at = {0, NULL, NULL, 0, 0};
     const char *store_opt = NULL, *pipeline = NULL;
-    char *pl = NULL, *run = NULL, *step = NULL, *task = NULL, *prefix = NULL, *data = NULL;
+    char *step = NULL, *task = NULL, *prefix = NULL, *data = NULL;
     char item_key[DF_ITEM_KEY_MAX];
     size_t item = 0, len = 0;
     long want = 0;
@@ -183,13 +170,12 @@ int cmd_logs(int argc, char **argv)
         rc = cli_usage_error("logs", "'%s' is not STEP or STEP[ITEM]", argv[optind + 1]);
         goto out;
     }
-    if (df_store_open(store_opt, &store, &err) != 0 ||
-        df_run_resolve(store, pipeline, argv[optind], &pl, &run, &err) != 0) {
+    if (cli_run_open(&r, store_opt, pipeline, argv[optind], 0, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
     df_item_key(item, item_key);
-    task = df_key_task(pl, run, step, item_key);
+    task = df_key_task(r.pipeline, r.run, step, item_key);
     prefix = xasprintf("%s/", task);
     for (;;) {
         json_t *m = NULL;
@@ -200,14 +186,16 @@ int cmd_logs(int argc, char **argv)
 
         attempts_release(&at);
         at.plen = strlen(prefix);
-        if (df_store_list(store, prefix, collect, &at, &err) != 0) {
+        if (df_store_list(r.store, prefix, collect, &at, &err) != 0) {
             rc = cli_fail(&err);
             goto out;
         }
         json_decref(rec);
-        rec = read_record(store, pl, run);
+        /* A record that cannot be read only loses the task's state in the message. */
+        if (df_run_record_read(r.store, r.pipeline, r.run, &rec, &err) != 0)
+            df_error_clear(&err);
         running = rec && runrec_still_running(rec);
-        if (df_manifest_read(store, pl, run, step, item_key, &m, &err) != 0)
+        if (df_manifest_read(r.store, r.pipeline, r.run, step, item_key, &m, &err) != 0)
             df_error_clear(&err);
         winner = json_string_value(json_object_get(m, "attempt_dir"));
         for (size_t i = 0; i < at.n; i++) {
@@ -219,7 +207,7 @@ int cmd_logs(int argc, char **argv)
         }
         if (best != (size_t)-1 && at.has_log[best]) {
             char *key = xasprintf("%s%s/_log.txt", prefix, at.names[best]);
-            int g = df_store_get_bytes(store, key, LOG_MAX, &data, &len, &err);
+            int g = df_store_get_bytes(r.store, key, LOG_MAX, &data, &len, &err);
             free(key);
             json_decref(m);
             if (g != 0) {
@@ -237,13 +225,13 @@ int cmd_logs(int argc, char **argv)
         }
         if (best != (size_t)-1)
             df_error_set(&err, DF_EUSAGE, "attempt %s of %s[%zu] in run '%s' has no log yet (%s)",
-                         at.names[best], step, item, run,
+                         at.names[best], step, item, r.run,
                          running ? "still running: try --follow" : "it never ended");
         else if (want && at.n)
-            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' has no attempt %ld", step, item, run,
-                         want);
+            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' has no attempt %ld", step, item,
+                         r.run, want);
         else
-            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' never ran (%s)", step, item, run,
+            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' never ran (%s)", step, item, r.run,
                          state ? state : "no such task in the run record");
         rc = cli_fail(&err);
         break;
@@ -255,8 +243,6 @@ out:
     free(prefix);
     free(task);
     free(step);
-    free(pl);
-    free(run);
-    df_store_free(store);
+    cli_run_release(&r);
     return rc;
 }
