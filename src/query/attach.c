@@ -44,18 +44,6 @@ char *df_query_cache_dir(const struct df_store *s)
     return dir;
 }
 
-/* A type name recorded in a manifest goes into SQL text (CAST(NULL AS <type>)): allow only
- * what DuckDB type names are made of, so a hostile manifest cannot smuggle in SQL. */
-static int safe_type(const char *t)
-{
-    if (!t || !*t || strstr(t, "--") || strstr(t, "/*"))
-        return 0;
-    for (; *t; t++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_ (),.[]\"", *t))
-            return 0;
-    return 1;
-}
-
 struct file_ref {
     char *key;
     char *path; /* the local file DuckDB reads */
@@ -212,7 +200,7 @@ static int view_sql(struct strbuf *sql, const char *step, const char *table, jso
             const char *type = json_string_value(json_object_get(col, "type"));
             if (i)
                 sb_adds(sql, ", ");
-            sb_addf(sql, "CAST(NULL AS %s) AS ", safe_type(type) ? type : "VARCHAR");
+            sb_addf(sql, "CAST(NULL AS %s) AS ", df_manifest_type_safe(type) ? type : "VARCHAR");
             sb_add_sql_ident(sql, name ? name : "");
         }
     }
