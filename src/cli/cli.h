@@ -140,6 +140,9 @@ int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char
  * kept (the last 1 MiB); tasklog_finish() restores stdout/stderr and stores it as
  * <task>/<attempt_dir>/_log.txt (nothing when attempt_dir is empty). */
 void tasklog_start(void);
+/* From now on the text so far is also written to <attempt_key>/_log.live (at most once a
+ * second), for `logs --follow`; tasklog_finish() removes it once _log.txt is stored. */
+void tasklog_attach(struct df_store *store, const char *attempt_key);
 int tasklog_finish(struct df_store *store, const char *pipeline, const char *run, const char *step,
                    size_t item_index, const char *attempt_dir);
 

@@ -249,6 +249,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     }
     t.task_key = df_key_task(p->name, o->run_id, t.s->name, t.item_key);
     t.attempt_key = df_key_attempt(p->name, o->run_id, t.s->name, t.item_key, t.attempt_dir);
+    if (o->on_attempt)
+        o->on_attempt(t.attempt_key, o->on_attempt_ud);
 
     /* 2. Scratch (spill, staging), sizing, DuckDB. */
     task_sweep_stale_scratch(o->scratch);
