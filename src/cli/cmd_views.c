@@ -130,6 +130,9 @@ int cmd_views(int argc, char **argv)
             rc = views_of_pipelines(r.store, pipelines, run, as_json);
             goto out;
         }
+        /* One pipeline: named, its published run is read without listing the store again. */
+        if (json_array_size(pipelines) == 1)
+            pipeline = json_string_value(json_array_get(pipelines, 0));
     }
     if (cli_run_open(&r, store_opt, pipeline, run, 0, &err) != 0 ||
         df_views_build(r.store, r.pipeline, r.run, as_json ? NULL : &sql, as_json ? &js : NULL,
