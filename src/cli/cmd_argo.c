@@ -51,6 +51,7 @@ enum {
     O_STARTDL,
     O_HISTORY,
     O_CONCURRENCY,
+    O_UPLOAD,
 };
 
 const struct cli_opt cli_opts_argo[] = {
@@ -95,6 +96,9 @@ const struct cli_opt cli_opts_argo[] = {
     {O_HISTORY, "history-limit", "N", "CronWorkflow: keep N succeeded and N failed workflows"},
     {O_CONCURRENCY, "concurrency-policy", "POLICY",
      "CronWorkflow: Forbid (default), Allow or Replace"},
+    {O_UPLOAD, "upload-bundle", NULL,
+     "write the pipeline's files to the store now (needs\nwrite access here): the manifest "
+     "then carries\nno `bundle` template (large pipelines)"},
     {'o', "output", "FORMAT", "yaml (default) or json"},
     {'h', "help", NULL, "show this help"},
     {0, NULL, NULL, NULL}};
@@ -145,6 +149,23 @@ static int load(const char *cmd, const char *path, struct df_param_override *ov,
     return 0;
 }
 
+/* --upload-bundle: writes p's bundle to the store the pods use, now. */
+static int upload_bundle(const struct df_pipeline *p, const char *uri)
+{
+    struct df_error err = DF_ERROR_INIT;
+    struct df_store *store = NULL;
+    char hash[65];
+    int rc = 0;
+
+    if (df_argo_bundle_hash(p, hash, &err) || df_store_open(uri, &store, &err) ||
+        df_argo_bundle_put(p, store, hash, &err))
+        rc = cli_fail(&err);
+    else
+        fprintf(stderr, "duckflow argo: bundle %.12s of '%s' is in %s\n", hash, p->name, uri);
+    df_store_free(store);
+    return rc;
+}
+
 int cmd_argo(int argc, char **argv)
 {
     struct df_argo_opts o;
@@ -154,8 +175,9 @@ int cmd_argo(int argc, char **argv)
     struct list cron = {NULL, 0}, tol = {NULL, 0}, pulls = {NULL, 0};
     struct df_pipeline *p = NULL;
     struct strbuf out = STRBUF_INIT, warnings = STRBUF_INIT;
+    struct df_argo_owned own = {NULL, 0};
     size_t n_ov = 0, n_nodesel = 0, n_labels = 0, n_annots = 0;
-    int c, rc = 0, template = 0, json = 0;
+    int c, rc = 0, template = 0, json = 0, upload = 0;
 
     if (argc > 1 && !strcmp(argv[1], "items"))
         return cmd_argo_items(argc - 1, argv + 1);
@@ -177,6 +199,9 @@ int cmd_argo(int argc, char **argv)
             break;
         case O_TEMPLATE:
             template = 1;
+            break;
+        case O_UPLOAD:
+            upload = 1;
             break;
         case O_CRON:
             list_add(&cron, optarg);
@@ -379,6 +404,13 @@ int cmd_argo(int argc, char **argv)
 
     if ((rc = load("argo", argv[optind], ov, n_ov, &p)))
         goto done;
+    if (df_argo_apply_section(p, &o, &own, &err)) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (upload && (rc = upload_bundle(p, o.store)) != 0)
+        goto done;
+    o.bundle_in_store = upload;
     if (df_argo_render(p, &o, json, &out, &warnings, &err)) {
         rc = cli_fail(&err);
         goto done;
@@ -405,6 +437,7 @@ int cmd_argo(int argc, char **argv)
 done:
     sb_release(&out);
     sb_release(&warnings);
+    df_argo_owned_release(&own);
     df_pipeline_free(p);
     df_param_overrides_free(ov, n_ov);
     free(nodesel);

@@ -17,6 +17,7 @@
 #include "engine/cache.h"
 #include "engine/duck.h"
 #include "engine/checks.h"
+#include "engine/scratch.h"
 #include "engine/sizing.h"
 #include "engine/task_internal.h"
 #include "store/layout.h"
@@ -144,6 +145,7 @@ static void size_task(struct task *t)
     if (t->o->threads_override > 0)
         t->threads = t->o->threads_override;
     free_bytes = fs_free_bytes(t->scratch);
+    free_bytes = df_scratch_cap(free_bytes, t->s->limits.scratch, t->scratch);
     t->max_temp = df_sizing_spill_budget(free_bytes > 0 ? (uint64_t)free_bytes : 0);
     /* DuckDB reads 0 as "no room": spilling then fails as spill_full, which a retry
      * elsewhere may fix. */
