@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/sqlcheck.h"
 #include "store/layout.h"
+#include "store/runs.h"
+#include "store/store.h"
 #include "util/strbuf.h"
 #include "util/suggest.h"
 
@@ -63,9 +66,48 @@ const char *cli_store_uri(const char *opt)
     return "./.duckflow";
 }
 
+int cli_run_open(struct cli_run *r, const char *store_opt, const char *pipeline, const char *run,
+                 int flags, struct df_error *err)
+{
+    if (!r->store && df_store_open(cli_store_uri(store_opt), &r->store, err) != 0)
+        return -1;
+    if (df_run_resolve(r->store, pipeline, run, &r->pipeline, &r->run, err) != 0) {
+        if ((flags & CLI_RUN_ARGUMENT) && err->code == DF_ENOTFOUND)
+            df_error_recode(err, DF_EUSAGE);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_run_release(struct cli_run *r)
+{
+    free(r->pipeline);
+    free(r->run);
+    df_store_free(r->store);
+    r->pipeline = r->run = NULL;
+    r->store = NULL;
+}
+
 int cli_stderr_tty(void)
 {
     return isatty(2);
+}
+
+int cli_load_pipeline(const char *cmd, int argc, char **argv, int optind,
+                      const struct df_param_override *ov, size_t n_ov, int names_only,
+                      struct df_pipeline **p)
+{
+    struct df_error err = DF_ERROR_INIT;
+
+    if (optind != argc - 1)
+        return cli_usage_error(cmd, "expected one pipeline file");
+    if (df_pipeline_load(argv[optind], ov, n_ov, p, &err) < 0 ||
+        df_pipeline_check_sql(*p, names_only, &err) < 0) {
+        df_pipeline_free(*p);
+        *p = NULL;
+        return cli_fail(&err);
+    }
+    return 0;
 }
 
 int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char *run,
