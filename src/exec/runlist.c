@@ -135,11 +135,12 @@ void runlist_counts(json_t *rec, struct run_counts *c)
             c->done++;
         else if (!strcmp(st, "failed"))
             c->failed++;
-        else if (!strcmp(st, "interrupted"))
+        else if (!strcmp(st, "interrupted") &&
+                 json_integer_value(json_object_get(t, "attempts")) > 0)
             c->interrupted++;
         else if (!strcmp(st, "running") || !strcmp(st, "retrying"))
             c->running++;
         else
-            c->not_run++; /* upstream_failed, waiting */
+            c->not_run++; /* upstream_failed, waiting, interrupted before it started */
     }
 }

@@ -265,8 +265,10 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
                 why = t->rerun_reason;
             done += t->state == G_DONE;
             failed += t->state == G_FAILED;
-            notrun += t->state == G_UPSTREAM || t->state == G_WAITING;
-            stopped += t->state == G_INTERRUPTED;
+            /* Interrupted before it started: not run. */
+            notrun += t->state == G_UPSTREAM || t->state == G_WAITING ||
+                      (t->state == G_INTERRUPTED && !t->attempts);
+            stopped += t->state == G_INTERRUPTED && t->attempts;
             if (t->attempts && t->first_started_ms < first)
                 first = t->first_started_ms;
             if (t->attempts && t->ended_ms > last)
@@ -312,6 +314,11 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
         } else if (stopped) {
             col = c->run;
             snprintf(stat, sizeof(stat), "interrupted");
+            if (notrun)
+                snprintf(stat + strlen(stat), sizeof(stat) - strlen(stat), ", %zu not run", notrun);
+        } else if (st->failed && st->cls == DF_CLASS_INTERRUPTED && st->planned) {
+            col = c->run;
+            snprintf(stat, sizeof(stat), "interrupted: %zu not run", notrun);
         } else if (st->failed) {
             int notr = st->cls == DF_CLASS_UPSTREAM;
             col = notr ? c->dim : c->fail;
@@ -518,8 +525,9 @@ void summary_print(FILE *f, const struct summary_input *in)
     for (size_t i = 0; i < g->n_tasks; i++) {
         const struct gtask *t = g->tasks[i];
         failed += t->state == G_FAILED;
-        notrun += t->state == G_UPSTREAM || t->state == G_WAITING;
-        stopped += t->state == G_INTERRUPTED;
+        notrun += t->state == G_UPSTREAM || t->state == G_WAITING ||
+                  (t->state == G_INTERRUPTED && !t->attempts);
+        stopped += t->state == G_INTERRUPTED && t->attempts;
         reused += t->resumed && !t->reused_from;
         cached += t->reused_from != NULL;
         done += t->state == G_DONE;
