@@ -9,7 +9,10 @@
 #      days 0 and 1, diffs, summary) against the run for day 2 (day 1's snapshots reused).
 #   3. Resume after editing the last step's SQL: only that step runs.
 #   bench/cache.sh BUILD [N] [SHARDS] [DAILY_N] [DAILY_SHARDS]   (defaults 165000 128 2000000 8)
-# Results: BUILD/bench-results/cache.md. Take `flock /work/.bench.lock` around it.
+# CACHE_PARTS="diff daily" (default both) picks parts: diff = 1 and 3, daily = 2.
+# CACHE_STORE=DIR keeps the store in DIR (not removed; a second call with it reruns against
+# the same store, e.g. a rerun at 165M with a newer build).
+# Results: BUILD/bench-results/cache$CACHE_TAG.md. Take `flock /work/.bench.lock` around it.
 source "$(dirname "$0")/common.sh"
 n=${2:-165000}
 shards=${3:-128}
@@ -17,7 +20,9 @@ dn=${4:-2000000}
 dshards=${5:-8}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/duckflow-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-store="$tmp/store"
+store=${CACHE_STORE:-$tmp/store}
+parts=${CACHE_PARTS:-diff daily}
+has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # timed LABEL CMD... -> appends "LABEL wall_s cpu_s" to $tmp/t (CPU: user + sys of the
 # whole process tree, from GNU time).
@@ -34,6 +39,7 @@ timed() {
 val() { awk -v l="$1" -v c="$2" '$1 == l { print $c }' "$tmp/t"; }
 
 ad="$top/examples/assets-diff/pipeline.yaml"
+if has diff; then
 timed first "$DF" run "$ad" --store "$store" --param n="$n" --param shards="$shards" -j 2 --quiet
 timed rerun "$DF" run "$ad" --store "$store" --param n="$n" --param shards="$shards" -j 2 --quiet
 tasks=$((2 * shards + 1))
@@ -46,19 +52,27 @@ run=$(cat "$tmp/out")
 sed -i 's/^SELECT change, count(\*) AS assets$/SELECT change, count(*) AS assets, 1 AS edited/' "$tmp/ad/sql/summary.sql"
 timed edit-resume "$DF" run "$tmp/ad/pipeline.yaml" --store "$store" --resume "$run" -j 2
 ran_after_edit=$(grep -cE '^ok +' "$tmp/err" || true)
+fi
 
 # 2. The daily example.
 dl="$top/examples/assets-daily/pipeline.yaml"
+if has daily; then
 timed day1 "$DF" run "$dl" --store "$store" --param day=1 --param n="$dn" --param shards="$dshards" -j 2 --quiet
 timed day2 "$DF" run "$dl" --store "$store" --param day=2 --param n="$dn" --param shards="$dshards" -j 2 --quiet
 day2_reused=$(grep -oE '\(([0-9]+) tasks? reused' "$tmp/err" | grep -oE '[0-9]+' || echo 0)
+fi
 
 {
     echo "| what | wall | CPU (user+sys) | note |"
     echo "|---|---|---|---|"
-    echo "| assets-diff n=$n shards=$shards, first run ($tasks tasks) | $(val first 2) s | $(val first 3) s | |"
-    echo "| the same, unchanged, again | **$(val rerun 2) s** | $(val rerun 3) s | $reused of $tasks tasks reused; $(awk -v c="$(val rerun 3)" -v t="$tasks" 'BEGIN { printf "%.2f", c * 1000 / t }') ms CPU per task, executor start-up included |"
-    echo "| resume after editing summary.sql | $(val edit-resume 2) s | $(val edit-resume 3) s | tasks that ran: $ran_after_edit |"
-    echo "| assets-daily n=$dn shards=$dshards, day 1 | $(val day1 2) s | $(val day1 3) s | |"
-    echo "| assets-daily, day 2 | **$(val day2 2) s** ($(awk -v a="$(val day2 2)" -v b="$(val day1 2)" 'BEGIN { printf "%.0f%%", a * 100 / b }') of day 1) | $(val day2 3) s | $day2_reused snapshot tasks reused |"
-} | tee "$results/cache.md"
+    if has diff; then
+        echo "| assets-diff n=$n shards=$shards, first run ($tasks tasks) | $(val first 2) s | $(val first 3) s | |"
+        echo "| the same, unchanged, again | **$(val rerun 2) s** | $(val rerun 3) s | $reused of $tasks tasks reused; $(awk -v c="$(val rerun 3)" -v t="$tasks" 'BEGIN { printf "%.2f", c * 1000 / t }') ms CPU per task, executor start-up included |"
+        echo "| a copy of it (same keys), again | $(val edit-first 2) s | $(val edit-first 3) s | $(awk -v c="$(val edit-first 3)" -v t="$tasks" 'BEGIN { printf "%.2f", c * 1000 / t }') ms CPU per task |"
+        echo "| resume after editing summary.sql | $(val edit-resume 2) s | $(val edit-resume 3) s | tasks that ran: $ran_after_edit |"
+    fi
+    if has daily; then
+        echo "| assets-daily n=$dn shards=$dshards, day 1 | $(val day1 2) s | $(val day1 3) s | |"
+        echo "| assets-daily, day 2 | **$(val day2 2) s** ($(awk -v a="$(val day2 2)" -v b="$(val day1 2)" 'BEGIN { printf "%.0f%%", a * 100 / b }') of day 1) | $(val day2 3) s ($(awk -v a="$(val day2 3)" -v b="$(val day1 3)" 'BEGIN { printf "%.0f%%", a * 100 / b }')) | $day2_reused snapshot tasks reused |"
+    fi
+} | tee "$results/cache${CACHE_TAG:-}.md"

@@ -66,7 +66,6 @@ echo "| runs | keys | views: requests (List/Get) | gc --dry-run: requests (List/
 echo "|---:|---:|---|---|---|"
 export DUCKFLOW_TOP="$top"
 source "$top/tests/support/s3/start.sh" >/dev/null
-trap 's3_test_stop; rm -rf "$work"' EXIT # start.sh replaced our trap
 sdk() { node "$top/tests/support/s3/sdk.js" "$@"; }
 reqs() { # -> "T (L/G)"
     s3_test_stats | node -e 'const s=JSON.parse(require("fs").readFileSync(0,"utf8")); const b=s.byOp;

@@ -37,7 +37,6 @@ for i in $(seq -w 0 63); do head -c "$((per64 * 1048576))" /dev/urandom >"$work/
 for i in 0 1 2 3; do head -c "$((per4 * 1048576))" /dev/urandom >"$work/in4/part-0000$i.parquet"; done
 
 source "$top/tests/support/s3/start.sh"
-trap 's3_test_stop; cleanup' EXIT
 unset DUCKFLOW_S3_RETRY_BASE_MS DUCKFLOW_S3_RETRY_MAX_MS
 
 now() { date +%s.%N; }

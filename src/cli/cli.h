@@ -99,6 +99,34 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* The store URI from --store, else $DUCKFLOW_STORE, else "./.duckflow". */
 const char *cli_store_uri(const char *opt);
 /*
+ * The run a reading command works on (`views`, `publish`, `verify`, `logs`, `report`,
+ * `query`): the open store, and the pipeline and run id df_run_resolve() picked.
+ *   1. struct cli_run r = CLI_RUN_INIT;
+ *   2. cli_run_open(&r, store_opt, pipeline, run, &err): opens the store (--store, else
+ *      $DUCKFLOW_STORE, else ./.duckflow) unless r.store is already open, then picks the
+ *      run: an id, "published" or NULL (the published run), "latest";
+ *   3. cli_run_release(&r), whatever cli_run_open() returned.
+ * cli_run_open() returns 0, or -1 with err set (print it with cli_fail()). With
+ * CLI_RUN_ARGUMENT in flags, a run that is not in the store is bad usage (DF_EUSAGE,
+ * exit 2), for commands whose argument names the run to act on; else it is DF_ENOTFOUND
+ * (exit 3).
+ */
+struct df_store;
+struct cli_run {
+    struct df_store *store;
+    char *pipeline; /* owned */
+    char *run;      /* owned */
+};
+#define CLI_RUN_INIT                                                                               \
+    {                                                                                              \
+        NULL, NULL, NULL                                                                           \
+    }
+#define CLI_RUN_ARGUMENT 1
+int cli_run_open(struct cli_run *r, const char *store_opt, const char *pipeline, const char *run,
+                 int flags, struct df_error *err);
+void cli_run_release(struct cli_run *r);
+
+/*
  * What the commands that work on one step of one run (`step`, `items`) check first:
  * exactly one pipeline file left in argv after the options (optind), --run and --step
  * given, a valid run id; then it loads the pipeline with the overrides and finds the step.
@@ -111,8 +139,10 @@ int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char
 /* The task log (tasklog.c): from tasklog_start() on, what this process prints is also
  * kept (the last 1 MiB); tasklog_finish() restores stdout/stderr and stores it as
  * <task>/<attempt_dir>/_log.txt (nothing when attempt_dir is empty). */
-struct df_store;
 void tasklog_start(void);
+/* From now on the text so far is also written to <attempt_key>/_log.live (at most once a
+ * second), for `logs --follow`; tasklog_finish() removes it once _log.txt is stored. */
+void tasklog_attach(struct df_store *store, const char *attempt_key);
 int tasklog_finish(struct df_store *store, const char *pipeline, const char *run, const char *step,
                    size_t item_index, const char *attempt_dir);
 

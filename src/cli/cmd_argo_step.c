@@ -64,6 +64,9 @@ int cmd_argo_step(int argc, char **argv)
             args[i] = path;
     df_store_free(store);
     store = NULL;
+    /* A pod's log is its stdout: the task log goes there too (cli/tasklog.c), whatever
+     * env Argo's executor sets. DUCKFLOW_LOG_STDOUT=0 in the pod turns it off. */
+    setenv("DUCKFLOW_LOG_STDOUT", "1", 0);
     optind = 0; /* getopt starts afresh for cmd_step */
     rc = cmd_step(n, args);
 done:

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "exec/gc.h"
 #include "exec/retention.h"
+#include "exec/storeindex.h"
 #include "store/layout.h"
 #include "store/store.h"
 #include "util/timeutil.h"
@@ -40,8 +41,10 @@ static void help(void)
            "still running and runs without a run.json are left alone. Files that a\n"
            "manifest or a cache entry names are never removed (runs share reused files).\n"
            "With --keep-runs or --older-than it first removes whole runs (as `duckflow runs\n"
-           "rm`), never the published run or one still running. Prints each folder and run\n"
-           "removed and the totals, bytes included.\n"
+           "rm`), never the published run or one still running. What a removed run kept\n"
+           "(files other runs or the cache name) goes once nothing names it. Prints each\n"
+           "folder and run removed and the totals, bytes included. The store is listed\n"
+           "once, and each run record, manifest and cache entry read once.\n"
            "\n");
     cli_print_options(stdout, cli_opts_gc);
 }
@@ -75,8 +78,10 @@ int cmd_gc(int argc, char **argv)
     struct df_retention_opts ro = {NULL, 0, 0, 0};
     struct df_retention_stats rst;
     json_t *victims = NULL;
+    struct df_store_index ix;
     int c, dry = 0, rc, policy = 0;
 
+    memset(&ix, 0, sizeof(ix));
     optind = 1;
     while ((c = cli_getopt("gc", argc, argv, cli_opts_gc, 0)) != -1) {
         switch (c) {
@@ -123,22 +128,30 @@ int cmd_gc(int argc, char **argv)
         return cli_usage_error("gc", "invalid pipeline name '%s'", pipeline);
     ro.pipeline = pipeline;
     ro.dry_run = dry;
+    /* One listing and one read of each record, manifest and cache entry serve the
+     * policy, the removal and gc (exec/storeindex.h). */
     if (df_store_open(store_opt, &store, &err) != 0 ||
+        df_index_build(store, pipeline, &ix, &err) != 0 ||
         (policy &&
-         (df_retention_select(store, &ro, cli_print_run_removed, &dry, &victims, &err) ||
-          df_runs_remove(store, victims, dry, cli_print_run_removed, &dry, &rst, &err))) ||
-        df_gc_ex(store, pipeline, victims, dry, report, &dry, &st, &err) != 0) {
+         (df_retention_select_ix(store, &ix, &ro, cli_print_run_removed, &dry, &victims, &err) ||
+          df_runs_remove_ix(store, &ix, victims, dry, cli_print_run_removed, &dry, &rst, &err))) ||
+        df_gc_ix(store, &ix, pipeline, victims, dry, report, &dry, &st, &err) != 0) {
         rc = cli_fail(&err);
         json_decref(victims);
+        df_index_release(&ix);
         df_store_free(store);
         return rc;
     }
+    df_index_release(&ix);
     json_decref(victims);
     if (policy)
         cli_print_runs_total(&rst, dry);
     df_format_size(st.bytes, size, sizeof(size));
     printf("%s %zu attempt folder%s, %zu file%s, %s", dry ? "would remove" : "removed", st.folders,
            st.folders == 1 ? "" : "s", st.files, st.files == 1 ? "" : "s", size);
+    if (st.leftovers)
+        printf(" (with what was left of %zu removed run%s)", st.leftovers,
+               st.leftovers == 1 ? "" : "s");
     if (st.uploads)
         printf("; %s %zu incomplete upload%s", dry ? "would abort" : "aborted", st.uploads,
                st.uploads == 1 ? "" : "s");

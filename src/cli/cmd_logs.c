@@ -2,8 +2,10 @@
  * cmd_logs.c - `duckflow logs RUN STEP[ITEM] [--attempt N] [--follow]`: prints the task
  * log of one attempt (<attempt>/_log.txt, written by `duckflow step` when the attempt
  * ends, failed or not). By default the attempt the manifest names, else the latest one.
- * --follow waits for an attempt still running to end (or for the run to stop) and then
- * prints its log.
+ * While an attempt runs, `duckflow step` rewrites <attempt>/_log.live with the text so
+ * far (at most once a second): without --follow that is printed as it stands; --follow
+ * prints what is new as it arrives and stops when _log.txt appears (the attempt ended) or
+ * the run stopped.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -16,20 +18,23 @@
 #include "dag/plan.h"
 #include "exec/runrec.h"
 #include "query/findtask.h"
-#include "query/query.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/runs.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
 #define LOG_MAX ((size_t)4 << 20)
 
+#define FOLLOW_POLL_US 250000 /* --follow looks at the store four times a second */
+
 enum { OPT_FOLLOW = 256 };
 
 const struct cli_opt cli_opts_logs[] = {
     {'a', "attempt", "N", "that attempt (from 1)"},
-    {OPT_FOLLOW, "follow", NULL, "wait until the attempt (or the run) ends, then print its log"},
+    {OPT_FOLLOW, "follow", NULL,
+     "stream the log of an attempt still running until it ends\n(or the run stops)"},
     {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
     {'P', "pipeline", "P", "the pipeline, when the store holds several"},
     {'h', "help", NULL, "this help"},
@@ -45,7 +50,9 @@ static void help(void)
            "or succeeded, keeps the last 1 MiB as <attempt>/_log.txt in the store. RUN may be\n"
            "a run id, 'published' or 'latest'; ITEM is the item's label as progress and the\n"
            "summary show it (orders[apac]) or its index (orders[2]; default 0). Without\n"
-           "--attempt: the attempt that committed, else the latest one.\n"
+           "--attempt: the attempt that committed, else the latest one. An attempt still\n"
+           "running shows its log so far (rewritten about once a second); --follow streams\n"
+           "it until the attempt ends.\n"
            "\n");
     cli_print_options(stdout, cli_opts_logs);
     printf("\nExit codes: 0 ok, 2 bad usage or a task that never ran (its state is named),\n"
@@ -55,7 +62,7 @@ static void help(void)
 struct attempts {
     size_t plen;
     char **names; /* attempt folder names in listing order */
-    int *has_log;
+    int *has_log, *has_live;
     size_t n, alloc;
 };
 
@@ -75,13 +82,17 @@ static int collect(const char *key, uint64_t size, void *ud)
             a->alloc = a->alloc ? 2 * a->alloc : 8;
             a->names = xrealloc(a->names, a->alloc * sizeof(*a->names));
             a->has_log = xrealloc(a->has_log, a->alloc * sizeof(*a->has_log));
+            a->has_live = xrealloc(a->has_live, a->alloc * sizeof(*a->has_live));
         }
         a->names[a->n] = xstrndup(rest, len);
         a->has_log[a->n] = 0;
+        a->has_live[a->n] = 0;
         a->n++;
     }
     if (!strcmp(slash, "/_log.txt"))
         a->has_log[a->n - 1] = 1;
+    else if (!strcmp(slash, "/_log.live"))
+        a->has_live[a->n - 1] = 1;
     return 0;
 }
 
@@ -91,20 +102,8 @@ static void attempts_release(struct attempts *a)
         free(a->names[i]);
     free(a->names);
     free(a->has_log);
+    free(a->has_live);
     memset(a, 0, sizeof(*a));
-}
-
-static json_t *read_record(struct df_store *s, const char *pl, const char *run)
-{
-    struct df_error err = DF_ERROR_INIT;
-    char *key = df_key_run_json(pl, run), *data = NULL;
-    size_t len = 0;
-    json_t *j = NULL;
-    if (df_store_get_bytes(s, key, 16u << 20, &data, &len, &err) == 0)
-        j = json_loadb(data, len, 0, NULL);
-    free(data);
-    free(key);
-    return j;
 }
 
 /* The task's state in run.json ("waiting", "upstream_failed", ...), or NULL. */
@@ -148,19 +147,50 @@ static int parse_task(const char *arg, char **step, size_t *item, char **label)
     return 0;
 }
 
+/* Prints what of a log text (as stored: maybe a "[... N earlier bytes not kept" line, then
+ * the kept end) lies past *printed bytes of the whole log, and advances *printed. */
+static void print_new(const char *data, size_t len, unsigned long long *printed)
+{
+    unsigned long long base = 0;
+    size_t start = 0, off;
+
+    if (len > 5 && !strncmp(data, "[... ", 5) && sscanf(data + 5, "%llu", &base) == 1 &&
+        strstr(data, " earlier bytes not kept")) {
+        const char *nl = memchr(data, '\n', len);
+        start = nl ? (size_t)(nl - data) + 1 : len;
+    } else {
+        base = 0;
+    }
+    if (*printed < base) {
+        if (*printed == 0)
+            fwrite(data, 1, start, stdout); /* the note, as stored */
+        else
+            printf("[... %llu bytes not kept ...]\n", base - *printed);
+        *printed = base;
+    }
+    off = (size_t)(*printed - base);
+    if (off < len - start) {
+        fwrite(data + start + off, 1, len - start - off, stdout);
+        *printed = base + (len - start);
+    }
+    fflush(stdout);
+}
+
 int cmd_logs(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
-    struct df_store *store = NULL;
-    struct attempts at = {0, NULL, NULL, 0, 0};
+    struct cli_run r = CLI_RUN_INIT;
+    struct attempts at = {0, NULL, NULL, NULL, 0, 0};
     const char *store_opt = NULL, *pipeline = NULL;
-    char *pl = NULL, *run = NULL, *step = NULL, *task = NULL, *prefix = NULL, *data = NULL;
+    char *step = NULL, *task = NULL, *prefix = NULL, *data = NULL;
     char *label = NULL;
     char item_key[DF_ITEM_KEY_MAX];
     size_t item = 0, len = 0;
     long want = 0;
     int c, rc = 0, follow = 0;
     json_t *rec = NULL;
+    char *chosen = NULL; /* the attempt being followed */
+    unsigned long long printed = 0;
 
     optind = 1;
     while ((c = cli_getopt("logs", argc, argv, cli_opts_logs, 0)) != -1) {
@@ -194,16 +224,16 @@ int cmd_logs(int argc, char **argv)
         rc = cli_usage_error("logs", "'%s' is not STEP or STEP[ITEM]", argv[optind + 1]);
         goto out;
     }
-    if (df_store_open(store_opt, &store, &err) != 0 ||
-        df_run_resolve(store, pipeline, argv[optind], &pl, &run, &err) != 0) {
+    if (cli_run_open(&r, store_opt, pipeline, argv[optind], 0, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
     if (label) {
         /* A label as progress, the summary and the report show it. */
         long idx;
-        rec = read_record(store, pl, run);
-        idx = df_run_find_item(store, pl, run, rec, step, label, &err);
+        if (df_run_record_read(r.store, r.pipeline, r.run, &rec, &err) != 0)
+            df_error_clear(&err);
+        idx = df_run_find_item(r.store, r.pipeline, r.run, rec, step, label, &err);
         if (idx < 0) {
             rc = cli_fail(&err);
             goto out;
@@ -211,75 +241,109 @@ int cmd_logs(int argc, char **argv)
         item = (size_t)idx;
     }
     df_item_key(item, item_key);
-    task = df_key_task(pl, run, step, item_key);
+    task = df_key_task(r.pipeline, r.run, step, item_key);
     prefix = xasprintf("%s/", task);
     for (;;) {
         json_t *m = NULL;
         const char *winner = NULL, *state;
         long best_n = -1;
         size_t best = (size_t)-1;
-        int running;
+        int running, live;
 
         attempts_release(&at);
         at.plen = strlen(prefix);
-        if (df_store_list(store, prefix, collect, &at, &err) != 0) {
+        if (df_store_list(r.store, prefix, collect, &at, &err) != 0) {
             rc = cli_fail(&err);
             goto out;
         }
         json_decref(rec);
-        rec = read_record(store, pl, run);
+        /* A record that cannot be read only loses the task's state in the message. */
+        if (df_run_record_read(r.store, r.pipeline, r.run, &rec, &err) != 0)
+            df_error_clear(&err);
         running = rec && runrec_still_running(rec);
-        if (df_manifest_read(store, pl, run, step, item_key, &m, &err) != 0)
+        if (df_manifest_read(r.store, r.pipeline, r.run, step, item_key, &m, &err) != 0)
             df_error_clear(&err);
         winner = json_string_value(json_object_get(m, "attempt_dir"));
         for (size_t i = 0; i < at.n; i++) {
             long n = strtol(at.names[i], NULL, 10);
-            if (want ? n == want : (winner ? !strcmp(winner, at.names[i]) : n >= best_n)) {
+            /* Once following an attempt, stay with it (a retry is another attempt). */
+            if (chosen ? !strcmp(chosen, at.names[i])
+                : want ? n == want
+                       : (winner ? !strcmp(winner, at.names[i]) : n >= best_n)) {
                 best = i;
                 best_n = n;
             }
         }
-        if (best != (size_t)-1 && at.has_log[best]) {
-            char *key = xasprintf("%s%s/_log.txt", prefix, at.names[best]);
-            int g = df_store_get_bytes(store, key, LOG_MAX, &data, &len, &err);
+        json_decref(m);
+        live = best != (size_t)-1 && !at.has_log[best] && at.has_live[best];
+        if (best != (size_t)-1 && (at.has_log[best] || live)) {
+            char *key =
+                xasprintf("%s%s/%s", prefix, at.names[best], live ? "_log.live" : "_log.txt");
+            int g = df_store_get_bytes(r.store, key, LOG_MAX, &data, &len, &err);
             free(key);
-            json_decref(m);
+            if (g != 0 && live && err.code == DF_ENOTFOUND) {
+                /* replaced by _log.txt since the listing: look again */
+                df_error_clear(&err);
+                continue;
+            }
             if (g != 0) {
                 rc = cli_fail(&err);
                 goto out;
             }
-            fwrite(data, 1, len, stdout);
-            break;
+            if (!follow) {
+                fwrite(data, 1, len, stdout);
+                if (live)
+                    fprintf(stderr,
+                            "duckflow logs: attempt %s is still running: its log so far "
+                            "(--follow streams the rest)\n",
+                            at.names[best]);
+                break;
+            }
+            if (!chosen)
+                chosen = xstrdup(at.names[best]);
+            print_new(data, len, &printed);
+            free(data);
+            data = NULL;
+            if (!live)
+                break; /* _log.txt: the attempt ended, all of it is printed */
+            /* A live log whose run stopped: the attempt died before storing its log. */
+            if (rec && !running) {
+                fprintf(stderr,
+                        "duckflow logs: the run stopped before attempt %s stored its final "
+                        "log; printed what it had written\n",
+                        at.names[best]);
+                break;
+            }
+            usleep(FOLLOW_POLL_US);
+            continue;
         }
-        json_decref(m);
         state = task_state(rec, step, item);
         if (follow && running) {
-            sleep(1);
+            usleep(FOLLOW_POLL_US);
             continue;
         }
         if (best != (size_t)-1)
             df_error_set(&err, DF_EUSAGE, "attempt %s of %s[%zu] in run '%s' has no log yet (%s)",
-                         at.names[best], step, item, run,
+                         at.names[best], step, item, r.run,
                          running ? "still running: try --follow" : "it never ended");
         else if (want && at.n)
-            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' has no attempt %ld", step, item, run,
-                         want);
+            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' has no attempt %ld", step, item,
+                         r.run, want);
         else
-            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' never ran (%s)", step, item, run,
+            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' never ran (%s)", step, item, r.run,
                          state ? state : "no such task in the run record");
         rc = cli_fail(&err);
         break;
     }
 out:
     free(label);
+    free(chosen);
     attempts_release(&at);
     json_decref(rec);
     free(data);
     free(prefix);
     free(task);
     free(step);
-    free(pl);
-    free(run);
-    df_store_free(store);
+    cli_run_release(&r);
     return rc;
 }

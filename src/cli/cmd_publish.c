@@ -10,10 +10,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "query/query.h"
-#include "store/layout.h"
 #include "store/publish.h"
-#include "store/store.h"
+#include "store/runs.h"
 #include "util/banned.h"
 
 const struct cli_opt cli_opts_publish[] = {
@@ -36,36 +34,31 @@ static void help(void)
            "3 store error.\n");
 }
 
+/* The run's status from its record, "unknown (no run.json)" without one; NULL on a store
+ * error. */
 static char *run_status(struct df_store *s, const char *pipeline, const char *run,
                         struct df_error *err)
 {
-    char *key = df_key_run_json(pipeline, run), *data = NULL, *st = NULL;
-    size_t len = 0;
-    json_t *j;
+    json_t *rec = NULL;
+    const char *st;
+    char *out;
 
-    if (df_store_get_bytes(s, key, 16u << 20, &data, &len, err) != 0) {
-        if (err->code == DF_ENOTFOUND) {
-            df_error_clear(err);
-            st = xstrdup("unknown (no run.json)");
-        }
-    } else {
-        j = json_loadb(data, len, 0, NULL);
-        st = xstrdup(json_string_value(json_object_get(j, "status"))
-                         ? json_string_value(json_object_get(j, "status"))
-                         : "unknown");
-        json_decref(j);
-    }
-    free(data);
-    free(key);
-    return st;
+    if (df_run_record_read(s, pipeline, run, &rec, err) != 0)
+        return NULL;
+    if (!rec)
+        return xstrdup("unknown (no run.json)");
+    st = json_string_value(json_object_get(rec, "status"));
+    out = xstrdup(st ? st : "unknown");
+    json_decref(rec);
+    return out;
 }
 
 int cmd_publish(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
-    struct df_store *store = NULL;
+    struct cli_run r = CLI_RUN_INIT;
     const char *store_opt = NULL, *pipeline = NULL;
-    char *pl = NULL, *run = NULL, *status = NULL, *before = NULL;
+    char *status = NULL, *before = NULL;
     int c, rc = 0;
 
     optind = 1;
@@ -86,44 +79,36 @@ int cmd_publish(int argc, char **argv)
     }
     if (argc - optind != 1)
         return cli_usage_error("publish", "expected one run id");
-    if (df_store_open(store_opt, &store, &err) != 0) {
+    if (cli_run_open(&r, store_opt, pipeline, argv[optind], CLI_RUN_ARGUMENT, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
-    if (df_run_resolve(store, pipeline, argv[optind], &pl, &run, &err) != 0) {
-        /* An unknown run is bad input here, not a store failure. */
-        if (err.code == DF_EIO && strstr(err.msg, "not found"))
-            err.code = DF_EUSAGE;
-        rc = cli_fail(&err);
-        goto out;
-    }
-    status = run_status(store, pl, run, &err);
+    status = run_status(r.store, r.pipeline, r.run, &err);
     if (!status) {
         rc = cli_fail(&err);
         goto out;
     }
     if (strcmp(status, "succeeded") != 0) {
         df_error_set(&err, DF_EUSAGE,
-                     "run '%s' of '%s' is %s: only a succeeded run can be published", run, pl,
-                     status);
+                     "run '%s' of '%s' is %s: only a succeeded run can be published", r.run,
+                     r.pipeline, status);
         rc = cli_fail(&err);
         goto out;
     }
-    if (df_published_read(store, pl, &before, &err) != 0 || df_publish(store, pl, run, &err) != 0) {
+    if (df_published_read(r.store, r.pipeline, &before, &err) != 0 ||
+        df_publish(r.store, r.pipeline, r.run, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
-    if (before && strcmp(before, run) != 0)
-        printf("published run %s of '%s' (was %s)\n", run, pl, before);
+    if (before && strcmp(before, r.run) != 0)
+        printf("published run %s of '%s' (was %s)\n", r.run, r.pipeline, before);
     else if (before)
-        printf("run %s of '%s' was already published\n", run, pl);
+        printf("run %s of '%s' was already published\n", r.run, r.pipeline);
     else
-        printf("published run %s of '%s'\n", run, pl);
+        printf("published run %s of '%s'\n", r.run, r.pipeline);
 out:
-    free(pl);
-    free(run);
     free(status);
     free(before);
-    df_store_free(store);
+    cli_run_release(&r);
     return rc;
 }

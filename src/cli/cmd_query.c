@@ -12,7 +12,6 @@
 #include "cli/cli.h"
 #include "engine/duck.h"
 #include "query/query.h"
-#include "store/store.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -74,11 +73,11 @@ int cmd_query(int argc, char **argv)
     struct df_duck_config cfg = DF_DUCK_CONFIG_INIT;
     struct df_duck duck = DF_DUCK_INIT;
     struct df_query_out qo = {DF_FORMAT_TABLE, stdout, NULL, 0};
-    struct df_store *store = NULL;
+    struct cli_run r = CLI_RUN_INIT;
     struct df_run_info *info = NULL;
     json_t *pipelines = NULL;
     const char *store_opt = NULL, *run = NULL, *pipeline = NULL, *output = NULL;
-    char *sql = NULL, *pl = NULL, *run_id = NULL;
+    char *sql = NULL;
     FILE *outf = NULL;
     int c, rc = 0, fmt;
 
@@ -133,14 +132,14 @@ int cmd_query(int argc, char **argv)
         }
     }
 
-    if (df_store_open(cli_store_uri(store_opt), &store, &err) != 0) {
+    if (df_store_open(cli_store_uri(store_opt), &r.store, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
     /* Several pipelines and no --pipeline: each one's published (or latest) run is a
      * catalog of its own. A run id still picks the one pipeline that has it. */
     if (!pipeline && (!run || !strcmp(run, "published") || !strcmp(run, "latest"))) {
-        if (df_run_pipelines(store, &pipelines, &err) != 0) {
+        if (df_run_pipelines(r.store, &pipelines, &err) != 0) {
             rc = cli_fail(&err);
             goto out;
         }
@@ -151,15 +150,15 @@ int cmd_query(int argc, char **argv)
     }
     if (!sql)
         sql = xstrdup(pipelines ? list_all_sql : list_sql);
-    if (!pipelines && (df_run_resolve(store, pipeline, run, &pl, &run_id, &err) != 0 ||
-                       df_run_load(store, pl, run_id, &info, &err) != 0)) {
+    if (!pipelines && (cli_run_open(&r, NULL, pipeline, run, 0, &err) != 0 ||
+                       df_run_load(r.store, r.pipeline, r.run, &info, &err) != 0)) {
         rc = cli_fail(&err);
         goto out;
     }
     cfg.keep_order = 1; /* results come out in the order the SQL asks for */
     if (df_duck_open(&duck, &cfg, &err) != 0 ||
-        (pipelines ? df_query_attach_pipelines(&duck, store, pipelines, run, sql, &err)
-                   : df_query_attach(&duck, store, info, NULL, sql, &err)) != 0) {
+        (pipelines ? df_query_attach_pipelines(&duck, r.store, pipelines, run, sql, &err)
+                   : df_query_attach(&duck, r.store, info, NULL, sql, &err)) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -192,9 +191,7 @@ out:
     df_duck_close(&duck);
     df_run_info_free(info);
     json_decref(pipelines);
-    df_store_free(store);
-    free(pl);
-    free(run_id);
+    cli_run_release(&r);
     free(sql);
     return rc;
 }

@@ -10,7 +10,6 @@
 #include "cli/cli.h"
 #include "exec/runrec.h"
 #include "query/query.h"
-#include "store/store.h"
 #include "util/banned.h"
 
 enum { OPT_HTML = 256 };
@@ -43,10 +42,9 @@ static void usage(FILE *f)
 int cmd_report(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
-    struct df_store *store = NULL;
+    struct cli_run r = CLI_RUN_INIT;
     struct df_run_info *info = NULL;
     const char *store_opt = NULL, *pipeline = NULL, *html = NULL, *run = NULL;
-    char *pl = NULL, *run_id = NULL;
     FILE *out = stdout;
     int c, rc = 0;
 
@@ -72,9 +70,8 @@ int cmd_report(int argc, char **argv)
         return cli_usage_error("report", "expected at most one run id");
     if (optind < argc)
         run = argv[optind];
-    if (df_store_open(cli_store_uri(store_opt), &store, &err) != 0 ||
-        df_run_resolve(store, pipeline, run, &pl, &run_id, &err) != 0 ||
-        df_run_load(store, pl, run_id, &info, &err) != 0) {
+    if (cli_run_open(&r, store_opt, pipeline, run, 0, &err) != 0 ||
+        df_run_load(r.store, r.pipeline, r.run, &info, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -103,8 +100,6 @@ int cmd_report(int argc, char **argv)
     }
 out:
     df_run_info_free(info);
-    df_store_free(store);
-    free(pl);
-    free(run_id);
+    cli_run_release(&r);
     return rc;
 }

@@ -11,7 +11,7 @@
 
 #include "cli/cli.h"
 #include "exec/retention.h"
-#include "query/query.h"
+#include "store/runs.h"
 #include "store/store.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -115,8 +115,8 @@ int cmd_runs_rm(int argc, char **argv)
             goto out;
         }
         if (df_run_resolve(store, pipeline, argv[i], &pl, &run, &err) != 0) {
-            if (err.code == DF_EIO && strstr(err.msg, "not found"))
-                err.code = DF_EUSAGE; /* an unknown run is bad input here */
+            if (err.code == DF_ENOTFOUND)
+                df_error_recode(&err, DF_EUSAGE); /* an unknown run is bad input here */
             rc = cli_fail(&err);
             goto out;
         }

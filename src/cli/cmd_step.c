@@ -120,6 +120,12 @@ static int resolve_label(const struct df_pipeline *p, size_t si, struct df_store
     return 0;
 }
 
+/* df_task_opts.on_attempt: the task log streams to the attempt folder (tasklog.c). */
+static void attach_log(const char *attempt_key, void *store)
+{
+    tasklog_attach(store, attempt_key);
+}
+
 int cmd_step(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
@@ -211,6 +217,8 @@ int cmd_step(int argc, char **argv)
         pthread_t watcher;
         int watching = pthread_create(&watcher, NULL, watch_signals, &sigs) == 0;
         tasklog_start();
+        o.on_attempt = attach_log;
+        o.on_attempt_ud = store;
         c = df_task_run(p, store, &o, &res, &err);
         if (watching) {
             pthread_cancel(watcher); /* sigwait is a cancellation point */

@@ -10,10 +10,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "query/query.h"
-#include "store/layout.h"
 #include "store/store.h"
 #include "store/verify.h"
+#include "util/names.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
@@ -45,9 +44,9 @@ int cmd_verify(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
     struct df_verify_stats st;
-    struct df_store *store = NULL;
+    struct cli_run r = CLI_RUN_INIT;
     const char *store_opt = NULL, *pipeline = NULL, *run = NULL;
-    char *pl = NULL, *rid = NULL, size[32];
+    char size[32];
     int c, rc;
 
     optind = 1;
@@ -74,9 +73,10 @@ int cmd_verify(int argc, char **argv)
         return cli_usage_error("verify", "invalid pipeline name '%s'", pipeline);
     if (run && strcmp(run, "latest") != 0 && !df_valid_run_id(run))
         return cli_usage_error("verify", "'%s' is not a valid run id", run);
-    if (df_store_open(store_opt, &store, &err) != 0 ||
-        (run && df_run_resolve(store, pipeline, run, &pl, &rid, &err) != 0) ||
-        df_verify(store, run ? pl : pipeline, rid, report, NULL, &st, &err) != 0) {
+    /* Without RUN: every run (of --pipeline), so no run is picked. */
+    if ((run ? cli_run_open(&r, store_opt, pipeline, run, 0, &err)
+             : df_store_open(cli_store_uri(store_opt), &r.store, &err)) != 0 ||
+        df_verify(r.store, run ? r.pipeline : pipeline, r.run, report, NULL, &st, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -89,8 +89,6 @@ int cmd_verify(int argc, char **argv)
                 st.differ == 1 ? "" : "s");
     rc = st.differ ? 1 : 0;
 out:
-    free(pl);
-    free(rid);
-    df_store_free(store);
+    cli_run_release(&r);
     return rc;
 }

@@ -11,9 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "query/query.h"
 #include "store/publish.h"
-#include "store/store.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
@@ -43,10 +41,9 @@ static void help(void)
 int cmd_views(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
-    struct df_store *store = NULL;
+    struct cli_run r = CLI_RUN_INIT;
     struct strbuf sql = STRBUF_INIT;
     const char *store_opt = NULL, *pipeline = NULL, *format = "sql", *run = NULL;
-    char *pl = NULL, *run_id = NULL;
     json_t *js = NULL;
     int c, rc = 0, as_json;
 
@@ -76,9 +73,9 @@ int cmd_views(int argc, char **argv)
     if (strcmp(format, "sql") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error("views", "--format is sql or json, not '%s'", format);
     as_json = !strcmp(format, "json");
-    if (df_store_open(store_opt, &store, &err) != 0 ||
-        df_run_resolve(store, pipeline, run, &pl, &run_id, &err) != 0 ||
-        df_views_build(store, pl, run_id, as_json ? NULL : &sql, as_json ? &js : NULL, &err) != 0) {
+    if (cli_run_open(&r, store_opt, pipeline, run, 0, &err) != 0 ||
+        df_views_build(r.store, r.pipeline, r.run, as_json ? NULL : &sql, as_json ? &js : NULL,
+                       &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -92,8 +89,6 @@ int cmd_views(int argc, char **argv)
 out:
     json_decref(js);
     sb_release(&sql);
-    free(pl);
-    free(run_id);
-    df_store_free(store);
+    cli_run_release(&r);
     return rc;
 }

@@ -10,6 +10,8 @@
 
 #include "cli/cli.h"
 #include "store/layout.h"
+#include "store/runs.h"
+#include "store/store.h"
 #include "util/strbuf.h"
 #include "util/suggest.h"
 
@@ -61,6 +63,28 @@ const char *cli_store_uri(const char *opt)
     if (env && *env)
         return env;
     return "./.duckflow";
+}
+
+int cli_run_open(struct cli_run *r, const char *store_opt, const char *pipeline, const char *run,
+                 int flags, struct df_error *err)
+{
+    if (!r->store && df_store_open(cli_store_uri(store_opt), &r->store, err) != 0)
+        return -1;
+    if (df_run_resolve(r->store, pipeline, run, &r->pipeline, &r->run, err) != 0) {
+        if ((flags & CLI_RUN_ARGUMENT) && err->code == DF_ENOTFOUND)
+            df_error_recode(err, DF_EUSAGE);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_run_release(struct cli_run *r)
+{
+    free(r->pipeline);
+    free(r->run);
+    df_store_free(r->store);
+    r->pipeline = r->run = NULL;
+    r->store = NULL;
 }
 
 int cli_stderr_tty(void)

@@ -6,15 +6,22 @@
  * stdout and stderr are redirected into a pipe; a thread copies what arrives to the
  * original stderr (so `duckflow run` and a terminal see the same text as before; on
  * Argo, or with DUCKFLOW_LOG_STDOUT=1, to the original stdout: the pod's log) and keeps
- * the last TASKLOG_MAX bytes. tasklog_finish() restores the descriptors, waits for the
- * thread and writes the kept text to the store with one put.
+ * the last TASKLOG_MAX bytes. Once the task has chosen its attempt folder
+ * (tasklog_attach(), called through df_task_opts.on_attempt), the thread also writes the
+ * text so far to <attempt>/_log.live, at most once a second and only when something new
+ * arrived, so `duckflow logs --follow` can stream an attempt that is running.
+ * tasklog_finish() restores the descriptors, waits for the thread, writes the kept text as
+ * <attempt>/_log.txt with one put, then removes _log.live: a follower that sees _log.txt
+ * knows the attempt ended.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -25,6 +32,7 @@
 #include "util/banned.h"
 
 #define TASKLOG_MAX ((size_t)1 << 20)
+#define LIVE_MS     1000 /* the live log is rewritten at most this often */
 
 struct tasklog {
     int active;
@@ -34,9 +42,77 @@ struct tasklog {
     char *ring; /* the last TASKLOG_MAX bytes: ring[start..] then ring[..start) when full */
     size_t len, start;
     unsigned long long total;
+    /* the live log: set by tasklog_attach (main thread), used by the reader thread */
+    pthread_mutex_t lock;
+    struct df_store *store;
+    char *live_key;
+    int live_written, live_failed;
+    unsigned long long live_total; /* total when last written */
+    long long live_ms;             /* when last written (CLOCK_MONOTONIC) */
 };
 
-static struct tasklog tl = {0, -1, -1, -1, -1, 0, NULL, 0, 0, 0};
+static struct tasklog tl = {0,    -1,   -1, -1, -1, 0, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER,
+                            NULL, NULL, 0,  0,  0,  0};
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The kept text as stored: a note when the start was dropped, then the last bytes. */
+static void log_text(struct strbuf *text)
+{
+    if (tl.total > tl.len)
+        sb_addf(text, "[... %llu earlier bytes not kept: the log keeps the last %zu ...]\n",
+                tl.total - tl.len, TASKLOG_MAX);
+    if (tl.len < TASKLOG_MAX) {
+        sb_add(text, tl.ring, tl.len);
+    } else {
+        sb_add(text, tl.ring + tl.start, TASKLOG_MAX - tl.start);
+        sb_add(text, tl.ring, tl.start);
+    }
+}
+
+/* In the reader thread: rewrites <attempt>/_log.live when new text arrived and LIVE_MS
+ * passed since the last write (always, with force). A store that refuses it stops the
+ * live log, said once on the original stderr (our own stderr is the pipe being read). */
+static void flush_live(int force)
+{
+    struct strbuf text = STRBUF_INIT;
+    struct df_error err = DF_ERROR_INIT;
+    long long now = mono_ms();
+
+    pthread_mutex_lock(&tl.lock);
+    if (!tl.live_key || tl.live_failed || tl.total == tl.live_total ||
+        (!force && now - tl.live_ms < LIVE_MS)) {
+        pthread_mutex_unlock(&tl.lock);
+        return;
+    }
+    log_text(&text);
+    if (df_store_put_bytes(tl.store, tl.live_key, text.buf ? text.buf : "", text.len, &err) != 0) {
+        dprintf(tl.saved_err, "duckflow: warning: cannot write the live task log: %s\n", err.msg);
+        tl.live_failed = 1;
+    } else {
+        tl.live_written = 1;
+    }
+    tl.live_total = tl.total;
+    tl.live_ms = now;
+    pthread_mutex_unlock(&tl.lock);
+    sb_release(&text);
+}
+
+void tasklog_attach(struct df_store *store, const char *attempt_key)
+{
+    pthread_mutex_lock(&tl.lock);
+    if (tl.active && !tl.live_key) {
+        tl.store = store;
+        tl.live_key = xasprintf("%s/_log.live", attempt_key);
+        tl.live_ms = mono_ms() - LIVE_MS; /* the first new text is written at once */
+    }
+    pthread_mutex_unlock(&tl.lock);
+}
 
 static void keep(const char *buf, size_t n)
 {
@@ -65,7 +141,16 @@ static void *read_loop(void *arg)
     char buf[65536];
     (void)arg;
     for (;;) {
-        ssize_t n = read(tl.pipe_r, buf, sizeof(buf));
+        struct pollfd pf = {tl.pipe_r, POLLIN, 0};
+        int pr = poll(&pf, 1, LIVE_MS);
+        ssize_t n;
+        if (pr < 0 && errno != EINTR)
+            break;
+        if (pr <= 0) {
+            flush_live(0);
+            continue;
+        }
+        n = read(tl.pipe_r, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -78,7 +163,10 @@ static void *read_loop(void *arg)
                 break; /* the reader of our output is gone: keep logging anyway */
             off += w;
         }
+        pthread_mutex_lock(&tl.lock);
         keep(buf, (size_t)n);
+        pthread_mutex_unlock(&tl.lock);
+        flush_live(0);
     }
     return NULL;
 }
@@ -155,17 +243,11 @@ int tasklog_finish(struct df_store *store, const char *pipeline, const char *run
     if (!attempt_dir || !*attempt_dir) {
         free(tl.ring);
         tl.ring = NULL;
+        free(tl.live_key);
+        tl.live_key = NULL;
         return 0; /* no attempt folder was made: nothing to attach the log to */
     }
-    if (tl.total > tl.len)
-        sb_addf(&text, "[... %llu earlier bytes not kept: the log keeps the last %zu ...]\n",
-                tl.total - tl.len, TASKLOG_MAX);
-    if (tl.len < TASKLOG_MAX) {
-        sb_add(&text, tl.ring, tl.len);
-    } else {
-        sb_add(&text, tl.ring + tl.start, TASKLOG_MAX - tl.start);
-        sb_add(&text, tl.ring, tl.start);
-    }
+    log_text(&text);
     free(tl.ring);
     tl.ring = NULL;
     df_item_key(item_index, item);
@@ -174,9 +256,14 @@ int tasklog_finish(struct df_store *store, const char *pipeline, const char *run
     if (df_store_put_bytes(store, key, text.buf ? text.buf : "", text.len, &err) != 0) {
         fprintf(stderr, "duckflow: warning: cannot store the task log: %s\n", err.msg);
         rc = -1;
+    } else if (tl.live_written && df_store_remove(store, tl.live_key, &err) != 0) {
+        df_error_clear(&err); /* a stale _log.live beside _log.txt is harmless */
     }
     free(key);
     free(task);
     sb_release(&text);
+    free(tl.live_key);
+    tl.live_key = NULL;
+    tl.live_written = 0;
     return rc;
 }

@@ -622,29 +622,124 @@ int df_cache_entry_write(struct df_store *store, json_t *m, struct df_error *err
     return rc;
 }
 
-/* 1 when every file the manifest lists is present (local stores; object stores are
- * trusted: a HEAD per file would cost more than the lookup saves for small tasks). */
-static int files_present(struct df_store *store, json_t *m, char **missing)
+/* key -> expected size (bytes, or -1 when the manifest does not say) of every file m lists. */
+static json_t *file_sizes(json_t *m)
 {
-    json_t *keys = all_file_keys(m), *k;
-    size_t i;
+    json_t *out = json_object(), *t;
+    const char *name;
+
+    json_object_foreach(json_object_get(m, "tables"), name, t)
+    {
+        json_t *keys = json_array(), *f;
+        size_t n = df_manifest_table_keys(m, name, keys), k = 0, j;
+        json_array_foreach(json_object_get(t, "files"), j, f)
+        {
+            const char *path = json_string_value(json_object_get(f, "path"));
+            json_t *bytes = json_object_get(f, "bytes");
+            if (!path || !*path || k >= n)
+                continue;
+            json_object_set_new(
+                out, json_string_value(json_array_get(keys, k)),
+                json_integer(json_is_integer(bytes) ? json_integer_value(bytes) : -1));
+            k++;
+        }
+        json_decref(keys);
+    }
+    return out;
+}
+
+static int size_differs(json_t *want, uint64_t have)
+{
+    return json_integer_value(want) >= 0 && (uint64_t)json_integer_value(want) != have;
+}
+
+struct listed {
+    json_t *want; /* key -> size */
+    json_t *seen; /* key -> true */
+    char *bad;    /* a key whose size differs (malloc'd) */
+};
+
+static int listed_cb(const char *key, uint64_t size, void *ud)
+{
+    struct listed *l = ud;
+    json_t *want = json_object_get(l->want, key);
+    if (!want)
+        return 0;
+    if (size_differs(want, size)) {
+        l->bad = xstrdup(key);
+        return 1;
+    }
+    json_object_set_new(l->seen, key, json_true());
+    return 0;
+}
+
+/* 1 when every file the manifest lists is present with the size it records. A local store
+ * stats each file; an object store answers with one listing of the folder the files are in
+ * (a HEAD per file would cost more than the lookup saves for small tasks). 0 with *missing
+ * set (malloc'd: the key, and why when it is not simply absent) otherwise; -1 when the
+ * listing failed. */
+static int files_present(struct df_store *store, json_t *m, char **missing, struct df_error *err)
+{
+    json_t *want = file_sizes(m), *v;
+    const char *key;
+    char *probe;
     int ok = 1;
 
-    json_array_foreach(keys, i, k)
-    {
-        char *path = df_store_local_path(store, json_string_value(k));
-        struct stat st;
-        if (!path)
-            break;
-        if (stat(path, &st) != 0) {
-            *missing = xstrdup(json_string_value(k));
-            ok = 0;
-        }
-        free(path);
-        if (!ok)
-            break;
+    if (json_object_size(want) == 0) {
+        json_decref(want);
+        return 1;
     }
-    json_decref(keys);
+    probe = df_store_local_path(store, json_object_iter_key(json_object_iter(want)));
+    if (probe) {
+        free(probe);
+        json_object_foreach(want, key, v)
+        {
+            char *path = df_store_local_path(store, key);
+            struct stat st;
+            if (!path || stat(path, &st) != 0) {
+                *missing = xasprintf("'%s', which is missing", key);
+                ok = 0;
+            } else if (size_differs(v, (uint64_t)st.st_size)) {
+                *missing = xasprintf("'%s', whose size differs from its manifest's", key);
+                ok = 0;
+            }
+            free(path);
+            if (!ok)
+                break;
+        }
+    } else {
+        const char *root = json_string_value(json_object_get(m, "files_root"));
+        char *prefix =
+            root ? xasprintf("%s/", root)
+                 : xasprintf("%s/runs/%s/%s/%s/", json_string_value(json_object_get(m, "pipeline")),
+                             json_string_value(json_object_get(m, "run")),
+                             json_string_value(json_object_get(m, "step")),
+                             json_string_value(json_object_get(m, "item_key")));
+        struct listed l = {want, json_object(), NULL};
+        int rc = df_store_list(store, prefix, listed_cb, &l, err);
+        free(prefix);
+        if (rc != 0) {
+            json_decref(l.seen);
+            json_decref(want);
+            return -1;
+        }
+        if (l.bad) {
+            *missing = xasprintf("'%s', whose size differs from its manifest's", l.bad);
+            ok = 0;
+        } else {
+            json_object_foreach(want, key, v)
+            {
+                if (!json_object_get(l.seen, key)) {
+                    *missing = xasprintf("'%s', which is missing", key);
+                    ok = 0;
+                    break;
+                }
+            }
+        }
+        free(l.bad);
+        json_decref(l.seen);
+    }
+    json_decref(want);
     return ok;
 }
 
@@ -657,7 +752,7 @@ int df_cache_lookup(struct df_store *store, const struct df_pipeline *p, const c
     const char *mkey, *what = NULL;
     char *prefix = xasprintf("%s/runs/", p->name);
     struct df_error e2 = DF_ERROR_INIT;
-    int rc = 0;
+    int rc = 0, present;
 
     *source = NULL;
     *warning = NULL;
@@ -693,9 +788,12 @@ int df_cache_lookup(struct df_store *store, const struct df_pipeline *p, const c
                !json_string_value(json_object_get(m, "pipeline")) ||
                strcmp(json_string_value(json_object_get(m, "pipeline")), p->name) != 0) {
         what = "points at a manifest that is damaged or has another key";
-    } else if (!files_present(store, m, &missing)) {
-        *warning = xasprintf("cache entry '%s' names '%s', which is missing: running the task",
-                             ekey, missing);
+    } else if ((present = files_present(store, m, &missing, &e2)) < 0) {
+        *err = e2;
+        rc = -1;
+        goto out;
+    } else if (!present) {
+        *warning = xasprintf("cache entry '%s' names %s: running the task", ekey, missing);
     } else {
         *source = m;
         m = NULL;

@@ -60,37 +60,6 @@ static int run_checks(struct task *t, struct df_error *err)
     return 0;
 }
 
-/* ---- cache key ------------------------------------------------------------------------- */
-
-static void hash_json(struct df_sha256 *h, const char *label, json_t *v)
-{
-    char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    df_sha256_update(h, label, strlen(label) + 1);
-    if (text) {
-        df_sha256_update(h, text, strlen(text) + 1);
-        free(text);
-    }
-}
-
-static void cache_key(struct task *t, char out[DF_SHA256_HEX])
-{
-    struct df_sha256 *h = df_sha256_new();
-    json_t *def = df_cache_step_definition(t->s);
-    hash_json(h, "step", def);
-    json_decref(def);
-    for (size_t i = 0; i < t->s->n_checks; i++) {
-        const char *name = t->s->checks[i].name ? t->s->checks[i].name : "";
-        df_sha256_update(h, name, strlen(name) + 1);
-        df_sha256_update(h, t->s->checks[i].sql, strlen(t->s->checks[i].sql) + 1);
-    }
-    df_sha256_update(h, "sql", 4);
-    df_sha256_update(h, t->s->sql ? t->s->sql : "", t->s->sql ? strlen(t->s->sql) : 0);
-    hash_json(h, "params", t->p->params);
-    hash_json(h, "item", t->item);
-    hash_json(h, "inputs", t->inputs_rec);
-    df_sha256_final(h, out);
-}
-
 /* ---- the task -------------------------------------------------------------------------- */
 
 /* Fails with DF_CLASS_INTERRUPTED once df_task_interrupt() was called. */
@@ -220,7 +189,7 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
 {
     struct task t;
     struct df_error cleanup_err = DF_ERROR_INIT;
-    char started[40], finished[40], key[DF_SHA256_HEX];
+    char started[40], finished[40];
     int64_t t0 = df_now_ms(), t_start = 0, t_inputs = 0, t_sql = 0, t_checks = 0, t_write = 0;
     json_t *m = NULL, *timings;
     int rc = -1, have_key = 0;
@@ -285,6 +254,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     }
     t.task_key = df_key_task(p->name, o->run_id, t.s->name, t.item_key);
     t.attempt_key = df_key_attempt(p->name, o->run_id, t.s->name, t.item_key, t.attempt_dir);
+    if (o->on_attempt)
+        o->on_attempt(t.attempt_key, o->on_attempt_ud);
 
     /* 2. Scratch (spill, staging), sizing, DuckDB. */
     task_sweep_stale_scratch(o->scratch);
@@ -349,11 +320,18 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     if (check_interrupt(&t, err))
         goto done;
 
-    /* 7. The manifest, last. */
-    if (have_key)
-        snprintf(key, sizeof(key), "%s", ck.key);
-    else
-        cache_key(&t, key);
+    /* 7. The manifest, last. One key scheme (engine/cache.c): a key that could not be
+     * computed before the run (an upstream manifest or a listing unreadable then) is
+     * computed again now; still unknown, the manifest says null (a resume reruns it). */
+    if (!have_key) {
+        struct df_error ke = DF_ERROR_INIT;
+        struct df_cache_src ksrc = {NULL, NULL, NULL, o->items};
+        have_key = df_cache_key_compute(p, o->step, o->item_index, t.item, store, o->run_id, &ksrc,
+                                        &ck, &ke) == 0;
+        if (!have_key)
+            fprintf(stderr, "duckflow: warning: step '%s' item %zu: no cache key: %s\n", t.s->name,
+                    o->item_index, ke.msg);
+    }
     df_iso_now(finished, sizeof(finished));
     if (t.mon_started)
         task_stop_monitor(&t);
@@ -368,7 +346,7 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     json_object_set_new(m, "attempt", json_integer(o->attempt > 0 ? o->attempt : 1));
     json_object_set_new(m, "attempt_dir", json_string(t.attempt_dir));
     json_object_set_new(m, "exit_class", json_string(df_exit_class_name(DF_CLASS_OK)));
-    json_object_set_new(m, "cache_key", json_string(key));
+    json_object_set_new(m, "cache_key", have_key ? json_string(ck.key) : json_null());
     if (have_key)
         json_object_set(m, "cache_parts", ck.parts);
     json_object_set_new(m, "spec_hash", json_string(p->spec_hash));

@@ -41,6 +41,10 @@ struct df_task_opts {
                      * frees every buffer one by one (tens of ms for a big task) */
     int no_cache;   /* 1: do not look the task's key up in the cache (the executor did, or
                      * --no-cache); its cache entry is still written */
+    /* Called once the attempt folder is chosen (its key, no trailing '/'), before anything
+     * runs: the task log streams there (cli/tasklog.c). NULL: not called. */
+    void (*on_attempt)(const char *attempt_key, void *ud);
+    void *on_attempt_ud;
 };
 
 struct df_task_result {

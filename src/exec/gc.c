@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exec/retention.h"
+#include "exec/storeindex.h"
 #include "exec/runrec.h"
 #include "exec/sweep.h"
 #include "store/s3.h"
@@ -73,19 +74,11 @@ static int is_attempt(const char *s, size_t n)
 
 /* Status of a run, looked up in the run records: 1 still running, 0 finished, -1 no
  * record. */
-static int run_state(json_t *runs, const char *pipeline, size_t plen, const char *run, size_t rlen)
+static int run_state(const struct df_store_index *ix, const char *pipeline, size_t plen,
+                     const char *run, size_t rlen)
 {
-    size_t i;
-    json_t *r;
-    json_array_foreach(runs, i, r)
-    {
-        const char *p = json_string_value(json_object_get(r, "pipeline"));
-        const char *id = json_string_value(json_object_get(r, "run"));
-        if (p && id && strlen(p) == plen && !strncmp(p, pipeline, plen) && strlen(id) == rlen &&
-            !strncmp(id, run, rlen))
-            return runrec_still_running(r);
-    }
-    return -1;
+    json_t *r = df_index_run(ix, pipeline, plen, run, rlen);
+    return r ? runrec_still_running(r) : -1;
 }
 
 static int collect_upload(const char *key, const char *upload_id, void *ud)
@@ -104,9 +97,9 @@ static int by_key(const void *a, const void *b)
  * manifest, so in a finished run an incomplete one can only be a killed attempt's. Runs
  * still running, or without a run record, are left alone (as for folders). Local stores
  * have none. */
-static int abort_stale_uploads(struct df_store *s, const char *prefix, json_t *runs, int dry_run,
-                               df_gc_cb cb, void *ud, struct df_gc_stats *stats,
-                               struct df_error *err)
+static int abort_stale_uploads(struct df_store *s, const char *prefix,
+                               const struct df_store_index *ix, int dry_run, df_gc_cb cb, void *ud,
+                               struct df_gc_stats *stats, struct df_error *err)
 {
     struct keys u = {NULL, 0, 0};
     size_t i = 0;
@@ -135,7 +128,7 @@ static int abort_stale_uploads(struct df_store *s, const char *prefix, json_t *r
             ;
         n = j - i;
         rl = parts_len(key, 3) - (pl + 6);
-        if (run_state(runs, key, pl, key + pl + 6, rl) == 0) {
+        if (run_state(ix, key, pl, key + pl + 6, rl) == 0) {
             char *folder = xstrndup(key, fl);
             char *fprefix = xasprintf("%s/", folder);
             size_t aborted = n;
@@ -160,114 +153,112 @@ out:
     return rc;
 }
 
-/* The run records among the listed keys (<pipeline>/runs/<run>/run.json), read into a JSON
- * array: one listing serves both (runrec_list would list the store again). */
-static int read_run_records(struct df_store *s, const struct keys *k, json_t **out,
-                            struct df_error *err)
+struct leftovers {
+    df_gc_cb cb;
+    void *ud;
+    struct df_gc_stats *stats;
+};
+
+/* df_remove_run_ix's report for a removed run's leftovers: counted as gc's own. */
+static void leftovers_cb(const char *pl, const char *run, size_t files, uint64_t bytes, size_t kept,
+                         const char *why, void *ud)
 {
-    *out = json_array();
-    for (size_t i = 0; i < k->n; i++) {
-        const char *key = k->v[i].key;
-        size_t pl = parts_len(key, 1), n = strlen(key);
-        char *data = NULL;
-        size_t len = 0;
-        json_t *j;
-        if (!pl || strncmp(key + pl, "/runs/", 6) != 0 || n < 9 ||
-            strcmp(key + n - 9, "/run.json") != 0 || strchr(key + pl + 6, '/') != key + n - 9)
-            continue;
-        if (df_store_get_bytes(s, key, (size_t)16 << 20, &data, &len, err) != 0) {
-            free(data);
-            if (err->code != DF_ENOTFOUND)
-                return -1;
-            df_error_clear(err);
-            continue;
-        }
-        j = json_loadb(data, len, 0, NULL);
-        free(data);
-        if (json_is_object(j))
-            json_array_append_new(*out, j);
-        else
-            json_decref(j);
+    struct leftovers *l = ud;
+    (void)kept;
+    if (why || !files)
+        return;
+    l->stats->files += files;
+    l->stats->bytes += bytes;
+    l->stats->leftovers++;
+    if (l->cb) {
+        char *folder = df_key_run(pl, run);
+        l->cb(folder, files, bytes, 0, NULL, l->ud);
+        free(folder);
     }
-    return 0;
 }
 
-/* 1 when the task key (<pipeline>/runs/<run>/...) lies in a run listed in skip. */
-static int in_skipped_run(json_t *skip, const char *key)
+/* The end of run key's run: the first index after i whose key is outside it. */
+static size_t run_end(const struct df_store_index *ix, size_t i)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(skip, i, v)
-    {
-        const char *pl = json_string_value(json_object_get(v, "pipeline"));
-        const char *run = json_string_value(json_object_get(v, "run"));
-        size_t pn = pl ? strlen(pl) : 0, rn = run ? strlen(run) : 0;
-        if (pl && run && !strncmp(key, pl, pn) && !strncmp(key + pn, "/runs/", 6) &&
-            !strncmp(key + pn + 6, run, rn) && key[pn + 6 + rn] == '/')
-            return 1;
-    }
-    return 0;
+    const char *key = ix->keys[i].key;
+    size_t rl = parts_len(key, 3), j = i;
+    if (!rl)
+        return i + 1;
+    while (j < ix->nkeys && !strncmp(ix->keys[j].key, key, rl) && ix->keys[j].key[rl] == '/')
+        j++;
+    return j;
 }
 
-int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, void *ud,
-          struct df_gc_stats *stats, struct df_error *err)
-{
-    return df_gc_ex(s, pipeline, NULL, dry_run, cb, ud, stats, err);
-}
-
-int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run, df_gc_cb cb,
-             void *ud, struct df_gc_stats *stats, struct df_error *err)
+int df_gc_ix(struct df_store *s, const struct df_store_index *ix, const char *pipeline,
+             json_t *skip, int dry_run, df_gc_cb cb, void *ud, struct df_gc_stats *stats,
+             struct df_error *err)
 {
     struct df_refs refs;
-    struct keys k = {NULL, 0, 0};
-    json_t *runs = NULL;
-    /* The pipeline's whole folder: its cache entries name files too. */
+    struct df_retention_stats rst;
+    struct leftovers lo = {cb, ud, stats};
+    const struct df_index_key *k = ix->keys;
+    json_t *skipset = df_run_set(skip), *removed = json_array(), *excluded, *removedset;
     char *prefix = pipeline ? xasprintf("%s/", pipeline) : xstrdup("");
     char *skipped_run = NULL, *state_run = NULL;
-    const char **names = NULL;
+    size_t i = 0, tl = strlen(DF_RUN_TOMBSTONE), x;
+    json_t *v;
     int rc = -1, state = -1;
-    size_t i = 0;
 
     memset(stats, 0, sizeof(*stats));
-    memset(&refs, 0, sizeof(refs));
-    if (df_store_list(s, prefix, collect, &k, err) != 0 || read_run_records(s, &k, &runs, err) != 0)
-        goto out;
-    /* Files a manifest or a cache entry names stay, wherever they are (issue 10: runs
-     * share files through the cache). One read of each manifest gives those and the
-     * attempt it committed. */
-    names = xcalloc(k.n ? k.n : 1, sizeof(*names));
-    for (size_t x = 0; x < k.n; x++)
-        names[x] = k.v[x].key;
-    if (df_refs_collect_keys(s, names, k.n, NULL, &refs, err) != 0)
-        goto out;
-    while (i < k.n) {
+    memset(&rst, 0, sizeof(rst));
+    /* Runs removed earlier whose files were kept (a tombstone): what nothing names any
+     * more goes now. Their own manifests protect nothing, like the runs being removed. */
+    for (x = 0; x < ix->nkeys; x++) {
+        const char *key = k[x].key;
+        size_t pl = parts_len(key, 1), n = strlen(key), rl = parts_len(key, 3);
+        if (pl && !strncmp(key + pl, "/runs/", 6) && rl && !parts_len(key, 4) && n > tl + 1 &&
+            !strcmp(key + n - tl, DF_RUN_TOMBSTONE) && key[n - tl - 1] == '/' &&
+            !df_run_set_has_key(skipset, key))
+            json_array_append_new(removed, json_pack("{s:s%, s:s%}", "pipeline", key, pl, "run",
+                                                     key + pl + 6, n - tl - 1 - (pl + 6)));
+    }
+    removedset = df_run_set(removed);
+    excluded = json_array();
+    json_array_extend(excluded, removed);
+    if (skip)
+        json_array_extend(excluded, skip);
+    df_refs_from_index(ix, excluded, &refs);
+    json_decref(excluded);
+    json_array_foreach(removed, x, v)
+    {
+        if (df_remove_run_ix(s, ix, json_string_value(json_object_get(v, "pipeline")),
+                             json_string_value(json_object_get(v, "run")), &refs, dry_run,
+                             leftovers_cb, &lo, &rst, err) != 0)
+            goto out;
+    }
+    while (i < ix->nkeys) {
         /* A task folder: <pipeline>/runs/<run>/<step>/<item>. */
-        const char *key = k.v[i].key;
+        const char *key = k[i].key;
         size_t tlen = parts_len(key, 5), j, rl, pl;
         char *task, *winner = NULL;
-        int has_manifest = 0, bad_manifest = 0;
+        int has_manifest = 0, bad_manifest = 0, judge = 1;
 
         pl = parts_len(key, 1);
         if (!tlen || !pl || strncmp(key + pl, "/runs/", 6) != 0) {
             i++;
             continue;
         }
-        if (skip && in_skipped_run(skip, key)) {
-            i++;
-            continue;
-        }
-        task = xstrndup(key, tlen);
-        for (j = i; j < k.n && !strncmp(k.v[j].key, task, tlen) && k.v[j].key[tlen] == '/'; j++)
-            if (!strcmp(k.v[j].key + tlen, "/_manifest.json"))
-                has_manifest = 1;
         rl = parts_len(key, 3) - (pl + 6);
         /* A run's tasks are contiguous: look its state up once. */
         if (!state_run || strlen(state_run) != parts_len(key, 3) ||
             strncmp(state_run, key, parts_len(key, 3)) != 0) {
+            if (df_run_set_has_key(skipset, key) || df_run_set_has_key(removedset, key)) {
+                i = run_end(ix, i);
+                continue;
+            }
             free(state_run);
             state_run = xstrndup(key, parts_len(key, 3));
-            state = run_state(runs, key, pl, key + pl + 6, rl);
+            state = run_state(ix, key, pl, key + pl + 6, rl);
         }
+        task = xstrndup(key, tlen);
+        for (j = i; j < ix->nkeys && !strncmp(k[j].key, task, tlen) && k[j].key[tlen] == '/'; j++)
+            if (!strcmp(k[j].key + tlen, "/_manifest.json"))
+                has_manifest = 1;
         if (has_manifest) {
             const char *w = df_refs_winner(&refs, task);
             if (w)
@@ -275,22 +266,12 @@ int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run
             else
                 bad_manifest = 1;
         } else if (state != 0) {
-            /* Still running, or no run record: not ours to judge. Say so once per run. */
-            char *run = xstrndup(key, parts_len(key, 3));
-            if (!skipped_run || strcmp(skipped_run, run) != 0) {
-                stats->runs_skipped++;
-                if (cb)
-                    cb(run, 0, 0, 0, state > 0 ? "still running" : "no run.json", ud);
-                free(skipped_run);
-                skipped_run = run;
-            } else {
-                free(run);
-            }
-            bad_manifest = 1;
+            /* Still running, or no run record: not ours to judge. */
+            judge = 0;
         }
         /* Walk the task's attempt folders (contiguous: the keys are sorted). */
         while (i < j) {
-            const char *a = k.v[i].key + tlen + 1, *e = strchr(a, '/');
+            const char *a = k[i].key + tlen + 1, *e = strchr(a, '/');
             size_t alen = e ? (size_t)(e - a) : 0, files = 0, fl;
             uint64_t bytes = 0;
             size_t start = i;
@@ -301,23 +282,39 @@ int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run
                 continue;
             }
             fl = tlen + 1 + alen;
-            while (i < j && !strncmp(k.v[i].key, k.v[start].key, fl) && k.v[i].key[fl] == '/') {
+            while (i < j && !strncmp(k[i].key, k[start].key, fl) && k[i].key[fl] == '/') {
                 files++;
-                bytes += k.v[i].size;
+                bytes += k[i].size;
                 i++;
             }
             drop =
                 !bad_manifest && !(winner && strlen(winner) == alen && !strncmp(winner, a, alen));
             if (drop) {
-                char *fprefix = xstrndup(k.v[start].key, fl + 1);
+                /* A folder that holds a named file stays, whoever judges it. */
+                char *fprefix = xstrndup(k[start].key, fl + 1);
                 drop = !df_refs_any_under(&refs, fprefix);
                 free(fprefix);
+            }
+            if (drop && !judge) {
+                /* Something gc would remove in a run it cannot judge: say so once per run
+                 * (a run whose leftovers are all named by others is not worth a word). */
+                char *run = xstrndup(key, parts_len(key, 3));
+                if (!skipped_run || strcmp(skipped_run, run) != 0) {
+                    stats->runs_skipped++;
+                    if (cb)
+                        cb(run, 0, 0, 0, state > 0 ? "still running" : "no run.json", ud);
+                    free(skipped_run);
+                    skipped_run = run;
+                } else {
+                    free(run);
+                }
+                drop = 0;
             }
             if (!drop)
                 continue;
             if (!dry_run)
-                for (size_t x = start; x < i; x++)
-                    if (df_store_remove(s, k.v[x].key, err) != 0) {
+                for (size_t y = start; y < i; y++)
+                    if (df_store_remove(s, k[y].key, err) != 0) {
                         free(task);
                         free(winner);
                         goto out;
@@ -326,7 +323,7 @@ int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run
             stats->files += files;
             stats->bytes += bytes;
             if (cb) {
-                char *folder = xstrndup(k.v[start].key, fl);
+                char *folder = xstrndup(k[start].key, fl);
                 cb(folder, files, bytes, 0, NULL, ud);
                 free(folder);
             }
@@ -335,16 +332,33 @@ int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run
         free(task);
         free(winner);
     }
-    rc = abort_stale_uploads(s, prefix, runs, dry_run, cb, ud, stats, err);
+    rc = abort_stale_uploads(s, prefix, ix, dry_run, cb, ud, stats, err);
 out:
-    for (size_t x = 0; x < k.n; x++)
-        free(k.v[x].key);
-    free(k.v);
     free(skipped_run);
     free(prefix);
     free(state_run);
-    free(names);
-    json_decref(runs);
+    json_decref(skipset);
+    json_decref(removed);
+    json_decref(removedset);
     df_refs_release(&refs);
     return rc;
+}
+
+int df_gc_ex(struct df_store *s, const char *pipeline, json_t *skip, int dry_run, df_gc_cb cb,
+             void *ud, struct df_gc_stats *stats, struct df_error *err)
+{
+    struct df_store_index ix;
+    int rc;
+    memset(stats, 0, sizeof(*stats));
+    if (df_index_build(s, pipeline, &ix, err) != 0)
+        return -1;
+    rc = df_gc_ix(s, &ix, pipeline, skip, dry_run, cb, ud, stats, err);
+    df_index_release(&ix);
+    return rc;
+}
+
+int df_gc(struct df_store *s, const char *pipeline, int dry_run, df_gc_cb cb, void *ud,
+          struct df_gc_stats *stats, struct df_error *err)
+{
+    return df_gc_ex(s, pipeline, NULL, dry_run, cb, ud, stats, err);
 }

@@ -111,12 +111,6 @@ void df_refs_release(struct df_refs *r)
     memset(r, 0, sizeof(*r));
 }
 
-struct listing {
-    char **manifests; /* <pl>/runs/<run>/<step>/<item>/_manifest.json */
-    char **entries;   /* <pl>/cache/<key>.json */
-    size_t nm, am, ne, ae;
-};
-
 static void push(char ***v, size_t *n, size_t *alloc, const char *key)
 {
     if (*n == *alloc) {
@@ -124,50 +118,6 @@ static void push(char ***v, size_t *n, size_t *alloc, const char *key)
         *v = xrealloc(*v, *alloc * sizeof(**v));
     }
     (*v)[(*n)++] = xstrdup(key);
-}
-
-/* Number of '/' in s. */
-static int slashes(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '/';
-    return n;
-}
-
-static int pick(const char *key, uint64_t size, void *ud)
-{
-    struct listing *l = ud;
-    const char *slash = strchr(key, '/');
-    size_t n = strlen(key);
-    (void)size;
-
-    if (!slash)
-        return 0;
-    if (!strncmp(slash, "/runs/", 6) && slashes(key) == 5 && n > 15 &&
-        !strcmp(key + n - 15, "/_manifest.json"))
-        push(&l->manifests, &l->nm, &l->am, key);
-    else if (!strncmp(slash, "/cache/", 7) && slashes(key) == 2 && n > 5 &&
-             !strcmp(key + n - 5, ".json"))
-        push(&l->entries, &l->ne, &l->ae, key);
-    return 0;
-}
-
-/* 1 when manifest key mkey lies in a run listed in skip. */
-static int skipped(json_t *skip, const char *mkey)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(skip, i, v)
-    {
-        const char *pl = json_string_value(json_object_get(v, "pipeline"));
-        const char *run = json_string_value(json_object_get(v, "run"));
-        size_t pn = pl ? strlen(pl) : 0, rn = run ? strlen(run) : 0;
-        if (pl && run && !strncmp(mkey, pl, pn) && !strncmp(mkey + pn, "/runs/", 6) &&
-            !strncmp(mkey + pn + 6, run, rn) && mkey[pn + 6 + rn] == '/')
-            return 1;
-    }
-    return 0;
 }
 
 static int read_json(struct df_store *s, const char *key, json_t **out, struct df_error *err)
@@ -178,7 +128,7 @@ static int read_json(struct df_store *s, const char *key, json_t **out, struct d
     if (df_store_get_bytes(s, key, SMALL_MAX, &data, &len, err) != 0) {
         if (err->code != DF_ENOTFOUND)
             return -1;
-        df_error_clear(err); /* gone since the listing: names nothing */
+        df_error_clear(err); /* gone: names nothing */
         return 0;
     }
     *out = json_loadb(data, len, 0, NULL);
@@ -186,25 +136,56 @@ static int read_json(struct df_store *s, const char *key, json_t **out, struct d
     return 0;
 }
 
-static void refs_from_listing(struct df_store *s, struct listing *l, json_t *skip,
-                              struct df_refs *out, int *rc, struct df_error *err)
+/* "<pipeline>/<run>" -> true for each {"pipeline", "run"} of victims (NULL: none). */
+json_t *df_run_set(json_t *victims)
 {
-    *rc = -1;
-    for (size_t i = 0; i < l->nm; i++) {
-        json_t *m, *t, *keys;
-        const char *name, *won;
+    json_t *set = json_object(), *v;
+    size_t i;
+    json_array_foreach(victims, i, v)
+    {
+        const char *pl = json_string_value(json_object_get(v, "pipeline"));
+        const char *run = json_string_value(json_object_get(v, "run"));
+        if (pl && run) {
+            char *id = xasprintf("%s/%s", pl, run);
+            json_object_set_new(set, id, json_true());
+            free(id);
+        }
+    }
+    return set;
+}
+
+/* 1 when key (<pl>/runs/<run>/...) lies in a run of set (df_run_set). */
+int df_run_set_has_key(json_t *set, const char *key)
+{
+    const char *a = strchr(key, '/'), *b, *c;
+    char *id;
+    int in;
+    if (!set || !json_object_size(set) || !a || strncmp(a, "/runs/", 6) != 0)
+        return 0;
+    b = a + 6;
+    c = strchr(b, '/');
+    if (!c)
+        return 0;
+    id = xasprintf("%.*s/%.*s", (int)(a - key), key, (int)(c - b), b);
+    in = json_object_get(set, id) != NULL;
+    free(id);
+    return in;
+}
+
+int df_refs_from_index(const struct df_store_index *ix, json_t *skip, struct df_refs *out)
+{
+    json_t *set = df_run_set(skip);
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < ix->nmanifests; i++) {
+        json_t *m = ix->manifests[i].doc, *t, *keys;
+        const char *mkey = ix->manifests[i].key, *name, *won;
         size_t k;
-        if (skip && skipped(skip, l->manifests[i]))
+        if (!m || df_run_set_has_key(set, mkey))
             continue;
-        if (read_json(s, l->manifests[i], &m, err) != 0)
-            return;
-        if (!m)
-            continue;
-        refs_add(out, l->manifests[i]);
+        refs_add(out, mkey);
         won = json_string_value(json_object_get(m, "attempt_dir"));
         if (won && *won && !strchr(won, '/')) {
-            char *w =
-                xasprintf("%.*s/%s", (int)(strlen(l->manifests[i]) - 15), l->manifests[i], won);
+            char *w = xasprintf("%.*s/%s", (int)(strlen(mkey) - 15), mkey, won);
             push(&out->won, &out->nw, &out->aw, w);
             free(w);
         }
@@ -217,63 +198,16 @@ static void refs_from_listing(struct df_store *s, struct listing *l, json_t *ski
         for (k = 0; k < json_array_size(keys); k++)
             refs_add(out, json_string_value(json_array_get(keys, k)));
         json_decref(keys);
-        json_decref(m);
     }
-    for (size_t i = 0; i < l->ne; i++) {
-        json_t *e, *f;
+    for (size_t i = 0; i < ix->nentries; i++) {
+        json_t *e = ix->entries[i].doc, *f;
         size_t k;
-        if (read_json(s, l->entries[i], &e, err) != 0)
-            return;
         refs_add(out, json_string_value(json_object_get(e, "manifest")));
         json_array_foreach(json_object_get(e, "files"), k, f) refs_add(out, json_string_value(f));
-        json_decref(e);
     }
     refs_finish(out);
-    *rc = 0;
-}
-
-static void listing_release(struct listing *l)
-{
-    for (size_t i = 0; i < l->nm; i++)
-        free(l->manifests[i]);
-    for (size_t i = 0; i < l->ne; i++)
-        free(l->entries[i]);
-    free(l->manifests);
-    free(l->entries);
-}
-
-int df_refs_collect_keys(struct df_store *s, const char *const *keys, size_t n, json_t *skip,
-                         struct df_refs *out, struct df_error *err)
-{
-    struct listing l;
-    int rc;
-    memset(&l, 0, sizeof(l));
-    memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < n; i++)
-        pick(keys[i], 0, &l);
-    refs_from_listing(s, &l, skip, out, &rc, err);
-    listing_release(&l);
-    if (rc != 0)
-        df_refs_release(out);
-    return rc;
-}
-
-int df_refs_collect(struct df_store *s, const char *pipeline, json_t *skip, struct df_refs *out,
-                    struct df_error *err)
-{
-    struct listing l;
-    char *prefix = pipeline ? xasprintf("%s/", pipeline) : xstrdup("");
-    int rc = -1;
-
-    memset(&l, 0, sizeof(l));
-    memset(out, 0, sizeof(*out));
-    if (df_store_list(s, prefix, pick, &l, err) == 0)
-        refs_from_listing(s, &l, skip, out, &rc, err);
-    listing_release(&l);
-    free(prefix);
-    if (rc != 0)
-        df_refs_release(out);
-    return rc;
+    json_decref(set);
+    return 0;
 }
 
 int df_parse_age(const char *s, int64_t *out_ms)
@@ -380,22 +314,22 @@ out:
     return rc;
 }
 
-int df_retention_select(struct df_store *s, const struct df_retention_opts *o, df_retention_cb cb,
-                        void *ud, json_t **victims, struct df_error *err)
+int df_retention_select_ix(struct df_store *s, const struct df_store_index *ix,
+                           const struct df_retention_opts *o, df_retention_cb cb, void *ud,
+                           json_t **victims, struct df_error *err)
 {
-    json_t *runs = NULL, *pubs = json_object(), *count = json_object(), *ranks = json_object(), *r;
+    json_t *runs = ix->runs, *pubs = json_object(), *count = json_object(), *ranks = json_object(),
+           *r;
     int64_t now = wall_ms();
     size_t i;
     int rc = -1;
 
     *victims = json_array();
-    if (runrec_list(s, o->pipeline, &runs, err) != 0)
-        goto out;
     /* Runs per pipeline, to know which are the newest keep_runs (runs are oldest first). */
     json_array_foreach(runs, i, r)
     {
         const char *pl = json_string_value(json_object_get(r, "pipeline"));
-        if (pl)
+        if (pl && (!o->pipeline || !strcmp(pl, o->pipeline)))
             json_object_set_new(count, pl,
                                 json_integer(json_integer_value(json_object_get(count, pl)) + 1));
     }
@@ -406,7 +340,8 @@ int df_retention_select(struct df_store *s, const struct df_retention_opts *o, d
         json_t *pub;
         json_int_t rank, total;
         int64_t t;
-        if (!pl || !id || !df_valid_pipeline_name(pl) || !df_valid_run_id(id))
+        if (!pl || !id || !df_valid_pipeline_name(pl) || !df_valid_run_id(id) ||
+            (o->pipeline && strcmp(pl, o->pipeline) != 0))
             continue;
         /* rank: how many runs of this pipeline came before this one */
         total = json_integer_value(json_object_get(count, pl));
@@ -440,7 +375,6 @@ int df_retention_select(struct df_store *s, const struct df_retention_opts *o, d
     }
     rc = 0;
 out:
-    json_decref(runs);
     json_decref(pubs);
     json_decref(count);
     json_decref(ranks);
@@ -451,24 +385,17 @@ out:
     return rc;
 }
 
-struct run_keys {
-    char **keys;
-    uint64_t *sizes;
-    size_t n, alloc;
-};
-
-static int collect_key(const char *key, uint64_t size, void *ud)
+int df_retention_select(struct df_store *s, const struct df_retention_opts *o, df_retention_cb cb,
+                        void *ud, json_t **victims, struct df_error *err)
 {
-    struct run_keys *k = ud;
-    if (k->n == k->alloc) {
-        k->alloc = k->alloc ? 2 * k->alloc : 256;
-        k->keys = xrealloc(k->keys, k->alloc * sizeof(*k->keys));
-        k->sizes = xrealloc(k->sizes, k->alloc * sizeof(*k->sizes));
-    }
-    k->keys[k->n] = xstrdup(key);
-    k->sizes[k->n] = size;
-    k->n++;
-    return 0;
+    struct df_store_index ix;
+    int rc;
+    *victims = NULL;
+    if (df_index_build(s, o->pipeline, &ix, err) != 0)
+        return -1;
+    rc = df_retention_select_ix(s, &ix, o, cb, ud, victims, err);
+    df_index_release(&ix);
+    return rc;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -477,41 +404,50 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Removes one run's unreferenced keys: manifests, then the rest, run.json last. */
-static int remove_run(struct df_store *s, const char *pl, const char *run,
-                      const struct df_refs *refs, int dry_run, df_retention_cb cb, void *ud,
-                      struct df_retention_stats *st, struct df_error *err)
+int df_remove_run_ix(struct df_store *s, const struct df_store_index *ix, const char *pl,
+                     const char *run, const struct df_refs *refs, int dry_run, df_retention_cb cb,
+                     void *ud, struct df_retention_stats *st, struct df_error *err)
 {
     char *runkey = df_key_run(pl, run), *prefix = xasprintf("%s/", runkey);
-    char *rj = df_key_run_json(pl, run);
-    struct run_keys k = {NULL, NULL, 0, 0};
+    char *rj = df_key_run_json(pl, run), *tomb = xasprintf("%s%s", prefix, DF_RUN_TOMBSTONE);
     const char **order = NULL;
-    size_t n = 0, kept = 0, files = 0;
+    size_t from, to, n = 0, kept = 0, files = 0;
     uint64_t bytes = 0;
-    int rc = -1;
+    int rc = -1, has_tomb = 0;
 
-    if (df_store_list(s, prefix, collect_key, &k, err) != 0)
-        goto out;
-    order = xcalloc(k.n ? k.n : 1, sizeof(*order));
+    df_index_range(ix, prefix, &from, &to);
+    order = xcalloc(to > from ? to - from + 1 : 1, sizeof(*order));
+    for (size_t i = from; i < to; i++)
+        if (!strcmp(ix->keys[i].key, tomb))
+            has_tomb = 1;
+        else if (df_refs_has(refs, ix->keys[i].key))
+            kept++;
+    /* Manifests first, then the rest, run.json then the tombstone last. */
     for (int pass = 0; pass < 3; pass++)
-        for (size_t i = 0; i < k.n; i++) {
-            int is_manifest = ends_with(k.keys[i], "/_manifest.json");
-            int is_record = !strcmp(k.keys[i], rj);
-            if ((pass == 0 && !is_manifest) || (pass == 1 && (is_manifest || is_record)) ||
-                (pass == 2 && !is_record))
+        for (size_t i = from; i < to; i++) {
+            const char *key = ix->keys[i].key;
+            int is_manifest = ends_with(key, "/_manifest.json");
+            int is_record = !strcmp(key, rj);
+            if (!strcmp(key, tomb) || df_refs_has(refs, key) || (pass == 0 && !is_manifest) ||
+                (pass == 1 && (is_manifest || is_record)) || (pass == 2 && !is_record))
                 continue;
-            if (df_refs_has(refs, k.keys[i])) {
-                kept++;
-                continue;
-            }
-            order[n++] = k.keys[i];
+            order[n++] = key;
             files++;
-            bytes += k.sizes[i];
+            bytes += ix->keys[i].size;
         }
-    if (!dry_run && n && df_store_remove_many(s, order, n, err) != 0) {
-        df_error_prefix(err, "cannot remove run '%s' of '%s'", run, pl);
-        goto out;
+    /* What stays (named by another run or the cache) is marked as a removed run's, so
+     * `runs` does not list it and gc removes it once nothing names it (df_gc). */
+    if (!dry_run && kept && !has_tomb) {
+        static const char note[] = "{\"removed\": true, \"note\": \"this run was removed; its "
+                                   "files that other runs or the cache name stay until gc "
+                                   "finds them unnamed\"}\n";
+        if (df_store_put_bytes(s, tomb, note, sizeof(note) - 1, err) != 0)
+            goto fail;
     }
+    if (!kept && has_tomb)
+        order[n++] = tomb;
+    if (!dry_run && n && df_store_remove_many(s, order, n, err) != 0)
+        goto fail;
     st->runs++;
     st->files += files;
     st->bytes += bytes;
@@ -519,53 +455,66 @@ static int remove_run(struct df_store *s, const char *pl, const char *run,
     if (cb)
         cb(pl, run, files, bytes, kept, NULL, ud);
     rc = 0;
+    goto out;
+fail:
+    df_error_prefix(err, "cannot remove run '%s' of '%s'", run, pl);
 out:
-    for (size_t i = 0; i < k.n; i++)
-        free(k.keys[i]);
-    free(k.keys);
-    free(k.sizes);
     free(order);
     free(rj);
+    free(tomb);
     free(prefix);
     free(runkey);
+    return rc;
+}
+
+int df_runs_remove_ix(struct df_store *s, const struct df_store_index *ix, json_t *victims,
+                      int dry_run, df_retention_cb cb, void *ud, struct df_retention_stats *stats,
+                      struct df_error *err)
+{
+    struct df_refs refs;
+    size_t j;
+    json_t *x;
+    int rc = 0;
+
+    memset(stats, 0, sizeof(*stats));
+    /* Keys carry their pipeline: one set serves every pipeline (reuse never crosses). */
+    df_refs_from_index(ix, victims, &refs);
+    json_array_foreach(victims, j, x)
+    {
+        rc = df_remove_run_ix(s, ix, json_string_value(json_object_get(x, "pipeline")),
+                              json_string_value(json_object_get(x, "run")), &refs, dry_run, cb, ud,
+                              stats, err);
+        if (rc != 0)
+            break;
+    }
+    df_refs_release(&refs);
     return rc;
 }
 
 int df_runs_remove(struct df_store *s, json_t *victims, int dry_run, df_retention_cb cb, void *ud,
                    struct df_retention_stats *stats, struct df_error *err)
 {
-    json_t *pipelines = json_object(), *v;
-    const char *pl;
+    struct df_store_index ix;
+    const char *pl = NULL;
     size_t i;
-    int rc = 0;
+    json_t *v;
+    int rc;
 
     memset(stats, 0, sizeof(*stats));
-    json_array_foreach(victims, i, v) json_object_set_new(
-        pipelines, json_string_value(json_object_get(v, "pipeline")), json_true());
-    /* Reuse never crosses pipelines: each pipeline's references are its own. */
-    json_object_foreach(pipelines, pl, v)
+    /* One pipeline's folder when every victim is of the same pipeline, else the store. */
+    json_array_foreach(victims, i, v)
     {
-        struct df_refs refs;
-        size_t j;
-        json_t *x;
-        (void)v;
-        if (df_refs_collect(s, pl, victims, &refs, err) != 0) {
-            rc = -1;
-            break;
-        }
-        json_array_foreach(victims, j, x)
-        {
-            if (strcmp(json_string_value(json_object_get(x, "pipeline")), pl) != 0)
-                continue;
-            rc = remove_run(s, pl, json_string_value(json_object_get(x, "run")), &refs, dry_run, cb,
-                            ud, stats, err);
-            if (rc != 0)
-                break;
-        }
-        df_refs_release(&refs);
-        if (rc != 0)
-            break;
+        const char *p = json_string_value(json_object_get(v, "pipeline"));
+        if (!i)
+            pl = p;
+        else if (pl && p && strcmp(pl, p) != 0)
+            pl = NULL;
     }
-    json_decref(pipelines);
+    if (!json_array_size(victims))
+        return 0;
+    if (df_index_build(s, pl, &ix, err) != 0)
+        return -1;
+    rc = df_runs_remove_ix(s, &ix, victims, dry_run, cb, ud, stats, err);
+    df_index_release(&ix);
     return rc;
 }

@@ -9,6 +9,10 @@
  * cache entries name). Never removed: the published run, a run still running (live
  * owner, runrec_still_running()).
  *
+ * A removed run whose files are kept gets a tombstone, <pipeline>/runs/<run>/_removed.json
+ * (DF_RUN_TOMBSTONE): `runs` does not list it, and gc removes what is left of it once
+ * nothing names it (then the tombstone too).
+ *
  * Order inside a run: its manifests first (a reader never trusts a manifest whose files
  * are going), then the other keys, run.json last, so an interrupted removal is finished
  * by running it again.
@@ -20,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exec/storeindex.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -33,18 +38,16 @@ struct df_refs {
 };
 
 /*
- * Every key that a manifest of a run of pipeline (NULL: every pipeline) names, and every
- * key a cache entry names (its manifest and files), except the manifests of the runs in
- * skip (a JSON array of {"pipeline", "run"} objects; NULL: none). Lists the pipeline's
- * folder once and reads each manifest and cache entry once. A manifest or cache entry
- * that cannot be parsed protects nothing it cannot name; a read failure is an error.
+ * Every key that a manifest in the index names, and every key a cache entry names (its
+ * manifest and files), except the manifests of the runs in skip (a JSON array of
+ * {"pipeline", "run"} objects; NULL: none). A manifest or cache entry that could not be
+ * parsed protects nothing it cannot name.
  */
-int df_refs_collect(struct df_store *s, const char *pipeline, json_t *skip, struct df_refs *out,
-                    struct df_error *err);
-/* The same over keys already listed (sorted or not): the manifests and cache entries among
- * them are read. */
-int df_refs_collect_keys(struct df_store *s, const char *const *keys, size_t n, json_t *skip,
-                         struct df_refs *out, struct df_error *err);
+int df_refs_from_index(const struct df_store_index *ix, json_t *skip, struct df_refs *out);
+/* "<pipeline>/<run>" -> true for each {"pipeline", "run"} of runs (a set; json_decref). */
+json_t *df_run_set(json_t *runs);
+/* 1 when key (<pipeline>/runs/<run>/...) lies in a run of set (NULL: none). */
+int df_run_set_has_key(json_t *set, const char *key);
 /* The attempt folder name the manifest of task (its key, without "/_manifest.json")
  * names, or NULL when no readable manifest named one. Points into r. */
 const char *df_refs_winner(const struct df_refs *r, const char *task);
@@ -53,6 +56,8 @@ int df_refs_has(const struct df_refs *r, const char *key);
 /* 1 when some key of the set starts with prefix. */
 int df_refs_any_under(const struct df_refs *r, const char *prefix);
 void df_refs_release(struct df_refs *r);
+
+#define DF_RUN_TOMBSTONE "_removed.json"
 
 /* "30d", "2w", "12h", "1h30m", "90s" -> milliseconds; 0 ok, -1 bad (also 0 or less). */
 int df_parse_age(const char *s, int64_t *out_ms);
@@ -83,6 +88,11 @@ struct df_retention_stats {
 int df_retention_select(struct df_store *s, const struct df_retention_opts *o, df_retention_cb cb,
                         void *ud, json_t **victims, struct df_error *err);
 
+/* The same over an index already built (df_index_build of o->pipeline or the store). */
+int df_retention_select_ix(struct df_store *s, const struct df_store_index *ix,
+                           const struct df_retention_opts *o, df_retention_cb cb, void *ud,
+                           json_t **victims, struct df_error *err);
+
 /*
  * Removes the runs in victims ({"pipeline", "run"} objects), keeping every file a kept
  * run's manifest or a cache entry names. Object stores delete in batches of up to 1,000
@@ -90,6 +100,16 @@ int df_retention_select(struct df_store *s, const struct df_retention_opts *o, d
  */
 int df_runs_remove(struct df_store *s, json_t *victims, int dry_run, df_retention_cb cb, void *ud,
                    struct df_retention_stats *stats, struct df_error *err);
+
+/* The same over an index that holds the victims' pipelines (their runs' keys). */
+int df_runs_remove_ix(struct df_store *s, const struct df_store_index *ix, json_t *victims,
+                      int dry_run, df_retention_cb cb, void *ud, struct df_retention_stats *stats,
+                      struct df_error *err);
+/* Removes one run's keys that refs does not name (manifests first, run.json last), leaving a
+ * tombstone when some are kept, removing it when none are. */
+int df_remove_run_ix(struct df_store *s, const struct df_store_index *ix, const char *pl,
+                     const char *run, const struct df_refs *refs, int dry_run, df_retention_cb cb,
+                     void *ud, struct df_retention_stats *st, struct df_error *err);
 
 /* Why run of pipeline may not be removed (NULL when it may): "it is the published run",
  * "it is still running". Used by `runs rm` to refuse. *why is static text. */

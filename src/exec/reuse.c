@@ -162,16 +162,18 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
         return;
     }
     if (own) {
-        const char *ok = json_string_value(json_object_get(own, "cache_key"));
-        /* A manifest without a key (not written by a task) cannot be checked: kept. */
-        if (!ok || !strcmp(ok, k.key)) {
+        json_t *okj = json_object_get(own, "cache_key");
+        const char *ok = json_string_value(okj);
+        /* A manifest without a key (not written by a task) cannot be checked: kept. One
+         * whose task could not compute its key (null) cannot be trusted: rerun. */
+        if (!okj || (ok && !strcmp(ok, k.key))) {
             d->verdict = REUSE_KEPT;
             d->manifest = own;
             remember(r, step, item_index, own);
             df_cache_key_release(&k);
             return;
         }
-        d->reason = df_cache_stale_reason(own, &k);
+        d->reason = ok ? df_cache_stale_reason(own, &k) : "its cache key was unknown";
         drop_manifest(r, step, ikey);
         json_decref(own);
     }

@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/retention.h"
 #include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
 struct step_run {
     char *pipeline, *run;
-    int has_record;
+    int has_record, removed;
     long long done, failed;
     char *last_task; /* "<step>/<item>" of the last _error.json seen, to count tasks once */
 };
@@ -51,6 +52,10 @@ static int collect(const char *key, uint64_t size, void *ud)
     rest = slash + 1;
     if (!strcmp(rest, "run.json")) {
         cur->has_record = 1;
+        return 0;
+    }
+    if (!strcmp(rest, DF_RUN_TOMBSTONE)) {
+        cur->removed = 1; /* what `runs rm` kept of a removed run: not a run any more */
         return 0;
     }
     /* <step>/<item>/_manifest.json, <step>/<item>/<attempt>/_error.json */
@@ -96,7 +101,7 @@ int runlist_add_step_runs(struct df_store *s, const char *pipeline, json_t *runs
         qsort(sc.v, sc.n, sizeof(*sc.v), by_id);
     for (size_t i = 0; i < sc.n; i++) {
         struct step_run *r = &sc.v[i];
-        if (rc == 0 && !r->has_record && (r->done || r->failed))
+        if (rc == 0 && !r->has_record && !r->removed && (r->done || r->failed))
             json_array_append_new(runs, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "pipeline",
                                                   r->pipeline, "run", r->run, "status", "steps",
                                                   "tasks_done", (json_int_t)r->done, "tasks_failed",

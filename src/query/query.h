@@ -5,8 +5,8 @@
  * a manifest lists), never from the pipeline file, so a run made on Argo reads the same.
  *
  * Lifecycle:
- *   1. df_run_resolve() turns --pipeline/--run (either may be NULL; "latest" or NULL for
- *      the run whose run.json started last) into a pipeline and a run id;
+ *   1. df_run_resolve() (store/runs.h) turns --pipeline/--run (either may be NULL;
+ *      "published", "latest" or a run id) into a pipeline and a run id;
  *   2. df_run_load() reads every step's manifests into a struct df_run_info;
  *   3. df_query_attach() makes, in an open DuckDB, a schema per step with a view per
  *      output table (`merge.totals`) and the schema `_run` with the run's own records
@@ -22,6 +22,7 @@
 
 #include "engine/duck.h"
 #include "query/format.h"
+#include "store/runs.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -38,22 +39,6 @@ struct df_run_info {
     struct df_run_step *steps; /* ordered by first_started, then name */
     size_t n_steps;
 };
-
-/*
- * Finds the run to read. pipeline: a pipeline name, or NULL when the store holds just
- * one (several are an error naming them all, code DF_EUSAGE). run: a run id; NULL or
- * "published" for the run <pipeline>/published.json names (when the pipeline has none,
- * its latest run, with a note on stderr); "latest" for the run whose run.json has the
- * greatest started_at (runs without run.json count by id: local ids sort by time).
- * *pipeline_out and *run_out are malloc'd.
- * Errors: a store without runs, an unknown pipeline or run: DF_EIO ("run 'x' not found
- * in store '...'"); a listing failure: the store's error.
- */
-int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, char **pipeline_out,
-                   char **run_out, struct df_error *err);
-
-/* The pipelines that have runs in the store, as a sorted JSON array of names. */
-int df_run_pipelines(struct df_store *s, json_t **out, struct df_error *err);
 
 /* Reads run.json (if any) and every step's manifests. *out is freed with
  * df_run_info_free(). */

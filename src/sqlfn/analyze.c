@@ -70,6 +70,16 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
         if (want & SQLFN_WANT_HASH)
             out->fingerprint_hash = fnv64(out->fingerprint.s, out->fingerprint.len);
     }
+    if ((want & SQLFN_WANT_ANSI_FP) && dialect != SQLFN_ANSI && cx->tk.neutral) {
+        /* the same tokens as ansi's: only the folding of names can differ */
+        if (dialect_fold(dialect) == 'L' && out->fingerprint.s)
+            out->ansi_fingerprint = out->fingerprint;
+        else if (sqlfn_fingerprint(sql, &cx->tk, SQLFN_ANSI, &cx->arena, &out->ansi_fingerprint) !=
+                 0)
+            out->ansi_fingerprint.s = NULL;
+        if (out->ansi_fingerprint.s && (want & SQLFN_WANT_HASH))
+            out->ansi_fingerprint_hash = fnv64(out->ansi_fingerprint.s, out->ansi_fingerprint.len);
+    }
     struct parser *P = arena_alloc(&cx->arena, sizeof(*P));
     if (!P)
         return -1;

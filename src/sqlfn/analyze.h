@@ -44,6 +44,11 @@ enum {
     SQLFN_WANT_TYPE = 8,
     SQLFN_WANT_HASH = 16,    /* fingerprint_hash; implies SQLFN_WANT_FINGERPRINT */
     SQLFN_WANT_LINEAGE = 32, /* column lineage; implies SQLFN_WANT_TABLES and _COLUMNS */
+    /* also the fingerprint (and with SQLFN_WANT_HASH its hash) of the text read as ansi,
+     * into ansi_fingerprint, when that costs no second tokenization: the text lexes as
+     * ansi exactly as in the dialect asked for (a call without a dialect beside calls
+     * with one then finds it computed) */
+    SQLFN_WANT_ANSI_FP = 64,
 };
 
 /* A string that is not NUL-terminated; s == NULL means SQL NULL. */
@@ -94,10 +99,12 @@ struct sqlfn_result {
     size_t n_access;
     const struct sqlfn_col_lineage *col_lineage; /* with SQLFN_WANT_LINEAGE */
     size_t n_col_lineage;
-    struct sqlfn_str fingerprint; /* with SQLFN_WANT_FINGERPRINT; s == NULL when the text does
-                                  not tokenize (kept when only the analysis fails) */
-    uint64_t fingerprint_hash;    /* with SQLFN_WANT_HASH: 64-bit FNV-1a of fingerprint */
-    const char *statement_type;   /* static string; NULL when there is no statement */
+    struct sqlfn_str fingerprint;      /* with SQLFN_WANT_FINGERPRINT; s == NULL when the text does
+                                       not tokenize (kept when only the analysis fails) */
+    uint64_t fingerprint_hash;         /* with SQLFN_WANT_HASH: 64-bit FNV-1a of fingerprint */
+    struct sqlfn_str ansi_fingerprint; /* with SQLFN_WANT_ANSI_FP: s == NULL when not computed */
+    uint64_t ansi_fingerprint_hash;
+    const char *statement_type; /* static string; NULL when there is no statement */
 };
 
 struct sqlfn_ctx;

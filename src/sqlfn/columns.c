@@ -268,9 +268,45 @@ static int is_alias_ref(struct parser *P, struct scope *S, struct name nm, uint3
     return !(pos >= S->sel_begin && pos < S->sel_end);
 }
 
-/* A star: the catalog's columns of each table it covers, else {table, '*'}. */
-static void emit_star(struct parser *P, struct source *src)
+static void emit_star(struct parser *P, struct source *src, int depth);
+
+/* Column lineage of a star over derived table d: each of its columns to the target column
+ * of the same name (the lineage context's "*"), through the inner select list; the inner
+ * query's own stars go on to its sources. */
+static void lineage_star(struct parser *P, struct scope *d, int depth)
 {
+    struct lin_ctx *keep = P->lin;
+    if (depth > 16)
+        return;
+    for (const struct proj *p = d->proj; p && !P->err; p = p->next) {
+        if (p->star) {
+            if (p->nq) {
+                struct source *src = match_source(d, p->q, p->nq);
+                if (src)
+                    emit_star(P, src, depth + 1);
+            } else {
+                for (struct source *src = d->src; src; src = src->next)
+                    emit_star(P, src, depth + 1);
+            }
+            continue;
+        }
+        struct lin_ctx x = *keep;
+        if (x.tcol.s && x.tcol.len == 1 && x.tcol.s[0] == '*')
+            x.tcol = p->name;
+        P->lin = &x;
+        sa_lineage_item(P, d, p, depth + 1);
+        P->lin = keep;
+    }
+}
+
+/* A star: the catalog's columns of each table it covers, else {table, '*'}; for column
+ * lineage, a derived table's columns too. */
+static void emit_star(struct parser *P, struct source *src, int depth)
+{
+    if (P->lin && src->kind == SRC_DERIVED && src->derived && !src->renamed) {
+        lineage_star(P, src->derived, depth);
+        return;
+    }
     if (src->kind != SRC_TABLE)
         return;
     const struct cat_entry *e = src_cat(P, src);
@@ -295,13 +331,13 @@ void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
             if (S->exists && P->cat)
                 return; /* EXISTS (SELECT * ...) reads no column through its star */
             for (struct source *src = S->src; src; src = src->next)
-                emit_star(P, src);
+                emit_star(P, src, 0);
             return;
         }
         for (struct scope *sc = S; sc; sc = sc->parent) {
             struct source *src = match_source(sc, r->parts, r->nparts);
             if (src) {
-                emit_star(P, src);
+                emit_star(P, src, 0);
                 return;
             }
         }

@@ -345,6 +345,7 @@ struct tokens {
     struct tok *v;
     size_t n;
     size_t cap;
+    int neutral; /* lexing the text as ansi gives these very tokens (no dialect rule applied) */
 };
 
 /* T_EOF copies after the final one, for fixed look-ahead. */

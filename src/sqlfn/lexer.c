@@ -469,6 +469,7 @@ struct lexer {
     enum sqlfn_dialect d;
     const struct dialect_info *di;
     struct tokens *tk;
+    int sens; /* a rule of the dialect that ansi does not have decided a token */
 };
 
 enum { LX_ERR = -1, LX_SKIP = -2 };
@@ -510,8 +511,10 @@ static int lex_word(struct lexer *L, unsigned *kw)
         const char *q = p;
         while (q + 1 < end && *q == '-' && (cclass[(unsigned char)q[1]] & C_ID))
             q = name_end(q + 1, end);
-        if (q > p && q < end && *q == '.')
+        if (q > p && q < end && *q == '.') {
             p = q;
+            L->sens = 1;
+        }
     }
     size_t n = (size_t)(p - st);
     L->p = p;
@@ -523,8 +526,12 @@ static int lex_word(struct lexer *L, unsigned *kw)
             L->d == SQLFN_BIGQUERY)
             bs = 0;
         char q = *p;
-        if (di->triple && p + 2 < end && p[1] == q && p[2] == q)
+        if (q == '"' || (n == 1 && (st[0] == 'E' || st[0] == 'e')) != bs)
+            L->sens = 1; /* ansi: "..." is a name; a backslash escapes only in E'' */
+        if (di->triple && p + 2 < end && p[1] == q && p[2] == q) {
+            L->sens = 1;
             return lex_triple(L, q, bs);
+        }
         L->p = end_quoted(p + 1, end, q, bs);
         return L->p ? T_STRING : LX_ERR;
     }
@@ -576,6 +583,7 @@ static int lex_number(struct lexer *L)
     /* MySQL: a name may start with digits (1abc, 2024_sales); it is one when letters
      * follow the digits */
     if (L->d == SQLFN_MYSQL && p > digits && !memchr(L->p, '.', (size_t)(digits - L->p))) {
+        L->sens = 1;
         p = name_end(p, end);
         L->p = p;
         return T_IDENT;
@@ -589,6 +597,7 @@ static int lex_single_quote(struct lexer *L)
 {
     const char *p = L->p, *end = L->end;
     if (L->di->triple && end - p >= 3 && p[1] == '\'' && p[2] == '\'') {
+        L->sens = 1;
         const char *e = p + 3;
         for (;;) {
             const char *hit = memchr(e, '\'', (size_t)(end - e));
@@ -602,6 +611,8 @@ static int lex_single_quote(struct lexer *L)
         }
     }
     L->p = end_quoted(p + 1, end, '\'', L->di->backslash);
+    if (L->p && L->di->backslash && memchr(p + 1, '\\', (size_t)(L->p - p - 1)))
+        L->sens = 1;
     return L->p ? T_STRING : LX_ERR;
 }
 
@@ -614,6 +625,7 @@ static int lex_double_quote(struct lexer *L)
         L->p = end_quoted(p + 1, end, '"', 0);
         return L->p ? T_QIDENT : LX_ERR;
     }
+    L->sens = 1;
     if (di->triple && end - p >= 3 && p[1] == '"' && p[2] == '"') {
         const char *hit = find2(p + 3, end, '"', '"');
         while (hit && !(hit + 2 < end && hit[2] == '"'))
@@ -635,6 +647,7 @@ static int lex_lbracket(struct lexer *L, const char *n1)
          (unsigned char)*n1 >= 0x80 || *n1 == '-' || *n1 == '(' || *n1 == '$' ||
          (cclass[(unsigned char)*n1] & C_DIGIT)) &&
         !prev_is_value(L->tk)) {
+        L->sens = 1;
         L->p = end_quoted(L->p + 1, L->end, ']', 0);
         return L->p ? T_QIDENT : LX_ERR;
     }
@@ -679,6 +692,7 @@ static int lex_slash(struct lexer *L, const char *n1)
                     open = NULL;
             }
             if (open) {
+                L->sens = 1;
                 depth++;
                 p = open + 2;
                 continue;
@@ -695,8 +709,10 @@ static int lex_slash(struct lexer *L, const char *n1)
         L->p = p;
         return LX_SKIP;
     }
-    if (n1 && *n1 == '/' && L->di->slash_comment)
+    if (n1 && *n1 == '/' && L->di->slash_comment) {
+        L->sens = 1;
         return line_comment(L);
+    }
     L->p++;
     return T_OP;
 }
@@ -704,9 +720,12 @@ static int lex_slash(struct lexer *L, const char *n1)
 /* '#': a comment (MySQL, BigQuery), a T-SQL #temp name, or an operator. */
 static int lex_hash(struct lexer *L, const char *n1)
 {
-    if (L->di->hash_comment)
+    if (L->di->hash_comment) {
+        L->sens = 1;
         return line_comment(L);
+    }
     if (L->di->hash_ident && n1 && (cclass[(unsigned char)*n1] & C_ID0 || *n1 == '#')) {
+        L->sens = 1;
         const char *p = L->p + 1;
         while (p < L->end && (cclass[(unsigned char)*p] & C_ID || *p == '#'))
             p++;
@@ -762,6 +781,7 @@ static int lex_at(struct lexer *L)
 {
     const char *p = L->p + 1, *end = L->end;
     if (L->di->at_stage) {
+        L->sens = 1;
         while (p < end && !(cclass[(unsigned char)*p] & C_SPACE) && *p != '(' && *p != ')' &&
                *p != ',' && *p != ';')
             p++;
@@ -927,7 +947,7 @@ static int lex_punct(struct lexer *L)
 
 int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk)
 {
-    struct lexer L = {s, s, s + len, d, &dialects[d], tk};
+    struct lexer L = {s, s, s + len, d, &dialects[d], tk, 0};
     const char *end = s + len;
     tk->n = 0;
     if (len >= UINT32_MAX || reserve(tk, len) != 0)
@@ -966,6 +986,7 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         push(tk, (uint8_t)type, (size_t)(st - s), (size_t)(L.p - st), kw);
     }
     push(tk, T_EOF, len, 0, 0);
+    tk->neutral = !L.sens;
     /* look-ahead of a few tokens (t[1], t[2] ...) past the end reads more T_EOF, never a
      * token left from a longer text */
     for (size_t k = 0; k < SQLFN_EOF_PAD; k++)

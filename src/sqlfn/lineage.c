@@ -117,19 +117,57 @@ void sa_lineage_item(struct parser *P, struct scope *d, const struct proj *p, in
     const struct sel_item *it = sa_item_of(d, p);
     if (!it || depth > 16 || !P->lin)
         return;
-    struct lin_ctx L = *P->lin;
-    if (!strcmp(L.type, "DIRECT"))
-        L.subtype = compose(L.subtype, it);
     struct lin_ctx *keep = P->lin;
-    lineage_range(P, d, it->b, it->e, L);
-    P->lin = keep;
+    size_t idx = (size_t)(it - d->items);
+    /* every operand of a UNION feeds the column, by position */
+    int k = 0;
+    for (struct scope *q = d; q && k < 1000 && !P->err; q = q->union_next, k++) {
+        if (idx >= q->nitems)
+            continue;
+        const struct sel_item *qi = &q->items[idx];
+        struct lin_ctx L = *keep;
+        if (!strcmp(L.type, "DIRECT"))
+            L.subtype = compose(L.subtype, qi);
+        lineage_range(P, q, qi->b, qi->e, L);
+        P->lin = keep;
+    }
+}
+
+/* COPY of a table to a file, or of a file into a table: each column copied (COPY's list,
+ * else the table's catalog columns, else "*") to the same name, DIRECT IDENTITY. */
+static void copy_table(struct parser *P, struct name target)
+{
+    const struct name *cols = P->tcols;
+    uint32_t n = (uint32_t)P->ntcols;
+    if (!n && P->cat) {
+        const struct cat_entry *e = sa_catalog_table(P->cat, P->copy_tab, P->a);
+        if (e)
+            cols = sa_catalog_columns(e, &n);
+    }
+    static const struct name star = {"*", 1};
+    if (!n) {
+        cols = &star;
+        n = 1;
+    }
+    for (uint32_t i = 0; i < n && !P->err; i++) {
+        struct lin_ctx x = {target, cols[i], "DIRECT", "IDENTITY"};
+        P->lin = &x;
+        sa_lineage_emit(P, P->copy_src, 1, cols[i]);
+        P->lin = NULL;
+    }
 }
 
 void sa_column_lineage(struct parser *P)
 {
-    if (!P->role || P->ntargets == 0 || P->err)
+    if (!P->role || P->err)
         return;
-    struct name target = P->targets[0];
+    struct name target = P->ntargets ? P->targets[0] : P->lin_target;
+    if (!target.s)
+        return;
+    if (P->copy_src.s) {
+        copy_table(P, target);
+        return;
+    }
     struct scope *Q = P->lin_main;
     /* target column names: the INSERT list, the catalog's columns, or the items' names */
     const struct name *tcols = P->tcols;
@@ -145,14 +183,17 @@ void sa_column_lineage(struct parser *P)
                 tcols = sa_catalog_columns(e, &ntcols);
         }
     }
-    if (Q) {
-        for (size_t i = 0; i < Q->nitems && !P->err; i++) {
-            const struct sel_item *it = &Q->items[i];
+    /* every operand of a UNION feeds the targets; names come from the first */
+    int nq = 0;
+    for (struct scope *Qk = Q; Qk && nq < 1000 && !P->err; Qk = Qk->union_next, nq++) {
+        for (size_t i = 0; i < Qk->nitems && !P->err; i++) {
+            const struct sel_item *it = &Qk->items[i];
+            const struct sel_item *first = i < Q->nitems ? &Q->items[i] : NULL;
             struct name tc = {NULL, 0};
             if (i < ntcols)
                 tc = tcols[i];
-            else if (!ntcols && it->p)
-                tc = it->p->name;
+            else if (!ntcols && first && first->p)
+                tc = first->p->name;
             if (!tc.s)
                 continue;
             const char *sub = it->agg        ? "AGGREGATION"
@@ -162,7 +203,7 @@ void sa_column_lineage(struct parser *P)
                 tc = (struct name){"*", 1};
                 sub = "IDENTITY";
             }
-            lineage_range(P, Q, it->b, it->e, (struct lin_ctx){target, tc, "DIRECT", sub});
+            lineage_range(P, Qk, it->b, it->e, (struct lin_ctx){target, tc, "DIRECT", sub});
         }
     }
     for (size_t i = 0; i < P->nsets && !P->err; i++) {

@@ -83,6 +83,8 @@ struct scope {
     int exists;                  /* the query of EXISTS (...): its select list is not read */
     struct sel_item *items;      /* the select list's items, for column lineage */
     size_t nitems, capitems;
+    struct scope *union_next; /* the next operand of UNION / INTERSECT / EXCEPT: its items
+                                 feed the same output columns, by position */
 };
 
 /* A select-list item: its tokens, its projection (NULL for an unnamed expression), and
@@ -202,6 +204,9 @@ struct parser {
     size_t npend, cappend;
     uint8_t *role;          /* per token: ROLE_*, with SQLFN_WANT_LINEAGE */
     struct scope *lin_main; /* the query whose select list feeds the target */
+    struct name lin_target; /* the target when no table is (COPY ... TO 'file') */
+    struct name copy_src;   /* COPY of a table's columns (no query): their source */
+    struct name copy_tab;   /* ... and the table whose catalog columns they are */
     struct name *tcols;     /* INSERT (cols) */
     size_t ntcols, captcols;
     struct set_item *sets; /* UPDATE/MERGE SET */

@@ -903,7 +903,14 @@ struct scope *sa_parse_query(struct parser *P, struct scope *parent, struct cte 
             (is_kw(peek(P, 1), KW_SELECT) || peek(P, 1)->type == T_LPAREN) &&
             !is_kw(cur(P), KW_VALUES))
             P->i++; /* CORRESPONDING */
-        set_operand(P, parent, ctes);
+        struct scope *next = set_operand(P, parent, ctes);
+        if (first && next && next != first) { /* at the end of the chain: (a UNION b) UNION c */
+            struct scope *tail = first;
+            for (int k = 0; tail->union_next && k < 100000; k++)
+                tail = tail->union_next;
+            if (!tail->union_next)
+                tail->union_next = next;
+        }
     }
     P->depth--;
     return first;

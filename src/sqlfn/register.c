@@ -20,6 +20,7 @@
 
 #include <duckdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,13 @@ struct tcache {
     struct slot slots[CACHE_SLOTS];
 };
 
+/* What the calls bound in this process want, per call shape: each thread's cache starts
+ * from it, so that the first chunk of a query that calls sql_tables, sql_columns and
+ * sql_fingerprint over one column is analysed once, not three times (a thread learns the
+ * other calls only when they run). Only a hint of what to compute: results never depend
+ * on it. Column lineage, the costly one, is left to each thread's own record. */
+static atomic_uint bound_want[4];
+
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static int cache_key_ok;
@@ -144,6 +152,8 @@ static struct tcache *get_cache(void)
     if (!c)
         return NULL;
     c->gen = 1;
+    for (int k = 0; k < 4; k++)
+        c->seen[k] = atomic_load_explicit(&bound_want[k], memory_order_relaxed);
     c->cx = sqlfn_ctx_new();
     if (!c->cx || pthread_setspecific(cache_key, c) != 0) {
         sqlfn_ctx_free(c->cx);
@@ -293,6 +303,7 @@ static int slot_store(struct tcache *c, struct entry *sl, const char *text, size
     sl->r.tables = tabs;
     sl->r.columns = cols;
     sl->r.edges = edges;
+    sl->r.ansi_fingerprint = (struct sqlfn_str){NULL, 0}; /* kept in the other entry */
     sl->r.fingerprint.s = relocate(r->fingerprint.s, r->fingerprint.len, text, len, blob, &tail);
     sl->text = blob;
     sl->textlen = len;
@@ -301,6 +312,33 @@ static int slot_store(struct tcache *c, struct entry *sl, const char *text, size
     sl->want = want;
     sl->gen = c->gen;
     return 0;
+}
+
+/* Keeps the ansi fingerprint `afp` (with its hash) of the text in `from` (just stored,
+ * whose analysis's own fingerprint before relocation was `fp`) in entry `e`, as what a
+ * call without a dialect would have analysed. */
+static void slot_store_ansi_fp(struct tcache *c, struct entry *e, const struct entry *from,
+                               struct sqlfn_str afp, struct sqlfn_str fp, uint64_t ahash,
+                               unsigned all)
+{
+    const char *copy = from->r.fingerprint.s;
+    if (afp.s != fp.s) {
+        char *d = cache_alloc(c, afp.len + 1);
+        if (!d)
+            return;
+        memcpy(d, afp.s, afp.len);
+        copy = d;
+    }
+    memset(&e->r, 0, sizeof(e->r));
+    e->r.ok = 1;
+    e->r.fingerprint = (struct sqlfn_str){copy, afp.len};
+    e->r.fingerprint_hash = ahash;
+    e->text = from->text;
+    e->textlen = from->textlen;
+    e->dialect = SQLFN_ANSI;
+    e->cat = 0;
+    e->want = SQLFN_WANT_FINGERPRINT | (all & SQLFN_WANT_HASH);
+    e->gen = c->gen;
 }
 
 /* The analysis of row `row`'s text: from the thread's cache when the same text was analysed
@@ -342,6 +380,12 @@ static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh,
      * fingerprint such a call wants in the same pass, so that it finds it here */
     if (d == SQLFN_ANSI && !cat_id)
         all |= (c->seen[0] | c->seen[1]) & (SQLFN_WANT_FINGERPRINT | SQLFN_WANT_HASH);
+    /* another dialect's text: when calls without a dialect ask only for fingerprints
+     * (sql_fingerprint(sql) beside sql_tables(sql, d)), the analysis gives the ansi one too
+     * whenever the text lexes alike in both, and it is kept for them below */
+    unsigned fpw = SQLFN_WANT_FINGERPRINT | SQLFN_WANT_HASH;
+    if (d != SQLFN_ANSI && !cat_id && (c->seen[0] & fpw) && !(c->seen[0] & ~fpw))
+        all |= SQLFN_WANT_ANSI_FP | (c->seen[0] & SQLFN_WANT_HASH);
     if (*fresh) {
         if (!same_text)
             cache_reset(c);
@@ -355,8 +399,13 @@ static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh,
               : sl->e[1].gen != c->gen ? &sl->e[1]
                                        : &sl->e[sl->last ^ 1];
     sl->last = (unsigned)(dst - sl->e);
-    if (slot_store(c, dst, s, len, d, cat_id, all, out) == 0)
-        *out = dst->r;
+    struct sqlfn_str afp = out->ansi_fingerprint, fp = out->fingerprint;
+    uint64_t ahash = out->ansi_fingerprint_hash;
+    if (slot_store(c, dst, s, len, d, cat_id, all, out) != 0)
+        return rc;
+    *out = dst->r;
+    if (afp.s) /* the ansi fingerprint, in the slot's other entry, over the same copy */
+        slot_store_ansi_fp(c, &sl->e[(dst - sl->e) ^ 1], dst, afp, fp, ahash, all);
     return rc;
 }
 
@@ -497,6 +546,66 @@ oom:
     return -1;
 }
 
+/* What a catalog argument of type t is: 2 a MAP(VARCHAR, VARCHAR[]), 1 as none (NULL, or
+ * an empty map whose types are NULL), 0 another type. */
+static int cat_type_kind(duckdb_logical_type t)
+{
+    duckdb_type id = duckdb_get_type_id(t);
+    if (id == DUCKDB_TYPE_SQLNULL)
+        return 1;
+    if (id != DUCKDB_TYPE_MAP)
+        return 0;
+    duckdb_logical_type k = duckdb_map_type_key_type(t), v = duckdb_map_type_value_type(t);
+    duckdb_type kid = duckdb_get_type_id(k), vid = duckdb_get_type_id(v);
+    int kind = 0;
+    if (kid == DUCKDB_TYPE_VARCHAR && vid == DUCKDB_TYPE_LIST) {
+        duckdb_logical_type e = duckdb_list_type_child_type(v);
+        duckdb_type eid = duckdb_get_type_id(e);
+        kind = eid == DUCKDB_TYPE_VARCHAR ? 2 : 0;
+        duckdb_destroy_logical_type(&e);
+    } else if (kid == DUCKDB_TYPE_SQLNULL && vid == DUCKDB_TYPE_SQLNULL) {
+        kind = 1; /* map() */
+    }
+    duckdb_destroy_logical_type(&k);
+    duckdb_destroy_logical_type(&v);
+    return kind;
+}
+
+/* Bind time: records what the call wants (see bound_want). */
+static void fn_bind(duckdb_bind_info info)
+{
+    const struct fn_desc *fd = duckdb_scalar_function_bind_get_extra_info(info);
+    idx_t nargs = duckdb_scalar_function_bind_get_argument_count(info);
+    unsigned shape = nargs > 1 ? 1u : 0u;
+    if (nargs > 2)
+        shape |= 2;
+    atomic_fetch_or_explicit(&bound_want[shape], fd->want & ~(unsigned)SQLFN_WANT_LINEAGE,
+                             memory_order_relaxed);
+}
+
+/* Bind time of the overload whose catalog is of a type that is not and does not cast to
+ * MAP(VARCHAR, VARCHAR[]) (DuckDB picks the MAP overload whenever it can; a NULL literal
+ * comes here): an error naming the argument, unless it is NULL (as no catalog). */
+static void fn_bind_any(duckdb_bind_info info)
+{
+    const struct fn_desc *fd = duckdb_scalar_function_bind_get_extra_info(info);
+    duckdb_expression e = duckdb_scalar_function_bind_get_argument(info, 2);
+    duckdb_logical_type t = duckdb_expression_return_type(e);
+    int kind = cat_type_kind(t);
+    duckdb_destroy_logical_type(&t);
+    duckdb_destroy_expression(&e);
+    if (kind == 1) {
+        fn_bind(info);
+        return;
+    }
+    char msg[200];
+    snprintf(msg, sizeof(msg),
+             "%s: argument 3 (catalog) must be a MAP(VARCHAR, VARCHAR[]) from table name to its "
+             "columns",
+             fd->name);
+    duckdb_scalar_function_bind_set_error(info, msg);
+}
+
 static void set_null(duckdb_vector v, idx_t row)
 {
     duckdb_vector_ensure_validity_writable(v);
@@ -628,7 +737,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     int typed_cat = 0;
     if (catv) {
         duckdb_logical_type ct = duckdb_vector_get_column_type(catv);
-        typed_cat = duckdb_get_type_id(ct) == DUCKDB_TYPE_MAP;
+        typed_cat = cat_type_kind(ct) == 2;
         duckdb_destroy_logical_type(&ct);
     }
     duckdb_string_t *dd = dv ? duckdb_vector_get_data(dv) : NULL;
@@ -846,18 +955,23 @@ static int register_one(duckdb_connection con, const struct fn_desc *fd, struct 
     duckdb_scalar_function_set set = duckdb_create_scalar_function_set(fd->name);
     duckdb_logical_type vc = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
     duckdb_logical_type rt = return_type(fd->kind);
-    /* the catalog: MAP(VARCHAR, VARCHAR[]); DuckDB's binder rejects other types, naming
-     * this signature */
+    /* the catalog: MAP(VARCHAR, VARCHAR[]), and an overload of any other type whose bind
+     * names the argument in its error (DuckDB's binder would only list the signatures) */
     duckdb_logical_type vcl = duckdb_create_list_type(vc);
-    duckdb_logical_type any = duckdb_create_map_type(vc, vcl);
+    duckdb_logical_type map = duckdb_create_map_type(vc, vcl);
+    duckdb_logical_type any = duckdb_create_logical_type(DUCKDB_TYPE_ANY);
     duckdb_destroy_logical_type(&vcl);
-    for (int nargs = 1; nargs <= 3; nargs++) {
+    /* (sql), (sql, dialect), (sql, dialect, MAP), (sql, dialect, ANY) */
+    for (int v = 1; v <= 4; v++) {
+        int nargs = v < 3 ? v : 3;
+        duckdb_logical_type third = v == 3 ? map : any;
         duckdb_scalar_function f = duckdb_create_scalar_function();
         duckdb_scalar_function_set_name(f, fd->name);
         for (int a = 0; a < nargs; a++)
-            duckdb_scalar_function_add_parameter(f, a == 2 ? any : vc);
+            duckdb_scalar_function_add_parameter(f, a < 2 ? vc : third);
         duckdb_scalar_function_set_return_type(f, rt);
         duckdb_scalar_function_set_function(f, fn_exec);
+        duckdb_scalar_function_set_bind(f, v < 4 ? fn_bind : fn_bind_any);
         /* NULLs are handled in fn_exec (NULL in, NULL out) */
         duckdb_scalar_function_set_special_handling(f);
         duckdb_scalar_function_set_extra_info(f, (void *)fd, NULL);
@@ -878,6 +992,7 @@ done:
     duckdb_destroy_logical_type(&rt);
     duckdb_destroy_logical_type(&vc);
     duckdb_destroy_logical_type(&any);
+    duckdb_destroy_logical_type(&map);
     duckdb_destroy_scalar_function_set(&set);
     return rc;
 }

@@ -28,6 +28,7 @@ void sa_begin_statement(struct parser *P)
     P->nacc = 0;
     P->access = NULL;
     P->lin_main = NULL;
+    P->lin_target = P->copy_src = P->copy_tab = (struct name){NULL, 0};
     P->ntcols = 0;
     P->nsets = 0;
 }
@@ -408,6 +409,29 @@ static void parse_update_delete(struct parser *P, struct cte *ctes, int is_updat
     (void)target_tok;
 }
 
+/* MERGE ... INSERT (c1, c2) VALUES (e1, e2): each expression is an assignment of its
+ * column (add_set), as UPDATE's SET list is; the list is P->tcols from ncols0 on. */
+static void merge_values(struct parser *P, struct scope *S, size_t ncols0)
+{
+    if (!P->role) {
+        sa_paren(P, S, 0);
+        return;
+    }
+    P->i++;
+    size_t k = ncols0;
+    while (!P->err && cur(P)->type != T_RPAREN && cur(P)->type != T_EOF) {
+        size_t b = P->i;
+        sa_walk(P, S, EX_COMMA, NULL);
+        if (k < P->ntcols)
+            add_set(P, P->tcols[k], b, P->i, S);
+        k++;
+        if (cur(P)->type != T_COMMA)
+            break;
+        P->i++;
+    }
+    sa_close_with(P, S, T_RPAREN);
+}
+
 static void parse_merge(struct parser *P, struct cte *ctes)
 {
     struct scope *S = sa_new_scope(P, NULL, ctes);
@@ -463,6 +487,7 @@ static void parse_merge(struct parser *P, struct cte *ctes)
                 P->i++;
                 continue;
             }
+            size_t ncols0 = P->ntcols; /* this INSERT's columns, for column lineage */
             if (cur(P)->type == T_LPAREN) {
                 P->i++;
                 while (!P->err && cur(P)->type != T_RPAREN && cur(P)->type != T_EOF) {
@@ -472,14 +497,17 @@ static void parse_merge(struct parser *P, struct cte *ctes)
                     if (n && tsrc)
                         sa_add_ref(P, S, &parts[n <= MAX_PARTS ? n - 1 : 3], 1, 0, (uint32_t)save,
                                    tsrc);
-                    else if (!n)
+                    if (n)
+                        add_tcol(P, parts[n <= MAX_PARTS ? n - 1 : 3]);
+                    else
                         P->i++;
                 }
                 sa_close_with(P, S, T_RPAREN);
             }
             accept_kw(P, KW_ROW);
             if (accept_kw(P, KW_VALUES) && cur(P)->type == T_LPAREN)
-                sa_paren(P, S, 0);
+                merge_values(P, S, ncols0);
+            P->ntcols = ncols0; /* the list feeds this VALUES only, not a query's targets */
         } else if (accept_kw(P, KW_DELETE)) {
         } else {
             /* DO NOTHING, ERROR, ...: skip to the next WHEN */
@@ -593,6 +621,52 @@ static void parse_create(struct parser *P, struct cte *ctes)
     sa_scan_rest(P, ctes);
 }
 
+/* COPY t (a, b, ...): the column list, as the target columns of column lineage. */
+static void copy_columns(struct parser *P)
+{
+    if (!P->role) {
+        sa_skip_balanced(P);
+        return;
+    }
+    P->i++;
+    while (!P->err && cur(P)->type != T_RPAREN && cur(P)->type != T_EOF) {
+        struct name parts[MAX_PARTS];
+        int n = sa_read_chain(P, parts, NULL, NULL);
+        if (n)
+            add_tcol(P, parts[n <= MAX_PARTS ? n - 1 : 3]);
+        else if (cur(P)->type == T_LPAREN)
+            sa_skip_balanced(P);
+        else
+            P->i++;
+    }
+    sa_close_with(P, NULL, T_RPAREN);
+}
+
+/* Column lineage of a COPY (see sa_column_lineage): a query's items to the file or table
+ * written; a table's columns (listed, or the catalog's, or "*") to a file, or a file's to
+ * the table. `table` is COPY's table (NULL for a query or location), `loc` COPY INTO's
+ * location, `other` the file FROM/TO, `from_table` COPY INTO @stage FROM table. */
+static void copy_lineage(struct parser *P, struct name table, struct name loc, struct name other,
+                         struct name from_table, struct scope *q, int dir_to)
+{
+    if (q) {
+        lin_main(P, q);
+        if (!table.s) /* COPY (query) TO file, COPY INTO location FROM (query) */
+            P->lin_target = other.s ? other : loc;
+        return;
+    }
+    if (table.s && other.s) {
+        P->copy_src = dir_to ? table : other;
+        P->copy_tab = table;
+        if (dir_to)
+            P->lin_target = other;
+    } else if (from_table.s && loc.s) {
+        P->copy_src = from_table;
+        P->copy_tab = from_table;
+        P->lin_target = loc;
+    }
+}
+
 /* COPY: Snowflake COPY INTO target FROM source; PostgreSQL/DuckDB/Redshift COPY t FROM|TO. */
 static void parse_copy(struct parser *P, struct cte *ctes)
 {
@@ -600,10 +674,11 @@ static void parse_copy(struct parser *P, struct cte *ctes)
     struct name parts[MAX_PARTS], full;
     int have_table = 0, have_query = 0;
     struct name loc = {NULL, 0};
+    struct scope *q = NULL; /* the query copied, for column lineage */
     const struct tok *t = cur(P);
     if (t->type == T_LPAREN) {
         P->i++;
-        sa_parse_query(P, NULL, ctes);
+        q = sa_parse_query(P, NULL, ctes);
         sa_close_with(P, NULL, T_RPAREN);
         have_query = 1;
     } else if (t->type == T_STRING || t->type == T_PARAM) {
@@ -613,8 +688,8 @@ static void parse_copy(struct parser *P, struct cte *ctes)
         P->i++;
     } else if (sa_read_chain(P, parts, NULL, &full)) {
         have_table = 1;
-        if (cur(P)->type == T_LPAREN)
-            sa_skip_balanced(P);
+        if (cur(P)->type == T_LPAREN) /* COPY t (a, b): the columns copied */
+            copy_columns(P);
     } else {
         sa_scan_rest(P, ctes); /* COPY FROM DATABASE ... */
         return;
@@ -624,12 +699,12 @@ static void parse_copy(struct parser *P, struct cte *ctes)
         dir_from = 1;
     else if (accept_kw(P, KW_TO))
         dir_to = 1;
-    struct name other = {NULL, 0};
+    struct name other = {NULL, 0}, from_table = {NULL, 0};
     if (dir_from || dir_to) {
         const struct tok *u = cur(P);
         if (u->type == T_LPAREN && starts_query(peek(P, 1))) {
             P->i++;
-            sa_parse_query(P, NULL, ctes);
+            q = sa_parse_query(P, NULL, ctes);
             sa_close_with(P, NULL, T_RPAREN);
         } else if (u->type == T_STRING) {
             other = sa_tok_name(P, u);
@@ -640,9 +715,10 @@ static void parse_copy(struct parser *P, struct cte *ctes)
         } else if (is_name_tok(u)) {
             struct name p2[MAX_PARTS], f2;
             sa_read_chain(P, p2, NULL, &f2);
-            if (into) /* COPY INTO @stage FROM table */
+            if (into) { /* COPY INTO @stage FROM table */
                 sa_record_table(P, f2, 0);
-            else
+                from_table = f2;
+            } else
                 other = f2; /* STDIN, STDOUT, a path word */
         }
     }
@@ -658,6 +734,9 @@ static void parse_copy(struct parser *P, struct cte *ctes)
         P->locs[P->nlocs] = other;
         P->locs_target[P->nlocs++] = dir_to || (have_query && !have_table);
     }
+    if (P->role) /* column lineage: what feeds what */
+        copy_lineage(P, have_table ? full : (struct name){NULL, 0}, loc, other, from_table, q,
+                     dir_to);
     sa_scan_rest(P, ctes);
 }
 

@@ -11,6 +11,7 @@
 
 #include "store/keycheck.h"
 #include "store/layout.h"
+#include "util/names.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
@@ -185,4 +186,50 @@ size_t df_manifest_table_keys(json_t *manifest, const char *table, json_t *keys)
     }
     free(task);
     return n;
+}
+
+struct step_names {
+    size_t plen;
+    json_t *names;
+    char *last; /* the step of the previous key, to take each step once */
+};
+
+/* Picks <step> out of "<run prefix><step>/<item>/_manifest.json". */
+static int collect_step(const char *key, uint64_t size, void *ud)
+{
+    struct step_names *l = ud;
+    const char *rest = key + l->plen, *slash = strchr(rest, '/'), *item_end;
+    (void)size;
+
+    if (!slash || slash == rest)
+        return 0;
+    item_end = strchr(slash + 1, '/');
+    if (!item_end || item_end == slash + 1 || strcmp(item_end, "/_manifest.json") != 0)
+        return 0;
+    if (l->last && !strncmp(l->last, rest, (size_t)(slash - rest)) && !l->last[slash - rest])
+        return 0;
+    free(l->last);
+    l->last = xstrndup(rest, (size_t)(slash - rest));
+    /* Step folders also hold _items.json and attempt folders: only names that are
+     * identifiers can be steps. */
+    if (df_valid_ident(l->last))
+        json_array_append_new(l->names, json_string(l->last));
+    return 0;
+}
+
+int df_manifest_list_steps(struct df_store *s, const char *pipeline, const char *run, json_t **out,
+                           struct df_error *err)
+{
+    char *runkey = df_key_run(pipeline, run), *prefix = xasprintf("%s/", runkey);
+    struct step_names l = {strlen(prefix), json_array(), NULL};
+    int rc = df_store_list(s, prefix, collect_step, &l, err);
+
+    *out = NULL;
+    if (rc == 0)
+        *out = json_incref(l.names);
+    json_decref(l.names);
+    free(l.last);
+    free(prefix);
+    free(runkey);
+    return rc;
 }

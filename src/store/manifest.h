@@ -46,6 +46,11 @@ int df_manifest_read(struct df_store *s, const char *pipeline, const char *run, 
 int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *run,
                           const char *step, json_t **out, struct df_error *err);
 
+/* The steps of a run with at least one committed manifest, as a JSON array of names in
+ * key order (json_decref). Folders that are not identifiers are never steps. */
+int df_manifest_list_steps(struct df_store *s, const char *pipeline, const char *run, json_t **out,
+                           struct df_error *err);
+
 /* The store keys of a table's files in one manifest, appended to the JSON array keys
  * (strings). Returns the number appended. */
 size_t df_manifest_table_keys(json_t *manifest, const char *table, json_t *keys);

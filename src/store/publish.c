@@ -111,35 +111,6 @@ out:
     return rc;
 }
 
-struct names {
-    size_t plen;
-    char **v;
-    size_t n, alloc;
-};
-
-/* Picks <step> out of "<run>/<step>/<item>/_manifest.json" (each step once). */
-static int collect_step(const char *key, uint64_t size, void *ud)
-{
-    struct names *l = ud;
-    const char *rest = key + l->plen, *slash = strchr(rest, '/'), *item_end;
-    (void)size;
-
-    if (!slash || slash == rest)
-        return 0;
-    item_end = strchr(slash + 1, '/');
-    if (!item_end || item_end == slash + 1 || strcmp(item_end, "/_manifest.json") != 0)
-        return 0;
-    if (l->n && !strncmp(l->v[l->n - 1], rest, (size_t)(slash - rest)) &&
-        !l->v[l->n - 1][slash - rest])
-        return 0;
-    if (l->n == l->alloc) {
-        l->alloc = l->alloc ? 2 * l->alloc : 16;
-        l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
-    }
-    l->v[l->n++] = xstrndup(rest, (size_t)(slash - rest));
-    return 0;
-}
-
 /* Same rule as the query views: a type name goes into SQL text, so only characters type
  * names are made of. */
 static int safe_type(const char *t)
@@ -270,14 +241,12 @@ static int add_step(struct df_store *s, const char *pipeline, const char *run, c
 int df_views_build(struct df_store *s, const char *pipeline, const char *run, struct strbuf *sql,
                    json_t **json, struct df_error *err)
 {
-    char *runkey = df_key_run(pipeline, run), *prefix = xasprintf("%s/", runkey);
-    struct names steps = {strlen(prefix), NULL, 0, 0};
-    json_t *tables = json ? json_array() : NULL;
+    json_t *tables = json ? json_array() : NULL, *steps = NULL;
     int rc = -1;
 
     if (json)
         *json = NULL;
-    if (df_store_list(s, prefix, collect_step, &steps, err) != 0)
+    if (df_manifest_list_steps(s, pipeline, run, &steps, err) != 0)
         goto out;
     if (sql) {
         char *probe = df_store_local_path(s, "x");
@@ -290,11 +259,10 @@ int df_views_build(struct df_store *s, const char *pipeline, const char *run, st
         sb_adds(sql, ".\n");
         free(probe);
     }
-    for (size_t i = 0; i < steps.n; i++) {
-        if (!df_valid_ident(steps.v[i]))
-            continue;
-        if (add_step(s, pipeline, run, steps.v[i], sql, tables, err) != 0) {
-            df_error_prefix(err, "step '%s'", steps.v[i]);
+    for (size_t i = 0; i < json_array_size(steps); i++) {
+        const char *step = json_string_value(json_array_get(steps, i));
+        if (add_step(s, pipeline, run, step, sql, tables, err) != 0) {
+            df_error_prefix(err, "step '%s'", step);
             goto out;
         }
     }
@@ -303,12 +271,8 @@ int df_views_build(struct df_store *s, const char *pipeline, const char *run, st
                           "tables", json_incref(tables));
     rc = 0;
 out:
-    for (size_t i = 0; i < steps.n; i++)
-        free(steps.v[i]);
-    free(steps.v);
+    json_decref(steps);
     json_decref(tables);
-    free(prefix);
-    free(runkey);
     return rc;
 }
 

@@ -12,31 +12,6 @@
 #include "store/s3_xml.h"
 #include "util/banned.h"
 
-static void add_xml_text(struct strbuf *sb, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            sb_adds(sb, "&amp;");
-            break;
-        case '<':
-            sb_adds(sb, "&lt;");
-            break;
-        case '>':
-            sb_adds(sb, "&gt;");
-            break;
-        case '"':
-            sb_adds(sb, "&quot;");
-            break;
-        case '\'':
-            sb_adds(sb, "&apos;");
-            break;
-        default:
-            sb_addc(sb, *s);
-        }
-    }
-}
-
 int s3_delete_batch(struct s3_client *c, const char *const *keys, size_t n, struct df_error *err)
 {
     struct strbuf xml = STRBUF_INIT, body = STRBUF_INIT;
@@ -56,7 +31,7 @@ int s3_delete_batch(struct s3_client *c, const char *const *keys, size_t n, stru
     sb_adds(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Delete><Quiet>true</Quiet>");
     for (size_t i = 0; i < n; i++) {
         sb_adds(&xml, "<Object><Key>");
-        add_xml_text(&xml, keys[i]);
+        df_xml_escape(&xml, keys[i]);
         sb_adds(&xml, "</Key></Object>");
     }
     sb_adds(&xml, "</Delete>");

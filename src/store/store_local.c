@@ -28,7 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
 
 #include "store/keycheck.h"
 #include "util/fs.h"
@@ -39,7 +43,8 @@
 #define MAX_DEPTH  64
 
 struct local {
-    char *root; /* absolute, no trailing '/' */
+    char *root;  /* absolute, no trailing '/' */
+    int root_fd; /* the root opened for openat2 (open_key_fast), plus one; 0: not yet */
 };
 
 static const char *root_of(struct df_store *s)
@@ -141,11 +146,53 @@ static int check_no_symlink(struct df_store *s, const char *key, struct df_error
 }
 
 /* Opens key for reading without following a symlink anywhere below the root. */
+/* One system call for the common case: openat2() from the root, refusing every symlink
+ * and any escape (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH), which is what the folder-by-folder
+ * walk below checks. -1 when it cannot say (no openat2, or any failure): the walk then
+ * decides and words the error. Reading many small keys (gc reads every manifest) is where
+ * the walk's eight opens per key showed. */
+static int open_key_fast(struct df_store *s, const char *key)
+{
+#ifdef SYS_openat2
+    static int unsupported;
+    struct local *l = s->impl;
+    struct open_how how;
+    int root = __atomic_load_n(&l->root_fd, __ATOMIC_ACQUIRE) - 1, fd;
+
+    if (__atomic_load_n(&unsupported, __ATOMIC_RELAXED))
+        return -1;
+    if (root < 0) {
+        /* Opened once per store; threads that race keep the first descriptor. */
+        int mine = open(root_of(s), O_RDONLY | O_DIRECTORY | O_CLOEXEC), expected = 0;
+        if (mine < 0)
+            return -1;
+        if (!__atomic_compare_exchange_n(&l->root_fd, &expected, mine + 1, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
+            close(mine);
+        root = __atomic_load_n(&l->root_fd, __ATOMIC_ACQUIRE) - 1;
+    }
+    memset(&how, 0, sizeof(how));
+    how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+    fd = (int)syscall(SYS_openat2, root, key, &how, sizeof(how));
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+        __atomic_store_n(&unsupported, 1, __ATOMIC_RELAXED); /* old kernel, or seccomp */
+    return fd;
+#else
+    (void)s;
+    (void)key;
+    return -1;
+#endif
+}
+
 static int open_key(struct df_store *s, const char *key, struct df_error *err)
 {
     const char *base;
-    int dfd = open_parent(s, key, 0, &base, err), fd;
+    int dfd, fd;
 
+    if ((fd = open_key_fast(s, key)) >= 0)
+        return fd;
+    dfd = open_parent(s, key, 0, &base, err);
     if (dfd < 0)
         return -1;
     fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -436,50 +483,69 @@ static void walk_add(struct walk *w, const char *key, uint64_t size)
 static int walk_dir(struct walk *w, int fd, const char *dir, const char *rel, int depth,
                     struct df_error *err)
 {
-    DIR *d;
-    struct dirent *de;
+    /* getdents64 straight into a buffer, d_type to tell folders from files: a folder
+     * costs no stat, and no DIR stream (its own fstat and fcntl calls) is set up. A
+     * store of 1,000 tpch runs has 72,000 folders. */
+    char buf[32768];
     int rc = 0;
 
     if (depth > MAX_DEPTH) {
         close(fd);
         return 0;
     }
-    d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return df_error_errno(err, "cannot list folder '%s'", dir);
-    }
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        struct stat st;
-        char *path, *key;
-        size_t klen;
-
-        if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..") ||
-                                     !strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX))))
+    for (;;) {
+        ssize_t got = getdents64(fd, buf, sizeof(buf));
+        if (got < 0 && errno == EINTR)
             continue;
-        key = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-        klen = strlen(key);
-        path = xasprintf("%s/%s", dir, de->d_name);
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-            if (S_ISDIR(st.st_mode)) {
+        if (got < 0) {
+            rc = df_error_errno(err, "cannot list folder '%s'", dir);
+            break;
+        }
+        if (got == 0)
+            break;
+        for (ssize_t off = 0; rc == 0 && off < got;) {
+            struct dirent64 *de = (struct dirent64 *)(void *)(buf + off);
+            struct stat st;
+            char *key;
+            size_t klen;
+            int is_dir = de->d_type == DT_DIR, is_reg = de->d_type == DT_REG;
+
+            off += de->d_reclen;
+            if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..") ||
+                                         !strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX))))
+                continue;
+            if (de->d_type != DT_DIR && de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+                continue; /* symlinks and the rest are never keys */
+            key = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+            klen = strlen(key);
+            if (!is_dir && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                is_dir = S_ISDIR(st.st_mode);
+                is_reg = S_ISREG(st.st_mode);
+            } else if (!is_dir) {
+                is_reg = 0;
+            }
+            if (is_dir) {
                 /* Enter only when "key/" and the prefix agree on their common length. */
                 size_t cmp = klen < w->plen ? klen : w->plen;
                 if (!strncmp(key, w->prefix, cmp) && (klen >= w->plen || w->prefix[klen] == '/')) {
-                    int sub = openat(dirfd(d), de->d_name,
-                                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                    char *path = xasprintf("%s/%s", dir, de->d_name);
+                    int sub =
+                        openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                     if (sub >= 0)
                         rc = walk_dir(w, sub, path, key, depth + 1, err);
                     else if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
                         rc = df_error_errno(err, "cannot list folder '%s'", path);
+                    free(path);
                 }
-            } else if (S_ISREG(st.st_mode) && !strncmp(key, w->prefix, w->plen)) {
+            } else if (is_reg && !strncmp(key, w->prefix, w->plen)) {
                 walk_add(w, key, (uint64_t)st.st_size);
             }
+            free(key);
         }
-        free(path);
-        free(key);
+        if (rc != 0)
+            break;
     }
-    closedir(d);
+    close(fd);
     return rc;
 }
 
@@ -588,6 +654,8 @@ static char *local_local_path(struct df_store *s, const char *key)
 static void local_free(struct df_store *s)
 {
     struct local *l = s->impl;
+    if (l->root_fd > 0)
+        close(l->root_fd - 1);
     free(l->root);
     free(l);
     free(s->uri);

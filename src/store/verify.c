@@ -109,8 +109,13 @@ static void verify_manifest(struct df_store *s, const char *mkey, json_t *m, con
 
     json_object_foreach(json_object_get(m, "tables"), tname, t)
     {
-        size_t i;
+        size_t i, k = 0;
         json_t *f;
+        /* A reused task's files are those of the task that made them ("files_root"):
+         * df_manifest_table_keys knows where (one key per file that has a path). */
+        json_t *keys = json_array();
+        size_t nkeys =
+            json_object_get(m, "files_root") ? df_manifest_table_keys(m, tname, keys) : 0;
         json_array_foreach(json_object_get(t, "files"), i, f)
         {
             const char *path = json_string_value(json_object_get(f, "path"));
@@ -120,9 +125,13 @@ static void verify_manifest(struct df_store *s, const char *mkey, json_t *m, con
             char sha[DF_SHA256_HEX], *key, *what = NULL;
             int64_t size = -1;
 
-            if (!path)
+            if (!path || (nkeys && !*path))
                 continue;
-            key = xasprintf("%s/%s", task, path);
+            if (nkeys)
+                key = xstrdup(k < nkeys ? json_string_value(json_array_get(keys, k)) : path);
+            else
+                key = xasprintf("%s/%s", task, path);
+            k++;
             st->files++;
             if (hash_key(s, key, tmpdir, sha, &size, &e) != 0)
                 what = e.code == DF_ENOTFOUND ? xstrdup("missing") : xstrdup(e.msg);
@@ -143,6 +152,7 @@ static void verify_manifest(struct df_store *s, const char *mkey, json_t *m, con
             free(what);
             free(key);
         }
+        json_decref(keys);
     }
     free(task);
 }

@@ -123,7 +123,7 @@ static void resolves_latest_and_named_runs(void **state)
     free(pl);
     free(run);
     assert_int_equal(df_run_resolve(f->store, NULL, "r9", &pl, &run, &err), -1);
-    assert_int_equal(err.code, DF_EIO);
+    assert_int_equal(err.code, DF_ENOTFOUND);
     assert_non_null(strstr(err.msg, "run 'r9' not found"));
     assert_null(pl);
     df_error_clear(&err);

@@ -17,81 +17,29 @@
 
 #include "sqlfn/analyze.h"
 #include "sqlfn/sqlfn.h"
+#include "sqlfn_test.h"
 
 static struct sqlfn_ctx *cx;
-static char out[8192];
+static struct sqlfn_t_out out;
 
 static enum sqlfn_dialect dia(const char *name)
 {
-    enum sqlfn_dialect d = SQLFN_ANSI;
-    assert_int_equal(sqlfn_dialect_parse(name, strlen(name), &d), 0);
-    return d;
+    return sqlfn_t_dialect(name);
 }
 
-static void append(size_t *k, const char *s, size_t n)
-{
-    if (*k + n + 1 >= sizeof(out))
-        n = sizeof(out) - *k - 1;
-    if (n)
-        memcpy(out + *k, s, n);
-    *k += n;
-    out[*k] = 0;
-}
-
-/* "a,b" for the tables of sql, or "NULL" */
 static const char *tables(const char *sql, const char *d)
 {
-    struct sqlfn_result r;
-    size_t k = 0;
-    out[0] = 0;
-    if (sqlfn_analyze(cx, sql, strlen(sql), dia(d), SQLFN_WANT_TABLES, &r) != 0)
-        return "NULL";
-    for (size_t i = 0; i < r.n_tables; i++) {
-        if (i)
-            append(&k, ",", 1);
-        append(&k, r.tables[i].s, r.tables[i].len);
-    }
-    return out;
+    return sqlfn_t_analyze(&out, cx, sql, dia(d), NULL, SQLFN_T_TABLES);
 }
 
-/* "t.a,t.b,?.c" for the columns of sql, or "NULL" */
 static const char *columns(const char *sql, const char *d)
 {
-    struct sqlfn_result r;
-    size_t k = 0;
-    out[0] = 0;
-    if (sqlfn_analyze(cx, sql, strlen(sql), dia(d), SQLFN_WANT_COLUMNS, &r) != 0)
-        return "NULL";
-    for (size_t i = 0; i < r.n_columns; i++) {
-        if (i)
-            append(&k, ",", 1);
-        if (r.columns[i].table.s)
-            append(&k, r.columns[i].table.s, r.columns[i].table.len);
-        else
-            append(&k, "?", 1);
-        append(&k, ".", 1);
-        append(&k, r.columns[i].column.s, r.columns[i].column.len);
-    }
-    return out;
+    return sqlfn_t_analyze(&out, cx, sql, dia(d), NULL, SQLFN_T_COLUMNS);
 }
 
-/* "s>t,..." for the lineage of sql, or "NULL" */
 static const char *lineage(const char *sql, const char *d)
 {
-    struct sqlfn_result r;
-    size_t k = 0;
-    out[0] = 0;
-    if (sqlfn_analyze(cx, sql, strlen(sql), dia(d), SQLFN_WANT_TABLES, &r) != 0)
-        return "NULL";
-    for (size_t i = 0; i < r.n_edges; i++) {
-        if (i)
-            append(&k, ",", 1);
-        if (r.edges[i].source.s) /* NULL: a target written from no table */
-            append(&k, r.edges[i].source.s, r.edges[i].source.len);
-        append(&k, ">", 1);
-        append(&k, r.edges[i].target.s, r.edges[i].target.len);
-    }
-    return out;
+    return sqlfn_t_analyze(&out, cx, sql, dia(d), NULL, SQLFN_T_EDGES);
 }
 
 static const char *stype(const char *sql)
@@ -498,23 +446,9 @@ static void db_close(struct db *d)
     duckdb_close(&d->db);
 }
 
-/* The single VARCHAR value of `sql` (NULL -> "NULL"), in a static buffer. */
 static const char *db_value(struct db *d, const char *sql)
 {
-    static char buf[4096];
-    duckdb_result res;
-    if (duckdb_query(d->con, sql, &res) != DuckDBSuccess) {
-        snprintf(buf, sizeof(buf), "ERROR: %s", duckdb_result_error(&res));
-        duckdb_destroy_result(&res);
-        return buf;
-    }
-    char *v = duckdb_value_varchar(&res, 0, 0);
-    snprintf(buf, sizeof(buf), "%s", v ? v : "NULL");
-    duckdb_free(v);
-    if (duckdb_value_is_null(&res, 0, 0))
-        snprintf(buf, sizeof(buf), "NULL");
-    duckdb_destroy_result(&res);
-    return buf;
+    return sqlfn_t_db_value(d->con, sql);
 }
 
 static void test_duckdb_functions(void **state)
@@ -632,7 +566,7 @@ static void test_duckdb_threads(void **state)
         "200000");
     const char *agg = "SELECT sum(hash(sql_tables(sql)::VARCHAR || sql_columns(sql)::VARCHAR || "
                       "sql_fingerprint(sql) || sql_lineage(sql)::VARCHAR))::VARCHAR FROM q";
-    char one[128];
+    char one[4096]; /* as long as a db_value */
     assert_string_equal(db_value(&d, "SET threads = 1"), "NULL");
     snprintf(one, sizeof(one), "%s", db_value(&d, agg));
     assert_string_equal(db_value(&d, "SET threads = 4"), "NULL");

@@ -18,19 +18,11 @@
 
 #include "sqlfn/analyze.h"
 #include "sqlfn/sqlfn.h"
+#include "sqlfn_test.h"
 
 static struct sqlfn_ctx *cx;
 static struct sqlfn_catalog *cat;
-static char out[8192];
-
-static void append(size_t *k, const char *s, size_t n)
-{
-    if (*k + n + 1 >= sizeof(out))
-        n = sizeof(out) - *k - 1;
-    memcpy(out + *k, s, n);
-    *k += n;
-    out[*k] = 0;
-}
+static struct sqlfn_t_out out;
 
 /* Adds "t" with the comma-separated columns "a,b,c". */
 static void add(struct sqlfn_catalog *c, const char *t, const char *cols)
@@ -49,25 +41,7 @@ static void add(struct sqlfn_catalog *c, const char *t, const char *cols)
 
 static const char *columns_c(const char *sql, enum sqlfn_dialect d, const struct sqlfn_catalog *c)
 {
-    struct sqlfn_result r;
-    size_t k = 0;
-    out[0] = 0;
-    sqlfn_ctx_set_catalog(cx, c);
-    int rc = sqlfn_analyze(cx, sql, strlen(sql), d, SQLFN_WANT_COLUMNS, &r);
-    sqlfn_ctx_set_catalog(cx, NULL);
-    if (rc != 0)
-        return "NULL";
-    for (size_t i = 0; i < r.n_columns; i++) {
-        if (i)
-            append(&k, ",", 1);
-        if (r.columns[i].table.s)
-            append(&k, r.columns[i].table.s, r.columns[i].table.len);
-        else
-            append(&k, "?", 1);
-        append(&k, ".", 1);
-        append(&k, r.columns[i].column.s, r.columns[i].column.len);
-    }
-    return out;
+    return sqlfn_t_analyze(&out, cx, sql, d, c, SQLFN_T_COLUMNS);
 }
 
 static const char *columns(const char *sql)
@@ -168,18 +142,7 @@ static duckdb_connection con;
 
 static const char *q1(const char *sql)
 {
-    duckdb_result res;
-    static char buf[4096];
-    if (duckdb_query(con, sql, &res) != DuckDBSuccess) {
-        snprintf(buf, sizeof(buf), "ERROR %s", duckdb_result_error(&res));
-        duckdb_destroy_result(&res);
-        return buf;
-    }
-    char *v = duckdb_value_varchar(&res, 0, 0);
-    snprintf(buf, sizeof(buf), "%s", v ? v : "NULL");
-    duckdb_free(v);
-    duckdb_destroy_result(&res);
-    return buf;
+    return sqlfn_t_db_value(con, sql);
 }
 
 static void test_duckdb_catalog_argument(void **state)

@@ -14,98 +14,29 @@
 #include <cmocka.h>
 
 #include "sqlfn/analyze.h"
+#include "sqlfn_test.h"
 
 static struct sqlfn_ctx *cx;
-static char out[8192];
+static struct sqlfn_t_out out;
 
-static enum sqlfn_dialect dia(const char *name)
-{
-    enum sqlfn_dialect d = SQLFN_ANSI;
-    assert_int_equal(sqlfn_dialect_parse(name, strlen(name), &d), 0);
-    return d;
-}
-
-static void append(size_t *k, const char *s, size_t n)
-{
-    if (*k + n + 1 >= sizeof(out))
-        n = sizeof(out) - *k - 1;
-    memcpy(out + *k, s, n);
-    *k += n;
-    out[*k] = 0;
-}
-
-/* "a,b" for the tables of sql, or "NULL" */
 static const char *tables(const char *sql, const char *d)
 {
-    struct sqlfn_result r;
-    size_t k = 0;
-    out[0] = 0;
-    if (sqlfn_analyze(cx, sql, strlen(sql), dia(d), SQLFN_WANT_TABLES, &r) != 0)
-        return "NULL";
-    for (size_t i = 0; i < r.n_tables; i++) {
-        if (i)
-            append(&k, ",", 1);
-        append(&k, r.tables[i].s, r.tables[i].len);
-    }
-    return out;
+    return sqlfn_t_analyze(&out, cx, sql, sqlfn_t_dialect(d), NULL, SQLFN_T_TABLES);
 }
 
-/* "t.a,?.b" for the columns of sql, or "NULL" */
 static const char *columns(const char *sql, const char *d)
 {
-    struct sqlfn_result r;
-    size_t k = 0;
-    out[0] = 0;
-    if (sqlfn_analyze(cx, sql, strlen(sql), dia(d), SQLFN_WANT_COLUMNS, &r) != 0)
-        return "NULL";
-    for (size_t i = 0; i < r.n_columns; i++) {
-        if (i)
-            append(&k, ",", 1);
-        if (r.columns[i].table.s)
-            append(&k, r.columns[i].table.s, r.columns[i].table.len);
-        else
-            append(&k, "?", 1);
-        append(&k, ".", 1);
-        append(&k, r.columns[i].column.s, r.columns[i].column.len);
-    }
-    return out;
+    return sqlfn_t_analyze(&out, cx, sql, sqlfn_t_dialect(d), NULL, SQLFN_T_COLUMNS);
 }
 
-/* "s>t,>u" for the lineage of sql (an empty source is NULL), or "NULL" */
 static const char *lineage(const char *sql, const char *d)
 {
-    struct sqlfn_result r;
-    size_t k = 0;
-    out[0] = 0;
-    if (sqlfn_analyze(cx, sql, strlen(sql), dia(d), SQLFN_WANT_TABLES, &r) != 0)
-        return "NULL";
-    for (size_t i = 0; i < r.n_edges; i++) {
-        if (i)
-            append(&k, ",", 1);
-        if (r.edges[i].source.s)
-            append(&k, r.edges[i].source.s, r.edges[i].source.len);
-        append(&k, ">", 1);
-        append(&k, r.edges[i].target.s, r.edges[i].target.len);
-    }
-    return out;
+    return sqlfn_t_analyze(&out, cx, sql, sqlfn_t_dialect(d), NULL, SQLFN_T_EDGES);
 }
 
-/* "t:insert,s:read" for the table accesses of sql, or "NULL" */
 static const char *access(const char *sql, const char *d)
 {
-    struct sqlfn_result r;
-    size_t k = 0;
-    out[0] = 0;
-    if (sqlfn_analyze(cx, sql, strlen(sql), dia(d), SQLFN_WANT_TABLES, &r) != 0)
-        return "NULL";
-    for (size_t i = 0; i < r.n_access; i++) {
-        if (i)
-            append(&k, ",", 1);
-        append(&k, r.access[i].table.s, r.access[i].table.len);
-        append(&k, ":", 1);
-        append(&k, r.access[i].access, strlen(r.access[i].access));
-    }
-    return out;
+    return sqlfn_t_analyze(&out, cx, sql, sqlfn_t_dialect(d), NULL, SQLFN_T_ACCESS);
 }
 
 static const char *const all_dialects[] = {"ansi",     "snowflake",  "bigquery", "redshift",

@@ -4,8 +4,9 @@
 #
 # Sourced (in a test):   source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 #   exports AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
-#   S3_TEST_ENDPOINT, S3_TEST_BUCKET (duckflow) and S3_FRONT_PID, and sets an EXIT trap
-#   that stops the server (call s3_test_stop yourself if you replace the trap).
+#   S3_TEST_ENDPOINT, S3_TEST_BUCKET (duckflow) and S3_FRONT_PID, and chains onto the
+#   caller's EXIT trap: on exit the server stops, then the caller's trap runs. A trap set
+#   after sourcing replaces both (call s3_test_stop in it).
 #   s3_test_faults '{"errorRate":0.1}' sets injected faults; s3_test_stats prints counters.
 # Run (anything else):   tests/support/s3/start.sh [CMD ARGS...]
 #   runs CMD with the server up and the variables set (or, without CMD, prints them and
@@ -62,9 +63,15 @@ s3_test_start() {
     export DUCKFLOW_S3_RETRY_MAX_MS=${DUCKFLOW_S3_RETRY_MAX_MS:-500}
 }
 
+# Keeps the caller's EXIT trap: `trap -p EXIT` prints it quoted for the shell, so eval
+# gives the command back as $3 of "trap -- CMD EXIT".
+_s3_set_prev_trap() { _s3_prev_exit_trap=$3; }
+
 if [ "${BASH_SOURCE[0]}" != "$0" ]; then
     s3_test_start || return 1
-    trap s3_test_stop EXIT
+    _s3_prev_exit_trap=
+    [ -z "$(trap -p EXIT)" ] || eval "_s3_set_prev_trap $(trap -p EXIT)"
+    trap 's3_test_stop; eval "$_s3_prev_exit_trap"' EXIT
 else
     set -u
     s3_test_start || exit 1
