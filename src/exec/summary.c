@@ -532,9 +532,10 @@ void summary_print(FILE *f, const struct summary_input *in)
         cached += t->reused_from != NULL;
         done += t->state == G_DONE;
     }
-    if (!in->quiet)
+    if (!in->quiet) {
         step_table(f, in, &c);
-    warnings(f, in, &c);
+        warnings(f, in, &c);
+    }
     failures(f, in, &c);
     df_format_duration(in->elapsed_ms, el, sizeof(el));
     fprintf(f, "%srun %s %s%s%s in %s", in->quiet ? "" : "\n", in->run, ok ? c.ok : c.fail,

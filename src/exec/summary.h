@@ -96,8 +96,8 @@ void summary_attempt_line(struct strbuf *sb, const struct tasknames *tn, const s
                           const struct gtask *t, const struct summary_where *w, int attempt,
                           int retry, int64_t now, int color);
 
-/* Prints the summary to f: the step table (unless quiet), the failed warn checks grouped
- * by step and check (tasks named as failures are), the failures grouped (each
+/* Prints the summary to f: the step table and the failed warn checks grouped by step and
+ * check (tasks named as failures are), both unless quiet; the failures grouped (each
  * group with the logs command of its first task), and the final lines (for a failed or interrupted
  * run, the resume command last). */
 void summary_print(FILE *f, const struct summary_input *in);
