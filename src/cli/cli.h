@@ -127,6 +127,16 @@ int cli_run_open(struct cli_run *r, const char *store_opt, const char *pipeline,
 void cli_run_release(struct cli_run *r);
 
 /*
+ * What the commands that read a pipeline file (`validate`, `plan`, `graph`, `argo`) start
+ * with: exactly one pipeline file left in argv after the options (optind), loaded with the
+ * overrides, then its SQL checked (df_pipeline_check_sql; names_only: not parsed). Returns
+ * 0 with *p (df_pipeline_free), or the exit code after printing the error.
+ */
+int cli_load_pipeline(const char *cmd, int argc, char **argv, int optind,
+                      const struct df_param_override *ov, size_t n_ov, int names_only,
+                      struct df_pipeline **p);
+
+/*
  * What the commands that work on one step of one run (`step`, `items`) check first:
  * exactly one pipeline file left in argv after the options (optind), --run and --step
  * given, a valid run id; then it loads the pipeline with the overrides and finds the step.

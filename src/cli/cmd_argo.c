@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/sqlcheck.h"
 #include "argo/argo.h"
 #include "cli/cli.h"
 #include "cli/cmd_argo.h"
@@ -135,27 +134,242 @@ static void list_add(struct list *l, const char *s)
     l->v[l->n++] = s;
 }
 
-static int load(const char *cmd, const char *path, struct df_param_override *ov, size_t n_ov,
-                struct df_pipeline **p)
+struct kv_list {
+    struct df_argo_kv *v;
+    size_t n;
+};
+
+/* What the command line says, before it becomes struct df_argo_opts. The strings point
+ * into argv. */
+struct argo_args {
+    struct df_argo_opts o;
+    struct df_param_override *ov;
+    size_t n_ov;
+    struct kv_list nodesel, labels, annots;
+    struct list cron, tol, pulls;
+    int template, json;
+};
+
+static void argo_args_release(struct argo_args *a)
 {
-    struct df_error err = DF_ERROR_INIT;
-    (void)cmd;
-    if (df_pipeline_load(path, ov, n_ov, p, &err) || df_pipeline_check_sql(*p, 0, &err))
-        return cli_fail(&err);
+    df_param_overrides_free(a->ov, a->n_ov);
+    free(a->nodesel.v);
+    free(a->labels.v);
+    free(a->annots.v);
+    free((void *)a->pulls.v);
+    free((void *)a->cron.v);
+    free((void *)a->tol.v);
+}
+
+/* --node-selector, --label, --annotation KEY=VALUE: 0, or 2 after the usage error. The key
+ * is cut out in place: arg is ours (argv) for the whole run. */
+static int kv_add(struct kv_list *l, const char *option, char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return cli_usage_error("argo", "--%s '%s' is not KEY=VALUE", option, arg);
+    arg[eq - arg] = '\0';
+    l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+    l->v[l->n].key = arg;
+    l->v[l->n].value = eq + 1;
+    l->n++;
     return 0;
+}
+
+/* A whole number from lo to hi, or -1. */
+static long number(const char *arg, long lo, long hi)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    return *end || end == arg || n < lo || n > hi ? -1 : n;
+}
+
+/* One option (id c, value arg) into a: 0, or the exit code after printing the error. */
+static int parse_option(struct argo_args *a, int c, char *arg)
+{
+    struct df_argo_opts *o = &a->o;
+    struct df_error err = DF_ERROR_INIT;
+    int64_t ms;
+    long n;
+
+    switch (c) {
+    case O_IMAGE:
+        o->image = arg;
+        break;
+    case 's':
+        o->store = arg;
+        break;
+    case O_TEMPLATE:
+        a->template = 1;
+        break;
+    case O_CRON:
+        list_add(&a->cron, arg);
+        break;
+    case O_TIMEZONE:
+        o->timezone = arg;
+        break;
+    case O_NAME:
+        o->name = arg;
+        break;
+    case O_NAMESPACE:
+        o->namespace_ = arg;
+        break;
+    case O_SA:
+        o->service_account = arg;
+        break;
+    case O_SECRET:
+        o->s3_secret = arg;
+        break;
+    case O_ENDPOINT:
+        o->s3_endpoint = arg;
+        break;
+    case O_REGION:
+        o->s3_region = arg;
+        break;
+    case O_PULL:
+        if (strcmp(arg, "Always") && strcmp(arg, "IfNotPresent") && strcmp(arg, "Never"))
+            return cli_usage_error("argo",
+                                   "--pull-policy '%s' is not Always, IfNotPresent or Never", arg);
+        o->pull_policy = arg;
+        break;
+    case 'p':
+        return cli_add_param("argo", arg, &a->ov, &a->n_ov);
+    case O_NODESEL:
+        return kv_add(&a->nodesel, "node-selector", arg);
+    case O_LABEL:
+        return kv_add(&a->labels, "label", arg);
+    case O_ANNOTATION:
+        return kv_add(&a->annots, "annotation", arg);
+    case O_TTL:
+    case O_DEADLINE:
+    case O_STARTDL:
+        if (df_parse_duration(arg, &ms) || ms < 1000)
+            return cli_usage_error(
+                "argo", "'%s' is not a duration of a second or more (e.g. 90s, 2h)", arg);
+        *(c == O_TTL        ? &o->ttl_seconds
+          : c == O_DEADLINE ? &o->deadline_seconds
+                            : &o->starting_deadline_seconds) = (ms + 999) / 1000;
+        break;
+    case O_HISTORY:
+        if ((n = number(arg, 1, 1000)) < 0)
+            return cli_usage_error("argo", "--history-limit '%s' is not a number from 1 to 1000",
+                                   arg);
+        o->history_limit = (int)n;
+        break;
+    case O_PODGC:
+        o->pod_gc = arg;
+        break;
+    case O_PULLSECRET:
+        list_add(&a->pulls, arg);
+        break;
+    case O_PRIORITY:
+        o->priority_class = arg;
+        break;
+    case O_MUTEX:
+        o->mutex = arg;
+        break;
+    case O_SEMAPHORE:
+        o->semaphore = arg;
+        break;
+    case O_CONCURRENCY:
+        o->concurrency_policy = arg;
+        break;
+    case O_TOL: {
+        json_t *t = df_argo_toleration(arg, &err);
+        if (!t)
+            return cli_usage_error("argo", "%s", err.msg);
+        json_decref(t);
+        list_add(&a->tol, arg);
+        break;
+    }
+    case O_PAR:
+        if ((n = number(arg, 1, 1000000)) < 0)
+            return cli_usage_error("argo", "--parallelism '%s' is not a positive number", arg);
+        o->parallelism = (int)n;
+        break;
+    case O_SCRATCH:
+        if (df_parse_size(arg, &o->scratch_size) || o->scratch_size == 0)
+            return cli_usage_error("argo", "--scratch-size '%s' is not a size like 20GiB", arg);
+        break;
+    case O_COMMAND:
+        o->command = arg;
+        break;
+    case O_MAXMEM:
+        if (df_parse_size(arg, &o->max_memory) || o->max_memory == 0)
+            return cli_usage_error("argo", "--max-memory '%s' is not a size like 64GiB", arg);
+        break;
+    case 'o':
+        if (!strcmp(arg, "json"))
+            a->json = 1;
+        else if (strcmp(arg, "yaml"))
+            return cli_usage_error("argo", "--output '%s' is not yaml or json", arg);
+        break;
+    default:
+        return 2;
+    }
+    return 0;
+}
+
+/* The checks between options, then the lists into a->o: 0, or 2 after the usage error. */
+static int finish_args(struct argo_args *a, int argc, int optind_)
+{
+    struct df_argo_opts *o = &a->o;
+
+    if (optind_ != argc - 1)
+        return cli_usage_error("argo", "expected one pipeline file");
+    if (!o->image)
+        return cli_usage_error("argo", "--image is required");
+    if (!o->store)
+        return cli_usage_error("argo", "--store is required (the pods' s3:// or gs:// store)");
+    if (a->template && a->cron.n)
+        return cli_usage_error("argo", "--template and --cron do not go together");
+    if (o->timezone && !a->cron.n)
+        return cli_usage_error("argo", "--timezone needs --cron");
+    o->kind = a->cron.n ? DF_ARGO_CRON : a->template ? DF_ARGO_TEMPLATE : DF_ARGO_WORKFLOW;
+    o->schedules = a->cron.v;
+    o->n_schedules = a->cron.n;
+    o->tolerations = a->tol.v;
+    o->n_tolerations = a->tol.n;
+    o->node_selector = a->nodesel.v;
+    o->n_node_selector = a->nodesel.n;
+    o->labels = a->labels.v;
+    o->n_labels = a->labels.n;
+    o->annotations = a->annots.v;
+    o->n_annotations = a->annots.n;
+    o->pull_secrets = a->pulls.v;
+    o->n_pull_secrets = a->pulls.n;
+    return 0;
+}
+
+/* The render's warnings, and one for each list param that shapes a fan-out: it is
+ * offered as a workflow parameter, but the list was expanded now, so -p at submit time
+ * will not change it. One "duckflow argo: warning:" line each, on stderr. */
+static void print_warnings(const struct df_pipeline *p, struct strbuf *warnings)
+{
+    const char *s;
+
+    for (size_t i = 0; i < p->n_steps; i++)
+        if (p->steps[i].foreach.kind == DF_FOREACH_VALUES && p->steps[i].foreach.values_param)
+            sb_addf(warnings,
+                    "step '%s': foreach values '%s' is fixed when the manifest is compiled; "
+                    "'argo submit -p %s=...' will not change its fan-out (compile again)\n",
+                    p->steps[i].name, p->steps[i].foreach.values_param,
+                    p->steps[i].foreach.values_param);
+    for (s = warnings->len ? warnings->buf : ""; *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        fprintf(stderr, "duckflow argo: warning: %.*s\n", (int)n, s);
+        s += n + (nl ? 1 : 0);
+    }
 }
 
 int cmd_argo(int argc, char **argv)
 {
-    struct df_argo_opts o;
+    struct argo_args a;
     struct df_error err = DF_ERROR_INIT;
-    struct df_param_override *ov = NULL;
-    struct df_argo_kv *nodesel = NULL, *labels = NULL, *annots = NULL;
-    struct list cron = {NULL, 0}, tol = {NULL, 0}, pulls = {NULL, 0};
     struct df_pipeline *p = NULL;
     struct strbuf out = STRBUF_INIT, warnings = STRBUF_INIT;
-    size_t n_ov = 0, n_nodesel = 0, n_labels = 0, n_annots = 0;
-    int c, rc = 0, template = 0, json = 0;
+    int c, rc = 0;
 
     if (argc > 1 && !strcmp(argv[1], "items"))
         return cmd_argo_items(argc - 1, argv + 1);
@@ -166,252 +380,28 @@ int cmd_argo(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "step"))
         return cmd_argo_step(argc - 1, argv + 1);
 
-    memset(&o, 0, sizeof(o));
+    memset(&a, 0, sizeof(a));
     while ((c = cli_getopt("argo", argc, argv, cli_opts_argo, 0)) != -1) {
-        switch (c) {
-        case O_IMAGE:
-            o.image = optarg;
-            break;
-        case 's':
-            o.store = optarg;
-            break;
-        case O_TEMPLATE:
-            template = 1;
-            break;
-        case O_CRON:
-            list_add(&cron, optarg);
-            break;
-        case O_TIMEZONE:
-            o.timezone = optarg;
-            break;
-        case O_NAME:
-            o.name = optarg;
-            break;
-        case O_NAMESPACE:
-            o.namespace_ = optarg;
-            break;
-        case O_SA:
-            o.service_account = optarg;
-            break;
-        case O_SECRET:
-            o.s3_secret = optarg;
-            break;
-        case O_ENDPOINT:
-            o.s3_endpoint = optarg;
-            break;
-        case O_REGION:
-            o.s3_region = optarg;
-            break;
-        case O_PULL:
-            if (strcmp(optarg, "Always") && strcmp(optarg, "IfNotPresent") &&
-                strcmp(optarg, "Never")) {
-                rc = cli_usage_error("argo",
-                                     "--pull-policy '%s' is not Always, IfNotPresent or "
-                                     "Never",
-                                     optarg);
-                goto done;
-            }
-            o.pull_policy = optarg;
-            break;
-        case 'p':
-            if ((rc = cli_add_param("argo", optarg, &ov, &n_ov)) != 0)
-                goto done;
-            break;
-        case O_NODESEL: {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) {
-                rc = cli_usage_error("argo", "--node-selector '%s' is not KEY=VALUE", optarg);
-                goto done;
-            }
-            /* The key is cut out in place: optarg is ours (argv) for the whole run. */
-            optarg[eq - optarg] = '\0';
-            nodesel = xrealloc(nodesel, (n_nodesel + 1) * sizeof(*nodesel));
-            nodesel[n_nodesel].key = optarg;
-            nodesel[n_nodesel].value = eq + 1;
-            n_nodesel++;
-            break;
-        }
-        case O_LABEL:
-        case O_ANNOTATION: {
-            struct df_argo_kv **kv = c == O_LABEL ? &labels : &annots;
-            size_t *n = c == O_LABEL ? &n_labels : &n_annots;
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) {
-                rc = cli_usage_error("argo", "--%s '%s' is not KEY=VALUE",
-                                     c == O_LABEL ? "label" : "annotation", optarg);
-                goto done;
-            }
-            optarg[eq - optarg] = '\0';
-            *kv = xrealloc(*kv, (*n + 1) * sizeof(**kv));
-            (*kv)[*n].key = optarg;
-            (*kv)[*n].value = eq + 1;
-            (*n)++;
-            break;
-        }
-        case O_TTL:
-        case O_DEADLINE:
-        case O_STARTDL: {
-            int64_t ms;
-            if (df_parse_duration(optarg, &ms) || ms < 1000) {
-                rc = cli_usage_error(
-                    "argo", "'%s' is not a duration of a second or more (e.g. 90s, 2h)", optarg);
-                goto done;
-            }
-            *(c == O_TTL        ? &o.ttl_seconds
-              : c == O_DEADLINE ? &o.deadline_seconds
-                                : &o.starting_deadline_seconds) = (ms + 999) / 1000;
-            break;
-        }
-        case O_HISTORY: {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || end == optarg || n < 1 || n > 1000) {
-                rc = cli_usage_error("argo", "--history-limit '%s' is not a number from 1 to 1000",
-                                     optarg);
-                goto done;
-            }
-            o.history_limit = (int)n;
-            break;
-        }
-        case O_PODGC:
-            o.pod_gc = optarg;
-            break;
-        case O_PULLSECRET:
-            list_add(&pulls, optarg);
-            break;
-        case O_PRIORITY:
-            o.priority_class = optarg;
-            break;
-        case O_MUTEX:
-            o.mutex = optarg;
-            break;
-        case O_SEMAPHORE:
-            o.semaphore = optarg;
-            break;
-        case O_CONCURRENCY:
-            o.concurrency_policy = optarg;
-            break;
-        case O_TOL: {
-            json_t *t = df_argo_toleration(optarg, &err);
-            if (!t) {
-                rc = cli_usage_error("argo", "%s", err.msg);
-                goto done;
-            }
-            json_decref(t);
-            list_add(&tol, optarg);
-            break;
-        }
-        case O_PAR: {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || end == optarg || n < 1 || n > 1000000) {
-                rc = cli_usage_error("argo", "--parallelism '%s' is not a positive number", optarg);
-                goto done;
-            }
-            o.parallelism = (int)n;
-            break;
-        }
-        case O_SCRATCH:
-            if (df_parse_size(optarg, &o.scratch_size) || o.scratch_size == 0) {
-                rc =
-                    cli_usage_error("argo", "--scratch-size '%s' is not a size like 20GiB", optarg);
-                goto done;
-            }
-            break;
-        case O_COMMAND:
-            o.command = optarg;
-            break;
-        case O_MAXMEM:
-            if (df_parse_size(optarg, &o.max_memory) || o.max_memory == 0) {
-                rc = cli_usage_error("argo", "--max-memory '%s' is not a size like 64GiB", optarg);
-                goto done;
-            }
-            break;
-        case 'o':
-            if (!strcmp(optarg, "json")) {
-                json = 1;
-            } else if (strcmp(optarg, "yaml")) {
-                rc = cli_usage_error("argo", "--output '%s' is not yaml or json", optarg);
-                goto done;
-            }
-            break;
-        case 'h':
+        if (c == 'h') {
             cmd_argo_usage(stdout);
             goto done;
-        default:
-            rc = 2;
-            goto done;
         }
+        if ((rc = parse_option(&a, c, optarg)) != 0)
+            goto done;
     }
-    if (optind != argc - 1) {
-        rc = cli_usage_error("argo", "expected one pipeline file");
+    if ((rc = finish_args(&a, argc, optind)) != 0 ||
+        (rc = cli_load_pipeline("argo", argc, argv, optind, a.ov, a.n_ov, 0, &p)) != 0)
         goto done;
-    }
-    if (!o.image) {
-        rc = cli_usage_error("argo", "--image is required");
-        goto done;
-    }
-    if (!o.store) {
-        rc = cli_usage_error("argo", "--store is required (the pods' s3:// or gs:// store)");
-        goto done;
-    }
-    if (template && cron.n) {
-        rc = cli_usage_error("argo", "--template and --cron do not go together");
-        goto done;
-    }
-    if (o.timezone && !cron.n) {
-        rc = cli_usage_error("argo", "--timezone needs --cron");
-        goto done;
-    }
-    o.kind = cron.n ? DF_ARGO_CRON : template ? DF_ARGO_TEMPLATE : DF_ARGO_WORKFLOW;
-    o.schedules = cron.v;
-    o.n_schedules = cron.n;
-    o.tolerations = tol.v;
-    o.n_tolerations = tol.n;
-    o.node_selector = nodesel;
-    o.labels = labels;
-    o.n_labels = n_labels;
-    o.annotations = annots;
-    o.n_annotations = n_annots;
-    o.pull_secrets = pulls.v;
-    o.n_pull_secrets = pulls.n;
-    o.n_node_selector = n_nodesel;
-
-    if ((rc = load("argo", argv[optind], ov, n_ov, &p)))
-        goto done;
-    if (df_argo_render(p, &o, json, &out, &warnings, &err)) {
+    if (df_argo_render(p, &a.o, a.json, &out, &warnings, &err)) {
         rc = cli_fail(&err);
         goto done;
     }
-    /* A list param that shapes a fan-out is offered as a workflow parameter, but the list
-     * was expanded now: say that -p at submit time will not change it. */
-    for (size_t i = 0; i < p->n_steps; i++)
-        if (p->steps[i].foreach.kind == DF_FOREACH_VALUES && p->steps[i].foreach.values_param)
-            sb_addf(&warnings,
-                    "step '%s': foreach values '%s' is fixed when the manifest is compiled; "
-                    "'argo submit -p %s=...' will not change its fan-out (compile again)\n",
-                    p->steps[i].name, p->steps[i].foreach.values_param,
-                    p->steps[i].foreach.values_param);
-    if (warnings.len) {
-        const char *s = warnings.buf;
-        while (*s) {
-            const char *nl = strchr(s, '\n');
-            size_t n = nl ? (size_t)(nl - s) : strlen(s);
-            fprintf(stderr, "duckflow argo: warning: %.*s\n", (int)n, s);
-            s += n + (nl ? 1 : 0);
-        }
-    }
+    print_warnings(p, &warnings);
     fwrite(out.buf, 1, out.len, stdout);
 done:
     sb_release(&out);
     sb_release(&warnings);
     df_pipeline_free(p);
-    df_param_overrides_free(ov, n_ov);
-    free(nodesel);
-    free(labels);
-    free(annots);
-    free((void *)pulls.v);
-    free((void *)cron.v);
-    free((void *)tol.v);
+    argo_args_release(&a);
     return rc;
 }

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/sqlcheck.h"
 #include "cli/cli.h"
 #include "dag/plan.h"
 #include "exec/runrec.h"
@@ -247,7 +246,6 @@ out:
 
 int cmd_graph(int argc, char **argv)
 {
-    struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
     const char *format = "mermaid", *run_opt = NULL, *store_opt = NULL;
@@ -282,15 +280,8 @@ int cmd_graph(int argc, char **argv)
         rc = cli_usage_error("graph", "unknown format '%s' (mermaid or dot)", format);
         goto done;
     }
-    if (optind != argc - 1) {
-        rc = cli_usage_error("graph", "expected one pipeline file");
+    if ((rc = cli_load_pipeline("graph", argc, argv, optind, ov, n_ov, 0, &p)) != 0)
         goto done;
-    }
-    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0 ||
-        df_pipeline_check_sql(p, 0, &err) < 0) {
-        rc = cli_fail(&err);
-        goto done;
-    }
     if (run_opt && (rc = load_run(p, store_opt, run_opt, &run)) != 0)
         goto done;
     print_graph(p, !strcmp(format, "dot"), run);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/sqlcheck.h"
 #include "cli/cli.h"
 #include "dag/plan.h"
 #include "spec/spec.h"
@@ -291,15 +290,8 @@ int cmd_plan(int argc, char **argv)
         rc = cli_usage_error("plan", "unknown format '%s' (text or json)", format);
         goto done;
     }
-    if (optind != argc - 1) {
-        rc = cli_usage_error("plan", "expected one pipeline file");
+    if ((rc = cli_load_pipeline("plan", argc, argv, optind, ov, n_ov, 0, &p)) != 0)
         goto done;
-    }
-    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0 ||
-        df_pipeline_check_sql(p, 0, &err) < 0) {
-        rc = cli_fail(&err);
-        goto done;
-    }
     if (!strcmp(format, "json")) {
         if (print_json(p) < 0) {
             df_error_set(&err, DF_EFAIL, "cannot encode the plan as json");

@@ -216,6 +216,12 @@ int cmd_step(int argc, char **argv)
     {
         pthread_t watcher;
         int watching = pthread_create(&watcher, NULL, watch_signals, &sigs) == 0;
+        sigset_t pending;
+        /* A signal that came while the store opened: interrupted before the task starts,
+         * whichever thread gets to run first. */
+        if (sigpending(&pending) == 0 &&
+            (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1))
+            df_task_interrupt();
         tasklog_start();
         o.on_attempt = attach_log;
         o.on_attempt_ud = store;

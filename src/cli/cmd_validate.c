@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "engine/sqlcheck.h"
 #include "spec/spec.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -38,7 +37,6 @@ static void usage(FILE *f)
 
 int cmd_validate(int argc, char **argv)
 {
-    struct df_error err = DF_ERROR_INIT;
     struct df_param_override *ov = NULL;
     struct df_pipeline *p = NULL;
     size_t n_ov = 0;
@@ -61,15 +59,8 @@ int cmd_validate(int argc, char **argv)
             goto done;
         }
     }
-    if (optind != argc - 1) {
-        rc = cli_usage_error("validate", "expected one pipeline file");
+    if ((rc = cli_load_pipeline("validate", argc, argv, optind, ov, n_ov, !sql, &p)) != 0)
         goto done;
-    }
-    if (df_pipeline_load(argv[optind], ov, n_ov, &p, &err) < 0 ||
-        df_pipeline_check_sql(p, !sql, &err) < 0) {
-        rc = cli_fail(&err);
-        goto done;
-    }
     printf("ok: pipeline '%s': %zu step%s\n", p->name, p->n_steps, p->n_steps == 1 ? "" : "s");
 done:
     df_pipeline_free(p);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/sqlcheck.h"
 #include "store/layout.h"
 #include "store/runs.h"
 #include "store/store.h"
@@ -90,6 +91,23 @@ void cli_run_release(struct cli_run *r)
 int cli_stderr_tty(void)
 {
     return isatty(2);
+}
+
+int cli_load_pipeline(const char *cmd, int argc, char **argv, int optind,
+                      const struct df_param_override *ov, size_t n_ov, int names_only,
+                      struct df_pipeline **p)
+{
+    struct df_error err = DF_ERROR_INIT;
+
+    if (optind != argc - 1)
+        return cli_usage_error(cmd, "expected one pipeline file");
+    if (df_pipeline_load(argv[optind], ov, n_ov, p, &err) < 0 ||
+        df_pipeline_check_sql(*p, names_only, &err) < 0) {
+        df_pipeline_free(*p);
+        *p = NULL;
+        return cli_fail(&err);
+    }
+    return 0;
 }
 
 int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char *run,

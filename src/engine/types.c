@@ -23,40 +23,81 @@ static int word_at(const char *start, const char *p, const char *w)
     return !(isalnum((unsigned char)p[n]) || p[n] == '_');
 }
 
-/* 1 when type names word anywhere outside quoted text (a nested type's parts). */
+/* A mask over type: 1 for each character of a STRUCT or UNION field name or of quoted
+ * text (ENUM values, quoted names), which are names, not types: a field called HUGEINT or
+ * BIT is neither refused nor renamed. DuckDB prints a field name bare unless it must be
+ * quoted: STRUCT(HUGEINT INTEGER, "union" VARCHAR). Malloc'd, strlen(type) bytes. */
+static char *name_mask(const char *type)
+{
+    size_t n = strlen(type), i = 0;
+    char *m = xcalloc(n + 1, 1);
+    unsigned char fields[64]; /* per open parenthesis: 1 when it lists fields */
+    size_t depth = 0;
+    int at_name = 0;
+
+    while (i < n) {
+        char c = type[i];
+        if (c == '\'' || c == '"') {
+            size_t j = i + 1;
+            for (; j < n; j++)
+                if (type[j] == c) {
+                    if (type[j + 1] != c)
+                        break;
+                    j++; /* a doubled quote stays inside */
+                }
+            j = j < n ? j + 1 : n;
+            memset(m + i, 1, j - i);
+            i = j;
+            at_name = 0;
+            continue;
+        }
+        if (at_name && !isspace((unsigned char)c)) {
+            size_t j = i;
+            while (j < n && (isalnum((unsigned char)type[j]) || type[j] == '_'))
+                j++;
+            memset(m + i, 1, j - i);
+            at_name = 0;
+            if (j > i) {
+                i = j;
+                continue;
+            }
+        }
+        if (c == '(') {
+            int f = (i >= 6 && word_at(type, type + i - 6, "STRUCT")) ||
+                    (i >= 5 && word_at(type, type + i - 5, "UNION"));
+            if (depth < sizeof(fields))
+                fields[depth] = (unsigned char)f;
+            depth++;
+            at_name = f;
+        } else if (c == ')') {
+            if (depth)
+                depth--;
+        } else if (c == ',') {
+            at_name = depth && depth <= sizeof(fields) && fields[depth - 1];
+        }
+        i++;
+    }
+    return m;
+}
+
+/* 1 when type names word anywhere outside field names and quoted text. */
 static int mentions(const char *type, const char *word)
 {
-    char q = 0;
-    for (const char *p = type; *p; p++) {
-        if (q) {
-            if (*p == q)
-                q = 0;
-            continue;
-        }
-        if (*p == '\'' || *p == '"') {
-            q = *p;
-            continue;
-        }
-        if (word_at(type, p, word))
-            return 1;
-    }
-    return 0;
+    char *mask = name_mask(type);
+    int found = 0;
+    for (const char *p = type; *p && !found; p++)
+        found = !mask[p - type] && word_at(type, p, word);
+    free(mask);
+    return found;
 }
 
 char *df_types_reader_type(const char *type)
 {
     struct strbuf sb = STRBUF_INIT;
-    char q = 0;
+    char *mask = name_mask(type);
 
     for (const char *p = type; *p;) {
-        if (q) {
-            sb_addc(&sb, *p);
-            if (*p++ == q)
-                q = 0;
-            continue;
-        }
-        if (*p == '"') {
-            q = *p;
+        if (mask[p - type]) {
             sb_addc(&sb, *p++);
         } else if (word_at(type, p, "HUGEINT") || word_at(type, p, "UHUGEINT")) {
             sb_adds(&sb, "DECIMAL(38,0)");
@@ -87,6 +128,7 @@ char *df_types_reader_type(const char *type)
             sb_addc(&sb, *p++);
         }
     }
+    free(mask);
     return sb_detach(&sb);
 }
 

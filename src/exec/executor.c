@@ -1013,6 +1013,224 @@ static int take_run(struct executor *x, struct df_error *err)
     return -1;
 }
 
+/* The executor before its run: options and defaults, the task environment, the graph
+ * of every step (retries, memory per task). Allocates what df_run()'s end releases. */
+static void executor_init(struct executor *x, const struct df_pipeline *p, struct df_store *store,
+                          const struct df_run_opts *o, const char *run_id)
+{
+    memset(x, 0, sizeof(*x));
+    x->p = p;
+    x->store = store;
+    x->o = o;
+    x->run = run_id;
+    x->jobs = o->jobs > 0 ? o->jobs : df_default_jobs();
+    x->budget = o->memory_budget ? o->memory_budget : df_default_memory_budget();
+    x->grace_ms = o->grace_ms > 0 ? o->grace_ms : 5000;
+    build_task_env(x);
+    tasknames_init(&x->names, p);
+    progress_init(&x->pr, stderr, o->color);
+    x->t0 = df_now_ms();
+    df_iso_now(x->started_at, sizeof(x->started_at));
+
+    x->defs = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*x->defs));
+    x->items = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*x->items));
+    for (size_t s = 0; s < p->n_steps; s++) {
+        const struct df_step *st = &p->steps[s];
+        x->defs[s].deps = st->deps;
+        x->defs[s].n_deps = st->n_deps;
+        x->defs[s].each_of = st->foreach.kind == DF_FOREACH_EACH ? st->foreach.each_index : -1;
+        x->defs[s].max_attempts = 1 + (st->limits.retries >= 0 ? st->limits.retries : 2);
+        x->defs[s].memory =
+            st->limits.memory_limit ? st->limits.memory_limit : x->budget / (uint64_t)x->jobs;
+    }
+    graph_init(&x->g, x->defs, p->n_steps, p->order);
+    if (o->backoff_ms > 0)
+        x->g.backoff_ms = o->backoff_ms;
+}
+
+/* The run's first record (status running) and its lineage start event; then the stale
+ * uploads of killed attempts, swept once per run, here (exec/sweep.h). */
+static int begin_run(struct executor *x, struct df_error *err)
+{
+    struct runrec_input in;
+    char *run, *prefix, *said;
+
+    memset(&in, 0, sizeof(in));
+    in.p = x->p;
+    in.g = &x->g;
+    in.run = x->run;
+    in.status = "running";
+    in.started_at = x->started_at;
+    in.jobs = x->jobs;
+    in.memory_budget = x->budget;
+    in.prev = x->prev;
+    if (runrec_write(x->store, &in, err) != 0) {
+        df_error_prefix(err, "cannot create run '%s'", x->run);
+        return -1;
+    }
+    x->last_write = df_now_ms();
+    df_lineage_run_start(x->store, x->p->name, x->run, x->started_at);
+
+    run = df_key_run(x->p->name, x->run);
+    prefix = xasprintf("%s/", run);
+    said = df_sweep_uploads(x->store, prefix);
+    if (said && !x->o->quiet)
+        say(x, "%s", said);
+    free(said);
+    free(prefix);
+    free(run);
+    return 0;
+}
+
+/* The loop: reap what ended, plan the steps that can be planned, start what fits, wait
+ * for a child or a signal; until every task ended, or (interrupted, --fail-fast, a store
+ * failure while planning: err is set) nothing runs any more. */
+static void schedule(struct executor *x, int wake_r, struct df_error *err)
+{
+    for (;;) {
+        int64_t now = df_now_ms();
+        int planned = 0;
+        struct gtask *t;
+
+        if (got_signal && !x->interrupted) {
+            interrupt_all(x, got_signal);
+            say(x, "duckflow: %s: stopping %zu running task%s", signal_name(got_signal),
+                x->g.running, x->g.running == 1 ? "" : "s");
+        }
+        if (x->interrupted && n_signals > 1) {
+            /* A second Ctrl-C: no more patience. */
+            for (size_t i = 0; i < x->g.n_tasks; i++)
+                if (x->g.tasks[i]->state == G_RUNNING && x->g.tasks[i]->proc)
+                    child_kill(x->g.tasks[i]->proc, SIGKILL);
+        }
+        reap_all(x);
+        if (x->stopping && !x->interrupted)
+            graph_stop(&x->g); /* --fail-fast: what waits is not run */
+        if (!x->interrupted && !x->stopping) {
+            planned = plan_ready(x, err);
+            if (planned < 0)
+                break;
+            while ((t = graph_next(&x->g, now, x->jobs, x->budget)) != NULL)
+                if (!skip_task(x, t))
+                    start_task(x, t, now);
+        }
+        if (graph_idle(&x->g))
+            break;
+        if (!x->g.running && !planned && graph_next_retry(&x->g) == INT64_MAX &&
+            !graph_next(&x->g, now, x->jobs, x->budget)) {
+            if (x->interrupted || x->stopping)
+                break;
+            /* Nothing runs, nothing can start, nothing can be planned: a bug, not a
+             * reason to spin forever. */
+            for (size_t s = 0; s < x->p->n_steps; s++)
+                if (!graph_step_finished(&x->g, s))
+                    graph_step_plan_failed(&x->g, s, DF_CLASS_UPSTREAM,
+                                           "its dependencies never finished");
+            graph_interrupt(&x->g);
+            break;
+        }
+        enforce_timeouts(x, df_now_ms());
+        save_run_json(x, "running", 0);
+        df_owner_heartbeat(x->owner, df_now_ms());
+        show_progress(x);
+        wait_once(x, wake_r);
+    }
+}
+
+/* What the run came to once nothing runs: *status ("succeeded", "failed",
+ * "interrupted") and 0, or -1 with err saying why (the first failed task, the signal, the
+ * step that could not be planned). err may already hold a store failure. */
+static int run_outcome(struct executor *x, const char **status, struct df_error *err)
+{
+    int rc = -1;
+    size_t failed = 0, upstream = 0, first = SIZE_MAX;
+    char more[64] = "";
+    for (size_t i = 0; i < x->g.n_tasks; i++) {
+        upstream += x->g.tasks[i]->state == G_UPSTREAM;
+        if (x->g.tasks[i]->state == G_FAILED) {
+            failed++;
+            if (first == SIZE_MAX)
+                first = i;
+        }
+    }
+    if (upstream)
+        snprintf(more, sizeof(more), ", %zu not run", upstream);
+    if (err->code) {
+        *status = "failed";
+    } else if (x->interrupted) {
+        *status = "interrupted";
+        if (x->o->signal_out)
+            *x->o->signal_out = x->interrupted;
+        df_error_set(err, DF_EFAIL, "run '%s' interrupted by %s", x->run,
+                     signal_name(x->interrupted));
+    } else if (failed || upstream || !graph_idle(&x->g)) {
+        *status = "failed";
+        if (first != SIZE_MAX) {
+            char name[160];
+            task_name(x, x->g.tasks[first], name, sizeof(name));
+            df_error_set(err, DF_EFAIL, "run '%s' failed: %zu task%s failed%s; first: %s (%s): %s",
+                         x->run, failed, failed == 1 ? "" : "s", more, name,
+                         df_exit_class_name(x->g.tasks[first]->cls),
+                         x->g.tasks[first]->error ? x->g.tasks[first]->error : "failed");
+        } else {
+            const char *why = "a step could not be planned";
+            for (size_t s = 0; s < x->p->n_steps; s++)
+                if (x->g.steps[s].error) {
+                    why = x->g.steps[s].error;
+                    break;
+                }
+            df_error_set(err, DF_EFAIL, "run '%s' failed: %s", x->run, why);
+        }
+    } else {
+        *status = "succeeded";
+        rc = 0;
+    }
+    for (size_t s = 0; rc == 0 && s < x->p->n_steps; s++)
+        if (x->g.steps[s].failed) {
+            *status = "failed";
+            rc = -1;
+            df_error_set(err, DF_EFAIL, "run '%s' failed: %s", x->run,
+                         x->g.steps[s].error ? x->g.steps[s].error : "a step failed");
+        }
+    return rc;
+}
+
+/* The run's last record and what a run leaves for consumers (views.sql; a succeeded run
+ * is published). rc is what the run came to; returns it, or -1 when that failed. A record
+ * that could not be written makes the run's error a store error (exit 3) whatever else
+ * failed: the record is not what happened, and --resume repairs it. */
+static int end_run(struct executor *x, const char *status, int rc, struct df_error *err)
+{
+    x->dirty = 1;
+    save_run_json(x, status, 1);
+    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13). */
+    if (!x->store_failed) {
+        struct df_error e = DF_ERROR_INIT;
+        if (df_run_end_outputs(x->store, x->p->name, x->run, rc == 0, &e) != 0) {
+            if (rc == 0)
+                *err = e;
+            else
+                fprintf(stderr, "duckflow: %s\n", e.msg);
+            rc = -1;
+        }
+    }
+    if (x->last_failed || (x->store_failed && rc == 0)) {
+        /* The run's record is not what happened (a full disk, a permission): whatever else
+         * failed, this is a store error (exit 3), said on stderr, and --resume repairs the
+         * record. */
+        char besides[sizeof(err->msg) + 16] = "";
+        if (err->code)
+            snprintf(besides, sizeof(besides), "; besides, %s", err->msg);
+        rc = -1;
+        df_error_clear(err);
+        df_error_set(err, DF_EIO,
+                     "run '%s': cannot record its state: %s; 'duckflow run --resume %s' repairs "
+                     "the record%s",
+                     x->run, x->store_msg, x->run, besides);
+    }
+    return rc;
+}
+
 int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_run_opts *o,
            char run_id[64], struct df_error *err)
 {
@@ -1021,37 +1239,10 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     int wake[2] = {-1, -1}, rc = -1, handlers = 0;
     const char *status = "failed";
 
-    memset(&x, 0, sizeof(x));
     run_id[0] = '\0';
     if (o->signal_out)
         *o->signal_out = 0;
-    x.p = p;
-    x.store = store;
-    x.o = o;
-    x.run = run_id;
-    x.jobs = o->jobs > 0 ? o->jobs : df_default_jobs();
-    x.budget = o->memory_budget ? o->memory_budget : df_default_memory_budget();
-    x.grace_ms = o->grace_ms > 0 ? o->grace_ms : 5000;
-    build_task_env(&x);
-    tasknames_init(&x.names, p);
-    progress_init(&x.pr, stderr, o->color);
-    x.t0 = df_now_ms();
-    df_iso_now(x.started_at, sizeof(x.started_at));
-
-    x.defs = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*x.defs));
-    x.items = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*x.items));
-    for (size_t s = 0; s < p->n_steps; s++) {
-        const struct df_step *st = &p->steps[s];
-        x.defs[s].deps = st->deps;
-        x.defs[s].n_deps = st->n_deps;
-        x.defs[s].each_of = st->foreach.kind == DF_FOREACH_EACH ? st->foreach.each_index : -1;
-        x.defs[s].max_attempts = 1 + (st->limits.retries >= 0 ? st->limits.retries : 2);
-        x.defs[s].memory =
-            st->limits.memory_limit ? st->limits.memory_limit : x.budget / (uint64_t)x.jobs;
-    }
-    graph_init(&x.g, x.defs, p->n_steps, p->order);
-    if (o->backoff_ms > 0)
-        x.g.backoff_ms = o->backoff_ms;
+    executor_init(&x, p, store, o, run_id);
 
     if (cache_options(&x, err) != 0 || create_run(&x, run_id, err) != 0)
         goto out;
@@ -1066,34 +1257,8 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         if (sa)
             snprintf(x.started_at, sizeof(x.started_at), "%s", sa);
     }
-    {
-        struct runrec_input in;
-        memset(&in, 0, sizeof(in));
-        in.p = p;
-        in.g = &x.g;
-        in.run = run_id;
-        in.status = "running";
-        in.started_at = x.started_at;
-        in.jobs = x.jobs;
-        in.memory_budget = x.budget;
-        in.prev = x.prev;
-        if (runrec_write(store, &in, err) != 0) {
-            df_error_prefix(err, "cannot create run '%s'", run_id);
-            goto out;
-        }
-        x.last_write = df_now_ms();
-        df_lineage_run_start(store, p->name, run_id, x.started_at);
-    }
-    {
-        /* Stale uploads of killed attempts: swept once per run, here (exec/sweep.h). */
-        char *run = df_key_run(p->name, run_id), *prefix = xasprintf("%s/", run);
-        char *said = df_sweep_uploads(store, prefix);
-        if (said && !o->quiet)
-            say(&x, "%s", said);
-        free(said);
-        free(prefix);
-        free(run);
-    }
+    if (begin_run(&x, err) != 0)
+        goto out;
 
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
         df_error_errno(err, "cannot create a pipe");
@@ -1108,54 +1273,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     if (!o->quiet && o->log)
         say(&x, "run %s of '%s': %d task%s at a time", run_id, p->name, x.jobs,
             x.jobs == 1 ? "" : "s");
-    for (;;) {
-        int64_t now = df_now_ms();
-        int planned = 0;
-        struct gtask *t;
-
-        if (got_signal && !x.interrupted) {
-            interrupt_all(&x, got_signal);
-            say(&x, "duckflow: %s: stopping %zu running task%s", signal_name(got_signal),
-                x.g.running, x.g.running == 1 ? "" : "s");
-        }
-        if (x.interrupted && n_signals > 1) {
-            /* A second Ctrl-C: no more patience. */
-            for (size_t i = 0; i < x.g.n_tasks; i++)
-                if (x.g.tasks[i]->state == G_RUNNING && x.g.tasks[i]->proc)
-                    child_kill(x.g.tasks[i]->proc, SIGKILL);
-        }
-        reap_all(&x);
-        if (x.stopping && !x.interrupted)
-            graph_stop(&x.g); /* --fail-fast: what waits is not run */
-        if (!x.interrupted && !x.stopping) {
-            planned = plan_ready(&x, err);
-            if (planned < 0)
-                break;
-            while ((t = graph_next(&x.g, now, x.jobs, x.budget)) != NULL)
-                if (!skip_task(&x, t))
-                    start_task(&x, t, now);
-        }
-        if (graph_idle(&x.g))
-            break;
-        if (!x.g.running && !planned && graph_next_retry(&x.g) == INT64_MAX &&
-            !graph_next(&x.g, now, x.jobs, x.budget)) {
-            if (x.interrupted || x.stopping)
-                break;
-            /* Nothing runs, nothing can start, nothing can be planned: a bug, not a
-             * reason to spin forever. */
-            for (size_t s = 0; s < p->n_steps; s++)
-                if (!graph_step_finished(&x.g, s))
-                    graph_step_plan_failed(&x.g, s, DF_CLASS_UPSTREAM,
-                                           "its dependencies never finished");
-            graph_interrupt(&x.g);
-            break;
-        }
-        enforce_timeouts(&x, df_now_ms());
-        save_run_json(&x, "running", 0);
-        df_owner_heartbeat(x.owner, df_now_ms());
-        show_progress(&x);
-        wait_once(&x, wake[0]);
-    }
+    schedule(&x, wake[0], err);
     if (err->code) {
         /* A store failure while planning: stop what runs, as for an interrupt. */
         interrupt_all(&x, SIGTERM);
@@ -1166,85 +1284,8 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         }
     }
 
-    {
-        size_t failed = 0, upstream = 0, first = SIZE_MAX;
-        char more[64] = "";
-        for (size_t i = 0; i < x.g.n_tasks; i++) {
-            upstream += x.g.tasks[i]->state == G_UPSTREAM;
-            if (x.g.tasks[i]->state == G_FAILED) {
-                failed++;
-                if (first == SIZE_MAX)
-                    first = i;
-            }
-        }
-        if (upstream)
-            snprintf(more, sizeof(more), ", %zu not run", upstream);
-        if (err->code) {
-            status = "failed";
-        } else if (x.interrupted) {
-            status = "interrupted";
-            if (o->signal_out)
-                *o->signal_out = x.interrupted;
-            df_error_set(err, DF_EFAIL, "run '%s' interrupted by %s", run_id,
-                         signal_name(x.interrupted));
-        } else if (failed || upstream || !graph_idle(&x.g)) {
-            status = "failed";
-            if (first != SIZE_MAX) {
-                char name[160];
-                task_name(&x, x.g.tasks[first], name, sizeof(name));
-                df_error_set(err, DF_EFAIL,
-                             "run '%s' failed: %zu task%s failed%s; first: %s (%s): %s", run_id,
-                             failed, failed == 1 ? "" : "s", more, name,
-                             df_exit_class_name(x.g.tasks[first]->cls),
-                             x.g.tasks[first]->error ? x.g.tasks[first]->error : "failed");
-            } else {
-                const char *why = "a step could not be planned";
-                for (size_t s = 0; s < p->n_steps; s++)
-                    if (x.g.steps[s].error) {
-                        why = x.g.steps[s].error;
-                        break;
-                    }
-                df_error_set(err, DF_EFAIL, "run '%s' failed: %s", run_id, why);
-            }
-        } else {
-            status = "succeeded";
-            rc = 0;
-        }
-        for (size_t s = 0; rc == 0 && s < p->n_steps; s++)
-            if (x.g.steps[s].failed) {
-                status = "failed";
-                rc = -1;
-                df_error_set(err, DF_EFAIL, "run '%s' failed: %s", run_id,
-                             x.g.steps[s].error ? x.g.steps[s].error : "a step failed");
-            }
-    }
-    x.dirty = 1;
-    save_run_json(&x, status, 1);
-    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13). */
-    if (!x.store_failed) {
-        struct df_error e = DF_ERROR_INIT;
-        if (df_run_end_outputs(store, p->name, run_id, rc == 0, &e) != 0) {
-            if (rc == 0)
-                *err = e;
-            else
-                fprintf(stderr, "duckflow: %s\n", e.msg);
-            rc = -1;
-        }
-    }
-    if (x.last_failed || (x.store_failed && rc == 0)) {
-        /* The run's record is not what happened (a full disk, a permission): whatever else
-         * failed, this is a store error (exit 3), said on stderr, and --resume repairs the
-         * record. */
-        char besides[sizeof(err->msg) + 16] = "";
-        if (err->code)
-            snprintf(besides, sizeof(besides), "; besides, %s", err->msg);
-        rc = -1;
-        df_error_clear(err);
-        df_error_set(err, DF_EIO,
-                     "run '%s': cannot record its state: %s; 'duckflow run --resume %s' repairs "
-                     "the record%s",
-                     run_id, x.store_msg, run_id, besides);
-    }
+    rc = run_outcome(&x, &status, err);
+    rc = end_run(&x, status, rc, err);
     clear_progress(&x);
     summary(&x, status);
 

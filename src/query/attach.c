@@ -45,18 +45,6 @@ char *df_query_cache_dir(const struct df_store *s)
     return dir;
 }
 
-/* A type name recorded in a manifest goes into SQL text (CAST(NULL AS <type>)): allow only
- * what DuckDB type names are made of, so a hostile manifest cannot smuggle in SQL. */
-static int safe_type(const char *t)
-{
-    if (!t || !*t || strstr(t, "--") || strstr(t, "/*"))
-        return 0;
-    for (; *t; t++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_ (),.[]\"", *t))
-            return 0;
-    return 1;
-}
-
 struct file_ref {
     char *key;
     char *path; /* the local file DuckDB reads */
@@ -116,7 +104,25 @@ static void table_files(struct df_store *s, const char *cache_dir, json_t *m, co
     json_decref(keys);
 }
 
-/* Downloads the files of a non-local store that the cache does not hold yet. */
+/* 1 when the file already in the query cache at path hashes to the SHA-256 that its
+ * manifest record rec gives: the right size is not enough (a cached file may have been
+ * damaged or replaced since its download was checked). Without a recorded hash, or when
+ * the file cannot be read, 0: it is downloaded again (and checked while it streams). */
+static int cached_file_ok(const char *path, json_t *rec)
+{
+    const char *want = json_string_value(json_object_get(rec, "sha256"));
+    char got[DF_SHA256_HEX];
+    struct df_error e = DF_ERROR_INIT;
+
+    if (!want || df_sha256_file(path, got, &e) != 0) {
+        df_error_clear(&e);
+        return 0;
+    }
+    return strcmp(got, want) == 0;
+}
+
+/* Downloads the files of a non-local store that the cache does not hold yet, or holds
+ * other bytes than the manifest's. */
 static int fetch_missing(struct df_store *s, struct file_list *l, struct df_error *err)
 {
     const char **keys = xcalloc(l->n ? l->n : 1, sizeof(*keys));
@@ -138,7 +144,8 @@ static int fetch_missing(struct df_store *s, struct file_list *l, struct df_erro
         if ((rc = df_key_check(l->v[i].key, "query cache: file key", err)) != 0)
             break;
         have = fs_file_size(l->v[i].path);
-        if (have >= 0 && (l->v[i].bytes == 0 || (uint64_t)have == l->v[i].bytes))
+        if (have >= 0 && (l->v[i].bytes == 0 || (uint64_t)have == l->v[i].bytes) &&
+            cached_file_ok(l->v[i].path, l->v[i].rec))
             continue;
         dir = xstrdup(l->v[i].path);
         slash = strrchr(dir, '/');
@@ -194,7 +201,7 @@ static int view_sql(struct strbuf *sql, const char *step, const char *table, jso
             const char *type = json_string_value(json_object_get(col, "type"));
             if (i)
                 sb_adds(sql, ", ");
-            sb_addf(sql, "CAST(NULL AS %s) AS ", safe_type(type) ? type : "VARCHAR");
+            sb_addf(sql, "CAST(NULL AS %s) AS ", df_manifest_type_safe(type) ? type : "VARCHAR");
             sb_add_sql_ident(sql, name ? name : "");
         }
     }

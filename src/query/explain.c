@@ -38,11 +38,13 @@ static int committed(const struct df_run_info *r, const char *step)
 
 void df_query_explain_missing(const struct df_run_info *r, const char *sql, struct df_error *err)
 {
-    json_t *steps = json_object_get(r->run_json, "steps"), *st, *tasks, *t;
+    json_t *steps, *st, *tasks, *t;
     size_t i, k;
 
-    if (!err->code || !strstr(err->msg, "Catalog Error") || !sql)
+    /* r is NULL when several pipelines were attached (no one run to explain from) */
+    if (!r || !err->code || !strstr(err->msg, "Catalog Error") || !sql)
         return;
+    steps = json_object_get(r->run_json, "steps");
     tasks = json_object_get(r->run_json, "tasks");
     json_array_foreach(steps, i, st)
     {

@@ -233,3 +233,13 @@ int df_manifest_list_steps(struct df_store *s, const char *pipeline, const char 
     free(runkey);
     return rc;
 }
+
+int df_manifest_type_safe(const char *t)
+{
+    if (!t || !*t || strstr(t, "--") || strstr(t, "/*"))
+        return 0;
+    for (; *t; t++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_ (),.[]\"", *t))
+            return 0;
+    return 1;
+}

@@ -46,6 +46,11 @@ int df_manifest_read(struct df_store *s, const char *pipeline, const char *run, 
 int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *run,
                           const char *step, json_t **out, struct df_error *err);
 
+/* 1 when a column type a manifest records may go into SQL text (CAST(NULL AS <type>) in
+ * the views of an empty table): only what DuckDB type names are made of, so a hostile
+ * manifest cannot smuggle SQL in. */
+int df_manifest_type_safe(const char *type);
+
 /* The steps of a run with at least one committed manifest, as a JSON array of names in
  * key order (json_decref). Folders that are not identifiers are never steps. */
 int df_manifest_list_steps(struct df_store *s, const char *pipeline, const char *run, json_t **out,

@@ -111,18 +111,6 @@ out:
     return rc;
 }
 
-/* Same rule as the query views: a type name goes into SQL text, so only characters type
- * names are made of. */
-static int safe_type(const char *t)
-{
-    if (!t || !*t || strstr(t, "--") || strstr(t, "/*"))
-        return 0;
-    for (; *t; t++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_ (),.[]\"", *t))
-            return 0;
-    return 1;
-}
-
 static void add_view(struct strbuf *sql, const char *step, const char *table, json_t *schema,
                      json_t *uris, int hive)
 {
@@ -154,7 +142,7 @@ static void add_view(struct strbuf *sql, const char *step, const char *table, js
         const char *type = json_string_value(json_object_get(v, "type"));
         if (i)
             sb_adds(sql, ", ");
-        sb_addf(sql, "CAST(NULL AS %s) AS ", safe_type(type) ? type : "VARCHAR");
+        sb_addf(sql, "CAST(NULL AS %s) AS ", df_manifest_type_safe(type) ? type : "VARCHAR");
         sb_add_sql_ident(sql, name ? name : "");
     }
     sb_adds(sql, " WHERE false;\n");

@@ -179,7 +179,8 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
     }
     if (best == (size_t)-1) {
         if (latest && pipeline)
-            df_error_set(err, DF_ENOTFOUND, "no runs of pipeline '%s' in store '%s'", pipeline, s->uri);
+            df_error_set(err, DF_ENOTFOUND, "no runs of pipeline '%s' in store '%s'", pipeline,
+                         s->uri);
         else if (latest)
             df_error_set(err, DF_ENOTFOUND, "no runs in store '%s'", s->uri);
         else

@@ -27,7 +27,10 @@
 //   failPart + failPartTimes (-1: always) + failPartStatus, stsDuration (seconds of the
 //   credentials STS hands out), skewSeconds (the front's clock offset), disableOps
 //   (["ListMultipartUploads", ...]: answer those operations 501 NotImplemented, as a store
-//   that lacks the API does).
+//   that lacks the API does), deny (a regex) + denyOps (["PutObject", ...], default all)
+//   + denyStatus (default 403) + denySkip (default 0): answer AccessDenied (or that
+//   status) to those operations on an object key, or a listing prefix, that the regex
+//   matches, after letting the first denySkip of them through.
 // A Host of BUCKET.localhost[:port] is virtual-host style addressing.
 'use strict';
 
@@ -57,6 +60,7 @@ function setFaults(f) {
   faults.dropDownloadLeft = faults.dropMidDownload || 0;
   faults.dropCompleteLeft = faults.dropCompleteAnswer || 0;
   faults.corruptDownloadLeft = faults.corruptDownload || 0;
+  faults.denySkipLeft = faults.denySkip || 0;
   stsDuration = faults.stsDuration || Number(process.env.S3_FRONT_STS_DURATION || 3600);
 }
 setFaults(process.env.S3_FRONT_FAULTS ? JSON.parse(process.env.S3_FRONT_FAULTS) : {});
@@ -323,6 +327,14 @@ async function handle(req, res) {
   if (faults.disableOps && faults.disableOps.includes(op)) {
     stats.disabled = (stats.disabled || 0) + 1;
     return s3error(res, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented');
+  }
+
+  if (faults.deny && (!faults.denyOps || faults.denyOps.includes(op)) &&
+      new RegExp(faults.deny).test(key || q.get('prefix') || '') &&
+      !(faults.denySkipLeft > 0 && faults.denySkipLeft--)) {
+    stats.denied = (stats.denied || 0) + 1;
+    const st = faults.denyStatus || 403;
+    return s3error(res, st, st === 403 ? 'AccessDenied' : 'InternalError', 'Denied by the test front');
   }
 
   if (faults.slowMs && (!faults.slowOps || faults.slowOps.includes(op)) && Math.random() < (faults.slowRate === undefined ? 1 : faults.slowRate)) await sleep(faults.slowMs);
