@@ -10,6 +10,7 @@
 #   3. Resume after editing the last step's SQL: only that step runs.
 #   bench/cache.sh BUILD [N] [SHARDS] [DAILY_N] [DAILY_SHARDS]   (defaults 165000 128 2000000 8)
 # CACHE_PARTS="diff daily" (default both) picks parts: diff = 1 and 3, daily = 2.
+# DAILY_PIPELINE=FILE runs another copy of assets-daily (a baseline: e.g. with zstd snapshots).
 # CACHE_STORE=DIR keeps the store in DIR (not removed; a second call with it reruns against
 # the same store, e.g. a rerun at 165M with a newer build).
 # Results: BUILD/bench-results/cache$CACHE_TAG.md. Take `flock /work/.bench.lock` around it.
@@ -55,7 +56,7 @@ ran_after_edit=$(grep -cE '^ok +' "$tmp/err" || true)
 fi
 
 # 2. The daily example.
-dl="$top/examples/assets-daily/pipeline.yaml"
+dl=${DAILY_PIPELINE:-$top/examples/assets-daily/pipeline.yaml}
 if has daily; then
 timed day1 "$DF" run "$dl" --store "$store" --param day=1 --param n="$dn" --param shards="$dshards" -j 2 --quiet
 timed day2 "$DF" run "$dl" --store "$store" --param day=2 --param n="$dn" --param shards="$dshards" -j 2 --quiet

@@ -156,14 +156,33 @@ int df_checks_run(struct df_duck *d, const struct df_pipeline *p, const struct d
     return 0;
 }
 
+/* 1 when every output names a table or view the SQL can read: one prepare each (a
+ * fraction of a millisecond, where a catalog query costs ~10 ms of CPU per task). */
+static int outputs_bind(struct df_duck *d, const struct df_step *s)
+{
+    int ok = 1;
+    for (size_t o = 0; o < s->n_outputs && ok; o++) {
+        struct strbuf sql = STRBUF_INIT;
+        duckdb_prepared_statement stmt = NULL;
+        sb_adds(&sql, "SELECT * FROM ");
+        sb_add_sql_ident(&sql, s->outputs[o].name);
+        sb_adds(&sql, " LIMIT 0");
+        ok = duckdb_prepare(d->con, sql.buf, &stmt) == DuckDBSuccess;
+        duckdb_destroy_prepare(&stmt);
+        sb_release(&sql);
+    }
+    return ok;
+}
+
 int df_outputs_check(struct df_duck *d, const struct df_step *s, struct df_error *err)
 {
     json_t *rows = NULL, *r;
     size_t i;
     int rc = 0;
 
-    if (!s->n_outputs)
+    if (!s->n_outputs || outputs_bind(d, s))
         return 0;
+    /* Something is missing: the catalog says what the SQL did create. */
     if (df_duck_query_json(d,
                            "SELECT table_name AS name FROM information_schema.tables"
                            " WHERE table_schema = current_schema() ORDER BY table_name",

@@ -9,7 +9,7 @@
 # manifest whose key is unknown (null: its task could not compute it) is rerun by a
 # resume, saying why.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..22"
+echo "1..26"
 
 cat >p.yaml <<'YAML'
 name: conc
@@ -114,3 +114,12 @@ expect_ok "resume (--no-cache: no other run's copy)" "$DUCKFLOW" run p.yaml --re
 expect_match "reruns the task whose key was unknown, saying why" '^rerun +gen.*its cache key was unknown' "$errout"
 expect_match "its byte-identical output keeps merge (early cut-off)" '^merge +1/1 .* ok \(kept\)' "$errout"
 check "its new manifest has a key" bash -c "[[ '$(jget "$M" m.cache_key)' =~ ^[0-9a-f]{64}$ ]]"
+
+# 4. A hit's files are checked against the sizes its manifest records (a stat each).
+K2=$(jget "$S/conc/runs/$R3/gen/00002/_manifest.json" m.cache_key)
+f=$(jget "$S/conc/cache/$K2.json" 'm.files[0]')
+check "the file gen[2]'s cache entry names" test -f "$S/$f"
+printf 'PAR1' >"$S/$f"
+expect_ok "a run after it was truncated" "$DUCKFLOW" run p.yaml -j 2
+expect_match "warns, naming it" "cache entry '.*' names '.*/gen/00002/.*', whose size differs from its manifest's: running the task" "$errout"
+expect_match "gen[2] ran again" '^ok +gen\[2\] in ' "$errout"
