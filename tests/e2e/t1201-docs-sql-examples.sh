@@ -10,13 +10,17 @@
 #     tpch, query-popularity and a one-step "orders-qa". --store and --run RUN-ID point at
 #     places the docs made up (an S3 bucket, a run id): they are dropped, --run latest and
 #     published are kept. It must exit 0 and print something (or write its --output).
+#   - each ```yaml block that is a whole pipeline file validates (every SQL text in it
+#     parsed, as `run` does before it starts), beside examples/tpch's sql/ files.
 # A block marked <!-- docs-sql: not run: REASON --> is listed as such; there are at most 2.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 python3 "$DUCKFLOW_TOP/tests/support/docs/sql_examples.py" "$DUCKFLOW_TOP" >examples.jsonl
-n=$(grep -cE '"kind": "(sql|cli)"' examples.jsonl)
+n=$(grep -cE '"kind": "(sql|cli|pipeline)"' examples.jsonl)
 echo "1..$((n + 8))"
 
-check "the docs have SQL examples (sql blocks and duckflow query commands)" test "$n" -ge 30
+check "the docs have SQL examples (sql blocks, duckflow query commands, pipelines)" test "$n" -ge 30
+mkdir -p tpch-copy
+cp -r "$DUCKFLOW_TOP/examples/tpch/sql" tpch-copy/
 skips=$(grep -c '"kind": "skip"' examples.jsonl)
 grep '"kind": "skip"' examples.jsonl | sed 's/^/# not run: /'
 check "at most 2 blocks are marked not runnable ($skips)" test "$skips" -le 2
@@ -71,6 +75,13 @@ for line in open(path):
         continue
     k += 1
     where = "%s:%d" % (ex["doc"], ex["line"])
+    if ex["kind"] == "pipeline":
+        f = "tpch-copy/doc-%02d.yaml" % k
+        open(f, "w").write(ex["yaml"])
+        p = subprocess.run([duckflow, "validate", os.path.basename(f)], capture_output=True, text=True,
+                           cwd="tpch-copy", env=env, timeout=120)
+        report(p.returncode == 0, "%s: the pipeline validates" % where, p.stdout + p.stderr)
+        continue
     if ex["kind"] == "sql":
         sql = ex["sql"]
         body = "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (%s)" % sql if ex["want"] is not None else sql

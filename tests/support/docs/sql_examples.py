@@ -9,6 +9,8 @@ Two kinds:
   {"kind": "cli", ...}  each `duckflow query ...` command of a shell block (```sh or a bare
                         ```) or of an inline code span: "args" are its arguments, "stdin"
                         the SQL an `echo '...' |` in front of it feeds it, or null.
+  {"kind": "pipeline", ...} each ```yaml block that is a whole pipeline file (top-level
+                        name: and steps:), in "yaml": its SQL is checked by `validate`.
 Each has "doc" and "line" (1-based). Usage synopses (`duckflow query [--store URI] ...`)
 are not examples. A block that is not runnable on purpose has the line
     <!-- docs-sql: not run: REASON -->
@@ -106,6 +108,10 @@ for doc in docs:
             emit({"kind": "skip", "doc": doc, "line": i + 1, "reason": skip.group(1)})
         elif lang == "sql":
             sql_block(doc, i + 2, body)
+        elif lang == "yaml":
+            text = "\n".join(body) + "\n"
+            if re.search(r"^name:", text, re.M) and re.search(r"^steps:", text, re.M):
+                emit({"kind": "pipeline", "doc": doc, "line": i + 1, "yaml": text})
         elif lang in ("sh", ""):
             k = 0
             while k < len(body):
