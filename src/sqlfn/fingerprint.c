@@ -8,6 +8,7 @@
  */
 #include "sqlfn/internal.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -69,24 +70,95 @@ static size_t literal_list(const char *s, const struct tok *v, size_t n, size_t 
     }
 }
 
+/* Token types by what the fingerprint does around them. */
+enum {
+    FP_NS_AFTER = 1,  /* no space after: ( [ . :: */
+    FP_NS_BEFORE = 2, /* no space before: ) ] , . :: */
+    FP_LIT = 4,       /* a literal: ? */
+    FP_OPEN = 8,      /* ( or [: maybe a literal-only list */
+};
+
+static const unsigned char fp_type[T_OP + 1] = {
+    [T_STRING] = FP_LIT,
+    [T_NUMBER] = FP_LIT,
+    [T_PARAM] = FP_LIT,
+    [T_LPAREN] = FP_NS_AFTER | FP_OPEN,
+    [T_LBRACKET] = FP_NS_AFTER | FP_OPEN,
+    [T_DOT] = FP_NS_AFTER | FP_NS_BEFORE,
+    [T_DCOLON] = FP_NS_AFTER | FP_NS_BEFORE,
+    [T_RPAREN] = FP_NS_BEFORE,
+    [T_RBRACKET] = FP_NS_BEFORE,
+    [T_COMMA] = FP_NS_BEFORE,
+};
+
+/* Keyword names upper case in 24-byte rows, copied whole (the output has the room). */
+static char kw_rows[KW_COUNT][24];
+static pthread_once_t kw_rows_once = PTHREAD_ONCE_INIT;
+
+static void kw_rows_init(void)
+{
+    for (unsigned k = 1; k < KW_COUNT; k++) {
+        const char *n = kw_name(k);
+        size_t len = strlen(n);
+        memcpy(kw_rows[k], n, len < 24 ? len : 24);
+    }
+}
+
+/* Flips the case of the ASCII letters of 8 bytes that lie in [lo, lo + 26). */
+static inline uint64_t swar_fold(uint64_t x, unsigned char lo)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t x7 = x & ~high;
+    uint64_t ge = x7 + ones * (0x80u - lo);       /* high bit: byte >= lo */
+    uint64_t gt = x7 + ones * (0x80u - lo - 26u); /* high bit: byte >= lo + 26 */
+    uint64_t m = ge & ~gt & ~x & high;
+    return x ^ (m >> 2);
+}
+
+/* Writes the n bytes of an identifier at p to o, folded ('L' lower, 'U' upper); `room`
+ * bytes may be read from p (16 or more: whole words). */
+static inline void put_folded(char *o, const unsigned char *p, uint32_t n, unsigned char lo,
+                              size_t room)
+{
+    if (n <= 16 && room >= 16) {
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + 8, 8);
+        a = swar_fold(a, lo);
+        b = swar_fold(b, lo);
+        memcpy(o, &a, 8);
+        memcpy(o + 8, &b, 8);
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        unsigned char c = p[k];
+        o[k] = (char)((unsigned char)(c - lo) < 26 ? c ^ 0x20 : c);
+    }
+}
+
 int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect d, struct arena *a,
                       struct sqlfn_str *out)
 {
     const struct tok *v = tk->v;
     size_t n = tk->n ? tk->n - 1 : 0; /* without T_EOF */
+    size_t textlen = v[n].off;
     /* every token takes at least one byte and is written with at most its length plus a
-     * space, so twice the text is enough */
-    size_t cap = 2 * (size_t)v[n].off + 16;
+     * space, so twice the text is enough; 64 more for whole-word writes past the end */
+    size_t cap = 2 * textlen + 64;
     char *buf = arena_alloc(a, cap);
     if (!buf)
         return -1;
+    pthread_once(&kw_rows_once, kw_rows_init);
     char fold = dialect_fold(d);
+    unsigned char lo = fold == 'L' ? 'A' : 'a';
     char *o = buf;
-    const struct tok *prev = NULL; /* last token written */
+    const struct tok *prev = NULL;  /* last token written */
+    unsigned prev_fl = FP_NS_AFTER; /* nothing written yet: no space */
     int pending_semi = 0;
     for (size_t i = 0; i < n; i++) {
         const struct tok *t = &v[i];
-        if (t->type == T_SEMI) {
+        unsigned ty = t->type;
+        if (ty == T_SEMI) {
             if (prev)
                 pending_semi = 1;
             continue;
@@ -95,35 +167,32 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
             *o++ = ';';
             pending_semi = 0;
             prev = NULL;
+            prev_fl = FP_NS_AFTER;
             *o++ = ' ';
         }
         /* a sign in front of a number that is not a binary operator belongs to it */
-        if (is_sign(s, t) && i + 1 < n && v[i + 1].type == T_NUMBER && !(prev && value_like(prev)))
+        if (ty == T_OP && is_sign(s, t) && i + 1 < n && v[i + 1].type == T_NUMBER &&
+            !(prev && value_like(prev)))
             continue;
-        int space = prev != NULL;
-        if (prev && (prev->type == T_LPAREN || prev->type == T_LBRACKET || prev->type == T_DOT ||
-                     prev->type == T_DCOLON))
-            space = 0;
-        if (t->type == T_RPAREN || t->type == T_RBRACKET || t->type == T_COMMA ||
-            t->type == T_DOT || t->type == T_DCOLON)
-            space = 0;
-        if (t->type == T_LPAREN && prev &&
+        unsigned fl = fp_type[ty];
+        int space = !(prev_fl & FP_NS_AFTER) && !(fl & FP_NS_BEFORE);
+        if (space && ty == T_LPAREN &&
             ((prev->type == T_IDENT && !(kw_flags(prev->kw) & KF_RES)) || prev->type == T_QIDENT ||
              (prev->type == T_IDENT && (kw_flags(prev->kw) & KF_FN) && prev->kw != KW_IN &&
               prev->kw != KW_VALUES)))
             space = 0;
-        if (space && o > buf && o[-1] == ' ')
+        if (space && o[-1] == ' ')
             space = 0;
         if (space)
             *o++ = ' ';
         /* IN (1, 2, 3) -> IN (?) ; [1, 2] -> [?] ; VALUES (1, 'a'), (2, 'b') -> VALUES (?, ?) */
-        if (t->type == T_LPAREN || t->type == T_LBRACKET) {
+        if (fl & FP_OPEN) {
             size_t count = 0;
-            int close = t->type == T_LPAREN ? T_RPAREN : T_RBRACKET;
+            int close = ty == T_LPAREN ? T_RPAREN : T_RBRACKET;
             size_t end = literal_list(s, v, n, i, close, &count);
             if (end) {
                 int values_row = prev && prev->type == T_IDENT && prev->kw == KW_VALUES;
-                *o++ = t->type == T_LPAREN ? '(' : '[';
+                *o++ = ty == T_LPAREN ? '(' : '[';
                 size_t items = values_row ? count : 1;
                 for (size_t k = 0; k < items; k++) {
                     if (k) {
@@ -132,7 +201,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
                     }
                     *o++ = '?';
                 }
-                *o++ = t->type == T_LPAREN ? ')' : ']';
+                *o++ = ty == T_LPAREN ? ')' : ']';
                 i = end;
                 if (values_row) { /* further literal-only rows */
                     while (i + 2 < n && v[i + 1].type == T_COMMA && v[i + 2].type == T_LPAREN) {
@@ -144,30 +213,29 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
                     }
                 }
                 prev = &v[end];
+                prev_fl = fp_type[prev->type];
                 continue;
             }
         }
-        if (is_lit(t)) {
+        if ((fl & FP_LIT) || (ty == T_IDENT && (t->kw == KW_TRUE || t->kw == KW_FALSE))) {
             *o++ = '?';
-        } else if (t->type == T_IDENT && t->kw) {
+        } else if (ty == T_IDENT && t->kw) {
             /* the keyword matched case-insensitively, so it has the token's length */
-            const char *k = kw_name(t->kw);
-            memcpy(o, k, t->len);
+            memcpy(o, kw_rows[t->kw], 24);
             o += t->len;
-        } else if (t->type == T_IDENT && fold != 'P') {
-            /* the bit that tells ASCII case apart, flipped in letters of the other case */
-            const unsigned char *p = (const unsigned char *)s + t->off;
-            unsigned char lo = fold == 'L' ? 'A' : 'a';
-            for (uint32_t k = 0; k < t->len; k++) {
-                unsigned char c = p[k];
-                o[k] = (char)((unsigned char)(c - lo) < 26 ? c ^ 0x20 : c);
-            }
+        } else if (ty == T_IDENT && fold != 'P') {
+            put_folded(o, (const unsigned char *)s + t->off, t->len, (unsigned char)lo,
+                       textlen - t->off);
+            o += t->len;
+        } else if (t->len <= 16 && textlen - t->off >= 16) {
+            memcpy(o, s + t->off, 16);
             o += t->len;
         } else {
             memcpy(o, s + t->off, t->len);
             o += t->len;
         }
         prev = t;
+        prev_fl = fl;
     }
     out->s = buf;
     out->len = (uint32_t)(o - buf);

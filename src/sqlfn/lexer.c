@@ -361,7 +361,7 @@ static inline const char *name_end(const char *p, const char *end)
 /* ---- lexer ---- */
 
 /* Every token takes at least one byte, so len + 1 tokens (with T_EOF) always fit: the
- * array is sized once per text and push() needs no check. */
+ * array is sized once per text and a token is stored without a check. */
 static int reserve(struct tokens *tk, size_t len)
 {
     size_t need = len + 2 + SQLFN_EOF_PAD;
@@ -377,17 +377,6 @@ static int reserve(struct tokens *tk, size_t len)
         return -1;
     tk->v = v;
     tk->cap = cap;
-    return 0;
-}
-
-static inline int push(struct tokens *tk, uint8_t type, size_t off, size_t len, unsigned kw)
-{
-    struct tok *t = &tk->v[tk->n++];
-    t->off = (uint32_t)off;
-    t->len = (uint32_t)len;
-    t->kw = (uint16_t)kw;
-    t->type = type;
-    t->pad = 0;
     return 0;
 }
 
@@ -443,11 +432,11 @@ static int string_prefix(const char *s, size_t n)
 }
 
 /* Is the previous token a value that a ':' path or a subscript could follow? */
-static int prev_is_value(const struct tokens *tk)
+static int prev_is_value(const struct tok *v, const struct tok *w)
 {
-    if (!tk->n)
+    if (w == v)
         return 0;
-    const struct tok *t = &tk->v[tk->n - 1];
+    const struct tok *t = w - 1;
     switch (t->type) {
     case T_IDENT:
         return !(kw_flags(t->kw) & KF_RES);
@@ -469,7 +458,8 @@ struct lexer {
     enum sqlfn_dialect d;
     const struct dialect_info *di;
     struct tokens *tk;
-    int sens; /* a rule of the dialect that ansi does not have decided a token */
+    int sens;          /* a rule of the dialect that ansi does not have decided a token */
+    struct tok *v, *w; /* the tokens so far: tk->v up to w (tk->n is set at the end) */
 };
 
 enum { LX_ERR = -1, LX_SKIP = -2 };
@@ -646,7 +636,7 @@ static int lex_lbracket(struct lexer *L, const char *n1)
         ((cclass[(unsigned char)*n1] & (C_ID0 | C_SPACE)) || *n1 == '#' || *n1 == '@' ||
          (unsigned char)*n1 >= 0x80 || *n1 == '-' || *n1 == '(' || *n1 == '$' ||
          (cclass[(unsigned char)*n1] & C_DIGIT)) &&
-        !prev_is_value(L->tk)) {
+        !prev_is_value(L->v, L->w)) {
         L->sens = 1;
         L->p = end_quoted(L->p + 1, L->end, ']', 0);
         return L->p ? T_QIDENT : LX_ERR;
@@ -798,7 +788,6 @@ static int lex_at(struct lexer *L)
 /* ':': "::" casts, ":=", :name parameters, or a colon (paths, slices, labels). */
 static int lex_colon(struct lexer *L, const char *n1)
 {
-    const struct tokens *tk = L->tk;
     if (n1 && *n1 == ':') {
         L->p += 2;
         return T_DCOLON;
@@ -807,8 +796,8 @@ static int lex_colon(struct lexer *L, const char *n1)
         L->p += 2;
         return T_OP;
     }
-    if (n1 && (cclass[(unsigned char)*n1] & C_ID0) && !prev_is_value(tk) &&
-        !(tk->n && (tk->v[tk->n - 1].type == T_NUMBER || tk->v[tk->n - 1].type == T_STRING))) {
+    if (n1 && (cclass[(unsigned char)*n1] & C_ID0) && !prev_is_value(L->v, L->w) &&
+        !(L->w > L->v && (L->w[-1].type == T_NUMBER || L->w[-1].type == T_STRING))) {
         const char *p = L->p + 1;
         while (p < L->end && (cclass[(unsigned char)*p] & C_ID))
             p++;
@@ -947,11 +936,11 @@ static int lex_punct(struct lexer *L)
 
 int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk)
 {
-    struct lexer L = {s, s, s + len, d, &dialects[d], tk, 0};
     const char *end = s + len;
     tk->n = 0;
     if (len >= UINT32_MAX || reserve(tk, len) != 0)
         return -1;
+    struct lexer L = {s, s, s + len, d, &dialects[d], tk, 0, tk->v, tk->v};
     pthread_once(&kw_once, kw_init);
     while (L.p < end) {
         unsigned char c = (unsigned char)*L.p;
@@ -974,8 +963,9 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         int type;
         if (cl & C_ID0)
             type = lex_word(&L, &kw);
-        else if (cl & C_DIGIT || (c == '.' && L.p + 1 < end &&
-                                  (cclass[(unsigned char)L.p[1]] & C_DIGIT) && !prev_is_value(tk)))
+        else if (cl & C_DIGIT ||
+                 (c == '.' && L.p + 1 < end && (cclass[(unsigned char)L.p[1]] & C_DIGIT) &&
+                  !prev_is_value(L.v, L.w)))
             type = lex_number(&L);
         else
             type = lex_punct(&L);
@@ -983,9 +973,12 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
             continue;
         if (type == LX_ERR)
             return -1;
-        push(tk, (uint8_t)type, (size_t)(st - s), (size_t)(L.p - st), kw);
+        /* every token takes at least one byte, so reserve() made room for them all */
+        *L.w++ =
+            (struct tok){(uint32_t)(st - s), (uint32_t)(L.p - st), (uint16_t)kw, (uint8_t)type, 0};
     }
-    push(tk, T_EOF, len, 0, 0);
+    *L.w++ = (struct tok){(uint32_t)len, 0, 0, T_EOF, 0};
+    tk->n = (size_t)(L.w - tk->v);
     tk->neutral = !L.sens;
     /* look-ahead of a few tokens (t[1], t[2] ...) past the end reads more T_EOF, never a
      * token left from a longer text */

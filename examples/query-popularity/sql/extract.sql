@@ -1,11 +1,16 @@
 -- extract.sql - the references of one chunk of the query log, through the SQL functions
--- (which share one analysis per query through their per-thread cache),
--- pre-aggregated per chunk so the fan-in reads little: per table, user and week; per
--- column and user; per fingerprint; per lineage edge. Table names are normalised to
+-- with the warehouse's catalog (which share one analysis per query through their
+-- per-thread cache), pre-aggregated per chunk so the fan-in reads little: per table, user
+-- and week; per resolved column and user; per fingerprint; per lineage edge; per
+-- column-lineage edge. Table names are normalised to
 -- schema.table in lower case (dialects fold and qualify them differently).
 -- (names here have at most 3 parts: db.schema.table or project.dataset.table)
 CREATE TEMP MACRO norm(t) AS
     lower(CASE WHEN t LIKE '%.%.%' THEN substr(t, instr(t, '.') + 1) ELSE t END);
+
+-- the catalog as the functions take it: table name -> its columns (built once per task;
+-- every call gets the same one, so they still share one analysis per query)
+SET VARIABLE cat = (SELECT map(list(table_name), list(columns)) FROM catalog);
 
 CREATE TEMP TABLE a AS
 SELECT
@@ -13,11 +18,12 @@ SELECT
     user_name,
     start_time,
     date_trunc('week', start_time) AS week,
-    sql_tables(query_text, dialect) AS tbls,
-    sql_columns(query_text, dialect) AS cols,
-    sql_lineage(query_text, dialect) AS edges,
-    sql_fingerprint_hash(query_text, dialect) AS fp_hash,
-    sql_statement_type(query_text, dialect) AS stype,
+    sql_tables(query_text, dialect, getvariable('cat')) AS tbls,
+    sql_columns(query_text, dialect, getvariable('cat')) AS cols,
+    sql_lineage(query_text, dialect, getvariable('cat')) AS edges,
+    sql_column_lineage(query_text, dialect, getvariable('cat')) AS col_edges,
+    sql_fingerprint_hash(query_text, dialect, getvariable('cat')) AS fp_hash,
+    sql_statement_type(query_text, dialect, getvariable('cat')) AS stype,
     strlen(query_text) AS bytes
 FROM query_log;
 
@@ -54,10 +60,20 @@ SELECT norm(e.source) AS source, norm(e.target) AS target, count(*) AS queries,
 FROM (SELECT start_time, unnest(edges) AS e FROM a)
 GROUP BY ALL;
 
+-- column-level lineage: per edge (OpenLineage type and subtype) the queries that have it
+CREATE TABLE column_lineage_usage AS
+SELECT norm(e.source_table) AS source_table, lower(e.source_column) AS source_column,
+    norm(e.target_table) AS target_table, lower(e.target_column) AS target_column,
+    e.type, e.subtype, count(*) AS queries
+FROM (SELECT unnest(col_edges) AS e FROM a)
+GROUP BY ALL;
+
 CREATE TABLE extract_stats AS
 SELECT count(*) AS queries,
-    count(*) FILTER (WHERE tbls IS NULL OR cols IS NULL OR fp_hash IS NULL OR stype IS NULL)
-        AS unanalysed,
+    count(*) FILTER (WHERE tbls IS NULL OR cols IS NULL OR col_edges IS NULL OR fp_hash IS NULL
+                     OR stype IS NULL) AS unanalysed,
     count(*) FILTER (WHERE len(tbls) = 0) AS without_tables,
+    sum(len(cols)) AS columns,
+    sum(len(list_filter(cols, c -> c."table" IS NULL))) AS unresolved_columns,
     sum(bytes) AS bytes
 FROM a;

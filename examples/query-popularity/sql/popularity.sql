@@ -1,6 +1,7 @@
 -- popularity.sql - the fan-in: table popularity (queries, distinct users, last use, weekly
--- counts and their trend), column popularity, the top query fingerprints and the table
--- lineage edges over every chunk of the log.
+-- counts and their trend), column popularity (columns resolved with the catalog), the top
+-- query fingerprints, the table lineage edges and the column lineage edges over every
+-- chunk of the log.
 CREATE TABLE table_popularity AS
 WITH weekly AS (
     SELECT table_name, week, sum(queries)::BIGINT AS queries FROM table_usage GROUP BY ALL
@@ -36,7 +37,14 @@ SELECT source, target, sum(queries)::BIGINT AS queries, max(last_seen) AS last_s
 FROM lineage_usage
 GROUP BY ALL;
 
+CREATE TABLE column_lineage_edges AS
+SELECT source_table, source_column, target_table, target_column, type, subtype,
+    sum(queries)::BIGINT AS queries
+FROM column_lineage_usage
+GROUP BY ALL;
+
 CREATE TABLE log_summary AS
 SELECT sum(queries)::BIGINT AS queries, sum(unanalysed)::BIGINT AS unanalysed,
-    sum(without_tables)::BIGINT AS without_tables, sum(bytes)::BIGINT AS bytes
+    sum(without_tables)::BIGINT AS without_tables, sum(columns)::BIGINT AS columns,
+    sum(unresolved_columns)::BIGINT AS unresolved_columns, sum(bytes)::BIGINT AS bytes
 FROM extract_stats;
