@@ -5,7 +5,9 @@
 # their own run). Then, on the S3 test server, the request counts of the same commands for
 # a few store sizes: listing cost is O(keys under the pipeline), so O(runs).
 #   bench/ops/runs1000.sh BUILD [N] [S3_SIZES]
-# Prints a Markdown table; wall and CPU (user+sys) per command, best of 3.
+# Prints a Markdown table; wall and CPU (user+sys) per command, best of 3. With
+# BASELINE=DIR (another build, e.g. of an earlier commit), the same commands of that
+# binary are timed too, over the same store in the same go.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -57,6 +59,14 @@ measure "views (published run)" "$df" views --store "$work/store"
 measure "views --format json" "$df" views --store "$work/store" --format json
 measure "gc --dry-run" "$df" gc --store "$work/store" --dry-run
 measure "gc --keep-runs 10 --dry-run" "$df" gc --store "$work/store" --keep-runs 10 --dry-run
+if [ -n "${BASELINE:-}" ]; then
+    old="$(cd "$BASELINE" && pwd)/duckflow"
+    measure "BASELINE runs" "$old" runs --store "$work/store"
+    measure "BASELINE views (published run)" "$old" views --store "$work/store"
+    measure "BASELINE gc --dry-run" "$old" gc --store "$work/store" --dry-run
+    measure "BASELINE gc --keep-runs 10 --dry-run" "$old" gc --store "$work/store" --keep-runs 10 \
+        --dry-run
+fi
 
 [ -n "$s3_sizes" ] || exit 0
 echo

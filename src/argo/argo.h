@@ -96,7 +96,26 @@ struct df_argo_opts {
     int64_t starting_deadline_seconds; /* CronWorkflow; 0 = none */
     int history_limit;                 /* CronWorkflow: successful and failed kept; 0 = Argo's */
     const char *concurrency_policy;    /* CronWorkflow: Allow, Forbid (default), Replace */
+    int bundle_in_store;               /* the bundle was written to the store when compiling
+                                        * (--upload-bundle): no `bundle` template or task */
+    const json_t *affinity;            /* the pods' affinity (from the `argo:` section), or NULL */
 };
+
+/* Memory that df_argo_apply_section() allocates for the options it fills. */
+struct df_argo_owned {
+    void **v;
+    size_t n;
+};
+
+/*
+ * Fills every option of o that is not set (flags win, option by option) from the
+ * pipeline's `argo:` section (spec.h), checking each value as its flag is checked.
+ * Strings point into p (keep p alive while o is used); lists are allocated into own
+ * (df_argo_owned_release()). Errors: DF_EUSAGE "FILE:LINE:COL: argo.KEY: what is wrong".
+ */
+int df_argo_apply_section(const struct df_pipeline *p, struct df_argo_opts *o,
+                          struct df_argo_owned *own, struct df_error *err);
+void df_argo_owned_release(struct df_argo_owned *own);
 
 #define DF_ARGO_SCRATCH_DEFAULT (20ULL * 1024 * 1024 * 1024)
 
@@ -122,12 +141,12 @@ int df_argo_render(const struct df_pipeline *p, const struct df_argo_opts *o, in
 /*
  * The withParam list of a dynamic step's tasks: computes (or reads) the step's items with
  * df_plan_items(), which keeps them in the store as _items.json, and appends the JSON list
- * of their indices ("[0,1,2]") to out. Indices keep the list small (5,000 items take
- * about 24 KB; Argo allows DF_ARGO_PARAM_MAX); a list that would still exceed it fails
- * with DF_EUSAGE. Errors of df_plan_items() pass through.
+ * of their indices ("[0,1,2]") to out; with per_pod > 1, of the groups of per_pod items. Indices
+ * keep the list small (5,000 items take about 24 KB; Argo allows DF_ARGO_PARAM_MAX); a list that
+ * would still exceed it fails with DF_EUSAGE. Errors of df_plan_items() pass through.
  */
 int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_store *store,
-                         const char *run_id, struct strbuf *out, struct df_error *err);
+                         const char *run_id, int per_pod, struct strbuf *out, struct df_error *err);
 
 /* The end of a run on Argo, as the exit handler reports it. */
 struct df_argo_finish {
@@ -175,6 +194,10 @@ int df_argo_bundle_fetch(struct df_store *store, const char *pipeline, const cha
  * adds suffixes where two names meet. Writes into out (at least 48 bytes).
  */
 void df_argo_name(const char *step, char *out, size_t n);
+
+/* The step whose Argo task name is task (the value a shared template gets as its `step`
+ * parameter), or -1. */
+int df_argo_task_step(const struct df_pipeline *p, const char *task);
 
 /*
  * Parses a toleration "key=value:Effect", "key:Effect", "key=value" or "key" (Exists when

@@ -193,6 +193,8 @@ void ag_cluster_spec(const struct df_argo_opts *o, json_t *spec)
     }
     if (o->priority_class)
         json_object_set_new(spec, "podPriorityClassName", ag_jstr(o->priority_class));
+    if (o->affinity)
+        json_object_set_new(spec, "affinity", json_deep_copy(o->affinity));
     if (o->mutex || o->semaphore) {
         json_t *sync = json_object(), *list = json_array(), *e = json_object();
         if (o->mutex) {

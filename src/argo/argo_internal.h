@@ -17,6 +17,8 @@
 #define EMBED_FILE_MAX      (64 * 1024)
 #define EMBED_TOTAL_MAX     (128 * 1024)
 #define MEMORY_OVERHEAD_MIB 256
+/* ephemeral-storage asked beyond the scratch emptyDir: the containers' logs. */
+#define EPHEMERAL_EXTRA_MIB 256
 
 /* The run id every pod passes: the workflow's name and the first 8 hex digits of the
  * sha256 of its uid, so a workflow name that comes back (argo submit --name, a
@@ -69,8 +71,10 @@ struct ctx {
     const struct df_argo_opts *o;
     struct ship files;
     char *pipeline_pod_path;
-    const char **task;  /* per step: its task and template name */
-    const char **items; /* per step: its items task name, or NULL for static steps */
+    const char **task;       /* per step: its task and template name */
+    const char **items;      /* per step: its items task name, or NULL for static steps */
+    const char **tmpl;       /* per step: the (shared) template its task runs */
+    const char **items_tmpl; /* per step: its items task's template, or NULL */
     struct names names;
     json_t *param_args; /* ["--param", "k={{workflow.parameters.k}}", ...] */
     char bundle[65];    /* the bundle's hash */
@@ -85,6 +89,8 @@ char *ag_param_text(const json_t *v);
 /* A byte count as a Kubernetes quantity: "20Gi", or whole MiB ("1792Mi"). */
 void ag_format_mib(uint64_t bytes, char *out, size_t n);
 int ag_fanout_of(const struct df_pipeline *p, size_t step, struct fanout *f, struct df_error *err);
+/* Items per pod of a fan-out: its root step's `argo: {tasks_per_pod: N}`, at least 1. */
+int ag_tasks_per_pod(const struct df_pipeline *p, const struct fanout *f);
 json_t *ag_step_deps(struct ctx *c, size_t i);
 json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f);
 json_t *ag_items_task(struct ctx *c, size_t i);

@@ -102,6 +102,12 @@ int ag_fanout_of(const struct df_pipeline *p, size_t step, struct fanout *f, str
     return df_error_set(err, DF_EUSAGE, "step '%s': 'each' steps map one another in a cycle",
                         p->steps[step].name);
 }
+int ag_tasks_per_pod(const struct df_pipeline *p, const struct fanout *f)
+{
+    int n = p->steps[f->root].tasks_per_pod;
+    return n > 1 ? n : 1;
+}
+
 static void add_dep(json_t *deps, const char *name)
 {
     size_t k;
@@ -135,40 +141,49 @@ json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f)
     const struct df_step *root = &c->p->steps[f->root];
     json_t *t = json_object(), *deps = ag_step_deps(c, i);
     const char *item_ref = "{{item}}";
+    const int per_pod = ag_tasks_per_pod(c->p, f);
 
     json_object_set_new(t, "name", ag_jstr(c->task[i]));
-    json_object_set_new(t, "template", ag_jstr(c->task[i]));
+    json_object_set_new(t, "template", ag_jstr(c->tmpl[i]));
     if (f->kind == FAN_PARAM)
         add_dep(deps, c->items[f->root]);
     /* Every pod reads the bundle the first one writes. */
-    if (!json_array_size(deps))
+    if (!json_array_size(deps) && !c->o->bundle_in_store)
         json_array_append_new(deps, ag_jstr("bundle"));
-    json_object_set_new(t, "dependencies", deps);
+    if (json_array_size(deps))
+        json_object_set_new(t, "dependencies", deps);
+    else
+        json_decref(deps);
     switch (f->kind) {
     case FAN_NONE:
         break;
     case FAN_SEQUENCE: {
+        /* With tasks_per_pod N the loop runs over groups of N items (the last may be
+         * short): pod g runs items g*N .. g*N+N-1. */
         json_t *seq = json_object();
-        if (root->foreach.range_param)
+        if (root->foreach.range_param && per_pod > 1)
+            json_object_set_new(seq, "count",
+                                ag_jstrf("{{=sprig.div(asInt(workflow.parameters.%s) + %d, %d)}}",
+                                         root->foreach.range_param, per_pod - 1, per_pod));
+        else if (root->foreach.range_param)
             json_object_set_new(seq, "count",
                                 ag_jstrf("{{workflow.parameters.%s}}", root->foreach.range_param));
         else
-            json_object_set_new(seq, "count", ag_jstrf("%lld", (long long)root->foreach.range));
+            json_object_set_new(
+                seq, "count",
+                ag_jstrf("%lld", ((long long)root->foreach.range + per_pod - 1) / per_pod));
         json_object_set_new(t, "withSequence", seq);
         break;
     }
     case FAN_ITEMS: {
-        json_t *list = json_array(), *v;
-        size_t k;
-        json_array_foreach(root->foreach.values, k, v)
-        {
-            json_t *it = json_object();
-            json_object_set_new(it, "index", json_integer((json_int_t)k));
-            json_object_set(it, "value", v);
-            json_array_append_new(list, it);
-        }
-        json_object_set_new(t, "withItems", list);
-        item_ref = "{{item.index}}";
+        /* The values travel in the bundle: the loop passes their indices only, so a node
+         * of Argo's status carries a number, not the value. */
+        json_t *seq = json_object();
+        json_object_set_new(
+            seq, "count",
+            ag_jstrf("%zu", (json_array_size(root->foreach.values) + (size_t)per_pod - 1) /
+                                (size_t)per_pod));
+        json_object_set_new(t, "withSequence", seq);
         break;
     }
     case FAN_PARAM:
@@ -176,9 +191,11 @@ json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f)
                             ag_jstrf("{{tasks.%s.outputs.result}}", c->items[f->root]));
         break;
     }
-    if (f->kind != FAN_NONE) {
+    {
         json_t *args = json_object(), *params = json_array();
-        json_array_append_new(params, ag_name_value("item", ag_jstr(item_ref)));
+        json_array_append_new(params, ag_name_value("step", ag_jstr(c->task[i])));
+        if (f->kind != FAN_NONE)
+            json_array_append_new(params, ag_name_value("item", ag_jstr(item_ref)));
         json_object_set_new(args, "parameters", params);
         json_object_set_new(t, "arguments", args);
     }
@@ -188,12 +205,19 @@ json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f)
 json_t *ag_items_task(struct ctx *c, size_t i)
 {
     json_t *t = json_object(), *deps = ag_step_deps(c, i);
+    json_t *args = json_object(), *params = json_array();
     json_object_set_new(t, "name", ag_jstr(c->items[i]));
-    json_object_set_new(t, "template", ag_jstr(c->items[i]));
+    json_object_set_new(t, "template", ag_jstr(c->items_tmpl[i]));
     /* Every pod reads the bundle the first one writes. */
-    if (!json_array_size(deps))
+    if (!json_array_size(deps) && !c->o->bundle_in_store)
         json_array_append_new(deps, ag_jstr("bundle"));
-    json_object_set_new(t, "dependencies", deps);
+    if (json_array_size(deps))
+        json_object_set_new(t, "dependencies", deps);
+    else
+        json_decref(deps);
+    json_array_append_new(params, ag_name_value("step", ag_jstr(c->task[i])));
+    json_object_set_new(args, "parameters", params);
+    json_object_set_new(t, "arguments", args);
     return t;
 }
 

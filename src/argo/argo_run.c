@@ -20,7 +20,7 @@
 #include "util/banned.h"
 
 int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_store *store,
-                         const char *run_id, struct strbuf *out, struct df_error *err)
+                         const char *run_id, int per_pod, struct strbuf *out, struct df_error *err)
 {
     json_t *items = NULL;
     struct strbuf list = STRBUF_INIT;
@@ -32,6 +32,9 @@ int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_sto
         return -1;
     n = json_array_size(items);
     json_decref(items);
+    /* With tasks_per_pod N, one entry per group of N items (pod g runs g*N .. g*N+N-1). */
+    if (per_pod > 1)
+        n = (n + (size_t)per_pod - 1) / (size_t)per_pod;
     /* Indices, not the items: the items (file lists, row values) can be large and stay in
      * the store's _items.json, which every task reads by index. */
     sb_addc(&list, '[');

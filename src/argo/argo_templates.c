@@ -29,7 +29,9 @@ static json_t *artifacts(struct ctx *c)
     return arts;
 }
 
-static json_t *env_list(struct ctx *c)
+static uint64_t scratch_bytes(struct ctx *c, const struct df_limits *l);
+
+static json_t *env_list(struct ctx *c, uint64_t scratch)
 {
     const struct df_argo_opts *o = c->o;
     json_t *env = json_array();
@@ -38,6 +40,9 @@ static json_t *env_list(struct ctx *c)
     /* The root file system is read-only: anything that writes under $HOME writes to
      * scratch. */
     json_array_append_new(env, ag_name_value("HOME", ag_jstr(DF_ARGO_SCRATCH)));
+    /* The scratch emptyDir's size: statvfs in the pod sees the node's disk, not this. */
+    json_array_append_new(
+        env, ag_name_value("DUCKFLOW_SCRATCH_SIZE", ag_jstrf("%llu", (unsigned long long)scratch)));
     if (o->s3_secret) {
         static const char *const keys[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                            "AWS_SESSION_TOKEN"};
@@ -74,10 +79,33 @@ static uint64_t pod_memory(uint64_t memory_limit)
     return memory_limit + memory_limit / 2 + (uint64_t)MEMORY_OVERHEAD_MIB * 1024 * 1024;
 }
 
-static json_t *resources(const struct df_limits *l)
+/* The scratch emptyDir's size for a template: the step's `scratch`, else --scratch-size,
+ * else DF_ARGO_SCRATCH_DEFAULT. */
+static uint64_t scratch_bytes(struct ctx *c, const struct df_limits *l)
+{
+    return l->scratch           ? l->scratch
+           : c->o->scratch_size ? c->o->scratch_size
+                                : DF_ARGO_SCRATCH_DEFAULT;
+}
+
+/* The template's own `scratch` emptyDir (each template sizes its own, so steps of
+ * different `scratch` can differ). */
+static void add_scratch_volume(struct ctx *c, json_t *t, const struct df_limits *l)
+{
+    json_t *vols = json_array(), *vol = json_object(), *ed = json_object();
+    char size[32];
+    ag_format_mib(scratch_bytes(c, l), size, sizeof(size));
+    json_object_set_new(ed, "sizeLimit", ag_jstr(size));
+    json_object_set_new(vol, "name", ag_jstr("scratch"));
+    json_object_set_new(vol, "emptyDir", ed);
+    json_array_append_new(vols, vol);
+    json_object_set_new(t, "volumes", vols);
+}
+
+static json_t *resources(struct ctx *c, const struct df_limits *l)
 {
     json_t *res = json_object(), *req = json_object(), *lim = json_object();
-    char mem[32];
+    char mem[32], eph[32];
 
     if (l->memory_limit) {
         /* DuckDB's memory_limit bounds its buffer manager only: allow half as much again
@@ -91,6 +119,13 @@ static json_t *resources(const struct df_limits *l)
         json_object_set_new(req, "cpu", ag_jstrf("%d", l->threads));
         json_object_set_new(lim, "cpu", ag_jstrf("%d", l->threads));
     }
+    /* The scheduler counts the disk a pod needs: its scratch emptyDir plus room for its
+     * logs. The task itself keeps spill and staging under the scratch size
+     * (DUCKFLOW_SCRATCH_SIZE), so it fails spill_full before the kubelet evicts it. */
+    ag_format_mib(scratch_bytes(c, l) + (uint64_t)EPHEMERAL_EXTRA_MIB * 1024 * 1024, eph,
+                  sizeof(eph));
+    json_object_set_new(req, "ephemeral-storage", ag_jstr(eph));
+    json_object_set_new(lim, "ephemeral-storage", ag_jstr(eph));
     if (json_object_size(req)) {
         json_object_set_new(res, "requests", req);
         json_object_set_new(res, "limits", lim);
@@ -190,8 +225,8 @@ static json_t *container(struct ctx *c, json_t *args, const struct df_limits *l)
     json_array_append_new(cmd, ag_jstr(c->o->command ? c->o->command : "duckflow"));
     json_object_set_new(ct, "command", cmd);
     json_object_set_new(ct, "args", args);
-    json_object_set_new(ct, "env", env_list(c));
-    res = resources(l);
+    json_object_set_new(ct, "env", env_list(c, scratch_bytes(c, l)));
+    res = resources(c, l);
     if (json_object_size(res))
         json_object_set_new(ct, "resources", res);
     else
@@ -228,79 +263,99 @@ static void add_common_args(struct ctx *c, json_t *args)
 }
 
 /* Template metadata labelling its pods with the step's task name, for
- * `kubectl get pods -l duckflow.io/step=merge` (label values allow no leading '_'). */
-static json_t *step_metadata(struct ctx *c, size_t i)
+ * `kubectl get pods -l duckflow.io/step=merge` (task names are valid label values). */
+static json_t *step_metadata(void)
 {
     json_t *m = json_object(), *labels = json_object();
-    json_object_set_new(labels, "duckflow.io/step", ag_jstr(c->task[i]));
+    json_object_set_new(labels, "duckflow.io/step", ag_jstr("{{inputs.parameters.step}}"));
     json_object_set_new(m, "labels", labels);
     return m;
 }
 
+/* inputs.parameters: the step (its task name), and the item for a loop. */
+static json_t *step_inputs(int item)
+{
+    json_t *inputs = json_object(), *params = json_array(), *ps = json_object();
+    json_object_set_new(ps, "name", ag_jstr("step"));
+    json_array_append_new(params, ps);
+    if (item) {
+        json_t *pi = json_object();
+        json_object_set_new(pi, "name", ag_jstr("item"));
+        json_array_append_new(params, pi);
+    }
+    json_object_set_new(inputs, "parameters", params);
+    return inputs;
+}
+
+/* What the templates of a step and of its items task share: labels, inputs, retries,
+ * deadline and the memory growth of retried pods. */
+static void step_common(struct ctx *c, json_t *t, const struct df_limits *l, int item)
+{
+    int retries = step_retries(l);
+    json_t *patch;
+
+    json_object_set_new(t, "metadata", step_metadata());
+    json_object_set_new(t, "inputs", step_inputs(item));
+    if (retries > 0)
+        json_object_set_new(t, "retryStrategy", retry_strategy(retries));
+    if (l->timeout_ms > 0)
+        json_object_set_new(t, "activeDeadlineSeconds",
+                            ag_jstrf("%lld", (long long)((l->timeout_ms + 999) / 1000)));
+    if ((patch = memory_patch(c, l, retries)))
+        json_object_set_new(t, "podSpecPatch", patch);
+    add_scratch_volume(c, t, l);
+}
+
+/* A step's template, without a name: every step of the same shape (fan-out, limits)
+ * shares it, and the step's task passes the step (its task name; `argo step` maps it
+ * back) and the item as parameters. */
 json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f)
 {
     const struct df_step *st = &c->p->steps[i];
-    json_t *t = json_object(), *inputs = json_object(), *args = json_array(), *patch;
+    json_t *t = json_object(), *args = json_array();
     int retries = step_retries(&st->limits);
 
-    json_object_set_new(t, "name", ag_jstr(c->task[i]));
-    json_object_set_new(t, "metadata", step_metadata(c, i));
-    if (f->kind != FAN_NONE) {
-        json_t *params = json_array(), *pi = json_object();
-        json_object_set_new(pi, "name", ag_jstr("item"));
-        json_array_append_new(params, pi);
-        json_object_set_new(inputs, "parameters", params);
-    }
-    set_inputs(t, inputs);
-    if (retries > 0)
-        json_object_set_new(t, "retryStrategy", retry_strategy(retries));
-    if (st->limits.timeout_ms > 0)
-        json_object_set_new(t, "activeDeadlineSeconds",
-                            ag_jstrf("%lld", (long long)((st->limits.timeout_ms + 999) / 1000)));
-    if ((patch = memory_patch(c, &st->limits, retries)))
-        json_object_set_new(t, "podSpecPatch", patch);
-
+    step_common(c, t, &st->limits, f->kind != FAN_NONE);
     json_array_append_new(args, ag_jstr("argo"));
     json_array_append_new(args, ag_jstr("step"));
     add_bundle_args(c, args);
     json_array_append_new(args, ag_jstr("--run"));
     json_array_append_new(args, ag_jstr(DF_ARGO_RUN_ID));
     json_array_append_new(args, ag_jstr("--step"));
-    json_array_append_new(args, ag_jstr(st->name));
+    json_array_append_new(args, ag_jstr("{{inputs.parameters.step}}"));
     json_array_append_new(args, ag_jstr("--item"));
     json_array_append_new(args, ag_jstr(f->kind == FAN_NONE ? "0" : "{{inputs.parameters.item}}"));
     json_array_append_new(args, ag_jstr("--attempt"));
     /* {{retries}} is Argo's 0-based retry number; attempts count from 1. It exists only
      * in templates with a retryStrategy. */
     json_array_append_new(args, ag_jstr(retries > 0 ? "{{=asInt(retries) + 1}}" : "1"));
+    if (f->kind != FAN_NONE && ag_tasks_per_pod(c->p, f) > 1) {
+        json_array_append_new(args, ag_jstr("--tasks-per-pod"));
+        json_array_append_new(args, ag_jstrf("%d", ag_tasks_per_pod(c->p, f)));
+    }
     add_common_args(c, args);
     json_object_set_new(t, "container", container(c, args, &st->limits));
     return t;
 }
 
+/* A dynamic step's items template, without a name (shared like ag_step_template's). */
 json_t *ag_items_template(struct ctx *c, size_t i)
 {
     const struct df_step *st = &c->p->steps[i];
-    json_t *t = json_object(), *inputs = json_object(), *args = json_array(), *patch;
-    int retries = step_retries(&st->limits);
+    json_t *t = json_object(), *args = json_array();
 
-    json_object_set_new(t, "name", ag_jstr(c->items[i]));
-    json_object_set_new(t, "metadata", step_metadata(c, i));
-    set_inputs(t, inputs);
-    if (retries > 0)
-        json_object_set_new(t, "retryStrategy", retry_strategy(retries));
-    if (st->limits.timeout_ms > 0)
-        json_object_set_new(t, "activeDeadlineSeconds",
-                            ag_jstrf("%lld", (long long)((st->limits.timeout_ms + 999) / 1000)));
-    if ((patch = memory_patch(c, &st->limits, retries)))
-        json_object_set_new(t, "podSpecPatch", patch);
+    step_common(c, t, &st->limits, 0);
     json_array_append_new(args, ag_jstr("argo"));
     json_array_append_new(args, ag_jstr("items"));
     add_bundle_args(c, args);
     json_array_append_new(args, ag_jstr("--run"));
     json_array_append_new(args, ag_jstr(DF_ARGO_RUN_ID));
     json_array_append_new(args, ag_jstr("--step"));
-    json_array_append_new(args, ag_jstr(st->name));
+    json_array_append_new(args, ag_jstr("{{inputs.parameters.step}}"));
+    if (st->tasks_per_pod > 1) {
+        json_array_append_new(args, ag_jstr("--tasks-per-pod"));
+        json_array_append_new(args, ag_jstrf("%d", st->tasks_per_pod));
+    }
     add_common_args(c, args);
     json_object_set_new(t, "container", container(c, args, &st->limits));
     return t;
@@ -309,7 +364,7 @@ json_t *ag_items_template(struct ctx *c, size_t i)
 json_t *ag_finish_template(struct ctx *c)
 {
     json_t *t = json_object(), *inputs = json_object(), *args = json_array();
-    struct df_limits l = {256ULL * 1024 * 1024, 1, 2, 0};
+    struct df_limits l = {256ULL * 1024 * 1024, 1, 2, 0, 0};
 
     json_object_set_new(t, "name", ag_jstr("finish"));
     set_inputs(t, inputs);
@@ -324,6 +379,7 @@ json_t *ag_finish_template(struct ctx *c)
     json_array_append_new(args, ag_jstr("--created-at"));
     json_array_append_new(args, ag_jstr("{{workflow.creationTimestamp}}"));
     add_common_args(c, args);
+    add_scratch_volume(c, t, &l);
     json_object_set_new(t, "container", container(c, args, &l));
     return t;
 }
@@ -334,7 +390,7 @@ json_t *ag_finish_template(struct ctx *c)
 json_t *ag_bundle_template(struct ctx *c)
 {
     json_t *t = json_object(), *inputs = json_object(), *args = json_array();
-    struct df_limits l = {256ULL * 1024 * 1024, 1, DF_ARGO_DEFAULT_RETRIES, 0};
+    struct df_limits l = {256ULL * 1024 * 1024, 1, DF_ARGO_DEFAULT_RETRIES, 0, 0};
 
     json_object_set_new(t, "name", ag_jstr("bundle"));
     json_object_set_new(inputs, "artifacts", artifacts(c));
@@ -346,6 +402,7 @@ json_t *ag_bundle_template(struct ctx *c)
     json_array_append_new(args, ag_jstr("--bundle"));
     json_array_append_new(args, ag_jstr(c->bundle));
     add_common_args(c, args);
+    add_scratch_volume(c, t, &l);
     json_object_set_new(t, "container", container(c, args, &l));
     return t;
 }

@@ -100,6 +100,54 @@ static int build_names(struct ctx *c, struct df_error *err)
     return 0;
 }
 
+int df_argo_task_step(const struct df_pipeline *p, const char *task)
+{
+    struct ctx c;
+    struct df_error err = DF_ERROR_INIT;
+    int found = -1;
+
+    memset(&c, 0, sizeof(c));
+    c.p = p;
+    if (build_names(&c, &err) == 0)
+        for (size_t i = 0; i < p->n_steps && found < 0; i++)
+            if (!strcmp(c.task[i], task))
+                found = (int)i;
+    names_release(&c.names);
+    free((void *)c.task);
+    free((void *)c.items);
+    return found;
+}
+
+/* Appends t to templates unless an equal one is there (templates are shared by every
+ * step of the same shape: the step's name comes in as a parameter); returns the name of
+ * the template that holds it (owned by templates). t's "name" is set here. */
+static const char *share_template(struct ctx *c, json_t *templates, json_t *t, const char *base)
+{
+    size_t k;
+    json_t *have;
+    const char *name;
+
+    json_array_foreach(templates, k, have)
+    {
+        json_t *copy = json_copy(have);
+        int same;
+        json_object_del(copy, "name");
+        same = json_equal(copy, t);
+        json_decref(copy);
+        if (same) {
+            json_decref(t);
+            return json_string_value(json_object_get(have, "name"));
+        }
+    }
+    name = names_take(&c->names, base);
+    have = json_object(); /* the name first, as people read templates */
+    json_object_set_new(have, "name", ag_jstr(name));
+    json_object_update(have, t);
+    json_decref(t);
+    json_array_append_new(templates, have);
+    return name;
+}
+
 static json_t *workflow_spec(struct ctx *c, struct df_error *err)
 {
     const struct df_pipeline *p = c->p;
@@ -168,21 +216,25 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
         json_object_set_new(args, "parameters", params);
         json_object_set_new(spec, "arguments", args);
     }
-    {
-        json_t *vols = json_array(), *vol = json_object(), *ed = json_object();
-        char size[32];
-        ag_format_mib(o->scratch_size ? o->scratch_size : DF_ARGO_SCRATCH_DEFAULT, size,
-                      sizeof(size));
-        json_object_set_new(ed, "sizeLimit", ag_jstr(size));
-        json_object_set_new(vol, "name", ag_jstr("scratch"));
-        json_object_set_new(vol, "emptyDir", ed);
-        json_array_append_new(vols, vol);
-        json_object_set_new(spec, "volumes", vols);
+    /* The templates first: steps of one shape share one (the step comes in as a
+     * parameter), so a task learns its template's name from here. */
+    json_array_append_new(templates, json_object()); /* main, filled below */
+    for (size_t i = 0; i < p->n_steps; i++) {
+        struct fanout f;
+        if (ag_fanout_of(p, i, &f, err))
+            goto fail;
+        if (c->items[i])
+            c->items_tmpl[i] = share_template(c, templates, ag_items_template(c, i), "items");
+        c->tmpl[i] = share_template(c, templates, ag_step_template(c, i, &f), "step");
     }
+    if (!c->o->bundle_in_store)
+        json_array_append_new(templates, ag_bundle_template(c));
+    json_array_append_new(templates, ag_finish_template(c));
 
     /* The DAG, in dependency order after the bundle; each dynamic step's items task just
      * before it. */
-    json_array_append_new(tasks, ag_bundle_task());
+    if (!c->o->bundle_in_store)
+        json_array_append_new(tasks, ag_bundle_task());
     for (size_t k = 0; k < p->n_steps; k++) {
         size_t i = p->order ? p->order[k] : k;
         struct fanout f;
@@ -200,18 +252,8 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
     tasks = NULL;
     json_object_set_new(main_t, "dag", dag);
     dag = NULL;
-    json_array_append_new(templates, main_t);
+    json_array_set_new(templates, 0, main_t);
     main_t = NULL;
-    for (size_t i = 0; i < p->n_steps; i++) {
-        struct fanout f;
-        if (ag_fanout_of(p, i, &f, err))
-            goto fail;
-        if (c->items[i])
-            json_array_append_new(templates, ag_items_template(c, i));
-        json_array_append_new(templates, ag_step_template(c, i, &f));
-    }
-    json_array_append_new(templates, ag_bundle_template(c));
-    json_array_append_new(templates, ag_finish_template(c));
     json_object_set_new(spec, "templates", templates);
     return spec;
 fail:
@@ -304,15 +346,17 @@ int df_argo_build(const struct df_pipeline *p, const struct df_argo_opts *o, jso
         size_t bytes = 0;
         for (size_t i = 0; i < c.files.n; i++)
             bytes += c.files.v[i].len;
-        if (bytes > DF_ARGO_TEMPLATE_OFFLOAD)
+        if (bytes > DF_ARGO_TEMPLATE_OFFLOAD && !o->bundle_in_store)
             ag_warn(warnings,
                     "the pipeline's files (%zu bytes) make the bundle template larger than "
                     "Argo's %d: Argo 3.6+ moves it into a ConfigMap, which the controller's "
-                    "role must be allowed to create (docs/argo.md)",
+                    "role must be allowed to create (docs/argo.md); --upload-bundle avoids it",
                     bytes, DF_ARGO_TEMPLATE_OFFLOAD);
     }
     if (build_names(&c, err))
         goto done;
+    c.tmpl = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*c.tmpl));
+    c.items_tmpl = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*c.items_tmpl));
     c.param_args = json_array();
     {
         const char *k;
@@ -393,6 +437,8 @@ done:
     names_release(&c.names);
     free((void *)c.task);
     free((void *)c.items);
+    free((void *)c.tmpl);
+    free((void *)c.items_tmpl);
     free(c.pipeline_pod_path);
     ag_ship_release(&c.files);
     return rc;
@@ -424,6 +470,7 @@ int df_argo_render(const struct df_pipeline *p, const struct df_argo_opts *o, in
     if (text.len > DF_ARGO_MANIFEST_MAX) {
         df_error_set(err, DF_EUSAGE,
                      "the manifest is %zu bytes, over the %d Argo and Kubernetes accept; "
+                     "write the bundle to the store when compiling (--upload-bundle), or "
                      "shorten the SQL or move inputs to the store",
                      text.len, DF_ARGO_MANIFEST_MAX);
         goto done;

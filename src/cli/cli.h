@@ -16,6 +16,9 @@ typedef int (*df_cmd_fn)(int argc, char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_step(int argc, char **argv);
+/* 1 (default): cmd_step exits the process right after a committed task (no teardown);
+ * `argo step --tasks-per-pod` sets 0 to run several tasks in one process. */
+extern int cmd_step_fast_exit;
 int cmd_items(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

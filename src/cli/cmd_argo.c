@@ -50,6 +50,7 @@ enum {
     O_STARTDL,
     O_HISTORY,
     O_CONCURRENCY,
+    O_UPLOAD,
 };
 
 const struct cli_opt cli_opts_argo[] = {
@@ -94,6 +95,9 @@ const struct cli_opt cli_opts_argo[] = {
     {O_HISTORY, "history-limit", "N", "CronWorkflow: keep N succeeded and N failed workflows"},
     {O_CONCURRENCY, "concurrency-policy", "POLICY",
      "CronWorkflow: Forbid (default), Allow or Replace"},
+    {O_UPLOAD, "upload-bundle", NULL,
+     "write the pipeline's files to the store now (needs\nwrite access here): the manifest "
+     "then carries\nno `bundle` template (large pipelines)"},
     {'o', "output", "FORMAT", "yaml (default) or json"},
     {'h', "help", NULL, "show this help"},
     {0, NULL, NULL, NULL}};
@@ -147,7 +151,7 @@ struct argo_args {
     size_t n_ov;
     struct kv_list nodesel, labels, annots;
     struct list cron, tol, pulls;
-    int template, json;
+    int template, json, upload;
 };
 
 static void argo_args_release(struct argo_args *a)
@@ -201,6 +205,9 @@ static int parse_option(struct argo_args *a, int c, char *arg)
         break;
     case O_TEMPLATE:
         a->template = 1;
+        break;
+    case O_UPLOAD:
+        a->upload = 1;
         break;
     case O_CRON:
         list_add(&a->cron, arg);
@@ -363,12 +370,30 @@ static void print_warnings(const struct df_pipeline *p, struct strbuf *warnings)
     }
 }
 
+/* --upload-bundle: writes p's bundle to the store the pods use, now. */
+static int upload_bundle(const struct df_pipeline *p, const char *uri)
+{
+    struct df_error err = DF_ERROR_INIT;
+    struct df_store *store = NULL;
+    char hash[65];
+    int rc = 0;
+
+    if (df_argo_bundle_hash(p, hash, &err) || df_store_open(uri, &store, &err) ||
+        df_argo_bundle_put(p, store, hash, &err))
+        rc = cli_fail(&err);
+    else
+        fprintf(stderr, "duckflow argo: bundle %.12s of '%s' is in %s\n", hash, p->name, uri);
+    df_store_free(store);
+    return rc;
+}
+
 int cmd_argo(int argc, char **argv)
 {
     struct argo_args a;
     struct df_error err = DF_ERROR_INIT;
     struct df_pipeline *p = NULL;
     struct strbuf out = STRBUF_INIT, warnings = STRBUF_INIT;
+    struct df_argo_owned own = {NULL, 0};
     int c, rc = 0;
 
     if (argc > 1 && !strcmp(argv[1], "items"))
@@ -392,6 +417,14 @@ int cmd_argo(int argc, char **argv)
     if ((rc = finish_args(&a, argc, optind)) != 0 ||
         (rc = cli_load_pipeline("argo", argc, argv, optind, a.ov, a.n_ov, 0, &p)) != 0)
         goto done;
+    /* The pipeline's `argo:` section fills what the flags left unset. */
+    if (df_argo_apply_section(p, &a.o, &own, &err)) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (a.upload && (rc = upload_bundle(p, a.o.store)) != 0)
+        goto done;
+    a.o.bundle_in_store = a.upload;
     if (df_argo_render(p, &a.o, a.json, &out, &warnings, &err)) {
         rc = cli_fail(&err);
         goto done;
@@ -401,6 +434,7 @@ int cmd_argo(int argc, char **argv)
 done:
     sb_release(&out);
     sb_release(&warnings);
+    df_argo_owned_release(&own);
     df_pipeline_free(p);
     argo_args_release(&a);
     return rc;

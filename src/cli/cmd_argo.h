@@ -27,6 +27,7 @@ void cmd_argo_usage(FILE *f);
 struct argo_pod {
     const char *run, *step, *status, *created_at;
     const char *bundle; /* --bundle HASH: PIPELINE is a name, its files come from the store */
+    int per_pod;        /* --tasks-per-pod N (argo items), 0 when not given */
     char *dir, *path;   /* where the bundle was fetched, and its pipeline file */
     struct df_param_override *ov;
     size_t n_ov;

@@ -24,11 +24,13 @@ int cmd_argo_items(int argc, char **argv)
     if (rc)
         goto done;
     si = df_pipeline_step_index(a.p, a.step);
+    if (si < 0) /* the manifest's shared template passes the step's task name */
+        si = df_argo_task_step(a.p, a.step);
     if (si < 0) {
         rc = cli_no_step(cmd, a.p, a.step);
         goto done;
     }
-    if (df_argo_item_indices(a.p, (size_t)si, a.store, a.run, &out, &err)) {
+    if (df_argo_item_indices(a.p, (size_t)si, a.store, a.run, a.per_pod, &out, &err)) {
         rc = cli_fail(&err);
         goto done;
     }

@@ -16,7 +16,7 @@
 
 #include "util/banned.h"
 
-enum { O_STEP = 256, O_STATUS, O_CREATED_AT, O_BUNDLE };
+enum { O_STEP = 256, O_STATUS, O_CREATED_AT, O_BUNDLE, O_PER_POD };
 
 /* The options of `duckflow argo items` and `duckflow argo finish`. */
 const struct cli_opt cli_opts_argo_pod[] = {
@@ -27,6 +27,7 @@ const struct cli_opt cli_opts_argo_pod[] = {
     {O_STATUS, "status", "STATUS", "the workflow's status (argo finish)"},
     {O_CREATED_AT, "created-at", "TIME", "when the workflow was created (argo finish)"},
     {O_BUNDLE, "bundle", "HASH", "the pipeline's bundle in the store (PIPELINE is its name)"},
+    {O_PER_POD, "tasks-per-pod", "N", "list groups of N items, one per pod (argo items)"},
     {'h', "help", NULL, "show this help"},
     {0, NULL, NULL, NULL}};
 
@@ -57,6 +58,15 @@ int argo_pod_open(const char *cmd, int argc, char **argv, int need, struct argo_
         case O_BUNDLE:
             a->bundle = optarg;
             break;
+        case O_PER_POD: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 1 || n > 100000)
+                return cli_usage_error(cmd, "--tasks-per-pod '%s' is not a number from 1 to 100000",
+                                       optarg);
+            a->per_pod = (int)n;
+            break;
+        }
         case 'p':
             if ((c = cli_add_param(cmd, optarg, &a->ov, &a->n_ov)) != 0)
                 return c;

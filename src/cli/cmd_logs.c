@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "dag/plan.h"
 #include "exec/runrec.h"
+#include "query/findtask.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/runs.h"
@@ -47,10 +48,11 @@ static void help(void)
            "Prints what one task printed: duckflow's lines, the rows its SQL's SELECT\n"
            "statements returned (first 100), the failing check's rows. Every attempt, failed\n"
            "or succeeded, keeps the last 1 MiB as <attempt>/_log.txt in the store. RUN may be\n"
-           "a run id, 'published' or 'latest'; ITEM is the item index (generate[3]; default\n"
-           "0). Without --attempt: the attempt that committed, else the latest one. An\n"
-           "attempt still running shows its log so far (rewritten about once a second);\n"
-           "--follow streams it until the attempt ends.\n"
+           "a run id, 'published' or 'latest'; ITEM is the item's label as progress and the\n"
+           "summary show it (orders[apac]) or its index (orders[2]; default 0). Without\n"
+           "--attempt: the attempt that committed, else the latest one. An attempt still\n"
+           "running shows its log so far (rewritten about once a second); --follow streams\n"
+           "it until the attempt ends.\n"
            "\n");
     cli_print_options(stdout, cli_opts_logs);
     printf("\nExit codes: 0 ok, 2 bad usage or a task that never ran (its state is named),\n"
@@ -119,21 +121,29 @@ static const char *task_state(json_t *rec, const char *step, size_t item)
     return NULL;
 }
 
-static int parse_task(const char *arg, char **step, size_t *item)
+/* "step", "step[3]" (an index) or "step[eu]" (a label, *label set; resolved once the
+ * run is known). */
+static int parse_task(const char *arg, char **step, size_t *item, char **label)
 {
     const char *b = strchr(arg, '[');
+    size_t n = strlen(arg);
     char *end;
     long v;
+    *label = NULL;
+    *item = 0;
     if (!b) {
         *step = xstrdup(arg);
-        *item = 0;
         return df_valid_ident(*step) ? 0 : -1;
     }
     *step = xstrndup(arg, (size_t)(b - arg));
-    v = strtol(b + 1, &end, 10);
-    if (end == b + 1 || *end != ']' || end[1] || v < 0 || !df_valid_ident(*step))
+    if (!df_valid_ident(*step) || arg[n - 1] != ']' || b + 1 == arg + n - 1)
         return -1;
-    *item = (size_t)v;
+    v = strtol(b + 1, &end, 10);
+    if (end != b + 1 && *end == ']' && !end[1] && v >= 0) {
+        *item = (size_t)v;
+        return 0;
+    }
+    *label = xstrndup(b + 1, (size_t)(arg + n - 1 - (b + 1)));
     return 0;
 }
 
@@ -173,6 +183,7 @@ int cmd_logs(int argc, char **argv)
     struct attempts at = {0, NULL, NULL, NULL, 0, 0};
     const char *store_opt = NULL, *pipeline = NULL;
     char *step = NULL, *task = NULL, *prefix = NULL, *data = NULL;
+    char *label = NULL;
     char item_key[DF_ITEM_KEY_MAX];
     size_t item = 0, len = 0;
     long want = 0;
@@ -209,13 +220,25 @@ int cmd_logs(int argc, char **argv)
     }
     if (argc - optind != 2)
         return cli_usage_error("logs", "expected RUN and STEP[ITEM]");
-    if (parse_task(argv[optind + 1], &step, &item) != 0) {
+    if (parse_task(argv[optind + 1], &step, &item, &label) != 0) {
         rc = cli_usage_error("logs", "'%s' is not STEP or STEP[ITEM]", argv[optind + 1]);
         goto out;
     }
     if (cli_run_open(&r, store_opt, pipeline, argv[optind], 0, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
+    }
+    if (label) {
+        /* A label as progress, the summary and the report show it. */
+        long idx;
+        if (df_run_record_read(r.store, r.pipeline, r.run, &rec, &err) != 0)
+            df_error_clear(&err);
+        idx = df_run_find_item(r.store, r.pipeline, r.run, rec, step, label, &err);
+        if (idx < 0) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        item = (size_t)idx;
     }
     df_item_key(item, item_key);
     task = df_key_task(r.pipeline, r.run, step, item_key);
@@ -313,6 +336,7 @@ int cmd_logs(int argc, char **argv)
         break;
     }
 out:
+    free(label);
     free(chosen);
     attempts_release(&at);
     json_decref(rec);

@@ -59,6 +59,8 @@ static void usage(FILE *f)
  * while it winds down finds the signal blocked and waits; SIGKILL still ends it. */
 static sigset_t sigs; /* SIGINT and SIGTERM, blocked from before the store opens */
 
+int cmd_step_fast_exit = 1;
+
 static void *watch_signals(void *arg)
 {
     sigset_t *set = arg;
@@ -142,7 +144,8 @@ int cmd_step(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
 #if !defined(__SANITIZE_ADDRESS__)
-    o.leave_open = 1; /* sanitizer builds close everything, so leaks are still checked */
+    o.leave_open = cmd_step_fast_exit; /* sanitizer builds close everything, so leaks are
+                                        * still checked */
 #endif
     o.attempt = 1;
     while ((c = cli_getopt("step", argc, argv, cli_opts_step, 0)) != -1) {

@@ -114,7 +114,12 @@ static int count_rows(struct df_duck *d, const char *sql, long long *n, struct d
 int df_checks_run(struct df_duck *d, const struct df_pipeline *p, const struct df_step *s,
                   const char *who, json_t **results, enum df_exit_class *cls, struct df_error *err)
 {
+    struct strbuf failed = STRBUF_INIT, also = STRBUF_INIT;
+    int rc = 0;
+
     *results = json_array();
+    /* Every check runs, so each has a result; the first failed error check is the
+     * message, the others are named after it. */
     for (size_t i = 0; i < s->n_checks; i++) {
         const struct df_check *c = &s->checks[i];
         json_t *rows = NULL;
@@ -126,12 +131,21 @@ int df_checks_run(struct df_duck *d, const struct df_pipeline *p, const struct d
             json_decref(rows);
             df_error_prefix(err, "%s:%d: check '%s'", p->path, c->loc.line, c->name);
             *cls = d->last_class;
+            sb_release(&failed);
+            sb_release(&also);
             return -1;
         }
         json_array_append_new(*results, json_pack("{s:s, s:s, s:I, s:b}", "name", c->name,
                                                   "severity", c->warn ? "warn" : "error", "rows",
                                                   (json_int_t)n, "passed", n == 0));
         if (n == 0) {
+            json_decref(rows);
+            continue;
+        }
+        if (!c->warn && rc != 0) {
+            /* A later failed error check: named, not shown. */
+            sb_addf(&also, "%s'%s' (%lld row%s)", also.len ? ", " : "", c->name, n,
+                    n == 1 ? "" : "s");
             json_decref(rows);
             continue;
         }
@@ -147,13 +161,20 @@ int df_checks_run(struct df_duck *d, const struct df_pipeline *p, const struct d
             sb_release(&msg);
             continue;
         }
-        err->code = DF_EFAIL; /* set directly: the table keeps its lines */
-        snprintf(err->msg, sizeof(err->msg), "%s", msg.buf);
+        sb_adds(&failed, msg.buf);
         sb_release(&msg);
-        *cls = DF_CLASS_CHECK_FAILED;
-        return -1;
+        rc = -1;
     }
-    return 0;
+    if (rc != 0) {
+        if (also.len)
+            sb_addf(&failed, "\nalso failed: %s", also.buf);
+        err->code = DF_EFAIL; /* set directly: the table keeps its lines */
+        snprintf(err->msg, sizeof(err->msg), "%s", failed.buf);
+        *cls = DF_CLASS_CHECK_FAILED;
+    }
+    sb_release(&failed);
+    sb_release(&also);
+    return rc;
 }
 
 /* 1 when every output names a table or view the SQL can read: one prepare each (a

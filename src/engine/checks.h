@@ -18,11 +18,13 @@
 #define DF_CHECK_SHOW_ROWS 5 /* offending rows shown in a message */
 
 /*
- * Runs every check of step s. who prefixes warnings ("step 'merge' item 0").
+ * Runs every check of step s, all of them even after one failed, so each has a result.
+ * who prefixes warnings ("step 'merge' item 0").
  * *results (always set; caller json_decref()s): [{"name", "severity", "rows", "passed"}].
  * Returns 0 when no error-severity check failed; else -1 with err "check 'NAME' failed:
- * N rows; the first K:\n<table>" and *cls check_failed (or the class of a check whose SQL
- * failed, err then naming FILE:LINE of the check).
+ * N rows; the first K:\n<table>" for the first failed one (later failed error checks
+ * named on a last line "also failed: 'b' (3 rows), ...") and *cls check_failed; or the
+ * class of a check whose SQL failed, err then naming FILE:LINE of the check.
  */
 int df_checks_run(struct df_duck *d, const struct df_pipeline *p, const struct df_step *s,
                   const char *who, json_t **results, enum df_exit_class *cls, struct df_error *err);

@@ -111,6 +111,7 @@ int df_duck_open(struct df_duck *d, const struct df_duck_config *cfg, struct df_
         df_error_prefix(err, "cannot register sql functions");
         goto cleanup;
     }
+    df_duck_warnings_enable(d->con);
     rc = 0;
 
 cleanup:
@@ -598,9 +599,11 @@ static int run_text(struct df_duck *d, const char *text, idx_t *failed, idx_t *c
             *raw = xstrdup(duckdb_result_error(&res) ? duckdb_result_error(&res) : "");
             df_duck_fail(d, duckdb_result_error_type(&res), duckdb_result_error(&res), err);
             duckdb_destroy_result(&res);
+            df_duck_echo_warnings(d->con);
             goto cleanup;
         }
         df_duck_echo_result(stmt, &res, (size_t)i);
+        df_duck_echo_warnings(d->con);
         duckdb_destroy_result(&res);
         duckdb_destroy_prepare(&stmt);
         stmt = NULL;

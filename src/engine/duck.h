@@ -130,5 +130,9 @@ enum df_exit_class df_duck_classify(duckdb_error_type type, const char *msg);
  * SELECT, EXPLAIN, PRAGMA or CALL (duck_echo.c): what a step's SQL shows goes to the task
  * log. index is the statement's position in its script, from 0. */
 void df_duck_echo_result(duckdb_prepared_statement stmt, duckdb_result *res, size_t index);
+/* DuckDB's warnings (duck_echo.c): enable its logger at level WARN on con; print the
+ * entries logged since the last call on stderr ("duckdb warning (TYPE): MESSAGE"). */
+void df_duck_warnings_enable(duckdb_connection con);
+void df_duck_echo_warnings(duckdb_connection con);
 
 #endif

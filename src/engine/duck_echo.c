@@ -2,6 +2,14 @@
  * duck_echo.c - what a step's statements return when they do not make tables: a SELECT,
  * EXPLAIN, PRAGMA or CALL in a step's SQL prints its first rows on stderr, so they land
  * in the task log (<attempt>/_log.txt, issue 13) instead of vanishing.
+ *
+ * And DuckDB's warnings. The C API of DuckDB 1.4 has no way to receive them: duckdb.h has
+ * no warning or log callback (a duckdb_result carries an error only; the C++ API's
+ * WarningManager::SetWarningCallback is not exported to C). What DuckDB prints itself on
+ * stdout/stderr is already in the task log (the descriptors are redirected,
+ * cli/tasklog.c). The rest goes through DuckDB's logger: the task's connection enables it
+ * at level WARN (memory storage), and after each statement the entries of level WARN and
+ * above are printed as "duckdb warning (TYPE): MESSAGE" and the log is emptied.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,5 +45,45 @@ void df_duck_echo_result(duckdb_prepared_statement stmt, duckdb_result *res, siz
             duckdb_free(v);
         }
         fputc('\n', stderr);
+    }
+}
+
+void df_duck_warnings_enable(duckdb_connection con)
+{
+    duckdb_result r;
+    /* A DuckDB without the logger only loses the warnings. */
+    duckdb_query(con, "CALL enable_logging(level = 'WARN')", &r);
+    duckdb_destroy_result(&r);
+}
+
+void df_duck_echo_warnings(duckdb_connection con)
+{
+    duckdb_result r;
+    idx_t rows;
+
+    if (duckdb_query(con,
+                     "SELECT type, log_level, message FROM duckdb_logs "
+                     "WHERE log_level IN ('WARN', 'ERROR', 'FATAL') ORDER BY timestamp",
+                     &r) == DuckDBError) {
+        duckdb_destroy_result(&r);
+        return;
+    }
+    rows = duckdb_row_count(&r);
+    for (idx_t i = 0; i < rows; i++) {
+        char *type = duckdb_value_varchar(&r, 0, i), *level = duckdb_value_varchar(&r, 1, i);
+        char *msg = duckdb_value_varchar(&r, 2, i);
+        fprintf(stderr, "duckdb %s (%s): %s\n",
+                level && !strcmp(level, "WARN") ? "warning"
+                : level                         ? level
+                                                : "log",
+                type && *type ? type : "-", msg ? msg : "");
+        duckdb_free(type);
+        duckdb_free(level);
+        duckdb_free(msg);
+    }
+    duckdb_destroy_result(&r);
+    if (rows) {
+        duckdb_query(con, "CALL truncate_duckdb_logs()", &r);
+        duckdb_destroy_result(&r);
     }
 }

@@ -17,6 +17,7 @@
 #include "engine/cache.h"
 #include "engine/duck.h"
 #include "engine/checks.h"
+#include "engine/scratch.h"
 #include "engine/sizing.h"
 #include "engine/task_internal.h"
 #include "store/layout.h"
@@ -113,6 +114,7 @@ static void size_task(struct task *t)
     if (t->o->threads_override > 0)
         t->threads = t->o->threads_override;
     free_bytes = fs_free_bytes(t->scratch);
+    free_bytes = df_scratch_cap(free_bytes, t->s->limits.scratch, t->scratch);
     t->max_temp = df_sizing_spill_budget(free_bytes > 0 ? (uint64_t)free_bytes : 0);
     /* DuckDB reads 0 as "no room": spilling then fails as spill_full, which a retry
      * elsewhere may fix. */
@@ -167,6 +169,11 @@ static int record_error_json(struct task *t, const struct df_error *err, struct 
     json_object_set_new(j, "attempt_dir", json_string(t->attempt_dir));
     json_object_set_new(j, "step", json_string(t->s->name));
     json_object_set_new(j, "item_index", json_integer((json_int_t)t->o->item_index));
+    /* What `_run.checks` shows of a task that failed (query/failchecks.h). */
+    if (t->item)
+        json_object_set(j, "item", t->item);
+    if (t->checks && json_array_size(t->checks))
+        json_object_set(j, "checks", t->checks);
     text = json_dumps(j, JSON_COMPACT);
     key = xasprintf("%s/_error.json", t->attempt_key);
     if (!text)
@@ -350,9 +357,10 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     timings = json_object();
     json_object_set_new(timings, "start", json_integer(t_start - t0));
     json_object_set_new(timings, "inputs", json_integer(t_inputs - t_start));
-    json_object_set_new(timings, "sql", json_integer(t_sql - t_inputs));
+    /* Computing an output that is a view happens while it is written: sql, not write. */
+    json_object_set_new(timings, "sql", json_integer(t_sql - t_inputs + t.view_ms));
     json_object_set_new(timings, "checks", json_integer(t_checks - t_sql));
-    json_object_set_new(timings, "write", json_integer(t_write - t_checks));
+    json_object_set_new(timings, "write", json_integer(t_write - t_checks - t.view_ms));
     json_object_set_new(timings, "total", json_integer(df_now_ms() - t0));
     json_object_set_new(m, "timings_ms", timings);
     json_object_set_new(m, "peak_rss_bytes", json_integer((json_int_t)df_peak_rss_self()));

@@ -46,6 +46,8 @@ struct task {
     json_t *checks;     /* manifest "checks": every check's result (engine/checks.h) */
     json_t *uploads;    /* [[key, path], ...] for a non-local store */
     json_t *to_sync;    /* output files written into a local store, fsync'd before the manifest */
+    int64_t view_ms;    /* of writing outputs that are views, the part computing them
+                         * (engine/viewtime.h): counted under sql, not write */
     enum df_exit_class cls;
     /* spill monitor */
     pthread_t mon;

@@ -14,9 +14,11 @@
 
 #include "engine/task_internal.h"
 #include "engine/types.h"
+#include "engine/viewtime.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
+#include "util/timeutil.h"
 #include "util/banned.h"
 
 /* ---- outputs --------------------------------------------------------------------------- */
@@ -105,14 +107,19 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
     json_t *files = json_array(), *schema = NULL, *tab, *e;
     uint64_t rows = 0, bytes = 0;
     size_t i, nfiles;
-    int rc = -1, have_res = 0;
+    int rc = -1, have_res = 0, is_view, profiled = 0;
+    int64_t copy_start;
     json_t **sorted = NULL;
 
     if (fs_mkdirs(dir, err) != 0) {
         set_failure_class(t, t->local ? DF_CLASS_STORE_ERROR : DF_CLASS_CRASH);
         goto done;
     }
-    /* Types the Parquet writer would change are converted or refused (engine/types.h). */
+    /* Types the Parquet writer would change are converted or refused (engine/types.h).
+     * Of a view, the time of that (it may compute the view) and of computing it while it
+     * is written are counted under sql (engine/viewtime.h). */
+    is_view = df_viewtime_is_view(t->duck.con, out->name);
+    copy_start = df_now_ms();
     sb_adds(&sql, "COPY (SELECT ");
     if (df_types_select_list(&t->duck, out->name, &sql, err) != 0) {
         set_failure_class(t, DF_CLASS_SQL_ERROR);
@@ -151,10 +158,17 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
         }
     }
     sb_addc(&sql, ')');
+    if (is_view) {
+        t->view_ms += df_now_ms() - copy_start;
+        profiled = df_viewtime_begin(t->duck.con);
+    }
+    copy_start = df_now_ms();
     if (duckdb_query(t->duck.con, sql.buf, &res) == DuckDBError) {
         const char *msg = duckdb_result_error(&res);
         duckdb_error_type et = duckdb_result_error_type(&res);
         enum df_exit_class c;
+        if (profiled)
+            df_viewtime_end(t->duck.con, 0);
         df_duck_fail(&t->duck, et, msg, err);
         c = t->duck.last_class;
         /* Writing into a local store's folder failed: the store's fault, not the SQL's
@@ -168,6 +182,8 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
         goto done;
     }
     have_res = 1;
+    if (profiled)
+        t->view_ms += df_viewtime_end(t->duck.con, df_now_ms() - copy_start);
     nfiles = (size_t)duckdb_row_count(&res);
     for (i = 0; i < nfiles; i++) {
         char *fname = duckdb_value_varchar(&res, 0, (idx_t)i);

@@ -101,6 +101,7 @@ struct executor {
     struct progress pr;          /* the terminal view (exec/progress.c) */
     int stopping;                /* --fail-fast: a task failed for good, start nothing more */
     json_t *attempts;            /* every attempt, for run.json (exec/summary.h attempt_log) */
+    json_t *warnings;            /* failed warn checks of committed tasks (summary.h) */
 };
 
 /* "merge", or "orders[apac]" for fan-out steps (exec/summary.c). */
@@ -555,6 +556,7 @@ static void task_ended(struct executor *x, struct gtask *t)
         if (df_manifest_read(x->store, x->p->name, x->run, x->p->steps[t->step].name, key, &m,
                              &err) == 0) {
             manifest_totals(m, &t->rows, &t->bytes);
+            summary_note_warnings(x->warnings, t, m);
             json_decref(m);
         } else {
             cls = err.code == DF_ENOTFOUND ? DF_CLASS_CRASH : DF_CLASS_STORE_ERROR;
@@ -586,7 +588,8 @@ static void task_ended(struct executor *x, struct gtask *t)
     } else {
         /* One line per failed attempt: the summary tells the whole message once. */
         struct strbuf line = STRBUF_INIT;
-        summary_attempt_line(&line, &x->names, &x->g, t, attempt, retry, now, x->pr.color);
+        struct summary_where w = {x->run, x->o->store_uri};
+        summary_attempt_line(&line, &x->names, &x->g, t, &w, attempt, retry, now, x->pr.color);
         say(x, "%s", line.buf);
         sb_release(&line);
         if (!retry && x->o->fail_fast && !x->stopping) {
@@ -779,6 +782,7 @@ static void summary(struct executor *x, const char *status)
     in.color = x->pr.color;
     in.stopped = x->stopping;
     in.not_selected = x->not_selected;
+    in.warnings = x->warnings;
     summary_print(x->o->summary, &in);
     if (x->o->reported_out)
         *x->o->reported_out = 1;
@@ -1247,6 +1251,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
         goto out;
     }
     x.attempts = attempt_log_new(x.prev);
+    x.warnings = json_array();
     if (x.prev) {
         const char *sa = json_string_value(json_object_get(x.prev, "started_at"));
         if (sa)
@@ -1306,5 +1311,6 @@ out:
     free_task_env(&x);
     tasknames_release(&x.names);
     json_decref(x.attempts);
+    json_decref(x.warnings);
     return rc;
 }

@@ -26,30 +26,25 @@ struct scan {
 static int collect(const char *key, uint64_t size, void *ud)
 {
     struct scan *sc = ud;
-    const char *p = strstr(key, "/runs/"), *r, *slash, *rest;
+    const char *r, *rest;
     struct step_run *cur;
+    size_t pn, rn;
     (void)size;
 
-    if (!p || p == key || memchr(key, '/', (size_t)(p - key)))
-        return 0;
-    r = p + strlen("/runs/");
-    slash = strchr(r, '/');
-    if (!slash || slash == r)
+    if (!df_key_split_run(key, &pn, &r, &rn, &rest))
         return 0;
     cur = sc->n ? &sc->v[sc->n - 1] : NULL;
-    if (!cur || strlen(cur->pipeline) != (size_t)(p - key) ||
-        strncmp(cur->pipeline, key, (size_t)(p - key)) || strlen(cur->run) != (size_t)(slash - r) ||
-        strncmp(cur->run, r, (size_t)(slash - r))) {
+    if (!cur || strlen(cur->pipeline) != pn || strncmp(cur->pipeline, key, pn) ||
+        strlen(cur->run) != rn || strncmp(cur->run, r, rn)) {
         if (sc->n == sc->alloc) {
             sc->alloc = sc->alloc ? 2 * sc->alloc : 16;
             sc->v = xrealloc(sc->v, sc->alloc * sizeof(*sc->v));
         }
         cur = &sc->v[sc->n++];
         memset(cur, 0, sizeof(*cur));
-        cur->pipeline = xstrndup(key, (size_t)(p - key));
-        cur->run = xstrndup(r, (size_t)(slash - r));
+        cur->pipeline = xstrndup(key, pn);
+        cur->run = xstrndup(r, rn);
     }
-    rest = slash + 1;
     if (!strcmp(rest, "run.json")) {
         cur->has_record = 1;
         return 0;
@@ -140,11 +135,12 @@ void runlist_counts(json_t *rec, struct run_counts *c)
             c->done++;
         else if (!strcmp(st, "failed"))
             c->failed++;
-        else if (!strcmp(st, "interrupted"))
+        else if (!strcmp(st, "interrupted") &&
+                 json_integer_value(json_object_get(t, "attempts")) > 0)
             c->interrupted++;
         else if (!strcmp(st, "running") || !strcmp(st, "retrying"))
             c->running++;
         else
-            c->not_run++; /* upstream_failed, waiting */
+            c->not_run++; /* upstream_failed, waiting, interrupted before it started */
     }
 }

@@ -259,13 +259,10 @@ struct found_runs {
 static int pick_run_json(const char *key, uint64_t size, void *ud)
 {
     struct found_runs *f = ud;
-    const char *a = strchr(key, '/'), *b, *c;
+    const char *run, *rest;
+    size_t pn, rn;
     (void)size;
-    if (!a || strncmp(a, "/runs/", 6) != 0)
-        return 0;
-    b = a + 6;
-    c = strchr(b, '/');
-    if (!c || c == b || strcmp(c, "/run.json") != 0)
+    if (!df_key_split_run(key, &pn, &run, &rn, &rest) || strcmp(rest, "run.json") != 0)
         return 0;
     if (f->n == f->alloc) {
         f->alloc = f->alloc ? 2 * f->alloc : 32;

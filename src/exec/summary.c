@@ -190,13 +190,30 @@ void summary_drop_error_line(char *out, const char *msg)
     free(line);
 }
 
+void summary_logs_command(struct strbuf *sb, const char *run, const char *store_uri,
+                          const char *task)
+{
+    sb_adds(sb, "duckflow logs");
+    if (store_uri) {
+        sb_adds(sb, " --store");
+        add_arg(sb, store_uri);
+    }
+    add_arg(sb, run);
+    add_arg(sb, task);
+}
+
 void summary_attempt_line(struct strbuf *sb, const struct tasknames *tn, const struct graph *g,
-                          const struct gtask *t, int attempt, int retry, int64_t now, int color)
+                          const struct gtask *t, const struct summary_where *w, int attempt,
+                          int retry, int64_t now, int color)
 {
     struct colors c;
     char name[256];
     char *first = summary_first_line(bare(tn->p, t));
+    size_t n = strlen(first);
 
+    /* "check 'x' failed: 3 rows:" introduces a table the summary shows: no colon here. */
+    if (n && first[n - 1] == ':')
+        first[n - 1] = '\0';
     colors_init(&c, color);
     tasknames_get(tn, t->step, t->item_index, name, sizeof(name));
     if (retry) {
@@ -208,6 +225,11 @@ void summary_attempt_line(struct strbuf *sb, const struct tasknames *tn, const s
     } else {
         sb_addf(sb, "%sfailed%s  %s (%s, attempt %d): %s", c.fail, c.off, name,
                 df_exit_class_name(t->cls), attempt, first);
+    }
+    if (w && w->run) {
+        sb_addf(sb, " %s(log: ", c.dim);
+        summary_logs_command(sb, w->run, w->store_uri, name);
+        sb_addf(sb, ")%s", c.off);
     }
     free(first);
 }
@@ -243,8 +265,10 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
                 why = t->rerun_reason;
             done += t->state == G_DONE;
             failed += t->state == G_FAILED;
-            notrun += t->state == G_UPSTREAM || t->state == G_WAITING;
-            stopped += t->state == G_INTERRUPTED;
+            /* Interrupted before it started: not run. */
+            notrun += t->state == G_UPSTREAM || t->state == G_WAITING ||
+                      (t->state == G_INTERRUPTED && !t->attempts);
+            stopped += t->state == G_INTERRUPTED && t->attempts;
             if (t->attempts && t->first_started_ms < first)
                 first = t->first_started_ms;
             if (t->attempts && t->ended_ms > last)
@@ -290,6 +314,11 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
         } else if (stopped) {
             col = c->run;
             snprintf(stat, sizeof(stat), "interrupted");
+            if (notrun)
+                snprintf(stat + strlen(stat), sizeof(stat) - strlen(stat), ", %zu not run", notrun);
+        } else if (st->failed && st->cls == DF_CLASS_INTERRUPTED && st->planned) {
+            col = c->run;
+            snprintf(stat, sizeof(stat), "interrupted: %zu not run", notrun);
         } else if (st->failed) {
             int notr = st->cls == DF_CLASS_UPSTREAM;
             col = notr ? c->dim : c->fail;
@@ -369,6 +398,13 @@ static void failures(FILE *f, const struct summary_input *in, const struct color
                 sb_addf(&names, " and %zu more", count - named);
             if (in->p->steps[t->step].foreach.kind != DF_FOREACH_NONE)
                 fprintf(f, "    %s\n", names.buf);
+            {
+                struct strbuf logs = STRBUF_INIT;
+                tasknames_get(in->names, t->step, t->item_index, name, sizeof(name));
+                summary_logs_command(&logs, in->run, in->store_uri, name);
+                fprintf(f, "    %slog:%s %s\n", c->dim, c->off, logs.buf);
+                sb_release(&logs);
+            }
             free(first);
         }
         sb_release(&names);
@@ -394,6 +430,89 @@ static void failures(FILE *f, const struct summary_input *in, const struct color
     free(seen);
 }
 
+void summary_note_warnings(json_t *log, const struct gtask *t, json_t *m)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(m, "checks"), i, c)
+    {
+        const char *sev = json_string_value(json_object_get(c, "severity"));
+        const char *name = json_string_value(json_object_get(c, "name"));
+        if (!log || !sev || strcmp(sev, "warn") || !name ||
+            json_is_true(json_object_get(c, "passed")))
+            continue;
+        json_array_append_new(log,
+                              json_pack("{s:I, s:I, s:s, s:I}", "step", (json_int_t)t->step,
+                                        "item_index", (json_int_t)t->item_index, "name", name,
+                                        "rows", json_integer_value(json_object_get(c, "rows"))));
+    }
+}
+
+static int by_step_item(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t sx = json_integer_value(json_object_get(x, "step"));
+    json_int_t sy = json_integer_value(json_object_get(y, "step"));
+    json_int_t ix = json_integer_value(json_object_get(x, "item_index"));
+    json_int_t iy = json_integer_value(json_object_get(y, "item_index"));
+    return sx != sy ? (sx > sy) - (sx < sy) : (ix > iy) - (ix < iy);
+}
+
+/* The failed warn checks, once: per step and check, how many tasks and rows, up to three
+ * tasks named (in item order). */
+static void warnings(FILE *f, const struct summary_input *in, const struct colors *c)
+{
+    size_t n = json_array_size(in->warnings);
+    char *seen = xcalloc(n ? n : 1, 1);
+    json_t **v = xcalloc(n ? n : 1, sizeof(*v));
+    int header = 0;
+
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(in->warnings, i);
+    qsort(v, n, sizeof(*v), by_step_item);
+    for (size_t i = 0; i < n; i++) {
+        json_t *w = v[i];
+        size_t step = (size_t)json_integer_value(json_object_get(w, "step")), count = 0;
+        const char *check = json_string_value(json_object_get(w, "name"));
+        long long rows = 0;
+        struct strbuf names = STRBUF_INIT;
+        char name[256];
+
+        if (seen[i] || step >= in->p->n_steps)
+            continue;
+        for (size_t j = i; j < n; j++) {
+            json_t *u = v[j];
+            if (seen[j] || (size_t)json_integer_value(json_object_get(u, "step")) != step ||
+                strcmp(json_string_value(json_object_get(u, "name")), check))
+                continue;
+            seen[j] = 1;
+            rows += json_integer_value(json_object_get(u, "rows"));
+            if (count < GROUP_NAMES) {
+                tasknames_get(in->names, step,
+                              (size_t)json_integer_value(json_object_get(u, "item_index")), name,
+                              sizeof(name));
+                sb_addf(&names, "%s%s", count ? ", " : "", name);
+            }
+            count++;
+        }
+        if (names.len && count > GROUP_NAMES)
+            sb_addf(&names, " and %zu more", count - GROUP_NAMES);
+        if (!header++)
+            fprintf(f, "\n%swarnings%s (severity warn: recorded, the tasks committed):\n", c->run,
+                    c->off);
+        if (in->p->steps[step].foreach.kind == DF_FOREACH_NONE)
+            fprintf(f, "  %s%s%s: check '%s' failed: %lld row%s\n", c->bold,
+                    in->p->steps[step].name, c->off, check, rows, rows == 1 ? "" : "s");
+        else
+            fprintf(f, "  %s%zu task%s of %s%s: check '%s' failed: %lld row%s in all\n    %s\n",
+                    c->bold, count, count == 1 ? "" : "s", in->p->steps[step].name, c->off, check,
+                    rows, rows == 1 ? "" : "s", names.buf);
+        sb_release(&names);
+    }
+    free(v);
+    free(seen);
+}
+
 void summary_print(FILE *f, const struct summary_input *in)
 {
     const struct graph *g = in->g;
@@ -406,14 +525,17 @@ void summary_print(FILE *f, const struct summary_input *in)
     for (size_t i = 0; i < g->n_tasks; i++) {
         const struct gtask *t = g->tasks[i];
         failed += t->state == G_FAILED;
-        notrun += t->state == G_UPSTREAM || t->state == G_WAITING;
-        stopped += t->state == G_INTERRUPTED;
+        notrun += t->state == G_UPSTREAM || t->state == G_WAITING ||
+                  (t->state == G_INTERRUPTED && !t->attempts);
+        stopped += t->state == G_INTERRUPTED && t->attempts;
         reused += t->resumed && !t->reused_from;
         cached += t->reused_from != NULL;
         done += t->state == G_DONE;
     }
-    if (!in->quiet)
+    if (!in->quiet) {
         step_table(f, in, &c);
+        warnings(f, in, &c);
+    }
     failures(f, in, &c);
     df_format_duration(in->elapsed_ms, el, sizeof(el));
     fprintf(f, "%srun %s %s%s%s in %s", in->quiet ? "" : "\n", in->run, ok ? c.ok : c.fail,

@@ -67,19 +67,39 @@ struct summary_input {
     int color;                         /* ANSI colours */
     int stopped;                       /* --fail-fast stopped starting tasks */
     const unsigned char *not_selected; /* per step: left out of a partial run; may be NULL */
+    json_t *warnings;                  /* summary_note_warnings()' log, or NULL */
 };
+
+/* Notes in log (a JSON array) the warn-severity checks that failed in task t's committed
+ * manifest m, for the summary to repeat once: [{"step", "item_index", "name", "rows"}]. */
+void summary_note_warnings(json_t *log, const struct gtask *t, json_t *m);
 
 /* Removes from a failed task's output the line its `duckflow step` printed for the error
  * ("duckflow: <msg>"), which the attempt line and the summary already tell. */
 void summary_drop_error_line(char *out, const char *msg);
 
-/* The line for a failed attempt: "failed  gen[a] (sql_error, attempt 1 of 1): <first line
- * of the error>" or "retry   ...; next attempt in 250ms", into sb. */
-void summary_attempt_line(struct strbuf *sb, const struct tasknames *tn, const struct graph *g,
-                          const struct gtask *t, int attempt, int retry, int64_t now, int color);
+/* Where a task's log is read: the run and the --store as given (or NULL). */
+struct summary_where {
+    const char *run;
+    const char *store_uri;
+};
 
-/* Prints the summary to f: the step table (unless quiet), the failures grouped, and the
- * final lines (for a failed or interrupted run, the resume command last). */
+/* "duckflow logs [--store S] RUN TASK" into sb, arguments shell-quoted where needed
+ * ('gen[eu]': brackets are glob characters). TASK as tasknames_get() names it. */
+void summary_logs_command(struct strbuf *sb, const char *run, const char *store_uri,
+                          const char *task);
+
+/* The line for a failed attempt: "failed  gen[a] (sql_error, attempt 1): <first line of
+ * the error> (log: duckflow logs RUN 'gen[a]')" or "retry   gen[a] (..., attempt 1 of 2):
+ * ...; next attempt in 250ms (log: ...)", into sb. w NULL: no log part. */
+void summary_attempt_line(struct strbuf *sb, const struct tasknames *tn, const struct graph *g,
+                          const struct gtask *t, const struct summary_where *w, int attempt,
+                          int retry, int64_t now, int color);
+
+/* Prints the summary to f: the step table and the failed warn checks grouped by step and
+ * check (tasks named as failures are), both unless quiet; the failures grouped (each
+ * group with the logs command of its first task), and the final lines (for a failed or interrupted
+ * run, the resume command last). */
 void summary_print(FILE *f, const struct summary_input *in);
 
 /* Appends the command that resumes the run: duckflow run PIPELINE --resume RUN

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "dag/label.h"
+#include "query/failchecks.h"
 #include "query/query.h"
 #include "store/layout.h"
 #include "store/keycheck.h"
@@ -522,12 +523,62 @@ static int add_task_rows(duckdb_appender tasks, duckdb_appender files, duckdb_ap
     return end_row(tasks, "tasks", err);
 }
 
+/* A step's rows: its committed tasks (manifests, may be NULL) in _run.tasks, _run.files,
+ * _run.task_tables and _run.checks, and the checks of its tasks that failed (their
+ * _error.json, query/failchecks.h; may be NULL) in _run.checks. Non-zero on failure. */
+static int add_step_rows(duckdb_appender tasks, duckdb_appender files, duckdb_appender tt,
+                         duckdb_appender checks, struct df_store *s, const char *cache_dir,
+                         const char *step, json_t *manifests, json_t *failed, struct df_error *err)
+{
+    size_t j, n_labels = 0, n_done = json_array_size(manifests);
+    json_t *m, *items = json_array();
+    char **labels;
+    int bad = 0;
+
+    /* Labels as the run showed them (dag/label.h), from the tasks' items; an unfanned
+     * task (item null) has none. */
+    json_array_foreach(manifests, j, m)
+    {
+        json_t *it = json_object_get(m, "item");
+        json_array_append(items, it ? it : json_null());
+    }
+    json_array_foreach(failed, j, m)
+    {
+        json_t *it = json_object_get(m, "item");
+        json_array_append(items, it ? it : json_null());
+    }
+    labels = df_item_labels(items, &n_labels);
+    json_array_foreach(manifests, j, m)
+    {
+        const char *label = json_is_null(json_array_get(items, j)) ? NULL : labels[j];
+        if (add_task_rows(tasks, files, tt, s, cache_dir, step, m, label, err) ||
+            add_check_rows(checks, step, label, m, err)) {
+            bad = 1;
+            break;
+        }
+    }
+    json_array_foreach(failed, j, m)
+    {
+        const char *label =
+            json_is_null(json_array_get(items, n_done + j)) ? NULL : labels[n_done + j];
+        if (bad || add_check_rows(checks, step, label, m, err)) {
+            bad = 1;
+            break;
+        }
+    }
+    df_item_labels_free(labels, n_labels);
+    json_decref(items);
+    return bad;
+}
+
 static int attach_records(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
                           const char *cache_dir, struct df_error *err)
 {
     duckdb_appender tasks = NULL, files = NULL, tt = NULL, run = NULL, checks = NULL;
     char *record = NULL;
     int rc = -1;
+    json_t *failed_all = NULL;
+    struct df_error fe = DF_ERROR_INIT;
 
     if (df_duck_exec(d, run_schema_sql, err) != 0)
         return -1;
@@ -535,32 +586,27 @@ static int attach_records(struct df_duck *d, struct df_store *s, const struct df
         appender(d, "task_tables", &tt, err) || appender(d, "run", &run, err) ||
         appender(d, "checks", &checks, err))
         goto out;
+    /* Tasks that did not commit show the checks their last attempt ran (a listing that
+     * fails only leaves them out). */
+    if (df_failed_task_errors(s, r, &failed_all, &fe) != 0)
+        json_object_clear(failed_all);
     for (size_t i = 0; i < r->n_steps; i++) {
-        size_t j, n_labels = 0;
-        json_t *m, *items = json_array();
-        char **labels;
-        int bad = 0;
-        /* Labels as the run showed them (dag/label.h), from the committed tasks' items;
-         * an unfanned task (item null) has none. */
-        json_array_foreach(r->steps[i].manifests, j, m)
-        {
-            json_t *it = json_object_get(m, "item");
-            json_array_append(items, it ? it : json_null());
-        }
-        labels = df_item_labels(items, &n_labels);
-        json_array_foreach(r->steps[i].manifests, j, m)
-        {
-            const char *label = json_is_null(json_array_get(items, j)) ? NULL : labels[j];
-            if (add_task_rows(tasks, files, tt, s, cache_dir, r->steps[i].name, m, label, err) ||
-                add_check_rows(checks, r->steps[i].name, label, m, err)) {
-                bad = 1;
-                break;
-            }
-        }
-        df_item_labels_free(labels, n_labels);
-        json_decref(items);
+        json_t *failed = json_object_get(failed_all, r->steps[i].name);
+        int bad = add_step_rows(tasks, files, tt, checks, s, cache_dir, r->steps[i].name,
+                                r->steps[i].manifests, failed, err);
+        json_object_del(failed_all, r->steps[i].name);
         if (bad)
             goto out;
+    }
+    {
+        /* Steps none of whose tasks committed. */
+        const char *name;
+        json_t *failed;
+        json_object_foreach(failed_all, name, failed)
+        {
+            if (add_step_rows(tasks, files, tt, checks, s, cache_dir, name, NULL, failed, err))
+                goto out;
+        }
     }
     record = r->run_json ? df_json_dumps(r->run_json, JSON_COMPACT) : NULL;
     app_str(run, r->pipeline);
@@ -589,6 +635,7 @@ out:
     if (checks)
         duckdb_appender_destroy(&checks);
     free(record);
+    json_decref(failed_all);
     if (rc == 0)
         rc = df_duck_exec(d, run_views_sql, err);
     return rc;

@@ -58,15 +58,20 @@ void df_query_explain_missing(const struct df_run_info *r, const char *sql, stru
             const char *state = json_string_value(json_object_get(t, "state"));
             const char *cls = json_string_value(json_object_get(t, "exit_class"));
             json_int_t item = json_integer_value(json_object_get(t, "item_index"));
+            const char *label = json_string_value(json_object_get(t, "label"));
+            char task[160];
             if (!ts || strcmp(ts, name) || !state || !strcmp(state, "done"))
                 continue;
-            if (!strcmp(state, "failed"))
-                sb_addf(&why,
-                        "%s[%" JSON_INTEGER_FORMAT
-                        "] failed: %s; see 'duckflow logs %s %s[%" JSON_INTEGER_FORMAT "]'",
-                        name, item, cls ? cls : "?", r->run, name, item);
+            /* The task as the run named it (its item's label), else by index. */
+            if (label && *label)
+                snprintf(task, sizeof(task), "%s", label);
             else
-                sb_addf(&why, "%s[%" JSON_INTEGER_FORMAT "] %s", name, item,
+                snprintf(task, sizeof(task), "%s[%" JSON_INTEGER_FORMAT "]", name, item);
+            if (!strcmp(state, "failed"))
+                sb_addf(&why, "%s failed: %s; see 'duckflow logs %s %s'", task, cls ? cls : "?",
+                        r->run, task);
+            else
+                sb_addf(&why, "%s %s", task,
                         !strcmp(state, "upstream_failed") ? "not run: a dependency failed" : state);
             break;
         }

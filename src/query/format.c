@@ -111,27 +111,7 @@ void df_fmt_json_string(struct strbuf *sb, const char *s)
 
 void df_fmt_html(struct strbuf *sb, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            sb_adds(sb, "&amp;");
-            break;
-        case '<':
-            sb_adds(sb, "&lt;");
-            break;
-        case '>':
-            sb_adds(sb, "&gt;");
-            break;
-        case '"':
-            sb_adds(sb, "&quot;");
-            break;
-        case '\'':
-            sb_adds(sb, "&#39;");
-            break;
-        default:
-            sb_addc(sb, *s);
-        }
-    }
+    sb_add_markup(sb, s);
 }
 
 void df_fmt_cell(struct strbuf *sb, const char *s, size_t max)

@@ -228,7 +228,36 @@ static char *task_error(json_t *t)
     return xstrdup("");
 }
 
-static int uncommitted_text(const struct df_run_info *r, FILE *out, struct df_error *err)
+/* Per step: the labels of its committed tasks' items, by item index (see labels_init). */
+struct labels {
+    char ***v;
+    size_t **idx;
+    size_t *n;
+};
+static void labels_init(struct labels *l, const struct df_run_info *r);
+static void labels_release(struct labels *l, const struct df_run_info *r);
+static char *task_label(const struct df_run_info *r, const struct labels *l, const char *step,
+                        int64_t item);
+
+/* The text tables' item column: the item's label as the run showed it (orders[apac] ->
+ * "apac"), the index when it has none, "-" for an unfanned step's one task. */
+static char *item_cell(const struct df_run_info *r, const struct labels *l, const char *step,
+                       int64_t item)
+{
+    char *t = task_label(r, l, step, item), *b = strchr(t, '['), *cell;
+    size_t n = strlen(t);
+    if (b && t[n - 1] == ']')
+        cell = xstrndup(b + 1, (size_t)(t + n - 1 - (b + 1)));
+    else if (item > 0)
+        cell = xasprintf("%" PRId64, item);
+    else
+        cell = xstrdup("-");
+    free(t);
+    return cell;
+}
+
+static int uncommitted_text(const struct df_run_info *r, const struct labels *lab, FILE *out,
+                            struct df_error *err)
 {
     static const char *const cols[] = {"step", "item", "state", "attempts", "class", "error"};
     static const enum df_col_kind kinds[] = {DF_COL_TEXT,   DF_COL_TEXT, DF_COL_TEXT,
@@ -249,7 +278,7 @@ static int uncommitted_text(const struct df_run_info *r, FILE *out, struct df_er
     {
         const char *klass = json_string_value(json_object_get(t, "exit_class"));
         cells[0] = xstrdup(jstr(t, "step"));
-        cells[1] = xstrdup(jstr(t, "item_key"));
+        cells[1] = item_cell(r, lab, jstr(t, "step"), jint(t, "item_index"));
         cells[2] = xstrdup(jstr(t, "state"));
         cells[3] = num_text(jint(t, "attempts"));
         cells[4] = xstrdup(klass ? klass : "-");
@@ -283,8 +312,11 @@ int df_report_text(const struct df_run_info *r, FILE *out, struct df_error *err)
     int64_t t0, t1;
     char *cells[14];
     char *wall;
+    struct labels lab;
+    int rc;
 
     run_span(r, &t0, &t1);
+    labels_init(&lab, r);
     wall = dur_text(t0 >= 0 && t1 >= t0 ? t1 - t0 : -1);
     fprintf(out, "pipeline %s, run %s: %s, %s from the first task's start to the last one's end\n",
             r->pipeline, r->run, run_status(r), wall);
@@ -309,6 +341,7 @@ int df_report_text(const struct df_run_info *r, FILE *out, struct df_error *err)
     }
     if (df_fmt_end(&f) != 0) {
         df_fmt_release(&f);
+        labels_release(&lab, r);
         return df_error_errno(err, "cannot write the report");
     }
     df_fmt_release(&f);
@@ -322,7 +355,7 @@ int df_report_text(const struct df_run_info *r, FILE *out, struct df_error *err)
             struct task_row t;
             task_row(r->steps[i].name, m, &t);
             cells[0] = xstrdup(t.step);
-            cells[1] = xstrdup(t.item);
+            cells[1] = item_cell(r, &lab, t.step, jint(m, "item_index"));
             cells[2] = num_text(t.attempt);
             cells[3] = xstrdup(t.klass);
             cells[4] = t.start >= 0 && t0 >= 0 ? xasprintf("+%.3fs", (double)(t.start - t0) / 1000)
@@ -342,10 +375,13 @@ int df_report_text(const struct df_run_info *r, FILE *out, struct df_error *err)
     }
     if (df_fmt_end(&f) != 0) {
         df_fmt_release(&f);
+        labels_release(&lab, r);
         return df_error_errno(err, "cannot write the report");
     }
     df_fmt_release(&f);
-    return uncommitted_text(r, out, err);
+    rc = uncommitted_text(r, &lab, out, err);
+    labels_release(&lab, r);
+    return rc;
 }
 
 static const char *const css =
@@ -386,13 +422,6 @@ static void th_row(struct strbuf *sb, const char *const *cols)
     }
     sb_adds(sb, "</tr>\n");
 }
-
-/* Per step: the labels of its committed tasks' items, by item index (dag/label.h). */
-struct labels {
-    char ***v;
-    size_t **idx;
-    size_t *n;
-};
 
 static void labels_init(struct labels *l, const struct df_run_info *r)
 {
@@ -690,9 +719,11 @@ int df_report_html(const struct df_run_info *r, FILE *out, struct df_error *err)
             df_fmt_html(&sb, names.buf);
             sb_adds(&sb, "</td><td><code>duckflow logs ");
             df_fmt_html(&sb, r->run);
-            sb_adds(&sb, " ");
+            /* Quoted for a shell: brackets are glob characters. */
+            sb_adds(&sb, first && strpbrk(first, "[] ") ? " '" : " ");
             df_fmt_html(&sb, first ? first : "");
-            sb_adds(&sb, "</code></td></tr>\n");
+            sb_adds(&sb, first && strpbrk(first, "[] ") ? "'</code></td></tr>\n"
+                                                        : "</code></td></tr>\n");
             sb_release(&names);
             free(first);
             free(msg);

@@ -21,8 +21,8 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
-static const char *const top_fields[] = {"name",     "description", "params",
-                                         "defaults", "steps",       NULL};
+static const char *const top_fields[] = {"name",  "description", "params", "defaults",
+                                         "steps", "argo",        NULL};
 
 /* ---- params ---------------------------------------------------------------------------- */
 
@@ -103,6 +103,8 @@ static int load_top(struct loader *L, const struct yt_node *root, const struct d
             if (spec_load_limit(L, x->items[i], x->items[i + 1], &p->defaults) < 0)
                 return -1;
     }
+    if (spec_load_argo(L, yt_map_get(root, "argo")) < 0)
+        return -1;
     return spec_load_steps(L, yt_map_get(root, "steps"));
 }
 
@@ -253,6 +255,8 @@ void df_pipeline_free(struct df_pipeline *p)
     free(p->name);
     free(p->description);
     json_decref(p->params);
+    json_decref(p->argo);
+    json_decref(p->argo_locs);
     free(p);
 }
 

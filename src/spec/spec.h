@@ -94,6 +94,7 @@ struct df_limits {
     int threads;
     int retries;        /* extra attempts after a failure; -1 = unset */
     int64_t timeout_ms; /* 0 = none */
+    uint64_t scratch;   /* `scratch: SIZE`: the task's spill and staging room; 0 = unset */
 };
 
 struct df_step {
@@ -124,8 +125,9 @@ struct df_step {
     int sql_col;               /* column in sql_origin where the SQL text's lines start: 1 for
                                 * a file, a block scalar's indentation + 1, else where the
                                 * value starts (inside its quotes) */
-    int allow_empty; /* `allow_empty: true`: a fan-out that finds no items succeeds with no
-                      * tasks (else the step fails with class no_items) */
+    int allow_empty;   /* `allow_empty: true`: a fan-out that finds no items succeeds with no
+                        * tasks (else the step fails with class no_items) */
+    int tasks_per_pod; /* `argo: {tasks_per_pod: N}`: items one Argo pod runs in turn (1) */
 };
 
 struct df_pipeline {
@@ -139,7 +141,14 @@ struct df_pipeline {
     size_t n_steps;
     size_t *order;      /* step indices, dependencies first (a topological order) */
     char spec_hash[65]; /* sha256 over the pipeline text, every SQL file and the params */
+    json_t *argo;       /* the pipeline-level `argo:` section as JSON (keys checked against
+                         * spec_argo_fields, values by src/argo), or NULL */
+    json_t *argo_locs;  /* where its values are: {"key": [line, col], "key.sub": ...,
+                         * "": the section} */
 };
+
+/* The keys a pipeline-level `argo:` section may have. */
+extern const char *const spec_argo_fields[];
 
 /* `--param key=value`: value is parsed to the default's type (integer, number, boolean,
  * string, list as JSON); an unknown key or a value of the wrong type is an error. */

@@ -24,6 +24,11 @@ struct loader {
 };
 
 /* Sets DF_EUSAGE "FILE:LINE:COL: message" and returns -1. */
+/* spec_argo.c: the `argo:` sections and `scratch`. */
+int spec_load_argo(struct loader *L, const struct yt_node *x);
+int spec_load_step_argo(struct loader *L, struct df_step *s, const struct yt_node *x);
+int spec_load_scratch(struct loader *L, const struct yt_node *v, struct df_limits *lim);
+
 int spec_fail(struct loader *L, struct df_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

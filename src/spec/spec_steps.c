@@ -23,10 +23,12 @@
 #define MAX_FILE_SIZE  (1024ULL * 1024 * 1024 * 1024)      /* 1 TiB */
 #define MAX_TIMEOUT_MS (30LL * 24 * 3600 * 1000)           /* 30 days */
 
-const char *const spec_limit_fields[] = {"memory_limit", "threads", "retries", "timeout", NULL};
-static const char *const step_fields[] = {
-    "sql",          "description", "inputs",  "outputs", "foreach",     "after", "checks",
-    "memory_limit", "threads",     "retries", "timeout", "allow_empty", NULL};
+const char *const spec_limit_fields[] = {"memory_limit", "threads", "retries",
+                                         "timeout",      "scratch", NULL};
+static const char *const step_fields[] = {"sql",     "description", "inputs",  "outputs",
+                                          "foreach", "after",       "checks",  "memory_limit",
+                                          "threads", "retries",     "timeout", "allow_empty",
+                                          "scratch", "argo",        NULL};
 static const char *const input_fields[] = {"uri", "format", "options", NULL};
 static const char *const output_fields[] = {"partition_by", "order_by", "file_size", "compression",
                                             NULL};
@@ -67,6 +69,8 @@ int spec_load_limit(struct loader *L, const struct yt_node *k, const struct yt_n
         if (ms < 1000 || ms > MAX_TIMEOUT_MS)
             return spec_fail(L, v->loc, "timeout '%s' is out of range (1s to 30 days)", v->value);
         lim->timeout_ms = ms;
+    } else if (!strcmp(k->value, "scratch")) {
+        return spec_load_scratch(L, v, lim);
     }
     return 0;
 }
@@ -626,6 +630,8 @@ static int load_step(struct loader *L, const struct yt_node *k, const struct yt_
         if (!ok)
             return spec_fail(L, x->loc, "allow_empty is true or false, not %s", spec_node_kind(x));
     }
+    if (spec_load_step_argo(L, s, yt_map_get(v, "argo")) < 0)
+        return -1;
     for (size_t i = 0; i + 1 < v->n_items; i += 2)
         if (spec_in_list(v->items[i]->value, spec_limit_fields) &&
             spec_load_limit(L, v->items[i], v->items[i + 1], &s->limits) < 0)

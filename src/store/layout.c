@@ -49,3 +49,21 @@ char *df_key_attempt(const char *pipeline, const char *run, const char *step, co
 {
     return xasprintf("%s/runs/%s/%s/%s/%s", pipeline, run, step, item_key, attempt);
 }
+
+int df_key_split_run(const char *key, size_t *pipeline_len, const char **run, size_t *run_len,
+                     const char **rest)
+{
+    const char *slash = strchr(key, '/'), *r, *end;
+
+    if (!slash || slash == key || strncmp(slash, "/runs/", 6) != 0)
+        return 0;
+    r = slash + 6;
+    end = strchr(r, '/');
+    if (!end || end == r)
+        return 0;
+    *pipeline_len = (size_t)(slash - key);
+    *run = r;
+    *run_len = (size_t)(end - r);
+    *rest = end + 1;
+    return 1;
+}

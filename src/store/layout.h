@@ -14,6 +14,8 @@
 #ifndef DF_LAYOUT_H
 #define DF_LAYOUT_H
 
+#include <stddef.h>
+
 #include "util/names.h" /* df_valid_*: the names keys are made of */
 
 char *df_key_runs(const char *pipeline); /* "<pipeline>/runs/" */
@@ -26,5 +28,14 @@ char *df_key_manifest(const char *pipeline, const char *run, const char *step,
                       const char *item_key);
 char *df_key_attempt(const char *pipeline, const char *run, const char *step, const char *item_key,
                      const char *attempt);
+
+/*
+ * Splits a listed key "<pipeline>/runs/<run>/<rest>" (what every reader of a listing
+ * looks for): 1 with the lengths of the pipeline and run names, *run pointing at the run
+ * name and *rest at what follows "<run>/" (may be ""); 0 for a key outside a run. The
+ * names are not checked (df_valid_* do that).
+ */
+int df_key_split_run(const char *key, size_t *pipeline_len, const char **run, size_t *run_len,
+                     const char **rest);
 
 #endif

@@ -111,13 +111,23 @@ out:
     return rc;
 }
 
-static void add_view(struct strbuf *sql, const char *step, const char *table, json_t *schema,
-                     json_t *uris, int hive)
+/* "catalog". before a name, when the views go into a catalog of their own. */
+static void add_catalog(struct strbuf *sql, const char *catalog)
+{
+    if (catalog) {
+        sb_add_sql_ident(sql, catalog);
+        sb_addc(sql, '.');
+    }
+}
+
+static void add_view(struct strbuf *sql, const char *catalog, const char *step, const char *table,
+                     json_t *schema, json_t *uris, int hive)
 {
     size_t i;
     json_t *v;
 
     sb_adds(sql, "CREATE OR REPLACE VIEW ");
+    add_catalog(sql, catalog);
     sb_add_sql_ident(sql, step);
     sb_addc(sql, '.');
     sb_add_sql_ident(sql, table);
@@ -149,7 +159,8 @@ static void add_view(struct strbuf *sql, const char *step, const char *table, js
 }
 
 static int add_step(struct df_store *s, const char *pipeline, const char *run, const char *step,
-                    struct strbuf *sql, json_t *tables_out, struct df_error *err)
+                    const char *catalog, struct strbuf *sql, json_t *tables_out,
+                    struct df_error *err)
 {
     json_t *manifests = NULL, *names = json_array(), *m;
     size_t i;
@@ -175,6 +186,7 @@ static int add_step(struct df_store *s, const char *pipeline, const char *run, c
     }
     if (sql) {
         sb_adds(sql, "CREATE SCHEMA IF NOT EXISTS ");
+        add_catalog(sql, catalog);
         sb_add_sql_ident(sql, step);
         sb_adds(sql, ";\n");
     }
@@ -203,7 +215,7 @@ static int add_step(struct df_store *s, const char *pipeline, const char *run, c
             free(uri);
         }
         if (sql)
-            add_view(sql, step, table, schema, uris, hive);
+            add_view(sql, catalog, step, table, schema, uris, hive);
         if (tables_out) {
             json_t *cols = json_array(), *c;
             json_array_foreach(schema, j, c)
@@ -229,6 +241,12 @@ static int add_step(struct df_store *s, const char *pipeline, const char *run, c
 int df_views_build(struct df_store *s, const char *pipeline, const char *run, struct strbuf *sql,
                    json_t **json, struct df_error *err)
 {
+    return df_views_build_in(s, pipeline, run, NULL, sql, json, err);
+}
+
+int df_views_build_in(struct df_store *s, const char *pipeline, const char *run,
+                      const char *catalog, struct strbuf *sql, json_t **json, struct df_error *err)
+{
     json_t *tables = json ? json_array() : NULL, *steps = NULL;
     int rc = -1;
 
@@ -246,10 +264,16 @@ int df_views_build(struct df_store *s, const char *pipeline, const char *run, st
             sb_adds(sql, " with httpfs (and credentials: CREATE SECRET)");
         sb_adds(sql, ".\n");
         free(probe);
+        if (catalog) {
+            /* An in-memory catalog per pipeline, as `duckflow query` makes them. */
+            sb_adds(sql, "ATTACH IF NOT EXISTS ':memory:' AS ");
+            sb_add_sql_ident(sql, catalog);
+            sb_adds(sql, ";\n");
+        }
     }
     for (size_t i = 0; i < json_array_size(steps); i++) {
         const char *step = json_string_value(json_array_get(steps, i));
-        if (add_step(s, pipeline, run, step, sql, tables, err) != 0) {
+        if (add_step(s, pipeline, run, step, catalog, sql, tables, err) != 0) {
             df_error_prefix(err, "step '%s'", step);
             goto out;
         }

@@ -43,6 +43,11 @@ int df_publish(struct df_store *s, const char *pipeline, const char *run, struct
  */
 int df_views_build(struct df_store *s, const char *pipeline, const char *run, struct strbuf *sql,
                    json_t **json, struct df_error *err);
+/* The same with every schema and view in catalog (an in-memory database the SQL attaches
+ * first: `catalog.step.table`), for a store of several pipelines (`duckflow views`
+ * without --pipeline); NULL: as df_views_build. */
+int df_views_build_in(struct df_store *s, const char *pipeline, const char *run,
+                      const char *catalog, struct strbuf *sql, json_t **json, struct df_error *err);
 
 /* Writes <run>/views.sql. */
 int df_views_write(struct df_store *s, const char *pipeline, const char *run, struct df_error *err);

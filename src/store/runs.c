@@ -30,28 +30,24 @@ struct run_list {
 static int collect_run(const char *key, uint64_t size, void *ud)
 {
     struct run_list *l = ud;
-    const char *p = strstr(key, "/runs/"), *r, *slash;
+    const char *r, *rest;
+    size_t pn, rn;
     (void)size;
 
-    if (!p || p == key || memchr(key, '/', (size_t)(p - key)))
+    if (!df_key_split_run(key, &pn, &r, &rn, &rest))
         return 0;
-    r = p + strlen("/runs/");
-    slash = strchr(r, '/');
-    if (!slash || slash == r)
-        return 0;
-    if (!l->n || strncmp(l->v[l->n - 1].pipeline, key, (size_t)(p - key)) != 0 ||
-        l->v[l->n - 1].pipeline[p - key] ||
-        strncmp(l->v[l->n - 1].run, r, (size_t)(slash - r)) != 0 || l->v[l->n - 1].run[slash - r]) {
+    if (!l->n || strncmp(l->v[l->n - 1].pipeline, key, pn) != 0 || l->v[l->n - 1].pipeline[pn] ||
+        strncmp(l->v[l->n - 1].run, r, rn) != 0 || l->v[l->n - 1].run[rn]) {
         if (l->n == l->alloc) {
             l->alloc = l->alloc ? 2 * l->alloc : 16;
             l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
         }
-        l->v[l->n].pipeline = xstrndup(key, (size_t)(p - key));
-        l->v[l->n].run = xstrndup(r, (size_t)(slash - r));
+        l->v[l->n].pipeline = xstrndup(key, pn);
+        l->v[l->n].run = xstrndup(r, rn);
         l->v[l->n].has_record = 0;
         l->n++;
     }
-    if (!strcmp(slash, "/run.json"))
+    if (!strcmp(rest, "run.json"))
         l->v[l->n - 1].has_record = 1;
     return 0;
 }

@@ -31,7 +31,7 @@ int s3_delete_batch(struct s3_client *c, const char *const *keys, size_t n, stru
     sb_adds(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Delete><Quiet>true</Quiet>");
     for (size_t i = 0; i < n; i++) {
         sb_adds(&xml, "<Object><Key>");
-        df_xml_escape(&xml, keys[i]);
+        sb_add_markup(&xml, keys[i]);
         sb_adds(&xml, "</Key></Object>");
     }
     sb_adds(&xml, "</Delete>");

@@ -126,28 +126,3 @@ char *df_xml_text(const char *xml, size_t len, const char *tag, size_t *pos)
     }
     return sb_detach(&sb);
 }
-
-void df_xml_escape(struct strbuf *sb, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            sb_adds(sb, "&amp;");
-            break;
-        case '<':
-            sb_adds(sb, "&lt;");
-            break;
-        case '>':
-            sb_adds(sb, "&gt;");
-            break;
-        case '"':
-            sb_adds(sb, "&quot;");
-            break;
-        case '\'':
-            sb_adds(sb, "&apos;");
-            break;
-        default:
-            sb_addc(sb, *s);
-        }
-    }
-}

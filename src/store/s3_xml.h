@@ -18,7 +18,5 @@ char *df_xml_text(const char *xml, size_t len, const char *tag, size_t *pos);
  * decoding, for nested elements such as <Contents>; 0 when found, -1 otherwise. */
 int df_xml_element(const char *xml, size_t len, const char *tag, size_t *pos, size_t *start,
                    size_t *end);
-/* Appends s XML-escaped (& < > " ') to sb. */
-void df_xml_escape(struct strbuf *sb, const char *s);
 
 #endif

@@ -169,3 +169,28 @@ void sb_add_sql_ident(struct strbuf *sb, const char *s)
 {
     add_quoted(sb, s, '"');
 }
+
+void sb_add_markup(struct strbuf *sb, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            sb_adds(sb, "&amp;");
+            break;
+        case '<':
+            sb_adds(sb, "&lt;");
+            break;
+        case '>':
+            sb_adds(sb, "&gt;");
+            break;
+        case '"':
+            sb_adds(sb, "&quot;");
+            break;
+        case '\'':
+            sb_adds(sb, "&#39;");
+            break;
+        default:
+            sb_addc(sb, *s);
+        }
+    }
+}

@@ -39,6 +39,10 @@ void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((for
 void sb_add_sql_string(struct strbuf *sb, const char *s);
 /* Appends s as a double-quoted SQL identifier. */
 void sb_add_sql_ident(struct strbuf *sb, const char *s);
+/* Appends s with & < > " ' escaped as entities, for XML (S3 request bodies) and HTML
+ * (the report) text and attribute values alike: ' becomes &#39;, which both read. NULL
+ * appends nothing. */
+void sb_add_markup(struct strbuf *sb, const char *s);
 
 /* Allocation helpers that abort on failure. */
 void *xmalloc(size_t n);

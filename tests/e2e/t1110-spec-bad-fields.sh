@@ -11,11 +11,11 @@ bad() { # FILE LINE:COL REGEX
 }
 
 printf 'name: x\nstepz:\n  a: {sql: SELECT 1}\n' >top.yaml
-bad top.yaml 2:1 "unknown field 'stepz' in the pipeline \(allowed: name, description, params, defaults, steps\)$"
+bad top.yaml 2:1 "unknown field 'stepz' in the pipeline \(allowed: name, description, params, defaults, steps, argo\)$"
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT 1\n    output: [t]\n' >step.yaml
-bad step.yaml 5:5 "unknown field 'output' in step 'a' \(allowed: sql, description, inputs, outputs, foreach, after, checks, memory_limit, threads, retries, timeout, allow_empty\)$"
+bad step.yaml 5:5 "unknown field 'output' in step 'a' \(allowed: sql, description, inputs, outputs, foreach, after, checks, memory_limit, threads, retries, timeout, allow_empty, scratch, argo\)$"
 printf 'name: x\ndefaults:\n  memory: 1GB\nsteps:\n  a: {sql: SELECT 1}\n' >defaults.yaml
-bad defaults.yaml 3:3 "unknown field 'memory' in defaults \(allowed: memory_limit, threads, retries, timeout\)$"
+bad defaults.yaml 3:3 "unknown field 'memory' in defaults \(allowed: memory_limit, threads, retries, timeout, scratch\)$"
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT 1\n    foreach: {ranges: 3}\n' >foreach.yaml
 bad foreach.yaml 5:15 "unknown field 'ranges' in foreach \(allowed: range, values, each, files, per_task, rows\)$"
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT 1\n    outputs:\n      t: {sort_by: [x]}\n' >output.yaml

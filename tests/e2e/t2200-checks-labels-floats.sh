@@ -50,14 +50,14 @@ check "warn: the rows as a small table" grep -qE '^orders\[eu\]:   id \| discoun
 check "warn: shortest floats in the table" grep -qE '^orders\[eu\]:   4  \| 0.4$' run.err
 check "warn does not fail the step" grep -qE '^orders +3/3 .* ok' run.err
 check "error: the count and the first 5" \
-    grep -qE "^failed +strict \(check_failed, attempt 1\): check 'no big ids' failed: 21 rows; the first 5:" run.err
+    grep -qE "^failed +strict \(check_failed, attempt 1\): check 'no big ids' failed: 21 rows; the first 5 \(log: duckflow logs $RUN strict\)$" run.err
 check "error: the table in the summary" grep -qE '^        apac +\| 3$' run.err
 
 expect_ok "_run.checks" "$DUCKFLOW" query --run "$RUN" --format csv \
-    "SELECT step, item_label, name, severity, rows, passed FROM _run.checks ORDER BY item_index, name"
+    "SELECT step, item_label, name, severity, rows, passed FROM _run.checks ORDER BY step, item_index, name"
 cp "$out" checks.csv
-check "every result, by label" test "$(tail -n +2 checks.csv | tr '\n' ' ')" = \
-    "orders,eu,discounts within bounds,warn,6,false orders,eu,ids unique,error,0,true orders,us,discounts within bounds,warn,6,false orders,us,ids unique,error,0,true orders,apac,discounts within bounds,warn,6,false orders,apac,ids unique,error,0,true "
+check "every result, by label, the failed task's too" test "$(tail -n +2 checks.csv | tr '\n' ' ')" = \
+    "orders,eu,discounts within bounds,warn,6,false orders,eu,ids unique,error,0,true orders,us,discounts within bounds,warn,6,false orders,us,ids unique,error,0,true orders,apac,discounts within bounds,warn,6,false orders,apac,ids unique,error,0,true strict,,no big ids,error,21,false "
 expect_ok "_run.tasks.item_label" "$DUCKFLOW" query --run "$RUN" --format csv \
     "SELECT item_index, item_label FROM _run.tasks WHERE step = 'orders' ORDER BY item_index"
 check "labels are the values" test "$(tail -n +2 "$out" | tr '\n' ' ')" = "0,eu 1,us 2,apac "

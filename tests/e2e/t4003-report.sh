@@ -24,8 +24,8 @@ expect_ok "text report of the latest run" "$DUCKFLOW" report
 expect_match "headline" '^pipeline p, run r1: succeeded, 3\.80s' "$out"
 expect_match "step summary: tasks, retried, rows" '^ gen +\| +2 \| +1 \| +2500 \|' "$out"
 expect_match "max peak RSS per step" '^ gen .*209\.7 MB' "$out"
-expect_match "a task row" '^ gen +\| 00001 \| +2 \| ok +\| +\+0\.500s \| +1\.60s \| +1\.20s \| +0\.30s \| +1500 \|' "$out"
-expect_match "merge task" '^ merge +\| 00000 ' "$out"
+expect_match "a task row" '^ gen +\| 1 +\| +2 \| ok +\| +\+0\.500s \| +1\.60s \| +1\.20s \| +0\.30s \| +1500 \|' "$out"
+expect_match "merge task (unfanned: no item)" '^ merge +\| - ' "$out"
 expect_ok "report RUN" "$DUCKFLOW" report r1
 expect_ok "html report" "$DUCKFLOW" report r1 --html "$SCRATCH/r.html"
 check "html written" test -s "$SCRATCH/r.html"
@@ -59,9 +59,9 @@ EOF
 expect_code 1 "a failing run" "$DUCKFLOW" run fails.yaml --store "$SCRATCH/f" -j 1
 expect_ok "report of a failed run" "$DUCKFLOW" report --store "$SCRATCH/f"
 expect_match "headline says failed" '^pipeline fails, run .*: failed' "$out"
-expect_match "the committed task" '^ a +\| 00000 \| +1 \| ok ' "$out"
-expect_match "the failed task and its error" '^ a +\| 00001 \| failed .*\| sql_error .*boom <b>' "$out"
-expect_match "the task not run" '^ b +\| 00000 \| upstream_failed ' "$out"
+expect_match "the committed task, by label" '^ a +\| 0 +\| +1 \| ok ' "$out"
+expect_match "the failed task and its error" '^ a +\| 1 +\| failed .*\| sql_error .*boom <b>' "$out"
+expect_match "the task not run" '^ b +\| - +\| upstream_failed ' "$out"
 expect_ok "html report of a failed run" "$DUCKFLOW" report --store "$SCRATCH/f" --html "$SCRATCH/f.html"
 expect_match "failed tasks in the page, escaped" '<td>sql_error</td>' "$SCRATCH/f.html"
 expect_match "error text escaped" 'boom &lt;b&gt;' "$SCRATCH/f.html"

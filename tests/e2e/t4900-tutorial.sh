@@ -4,7 +4,7 @@
 # is "# this fails (exit N)" must exit N, every other block 0. Then what the text claims
 # is checked on the outputs.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..15"
+echo "1..18"
 
 mkdir -p bin
 ln -sf "$DUCKFLOW" bin/duckflow
@@ -38,9 +38,12 @@ done
 cp all.log "$SCRATCH/tutorial.log"
 check "every block exits as the tutorial says" test "$status" -eq 0
 S="$SCRATCH/shop"
-check "the run failed on the check, as told" grep -qE "^failed +orders\[apac\] \(check_failed, attempt 1\): check 'amounts are positive' failed: 1 row:" tutorial.log
+check "the run failed on the check, as told" grep -qE "^failed +orders\[apac\] \(check_failed, attempt 1\): check 'amounts are positive' failed: 1 row \(log: duckflow logs [0-9TZ-]+[0-9a-f]{4} 'orders\[apac\]'\)$" tutorial.log
+check "the summary repeats the warnings once" grep -qxE "  2 tasks of orders: check 'discounts within bounds' failed: 24 rows in all" tutorial.log
+check "the summary names the log of the failed task" grep -qE "^    log: duckflow logs [0-9]{8}T[0-9]{6}Z-[0-9a-f]{4} 'orders\[apac\]'$" tutorial.log
 check "the warning showed its rows" grep -qE "warning: check 'discounts within bounds' failed: 12 rows; the first 5:" tutorial.log
 check "the summary's last line resumed it" grep -qE '^duckflow run pipeline.yaml --resume [0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$' tutorial.log
+check "logs by label printed the failed task's check" grep -qE "^duckflow: step 'orders' item 2: check 'amounts are positive' failed: 1 row:" tutorial.log
 check "runs listed it" grep -qE '^shop +[0-9T]+Z-[0-9a-f]{4} +failed .*2/4 \(1 failed, 1 not run\)' tutorial.log
 check "the resume reran the changed step" grep -qE '^orders +3/3 .*ok \(rerun: sql changed\)' tutorial.log
 check "one run in the store" test "$(ls "$S/.duckflow/shop/runs" | wc -l)" -eq 1

@@ -2,9 +2,10 @@
 # t6401: t3403 and t3404 on an S3 store (the strict test front): a removed run's tombstone
 # and its leftovers in the bucket; gc --keep-runs reads the bucket in ONE listing (and one
 # GET per run record, manifest and cache entry); `logs --follow` streams from the bucket
-# (the live log is an object rewritten about once a second, removed after _log.txt).
+# (the live log is an object rewritten about once a second, removed after _log.txt); with
+# two pipelines in the bucket, query joins their catalogs and views prints one per pipeline.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..22"
+echo "1..28"
 source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 stat() { s3_test_stats | node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8')); console.log($1)"; }
@@ -90,3 +91,13 @@ check "--follow ended with the attempt, exit 0" test $? -eq 0
 wait $wp 2>/dev/null
 expect_match "and printed the rest" '^after the wait$' follow.out
 check "the live log object is gone, _log.txt stays" bash -c "l=\$(node '$DUCKFLOW_TOP/tests/support/s3/sdk.js' ls 't6401/fl/runs/$R/'); ! grep -q '/_log.live ' <<<\"\$l\" && grep -q '/_log.txt ' <<<\"\$l\""
+
+# Two pipelines in the bucket (rr, fl): catalogs of one query, and of views.
+expect_ok "query joins both pipelines' published runs" "$DUCKFLOW" query --format csv \
+    'SELECT (SELECT y FROM rr.b.u) AS y, (SELECT count(*) FROM fl.wait.t) > 0 AS fed'
+expect_match "run 3's y and fl's rows" '^4,true$' "$out"
+expect_ok "views without --pipeline" "$DUCKFLOW" views
+cp "$out" all.sql
+expect_match "a catalog per pipeline" "^ATTACH IF NOT EXISTS ':memory:' AS \"fl\";$" all.sql
+expect_match "views over s3:// URIs" "^    's3://$S3_TEST_BUCKET/t6401/rr/runs/" all.sql
+expect_code 2 "logs of a task that never ran names its state" "$DUCKFLOW" logs "$R" nosuch

@@ -43,14 +43,12 @@ cp "$out" big.yaml
 size=$(wc -c <big.yaml)
 check "manifest is under 1 MiB ($size bytes)" test "$size" -lt 1048576
 expect_ok "it validates (limits included)" node "$sup/validate.js" big.yaml
-check "range -> withSequence count, values -> 5,000 withItems, rows -> withParam" node -e '
+check "range -> withSequence count, values -> withSequence of 5,000 indices, rows -> withParam" node -e '
     const YAML = require(process.argv[1] + "/node_modules/yaml");
     const d = YAML.parse(require("fs").readFileSync(process.argv[2], "utf8"));
     const t = d.spec.templates[0].dag.tasks, g = (n) => t.find((x) => x.name === n);
-    const items = g("listed").withItems;
     const ok = g("ranged").withSequence.count === "{{workflow.parameters.n}}"
-        && items.length === 5000 && items[4999].value === "v5000" && items[4999].index === 4999
-        && Buffer.byteLength(JSON.stringify(items)) < 256 * 1024
+        && g("listed").withSequence.count === "5000" && !g("listed").withItems
         && g("per-name").withParam === "{{tasks.per-name-items.outputs.result}}"
         && g("again").withParam === "{{tasks.per-name-items.outputs.result}}";
     process.exit(ok ? 0 : 1);' "$DUCKFLOW_TOP" big.yaml

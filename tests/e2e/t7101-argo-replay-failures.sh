@@ -48,8 +48,9 @@ expect_match "the exit handler ran" '^replay: finish \(onExit\) attempt 1/3: exi
 check "the retry ran with --attempt 2" node -e '
     const fs = require("fs"), path = require("path");
     const pods = fs.readdirSync(process.argv[1]).map((d) => JSON.parse(fs.readFileSync(path.join(process.argv[1], d, "pod.json"), "utf8")));
-    const slow = pods.filter((p) => p.template === "slow").map((p) => p.args[p.args.indexOf("--attempt") + 1]);
-    const bad = pods.filter((p) => p.template === "bad").map((p) => p.args[p.args.indexOf("--attempt") + 1]);
+    const step = (p) => p.args[p.args.indexOf("--step") + 1];
+    const slow = pods.filter((p) => step(p) === "slow").map((p) => p.args[p.args.indexOf("--attempt") + 1]);
+    const bad = pods.filter((p) => step(p) === "bad").map((p) => p.args[p.args.indexOf("--attempt") + 1]);
     process.exit(slow.join() === "1,2" && bad.join() === "1" ? 0 : 1);' "$SCRATCH/pods"
 rj="$SCRATCH/store/argo_fail/runs/$rid/run.json"
 check "run.json says failed, with the failed tasks counted" node -e '

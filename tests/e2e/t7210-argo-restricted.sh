@@ -37,7 +37,7 @@ node -e '
     delete t.container.securityContext.capabilities;
     t.container.securityContext.allowPrivilegeEscalation = true;
     delete d.spec.securityContext.seccompProfile; delete t.container.securityContext.seccompProfile;
-    d.spec.volumes.push({ name: "host", hostPath: { path: "/" } });
+    (d.spec.volumes = d.spec.volumes || []).push({ name: "host", hostPath: { path: "/" } });
     fs.writeFileSync("loose.json", JSON.stringify(d));'
 expect_code 1 "a loosened manifest is refused" node "$sup/pss-check.js" loose.json
 cp "$errout" loose.err

@@ -1,31 +1,58 @@
 #!/usr/bin/env bash
-# t7250: manifests at scale, the figures docs/argo.md gives. A chain of 300 steps compiles
-# under 1 MiB with no template but `bundle` over 16 KiB; and Argo's node status for a
-# 10,000-item fan-out, simulated by tests/support/argo/nodestatus.js (a Retry node above
-# each pod of a retried template; times, hosts and ids varying as in a real run; nodes
-# compressed as Argo compresses them): it fits the 1 MiB workflow object with `retries: 0`
-# and not with retries (about 8,000 tasks do) — past that, Argo's node status offloading.
+# t7250: manifests at the reference scale, the figures docs/argo.md gives.
+# 1. 1,000 steps with 3 kB of SQL each: with --upload-bundle (the files go to the store when
+#    compiling) the manifest is under 512 KiB and no pod template over 16 KiB (steps of one
+#    shape share a template); without it the 3 MB of files cannot travel in the manifest
+#    and duckflow says so. The manifest passes Argo's three checks (schema, CRD with CEL,
+#    naming rules) and the restricted Pod Security Standard, and its node status fits.
+# 2. A 10,000-item fan-out: Argo's node status (tests/support/argo/nodestatus.js simulates
+#    it, node by node) does not fit the 1 MiB workflow object with a Retry node above each
+#    of 10,000 pods, fits with `argo: {tasks_per_pod: 2}` (5,000 retried pods, even when
+#    each is retried once) and with `retries: 0`; the grouped manifest passes the checks.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
-echo "1..7"
-mkdir -p chain/sql
-{
-    echo "name: chain300"
-    echo "steps:"
-    for i in $(seq 0 299); do
-        echo "CREATE TABLE t$i AS SELECT $i AS x" >"chain/sql/s$i.sql"
-        echo "  s$i: {sql: sql/s$i.sql, outputs: [t$i]$([ "$i" -gt 0 ] && echo ", after: [s$((i - 1))]")}"
-    done
-} >chain/pipeline.yaml
-expect_ok "300 steps compile" "$DUCKFLOW" argo chain/pipeline.yaml --image registry.example.com/duckflow:0.1.0 \
-    --store s3://analytics/duckflow --s3-secret duckflow-s3
-cp "$out" chain.yaml
-check "under 1 MiB, no template but bundle over 16 KiB" node -e '
-    const YAML = require(process.argv[2] + "/node_modules/yaml");
-    const fs = require("fs"); const text = fs.readFileSync(process.argv[1], "utf8"); const d = YAML.parse(text);
-    const big = d.spec.templates.filter((t) => t.name !== "bundle" && t.name !== "main" && JSON.stringify(t).length > 16384);
-    process.exit(text.length < 1048576 && big.length === 0 ? 0 : 1);' "$SCRATCH/chain.yaml" "$DUCKFLOW_TOP"
+shared=${DUCKFLOW_SHARED:-$DUCKFLOW_TOP/../shared}
+crds=()
+[ -f "$shared/argo/workflows.yaml" ] && crds=(--crds "$shared/argo")
+echo "1..17"
+img=(--image registry.example.com/duckflow:0.1.0)
 
+# 1,000 steps, each SQL file 3 kB of text (distinct: a comment naming the step's columns).
+node -e '
+    const fs = require("fs");
+    fs.mkdirSync("big/sql", { recursive: true });
+    const lines = ["name: big1000", "steps:"];
+    for (let i = 0; i < 1000; i++) {
+        let c = `-- step ${i}: `;
+        for (let k = 0; c.length < 3050; k++) c += `col_${i}_${k * 7919 % 10007} `;
+        fs.writeFileSync(`big/sql/s${i}.sql`, `${c}\nCREATE TABLE t${i} AS SELECT ${i} AS x\n`);
+        const after = i % 10 ? `, after: [s${i - 1}]` : "";
+        lines.push(`  s${i}: {sql: sql/s${i}.sql, outputs: [t${i}]${after}}`);
+    }
+    fs.writeFileSync("big/pipeline.yaml", lines.join("\n") + "\n");'
+check "1,000 SQL files of 3 KiB" bash -c '[ "$(ls big/sql | wc -l)" = 1000 ] && [ "$(wc -c <big/sql/s999.sql)" -ge 3072 ]'
+expect_code 2 "without --upload-bundle the files do not fit a manifest" "$DUCKFLOW" argo big/pipeline.yaml \
+    "${img[@]}" --store "$SCRATCH/store"
+expect_match "and the error says what to do" 'upload-bundle' "$errout"
+expect_ok "with --upload-bundle it compiles" "$DUCKFLOW" argo big/pipeline.yaml "${img[@]}" \
+    --store "$SCRATCH/store" --upload-bundle -o json
+cp "$out" big.json
+check "the bundle is in the store" bash -c 'ls "$1"/big1000/bundles/*/_bundle.json' _ "$SCRATCH/store"
+check "under 512 KiB, no pod template over 16 KiB, no bundle template" node -e '
+    const fs = require("fs"); const text = fs.readFileSync(process.argv[1], "utf8"); const d = JSON.parse(text);
+    const pods = d.spec.templates.filter((t) => t.container);
+    const big = pods.filter((t) => Buffer.byteLength(JSON.stringify(t)) > 16384);
+    const ok = Buffer.byteLength(text) < 512 * 1024 && big.length === 0 && pods.length >= 2
+        && !d.spec.templates.some((t) => t.name === "bundle")
+        && d.spec.templates[0].dag.tasks.length === 1000;
+    console.log(`manifest ${Buffer.byteLength(text)} bytes, ${pods.length} pod templates`);
+    process.exit(ok ? 0 : 1);' "$SCRATCH/big.json"
+[ ${#crds[@]} -eq 0 ] && echo "# $shared/argo absent: the CRD part of argo-check is skipped"
+expect_ok "1,000 steps: Argo's own checks pass" node "$sup/argo-check.js" "${crds[@]}" big.json
+expect_ok "1,000 steps: restricted Pod Security Standard" node "$sup/pss-check.js" big.json
+expect_ok "1,000 steps: its node status fits, each retried once" node "$sup/nodestatus.js" big.json --attempts 2
+
+# A 10,000-item fan-out.
 mkdir -p fan
 cat >fan/pipeline.yaml <<'YAML'
 name: fan10k
@@ -33,7 +60,6 @@ params: {n: 10000}
 steps:
   part:
     foreach: {range: n}
-    retries: 0
     sql: CREATE TABLE t AS SELECT getvariable('item') AS i
     outputs: [t]
   total:
@@ -41,14 +67,22 @@ steps:
     sql: CREATE TABLE s AS SELECT count(*) AS n FROM t
     outputs: [s]
 YAML
-expect_ok "the fan-out compiles" "$DUCKFLOW" argo fan/pipeline.yaml --image registry.example.com/duckflow:0.1.0 \
-    --store s3://analytics/duckflow -o json
-cp "$out" fan0.json
-expect_ok "10,000 tasks without retries fit the 1 MiB workflow object" node "$sup/nodestatus.js" fan0.json --items 10000
-expect_match "about 10,000 nodes" '^nodes 1000[0-9] ' "$out"
-sed 's/    retries: 0//' fan/pipeline.yaml >fan/p2.yaml
-mv fan/p2.yaml fan/pipeline.yaml
-"$DUCKFLOW" argo fan/pipeline.yaml --image registry.example.com/duckflow:0.1.0 --store s3://analytics/duckflow \
-    -o json >fan2.json
-expect_code 1 "with retries (a Retry node per task) 10,000 tasks do not" node "$sup/nodestatus.js" fan2.json --items 10000
-expect_ok "8,000 do" node "$sup/nodestatus.js" fan2.json --items 8000
+"$DUCKFLOW" argo fan/pipeline.yaml "${img[@]}" --store s3://analytics/duckflow -o json >fan1.json
+expect_code 1 "10,000 retried pods (a Retry node each) do not fit 1 MiB" node "$sup/nodestatus.js" fan1.json --items 10000
+sed 's/^    foreach: {range: n}/    foreach: {range: n}\n    argo: {tasks_per_pod: 2}/' fan/pipeline.yaml >fan/p2.yaml
+expect_ok "tasks_per_pod: 2 compiles" "$DUCKFLOW" argo fan/p2.yaml "${img[@]}" --store s3://analytics/duckflow -o json
+cp "$out" fan2.json
+check "the loop runs over groups of 2" node -e '
+    const d = require(process.argv[1]); const t = d.spec.templates[0].dag.tasks.find((x) => x.name === "part");
+    const tpl = d.spec.templates.find((x) => x.name === t.template);
+    const a = tpl.container.args;
+    process.exit(t.withSequence.count === "{{=sprig.div(asInt(workflow.parameters.n) + 1, 2)}}"
+        && a[a.indexOf("--tasks-per-pod") + 1] === "2" && tpl.retryStrategy ? 0 : 1);' "$SCRATCH/fan2.json"
+expect_ok "10,000 tasks in pods of 2 fit" node "$sup/nodestatus.js" fan2.json --items 10000
+expect_match "5,000 Retry and 5,000 Pod nodes" '^nodes 1000[0-9] ' "$out"
+expect_ok "and still fit when every pod was retried once" node "$sup/nodestatus.js" fan2.json --items 10000 --attempts 2
+expect_ok "the grouped fan-out passes Argo's checks and the restricted profile" bash -c \
+    'node "$1" "${@:3}" fan2.json && node "$2" fan2.json' _ "$sup/argo-check.js" "$sup/pss-check.js" "${crds[@]}"
+sed 's/^    foreach: {range: n}/    foreach: {range: n}\n    retries: 0/' fan/pipeline.yaml >fan/p0.yaml
+"$DUCKFLOW" argo fan/p0.yaml "${img[@]}" --store s3://analytics/duckflow -o json >fan0.json
+expect_ok "10,000 tasks without retries fit" node "$sup/nodestatus.js" fan0.json --items 10000

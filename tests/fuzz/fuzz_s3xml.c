@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < size; i++)
             s[i] = data[i] ? (char)data[i] : ' ';
         s[size] = '\0';
-        df_xml_escape(&sb, s);
+        sb_add_markup(&sb, s);
         sb_release(&sb);
         free(s);
     }

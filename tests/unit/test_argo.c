@@ -408,6 +408,25 @@ static json_t *find_named(json_t *arr, const char *name)
     return NULL;
 }
 
+/* The value at a dotted path (objects by key), or NULL. */
+static json_t *path_obj(json_t *v, const char *path)
+{
+    char *copy = strdup(path), *save = NULL;
+    for (char *tok = strtok_r(copy, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, tok);
+    free(copy);
+    return v;
+}
+
+/* The (shared) template a DAG task of main runs. */
+static json_t *template_of(json_t *spec, const char *task)
+{
+    json_t *templates = json_object_get(spec, "templates");
+    json_t *tasks = json_object_get(json_object_get(find_named(templates, "main"), "dag"), "tasks");
+    return find_named(templates,
+                      json_string_value(json_object_get(find_named(tasks, task), "template")));
+}
+
 static const char *path_str(json_t *root, const char *path)
 {
     json_t *v = root;
@@ -478,7 +497,7 @@ static void manifest_names_and_fanout(void **state)
     assert_null(json_object_get(t, "withParam"));
 
     /* Resources, retries and deadline of the `main` step. */
-    t = find_named(json_object_get(spec, "templates"), "main-2");
+    t = template_of(spec, "main-2");
     assert_string_equal(path_str(t, "container.resources.limits.memory"), "1792Mi");
     assert_string_equal(path_str(t, "container.resources.requests.memory"), "1792Mi");
     assert_string_equal(path_str(t, "container.resources.limits.cpu"), "3");
@@ -510,8 +529,10 @@ static void manifest_names_and_fanout(void **state)
     assert_string_equal(path_str(t, "inputs.artifacts.1.path"), "/pipeline/sql/q.sql");
     /* a_b has no limits of its own and no defaults: no resources, and the local
      * executor's default of 2 retries, with no memory to grow. */
-    t = find_named(json_object_get(spec, "templates"), "a-b");
-    assert_null(json_object_get(json_object_get(t, "container"), "resources"));
+    t = template_of(spec, "a-b");
+    assert_null(json_object_get(path_obj(t, "container.resources.limits"), "memory"));
+    assert_null(json_object_get(path_obj(t, "container.resources.limits"), "cpu"));
+    assert_string_equal(path_str(t, "container.resources.limits.ephemeral-storage"), "20736Mi");
     assert_string_equal(path_str(t, "retryStrategy.limit"), "2");
     assert_null(json_object_get(t, "podSpecPatch"));
     assert_string_equal(path_str(t, "container.args.12"), "{{=asInt(retries) + 1}}");

@@ -70,13 +70,33 @@ static void run_ids(void **state)
     assert_false(df_valid_run_id("a b"));
 }
 
+/* df_key_split_run: what every reader of a listing takes a run's keys apart with. */
+static void split_run(void **state)
+{
+    const char *run = NULL, *rest = NULL;
+    size_t pn = 0, rn = 0;
+    (void)state;
+    assert_int_equal(df_key_split_run("tpch/runs/r1/merge/0/_manifest.json", &pn, &run, &rn, &rest),
+                     1);
+    assert_int_equal(pn, 4);
+    assert_int_equal(rn, 2);
+    assert_memory_equal(run, "r1", 2);
+    assert_string_equal(rest, "merge/0/_manifest.json");
+    assert_int_equal(df_key_split_run("p/runs/r/", &pn, &run, &rn, &rest), 1);
+    assert_string_equal(rest, "");
+    /* not in a run: no runs/ folder, runs/ deeper down, no run name, no slash after it */
+    assert_int_equal(df_key_split_run("p/published.json", &pn, &run, &rn, &rest), 0);
+    assert_int_equal(df_key_split_run("p/x/runs/r/run.json", &pn, &run, &rn, &rest), 0);
+    assert_int_equal(df_key_split_run("p/runs//run.json", &pn, &run, &rn, &rest), 0);
+    assert_int_equal(df_key_split_run("p/runs/r", &pn, &run, &rn, &rest), 0);
+    assert_int_equal(df_key_split_run("/runs/r/run.json", &pn, &run, &rn, &rest), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(keys),
-        cmocka_unit_test(pipeline_names),
-        cmocka_unit_test(idents),
-        cmocka_unit_test(run_ids),
+        cmocka_unit_test(keys),    cmocka_unit_test(pipeline_names), cmocka_unit_test(idents),
+        cmocka_unit_test(run_ids), cmocka_unit_test(split_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,7 +208,19 @@ function namesCheck(doc, problems) {
     const templates = spec.templates || [];
     for (const t of templates) {
         fieldName('template', t.name, problems);
-        if (t.metadata) labels(`template '${t.name}' labels`, t.metadata.labels, problems, true);
+        // A label value with {{inputs.parameters.P}} is checked as every task calling the
+        // template makes it (Kubernetes sees the substituted value on the pod).
+        if (t.metadata) {
+            const tagged = Object.entries(t.metadata.labels || {}).filter(([, v]) => String(v).includes('{{'));
+            labels(`template '${t.name}' labels`, Object.fromEntries(Object.entries(t.metadata.labels || {}).filter(([, v]) => !String(v).includes('{{'))), problems, true);
+            for (const u of templates)
+                for (const x of (u.dag && u.dag.tasks) || []) {
+                    if (x.template !== t.name) continue;
+                    const args = Object.fromEntries(((x.arguments && x.arguments.parameters) || []).map((p) => [p.name, String(p.value)]));
+                    const subst = (v) => String(v).replace(/\{\{inputs\.parameters\.([-\w]+)\}\}/g, (m, n) => (n in args ? args[n] : m));
+                    labels(`template '${t.name}' labels (task '${x.name}')`, Object.fromEntries(tagged.map(([k, v]) => [k, subst(v)])), problems, true);
+                }
+        }
         for (const p of (t.inputs && t.inputs.parameters) || []) if (!PARAM_NAME.test(p.name || '')) problems.push(`names: template '${t.name}': parameter '${p.name}' is not [-a-zA-Z0-9_]+`);
         for (const a of (t.inputs && t.inputs.artifacts) || []) if (!PARAM_NAME.test(a.name || '')) problems.push(`names: template '${t.name}': artifact '${a.name}' is not [-a-zA-Z0-9_]+`);
         if (t.dag) {

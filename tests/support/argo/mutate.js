@@ -26,7 +26,7 @@ const mutations = {
     'undeclared-input': (d) => { leaf(d).container.args.push('{{inputs.parameters.other}}'); },
     'status-outside-exit-handler': (d) => { leaf(d).container.args.push('{{workflow.status}}'); },
     'item-outside-loop': (d) => { const t = looped(d); delete t.withSequence; delete t.withItems; delete t.withParam; },
-    'argument-not-passed': (d) => { delete looped(d).arguments; },
+    'argument-not-passed': (d) => { const t = looped(d); t.arguments.parameters = t.arguments.parameters.filter((p) => p.name !== 'item'); },
     'bad-task-name': (d) => { const t = dag(d).tasks[0]; t.name = 'has_underscore'; },
     'duplicate-template': (d) => { spec(d).templates.push(JSON.parse(JSON.stringify(leaf(d)))); },
     'bad-quantity': (d) => { const c = spec(d).templates.find((t) => t.container && t.container.resources).container; c.resources.limits.memory = '1.5 gigs'; },

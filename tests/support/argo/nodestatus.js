@@ -1,14 +1,25 @@
 #!/usr/bin/env node
-// nodestatus.js - estimates the size of the status Argo keeps for a workflow: one node per
-// pod, a Retry node above each pod of a template with a retryStrategy, a TaskGroup node per
-// loop, the DAG node, each node with the fields Argo's NodeStatus carries (ids, names,
-// template, phase, times, progress, resourcesDuration, the template's inputs copied in,
-// outputs, children, host). Argo stores the nodes as gzip+base64 ("compressedNodes") when
-// they do not fit, and refuses a workflow object over 1 MiB (manifest + status), so the
-// figure that matters is manifest bytes + compressed node bytes.
-// Usage: node nodestatus.js MANIFEST.json [--items N] [--attempts K]
-//   --items N     the size of every loop (withParam / withSequence from a parameter), default 10000
-//   --attempts K  pods per retried task (1 = no retry happened), default 1
+// nodestatus.js - estimates the size of the status Argo keeps for a workflow, to check that a
+// manifest's run fits the 1 MiB a workflow object may take (Argo's MAX_WORKFLOW_SIZE).
+// It builds the nodes the controller (v3.6/v4) writes for a finished run of the manifest's
+// DAG: the DAG node; per task a Pod node, or a Retry node above each pod when the template
+// has a retryStrategy; a TaskGroup node above a loop's items. Each node carries the fields
+// of Argo's NodeStatus in its order: id (the workflow name and the fnv32a hash of the
+// node's name, as wf.NodeID makes it), name, displayName, type, templateName,
+// templateScope, phase, boundaryID, startedAt, finishedAt, progress, resourcesDuration
+// (duration times the template's cpu and memory requests; summed upwards), nodeFlag
+// (retried pods), the template's inputs with their values (Argo copies them into the
+// Retry node and every pod node), outputs (exitCode; a Retry node copies its last pod's),
+// children (a task's outbound nodes list every dependent task's node), hostNodeName (one of
+// --hosts cluster nodes) and taskResultSynced. Times and durations vary from pod to pod (a
+// fixed pseudo-random sequence) so that compression is not flattered by repetition. The
+// nodes are serialised as Go does (map keys sorted), gzip-compressed and base64-encoded as
+// Argo's compressedNodes, and added to the manifest's own size.
+// Usage: node nodestatus.js MANIFEST.json [--items N] [--attempts K] [--hosts H]
+//   --items N     the items of every loop whose size is a parameter, default 10000 (a
+//                 template with --tasks-per-pod K runs them in pods of K)
+//   --attempts K  pods per retried task (1 = no retry was needed), default 1
+//   --hosts H     cluster nodes the pods run on, default 100
 // Prints "nodes N json B compressed C manifest M total T" and exits 1 when T > 1 MiB.
 'use strict';
 const fs = require('fs');
@@ -19,16 +30,21 @@ const file = args[0];
 const opt = (k, d) => (args.includes(k) ? parseInt(args[args.indexOf(k) + 1], 10) : d);
 const items = opt('--items', 10000);
 const attempts = opt('--attempts', 1);
-const text = fs.readFileSync(file, 'utf8');
-const doc = JSON.parse(text);
+const hosts = opt('--hosts', 100);
+const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
 const spec = doc.kind === 'CronWorkflow' ? doc.spec.workflowSpec : doc.spec;
 const templates = new Map(spec.templates.map((t) => [t.name, t]));
 const wf = `${(doc.metadata.generateName || doc.metadata.name || 'wf-').replace(/-$/, '')}-x7k2p`;
-let seq = 0;
-const id = () => `${wf}-${String(1000000000 + seq++).slice(-10)}`;
-const nodes = {};
-// Times, hosts and durations vary from node to node as in a real run (a fixed
-// pseudo-random sequence), so that compression is not flattered by repetition.
+
+function fnv32a(s) {
+    let h = 0x811c9dc5;
+    for (const b of Buffer.from(s)) {
+        h ^= b;
+        h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h;
+}
+const nodeId = (name) => (name === wf ? wf : `${wf}-${fnv32a(name)}`);
 let rnd = 2463534242;
 const next = (m) => {
     rnd ^= rnd << 13;
@@ -38,52 +54,139 @@ const next = (m) => {
     rnd >>>= 0;
     return rnd % m;
 };
-const when = (s) => new Date(Date.UTC(2026, 11, 6, 3) + s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-function node(type, name, display, tmpl, inputs, boundary) {
-    const start = next(7200), took = 5 + next(600);
-    const n = {
-        id: id(), name, displayName: display, type, templateName: tmpl, templateScope: `local/${wf}`,
-        phase: 'Succeeded', boundaryID: boundary, startedAt: when(start), finishedAt: when(start + took),
-        progress: '1/1', resourcesDuration: { cpu: took * (1 + next(4)), memory: took * (1 + next(900)) },
-    };
-    if (inputs) n.inputs = inputs;
-    if (type === 'Pod') {
-        n.outputs = { exitCode: '0' };
-        n.hostNodeName = `ip-10-0-${next(256)}-${next(256)}.eu-west-1.compute.internal`;
-    }
-    n.id = `${wf}-${String(next(4294967295)).padStart(10, '0')}`;
-    nodes[n.id] = n;
+const hostNames = Array.from({ length: hosts }, (_, i) => `ip-10-0-${(i * 37) % 256}-${(i * 101) % 256}.eu-west-1.compute.internal`);
+const t0 = Date.UTC(2026, 11, 6, 3);
+const when = (s) => new Date(t0 + s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+// Requests as resourcesDuration counts them: cpu in cores, memory in units of 100Mi.
+function requests(t) {
+    const r = (t.container && t.container.resources && t.container.resources.requests) || {};
+    const cpu = r.cpu ? Math.max(1, Math.ceil(parseFloat(r.cpu))) : 1;
+    const m = String(r.memory || '100Mi').match(/^(\d+)(Mi|Gi)$/);
+    const mem = m ? Math.max(1, Math.ceil((parseInt(m[1], 10) * (m[2] === 'Gi' ? 1024 : 1)) / 100)) : 1;
+    return { cpu, mem };
+}
+
+const nodes = new Map();
+function node(type, name, display, tmpl, boundary) {
+    const n = { id: nodeId(name), name, displayName: display, type };
+    if (tmpl) n.templateName = tmpl;
+    n.templateScope = `local/${wf}`;
+    n.phase = 'Succeeded';
+    if (boundary) n.boundaryID = boundary;
+    nodes.set(n.id, n);
     return n;
 }
-const dag = node('DAG', wf, wf, spec.entrypoint, null, undefined);
-dag.children = [];
+// Finishes a parent from its children: times, progress, resources.
+function roll(n, kids) {
+    n.startedAt = when(Math.min(...kids.map((k) => k._s)));
+    n.finishedAt = when(Math.max(...kids.map((k) => k._f)));
+    n._s = Math.min(...kids.map((k) => k._s));
+    n._f = Math.max(...kids.map((k) => k._f));
+    n.progress = `${kids.reduce((a, k) => a + k._p, 0)}/${kids.reduce((a, k) => a + k._p, 0)}`;
+    n._p = kids.reduce((a, k) => a + k._p, 0);
+    n.resourcesDuration = {
+        cpu: kids.reduce((a, k) => a + k.resourcesDuration.cpu, 0),
+        memory: kids.reduce((a, k) => a + k.resourcesDuration.memory, 0),
+    };
+    n.children = kids.map((k) => k.id);
+}
+function inputsOf(t, task, item) {
+    if (!t.inputs || !t.inputs.parameters) return null;
+    const a = new Map(((task.arguments && task.arguments.parameters) || []).map((p) => [p.name, p.value]));
+    return {
+        parameters: t.inputs.parameters.map((p) => ({
+            name: p.name,
+            value: String(a.has(p.name) ? a.get(p.name) : p.value || '').replace(/\{\{item\}\}/g, String(item)),
+        })),
+    };
+}
+let clock = 0;
+function pod(name, display, t, inputs, boundary, retried) {
+    const n = node('Pod', name, display, t.name, boundary);
+    const took = 5 + next(600);
+    n._s = clock + next(120);
+    n._f = n._s + took;
+    n._p = 1;
+    n.startedAt = when(n._s);
+    n.finishedAt = when(n._f);
+    n.progress = '1/1';
+    const r = requests(t);
+    n.resourcesDuration = { cpu: took * r.cpu, memory: took * r.mem };
+    if (retried) n.nodeFlag = { retried: true };
+    if (inputs) n.inputs = inputs;
+    n.outputs = { exitCode: '0' };
+    n.hostNodeName = hostNames[next(hosts)];
+    n.taskResultSynced = true;
+    return n;
+}
+// One task's node for an item (label 'task' or 'task(i:i)'); returns [node, outbound pods].
+function leaf(task, t, label, item, boundary) {
+    const inputs = inputsOf(t, task, item);
+    if (!t.retryStrategy) {
+        const p = pod(`${wf}.${label}`, label, t, inputs, boundary, false);
+        return [p, [p]];
+    }
+    const r = node('Retry', `${wf}.${label}`, label, t.name, boundary);
+    const kids = [];
+    for (let a = 0; a < attempts; a++) kids.push(pod(`${wf}.${label}(${a})`, `${label}(${a})`, t, inputs, boundary, true));
+    roll(r, kids);
+    if (inputs) r.inputs = inputs;
+    r.outputs = { exitCode: '0' };
+    return [r, [kids[kids.length - 1]]];
+}
+
+const dag = node('DAG', wf, wf, spec.entrypoint, null);
 const main = templates.get(spec.entrypoint);
+const taskNode = new Map();
+const outbound = new Map();
+const top = [];
 for (const task of main.dag.tasks) {
     const t = templates.get(task.template);
-    const loop = task.withParam !== undefined || task.withSequence !== undefined || task.withItems !== undefined;
-    const n = !loop ? 1 : task.withItems && !String(JSON.stringify(task.withItems)).includes('{{') ? task.withItems.length : items;
-    const leaf = (label, item) => {
-        const inputs = t.inputs && t.inputs.parameters ? { parameters: t.inputs.parameters.map((p) => ({ name: p.name, value: String(item) })) } : null;
-        if (t.retryStrategy) {
-            const r = node('Retry', `${wf}.${label}`, label, t.name, inputs, dag.id);
-            r.children = [];
-            for (let a = 0; a < attempts; a++) r.children.push(node('Pod', `${wf}.${label}(${a})`, `${label}(${a})`, t.name, inputs, dag.id).id);
-            return r;
-        }
-        return node('Pod', `${wf}.${label}`, label, t.name, inputs, dag.id);
-    };
+    const deps = task.dependencies || [];
+    clock = deps.length ? Math.max(...deps.map((d) => taskNode.get(d)._f)) : 0;
+    const seq = task.withSequence;
+    const loop = task.withParam !== undefined || seq !== undefined || task.withItems !== undefined;
+    let n;
+    let outs;
     if (!loop) {
-        dag.children.push(leaf(task.name, 0).id);
-        continue;
+        [n, outs] = leaf(task, t, task.name, 0, dag.id);
+    } else {
+        // A loop whose size is a parameter runs --items items; with tasks_per_pod K
+        // (the pod's --tasks-per-pod) in groups of K, one pod each.
+        const cargs = (t.container && t.container.args) || [];
+        const perPod = cargs.includes('--tasks-per-pod') ? parseInt(cargs[cargs.indexOf('--tasks-per-pod') + 1], 10) : 1;
+        const count = task.withItems && !String(JSON.stringify(task.withItems)).includes('{{') ? task.withItems.length
+            : seq && /^\d+$/.test(String(seq.count)) ? parseInt(seq.count, 10) : Math.ceil(items / perPod);
+        n = node('TaskGroup', `${wf}.${task.name}`, task.name, t.name, dag.id);
+        const kids = [];
+        outs = [];
+        for (let i = 0; i < count; i++) {
+            const [k, o] = leaf(task, t, `${task.name}(${i}:${i})`, i, dag.id);
+            kids.push(k);
+            outs.push(...o);
+        }
+        if (kids.length) roll(n, kids);
+        else Object.assign(n, { _s: clock, _f: clock, _p: 0, resourcesDuration: { cpu: 0, memory: 0 } });
     }
-    const g = node('TaskGroup', `${wf}.${task.name}`, task.name, t.name, null, dag.id);
-    g.children = [];
-    for (let i = 0; i < n; i++) g.children.push(leaf(`${task.name}(${i}:${i})`, i).id);
-    dag.children.push(g.id);
+    taskNode.set(task.name, n);
+    outbound.set(task.name, outs);
+    if (!deps.length) top.push(n);
+    for (const d of deps) for (const o of outbound.get(d)) (o.children = o.children || []).push(n.id);
 }
-const json = JSON.stringify(nodes);
+roll(dag, [...taskNode.values()]);
+dag.children = top.map((n) => n.id);
+const finals = main.dag.tasks.filter((x) => !main.dag.tasks.some((y) => (y.dependencies || []).includes(x.name)));
+dag.outboundNodes = finals.flatMap((x) => outbound.get(x.name).map((o) => o.id));
+const sorted = {};
+for (const k of [...nodes.keys()].sort()) {
+    const n = nodes.get(k);
+    const out = {};
+    for (const [f, v] of Object.entries(n)) if (!f.startsWith('_')) out[f] = v;
+    sorted[k] = out;
+}
+const json = JSON.stringify(sorted);
 const compressed = zlib.gzipSync(json).toString('base64').length;
 const manifest = Buffer.byteLength(JSON.stringify(doc));
 const total = manifest + compressed;
-process.stdout.write(`nodes ${Object.keys(nodes).length} json ${json.length} compressed ${compressed} manifest ${manifest} total ${total}\n`);
+process.stdout.write(`nodes ${nodes.size} json ${json.length} compressed ${compressed} manifest ${manifest} total ${total}\n`);
 process.exit(total > 1024 * 1024 ? 1 : 0);

@@ -100,6 +100,14 @@ function evalExpr(expr, vars) {
         if (!last) die(`unsupported expression '{{=${expr}}}'`);
         return last[1];
     }
+    // sprig.div(asInt(P) + K, N): the group count of a loop with tasks_per_pod N
+    m = expr.match(/^sprig\.div\(\s*asInt\(\s*([\w.]+)\s*\)\s*\+\s*(\d+)\s*,\s*(\d+)\s*\)$/);
+    if (m) {
+        if (!(m[1] in vars)) die(`expression '${expr}': '${m[1]}' is not defined here`);
+        const v = parseInt(vars[m[1]], 10);
+        if (Number.isNaN(v)) die(`expression '${expr}': '${vars[m[1]]}' is not an integer`);
+        return String(Math.trunc((v + parseInt(m[2], 10)) / parseInt(m[3], 10)));
+    }
     m = expr.match(/^asInt\(\s*([\w.]+)\s*\)\s*([+-])\s*(\d+)$/);
     if (m) {
         if (!(m[1] in vars)) die(`expression '${expr}': '${m[1]}' is not defined here`);
