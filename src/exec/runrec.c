@@ -272,7 +272,7 @@ static int pick_run_json(const char *key, uint64_t size, void *ud)
     return 0;
 }
 
-static int by_start(const void *a, const void *b)
+int runrec_by_start(const void *a, const void *b)
 {
     json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
     const char *sx = json_string_value(json_object_get(x, "started_at"));
@@ -320,7 +320,7 @@ int runrec_list(struct df_store *s, const char *pipeline, json_t **out, struct d
     }
     if (rc == 0) {
         if (nv > 1)
-            qsort(v, nv, sizeof(*v), by_start);
+            qsort(v, nv, sizeof(*v), runrec_by_start);
         *out = json_array();
         for (size_t i = 0; i < nv; i++)
             json_array_append_new(*out, v[i]);

@@ -45,6 +45,8 @@ int runrec_find_error_cb(const char *key, uint64_t size, void *ud);
 /* Every run record in the store (of one pipeline, or all when pipeline is NULL) as a
  * JSON array, oldest first (by started_at, then run id). Records that cannot be read
  * are left out. Caller json_decref()s *out. */
+/* qsort comparator over json_t * run records: by started_at, then by run id. */
+int runrec_by_start(const void *a, const void *b);
 int runrec_list(struct df_store *s, const char *pipeline, json_t **out, struct df_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/runrec.h"
 #include "store/caps.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -190,19 +191,6 @@ static int read_pick(struct df_store *s, const char *key, size_t cap, const char
     return 0;
 }
 
-static int by_start(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    const char *sx = json_string_value(json_object_get(x, "started_at"));
-    const char *sy = json_string_value(json_object_get(y, "started_at"));
-    int c = strcmp(sx ? sx : "", sy ? sy : "");
-    if (c)
-        return c;
-    sx = json_string_value(json_object_get(x, "run"));
-    sy = json_string_value(json_object_get(y, "run"));
-    return strcmp(sx ? sx : "", sy ? sy : "");
-}
-
 static void push_doc(struct df_index_doc **v, size_t *n, const char *key, json_t *doc)
 {
     if ((*n & (*n - 1)) == 0) /* 0, 1, 2, 4, ...: grow to the next power of two */
@@ -260,7 +248,7 @@ int df_index_build(struct df_store *s, const char *pipeline, struct df_store_ind
         }
     }
     if (nrecs > 1)
-        qsort(recs, nrecs, sizeof(*recs), by_start);
+        qsort(recs, nrecs, sizeof(*recs), runrec_by_start);
     for (size_t i = 0; i < nrecs; i++) {
         char *id = xasprintf("%s/%s", json_string_value(json_object_get(recs[i], "pipeline")),
                              json_string_value(json_object_get(recs[i], "run")));
