@@ -56,6 +56,13 @@ struct cli_opt {
     const char *help; /* '\n' starts a continuation line */
 };
 
+/* Rows that several commands' tables share (the same letter, name, value and help), as
+ * `{CLI_OPT_STORE},` in a table. */
+#define CLI_OPT_STORE   's', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"
+#define CLI_OPT_PARAM   'p', "param", "KEY=VALUE", "override a param (typed like its default)"
+#define CLI_OPT_DRY_RUN 'n', "dry-run", NULL, "print what would be removed, remove nothing"
+#define CLI_OPT_HELP    'h', "help", NULL, "show this help"
+
 /* A macro's value as a string literal, for help texts. */
 #define CLI_STR_(x) #x
 #define CLI_STR(x)  CLI_STR_(x)
