@@ -37,6 +37,7 @@
 #include "store/manifest.h"
 #include "store/lineage.h"
 #include "store/publish.h"
+#include "store/runs.h"
 #include "util/exitclass.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -728,6 +729,15 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
         return df_error_set(err, DF_EUSAGE, "invalid run id '%s'", o->resume_run);
     } else {
         snprintf(run_id, 64, "%s", o->resume_run);
+    }
+    {
+        int removed = 0;
+        if (df_run_removed(x->store, x->p->name, run_id, &removed, err) != 0)
+            return -1;
+        if (removed)
+            return df_error_set(err, DF_EUSAGE,
+                                "cannot resume run '%s' of '%s': it was removed (runs rm or gc)",
+                                run_id, x->p->name);
     }
     key = df_key_run_json(x->p->name, run_id);
     if (df_store_get_bytes(x->store, key, DF_CAP_RUN_JSON, &data, &len, err) != 0) {
