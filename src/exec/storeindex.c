@@ -16,8 +16,8 @@
 static const char *const run_members[] = {"pipeline",   "run",        "status",      "host", "pid",
                                           "updated_at", "started_at", "finished_at", NULL};
 /* Members of a manifest that name its files and its attempt (df_manifest_table_keys). */
-static const char *const manifest_members[] = {"pipeline",   "run",         "step",   "item_key",
-                                               "files_root", "attempt_dir", "tables", NULL};
+static const char *const manifest_members[] = {"pipeline",   "run",         "step", "item_key",
+                                               "files_root", "attempt_dir", NULL};
 static const char *const entry_members[] = {"manifest", "files", NULL};
 
 /* ---- the scanner ---- */
@@ -88,54 +88,171 @@ static int wanted(const char *name, size_t n, const char *const *names)
     return 0;
 }
 
-json_t *df_json_pick(const char *data, size_t len, const char *const *names)
+/* Calls cb with each member of the JSON object in [p, end) (name raw, without quotes, and
+ * the value's span), unparsed. -1 when it is not an object or cb fails, else 0. */
+typedef int (*member_cb)(const char *name, size_t n, const char *v, const char *ve, void *ud);
+static int each_member(const char *p, const char *end, member_cb cb, void *ud)
 {
-    const char *p = data, *end = data + len;
-    json_t *out = json_object();
-
     p = skip_ws(p, end);
     if (p >= end || *p != '{')
-        goto bad;
+        return -1;
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}')
-        return out;
+        return 0;
     for (;;) {
         const char *k, *ke, *v, *ve;
         p = skip_ws(p, end);
         if (p >= end || *p != '"')
-            goto bad;
+            return -1;
         k = p + 1;
         if (!(ke = skip_string(p, end)))
-            goto bad;
+            return -1;
         p = skip_ws(ke, end);
         if (p >= end || *p != ':')
-            goto bad;
+            return -1;
         v = skip_ws(p + 1, end);
         if (!(ve = skip_value(v, end)) || ve == v)
-            goto bad;
-        /* Names with escapes are never among ours: compared raw. */
-        if (wanted(k, (size_t)(ke - 1 - k), names)) {
-            char *name = xstrndup(k, (size_t)(ke - 1 - k));
-            json_t *val = json_loadb(v, (size_t)(ve - v), JSON_DECODE_ANY, NULL);
-            if (!val) {
-                free(name);
-                goto bad;
-            }
-            json_object_set_new(out, name, val);
-            free(name);
-        }
+            return -1;
+        if (cb(k, (size_t)(ke - 1 - k), v, ve, ud) != 0)
+            return -1;
         p = skip_ws(ve, end);
         if (p < end && *p == ',') {
             p++;
             continue;
         }
-        if (p < end && *p == '}')
-            return out;
-        goto bad;
+        return p < end && *p == '}' ? 0 : -1;
     }
-bad:
-    json_decref(out);
-    return NULL;
+}
+
+/* The same for the elements of a JSON array. */
+static int each_element(const char *p, const char *end,
+                        int (*cb)(const char *v, const char *ve, void *ud), void *ud)
+{
+    p = skip_ws(p, end);
+    if (p >= end || *p != '[')
+        return -1;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == ']')
+        return 0;
+    for (;;) {
+        const char *v = skip_ws(p, end), *ve;
+        if (!(ve = skip_value(v, end)) || ve == v || cb(v, ve, ud) != 0)
+            return -1;
+        p = skip_ws(ve, end);
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        return p < end && *p == ']' ? 0 : -1;
+    }
+}
+
+struct pick {
+    json_t *out;
+    const char *const *names;
+};
+
+/* Names with escapes are never among ours: compared raw. */
+static int pick_member(const char *k, size_t n, const char *v, const char *ve, void *ud)
+{
+    struct pick *pk = ud;
+    json_t *val;
+    char *name;
+    if (!wanted(k, n, pk->names))
+        return 0;
+    val = json_loadb(v, (size_t)(ve - v), JSON_DECODE_ANY, NULL);
+    if (!val)
+        return -1;
+    name = xstrndup(k, n);
+    json_object_set_new(pk->out, name, val);
+    free(name);
+    return 0;
+}
+
+json_t *df_json_pick(const char *data, size_t len, const char *const *names)
+{
+    struct pick pk = {json_object(), names};
+    if (each_member(data, data + len, pick_member, &pk) != 0) {
+        json_decref(pk.out);
+        return NULL;
+    }
+    return pk.out;
+}
+
+/* ---- a manifest's "tables", reduced to what names files ---- */
+
+static const char *const path_member[] = {"path", NULL};
+static const char *const files_member[] = {"files", NULL};
+
+/* One element of "files": {"path": ...} alone. */
+static int pick_file(const char *v, const char *ve, void *ud)
+{
+    json_t *f;
+    if (*v != '{') { /* names no file; still has to be JSON */
+        f = json_loadb(v, (size_t)(ve - v), JSON_DECODE_ANY, NULL);
+        json_decref(f);
+        return f ? 0 : -1;
+    }
+    f = df_json_pick(v, (size_t)(ve - v), path_member);
+    if (!f)
+        return -1;
+    json_array_append_new(ud, f);
+    return 0;
+}
+
+/* One member of a table: only "files" is kept. */
+static int pick_files(const char *k, size_t n, const char *v, const char *ve, void *ud)
+{
+    json_t *files;
+    if (!wanted(k, n, files_member))
+        return 0;
+    files = json_array();
+    if (each_element(v, ve, pick_file, files) != 0) {
+        json_decref(files);
+        return -1;
+    }
+    json_object_set_new(ud, "files", files);
+    return 0;
+}
+
+/* One table of "tables": {"files": [{"path"}...]}, its schema and counts skipped. */
+static int pick_table(const char *k, size_t n, const char *v, const char *ve, void *ud)
+{
+    json_t *t = json_object();
+    char *name;
+    if (each_member(v, ve, pick_files, t) != 0) {
+        json_decref(t);
+        return -1;
+    }
+    name = xstrndup(k, n);
+    json_object_set_new(ud, name, t);
+    free(name);
+    return 0;
+}
+
+static int pick_manifest_member(const char *k, size_t n, const char *v, const char *ve, void *ud)
+{
+    struct pick *pk = ud;
+    json_t *tables;
+    if (n != 6 || memcmp(k, "tables", 6) != 0)
+        return pick_member(k, n, v, ve, pk);
+    tables = json_object();
+    if (each_member(v, ve, pick_table, tables) != 0) {
+        json_decref(tables);
+        return -1;
+    }
+    json_object_set_new(pk->out, "tables", tables);
+    return 0;
+}
+
+json_t *df_manifest_pick(const char *data, size_t len, const char *const *names)
+{
+    struct pick pk = {json_object(), names};
+    if (each_member(data, data + len, pick_manifest_member, &pk) != 0) {
+        json_decref(pk.out);
+        return NULL;
+    }
+    return pk.out;
 }
 
 /* ---- the index ---- */
@@ -173,8 +290,9 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 }
 
 /* Reads key and picks names; *doc NULL when the key vanished or does not parse. */
-static int read_pick(struct df_store *s, const char *key, size_t cap, const char *const *names,
-                     json_t **doc, struct df_error *err)
+static int read_pick(struct df_store *s, const char *key, size_t cap,
+                     json_t *(*pick)(const char *, size_t, const char *const *),
+                     const char *const *names, json_t **doc, struct df_error *err)
 {
     char *data = NULL;
     size_t len = 0;
@@ -186,7 +304,7 @@ static int read_pick(struct df_store *s, const char *key, size_t cap, const char
         df_error_clear(err); /* gone since the listing */
         return 0;
     }
-    *doc = df_json_pick(data, len, names);
+    *doc = pick(data, len, names);
     free(data);
     return 0;
 }
@@ -229,7 +347,7 @@ int df_index_build(struct df_store *s, const char *pipeline, struct df_store_ind
             continue;
         sl = slashes(key);
         if (!strncmp(slash, "/runs/", 6) && sl == 3 && ends_with(key, n, "/run.json")) {
-            if (read_pick(s, key, DF_CAP_RUN_JSON, run_members, &doc, err) != 0)
+            if (read_pick(s, key, DF_CAP_RUN_JSON, df_json_pick, run_members, &doc, err) != 0)
                 goto out;
             if (doc && json_string_value(json_object_get(doc, "pipeline")) &&
                 json_string_value(json_object_get(doc, "run")))
@@ -238,11 +356,12 @@ int df_index_build(struct df_store *s, const char *pipeline, struct df_store_ind
                 json_decref(doc);
         } else if (!strncmp(slash, "/runs/", 6) && sl == 5 &&
                    ends_with(key, n, "/_manifest.json")) {
-            if (read_pick(s, key, DF_CAP_MANIFEST, manifest_members, &doc, err) != 0)
+            if (read_pick(s, key, DF_CAP_MANIFEST, df_manifest_pick, manifest_members, &doc, err) !=
+                0)
                 goto out;
             push_doc(&ix->manifests, &ix->nmanifests, key, doc);
         } else if (!strncmp(slash, "/cache/", 7) && sl == 2 && ends_with(key, n, ".json")) {
-            if (read_pick(s, key, DF_CAP_MANIFEST, entry_members, &doc, err) != 0)
+            if (read_pick(s, key, DF_CAP_MANIFEST, df_json_pick, entry_members, &doc, err) != 0)
                 goto out;
             push_doc(&ix->entries, &ix->nentries, key, doc);
         }

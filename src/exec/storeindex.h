@@ -4,10 +4,10 @@
  *
  * df_index_build lists the folder ONCE and reads each run record, manifest and cache entry
  * ONCE, keeping only the members those commands use (the rest of each JSON document is
- * skipped by a scanner, not parsed: a manifest's inputs, checks and timings are most of
- * its bytes). Retention, removal and gc then work from the index, so their cost is one
- * listing plus one GET per record, manifest and cache entry: O(runs), whatever the
- * policy.
+ * skipped by a scanner, not parsed: a manifest's inputs, checks, timings and table
+ * schemas are most of its bytes; of "tables" only the files' paths are kept). Retention, removal
+ * and gc then work from the index, so their cost is one listing plus one GET per record, manifest
+ * and cache entry: O(runs), whatever the policy.
  */
 #ifndef DF_EXEC_STOREINDEX_H
 #define DF_EXEC_STOREINDEX_H
@@ -59,5 +59,9 @@ json_t *df_index_run(const struct df_store_index *ix, const char *pipeline, size
  * not a JSON object.
  */
 json_t *df_json_pick(const char *data, size_t len, const char *const *names);
+/* The same for a manifest, whose "tables" member (when present) is reduced to what names
+ * files: {"<table>": {"files": [{"path": P}...]}...}; schemas, counts and hashes are
+ * skipped unparsed. names must not list "tables". */
+json_t *df_manifest_pick(const char *data, size_t len, const char *const *names);
 
 #endif
