@@ -143,6 +143,24 @@ static int check_alone(struct sec *s, const char *key, const struct df_argo_opts
     return 0;
 }
 
+/* A map-of-strings key (nodeSelector, labels, annotations): checked alone (a holds it in
+ * a_kv/a_n and nothing else), then taken into o_kv/o_n unless a flag gave that option. */
+static int take_kvs(struct sec *s, const char *key, const json_t *v, const struct df_argo_opts *a,
+                    const struct df_argo_kv **a_kv, size_t *a_n, const struct df_argo_kv **o_kv,
+                    size_t *o_n)
+{
+    if (want_kvs(s, key, v, a_kv, a_n) || check_alone(s, key, a))
+        return -1;
+    if (!*o_n) {
+        *o_kv = *a_kv;
+        *o_n = *a_n;
+    }
+    return 0;
+}
+
+/* take_kvs's last four arguments for option FIELD (with its count n_FIELD); in take(). */
+#define TAKE_KVS_FIELD(field) &a.field, &a.n_##field, &o->field, &o->n_##field
+
 static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_opts *o)
 {
     struct df_argo_opts a;
@@ -165,25 +183,11 @@ static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_
         if (!o->priority_class)
             o->priority_class = a.priority_class;
     } else if (!strcmp(key, "nodeSelector")) {
-        if (want_kvs(s, key, v, &a.node_selector, &a.n_node_selector) || check_alone(s, key, &a))
-            return -1;
-        if (!o->n_node_selector) {
-            o->node_selector = a.node_selector;
-            o->n_node_selector = a.n_node_selector;
-        }
-    } else if (!strcmp(key, "labels") || !strcmp(key, "annotations")) {
-        int lab = !strcmp(key, "labels");
-        if (want_kvs(s, key, v, lab ? &a.labels : &a.annotations,
-                     lab ? &a.n_labels : &a.n_annotations) ||
-            check_alone(s, key, &a))
-            return -1;
-        if (lab && !o->n_labels) {
-            o->labels = a.labels;
-            o->n_labels = a.n_labels;
-        } else if (!lab && !o->n_annotations) {
-            o->annotations = a.annotations;
-            o->n_annotations = a.n_annotations;
-        }
+        return take_kvs(s, key, v, &a, TAKE_KVS_FIELD(node_selector));
+    } else if (!strcmp(key, "labels")) {
+        return take_kvs(s, key, v, &a, TAKE_KVS_FIELD(labels));
+    } else if (!strcmp(key, "annotations")) {
+        return take_kvs(s, key, v, &a, TAKE_KVS_FIELD(annotations));
     } else if (!strcmp(key, "imagePullSecrets")) {
         if (want_names(s, key, v, &a.pull_secrets, &a.n_pull_secrets) || check_alone(s, key, &a))
             return -1;

@@ -16,6 +16,7 @@
 #include <duckdb.h>
 
 #include "sqlfn/analyze.h"
+#include "sqlfn/internal.h"
 #include "sqlfn/sqlfn.h"
 #include "sqlfn_test.h"
 
@@ -613,6 +614,53 @@ static void test_every_dialect(void **state)
     }
 }
 
+/* The arena's inline bump path and its slow path: blocks that never move, 8-byte
+ * alignment, NULL past the maximum, and a reset that hands out the first block again. */
+static void test_arena(void **state)
+{
+    (void)state;
+    struct arena a = {0};
+    a.max = (size_t)64 << 10;
+    char *prev = NULL;
+    size_t got = 0;
+    for (int i = 0; i < 10000; i++) {
+        size_t n = 1 + (size_t)(i * 37) % 300;
+        char *p = arena_alloc(&a, n);
+        if (!p)
+            break;
+        assert_int_equal((uintptr_t)p % 8, 0);
+        memset(p, i & 0xff, n); /* ASan: the whole of it is ours */
+        if (prev)
+            assert_ptr_not_equal(p, prev);
+        prev = p;
+        got += n;
+    }
+    assert_true(got > ((size_t)16 << 10)); /* more than the first block */
+    assert_true(got <= a.max);
+    assert_null(arena_alloc(&a, (size_t)64 << 10)); /* past the maximum */
+    arena_reset(&a);
+    char *first = arena_alloc(&a, 8);
+    assert_non_null(first);
+    assert_ptr_equal(arena_alloc(&a, 0), first + 8);
+    arena_release(&a);
+    assert_null(a.head);
+}
+
+/* Unquoted names fold per dialect whatever mix of case they have (the folding copies
+ * only names with a letter to change). */
+static void test_name_folding(void **state)
+{
+    (void)state;
+    assert_string_equal(tables("SELECT 1 FROM MySchema.myTable_1", "snowflake"),
+                        "MYSCHEMA.MYTABLE_1");
+    assert_string_equal(tables("SELECT 1 FROM MYSCHEMA.T1", "snowflake"), "MYSCHEMA.T1");
+    assert_string_equal(tables("SELECT 1 FROM MySchema.myTable_1", "postgres"),
+                        "myschema.mytable_1");
+    assert_string_equal(tables("SELECT 1 FROM s_9.t", "postgres"), "s_9.t");
+    assert_string_equal(tables("SELECT 1 FROM MySchema.myTable_1", "bigquery"),
+                        "MySchema.myTable_1");
+}
+
 static void test_dialect_names(void **state)
 {
     (void)state;
@@ -629,6 +677,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables_basic),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_name_folding),
         cmocka_unit_test(test_tables_cte_excluded),
         cmocka_unit_test(test_tables_quoting_and_case),
         cmocka_unit_test(test_tables_dialect_syntax),
