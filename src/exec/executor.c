@@ -37,6 +37,7 @@
 #include "store/manifest.h"
 #include "store/lineage.h"
 #include "store/publish.h"
+#include "store/runindex.h"
 #include "store/runs.h"
 #include "util/exitclass.h"
 #include "util/fs.h"
@@ -768,6 +769,12 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
                 run_id);
     }
     x->resume = 1;
+    /* Its manifests may change without a new attempt folder (a task committed from the
+     * cache again): gc must read them until the run's end lists them anew. */
+    if (df_run_index_forget(x->store, x->p->name, run_id, err) != 0) {
+        df_error_prefix(err, "cannot resume run '%s'", run_id);
+        return -1;
+    }
     return 0;
 }
 

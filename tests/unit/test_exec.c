@@ -23,8 +23,8 @@
 #include "exec/gc.h"
 #include "exec/graph.h"
 #include "exec/runrec.h"
-#include "exec/storeindex.h"
 #include "spec/spec.h"
+#include "store/jsonpick.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/store.h"
@@ -747,14 +747,13 @@ static void exec_bad_exe_is_a_task_failure(void **state)
  * paths: df_manifest_table_keys gives the same keys as from the whole manifest. */
 static void index_manifest_pick_keeps_file_paths(void **state)
 {
-    static const char *const names[] = {"pipeline", "run", "step", "item_key", "attempt_dir", NULL};
     const char *m = "{\"format\": 1, \"pipeline\": \"p\", \"run\": \"r\", \"step\": \"s\","
                     " \"item_key\": \"00000\", \"attempt_dir\": \"1-ab\", \"inputs\": [{\"x\": 1}],"
                     " \"tables\": {\"t\": {\"rows\": 2, \"schema\": [{\"name\": \"a\", \"type\":"
                     " \"INT\"}], \"files\": [{\"path\": \"1-ab/t/part-00000.parquet\", \"rows\": 2,"
                     " \"sha256\": \"00\"}, 7, {\"rows\": 0, \"path\": \"1-ab/t/p\\\"q.parquet\"}]},"
                     " \"u\": {\"files\": []}, \"v\": {}}, \"checks\": []}";
-    json_t *whole = json_loads(m, 0, NULL), *picked = df_manifest_pick(m, strlen(m), names);
+    json_t *whole = json_loads(m, 0, NULL), *picked = df_manifest_pick(m, strlen(m));
     json_t *k1 = json_array(), *k2 = json_array();
     (void)state;
     assert_non_null(whole);
@@ -774,9 +773,9 @@ static void index_manifest_pick_keeps_file_paths(void **state)
     json_decref(picked);
     json_decref(whole);
     /* Not JSON objects, or cut short: NULL. */
-    assert_null(df_manifest_pick("[1]", 3, names));
-    assert_null(df_manifest_pick(m, strlen(m) - 3, names));
-    assert_null(df_manifest_pick("{\"tables\": {\"t\": {\"files\": [1,}}}", 34, names));
+    assert_null(df_manifest_pick("[1]", 3));
+    assert_null(df_manifest_pick(m, strlen(m) - 3));
+    assert_null(df_manifest_pick("{\"tables\": {\"t\": {\"files\": [1,}}}", 34));
 }
 
 int main(void)
