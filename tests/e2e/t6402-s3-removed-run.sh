@@ -4,8 +4,7 @@
 # folder with DUCKFLOW_TEST_STORE=s3://bucket/t3406 and must pass every check it plans.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..3"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 
 d="$SCRATCH/t3406"
 mkdir -p "$d"

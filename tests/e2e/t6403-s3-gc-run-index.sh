@@ -5,10 +5,7 @@
 # read from its own manifest, one GET more, and gc still judges it right.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..10"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
-stat() { s3_test_stats | node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8')); console.log($1)"; }
-export DUCKFLOW_STORE="s3://$S3_TEST_BUCKET/t6403"
+s3_setup t6403
 
 cat >p.yaml <<'YAML'
 name: ix
@@ -36,10 +33,10 @@ manifests=$(grep -cE '/_manifest\.json ' keys.txt)
 gets=$(grep -cE '/run\.json |/_manifests\.json |/cache/[^/]+\.json ' keys.txt)
 check "each run has its _manifests.json ($(grep -c '/_manifests\.json ' keys.txt) for 2 runs, $manifests manifests)" \
     test "$(grep -c '/_manifests\.json ' keys.txt)" -eq 2 -a "$manifests" -ge 8
-curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+s3_reset
 expect_ok "gc --dry-run" "$DUCKFLOW" gc --dry-run
-check "one ListObjects request" test "$(stat 's.byOp.ListObjects')" -eq 1
-n=$(stat 's.byOp.GetObject')
+check "one ListObjects request" test "$(s3_op_count ListObjects)" -eq 1
+n=$(s3_op_count GetObject)
 check "GETs: run records, _manifests.json and cache entries, no manifest ($n for $gets)" test "$n" -eq "$gets"
 
 # A rerun of one of a's tasks in run 1 (a new attempt folder, its manifest rewritten to
@@ -50,14 +47,14 @@ item=${A% *} att=${A#* }
 sdk get "t6403/ix/runs/$R1/a/$item/_manifest.json" m.json
 sdk get "t6403/ix/runs/$R1/a/$item/$att/t/part-00000.parquet" part.parquet
 sed -i "s/$att/9-beef/g" m.json
-check "a's rerun in run 1 (item $item: $att -> 9-beef)" bash -c "
-  node '$DUCKFLOW_TOP/tests/support/s3/sdk.js' put 't6403/ix/runs/$R1/a/$item/9-beef/t/part-00000.parquet' part.parquet &&
-  node '$DUCKFLOW_TOP/tests/support/s3/sdk.js' put 't6403/ix/runs/$R1/a/$item/_manifest.json' m.json"
+sdk put "t6403/ix/runs/$R1/a/$item/9-beef/t/part-00000.parquet" part.parquet
+sdk put "t6403/ix/runs/$R1/a/$item/_manifest.json" m.json
 sdk ls t6403/ix/ >keys2.txt
+check "a's rerun in run 1 (item $item: $att -> 9-beef)" grep -q "/a/$item/9-beef/t/part-00000.parquet " keys2.txt
 gets2=$(grep -cE '/run\.json |/_manifests\.json |/cache/[^/]+\.json ' keys2.txt)
-curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+s3_reset
 expect_ok "gc --dry-run after the rerun" "$DUCKFLOW" gc --dry-run
 cp "$out" gc.out
-n=$(stat 's.byOp.GetObject')
+n=$(s3_op_count GetObject)
 check "one GET more: that task's manifest ($n for $gets2 + 1)" test "$n" -eq $((gets2 + 1))
 check "the old attempt would go, not the new one" bash -c "grep -q 'ix/runs/$R1/a/$item/$att ' gc.out && ! grep -q '9-beef' gc.out"
