@@ -34,7 +34,7 @@ R2=$(cat "$out")
 # Run 3 recomputes a (the cache entry of a names run 3's files from now on), b fails: it is
 # the latest run, not the published one.
 expect_code 1 "run 3 (b fails): the latest run" "$DUCKFLOW" run -q p.yaml --param v=oops --no-cache
-R3=$("$DUCKFLOW" runs | awk 'NR > 1 {print $2}' | sort | tail -n 1)
+R3=$(head -n 1 "$out")
 check "run 3 is a new run ($R3)" test -n "$R3" -a "$R3" != "$R2" -a "$R3" != "$R1"
 
 expect_ok "runs rm run 3" "$DUCKFLOW" runs rm "$R3"
@@ -83,7 +83,7 @@ check "y = 1 + 2" bash -c "tail -n 1 latest.csv | grep -qx 3"
 # A pipeline whose only run was removed is not one of the store's pipelines.
 sed 's/^name: rm/name: gone/' p.yaml >g.yaml
 expect_ok "a failed run of pipeline 'gone' (never published), removed: a tombstone is left" \
-    bash -c "'$DUCKFLOW' run -q g.yaml --param v=oops >/dev/null 2>&1; '$DUCKFLOW' runs rm --pipeline gone \$('$DUCKFLOW' runs --pipeline gone | awk 'NR == 2 {print \$2}')"
+    bash -c "'$DUCKFLOW' runs rm --pipeline gone \$('$DUCKFLOW' run -q g.yaml --param v=oops 2>/dev/null)"
 expect_ok "query without --pipeline: one pipeline left" "$DUCKFLOW" query --format csv "SELECT y FROM b.u"
 cp "$out" one.csv
 check "reads rm's published run (y = 3)" bash -c "tail -n 1 one.csv | grep -qx 3"
@@ -100,8 +100,7 @@ put_tombstone() { # RUN
     *) cp tomb.json "$S/rm/runs/$1/_removed.json" ;;
     esac
 }
-"$DUCKFLOW" run -q p.yaml --param v=oops >/dev/null 2>&1
-R4=$("$DUCKFLOW" runs | awk 'NR > 1 {print $2}' | sort | tail -n 1)
+R4=$("$DUCKFLOW" run -q p.yaml --param v=oops 2>/dev/null | head -n 1)
 check "run 4 failed and is the latest run ($R4)" test -n "$R4" -a "$R4" != "$R2" -a "$R4" != "$R3"
 check "a tombstone in run 4 beside its run.json" put_tombstone "$R4"
 expect_code 2 "query --run <run 4>" "$DUCKFLOW" query --run "$R4" "SELECT 1"
