@@ -116,6 +116,8 @@ const char *cli_store_uri(const char *opt);
  *      $DUCKFLOW_STORE, else ./.duckflow) unless r.store is already open, then picks the
  *      run: an id, "published" or NULL (the published run), "latest";
  *   3. cli_run_release(&r), whatever cli_run_open() returned.
+ * Called again on the same r, cli_run_open() picks another run in the open store
+ * (`runs rm RUN...`).
  * cli_run_open() returns 0, or -1 with err set (print it with cli_fail()). With
  * CLI_RUN_ARGUMENT in flags, a run that is not in the store is bad usage (DF_EUSAGE,
  * exit 2), for commands whose argument names the run to act on; else it is DF_ENOTFOUND
