@@ -143,8 +143,9 @@ struct df_pipeline {
     char spec_hash[65]; /* sha256 over the pipeline text, every SQL file and the params */
     json_t *argo;       /* the pipeline-level `argo:` section as JSON (keys checked against
                          * spec_argo_fields, values by src/argo), or NULL */
-    json_t *argo_locs;  /* where its values are: {"key": [line, col], "key.sub": ...,
-                         * "": the section} */
+    json_t *argo_locs;  /* where its values are: {"key": [line, col, key line, key col],
+                         * "key.sub" (a map's entry, same form), "key.N" (a list's,
+                         * [line, col]), "": the section} */
 };
 
 /* The keys a pipeline-level `argo:` section may have. */

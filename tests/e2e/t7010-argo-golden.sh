@@ -3,7 +3,7 @@
 # the same every time. Regenerate after an intended change with
 #   DUCKFLOW_REGEN_GOLDEN=1 tests/support/argo/golden.sh BUILD/duckflow /tmp/golden
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..15"
+echo "1..18"
 golden="$DUCKFLOW_TOP/tests/golden/argo"
 gen="$DUCKFLOW_TOP/tests/support/argo/golden.sh"
 

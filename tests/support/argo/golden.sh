@@ -23,6 +23,7 @@ cases=(
   "fanout-template|yaml|fanout/pipeline.yaml|--template --name argo-fanout-tpl --image duckflow:dev --store gs://bucket/prefix --s3-secret gcs-hmac --s3-endpoint https://storage.googleapis.com"
   "nested-cron|yaml|nested/flow/pipeline.yaml|--cron 0_3_*_*_* --cron 30_12_*_*_1-5 --timezone Europe/Paris --image duckflow:0.1 --store s3://b/p"
   "nested-workflow|json|nested/flow/pipeline.yaml|--image duckflow:0.1 --store s3://b/p --output json --command /usr/local/bin/duckflow"
+  "hooks-metrics|yaml|fanout/pipeline.yaml|--image duckflow:0.1 --store s3://b/p --on-success notify/slack --on-failure cluster/alerts/page --metrics --ttl 3h --ttl-success 1h --ttl-failure 7200s"
 )
 
 fail=0
