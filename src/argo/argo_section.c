@@ -342,14 +342,16 @@ static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_
             if (sec[f] && !*dst[f])
                 *dst[f] = sec[f];
     } else if (!strcmp(key, "on_success") || !strcmp(key, "on_failure")) {
-        int ok = key[3] == 's';
-        if (!(ok ? (a.on_success = want_string(s, key, v))
-                 : (a.on_failure = want_string(s, key, v))) ||
-            check_alone(s, key, &a))
+        int success = !strcmp(key, "on_success");
+        const char *ref = want_string(s, key, v);
+        const char **dst = success ? &o->on_success : &o->on_failure;
+        if (!ref)
             return -1;
-        const char **dst = ok ? &o->on_success : &o->on_failure;
+        *(success ? &a.on_success : &a.on_failure) = ref;
+        if (check_alone(s, key, &a))
+            return -1;
         if (!*dst)
-            *dst = ok ? a.on_success : a.on_failure;
+            *dst = ref;
     } else if (!strcmp(key, "metrics")) {
         if (!json_is_boolean(v))
             return fail(s, key, "expected true or false");
