@@ -390,7 +390,9 @@ static void run_index_round_trip(void **state)
         "{\"t\": {\"schema\": [], \"files\": [{\"path\": \"1-abcd/t/a.parquet\"}]}}}";
 
     assert_string_equal(key, "p/runs/r1/_manifests.json");
-    put(f->s, "p/runs/r1/run.json", "{}");
+    const char *rec = "{\"pipeline\": \"p\", \"run\": \"r1\", \"status\": \"succeeded\", "
+                      "\"steps\": [{\"name\": \"s\"}]}";
+    put(f->s, "p/runs/r1/run.json", rec);
     put(f->s, "p/runs/r1/s/00000/1-abcd/t/a.parquet", "x");
     put(f->s, "p/runs/r1/s/00000/_manifest.json", mtext);
     put(f->s, "p/runs/r1/s/00001/_manifest.json", "{not json"); /* left out: readers look */
@@ -399,7 +401,7 @@ static void run_index_round_trip(void **state)
     tasks = df_run_index_parse(data, len);
     free(data);
     assert_non_null(tasks);
-    assert_null(json_object_get(tasks, "s/00001"));
+    assert_null(json_object_get(json_object_get(tasks, "tasks"), "s/00001"));
     m = df_run_index_manifest(tasks, "s/00000", strlen(mtext), now, 1);
     assert_non_null(m);
     assert_string_equal(json_string_value(json_object_get(m, "attempt_dir")), "1-abcd");
@@ -410,6 +412,12 @@ static void run_index_round_trip(void **state)
     assert_null(df_run_index_manifest(tasks, "s/00000", strlen(mtext) + 1, now, 1));
     assert_null(df_run_index_manifest(tasks, "s/00000", strlen(mtext), more, 2));
     assert_null(df_run_index_manifest(tasks, "s/00002", strlen(mtext), now, 1));
+    /* The run record's members, while run.json keeps its size. */
+    m = df_run_index_record(tasks, strlen(rec));
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "succeeded");
+    assert_null(json_object_get(m, "steps"));
+    assert_null(df_run_index_record(tasks, strlen(rec) - 1));
     json_decref(tasks);
     /* Not ours: another format, not JSON. */
     const char *other = "{\"format\": 2, \"tasks\": {}}";
