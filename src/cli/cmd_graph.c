@@ -20,11 +20,12 @@
 
 const struct cli_opt cli_opts_graph[] = {
     {'f', "format", "FORMAT", "mermaid (default) or dot"},
-    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {CLI_OPT_PARAM},
     {'r', "run", "RUN", "colour the steps by their status in run RUN ('latest': the newest)"},
     {'s', "store", "URI", "the store of --run (default $DUCKFLOW_STORE, else ./.duckflow)"},
-    {'h', "help", NULL, "show this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {

@@ -542,8 +542,10 @@ static void task_ended(struct executor *x, struct gtask *t)
         if (em)
             msg = xstrdup(em);
         json_decref(e);
-        if (!msg)
-            msg = last_line(out);
+        /* No _error.json: the task's own error line, without the "duckflow: " its
+         * `duckflow step` put in front (the failure lines add theirs). */
+        if (!msg && (msg = last_line(out)) && !strncmp(msg, "duckflow: ", 10))
+            memmove(msg, msg + 10, strlen(msg + 10) + 1);
         if (!msg)
             msg = xasprintf("exited with status %d", c->exit_code);
     }
