@@ -773,9 +773,10 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     if (list && list_reserve(&lo, total + 1) != 0)
         goto oom;
 
+    /* a dialect column holds a few short names: the last ones seen, compared as the 16
+     * bytes of their inlined duckdb_string_t (length and zero-padded bytes) */
     struct {
-        char name[16];
-        size_t len;
+        uint64_t w[2];
         enum sqlfn_dialect dialect;
     } seen[8];
     int nseen = 0, last = 0;
@@ -786,26 +787,27 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         }
         enum sqlfn_dialect dialect = SQLFN_ANSI;
         if (dv) {
+            uint64_t w[2];
+            memcpy(w, &dd[row], sizeof(w));
+            int inl = dd[row].value.inlined.length <= INLINE_MAX;
+            int hit = -1;
+            if (inl && nseen && seen[last].w[0] == w[0] && seen[last].w[1] == w[1])
+                hit = last;
+            for (int k = 0; inl && k < nseen && hit < 0; k++)
+                if (seen[k].w[0] == w[0] && seen[k].w[1] == w[1])
+                    hit = k;
             const char *ds;
             size_t dl;
-            str_at(dd, row, &ds, &dl);
-            /* a dialect column holds a few names: remember the last ones seen, and try
-             * the last one matched first */
-            int hit = -1;
-            if (nseen && seen[last].len == dl && !memcmp(seen[last].name, ds, dl))
-                hit = last;
-            for (int k = 0; k < nseen && hit < 0; k++)
-                if (seen[k].len == dl && !memcmp(seen[k].name, ds, dl))
-                    hit = k;
             if (hit >= 0) {
                 dialect = seen[hit].dialect;
                 last = hit;
-            } else if (sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
-                if (dl <= sizeof(seen[0].name)) {
+            } else if (str_at(dd, row, &ds, &dl), sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
+                if (inl) {
                     int k = nseen < 8 ? nseen++ : (int)(row % 8);
-                    memcpy(seen[k].name, ds, dl);
-                    seen[k].len = dl;
+                    seen[k].w[0] = w[0];
+                    seen[k].w[1] = w[1];
                     seen[k].dialect = dialect;
+                    last = k;
                 }
             } else {
                 char msg[160];

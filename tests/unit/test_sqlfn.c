@@ -363,6 +363,41 @@ static void fp_differ(const char *a, const char *b, const char *d)
         fail_msg("fingerprints equal: %s", x);
 }
 
+/* Keywords used as names fold like names (a column `last`, a schema `default`), keywords
+ * used as keywords stay upper case, and texts that differ only in the case of such words
+ * share a fingerprint in the dialects that fold names. */
+static void test_fingerprint_keywords_as_names(void **state)
+{
+    (void)state;
+    assert_string_equal(fingerprint_d("select last, Value from t where Last > 1 order by "
+                                      "x nulls last",
+                                      "postgres", 0),
+                        "SELECT last, value FROM t WHERE last > ? ORDER BY x NULLS LAST");
+    assert_string_equal(
+        fingerprint_d("SELECT avg(value), f.function FROM default.t AS f", "duckdb", 0),
+        "SELECT avg(value), f.function FROM default.t AS f");
+    assert_string_equal(fingerprint_d("SELECT a AS first FROM t", "ansi", 0),
+                        "SELECT a AS first FROM t");
+    /* upper-folding dialects: the same words upper case, as before */
+    assert_string_equal(fingerprint_d("select last, value from t", "snowflake", 0),
+                        "SELECT LAST, VALUE FROM T");
+    /* preserving dialects keep a name as written */
+    assert_string_equal(fingerprint_d("SELECT Last FROM t ORDER BY x NULLS last", "bigquery", 0),
+                        "SELECT Last FROM t ORDER BY x NULLS LAST");
+    /* still keywords: window frames, AS OF, CAST types, EXTRACT fields */
+    assert_string_equal(
+        fingerprint_d("select sum(x) over (order by y rows between unbounded preceding and "
+                      "current row) from t timestamp as of 5",
+                      "duckdb", 0),
+        fingerprint_d("SELECT sum(x) OVER (ORDER BY y ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                      "CURRENT ROW) FROM t TIMESTAMP AS OF 5",
+                      "duckdb", 1));
+    assert_non_null(strstr(fpbuf[1], "ROWS BETWEEN UNBOUNDED PRECEDING"));
+    assert_non_null(strstr(fpbuf[1], "AS OF ?"));
+    assert_string_equal(fingerprint_d("SELECT LAST FROM T", "postgres", 0),
+                        fingerprint_d("select last from t", "postgres", 1));
+}
+
 static void test_fingerprint(void **state)
 {
     (void)state;
@@ -678,6 +713,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables_basic),
         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_fingerprint_keywords_as_names),
         cmocka_unit_test(test_name_folding),
         cmocka_unit_test(test_tables_cte_excluded),
         cmocka_unit_test(test_tables_quoting_and_case),
