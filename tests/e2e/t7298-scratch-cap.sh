@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t7280: a step's `scratch: SIZE` (and $DUCKFLOW_SCRATCH_SIZE, what an Argo pod passes)
+# t7298: a step's `scratch: SIZE` (and $DUCKFLOW_SCRATCH_SIZE, what an Argo pod passes)
 # caps what a task puts in its scratch folder: DuckDB's spill and the inputs it stages from
 # an object store share the size, and going past it fails classed spill_full (exit 15)
 # before anything is written past the cap, as the kubelet would otherwise evict the pod.
