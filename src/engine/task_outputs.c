@@ -121,7 +121,7 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
     is_view = df_viewtime_is_view(t->duck.con, out->name);
     copy_start = df_now_ms();
     sb_adds(&sql, "COPY (SELECT ");
-    if (df_types_select_list(&t->duck, out->name, &sql, err) != 0) {
+    if (df_types_select_list(&t->duck, out->name, &sql, &schema, err) != 0) {
         set_failure_class(t, DF_CLASS_SQL_ERROR);
         goto done;
     }
@@ -264,19 +264,7 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
         json_decref(files);
         files = sorted_arr;
     }
-    {
-        struct strbuf q = STRBUF_INIT;
-        sb_adds(&q, "SELECT column_name AS name, column_type AS type FROM (DESCRIBE ");
-        sb_add_sql_ident(&q, out->name);
-        sb_addc(&q, ')');
-        rc = df_duck_query_json(&t->duck, q.buf, 0, &schema, err);
-        sb_release(&q);
-        if (rc != 0) {
-            set_failure_class(t, t->duck.last_class);
-            goto done;
-        }
-        rc = -1;
-    }
+    /* schema: the columns df_types_select_list() described before the COPY. */
     tab = json_object();
     json_object_set_new(tab, "rows", json_integer((json_int_t)rows));
     json_object_set_new(tab, "bytes", json_integer((json_int_t)bytes));
