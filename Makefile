@@ -33,7 +33,7 @@ asan: setup
 	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 
 test-asan: asan
-	@tests/run.sh build-asan
+	@TEST_TIMEOUT=900 tests/run.sh build-asan
 
 bench: build
 	@DUCKFLOW_SETUP_BENCH=1 scripts/setup.sh

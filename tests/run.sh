@@ -7,6 +7,8 @@
 # count of results differs from it, fails, so a script that stops early cannot pass.
 # "1..0 # SKIP reason" declares a program that has nothing to run here.
 #   tests/run.sh [BUILD] [PATTERN]   PATTERN filters test names (grep -E)
+# TEST_TIMEOUT=SECONDS bounds each end-to-end script (default 300; a unit-test binary gets
+# twice that). The sanitizer build runs 3-10x slower and uses TEST_TIMEOUT=900.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
@@ -14,6 +16,7 @@ pattern=${2:-.}
 export DUCKFLOW="$build/duckflow" DUCKFLOW_TOP="$top" DUCKFLOW_BUILD="$build"
 export CMOCKA_MESSAGE_OUTPUT=TAP
 jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+e2e_timeout=${TEST_TIMEOUT:-300}
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/duckflow-tests.XXXXXX")
 
 # One test program -> its TAP in $logdir/<name>.tap, and a synthetic failure when it
@@ -23,10 +26,10 @@ run_one() {
     name=$(basename "$path")
     local out="$logdir/$name.tap" scratch start=$SECONDS
     if [ "$kind" = unit ]; then
-        (cd "$logdir" && timeout 600 "$path") >"$out" 2>&1
+        (cd "$logdir" && timeout $((2 * e2e_timeout)) "$path") >"$out" 2>&1
     else
         scratch=$(mktemp -d "${TMPDIR:-/tmp}/duckflow-e2e.XXXXXX")
-        (cd "$scratch" && SCRATCH="$scratch" timeout 300 bash "$path") >"$out" 2>&1
+        (cd "$scratch" && SCRATCH="$scratch" timeout "$e2e_timeout" bash "$path") >"$out" 2>&1
         local rc=$?
         [ $rc -eq 0 ] && rm -rf "$scratch"
         (exit $rc)
@@ -48,7 +51,7 @@ run_one() {
     echo $((SECONDS - start)) >"$logdir/$name.secs"
 }
 export -f run_one
-export logdir
+export logdir e2e_timeout
 
 {
     for t in "$build"/tests/test_*; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # instructions.sh - instruction counts (valgrind's callgrind) of the everyday query and of
-# json_serialize_sql over the shared corpus (x COPIES, shuffled, from Parquet), the scan
+# json_serialize_sql over the shared corpus (x COPIES, each copy distinct by a trailing
+# comment, shuffled, from Parquet), the scan
 # subtracted: for comparing two versions of the functions on a shared machine, where CPU
 # times drift with the host's load and instruction counts do not.
 #   bench/sqlfn/instructions.sh [BUILD_DIR] [CORPUS_DIR] [COPIES]
@@ -16,7 +17,7 @@ dl="CASE WHEN dialect IN ('ansi','snowflake','bigquery','redshift','postgres','d
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$run" -t 1 "CREATE TABLE src AS SELECT sql, $dl AS d FROM read_json('$corpus/*/queries.jsonl', columns={id: 'VARCHAR', dialect: 'VARCHAR', sql: 'VARCHAR'})" \
-    "COPY (SELECT src.* FROM src, range($copies) r ORDER BY hash(src.sql, r.range)) TO '$tmp/q.parquet' (FORMAT parquet)" >/dev/null 2>&1
+    "COPY (SELECT sql, d FROM (SELECT src.sql || chr(10) || '-- ' || row_number() OVER () AS sql, src.d FROM src, range($copies) r) ORDER BY hash(sql)) TO '$tmp/q.parquet' (FORMAT parquet)" >/dev/null 2>&1
 pq="read_parquet('$tmp/q.parquet')"
 bytes=$("$run" -t 1 "SELECT sum(strlen(sql)) FROM $pq" 2>/dev/null)
 # The least of REPEAT counts (default 3): DuckDB's threads spin a little more when the

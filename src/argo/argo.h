@@ -18,7 +18,9 @@
  *     retryStrategy from retries, activeDeadlineSeconds from timeout, an emptyDir at
  *     /scratch (TMPDIR) for spill and staging, credentials from a Kubernetes secret;
  *   - pods labelled with the pipeline and the step, running as uid 10001 (non-root);
- *   - an exit handler running `duckflow argo finish`, which writes run.json.
+ *   - an exit handler running `duckflow argo finish`, which writes run.json (with exit
+ *     hooks, a DAG running it and then the user's templates; argo_hooks.c);
+ *   - with metrics, Prometheus gauges per step template (argo_hooks.c, argo_metrics.c).
  * The result is deterministic: the same pipeline and options give the same bytes.
  */
 #ifndef DF_ARGO_H
@@ -83,10 +85,11 @@ struct df_argo_opts {
     const char *command;   /* the program in the image; NULL = "duckflow" */
     uint64_t max_memory;   /* the most memory a retried pod grows to; 0 = 4x its first */
     /* Cluster options (argo_cluster.c validates them; NULL / 0 / -1 = not set). */
-    const char *pod_gc;              /* podGC.strategy */
-    int64_t ttl_seconds;             /* ttlStrategy.secondsAfterCompletion; 0 = none */
-    int64_t deadline_seconds;        /* the workflow's activeDeadlineSeconds; 0 = none */
-    const char *const *pull_secrets; /* imagePullSecrets */
+    const char *pod_gc;               /* podGC.strategy */
+    int64_t ttl_seconds;              /* ttlStrategy.secondsAfterCompletion; 0 = none */
+    int64_t ttl_success, ttl_failure; /* ttlStrategy.secondsAfterSuccess, secondsAfterFailure */
+    int64_t deadline_seconds;         /* the workflow's activeDeadlineSeconds; 0 = none */
+    const char *const *pull_secrets;  /* imagePullSecrets */
     size_t n_pull_secrets;
     const char *priority_class;                    /* podPriorityClassName */
     const struct df_argo_kv *labels, *annotations; /* the object's and its workflows' */
@@ -99,6 +102,12 @@ struct df_argo_opts {
     int bundle_in_store;               /* the bundle was written to the store when compiling
                                         * (--upload-bundle): no `bundle` template or task */
     const json_t *affinity;            /* the pods' affinity (from the `argo:` section), or NULL */
+    /* Exit hooks beside `finish` (argo_hooks.c): a template of a WorkflowTemplate,
+     * "WORKFLOWTEMPLATE/TEMPLATE", or of a ClusterWorkflowTemplate,
+     * "cluster/CLUSTERWORKFLOWTEMPLATE/TEMPLATE", run after `finish` when the workflow
+     * succeeded (on_success) or did not (on_failure); NULL = none. */
+    const char *on_success, *on_failure;
+    int metrics; /* per-task Prometheus gauges (duration, rows, bytes, peak RSS) */
 };
 
 /* Memory that df_argo_apply_section() allocates for the options it fills. */
@@ -187,6 +196,17 @@ int df_argo_bundle_put(const struct df_pipeline *p, struct df_store *store, cons
  * it is missing, damaged or the store fails; DF_EUSAGE for a malformed hash. */
 int df_argo_bundle_fetch(struct df_store *store, const char *pipeline, const char *hash,
                          const char *dir, char **pipeline_path, struct df_error *err);
+
+/*
+ * `argo step --metrics-dir DIR` (argo_metrics.c): writes DIR/rows and DIR/bytes (summed
+ * over the committed manifests of items first .. first+count-1 of step; tasks that did not
+ * commit count nothing) and DIR/rss (the largest peak RSS, the manifests' or this
+ * process's), each a decimal number, for the template's metrics. DF_EIO when they cannot
+ * be written.
+ */
+int df_argo_write_metrics(struct df_store *store, const char *pipeline, const char *run,
+                          const char *step, size_t first, size_t count, const char *dir,
+                          struct df_error *err);
 
 /*
  * The Argo name (template or task name) for a step name: lower case, '_' -> '-', at most

@@ -73,22 +73,37 @@ static int label_key(const char *k)
     return label_value(k, 1);
 }
 
+int ag_kv_check(const char *what, const struct df_argo_kv *kv, int values, struct df_error *err)
+{
+    if (!label_key(kv->key)) {
+        df_error_set(err, DF_EUSAGE,
+                     "%s key '%s' is not a Kubernetes qualified name ([prefix/]name, name at "
+                     "most 63 of A-Z a-z 0-9 - _ .)",
+                     what, kv->key);
+        return -1;
+    }
+    if (values && !label_value(kv->value, 0)) {
+        df_error_set(err, DF_EUSAGE,
+                     "%s '%s': value '%s' is not a label value (at most 63 of A-Z a-z 0-9 - _ "
+                     "., starting and ending alphanumeric)",
+                     what, kv->key, kv->value);
+        return -2;
+    }
+    return 0;
+}
+
 static int kvs_check(const char *what, const struct df_argo_kv *kv, size_t n, int values,
                      struct df_error *err)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!label_key(kv[i].key))
-            return df_error_set(err, DF_EUSAGE,
-                                "%s key '%s' is not a Kubernetes qualified name ([prefix/]name, "
-                                "name at most 63 of A-Z a-z 0-9 - _ .)",
-                                what, kv[i].key);
-        if (values && !label_value(kv[i].value, 0))
-            return df_error_set(err, DF_EUSAGE,
-                                "%s '%s': value '%s' is not a label value (at most 63 of A-Z "
-                                "a-z 0-9 - _ ., starting and ending alphanumeric)",
-                                what, kv[i].key, kv[i].value);
-    }
+    for (size_t i = 0; i < n; i++)
+        if (ag_kv_check(what, &kv[i], values, err))
+            return -1;
     return 0;
+}
+
+int ag_k8s_name(const char *s)
+{
+    return dns_subdomain(s);
 }
 
 int ag_cluster_check(const struct df_argo_opts *o, struct df_error *err)
@@ -145,6 +160,9 @@ int ag_cluster_check(const struct df_argo_opts *o, struct df_error *err)
                                 "one of its keys)",
                                 o->semaphore);
     }
+    if (ag_hook_check("on-success", o->on_success, err) ||
+        ag_hook_check("on-failure", o->on_failure, err))
+        return -1;
     if (o->mutex && o->semaphore)
         return df_error_set(err, DF_EUSAGE, "give a mutex or a semaphore, not both");
     if (o->concurrency_policy && strcmp(o->concurrency_policy, "Allow") &&
@@ -175,9 +193,14 @@ void ag_cluster_spec(const struct df_argo_opts *o, json_t *spec)
         json_object_set_new(g, "strategy", ag_jstr(o->pod_gc));
         json_object_set_new(spec, "podGC", g);
     }
-    if (o->ttl_seconds > 0) {
+    if (o->ttl_seconds > 0 || o->ttl_success > 0 || o->ttl_failure > 0) {
         json_t *ttl = json_object();
-        json_object_set_new(ttl, "secondsAfterCompletion", json_integer(o->ttl_seconds));
+        if (o->ttl_seconds > 0)
+            json_object_set_new(ttl, "secondsAfterCompletion", json_integer(o->ttl_seconds));
+        if (o->ttl_success > 0)
+            json_object_set_new(ttl, "secondsAfterSuccess", json_integer(o->ttl_success));
+        if (o->ttl_failure > 0)
+            json_object_set_new(ttl, "secondsAfterFailure", json_integer(o->ttl_failure));
         json_object_set_new(spec, "ttlStrategy", ttl);
     }
     if (o->deadline_seconds > 0)

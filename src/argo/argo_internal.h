@@ -121,10 +121,30 @@ void ag_cluster_spec(const struct df_argo_opts *o, json_t *spec);
 void ag_cluster_meta(const struct df_argo_opts *o, json_t *labels, json_t *annotations);
 /* The CronWorkflow's concurrencyPolicy, startingDeadlineSeconds and history limits. */
 void ag_cluster_cron(const struct df_argo_opts *o, json_t *cs);
+/* One label (values set) or annotation: 0, -1 when its key is bad, -2 when its value is
+ * (DF_EUSAGE naming it, `what` first: "label"). */
+int ag_kv_check(const char *what, const struct df_argo_kv *kv, int values, struct df_error *err);
+/* 1 when s is a Kubernetes object name (DNS-1123 subdomain). */
+int ag_k8s_name(const char *s);
 /* A cron schedule as Argo's controller reads it (5 fields, names, @daily, @every D). */
 int ag_cron_check(const char *expr, struct df_error *err);
 /* An IANA time zone (checked against /usr/share/zoneinfo where it exists). */
 int ag_timezone_check(const char *tz, struct df_error *err);
+
+/* ---- argo_hooks.c: exit hooks beside `finish`, per-task metrics ---- */
+/* The name of the exit handler template when there are hooks. */
+#define AG_EXIT_TEMPLATE "exit"
+/* An exit hook's reference ("WFT/TEMPLATE" or "cluster/CWFT/TEMPLATE"; NULL is fine):
+ * DF_EUSAGE naming option and value when malformed. */
+int ag_hook_check(const char *option, const char *ref, struct df_error *err);
+/* The exit handler DAG: `finish`, then each hook with its `when`. NULL without hooks. */
+json_t *ag_exit_template(const struct df_argo_opts *o);
+/* Adds outputs (rows, bytes, rss from the files `argo step --metrics-dir` writes) and
+ * metrics.prometheus (duration, rows, bytes, peak RSS gauges labelled step and pipeline)
+ * to a step's template. */
+void ag_metrics_add(struct ctx *c, json_t *t);
+/* Where a pod writes its metrics (under the scratch emptyDir). */
+#define AG_METRICS_DIR DF_ARGO_SCRATCH "/.metrics"
 
 /* ---- argo_bundle.c ---- */
 /* The bundle's hash over the shipped files' paths and bytes (64 hex digits). */

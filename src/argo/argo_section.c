@@ -4,6 +4,7 @@
  * not give is taken from the section, and checked as the flag would be, so a bad value is
  * refused with exit 2 naming FILE:LINE:COL and the key. Flags win, option by option.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,25 +27,65 @@ static void *keep(struct df_argo_owned *own, void *ptr)
     return ptr;
 }
 
-/* "FILE:LINE:COL: argo.KEY: " + the message. */
+/* "FILE:LINE:COL: argo.KEY: " + the message, at the value of `at` in the section's
+ * positions (an entry "labels.team", else the key, else the section), or at its key when
+ * key_pos is set and the position has one. */
+static int vfail_at(struct sec *s, const char *at_key, int key_pos, const char *key,
+                    const char *fmt, va_list ap)
+{
+    const json_t *at = json_object_get(s->p->argo_locs, at_key);
+    struct strbuf sb = STRBUF_INIT;
+    size_t k = key_pos && json_array_size(at) >= 4 ? 2 : 0;
+
+    if (!at)
+        at = json_object_get(s->p->argo_locs, key);
+    if (!at)
+        at = json_object_get(s->p->argo_locs, "");
+    sb_addf(&sb, "%s:%lld:%lld: argo.%s: ", s->p->path,
+            (long long)json_integer_value(json_array_get(at, k)),
+            (long long)json_integer_value(json_array_get(at, k + 1)), at_key);
+    sb_vaddf(&sb, fmt, ap);
+    df_error_set(s->err, DF_EUSAGE, "%s", sb.buf);
+    sb_release(&sb);
+    return -1;
+}
+
 static int fail(struct sec *s, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(struct sec *s, const char *key, const char *fmt, ...)
 {
-    const json_t *at = json_object_get(s->p->argo_locs, key);
-    struct strbuf sb = STRBUF_INIT;
     va_list ap;
-
-    if (!at)
-        at = json_object_get(s->p->argo_locs, "");
-    sb_addf(&sb, "%s:%lld:%lld: argo.%s: ", s->p->path,
-            (long long)json_integer_value(json_array_get(at, 0)),
-            (long long)json_integer_value(json_array_get(at, 1)), key);
     va_start(ap, fmt);
-    sb_vaddf(&sb, fmt, ap);
+    vfail_at(s, key, 0, key, fmt, ap);
     va_end(ap);
-    df_error_set(s->err, DF_EUSAGE, "%s", sb.buf);
-    sb_release(&sb);
+    return -1;
+}
+
+/* At one entry of key's map ("labels.team") or list ("tolerations.1"). */
+static int fail_entry(struct sec *s, const char *key, const char *entry, int key_pos,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail_entry(struct sec *s, const char *key, const char *entry, int key_pos,
+                      const char *fmt, ...)
+{
+    char *at = xasprintf("%s.%s", key, entry);
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_at(s, at, key_pos, key, fmt, ap);
+    va_end(ap);
+    free(at);
+    return -1;
+}
+
+static int fail_index(struct sec *s, const char *key, size_t i, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_index(struct sec *s, const char *key, size_t i, const char *fmt, ...)
+{
+    char *at = xasprintf("%s.%zu", key, i);
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_at(s, at, 0, key, fmt, ap);
+    va_end(ap);
+    free(at);
     return -1;
 }
 
@@ -86,10 +127,19 @@ static int want_kvs(struct sec *s, const char *key, const json_t *v, const struc
     kv = keep(s->own, xcalloc(json_object_size(v) + 1, sizeof(*kv)));
     json_object_foreach((json_t *)v, k, x)
     {
+        struct df_error e = DF_ERROR_INIT;
+        int bad;
         if (!json_is_string(x))
-            return fail(s, key, "'%s' is not a string (quote numbers and booleans)", k);
+            return fail_entry(s, key, k, 0, "'%s' is not a string (quote numbers and booleans)", k);
         kv[i].key = k;
         kv[i].value = json_string_value(x);
+        /* Labels and node selectors have label values; annotations any text. */
+        bad = ag_kv_check(!strcmp(key, "labels")         ? "label"
+                          : !strcmp(key, "nodeSelector") ? "node selector"
+                                                         : "annotation",
+                          &kv[i], strcmp(key, "annotations") != 0, &e);
+        if (bad)
+            return fail_entry(s, key, k, bad == -1, "%s", e.msg);
         i++;
     }
     *out = kv;
@@ -113,8 +163,17 @@ static int want_names(struct sec *s, const char *key, const json_t *v, const cha
         if (json_is_object(x) && json_is_string(json_object_get(x, "name")))
             x = json_object_get(x, "name");
         if (!json_is_string(x))
-            return fail(s, key, "entry %zu is not a name", i + 1);
+            return fail_index(s, key, i, "entry %zu is not a name", i + 1);
         list[i] = json_string_value(x);
+        {
+            struct df_argo_opts one;
+            struct df_error e = DF_ERROR_INIT;
+            memset(&one, 0, sizeof(one));
+            one.pull_secrets = &list[i];
+            one.n_pull_secrets = 1;
+            if (ag_cluster_check(&one, &e))
+                return fail_index(s, key, i, "%s", e.msg);
+        }
     }
     *out = list;
     *n = json_array_size(v);
@@ -143,6 +202,24 @@ static int check_alone(struct sec *s, const char *key, const struct df_argo_opts
     return 0;
 }
 
+/* A map-of-strings key (nodeSelector, labels, annotations): checked alone (a holds it in
+ * a_kv/a_n and nothing else), then taken into o_kv/o_n unless a flag gave that option. */
+static int take_kvs(struct sec *s, const char *key, const json_t *v, const struct df_argo_opts *a,
+                    const struct df_argo_kv **a_kv, size_t *a_n, const struct df_argo_kv **o_kv,
+                    size_t *o_n)
+{
+    if (want_kvs(s, key, v, a_kv, a_n) || check_alone(s, key, a))
+        return -1;
+    if (!*o_n) {
+        *o_kv = *a_kv;
+        *o_n = *a_n;
+    }
+    return 0;
+}
+
+/* take_kvs's last four arguments for option FIELD (with its count n_FIELD); in take(). */
+#define TAKE_KVS_FIELD(field) &a.field, &a.n_##field, &o->field, &o->n_##field
+
 static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_opts *o)
 {
     struct df_argo_opts a;
@@ -165,25 +242,11 @@ static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_
         if (!o->priority_class)
             o->priority_class = a.priority_class;
     } else if (!strcmp(key, "nodeSelector")) {
-        if (want_kvs(s, key, v, &a.node_selector, &a.n_node_selector) || check_alone(s, key, &a))
-            return -1;
-        if (!o->n_node_selector) {
-            o->node_selector = a.node_selector;
-            o->n_node_selector = a.n_node_selector;
-        }
-    } else if (!strcmp(key, "labels") || !strcmp(key, "annotations")) {
-        int lab = !strcmp(key, "labels");
-        if (want_kvs(s, key, v, lab ? &a.labels : &a.annotations,
-                     lab ? &a.n_labels : &a.n_annotations) ||
-            check_alone(s, key, &a))
-            return -1;
-        if (lab && !o->n_labels) {
-            o->labels = a.labels;
-            o->n_labels = a.n_labels;
-        } else if (!lab && !o->n_annotations) {
-            o->annotations = a.annotations;
-            o->n_annotations = a.n_annotations;
-        }
+        return take_kvs(s, key, v, &a, TAKE_KVS_FIELD(node_selector));
+    } else if (!strcmp(key, "labels")) {
+        return take_kvs(s, key, v, &a, TAKE_KVS_FIELD(labels));
+    } else if (!strcmp(key, "annotations")) {
+        return take_kvs(s, key, v, &a, TAKE_KVS_FIELD(annotations));
     } else if (!strcmp(key, "imagePullSecrets")) {
         if (want_names(s, key, v, &a.pull_secrets, &a.n_pull_secrets) || check_alone(s, key, &a))
             return -1;
@@ -206,10 +269,10 @@ static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_
                       : json_is_object(x) ? toleration_text(s, x)
                                           : NULL;
             if (!list[i])
-                return fail(s, key, "entry %zu is not key=value:Effect or {key, value, effect}",
-                            i + 1);
+                return fail_index(
+                    s, key, i, "entry %zu is not key=value:Effect or {key, value, effect}", i + 1);
             if (!(t = df_argo_toleration(list[i], &e)))
-                return fail(s, key, "%s", e.msg);
+                return fail_index(s, key, i, "%s", e.msg);
             json_decref(t);
         }
         if (!o->n_tolerations) {
@@ -243,13 +306,55 @@ static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_
         if (!o->pod_gc)
             o->pod_gc = a.pod_gc;
     } else if (!strcmp(key, "ttlStrategy")) {
-        const json_t *d = json_is_object(v) ? json_object_get(v, "secondsAfterCompletion") : v;
-        if (json_is_object(v) && (json_object_size(v) != 1 || !d))
-            return fail(s, key, "expected a duration, or {secondsAfterCompletion: ...}");
-        if (want_seconds(s, key, d, &a.ttl_seconds))
+        /* A duration (secondsAfterCompletion), or any of Argo's three fields. */
+        static const char *const fields[] = {"secondsAfterCompletion", "secondsAfterSuccess",
+                                             "secondsAfterFailure"};
+        int64_t *dst[] = {&o->ttl_seconds, &o->ttl_success, &o->ttl_failure};
+        int64_t sec[3] = {0, 0, 0};
+        if (!json_is_object(v)) {
+            if (want_seconds(s, key, v, &sec[0]))
+                return -1;
+        } else {
+            const char *k;
+            json_t *x;
+            if (json_object_size(v) == 0)
+                return fail(s, key,
+                            "expected a duration, or some of secondsAfterCompletion, "
+                            "secondsAfterSuccess, secondsAfterFailure");
+            json_object_foreach((json_t *)v, k, x)
+            {
+                size_t f = 0;
+                while (f < 3 && strcmp(k, fields[f]))
+                    f++;
+                if (f == 3)
+                    return fail_entry(s, key, k, 1,
+                                      "unknown field '%s' (allowed: secondsAfterCompletion, "
+                                      "secondsAfterSuccess, secondsAfterFailure)",
+                                      k);
+                char *sub = xasprintf("%s.%s", key, k);
+                int r = want_seconds(s, sub, x, &sec[f]);
+                free(sub);
+                if (r)
+                    return -1;
+            }
+        }
+        for (size_t f = 0; f < 3; f++)
+            if (sec[f] && !*dst[f])
+                *dst[f] = sec[f];
+    } else if (!strcmp(key, "on_success") || !strcmp(key, "on_failure")) {
+        int ok = key[3] == 's';
+        if (!(ok ? (a.on_success = want_string(s, key, v))
+                 : (a.on_failure = want_string(s, key, v))) ||
+            check_alone(s, key, &a))
             return -1;
-        if (!o->ttl_seconds)
-            o->ttl_seconds = a.ttl_seconds;
+        const char **dst = ok ? &o->on_success : &o->on_failure;
+        if (!*dst)
+            *dst = ok ? a.on_success : a.on_failure;
+    } else if (!strcmp(key, "metrics")) {
+        if (!json_is_boolean(v))
+            return fail(s, key, "expected true or false");
+        if (!o->metrics)
+            o->metrics = json_is_true(v);
     } else if (!strcmp(key, "activeDeadlineSeconds") || !strcmp(key, "startingDeadlineSeconds")) {
         int64_t sec;
         if (want_seconds(s, key, v, &sec))

@@ -333,8 +333,14 @@ json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f)
         json_array_append_new(args, ag_jstr("--tasks-per-pod"));
         json_array_append_new(args, ag_jstrf("%d", ag_tasks_per_pod(c->p, f)));
     }
+    if (c->o->metrics) {
+        json_array_append_new(args, ag_jstr("--metrics-dir"));
+        json_array_append_new(args, ag_jstr(AG_METRICS_DIR));
+    }
     add_common_args(c, args);
     json_object_set_new(t, "container", container(c, args, &st->limits));
+    if (c->o->metrics)
+        ag_metrics_add(c, t);
     return t;
 }
 

@@ -81,6 +81,7 @@ static int build_names(struct ctx *c, struct df_error *err)
     names_take(&c->names, "main");
     names_take(&c->names, "finish");
     names_take(&c->names, "bundle");
+    names_take(&c->names, AG_EXIT_TEMPLATE);
     c->task = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*c->task));
     c->items = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*c->items));
     for (size_t i = 0; i < p->n_steps; i++) {
@@ -156,7 +157,9 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
     json_t *main_t = json_object(), *dag = json_object();
 
     json_object_set_new(spec, "entrypoint", ag_jstr("main"));
-    json_object_set_new(spec, "onExit", ag_jstr("finish"));
+    /* With exit hooks the handler is a DAG running `finish`, then the hooks. */
+    json_object_set_new(spec, "onExit",
+                        ag_jstr(o->on_success || o->on_failure ? AG_EXIT_TEMPLATE : "finish"));
     ag_cluster_spec(o, spec);
     if (o->service_account)
         json_object_set_new(spec, "serviceAccountName", ag_jstr(o->service_account));
@@ -230,6 +233,11 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
     if (!c->o->bundle_in_store)
         json_array_append_new(templates, ag_bundle_template(c));
     json_array_append_new(templates, ag_finish_template(c));
+    {
+        json_t *exit_t = ag_exit_template(o);
+        if (exit_t)
+            json_array_append_new(templates, exit_t);
+    }
 
     /* The DAG, in dependency order after the bundle; each dynamic step's items task just
      * before it. */

@@ -56,6 +56,13 @@ struct cli_opt {
     const char *help; /* '\n' starts a continuation line */
 };
 
+/* Rows that several commands' tables share (the same letter, name, value and help), as
+ * `{CLI_OPT_STORE},` in a table. */
+#define CLI_OPT_STORE   's', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"
+#define CLI_OPT_PARAM   'p', "param", "KEY=VALUE", "override a param (typed like its default)"
+#define CLI_OPT_DRY_RUN 'n', "dry-run", NULL, "print what would be removed, remove nothing"
+#define CLI_OPT_HELP    'h', "help", NULL, "show this help"
+
 /* A macro's value as a string literal, for help texts. */
 #define CLI_STR_(x) #x
 #define CLI_STR(x)  CLI_STR_(x)
@@ -109,6 +116,8 @@ const char *cli_store_uri(const char *opt);
  *      $DUCKFLOW_STORE, else ./.duckflow) unless r.store is already open, then picks the
  *      run: an id, "published" or NULL (the published run), "latest";
  *   3. cli_run_release(&r), whatever cli_run_open() returned.
+ * Called again on the same r, cli_run_open() picks another run in the open store
+ * (`runs rm RUN...`).
  * cli_run_open() returns 0, or -1 with err set (print it with cli_fail()). With
  * CLI_RUN_ARGUMENT in flags, a run that is not in the store is bad usage (DF_EUSAGE,
  * exit 2), for commands whose argument names the run to act on; else it is DF_ENOTFOUND

@@ -51,6 +51,11 @@ enum {
     O_HISTORY,
     O_CONCURRENCY,
     O_UPLOAD,
+    O_TTL_OK,
+    O_TTL_FAIL,
+    O_ON_SUCCESS,
+    O_ON_FAILURE,
+    O_METRICS,
 };
 
 const struct cli_opt cli_opts_argo[] = {
@@ -84,6 +89,14 @@ const struct cli_opt cli_opts_argo[] = {
     {O_PODGC, "pod-gc", "STRATEGY",
      "delete pods: OnPodCompletion, OnPodSuccess, OnWorkflowCompletion, OnWorkflowSuccess"},
     {O_TTL, "ttl", "DURATION", "delete the workflow this long after it completes (ttlStrategy)"},
+    {O_TTL_OK, "ttl-success", "DURATION", "likewise after it succeeded (secondsAfterSuccess)"},
+    {O_TTL_FAIL, "ttl-failure", "DURATION", "likewise after it failed (secondsAfterFailure)"},
+    {O_ON_SUCCESS, "on-success", "WFT/TEMPLATE",
+     "exit hook: run this template of a WorkflowTemplate\n(cluster/CWFT/TEMPLATE: of a "
+     "ClusterWorkflowTemplate)\nafter `finish` when the workflow succeeded"},
+    {O_ON_FAILURE, "on-failure", "WFT/TEMPLATE", "likewise when it failed or errored"},
+    {O_METRICS, "metrics", NULL,
+     "per-task Prometheus gauges: duration, rows, bytes,\npeak RSS (labels pipeline, step)"},
     {O_DEADLINE, "active-deadline", "DURATION", "stop the whole workflow after this long"},
     {O_PULLSECRET, "image-pull-secret", "NAME", "a secret for pulling the image (repeatable)"},
     {O_PRIORITY, "priority-class", "NAME", "the pods' PriorityClass"},
@@ -110,7 +123,8 @@ void cmd_argo_usage(FILE *f)
            "       duckflow argo finish PIPELINE --run RUN --status STATUS --store URI\n"
            "                            [--created-at TIME] [--bundle HASH] [--param K=V]..\n"
            "       duckflow argo bundle PIPELINE --bundle HASH --store URI\n"
-           "       duckflow argo step PIPELINE-NAME --bundle HASH [duckflow step's options]\n\n"
+           "       duckflow argo step PIPELINE-NAME --bundle HASH [--tasks-per-pod N]\n"
+           "                          [--metrics-dir DIR] [duckflow step's options]\n\n"
            "Prints the pipeline as an Argo Workflows manifest on stdout: one pod per task,\n"
            "each running `duckflow step` against the store. The pipeline file and its SQL\n"
            "travel in the first pod's template only (`argo bundle` writes them to the store\n"
@@ -248,14 +262,27 @@ static int parse_option(struct argo_args *a, int c, char *arg)
     case O_ANNOTATION:
         return kv_add(&a->annots, "annotation", arg);
     case O_TTL:
+    case O_TTL_OK:
+    case O_TTL_FAIL:
     case O_DEADLINE:
     case O_STARTDL:
         if (df_parse_duration(arg, &ms) || ms < 1000)
             return cli_usage_error(
                 "argo", "'%s' is not a duration of a second or more (e.g. 90s, 2h)", arg);
         *(c == O_TTL        ? &o->ttl_seconds
+          : c == O_TTL_OK   ? &o->ttl_success
+          : c == O_TTL_FAIL ? &o->ttl_failure
           : c == O_DEADLINE ? &o->deadline_seconds
                             : &o->starting_deadline_seconds) = (ms + 999) / 1000;
+        break;
+    case O_ON_SUCCESS:
+        o->on_success = arg;
+        break;
+    case O_ON_FAILURE:
+        o->on_failure = arg;
+        break;
+    case O_METRICS:
+        o->metrics = 1;
         break;
     case O_HISTORY:
         if ((n = number(arg, 1, 1000)) < 0)

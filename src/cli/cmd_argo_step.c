@@ -26,7 +26,9 @@
 struct pod_args {
     int step_at, item_at; /* where --step's and --item's values are in args, or -1 */
     const char *run;
-    long per_pod; /* 0 = not given */
+    long per_pod;            /* 0 = not given */
+    const char *metrics_dir; /* --metrics-dir, or NULL */
+    const char *store_uri;   /* --store, or NULL */
 };
 
 /* The pipeline at path with the --param overrides among args. */
@@ -85,13 +87,29 @@ static int run_group(char **args, int n, int item_at, size_t first, size_t count
     return status;
 }
 
+/* --metrics-dir: the pod's rows, bytes and peak RSS for the template's gauges. A failure
+ * to write them is reported and does not change the pod's status. */
+static void write_metrics(const struct pod_args *pa, const struct df_pipeline *p, const char *step,
+                          size_t first, size_t count)
+{
+    struct df_error err = DF_ERROR_INIT;
+    struct df_store *store = NULL;
+
+    if (!pa->metrics_dir)
+        return;
+    if (df_store_open(cli_store_uri(pa->store_uri), &store, &err) ||
+        df_argo_write_metrics(store, p->name, pa->run, step, first, count, pa->metrics_dir, &err))
+        fprintf(stderr, "duckflow argo step: warning: metrics not written: %s\n", err.msg);
+    df_store_free(store);
+}
+
 int cmd_argo_step(int argc, char **argv)
 {
     const char *cmd = "argo step", *bundle = NULL, *store_uri = NULL, *name = NULL;
     struct df_error err = DF_ERROR_INIT;
     struct df_store *store = NULL;
     struct df_pipeline *p = NULL;
-    struct pod_args pa = {-1, -1, NULL, 0};
+    struct pod_args pa = {-1, -1, NULL, 0, NULL, NULL};
     char **args = xcalloc((size_t)argc + 2, sizeof(*args));
     char *dir = NULL, *path = NULL;
     int n = 0, rc, si = -1;
@@ -120,6 +138,10 @@ int cmd_argo_step(int argc, char **argv)
             }
             continue;
         }
+        if (!strcmp(argv[i], "--metrics-dir") && i + 1 < argc) {
+            pa.metrics_dir = argv[++i];
+            continue;
+        }
         if (!strcmp(argv[i], "--store") && i + 1 < argc)
             store_uri = argv[i + 1];
         else if (!strncmp(argv[i], "--store=", 8))
@@ -137,14 +159,19 @@ int cmd_argo_step(int argc, char **argv)
         }
         args[n++] = argv[i];
     }
+    pa.store_uri = store_uri;
     if (!bundle || !name) {
         free(args);
         return cli_usage_error(cmd, "expected PIPELINE-NAME --bundle HASH and step's options");
     }
-    if (pa.per_pod > 1 && (pa.item_at < 0 || pa.step_at < 0 || !pa.run)) {
+    if ((pa.per_pod > 1 || pa.metrics_dir) && (pa.item_at < 0 || pa.step_at < 0 || !pa.run)) {
         free(args);
-        return cli_usage_error(cmd, "--tasks-per-pod needs --run, --step and --item");
+        return cli_usage_error(cmd, "--tasks-per-pod and --metrics-dir need --run, --step "
+                                    "and --item");
     }
+    /* The metrics are written after the task: cmd_step returns instead of exiting. */
+    if (pa.metrics_dir)
+        cmd_step_fast_exit = 0;
     if (df_store_open(cli_store_uri(store_uri), &store, &err)) {
         rc = cli_fail(&err);
         goto done;
@@ -186,6 +213,7 @@ int cmd_argo_step(int argc, char **argv)
         store = NULL;
         cmd_step_fast_exit = 0; /* more tasks follow in this process */
         rc = run_group(args, n, pa.item_at, first, count);
+        write_metrics(&pa, p, p->steps[si].name, first, count);
         goto done;
     }
     df_store_free(store);
@@ -193,8 +221,18 @@ int cmd_argo_step(int argc, char **argv)
     /* A pod's log is its stdout: the task log goes there too (cli/tasklog.c), whatever
      * env Argo's executor sets. DUCKFLOW_LOG_STDOUT=0 in the pod turns it off. */
     setenv("DUCKFLOW_LOG_STDOUT", "1", 0);
-    optind = 0; /* getopt starts afresh for cmd_step */
-    rc = cmd_step(n, args);
+    {
+        /* Read before cmd_step: its getopt permutes args. */
+        char *end;
+        const char *item_arg = pa.item_at > 0 ? args[pa.item_at] : "";
+        unsigned long long item = strtoull(item_arg, &end, 10);
+        /* An item given by label has no index here: its counts stay 0. */
+        size_t count = *end || end == item_arg ? 0 : 1;
+        optind = 0; /* getopt starts afresh for cmd_step */
+        rc = cmd_step(n, args);
+        if (pa.metrics_dir && p && si >= 0)
+            write_metrics(&pa, p, p->steps[si].name, (size_t)item, count);
+    }
 done:
     df_store_free(store);
     if (dir) {

@@ -20,15 +20,16 @@
 enum { OPT_KEEP_RUNS = 256, OPT_OLDER_THAN };
 
 const struct cli_opt cli_opts_gc[] = {
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {CLI_OPT_STORE},
     {'P', "pipeline", "P", "only runs of pipeline P"},
     {OPT_KEEP_RUNS, "keep-runs", "N", "keep the newest N runs of each pipeline (N >= 1)"},
     {OPT_OLDER_THAN, "older-than", "D",
      "remove runs that ended longer than D ago: 30d, 2w,\n12h, 90m; with --keep-runs, a run goes "
      "when both say so"},
-    {'n', "dry-run", NULL, "print what would be removed, remove nothing"},
-    {'h', "help", NULL, "this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_DRY_RUN},
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void help(void)
 {

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "dag/plan.h"
 #include "exec/runrec.h"
+#include "store/runs.h"
 #include "store/layout.h"
 #include "store/store.h"
 #include "spec/spec.h"
@@ -20,11 +21,12 @@
 
 const struct cli_opt cli_opts_graph[] = {
     {'f', "format", "FORMAT", "mermaid (default) or dot"},
-    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {CLI_OPT_PARAM},
     {'r', "run", "RUN", "colour the steps by their status in run RUN ('latest': the newest)"},
     {'s', "store", "URI", "the store of --run (default $DUCKFLOW_STORE, else ./.duckflow)"},
-    {'h', "help", NULL, "show this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {
@@ -220,6 +222,18 @@ static int load_run(const struct df_pipeline *p, const char *store_opt, const ch
     if (!df_valid_run_id(id)) {
         rc = cli_usage_error("graph", "no run '%s' of pipeline '%s'", run_opt, p->name);
         goto out;
+    }
+    {
+        int removed = 0;
+        if (df_run_removed(store, p->name, id, &removed, &err) != 0) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        if (removed) {
+            rc = cli_usage_error("graph", "run '%s' of pipeline '%s' was removed (runs rm or gc)",
+                                 id, p->name);
+            goto out;
+        }
     }
     key = df_key_run_json(p->name, id);
     if (df_store_get_bytes(store, key, 64u << 20, &data, &len, &err) != 0) {

@@ -24,10 +24,11 @@ enum { OPT_STEP = 256 };
 const struct cli_opt cli_opts_items[] = {
     {'r', "run", "RUN", "the run id"},
     {OPT_STEP, "step", "STEP", "the step"},
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
-    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
-    {'h', "help", NULL, "show this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_STORE},
+    {CLI_OPT_PARAM},
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {

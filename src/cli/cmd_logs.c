@@ -35,10 +35,11 @@ const struct cli_opt cli_opts_logs[] = {
     {'a', "attempt", "N", "that attempt (from 1)"},
     {OPT_FOLLOW, "follow", NULL,
      "stream the log of an attempt still running until it ends\n(or the run stops)"},
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {CLI_OPT_STORE},
     {'P', "pipeline", "P", "the pipeline, when the store holds several"},
-    {'h', "help", NULL, "this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void help(void)
 {

@@ -18,10 +18,11 @@
 #include "util/banned.h"
 
 const struct cli_opt cli_opts_plan[] = {
-    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {CLI_OPT_PARAM},
     {'f', "format", "FORMAT", "text (default) or json"},
-    {'h', "help", NULL, "show this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {

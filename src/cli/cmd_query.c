@@ -35,8 +35,9 @@ const struct cli_opt cli_opts_query[] = {
     {'o', "output", "FILE", "write the result to FILE instead of stdout"},
     {'w', "max-width", "N",
      "widest table cell before it is cut (default " CLI_STR(DF_FMT_DEFAULT_WIDTH) ")"},
-    {'h', "help", NULL, "show this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {

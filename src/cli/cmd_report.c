@@ -21,8 +21,9 @@ const struct cli_opt cli_opts_report[] = {
     {OPT_HTML, "html", "FILE",
      "write one self-contained HTML page (inline CSS, no\nscripts or external links, a time "
      "bar per task) to FILE\n('-' for stdout) instead of the text tables"},
-    {'h', "help", NULL, "show this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {

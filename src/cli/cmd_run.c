@@ -58,8 +58,9 @@ const struct cli_opt cli_opts_run[] = {
     {OPT_COLOR, "color", "WHEN",
      "auto (default: on a terminal, unless NO_COLOR is set), always\nor never"},
     {'q', "quiet", NULL, "print only failures and the final lines"},
-    {'h', "help", NULL, "this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void help(void)
 {

@@ -21,11 +21,12 @@
 #include "util/banned.h"
 
 const struct cli_opt cli_opts_runs[] = {
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {CLI_OPT_STORE},
     {'P', "pipeline", "P", "only runs of pipeline P"},
     {'f', "format", "FMT", "text (default) or json"},
-    {'h', "help", NULL, "this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void help(void)
 {

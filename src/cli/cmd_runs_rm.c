@@ -17,11 +17,12 @@
 #include "util/banned.h"
 
 const struct cli_opt cli_opts_runs_rm[] = {
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {CLI_OPT_STORE},
     {'P', "pipeline", "P", "the pipeline, when several have a run with this id"},
-    {'n', "dry-run", NULL, "print what would be removed, remove nothing"},
-    {'h', "help", NULL, "this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_DRY_RUN},
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void help(void)
 {
@@ -73,7 +74,7 @@ int cmd_runs_rm(int argc, char **argv)
 {
     struct df_error err = DF_ERROR_INIT;
     struct df_retention_stats st;
-    struct df_store *store = NULL;
+    struct cli_run r = CLI_RUN_INIT;
     const char *store_opt = NULL, *pipeline = NULL;
     json_t *victims = json_array();
     int c, dry = 0, rc = 0;
@@ -103,43 +104,34 @@ int cmd_runs_rm(int argc, char **argv)
         json_decref(victims);
         return cli_usage_error("runs rm", "name at least one run");
     }
-    if (df_store_open(store_opt, &store, &err) != 0) {
-        rc = cli_fail(&err);
-        goto out;
-    }
     for (int i = optind; i < argc; i++) {
-        char *pl = NULL, *run = NULL;
         const char *why = NULL;
         if (!strcmp(argv[i], "latest") || !strcmp(argv[i], "published")) {
             rc = cli_usage_error("runs rm", "name runs by their id, not '%s'", argv[i]);
             goto out;
         }
-        if (df_run_resolve(store, pipeline, argv[i], &pl, &run, &err) != 0) {
-            if (err.code == DF_ENOTFOUND)
-                df_error_recode(&err, DF_EUSAGE); /* an unknown run is bad input here */
+        /* An unknown run is bad input here (CLI_RUN_ARGUMENT). */
+        if (cli_run_open(&r, store_opt, pipeline, argv[i], CLI_RUN_ARGUMENT, &err) != 0 ||
+            df_run_protected(r.store, r.pipeline, r.run, &why, &err) != 0) {
             rc = cli_fail(&err);
             goto out;
         }
-        if (df_run_protected(store, pl, run, &why, &err) != 0) {
+        if (why) {
+            df_error_set(&err, DF_EUSAGE, "run '%s' of '%s' is not removed: %s", r.run, r.pipeline,
+                         why);
             rc = cli_fail(&err);
-        } else if (why) {
-            df_error_set(&err, DF_EUSAGE, "run '%s' of '%s' is not removed: %s", run, pl, why);
-            rc = cli_fail(&err);
-        } else {
-            json_array_append_new(victims, json_pack("{s:s, s:s}", "pipeline", pl, "run", run));
-        }
-        free(pl);
-        free(run);
-        if (rc != 0)
             goto out;
+        }
+        json_array_append_new(victims,
+                              json_pack("{s:s, s:s}", "pipeline", r.pipeline, "run", r.run));
     }
-    if (df_runs_remove(store, victims, dry, cli_print_run_removed, &dry, &st, &err) != 0) {
+    if (df_runs_remove(r.store, victims, dry, cli_print_run_removed, &dry, &st, &err) != 0) {
         rc = cli_fail(&err);
         goto out;
     }
     cli_print_runs_total(&st, dry);
 out:
     json_decref(victims);
-    df_store_free(store);
+    cli_run_release(&r);
     return rc;
 }

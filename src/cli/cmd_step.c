@@ -30,13 +30,14 @@ const struct cli_opt cli_opts_step[] = {
     {OPT_STEP, "step", "STEP", "the step (required)"},
     {'i', "item", "ITEM", "the task's item: its index, or its label as progress shows it"},
     {'a', "attempt", "N", "the attempt number, from 1 (default 1)"},
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
-    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {CLI_OPT_STORE},
+    {CLI_OPT_PARAM},
     {OPT_SCRATCH, "scratch", "DIR", "folder for spill files and staging (default $TMPDIR)"},
     {'t', "threads", "N", "DuckDB threads, replacing the step's"},
     {OPT_NO_CACHE, "no-cache", NULL, "run even when the cache has the task's key"},
-    {'h', "help", NULL, "show this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {

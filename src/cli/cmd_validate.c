@@ -18,10 +18,11 @@
 enum { OPT_NO_SQL = 256 };
 
 const struct cli_opt cli_opts_validate[] = {
-    {'p', "param", "KEY=VALUE", "override a param (typed like its default)"},
+    {CLI_OPT_PARAM},
     {OPT_NO_SQL, "no-sql", NULL, "skip the SQL syntax check"},
-    {'h', "help", NULL, "show this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {

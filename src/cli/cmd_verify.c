@@ -17,10 +17,11 @@
 #include "util/banned.h"
 
 const struct cli_opt cli_opts_verify[] = {
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {CLI_OPT_STORE},
     {'P', "pipeline", "P", "the pipeline (needed only when RUN is ambiguous)"},
-    {'h', "help", NULL, "this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void help(void)
 {

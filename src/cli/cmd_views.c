@@ -17,11 +17,12 @@
 #include "util/banned.h"
 
 const struct cli_opt cli_opts_views[] = {
-    {'s', "store", "URI", "the store (default $DUCKFLOW_STORE, else ./.duckflow)"},
+    {CLI_OPT_STORE},
     {'P', "pipeline", "P", "the pipeline, when the store holds several"},
     {'f', "format", "F", "sql (default) or json"},
-    {'h', "help", NULL, "this help"},
-    {0, NULL, NULL, NULL}};
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void help(void)
 {

@@ -71,6 +71,9 @@ int cli_run_open(struct cli_run *r, const char *store_opt, const char *pipeline,
 {
     if (!r->store && df_store_open(cli_store_uri(store_opt), &r->store, err) != 0)
         return -1;
+    free(r->pipeline); /* called again: another run in the same store */
+    free(r->run);
+    r->pipeline = r->run = NULL;
     if (df_run_resolve(r->store, pipeline, run, &r->pipeline, &r->run, err) != 0) {
         if ((flags & CLI_RUN_ARGUMENT) && err->code == DF_ENOTFOUND)
             df_error_recode(err, DF_EUSAGE);

@@ -13,8 +13,10 @@
 #include "cli/cli.h"
 #include "util/banned.h"
 
-const struct cli_opt cli_opts_completion[] = {{'h', "help", NULL, "show this help"},
-                                              {0, NULL, NULL, NULL}};
+const struct cli_opt cli_opts_completion[] = {
+    {CLI_OPT_HELP},
+    {0, NULL, NULL, NULL},
+};
 
 static void usage(FILE *f)
 {

@@ -14,6 +14,7 @@
 #include "engine/task_internal.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "util/jsonarr.h"
 #include "util/strbuf.h"
 #include "util/uri.h"
 #include "util/banned.h"
@@ -21,24 +22,6 @@
 static int by_string(const void *a, const void *b)
 {
     return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
-}
-
-/* Sorts a JSON array of strings in place (byte order). */
-static void sort_strings(json_t *arr)
-{
-    size_t n = json_array_size(arr), i;
-    json_t **v;
-
-    if (n < 2)
-        return;
-    v = xcalloc(n, sizeof(*v));
-    for (i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(arr, i));
-    qsort(v, n, sizeof(*v), by_string);
-    json_array_clear(arr);
-    for (i = 0; i < n; i++)
-        json_array_append_new(arr, v[i]);
-    free(v);
 }
 
 /* The files of an external source: local paths (glob(3), name order) or object URIs. */
@@ -79,7 +62,7 @@ static int step_files(const struct df_pipeline *p, int si, const char *table,
         goto done;
     }
     json_array_foreach(ms, i, m) df_manifest_table_keys(m, table, out);
-    sort_strings(out);
+    df_json_array_sort(out, by_string); /* byte order */
     rc = 0;
 done:
     json_decref(ms);

@@ -17,6 +17,7 @@
 #include "engine/viewtime.h"
 #include "util/fs.h"
 #include "util/hash.h"
+#include "util/jsonarr.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -98,74 +99,65 @@ int task_sync_outputs(struct task *t, struct df_error *err)
     return 0;
 }
 
-int task_write_output(struct task *t, const struct df_output *out, struct df_error *err)
+/* The COPY that writes output out's table into dir as zstd Parquet (one file, or parts by
+ * size and partition): 0, or -1 with err set and the failure class recorded. *cols gets
+ * the table's columns (df_types_select_list), the caller's to free. */
+static int copy_sql(struct task *t, const struct df_output *out, const char *dir, int single,
+                    struct strbuf *sql, json_t **cols, struct df_error *err)
 {
-    struct strbuf sql = STRBUF_INIT;
-    duckdb_result res;
-    char *dir = fs_join(t->out_root, out->name);
-    int single = out->n_partition_by == 0 && out->file_size == 0;
-    json_t *files = json_array(), *schema = NULL, *tab, *e;
-    uint64_t rows = 0, bytes = 0;
-    size_t i, nfiles;
-    int rc = -1, have_res = 0, is_view, profiled = 0;
-    int64_t copy_start;
-    json_t **sorted = NULL;
+    size_t i;
 
-    if (fs_mkdirs(dir, err) != 0) {
-        set_failure_class(t, t->local ? DF_CLASS_STORE_ERROR : DF_CLASS_CRASH);
-        goto done;
-    }
-    /* Types the Parquet writer would change are converted or refused (engine/types.h).
-     * Of a view, the time of that (it may compute the view) and of computing it while it
-     * is written are counted under sql (engine/viewtime.h). */
-    is_view = df_viewtime_is_view(t->duck.con, out->name);
-    copy_start = df_now_ms();
-    sb_adds(&sql, "COPY (SELECT ");
-    if (df_types_select_list(&t->duck, out->name, &sql, &schema, err) != 0) {
-        set_failure_class(t, DF_CLASS_SQL_ERROR);
-        goto done;
-    }
-    sb_adds(&sql, " FROM ");
-    sb_add_sql_ident(&sql, out->name);
+    sb_adds(sql, "COPY (SELECT ");
+    if (df_types_select_list(&t->duck, out->name, sql, cols, err) != 0)
+        return set_failure_class(t, DF_CLASS_SQL_ERROR);
+    sb_adds(sql, " FROM ");
+    sb_add_sql_ident(sql, out->name);
     for (i = 0; i < out->n_order_by; i++) {
-        sb_adds(&sql, i ? ", " : " ORDER BY ");
-        sb_adds(&sql, out->order_by[i]);
+        sb_adds(sql, i ? ", " : " ORDER BY ");
+        sb_adds(sql, out->order_by[i]);
     }
-    sb_adds(&sql, "\n) TO ");
+    sb_adds(sql, "\n) TO ");
     if (single) {
         char *f = fs_join(dir, "part-00000.parquet");
-        sb_add_sql_string(&sql, f);
+        sb_add_sql_string(sql, f);
         free(f);
     } else {
-        sb_add_sql_string(&sql, dir);
+        sb_add_sql_string(sql, dir);
     }
-    sb_adds(&sql, " (FORMAT parquet, COMPRESSION ");
-    sb_add_sql_string(&sql, out->compression ? out->compression : "zstd");
-    sb_adds(&sql, ", RETURN_STATS true");
+    sb_adds(sql, " (FORMAT parquet, COMPRESSION ");
+    sb_add_sql_string(sql, out->compression ? out->compression : "zstd");
+    sb_adds(sql, ", RETURN_STATS true");
     if (!single) {
-        sb_adds(&sql, ", PER_THREAD_OUTPUT false, OVERWRITE_OR_IGNORE true, "
-                      "FILENAME_PATTERN 'part-{i}'");
+        sb_adds(sql, ", PER_THREAD_OUTPUT false, OVERWRITE_OR_IGNORE true, "
+                     "FILENAME_PATTERN 'part-{i}'");
         if (out->file_size)
-            sb_addf(&sql, ", FILE_SIZE_BYTES %" PRIu64, out->file_size);
+            sb_addf(sql, ", FILE_SIZE_BYTES %" PRIu64, out->file_size);
         if (out->n_partition_by) {
-            sb_adds(&sql, ", PARTITION_BY (");
+            sb_adds(sql, ", PARTITION_BY (");
             for (i = 0; i < out->n_partition_by; i++) {
                 if (i)
-                    sb_adds(&sql, ", ");
-                sb_add_sql_ident(&sql, out->partition_by[i]);
+                    sb_adds(sql, ", ");
+                sb_add_sql_ident(sql, out->partition_by[i]);
             }
-            sb_addc(&sql, ')');
+            sb_addc(sql, ')');
         }
     }
-    sb_addc(&sql, ')');
-    if (is_view) {
-        t->view_ms += df_now_ms() - copy_start;
-        profiled = df_viewtime_begin(t->duck.con);
-    }
-    copy_start = df_now_ms();
-    if (duckdb_query(t->duck.con, sql.buf, &res) == DuckDBError) {
-        const char *msg = duckdb_result_error(&res);
-        duckdb_error_type et = duckdb_result_error_type(&res);
+    sb_addc(sql, ')');
+    return 0;
+}
+
+/* Runs the COPY; a failure gets its class (a local store's I/O error is store_error). Of
+ * a view, the time of computing it while it is written is counted under sql. 0 with *res
+ * to destroy, or -1. */
+static int run_copy(struct task *t, const char *sql, int is_view, duckdb_result *res,
+                    struct df_error *err)
+{
+    int profiled = is_view ? df_viewtime_begin(t->duck.con) : 0;
+    int64_t copy_start = df_now_ms();
+
+    if (duckdb_query(t->duck.con, sql, res) == DuckDBError) {
+        const char *msg = duckdb_result_error(res);
+        duckdb_error_type et = duckdb_result_error_type(res);
         enum df_exit_class c;
         if (profiled)
             df_viewtime_end(t->duck.con, 0);
@@ -177,98 +169,87 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
             (c == DF_CLASS_SQL_ERROR ||
              (c == DF_CLASS_SPILL_FULL && msg && !strstr(msg, t->spill_dir))))
             c = DF_CLASS_STORE_ERROR;
-        duckdb_destroy_result(&res);
-        set_failure_class(t, c);
-        goto done;
+        duckdb_destroy_result(res);
+        return set_failure_class(t, c);
     }
-    have_res = 1;
     if (profiled)
         t->view_ms += df_viewtime_end(t->duck.con, df_now_ms() - copy_start);
-    nfiles = (size_t)duckdb_row_count(&res);
-    for (i = 0; i < nfiles; i++) {
-        char *fname = duckdb_value_varchar(&res, 0, (idx_t)i);
-        int64_t count = duckdb_value_int64(&res, 1, (idx_t)i);
-        char *path = NULL, sha[DF_SHA256_HEX];
-        const char *rel;
-        int64_t size;
-        json_t *f;
+    return 0;
+}
 
-        if (!fname) {
-            df_error_set(err, DF_EFAIL, "copy returned no file name");
-            set_failure_class(t, DF_CLASS_CRASH);
-            goto done;
-        }
-        path = single ? xstrdup(fname) : pad_part_name(fname, err);
-        duckdb_free(fname);
-        if (!path) {
-            set_failure_class(t, DF_CLASS_STORE_ERROR);
-            goto done;
-        }
-        if (strncmp(path, dir, strlen(dir)) != 0 || path[strlen(dir)] != '/') {
-            df_error_set(err, DF_EFAIL, "copy wrote '%s' outside '%s'", path, dir);
-            free(path);
-            set_failure_class(t, DF_CLASS_CRASH);
-            goto done;
-        }
-        rel = path + strlen(dir) + 1;
-        size = fs_file_size(path);
-        if (size < 0 || df_sha256_file(path, sha, err) != 0 ||
-            (t->local && start_writeback(path))) {
-            df_error_set(err, DF_EIO, "cannot read or sync '%s'", path);
-            free(path);
-            set_failure_class(t, DF_CLASS_STORE_ERROR);
-            goto done;
-        }
-        f = json_object();
-        json_object_set_new(f, "path", json_sprintf("%s/%s/%s", t->attempt_dir, out->name, rel));
-        json_object_set_new(f, "rows", json_integer(count));
-        json_object_set_new(f, "bytes", json_integer(size));
-        json_object_set_new(f, "sha256", json_string(sha));
-        if (t->local) {
-            /* Local readers check size and mtime against these before trusting the file
-             * (store/verify.h). */
-            struct stat st;
-            if (stat(path, &st) == 0)
-                json_object_set_new(
-                    f, "mtime_ns",
-                    json_integer((json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec));
-        }
-        {
-            json_t *part = df_task_path_partition(rel);
-            if (part)
-                json_object_set_new(f, "partition", part);
-        }
-        json_array_append_new(files, f);
-        if (t->local)
-            json_array_append_new(t->to_sync, json_string(path));
-        if (!t->local) {
-            json_t *pair = json_array();
-            json_array_append_new(pair, json_sprintf("%s/%s/%s", t->attempt_key, out->name, rel));
-            json_array_append_new(pair, json_string(path));
-            json_array_append_new(t->uploads, pair);
-        }
-        rows += (uint64_t)count;
-        bytes += (uint64_t)size;
+/* One file the COPY wrote (fname, count rows; DuckDB's string, freed here): named as a
+ * part, checked to be under dir, summed and recorded in files with its manifest entry, and
+ * queued to be synced (local store) or uploaded. 0, or -1 with the failure class set. */
+static int record_file(struct task *t, const struct df_output *out, const char *dir, int single,
+                       char *fname, int64_t count, json_t *files, uint64_t *rows, uint64_t *bytes,
+                       struct df_error *err)
+{
+    char *path = NULL, sha[DF_SHA256_HEX];
+    const char *rel;
+    int64_t size;
+    json_t *f;
+
+    if (!fname) {
+        df_error_set(err, DF_EFAIL, "copy returned no file name");
+        return set_failure_class(t, DF_CLASS_CRASH);
+    }
+    path = single ? xstrdup(fname) : pad_part_name(fname, err);
+    duckdb_free(fname);
+    if (!path)
+        return set_failure_class(t, DF_CLASS_STORE_ERROR);
+    if (strncmp(path, dir, strlen(dir)) != 0 || path[strlen(dir)] != '/') {
+        df_error_set(err, DF_EFAIL, "copy wrote '%s' outside '%s'", path, dir);
         free(path);
+        return set_failure_class(t, DF_CLASS_CRASH);
     }
-    /* Files in name order, so readers see chunks in a stable order. */
-    nfiles = json_array_size(files);
-    if (nfiles > 1) {
-        json_t *sorted_arr = json_array();
-        sorted = xcalloc(nfiles, sizeof(*sorted));
-        for (i = 0; i < nfiles; i++)
-            sorted[i] = json_array_get(files, i);
-        qsort(sorted, nfiles, sizeof(*sorted), by_rel);
-        for (i = 0; i < nfiles; i++)
-            json_array_append(sorted_arr, sorted[i]);
-        json_decref(files);
-        files = sorted_arr;
+    rel = path + strlen(dir) + 1;
+    size = fs_file_size(path);
+    if (size < 0 || df_sha256_file(path, sha, err) != 0 || (t->local && start_writeback(path))) {
+        df_error_set(err, DF_EIO, "cannot read or sync '%s'", path);
+        free(path);
+        return set_failure_class(t, DF_CLASS_STORE_ERROR);
     }
-    /* schema: the columns df_types_select_list() described before the COPY. */
-    tab = json_object();
-    json_object_set_new(tab, "rows", json_integer((json_int_t)rows));
-    json_object_set_new(tab, "bytes", json_integer((json_int_t)bytes));
-    /* The manifest records the type a reader of the files sees. */
+    f = json_object();
+    json_object_set_new(f, "path", json_sprintf("%s/%s/%s", t->attempt_dir, out->name, rel));
+    json_object_set_new(f, "rows", json_integer(count));
+    json_object_set_new(f, "bytes", json_integer(size));
+    json_object_set_new(f, "sha256", json_string(sha));
+    if (t->local) {
+        /* Local readers check size and mtime against these before trusting the file
+         * (store/verify.h). */
+        struct stat st;
+        if (stat(path, &st) == 0)
+            json_object_set_new(
+                f, "mtime_ns",
+                json_integer((json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec));
+    }
+    {
+        json_t *part = df_task_path_partition(rel);
+        if (part)
+            json_object_set_new(f, "partition", part);
+    }
+    json_array_append_new(files, f);
+    if (t->local)
+        json_array_append_new(t->to_sync, json_string(path));
+    if (!t->local) {
+        json_t *pair = json_array();
+        json_array_append_new(pair, json_sprintf("%s/%s/%s", t->attempt_key, out->name, rel));
+        json_array_append_new(pair, json_string(path));
+        json_array_append_new(t->uploads, pair);
+    }
+    *rows += (uint64_t)count;
+    *bytes += (uint64_t)size;
+    free(path);
+    return 0;
+}
+
+/* The table's columns (as df_types_select_list() described them before the COPY) as a
+ * reader of its files sees them: the manifest's schema, [{name, type}]. */
+static void reader_schema(json_t *schema)
+{
+    json_t *e;
+    size_t i;
+
     json_array_foreach(schema, i, e)
     {
         const char *type = json_string_value(json_object_get(e, "type"));
@@ -277,6 +258,48 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
             json_object_set_new(e, "type", json_string(rt));
         free(rt);
     }
+}
+
+int task_write_output(struct task *t, const struct df_output *out, struct df_error *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    duckdb_result res;
+    char *dir = fs_join(t->out_root, out->name);
+    int single = out->n_partition_by == 0 && out->file_size == 0;
+    json_t *files = json_array(), *schema = NULL, *tab;
+    uint64_t rows = 0, bytes = 0;
+    size_t i, nfiles;
+    int rc = -1, have_res = 0, is_view;
+    int64_t copy_start;
+
+    if (fs_mkdirs(dir, err) != 0) {
+        set_failure_class(t, t->local ? DF_CLASS_STORE_ERROR : DF_CLASS_CRASH);
+        goto done;
+    }
+    /* Types the Parquet writer would change are converted or refused (engine/types.h).
+     * Of a view, the time of that (it may compute the view) and of computing it while it
+     * is written are counted under sql (engine/viewtime.h). */
+    is_view = df_viewtime_is_view(t->duck.con, out->name);
+    copy_start = df_now_ms();
+    if (copy_sql(t, out, dir, single, &sql, &schema, err) != 0)
+        goto done;
+    if (is_view)
+        t->view_ms += df_now_ms() - copy_start;
+    if (run_copy(t, sql.buf, is_view, &res, err) != 0)
+        goto done;
+    have_res = 1;
+    nfiles = (size_t)duckdb_row_count(&res);
+    for (i = 0; i < nfiles; i++)
+        if (record_file(t, out, dir, single, duckdb_value_varchar(&res, 0, (idx_t)i),
+                        duckdb_value_int64(&res, 1, (idx_t)i), files, &rows, &bytes, err) != 0)
+            goto done;
+    /* Files in name order, so readers see chunks in a stable order. */
+    df_json_array_sort(files, by_rel);
+    /* The manifest records the type a reader of the files sees. */
+    reader_schema(schema);
+    tab = json_object();
+    json_object_set_new(tab, "rows", json_integer((json_int_t)rows));
+    json_object_set_new(tab, "bytes", json_integer((json_int_t)bytes));
     json_object_set_new(tab, "schema", schema);
     schema = NULL;
     json_object_set_new(tab, "files", files);
@@ -288,7 +311,6 @@ done:
         df_error_prefix(err, "table '%s'", out->name);
     if (have_res)
         duckdb_destroy_result(&res);
-    free(sorted);
     json_decref(files);
     json_decref(schema);
     sb_release(&sql);

@@ -37,6 +37,8 @@
 #include "store/manifest.h"
 #include "store/lineage.h"
 #include "store/publish.h"
+#include "store/runindex.h"
+#include "store/runs.h"
 #include "util/exitclass.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -542,8 +544,10 @@ static void task_ended(struct executor *x, struct gtask *t)
         if (em)
             msg = xstrdup(em);
         json_decref(e);
-        if (!msg)
-            msg = last_line(out);
+        /* No _error.json: the task's own error line, without the "duckflow: " its
+         * `duckflow step` put in front (the failure lines add theirs). */
+        if (!msg && (msg = last_line(out)) && !strncmp(msg, "duckflow: ", 10))
+            memmove(msg, msg + 10, strlen(msg + 10) + 1);
         if (!msg)
             msg = xasprintf("exited with status %d", c->exit_code);
     }
@@ -729,6 +733,15 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
     } else {
         snprintf(run_id, 64, "%s", o->resume_run);
     }
+    {
+        int removed = 0;
+        if (df_run_removed(x->store, x->p->name, run_id, &removed, err) != 0)
+            return -1;
+        if (removed)
+            return df_error_set(err, DF_EUSAGE,
+                                "cannot resume run '%s' of '%s': it was removed (runs rm or gc)",
+                                run_id, x->p->name);
+    }
     key = df_key_run_json(x->p->name, run_id);
     if (df_store_get_bytes(x->store, key, DF_CAP_RUN_JSON, &data, &len, err) != 0) {
         if (err->code == DF_ENOTFOUND) {
@@ -758,6 +771,12 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
                 run_id);
     }
     x->resume = 1;
+    /* Its manifests may change without a new attempt folder (a task committed from the
+     * cache again): gc must read them until the run's end lists them anew. */
+    if (df_run_index_forget(x->store, x->p->name, run_id, err) != 0) {
+        df_error_prefix(err, "cannot resume run '%s'", run_id);
+        return -1;
+    }
     return 0;
 }
 

@@ -10,8 +10,8 @@
  * owner, runrec_still_running()).
  *
  * A removed run whose files are kept gets a tombstone, <pipeline>/runs/<run>/_removed.json
- * (DF_RUN_TOMBSTONE): `runs` does not list it, and gc removes what is left of it once
- * nothing names it (then the tombstone too).
+ * (DF_RUN_TOMBSTONE, store/layout.h): `runs` does not list it, no command reads it, and gc removes
+ * what is left of it once nothing names it (then the tombstone too).
  *
  * Order inside a run: its manifests first (a reader never trusts a manifest whose files
  * are going), then the other keys, run.json last, so an interrupted removal is finished
@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "exec/storeindex.h"
+#include "store/layout.h" /* DF_RUN_TOMBSTONE */
 #include "store/store.h"
 #include "util/error.h"
 
@@ -56,8 +57,6 @@ int df_refs_has(const struct df_refs *r, const char *key);
 /* 1 when some key of the set starts with prefix. */
 int df_refs_any_under(const struct df_refs *r, const char *prefix);
 void df_refs_release(struct df_refs *r);
-
-#define DF_RUN_TOMBSTONE "_removed.json"
 
 /* "30d", "2w", "12h", "1h30m", "90s" -> milliseconds; 0 ok, -1 bad (also 0 or less). */
 int df_parse_age(const char *s, int64_t *out_ms);

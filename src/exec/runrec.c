@@ -253,16 +253,27 @@ int runrec_find_error_cb(const char *key, uint64_t size, void *ud)
 struct found_runs {
     char **keys;
     size_t n, alloc;
+    char *removed; /* "<pipeline>/runs/<run>/" of the last tombstone seen */
 };
 
-/* Keeps "<pipeline>/runs/<run>/run.json". */
+/* Keeps "<pipeline>/runs/<run>/run.json", unless the run's folder holds a tombstone (a
+ * removal that stopped before run.json: the run is removed all the same). The listing is
+ * sorted and "_removed.json" sorts before "run.json". */
 static int pick_run_json(const char *key, uint64_t size, void *ud)
 {
     struct found_runs *f = ud;
     const char *run, *rest;
     size_t pn, rn;
     (void)size;
-    if (!df_key_split_run(key, &pn, &run, &rn, &rest) || strcmp(rest, "run.json") != 0)
+    if (!df_key_split_run(key, &pn, &run, &rn, &rest))
+        return 0;
+    if (!strcmp(rest, DF_RUN_TOMBSTONE)) {
+        free(f->removed);
+        f->removed = xstrndup(key, (size_t)(rest - key));
+        return 0;
+    }
+    if (strcmp(rest, "run.json") != 0 ||
+        (f->removed && !strncmp(f->removed, key, (size_t)(rest - key)) && !f->removed[rest - key]))
         return 0;
     if (f->n == f->alloc) {
         f->alloc = f->alloc ? 2 * f->alloc : 32;
@@ -287,7 +298,7 @@ int runrec_by_start(const void *a, const void *b)
 
 int runrec_list(struct df_store *s, const char *pipeline, json_t **out, struct df_error *err)
 {
-    struct found_runs f = {NULL, 0, 0};
+    struct found_runs f = {NULL, 0, 0, NULL};
     char *prefix = pipeline ? df_key_runs(pipeline) : xstrdup("");
     json_t **v = NULL;
     size_t nv = 0;
@@ -331,6 +342,7 @@ int runrec_list(struct df_store *s, const char *pipeline, json_t **out, struct d
     for (size_t i = 0; i < f.n; i++)
         free(f.keys[i]);
     free(f.keys);
+    free(f.removed);
     free(v);
     free(prefix);
     return rc;

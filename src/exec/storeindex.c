@@ -1,6 +1,7 @@
 /*
  * storeindex.c - one listing and one read per document for gc and retention (see
- * storeindex.h), and the member-picking JSON scanner that keeps the reads cheap.
+ * storeindex.h); documents are picked by store/jsonpick.c, and a run's manifests come
+ * from its _manifests.json (store/runindex.c) when the listing shows them unchanged.
  */
 #include "exec/storeindex.h"
 
@@ -9,134 +10,15 @@
 
 #include "exec/runrec.h"
 #include "store/caps.h"
+#include "store/jsonpick.h"
+#include "store/runindex.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
 /* Members of a run record retention and gc look at (runrec_still_running, ages). */
 static const char *const run_members[] = {"pipeline",   "run",        "status",      "host", "pid",
                                           "updated_at", "started_at", "finished_at", NULL};
-/* Members of a manifest that name its files and its attempt (df_manifest_table_keys). */
-static const char *const manifest_members[] = {"pipeline",   "run",         "step",   "item_key",
-                                               "files_root", "attempt_dir", "tables", NULL};
 static const char *const entry_members[] = {"manifest", "files", NULL};
-
-/* ---- the scanner ---- */
-
-static const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
-/* p at the opening quote: the byte after the closing one, or NULL. */
-static const char *skip_string(const char *p, const char *end)
-{
-    for (p++; p < end;) {
-        const char *q = memchr(p, '"', (size_t)(end - p));
-        const char *b;
-        size_t n;
-        if (!q)
-            return NULL;
-        /* the quote closes the string unless an odd number of backslashes precede it */
-        for (b = q, n = 0; b > p && b[-1] == '\\'; b--)
-            n++;
-        if (n % 2 == 0)
-            return q + 1;
-        p = q + 1;
-    }
-    return NULL;
-}
-
-/* p at a value: the byte after it, or NULL. */
-static const char *skip_value(const char *p, const char *end)
-{
-    int depth = 0;
-    if (p >= end)
-        return NULL;
-    if (*p != '{' && *p != '[' && *p != '"') {
-        while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' &&
-               *p != '\t' && *p != '\r')
-            p++;
-        return p;
-    }
-    while (p < end) {
-        if (*p == '"') {
-            p = skip_string(p, end);
-            if (!p)
-                return NULL;
-            if (depth == 0)
-                return p;
-            continue;
-        }
-        if (*p == '{' || *p == '[')
-            depth++;
-        else if (*p == '}' || *p == ']') {
-            if (--depth == 0)
-                return p + 1;
-        }
-        p++;
-    }
-    return NULL;
-}
-
-static int wanted(const char *name, size_t n, const char *const *names)
-{
-    for (; *names; names++)
-        if (strlen(*names) == n && !memcmp(*names, name, n))
-            return 1;
-    return 0;
-}
-
-json_t *df_json_pick(const char *data, size_t len, const char *const *names)
-{
-    const char *p = data, *end = data + len;
-    json_t *out = json_object();
-
-    p = skip_ws(p, end);
-    if (p >= end || *p != '{')
-        goto bad;
-    p = skip_ws(p + 1, end);
-    if (p < end && *p == '}')
-        return out;
-    for (;;) {
-        const char *k, *ke, *v, *ve;
-        p = skip_ws(p, end);
-        if (p >= end || *p != '"')
-            goto bad;
-        k = p + 1;
-        if (!(ke = skip_string(p, end)))
-            goto bad;
-        p = skip_ws(ke, end);
-        if (p >= end || *p != ':')
-            goto bad;
-        v = skip_ws(p + 1, end);
-        if (!(ve = skip_value(v, end)) || ve == v)
-            goto bad;
-        /* Names with escapes are never among ours: compared raw. */
-        if (wanted(k, (size_t)(ke - 1 - k), names)) {
-            char *name = xstrndup(k, (size_t)(ke - 1 - k));
-            json_t *val = json_loadb(v, (size_t)(ve - v), JSON_DECODE_ANY, NULL);
-            if (!val) {
-                free(name);
-                goto bad;
-            }
-            json_object_set_new(out, name, val);
-            free(name);
-        }
-        p = skip_ws(ve, end);
-        if (p < end && *p == ',') {
-            p++;
-            continue;
-        }
-        if (p < end && *p == '}')
-            return out;
-        goto bad;
-    }
-bad:
-    json_decref(out);
-    return NULL;
-}
 
 /* ---- the index ---- */
 
@@ -186,7 +68,7 @@ static int read_pick(struct df_store *s, const char *key, size_t cap, const char
         df_error_clear(err); /* gone since the listing */
         return 0;
     }
-    *doc = df_json_pick(data, len, names);
+    *doc = names ? df_json_pick(data, len, names) : df_manifest_pick(data, len);
     free(data);
     return 0;
 }
@@ -200,12 +82,88 @@ static void push_doc(struct df_index_doc **v, size_t *n, const char *key, json_t
     (*n)++;
 }
 
+static size_t lower_bound(const struct df_store_index *ix, const char *key);
+
+/* The _manifests.json of the run being read (store/runindex.h). */
+struct run_index {
+    char *run;     /* "<pipeline>/runs/<run>/" */
+    size_t len;    /* its length */
+    json_t *tasks; /* its "tasks", NULL when it has none (or it does not parse) */
+};
+
+/* The picked manifest of ix->keys[i] (a manifest) from its run's _manifests.json when the
+ * listing shows it unchanged (df_run_index_manifest), else *doc = NULL. Reads the run's
+ * file once, when the listing holds one. */
+static int indexed_manifest(struct df_store *s, const struct df_store_index *ix, size_t i,
+                            struct run_index *ri, json_t **doc, struct df_error *err)
+{
+    const char *key = ix->keys[i].key, *p = key;
+    char **folders = NULL, *tprefix, *task;
+    size_t rl, tl, nf = 0, af = 0, j;
+    json_t *m;
+
+    *doc = NULL;
+    for (int k = 0; k < 3; k++) /* "<pipeline>/runs/<run>/" */
+        p = strchr(p, '/') + 1;
+    rl = (size_t)(p - key);
+    if (!ri->run || ri->len != rl || strncmp(ri->run, key, rl) != 0) {
+        char *ikey = xasprintf("%.*s%s", (int)rl, key, DF_RUN_MANIFESTS), *data = NULL;
+        size_t at = lower_bound(ix, ikey), len = 0;
+        free(ri->run);
+        json_decref(ri->tasks);
+        ri->run = xstrndup(key, rl);
+        ri->len = rl;
+        ri->tasks = NULL;
+        if (at < ix->nkeys && !strcmp(ix->keys[at].key, ikey)) {
+            if (df_store_get_bytes(s, ikey, DF_CAP_MANIFEST, &data, &len, err) == 0) {
+                ri->tasks = df_run_index_parse(data, len);
+            } else if (err->code == DF_ENOTFOUND) {
+                df_error_clear(err);
+            } else {
+                free(data);
+                free(ikey);
+                return -1;
+            }
+        }
+        free(data);
+        free(ikey);
+    }
+    if (!ri->tasks)
+        return 0;
+    /* The folders under the task's folder now: each must have been there then. */
+    tl = strlen(key) - strlen("_manifest.json");
+    tprefix = xstrndup(key, tl);
+    for (j = lower_bound(ix, tprefix); j < ix->nkeys && !strncmp(ix->keys[j].key, tprefix, tl);
+         j++) {
+        const char *f = ix->keys[j].key + tl, *e = strchr(f, '/');
+        if (!e || (nf && strlen(folders[nf - 1]) == (size_t)(e - f) &&
+                   !strncmp(folders[nf - 1], f, (size_t)(e - f))))
+            continue;
+        if (nf == af) {
+            af = af ? 2 * af : 4;
+            folders = xrealloc(folders, af * sizeof(*folders));
+        }
+        folders[nf++] = xstrndup(f, (size_t)(e - f));
+    }
+    task = xstrndup(key + rl, tl - rl - 1);
+    m = df_run_index_manifest(ri->tasks, task, ix->keys[i].size, folders, nf);
+    if (m)
+        *doc = json_incref(m);
+    for (j = 0; j < nf; j++)
+        free(folders[j]);
+    free(folders);
+    free(task);
+    free(tprefix);
+    return 0;
+}
+
 int df_index_build(struct df_store *s, const char *pipeline, struct df_store_index *ix,
                    struct df_error *err)
 {
     char *prefix = pipeline ? xasprintf("%s/", pipeline) : xstrdup("");
     json_t **recs = NULL;
     size_t nrecs = 0;
+    struct run_index ri = {NULL, 0, NULL};
     int rc = -1;
 
     memset(ix, 0, sizeof(*ix));
@@ -238,7 +196,11 @@ int df_index_build(struct df_store *s, const char *pipeline, struct df_store_ind
                 json_decref(doc);
         } else if (!strncmp(slash, "/runs/", 6) && sl == 5 &&
                    ends_with(key, n, "/_manifest.json")) {
-            if (read_pick(s, key, DF_CAP_MANIFEST, manifest_members, &doc, err) != 0)
+            if (indexed_manifest(s, ix, i, &ri, &doc, err) != 0)
+                goto out;
+            if (doc)
+                ix->manifests_indexed++;
+            else if (read_pick(s, key, DF_CAP_MANIFEST, NULL, &doc, err) != 0)
                 goto out;
             push_doc(&ix->manifests, &ix->nmanifests, key, doc);
         } else if (!strncmp(slash, "/cache/", 7) && sl == 2 && ends_with(key, n, ".json")) {
@@ -264,6 +226,8 @@ out:
         json_decref(recs[i]);
     free(recs);
     free(prefix);
+    free(ri.run);
+    json_decref(ri.tasks);
     if (rc != 0)
         df_index_release(ix);
     return rc;

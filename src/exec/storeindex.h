@@ -3,11 +3,14 @@
  * judge many runs at once: `gc` (with and without --keep-runs/--older-than) and `runs rm`.
  *
  * df_index_build lists the folder ONCE and reads each run record, manifest and cache entry
- * ONCE, keeping only the members those commands use (the rest of each JSON document is
- * skipped by a scanner, not parsed: a manifest's inputs, checks and timings are most of
- * its bytes). Retention, removal and gc then work from the index, so their cost is one
- * listing plus one GET per record, manifest and cache entry: O(runs), whatever the
- * policy.
+ * ONCE (a run's manifests from its _manifests.json, store/runindex.h, while the listing
+ * shows them unchanged: one read per run instead of one per task), keeping only the
+ * members those commands use (the rest of each JSON document is
+ * skipped by a scanner, not parsed: a manifest's inputs, checks, timings and table
+ * schemas are most of its bytes; of "tables" only the files' paths are kept). Retention, removal
+ * and gc then work from the index, so their cost is one listing plus one GET per run
+ * record, run (its _manifests.json; per manifest where it is missing or stale) and cache
+ * entry: O(runs), whatever the policy.
  */
 #ifndef DF_EXEC_STOREINDEX_H
 #define DF_EXEC_STOREINDEX_H
@@ -38,6 +41,7 @@ struct df_store_index {
     size_t nmanifests;
     struct df_index_doc *entries; /* <pl>/cache/<key>.json */
     size_t nentries;
+    size_t manifests_indexed; /* of manifests, how many came from a run's _manifests.json */
 };
 
 /* Builds the index of pipeline's folder (NULL: the whole store). A read that fails for
@@ -52,12 +56,5 @@ void df_index_range(const struct df_store_index *ix, const char *prefix, size_t 
 /* The run record of pipeline's run (picked members), or NULL. */
 json_t *df_index_run(const struct df_store_index *ix, const char *pipeline, size_t plen,
                      const char *run, size_t rlen);
-
-/*
- * Parses only the top-level members of a JSON object whose names are in names (NULL
- * ended); the other members' values are skipped without being parsed. NULL when data is
- * not a JSON object.
- */
-json_t *df_json_pick(const char *data, size_t len, const char *const *names);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "store/caps.h"
 #include "store/layout.h"
+#include "util/jsonarr.h"
 #include "util/names.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -48,22 +49,6 @@ static int by_item_index(const void *a, const void *b)
     json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "item_index"));
     json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "item_index"));
     return (x > y) - (x < y);
-}
-
-static void sort_by_item(json_t *arr)
-{
-    size_t i, n = json_array_size(arr);
-    json_t **v;
-    if (n < 2)
-        return;
-    v = xcalloc(n, sizeof(*v));
-    for (i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(arr, i));
-    qsort(v, n, sizeof(*v), by_item_index);
-    json_array_clear(arr);
-    for (i = 0; i < n; i++)
-        json_array_append_new(arr, v[i]);
-    free(v);
 }
 
 /* 1 when step has a committed task with that item key in r. */
@@ -124,7 +109,7 @@ int df_failed_task_errors(struct df_store *s, const struct df_run_info *r, json_
         }
         free(name);
     }
-    json_object_foreach(*out, step, arr) sort_by_item(arr);
+    json_object_foreach(*out, step, arr) df_json_array_sort(arr, by_item_index);
     json_decref(l.by_task);
     free(prefix);
     free(runkey);

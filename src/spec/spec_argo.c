@@ -31,20 +31,39 @@ const char *const spec_argo_fields[] = {"namespace",
                                         "startingDeadlineSeconds",
                                         "historyLimit",
                                         "concurrencyPolicy",
+                                        "on_success",
+                                        "on_failure",
+                                        "metrics",
                                         NULL};
 
 static const char *const step_argo_fields[] = {"tasks_per_pod", NULL};
 
-/* Where each value of the map x is, as {"key": [line, col], "key.sub": [line, col]}. */
+static json_t *loc_pair(const struct yt_node *v, const struct yt_node *k)
+{
+    json_t *at = json_array();
+    json_array_append_new(at, json_integer(v->loc.line));
+    json_array_append_new(at, json_integer(v->loc.col));
+    if (k) {
+        json_array_append_new(at, json_integer(k->loc.line));
+        json_array_append_new(at, json_integer(k->loc.col));
+    }
+    return at;
+}
+
+/* Where each value of the map x is, as {"key": [line, col, key line, key col],
+ * "key.sub": [...]}: one level down, a map's entries ("labels.team") and a list's
+ * ("tolerations.0", no key position), so a bad entry is reported where it is written. */
 static void add_locs(json_t *locs, const char *prefix, const struct yt_node *x)
 {
+    for (size_t i = 0; x->kind == YT_SEQ && prefix && i < x->n_items; i++) {
+        char *key = xasprintf("%s.%zu", prefix, i);
+        json_object_set_new(locs, key, loc_pair(x->items[i], NULL));
+        free(key);
+    }
     for (size_t i = 0; x->kind == YT_MAP && i + 1 < x->n_items; i += 2) {
         const struct yt_node *k = x->items[i], *v = x->items[i + 1];
         char *key = prefix ? xasprintf("%s.%s", prefix, k->value) : xstrdup(k->value);
-        json_t *at = json_array();
-        json_array_append_new(at, json_integer(v->loc.line));
-        json_array_append_new(at, json_integer(v->loc.col));
-        json_object_set_new(locs, key, at);
+        json_object_set_new(locs, key, loc_pair(v, k));
         if (!prefix)
             add_locs(locs, key, v);
         free(key);

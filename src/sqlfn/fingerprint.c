@@ -2,9 +2,10 @@
  * fingerprint.c - the normalised text of a statement, for grouping a query log by query
  * shape: literals (strings, numbers, parameters, TRUE/FALSE, signed numbers) become "?",
  * IN lists and array literals of literals collapse to one "?", repeated literal-only
- * VALUES rows collapse to the first, keywords are upper case, unquoted identifiers are
- * folded like the dialect folds them, comments go and white space becomes one space
- * between tokens (none inside brackets or around dots). One pass over the tokens.
+ * VALUES rows collapse to the first, keywords are upper case, unquoted identifiers (and
+ * keywords used as names: kw_as_name) are folded like the dialect folds them, comments go and white
+ * space becomes one space between tokens (none inside brackets or around dots). One pass over the
+ * tokens.
  */
 #include "sqlfn/internal.h"
 
@@ -90,6 +91,50 @@ static const unsigned char fp_type[T_OP + 1] = {
     [T_RBRACKET] = FP_NS_BEFORE,
     [T_COMMA] = FP_NS_BEFORE,
 };
+
+/* Is keyword token v[i] used as a name, so that it folds like one rather than being
+ * written upper case as a keyword? A name part next to a dot (f.last, default.t,
+ * s.function) whatever the keyword; a non-reserved keyword as an alias (AS last, but not
+ * the type of CAST(x AS date) or AS decimal(10, 2), nor AS OF a literal), or where only a value or
+ * a name can stand: after SELECT, DISTINCT, a comma, FROM, JOIN, WHERE, AND, OR, ON, BY, SET or an
+ * operator, and before a comma, an operator, a closing bracket, the end, or a clause
+ * keyword (SELECT last FROM t; ORDER BY last), or alone in brackets or first in a list
+ * (avg(value), cube(type, key)) - while NULLS LAST, ROWS ... PRECEDING,
+ * EXTRACT(EPOCH FROM d) or INTERVAL 1 DAY stay keywords. v[n] is T_EOF. */
+static int kw_as_name(const struct tok *v, size_t i)
+{
+    const struct tok *p = i ? &v[i - 1] : NULL, *nx = &v[i + 1];
+    if ((p && p->type == T_DOT) || nx->type == T_DOT)
+        return 1;
+    if (kw_flags(v[i].kw) & KF_RES)
+        return 0;
+    if (!p)
+        return 0;
+    if (p->type == T_IDENT && p->kw == KW_AS) /* not AS OF '2024-01-01' */
+        return nx->type != T_RPAREN && nx->type != T_LPAREN && !(fp_type[nx->type] & FP_LIT);
+    if (p->type == T_LPAREN) /* f(value), f(type, key): not EXTRACT(EPOCH FROM x) */
+        return nx->type == T_COMMA || nx->type == T_RPAREN || nx->type == T_OP;
+    int before = p->type == T_COMMA || p->type == T_OP ||
+                 (p->type == T_IDENT &&
+                  (p->kw == KW_SELECT || p->kw == KW_DISTINCT || p->kw == KW_FROM ||
+                   p->kw == KW_JOIN || p->kw == KW_WHERE || p->kw == KW_AND || p->kw == KW_OR ||
+                   p->kw == KW_ON || p->kw == KW_BY || p->kw == KW_SET));
+    if (!before)
+        return 0;
+    switch (nx->type) {
+    case T_COMMA:
+    case T_OP:
+    case T_RPAREN:
+    case T_RBRACKET:
+    case T_SEMI:
+    case T_EOF:
+        return 1;
+    case T_IDENT:
+        return nx->kw && (kw_flags(nx->kw) & KF_TERM);
+    default:
+        return 0;
+    }
+}
 
 /* Keyword names upper case in 24-byte rows, copied whole (the output has the room). */
 static char kw_rows[KW_COUNT][24];
@@ -219,7 +264,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
         }
         if ((fl & FP_LIT) || (ty == T_IDENT && (t->kw == KW_TRUE || t->kw == KW_FALSE))) {
             *o++ = '?';
-        } else if (ty == T_IDENT && t->kw) {
+        } else if (ty == T_IDENT && t->kw && !kw_as_name(v, i)) {
             /* the keyword matched case-insensitively, so it has the token's length */
             memcpy(o, kw_rows[t->kw], 24);
             o += t->len;

@@ -19,10 +19,24 @@ struct arena {
     struct arena_block *head; /* current block; older blocks follow through ->next */
     size_t total;             /* bytes in all blocks */
     size_t max;               /* allocation fails once total would pass this */
+    char *cur, *lim;          /* the free bytes of the current block */
 };
 
-/* Returns `n` bytes aligned to 8, or NULL when the arena's maximum would be passed. */
-void *arena_alloc(struct arena *a, size_t n);
+/* arena_alloc past the current block: a new block, or NULL past the maximum. */
+void *arena_alloc_slow(struct arena *a, size_t n);
+
+/* Returns `n` bytes aligned to 8, or NULL when the arena's maximum would be passed. Inline:
+ * the analysis allocates a few dozen times per text. */
+static inline void *arena_alloc(struct arena *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if ((size_t)(a->lim - a->cur) >= n) {
+        void *p = a->cur;
+        a->cur += n;
+        return p;
+    }
+    return arena_alloc_slow(a, n);
+}
 /* Forgets every allocation, keeping the first block for the next text. */
 void arena_reset(struct arena *a);
 /* Frees every block. */

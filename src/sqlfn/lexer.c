@@ -17,19 +17,18 @@
 struct arena_block {
     struct arena_block *next;
     size_t cap;
-    size_t used;
     max_align_t data[]; /* cap bytes */
 };
 
 #define ARENA_FIRST_BLOCK ((size_t)16 << 10)
 
-void *arena_alloc(struct arena *a, size_t n)
+void *arena_alloc_slow(struct arena *a, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
     struct arena_block *b = a->head;
-    if (b && b->cap - b->used >= n) {
-        void *p = (char *)b->data + b->used;
-        b->used += n;
+    if (b && (size_t)(a->lim - a->cur) >= n) {
+        void *p = a->cur;
+        a->cur += n;
         return p;
     }
     size_t cap = b ? b->cap * 2 : ARENA_FIRST_BLOCK;
@@ -46,9 +45,10 @@ void *arena_alloc(struct arena *a, size_t n)
         return NULL;
     nb->next = b;
     nb->cap = cap;
-    nb->used = n;
     a->head = nb;
     a->total += cap;
+    a->cur = (char *)nb->data + n;
+    a->lim = (char *)nb->data + cap;
     return nb->data;
 }
 
@@ -63,8 +63,8 @@ void arena_reset(struct arena *a)
     }
     a->head = b;
     a->total = b ? b->cap : 0;
-    if (b)
-        b->used = 0;
+    a->cur = b ? (char *)b->data : NULL;
+    a->lim = b ? (char *)b->data + b->cap : NULL;
 }
 
 void arena_release(struct arena *a)
@@ -77,6 +77,7 @@ void arena_release(struct arena *a)
     }
     a->head = NULL;
     a->total = 0;
+    a->cur = a->lim = NULL;
 }
 
 /* ---- keywords ---- */

@@ -166,14 +166,10 @@ struct name sa_tok_name(struct parser *P, const struct tok *t)
         char f = P->fold;
         if (f == 'P')
             return r;
+        unsigned char lo = f == 'L' ? 'A' : 'a';
         uint32_t i = 0;
-        if (f == 'L') {
-            while (i < n && !(s[i] >= 'A' && s[i] <= 'Z'))
-                i++;
-        } else {
-            while (i < n && !(s[i] >= 'a' && s[i] <= 'z'))
-                i++;
-        }
+        while (i < n && (unsigned char)((unsigned char)s[i] - lo) >= 26)
+            i++;
         if (i == n)
             return r;
         char *c = arena_alloc(P->a, n);
@@ -181,13 +177,10 @@ struct name sa_tok_name(struct parser *P, const struct tok *t)
             P->err = 1;
             return r;
         }
-        for (uint32_t j = 0; j < n; j++) {
-            char ch = s[j];
-            if (f == 'L' && ch >= 'A' && ch <= 'Z')
-                ch = (char)(ch + 32);
-            else if (f == 'U' && ch >= 'a' && ch <= 'z')
-                ch = (char)(ch - 32);
-            c[j] = ch;
+        memcpy(c, s, i);
+        for (uint32_t j = i; j < n; j++) {
+            unsigned char ch = (unsigned char)s[j];
+            c[j] = (char)((unsigned char)(ch - lo) < 26 ? ch ^ 0x20 : ch);
         }
         r.s = c;
         return r;

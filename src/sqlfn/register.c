@@ -546,8 +546,9 @@ oom:
     return -1;
 }
 
-/* What a catalog argument of type t is: 2 a MAP(VARCHAR, VARCHAR[]), 1 as none (NULL, or
- * an empty map whose types are NULL), 0 another type. */
+/* What a catalog argument of type t is: 2 a MAP(VARCHAR, VARCHAR[]); 1 as none: NULL, an
+ * empty map whose types are NULL, or a map whose values are NULL-typed (MAP {'t': NULL},
+ * MAP {'t': []}: no column is known); 0 another type. */
 static int cat_type_kind(duckdb_logical_type t)
 {
     duckdb_type id = duckdb_get_type_id(t);
@@ -561,17 +562,21 @@ static int cat_type_kind(duckdb_logical_type t)
     if (kid == DUCKDB_TYPE_VARCHAR && vid == DUCKDB_TYPE_LIST) {
         duckdb_logical_type e = duckdb_list_type_child_type(v);
         duckdb_type eid = duckdb_get_type_id(e);
-        kind = eid == DUCKDB_TYPE_VARCHAR ? 2 : 0;
+        kind = eid == DUCKDB_TYPE_VARCHAR ? 2 : eid == DUCKDB_TYPE_SQLNULL ? 1 : 0;
         duckdb_destroy_logical_type(&e);
-    } else if (kid == DUCKDB_TYPE_SQLNULL && vid == DUCKDB_TYPE_SQLNULL) {
-        kind = 1; /* map() */
+    } else if ((kid == DUCKDB_TYPE_VARCHAR || kid == DUCKDB_TYPE_SQLNULL) &&
+               vid == DUCKDB_TYPE_SQLNULL) {
+        kind = 1;
     }
     duckdb_destroy_logical_type(&k);
     duckdb_destroy_logical_type(&v);
     return kind;
 }
 
-/* Bind time: records what the call wants (see bound_want). */
+/* Bind time: records what the call wants (see bound_want). The catalog's type is checked
+ * when the call runs (fn_exec): DuckDB 1.4's C API hands a bind callback its arguments
+ * only as copies, and a scalar subquery, the usual way to pass a catalog, cannot be
+ * copied. */
 static void fn_bind(duckdb_bind_info info)
 {
     const struct fn_desc *fd = duckdb_scalar_function_bind_get_extra_info(info);
@@ -581,29 +586,6 @@ static void fn_bind(duckdb_bind_info info)
         shape |= 2;
     atomic_fetch_or_explicit(&bound_want[shape], fd->want & ~(unsigned)SQLFN_WANT_LINEAGE,
                              memory_order_relaxed);
-}
-
-/* Bind time of the overload whose catalog is of a type that is not and does not cast to
- * MAP(VARCHAR, VARCHAR[]) (DuckDB picks the MAP overload whenever it can; a NULL literal
- * comes here): an error naming the argument, unless it is NULL (as no catalog). */
-static void fn_bind_any(duckdb_bind_info info)
-{
-    const struct fn_desc *fd = duckdb_scalar_function_bind_get_extra_info(info);
-    duckdb_expression e = duckdb_scalar_function_bind_get_argument(info, 2);
-    duckdb_logical_type t = duckdb_expression_return_type(e);
-    int kind = cat_type_kind(t);
-    duckdb_destroy_logical_type(&t);
-    duckdb_destroy_expression(&e);
-    if (kind == 1) {
-        fn_bind(info);
-        return;
-    }
-    char msg[200];
-    snprintf(msg, sizeof(msg),
-             "%s: argument 3 (catalog) must be a MAP(VARCHAR, VARCHAR[]) from table name to its "
-             "columns",
-             fd->name);
-    duckdb_scalar_function_bind_set_error(info, msg);
 }
 
 static void set_null(duckdb_vector v, idx_t row)
@@ -737,8 +719,21 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     int typed_cat = 0;
     if (catv) {
         duckdb_logical_type ct = duckdb_vector_get_column_type(catv);
-        typed_cat = cat_type_kind(ct) == 2;
+        int kind = cat_type_kind(ct);
         duckdb_destroy_logical_type(&ct);
+        if (kind == 0) {
+            /* the argument comes as written (an ANY parameter): a map of other types would
+             * otherwise meet DuckDB's cast to MAP(VARCHAR, VARCHAR[]) and its conversion
+             * error, or have integers taken as names */
+            char msg[200];
+            snprintf(msg, sizeof(msg),
+                     "%s: argument 3 (catalog) must be a MAP(VARCHAR, VARCHAR[]) from table name "
+                     "to its columns",
+                     fd->name);
+            duckdb_scalar_function_set_error(info, msg);
+            return;
+        }
+        typed_cat = kind == 2;
     }
     duckdb_string_t *dd = dv ? duckdb_vector_get_data(dv) : NULL;
     uint64_t *dok = dv ? duckdb_vector_get_validity(dv) : NULL;
@@ -778,9 +773,10 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     if (list && list_reserve(&lo, total + 1) != 0)
         goto oom;
 
+    /* a dialect column holds a few short names: the last ones seen, compared as the 16
+     * bytes of their inlined duckdb_string_t (length and zero-padded bytes) */
     struct {
-        char name[16];
-        size_t len;
+        uint64_t w[2];
         enum sqlfn_dialect dialect;
     } seen[8];
     int nseen = 0, last = 0;
@@ -791,26 +787,27 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         }
         enum sqlfn_dialect dialect = SQLFN_ANSI;
         if (dv) {
+            uint64_t w[2];
+            memcpy(w, &dd[row], sizeof(w));
+            int inl = dd[row].value.inlined.length <= INLINE_MAX;
+            int hit = -1;
+            if (inl && nseen && seen[last].w[0] == w[0] && seen[last].w[1] == w[1])
+                hit = last;
+            for (int k = 0; inl && k < nseen && hit < 0; k++)
+                if (seen[k].w[0] == w[0] && seen[k].w[1] == w[1])
+                    hit = k;
             const char *ds;
             size_t dl;
-            str_at(dd, row, &ds, &dl);
-            /* a dialect column holds a few names: remember the last ones seen, and try
-             * the last one matched first */
-            int hit = -1;
-            if (nseen && seen[last].len == dl && !memcmp(seen[last].name, ds, dl))
-                hit = last;
-            for (int k = 0; k < nseen && hit < 0; k++)
-                if (seen[k].len == dl && !memcmp(seen[k].name, ds, dl))
-                    hit = k;
             if (hit >= 0) {
                 dialect = seen[hit].dialect;
                 last = hit;
-            } else if (sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
-                if (dl <= sizeof(seen[0].name)) {
+            } else if (str_at(dd, row, &ds, &dl), sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
+                if (inl) {
                     int k = nseen < 8 ? nseen++ : (int)(row % 8);
-                    memcpy(seen[k].name, ds, dl);
-                    seen[k].len = dl;
+                    seen[k].w[0] = w[0];
+                    seen[k].w[1] = w[1];
                     seen[k].dialect = dialect;
+                    last = k;
                 }
             } else {
                 char msg[160];
@@ -955,23 +952,21 @@ static int register_one(duckdb_connection con, const struct fn_desc *fd, struct 
     duckdb_scalar_function_set set = duckdb_create_scalar_function_set(fd->name);
     duckdb_logical_type vc = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
     duckdb_logical_type rt = return_type(fd->kind);
-    /* the catalog: MAP(VARCHAR, VARCHAR[]), and an overload of any other type whose bind
-     * names the argument in its error (DuckDB's binder would only list the signatures) */
-    duckdb_logical_type vcl = duckdb_create_list_type(vc);
-    duckdb_logical_type map = duckdb_create_map_type(vc, vcl);
+    /* the catalog, a MAP(VARCHAR, VARCHAR[]), is an ANY parameter: it comes as the query
+     * wrote it, and fn_exec names the argument when it is of another type (with a MAP
+     * parameter DuckDB would cast MAP(VARCHAR, INTEGER) and fail in its own words) */
     duckdb_logical_type any = duckdb_create_logical_type(DUCKDB_TYPE_ANY);
-    duckdb_destroy_logical_type(&vcl);
-    /* (sql), (sql, dialect), (sql, dialect, MAP), (sql, dialect, ANY) */
-    for (int v = 1; v <= 4; v++) {
-        int nargs = v < 3 ? v : 3;
-        duckdb_logical_type third = v == 3 ? map : any;
+    /* (sql), (sql, dialect), (sql, dialect, catalog) */
+    for (int v = 1; v <= 3; v++) {
+        int nargs = v;
+        duckdb_logical_type third = any;
         duckdb_scalar_function f = duckdb_create_scalar_function();
         duckdb_scalar_function_set_name(f, fd->name);
         for (int a = 0; a < nargs; a++)
             duckdb_scalar_function_add_parameter(f, a < 2 ? vc : third);
         duckdb_scalar_function_set_return_type(f, rt);
         duckdb_scalar_function_set_function(f, fn_exec);
-        duckdb_scalar_function_set_bind(f, v < 4 ? fn_bind : fn_bind_any);
+        duckdb_scalar_function_set_bind(f, fn_bind);
         /* NULLs are handled in fn_exec (NULL in, NULL out) */
         duckdb_scalar_function_set_special_handling(f);
         duckdb_scalar_function_set_extra_info(f, (void *)fd, NULL);
@@ -992,7 +987,6 @@ done:
     duckdb_destroy_logical_type(&rt);
     duckdb_destroy_logical_type(&vc);
     duckdb_destroy_logical_type(&any);
-    duckdb_destroy_logical_type(&map);
     duckdb_destroy_scalar_function_set(&set);
     return rc;
 }

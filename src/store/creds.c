@@ -247,11 +247,13 @@ static int assume_role(struct df_creds_provider *p, struct df_error *err)
                                    : curl_easy_setopt(h, opts[i].opt, opts[i].p);
         if (cc == CURLE_OK)
             cc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+        if (cc == CURLE_OK && df_curl_ca_bundle(NULL))
+            cc = curl_easy_setopt(h, CURLOPT_CAINFO, df_curl_ca_bundle(NULL));
         if (!h2 || cc != CURLE_OK) {
             curl_slist_free_all(hdrs);
             curl_easy_cleanup(h);
             df_error_set(err, DF_EIO, "sts: cannot set up the request: %s",
-                         h2 ? curl_easy_strerror(cc) : "out of memory");
+                         h2 ? curl_easy_strerror(cc) : "cannot build its headers");
             break;
         }
         cc = curl_easy_perform(h);

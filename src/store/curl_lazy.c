@@ -5,6 +5,7 @@
 #include "store/curl_lazy.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +29,16 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-    /* The soname of libcurl 7 and 8; the unversioned name exists only with -dev packages. */
-    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    /* The soname of libcurl 7 and 8; the unversioned name exists only with -dev packages.
+     * DUCKFLOW_CURL_LIBRARY (a path) replaces it: the tests load a fault-injecting shim
+     * (tests/support/curlshim.c) this way. */
+    const char *name = getenv("DUCKFLOW_CURL_LIBRARY");
+    if (!name || !*name)
+        name = "libcurl.so.4";
+    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *why = dlerror();
-        snprintf(load_error, sizeof(load_error), "cannot load libcurl.so.4 (install libcurl4): %s",
+        snprintf(load_error, sizeof(load_error), "cannot load %s (install libcurl4): %s", name,
                  why ? why : "unknown error");
         return;
     }
@@ -69,4 +75,31 @@ const struct df_curl_api *df_curl(void)
         abort();
     }
     return &api;
+}
+
+const char *df_curl_ca_bundle(const char **var)
+{
+    static const char *const names[] = {"AWS_CA_BUNDLE", "SSL_CERT_FILE"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        const char *v = getenv(names[i]);
+        if (v && *v) {
+            if (var)
+                *var = names[i];
+            return v;
+        }
+    }
+    return NULL;
+}
+
+int df_curl_check_ca_bundle(struct df_error *err)
+{
+    const char *var = NULL, *path = df_curl_ca_bundle(&var);
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return df_error_set(err, DF_EUSAGE, "%s '%s': cannot read the CA bundle: %s", var, path,
+                            strerror(errno));
+    fclose(f);
+    return 0;
 }

@@ -10,6 +10,10 @@
  *
  * df_curl_load() must have succeeded before any curl call (df_store_s3_open checks it);
  * calling curl without it aborts, as a programming error.
+ *
+ * Test hook: $DUCKFLOW_CURL_LIBRARY, when set, is the path dlopen() loads instead of
+ * libcurl.so.4 (DEVELOPERS.md: the tests' fault-injecting shim). Nothing else here knows
+ * about tests.
  */
 #ifndef DF_CURL_LAZY_H
 #define DF_CURL_LAZY_H
@@ -42,6 +46,15 @@ int df_curl_load(struct df_error *err);
 
 /* The loaded table; aborts when df_curl_load() has not succeeded. */
 const struct df_curl_api *df_curl(void);
+
+/* The CA bundle every HTTPS connection verifies its server against: $AWS_CA_BUNDLE, else
+ * $SSL_CERT_FILE (a PEM file), else NULL (libcurl's built-in default, the system's bundle).
+ * *var, when var is not NULL, names the variable it came from. */
+const char *df_curl_ca_bundle(const char **var);
+
+/* 0 when no CA bundle is set or the one set is readable; else -1 with DF_EUSAGE naming the
+ * variable and the file (a typo fails at once, not as a TLS error on every request). */
+int df_curl_check_ca_bundle(struct df_error *err);
 
 /* curl.h wraps some of these names in macros of its own. */
 #undef curl_easy_setopt

@@ -6,6 +6,7 @@
  *   <pipeline>/runs/<run>/<step>/<item>/<attempt>/<table>/part-NNNNN.parquet
  *   <pipeline>/runs/<run>/<step>/<item>/<attempt>/_error.json       why an attempt failed
  *   <pipeline>/runs/<run>/<step>/<item>/_manifest.json              commit point, written LAST
+ *   <pipeline>/runs/<run>/_removed.json                             tombstone of a removed run
  *
  * <item> is the item key (plan.h); <attempt> is "<n>-<4 hex>" (attempt number and a random
  * tag, so two processes running the same attempt never share a folder). Every function
@@ -17,6 +18,11 @@
 #include <stddef.h>
 
 #include "util/names.h" /* df_valid_*: the names keys are made of */
+
+/* What `runs rm` and gc leave in a removed run's folder while other runs or the cache
+ * still name some of its files (exec/retention.h). A run holding it is removed: no
+ * command reads it, `latest` skips it, `publish` refuses it (store/runs.h). */
+#define DF_RUN_TOMBSTONE "_removed.json"
 
 char *df_key_runs(const char *pipeline); /* "<pipeline>/runs/" */
 char *df_key_run(const char *pipeline, const char *run);

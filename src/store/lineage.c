@@ -132,20 +132,41 @@ static int post_once(const char *url, const char *body, char *why, size_t why_le
         snprintf(why, why_len, "cannot start an HTTP request");
         return -1;
     }
-    hdr = curl_slist_append(hdr, "Content-Type: application/json");
-    if (key && *key) {
-        char *a = xasprintf("Authorization: Bearer %s", key);
-        hdr = curl_slist_append(hdr, a);
-        free(a);
+    /* Every header and option counts: a request curl could not set up is not sent. */
+    {
+        char *auth = key && *key ? xasprintf("Authorization: Bearer %s", key) : NULL;
+        const char *lines[] = {"Content-Type: application/json", auth};
+        for (size_t i = 0; i < 2 && lines[i]; i++) {
+            struct curl_slist *n = curl_slist_append(hdr, lines[i]);
+            if (!n) {
+                snprintf(why, why_len, "cannot build the request's headers");
+                free(auth);
+                goto out;
+            }
+            hdr = n;
+        }
+        free(auth);
     }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    c = curl_easy_setopt(h, CURLOPT_URL, url);
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        if (c == CURLE_OK)                                                                         \
+            c = curl_easy_setopt(h, opt, val);                                                     \
+    } while (0)
+    SET(CURLOPT_HTTPHEADER, hdr);
+    SET(CURLOPT_POSTFIELDS, body);
+    SET(CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    SET(CURLOPT_CONNECTTIMEOUT, 5L);
+    SET(CURLOPT_TIMEOUT, 10L);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_WRITEFUNCTION, discard);
+    if (df_curl_ca_bundle(NULL))
+        SET(CURLOPT_CAINFO, df_curl_ca_bundle(NULL));
+#undef SET
+    if (c != CURLE_OK) {
+        snprintf(why, why_len, "cannot set up the request: %s", curl_easy_strerror(c));
+        goto out;
+    }
     c = curl_easy_perform(h);
     if (c != CURLE_OK) {
         snprintf(why, why_len, "%s", curl_easy_strerror(c));
@@ -156,6 +177,7 @@ static int post_once(const char *url, const char *body, char *why, size_t why_le
         else
             snprintf(why, why_len, "HTTP %ld", status);
     }
+out:
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
     return rc;

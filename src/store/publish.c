@@ -5,12 +5,14 @@
  */
 #include "store/publish.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/layout.h"
 #include "store/lineage.h"
 #include "store/manifest.h"
+#include "store/runindex.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
@@ -306,8 +308,14 @@ int df_views_write(struct df_store *s, const char *pipeline, const char *run, st
 int df_run_end_outputs(struct df_store *s, const char *pipeline, const char *run, int succeeded,
                        struct df_error *err)
 {
+    struct df_error e = DF_ERROR_INIT;
+
     df_lineage_run_end(s, pipeline, run); /* never fails the run: it warns */
     if (df_views_write(s, pipeline, run, err) != 0)
         return -1;
+    /* What gc reads in place of the manifests: only ever saves reads, so a failure warns. */
+    if (df_run_index_write(s, pipeline, run, &e) != 0)
+        fprintf(stderr, "duckflow: warning: cannot write %s of run '%s': %s\n", DF_RUN_MANIFESTS,
+                run, e.msg);
     return succeeded ? df_publish(s, pipeline, run, err) : 0;
 }

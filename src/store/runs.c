@@ -1,6 +1,8 @@
 /*
  * runs.c - the runs of a store and picking one (see runs.h). A sorted listing of keys
  * gives each <pipeline>/runs/<run>/ once; only run.json and published.json are read.
+ * A run folder holding a tombstone (DF_RUN_TOMBSTONE) is a removed run's leftovers, not a
+ * run: never picked, and named, an error saying it was removed.
  */
 #include "store/runs.h"
 
@@ -19,6 +21,7 @@ struct run_ref {
     char *pipeline;
     char *run;
     int has_record; /* run.json exists */
+    int removed;    /* a tombstone (DF_RUN_TOMBSTONE): what `runs rm` or gc kept of it */
 };
 
 struct run_list {
@@ -45,10 +48,13 @@ static int collect_run(const char *key, uint64_t size, void *ud)
         l->v[l->n].pipeline = xstrndup(key, pn);
         l->v[l->n].run = xstrndup(r, rn);
         l->v[l->n].has_record = 0;
+        l->v[l->n].removed = 0;
         l->n++;
     }
     if (!strcmp(rest, "run.json"))
         l->v[l->n - 1].has_record = 1;
+    else if (!strcmp(rest, DF_RUN_TOMBSTONE))
+        l->v[l->n - 1].removed = 1;
     return 0;
 }
 
@@ -103,7 +109,7 @@ static char *pipeline_names(const struct run_list *l, const char *run)
     struct strbuf sb = STRBUF_INIT;
     const char *last = NULL;
     for (size_t i = 0; i < l->n; i++) {
-        if (run && strcmp(l->v[i].run, run) != 0)
+        if (l->v[i].removed || (run && strcmp(l->v[i].run, run) != 0))
             continue;
         if (last && !strcmp(last, l->v[i].pipeline))
             continue;
@@ -120,10 +126,14 @@ int df_run_pipelines(struct df_store *s, json_t **out, struct df_error *err)
 
     *out = NULL;
     if (rc == 0) {
+        /* A pipeline counts when one of its runs was not removed. */
+        const char *last = NULL;
         *out = json_array();
         for (size_t i = 0; i < l.n; i++)
-            if (!i || strcmp(l.v[i].pipeline, l.v[i - 1].pipeline) != 0)
+            if (!l.v[i].removed && (!last || strcmp(l.v[i].pipeline, last) != 0)) {
                 json_array_append_new(*out, json_string(l.v[i].pipeline));
+                last = l.v[i].pipeline;
+            }
     }
     run_list_release(&l);
     return rc;
@@ -134,7 +144,7 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
 {
     struct run_list l = {NULL, 0, 0};
     char *prefix = NULL, *best_started = NULL, *published = NULL;
-    size_t best = (size_t)-1;
+    size_t best = (size_t)-1, removed = (size_t)-1;
     int want_published = !run || !strcmp(run, "published");
     int latest = want_published || !strcmp(run, "latest"), rc = -1, several = 0;
 
@@ -164,10 +174,15 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
     prefix = pipeline ? df_key_runs(pipeline) : xstrdup("");
     if (df_store_list(s, prefix, collect_run, &l, err) != 0)
         goto out;
-    /* Only one pipeline may be in play when none was named. */
+    /* Only one pipeline may be in play when none was named. Removed runs are not runs. */
     for (size_t i = 0; i < l.n; i++) {
         if (!latest && strcmp(l.v[i].run, run) != 0)
             continue;
+        if (l.v[i].removed) {
+            if (removed == (size_t)-1)
+                removed = i;
+            continue;
+        }
         if (best != (size_t)-1 && strcmp(l.v[i].pipeline, l.v[best].pipeline) != 0)
             several = 1;
         if (best == (size_t)-1)
@@ -179,6 +194,12 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
                          s->uri);
         else if (latest)
             df_error_set(err, DF_ENOTFOUND, "no runs in store '%s'", s->uri);
+        else if (removed != (size_t)-1)
+            df_error_set(err, DF_EUSAGE,
+                         "run '%s' of '%s' was removed from store '%s' (runs rm or gc): it "
+                         "cannot be read, published or resumed; `duckflow gc` removes what "
+                         "is left of it",
+                         run, l.v[removed].pipeline, s->uri);
         else
             df_error_set(err, DF_ENOTFOUND, "run '%s' not found in store '%s'%s%s%s", run, s->uri,
                          pipeline ? " for pipeline '" : "", pipeline ? pipeline : "",
@@ -200,11 +221,21 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
             goto out;
         if (published) {
             for (size_t i = 0; i < l.n; i++)
-                if (!strcmp(l.v[i].run, published)) {
+                if (!l.v[i].removed && !strcmp(l.v[i].pipeline, l.v[best].pipeline) &&
+                    !strcmp(l.v[i].run, published)) {
                     *pipeline_out = xstrdup(l.v[i].pipeline);
                     *run_out = published;
                     published = NULL;
                     rc = 0;
+                    goto out;
+                }
+            for (size_t i = 0; i < l.n; i++)
+                if (l.v[i].removed && !strcmp(l.v[i].pipeline, l.v[best].pipeline) &&
+                    !strcmp(l.v[i].run, published)) {
+                    df_error_set(err, DF_EIO,
+                                 "the published run '%s' of '%s' was removed from store '%s': "
+                                 "publish another run (duckflow publish RUN)",
+                                 published, l.v[best].pipeline, s->uri);
                     goto out;
                 }
             df_error_set(err, DF_EIO, "the published run '%s' of '%s' is not in store '%s'",
@@ -219,6 +250,8 @@ int df_run_resolve(struct df_store *s, const char *pipeline, const char *run, ch
             json_t *rec = NULL;
             char *started;
             int cmp;
+            if (l.v[i].removed)
+                continue;
             if (l.v[i].has_record &&
                 df_run_record_read(s, l.v[i].pipeline, l.v[i].run, &rec, err) != 0)
                 goto out;
@@ -260,5 +293,26 @@ out:
     free(best_started);
     free(prefix);
     run_list_release(&l);
+    return rc;
+}
+
+int df_run_removed(struct df_store *s, const char *pipeline, const char *run, int *removed,
+                   struct df_error *err)
+{
+    char *run_key = df_key_run(pipeline, run), *key = xasprintf("%s/%s", run_key, DF_RUN_TOMBSTONE);
+    char *data = NULL;
+    size_t len = 0;
+    int rc = 0;
+
+    *removed = 0;
+    if (df_store_get_bytes(s, key, 4096, &data, &len, err) == 0)
+        *removed = 1;
+    else if (err->code == DF_ENOTFOUND)
+        df_error_clear(err);
+    else
+        rc = -1;
+    free(data);
+    free(key);
+    free(run_key);
     return rc;
 }

@@ -20,6 +20,9 @@
  * its latest run, with a note on stderr); "latest" for the run whose run.json has the
  * greatest started_at (runs without run.json count by id: local ids sort by time).
  * *pipeline_out and *run_out are malloc'd.
+ * Removed runs (a tombstone, DF_RUN_TOMBSTONE in store/layout.h: what `runs rm` or gc
+ * kept of them) are not runs: "latest" skips them, and a run id that names only removed
+ * runs is DF_EUSAGE ("run 'x' of 'p' was removed from store ..."), whatever the command.
  * Errors: an invalid pipeline name or run id: DF_EUSAGE; a store without runs, an
  * unknown pipeline or run: DF_ENOTFOUND ("run 'x' not found in store '...'"; exit 3 like
  * DF_EIO, commands that take the run as their argument report it as bad usage); a
@@ -36,5 +39,11 @@ int df_run_pipelines(struct df_store *s, json_t **out, struct df_error *err);
  * when the run has none. A record that is not a JSON object is DF_EIO naming it. */
 int df_run_record_read(struct df_store *s, const char *pipeline, const char *run, json_t **out,
                        struct df_error *err);
+
+/* *removed = 1 when the run's folder holds a tombstone (DF_RUN_TOMBSTONE): it was removed by
+ * `runs rm` or gc. For messages of commands that name a run without df_run_resolve()
+ * (`graph --run`, `run --resume`) once its run.json is missing. One GET. */
+int df_run_removed(struct df_store *s, const char *pipeline, const char *run, int *removed,
+                   struct df_error *err);
 
 #endif

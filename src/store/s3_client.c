@@ -196,8 +196,12 @@ int s3_client_new(const struct s3_client_config *cfg, struct s3_client **out, st
     }
     int rc = parse_endpoint(c, ep, err);
     free(dflt);
-    if (rc != 0)
+    if (rc != 0 || df_curl_check_ca_bundle(err) != 0)
         goto fail;
+    {
+        const char *ca = df_curl_ca_bundle(NULL);
+        c->ca_file = ca ? xstrdup(ca) : NULL;
+    }
 
     /* Virtual-host style is AWS's default; custom endpoints (MinIO, test servers, IPs)
      * and GCS use path style unless told otherwise. Bucket names with dots break TLS
@@ -246,9 +250,9 @@ int s3_client_new(const struct s3_client_config *cfg, struct s3_client **out, st
     if (c->debug)
         fprintf(stderr,
                 "duckflow: s3: bucket '%s' at %s://%s (%s style, region %s), "
-                "credentials from %s\n",
+                "credentials from %s, CA bundle %s\n",
                 c->bucket, c->scheme, c->host, c->path_style ? "path" : "virtual-host", c->region,
-                df_creds_provider_source(c->creds));
+                df_creds_provider_source(c->creds), c->ca_file ? c->ca_file : "libcurl's default");
     *out = c;
     return 0;
 fail:
@@ -270,6 +274,7 @@ void s3_client_free(struct s3_client *c)
     free(c->base_path);
     free(c->bucket);
     free(c->region);
+    free(c->ca_file);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -603,6 +608,8 @@ static CURLcode setup_curl(const struct s3_client *c, CURL *h, const struct req 
     SET(CURLOPT_BUFFERSIZE, 256L * 1024L);
     SET(CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    if (c->ca_file)
+        SET(CURLOPT_CAINFO, c->ca_file);
     int has_body = r->mem || r->fd >= 0;
     if (strcmp(r->method, "HEAD") == 0) {
         SET(CURLOPT_NOBODY, 1L);
@@ -639,7 +646,11 @@ static int classify_transfer_error(const struct req *r, const struct resp *rs, C
                      rs->source_errno ? strerror(rs->source_errno)
                                       : "it ended before its expected size");
     } else {
-        df_error_set(err, DF_EIO, "%s %s: %s", r->method, what, curl_easy_strerror(cc));
+        df_error_set(err, DF_EIO, "%s %s: %s%s", r->method, what, curl_easy_strerror(cc),
+                     cc == CURLE_PEER_FAILED_VERIFICATION
+                         ? " (no trusted CA signed the server's certificate: AWS_CA_BUNDLE names "
+                           "a PEM file of CAs to trust)"
+                         : "");
         return retryable_curl(cc) ? S3_RETRY : S3_FATAL;
     }
     return S3_FATAL;

@@ -32,6 +32,7 @@ struct s3_client {
     int gcs;
     int sign_payload;
     int debug;
+    char *ca_file; /* CURLOPT_CAINFO (df_curl_ca_bundle), NULL: libcurl's default */
     struct df_creds_provider *creds;
     /* tunables */
     int max_attempts;

@@ -7,6 +7,9 @@
 #   expect_match "what" REGEX FILE  FILE has a line matching REGEX
 #   check "what" cmd...             alias of expect_ok, for plain assertions (test, grep, ...)
 #   jget FILE EXPR                  a value out of a JSON file (manifests, run.json)
+#   s3_setup [PREFIX]               the loopback S3 test front (sdk, s3_stat, s3_op_count,
+#                                   s3_reset below); PREFIX: DUCKFLOW_STORE in its bucket
+#   first_run_id, follow_log, feed_fifo   a run followed while a task blocks on a FIFO
 # $DUCKFLOW is the binary under test, $DUCKFLOW_TOP the source tree.
 set -u
 : "${DUCKFLOW:?DUCKFLOW must point at the duckflow binary}"
@@ -100,4 +103,49 @@ gone() {
         sleep 0.1
     done
     return 1
+}
+
+# s3_setup [PREFIX]: starts the strict loopback S3 test front (tests/support/s3/start.sh,
+# sourced: it exports AWS_* and S3_TEST_* and stops the front when the script exits) and,
+# with PREFIX, exports DUCKFLOW_STORE=s3://$S3_TEST_BUCKET/PREFIX. Then:
+#   sdk ARGS...     tests/support/s3/sdk.js (put, get, ls, ... in the test bucket)
+#   s3_stat EXPR    the JavaScript EXPR over the front's counters `s`: s3_stat s.deleteBatches
+#   s3_op_count OP  requests of operation OP (PutObject, GetObject, ...) since the last reset
+#   s3_reset        zeroes the front's counters (and clears injected faults)
+s3_setup() {
+    source "$DUCKFLOW_TOP/tests/support/s3/start.sh" || return 1
+    [ -z "${1:-}" ] || export DUCKFLOW_STORE="s3://$S3_TEST_BUCKET/$1"
+}
+sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_stat() { s3_test_stats | node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8')); console.log($1)"; }
+s3_op_count() { s3_stat "s.byOp['$1'] || 0"; }
+s3_reset() { curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null; }
+
+# A run followed while its task blocks reading the FIFO $SCRATCH/feed.csv (t3404, t6401):
+#   first_run_id PIPELINE   waits (up to 60 s) until `duckflow runs --pipeline PIPELINE`
+#                           lists a run; prints the first one's id (nothing if none came)
+#   follow_log RUN STEP LINE  starts `duckflow logs RUN STEP --follow` in the background
+#                           (killed after 100 s; follow.out, follow.err; fp = its pid) and
+#                           waits (up to 60 s) until it has printed a line matching LINE
+#   feed_fifo PID           writes lines into feed.csv in the background (wp = the feeder's
+#                           pid) as long as process PID runs (DuckDB may open it more than
+#                           once: sniffing, then reading)
+first_run_id() {
+    local r= i
+    for i in $(seq 1 600); do
+        r=$("$DUCKFLOW" runs --pipeline "$1" 2>/dev/null | awk 'NR > 1 {print $2}' | head -1)
+        [ -n "$r" ] && break
+        sleep 0.1
+    done
+    echo "$r"
+}
+follow_log() {
+    timeout -s KILL 100 "$DUCKFLOW" logs "$1" "$2" --follow >follow.out 2>follow.err &
+    fp=$!
+    local i
+    for i in $(seq 1 600); do grep -q -- "$3" follow.out && break; sleep 0.1; done
+}
+feed_fifo() {
+    (while kill -0 "$1" 2>/dev/null; do timeout 2 sh -c "printf 'x\n' >feed.csv"; done) &
+    wp=$!
 }

@@ -5,9 +5,7 @@
 # is staged, and every manifest's files exist with the listed size and sha256.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..18"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
-export DUCKFLOW_STORE="s3://$S3_TEST_BUCKET/store"
+s3_setup store
 
 printf 'region,w\nEU,1\nUS,2\n' >r1.csv
 printf 'region,w\nEU,3\nAPAC,4\n' >r2.csv

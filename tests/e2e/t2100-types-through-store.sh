@@ -7,6 +7,7 @@
 # arrives as an exact integer. UNION, TIME WITH TIME ZONE, a HUGEINT of 39 digits and a
 # HUGEINT inside a LIST are refused when written, naming the column and what to cast to.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+source "$DUCKFLOW_TOP/tests/support/types/compare.sh"
 echo "1..22"
 
 mkdir -p sql
@@ -53,30 +54,12 @@ YAML
 { echo "CREATE TABLE t AS"; cat sql/row.sql; echo ";"
   echo "CREATE TABLE s AS SELECT sum(n) AS total FROM (VALUES (9007199254740993::BIGINT), (0::BIGINT)) v(n);"; } >sql/make.sql
 # The same row again in the downstream database, both sides as (column, type, text).
-{ echo "CREATE TABLE want AS"; cat sql/row.sql; echo ";"
-  cat <<'SQL'
-CREATE TABLE got_t AS SELECT * FROM (UNPIVOT (SELECT typeof(COLUMNS(*)) FROM t LIMIT 1) ON COLUMNS(*) INTO NAME col VALUE type);
-CREATE TABLE got_v AS SELECT * FROM (UNPIVOT (SELECT COLUMNS(*)::VARCHAR FROM t) ON COLUMNS(*) INTO NAME col VALUE v);
-CREATE TABLE want_v AS SELECT * FROM (UNPIVOT (SELECT COLUMNS(*)::VARCHAR FROM want) ON COLUMNS(*) INTO NAME col VALUE v);
-CREATE TABLE want_t AS SELECT * FROM (UNPIVOT (SELECT typeof(COLUMNS(*)) FROM want LIMIT 1) ON COLUMNS(*) INTO NAME col VALUE type);
-CREATE TABLE cmp AS
-  SELECT w.col, wt.type AS made_as, gt.type AS read_as, w.v AS made, g.v AS read, w.v IS NOT DISTINCT FROM g.v AS same
-  FROM want_v w JOIN got_v g USING (col) JOIN got_t gt USING (col) JOIN want_t wt USING (col);
-CREATE TABLE sums AS SELECT total, typeof(total) AS type, total = 9007199254740993 AS exact FROM s;
-SQL
+{ types_compare_sql sql/row.sql
+  echo "CREATE TABLE sums AS SELECT total, typeof(total) AS type, total = 9007199254740993 AS exact FROM s;"
 } >sql/compare.sql
 
 expect_ok "the pipeline runs" "$DUCKFLOW" run p.yaml
-q() { # csv without quotes
-    set -o pipefail
-    "$DUCKFLOW" query --format csv "$@" | tr -d '"'
-}
-expect_ok "query the comparison" q 'SELECT count(*), count(*) FILTER (WHERE same) FROM compare.cmp'
-expect_match "36 columns, all equal downstream" '^36,36$' "$out"
-expect_ok "no value changed" q "SELECT col, made, read FROM compare.cmp WHERE NOT same"
-check "(none listed)" test "$(wc -l <"$out")" -eq 1
-expect_ok "types as read downstream" q "SELECT col || ' ' || made_as || ' -> ' || read_as FROM compare.cmp ORDER BY col"
-cp "$out" types.txt
+types_check_same 36 "36 columns, all equal downstream"
 expect_match "HUGEINT arrives as DECIMAL(38,0)" '^c_hugeint HUGEINT -> DECIMAL\(38,0\)$' types.txt
 expect_match "UHUGEINT arrives as DECIMAL(38,0)" '^c_uhugeint UHUGEINT -> DECIMAL\(38,0\)$' types.txt
 expect_match "ENUM arrives as VARCHAR" "^c_enum ENUM\('sad', 'ok', 'happy'\) -> VARCHAR$" types.txt
@@ -85,17 +68,8 @@ expect_match "TIMESTAMP_S arrives as TIMESTAMP" '^c_timestamp_s TIMESTAMP_S -> T
 expect_ok "sum() of BIGINT downstream" q 'SELECT total, type, exact FROM compare.sums'
 expect_match "exact, an integer" '^9007199254740993,DECIMAL\(38,0\),true$' "$out"
 # The manifest's schema is what a reader of the Parquet file sees.
-M=$(find .duckflow -path '*/make/00000/_manifest.json')
-F=$(dirname "$M")/$(jget "$M" 'm.tables.t.files[0].path')
-jget "$M" 'm.tables.t.schema.map(c => c.name + " " + c.type).join("\n")' >manifest.txt
-q "SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT * FROM read_parquet('$F'))" | tail -n +2 >parquet.txt
-check "the manifest records the reader's types" diff manifest.txt parquet.txt
+types_check_manifest make t
 
-refused() { # WHAT SQL REGEX
-    printf 'name: bad\ndefaults: {retries: 0, threads: 1, memory_limit: 200MB}\nsteps:\n  w:\n    sql: "%s"\n    outputs: [x]\n' "$2" >bad.yaml
-    expect_code 1 "$1 is refused" "$DUCKFLOW" run bad.yaml
-    expect_match "$1: the column, its type and a cast are named" "$3" "$errout"
-}
 refused "UNION" "CREATE TABLE x AS SELECT union_value(num := 2)::UNION(num INTEGER, str VARCHAR) AS u" \
     "column 'u' has type UNION\(num INTEGER, str VARCHAR\).*cast it to VARCHAR or a STRUCT"
 refused "a 39-digit HUGEINT" "CREATE TABLE x AS SELECT 170141183460469231731687303715884105727::HUGEINT AS h" \

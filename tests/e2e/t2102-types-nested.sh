@@ -8,6 +8,7 @@
 # names (HUGEINT, BIT, "UNION") are names: kept, not refused. UNION, TIME WITH TIME ZONE,
 # UHUGEINT and HUGEINT inside a LIST, STRUCT, MAP or ARRAY are refused naming the column.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
+source "$DUCKFLOW_TOP/tests/support/types/compare.sh"
 echo "1..21"
 
 mkdir -p sql
@@ -43,29 +44,10 @@ steps:
     outputs: [cmp]
 YAML
 { echo "CREATE TABLE t AS"; cat sql/row.sql; echo ";"; } >sql/make.sql
-{ echo "CREATE TABLE want AS"; cat sql/row.sql; echo ";"
-  cat <<'SQL'
-CREATE TABLE got_t AS SELECT * FROM (UNPIVOT (SELECT typeof(COLUMNS(*)) FROM t LIMIT 1) ON COLUMNS(*) INTO NAME col VALUE type);
-CREATE TABLE got_v AS SELECT * FROM (UNPIVOT (SELECT coalesce(COLUMNS(*)::VARCHAR, '<null>') FROM t) ON COLUMNS(*) INTO NAME col VALUE v);
-CREATE TABLE want_v AS SELECT * FROM (UNPIVOT (SELECT coalesce(COLUMNS(*)::VARCHAR, '<null>') FROM want) ON COLUMNS(*) INTO NAME col VALUE v);
-CREATE TABLE want_t AS SELECT * FROM (UNPIVOT (SELECT typeof(COLUMNS(*)) FROM want LIMIT 1) ON COLUMNS(*) INTO NAME col VALUE type);
-CREATE TABLE cmp AS
-  SELECT w.col, wt.type AS made_as, gt.type AS read_as, w.v AS made, g.v AS read, w.v = g.v AS same
-  FROM want_v w JOIN got_v g USING (col) JOIN got_t gt USING (col) JOIN want_t wt USING (col);
-SQL
-} >sql/compare.sql
+types_compare_sql sql/row.sql >sql/compare.sql
 
 expect_ok "the pipeline runs" "$DUCKFLOW" run p.yaml
-q() { # csv without quotes
-    set -o pipefail
-    "$DUCKFLOW" query --format csv "$@" | tr -d '"'
-}
-expect_ok "query the comparison" q 'SELECT count(*), count(*) FILTER (WHERE same) FROM compare.cmp'
-expect_match "16 nested columns, all equal downstream" '^16,16$' "$out"
-expect_ok "no value changed" q "SELECT col, made, read FROM compare.cmp WHERE NOT same"
-check "(none listed)" test "$(wc -l <"$out")" -eq 1
-expect_ok "types as read downstream" q "SELECT col || ' ' || made_as || ' -> ' || read_as FROM compare.cmp ORDER BY col"
-cp "$out" types.txt
+types_check_same 16 "16 nested columns, all equal downstream"
 expect_match "a LIST of LIST stays" '^c_list_list INTEGER\[\]\[\] -> INTEGER\[\]\[\]$' types.txt
 expect_match "a STRUCT of LIST and STRUCT stays" '^c_struct_list STRUCT\(l INTEGER\[\], s STRUCT\(t VARCHAR\[\], n BIGINT\), e VARCHAR\[\]\) -> STRUCT\(l INTEGER\[\], s STRUCT\(t VARCHAR\[\], n BIGINT\), e VARCHAR\[\]\)$' types.txt
 expect_match "a MAP of STRUCT stays" '^c_map_struct MAP\(INTEGER, STRUCT\(x DOUBLE\)\) -> MAP\(INTEGER, STRUCT\(x DOUBLE\)\)$' types.txt
@@ -75,18 +57,8 @@ expect_match "ENUM, BIT, TIMESTAMP_S inside a STRUCT are converted" \
 expect_match "field names that are type names are kept" \
     "^c_type_names STRUCT\(HUGEINT INTEGER, union VARCHAR, BIT INTEGER, TIMESTAMP_S INTEGER, it's ENUM\('ok', 'it''s'\)\) -> STRUCT\(HUGEINT INTEGER, union VARCHAR, BIT INTEGER, TIMESTAMP_S INTEGER, it's VARCHAR\)$" types.txt
 # The manifest's schema is what a reader of the Parquet file sees.
-M=$(find .duckflow -path '*/make/00000/_manifest.json')
-F=$(dirname "$M")/$(jget "$M" 'm.tables.t.files[0].path')
-jget "$M" 'm.tables.t.schema.map(c => c.name + " " + c.type).join("\n")' >manifest.txt
-"$DUCKFLOW" query --format csv "SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT * FROM read_parquet('$F'))" |
-    python3 -c 'import csv, sys; [print(r[0]) for r in list(csv.reader(sys.stdin))[1:]]' >parquet.txt
-check "the manifest records the reader's types" diff manifest.txt parquet.txt
+types_check_manifest make t
 
-refused() { # WHAT SQL REGEX
-    printf 'name: bad\ndefaults: {retries: 0, threads: 1, memory_limit: 200MB}\nsteps:\n  w:\n    sql: "%s"\n    outputs: [x]\n' "$2" >bad.yaml
-    expect_code 1 "$1 is refused" "$DUCKFLOW" run bad.yaml
-    expect_match "$1: the column, its type and a cast are named" "$3" "$errout"
-}
 refused "a LIST of UNION" "CREATE TABLE x AS SELECT [union_value(num := 2)::UNION(num INTEGER, str VARCHAR)] AS u" \
     "column 'u' has type UNION\(num INTEGER, str VARCHAR\)\[\].*cast it to VARCHAR or a STRUCT"
 refused "TIME WITH TIME ZONE in a STRUCT" "CREATE TABLE x AS SELECT {'t': TIMETZ '12:34:56+02'} AS tz" \

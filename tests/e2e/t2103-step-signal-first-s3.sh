@@ -6,8 +6,7 @@
 # whose item lookup reads the store before the task starts.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..9"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 S3="s3://$S3_TEST_BUCKET/t2103"
 
 cat >p.yaml <<'YAML'
@@ -24,7 +23,7 @@ stepsig() { # SIG RUN ARGS...: starts the step with every S3 answer slow, signal
             # its first request is in flight, lets the rest go fast; sets rc
     local sig=$1 run=$2
     shift 2
-    curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+    s3_reset
     s3_test_faults '{"slowMs": 4000}'
     timeout -s KILL 120 "$DUCKFLOW" step p.yaml --store "$S3" --run "$run" --step quick "$@" \
         >"$run.out" 2>"$run.err" &

@@ -27,26 +27,18 @@ YAML
 timeout -s KILL 120 "$DUCKFLOW" run -q p.yaml >run.out 2>run.err &
 rp=$!
 # the run's id, once its run.json exists
-R=
-for _ in $(seq 1 600); do
-    R=$("$DUCKFLOW" runs --pipeline fl 2>/dev/null | awk 'NR > 1 {print $2}' | head -1)
-    [ -n "$R" ] && break
-    sleep 0.1
-done
+R=$(first_run_id fl)
 check "the run started" test -n "$R"
-timeout -s KILL 100 "$DUCKFLOW" logs "$R" wait --follow >follow.out 2>follow.err &
-fp=$!
 # The first line arrives while the task is still blocked on the FIFO.
-for _ in $(seq 1 600); do grep -q 'before the wait' follow.out && break; sleep 0.1; done
+follow_log "$R" wait 'before the wait'
 check "--follow prints the first line while the attempt runs" grep -qx 'before the wait' follow.out
 check "and has not ended" kill -0 $fp
 check "nor printed what comes later" bash -c "! grep -q 'after the wait' follow.out"
 expect_ok "logs without --follow: the log so far" "$DUCKFLOW" logs "$R" wait
 expect_match "has the first line" '^before the wait$' "$out"
 expect_match "and says the attempt is still running" 'still running: its log so far' "$errout"
-# Feed the FIFO (DuckDB may open it more than once: sniffing, then reading) until the run ends.
-(while kill -0 $rp 2>/dev/null; do timeout 2 sh -c "printf 'x\n' >feed.csv"; done) &
-wp=$!
+# Feed the FIFO until the run ends.
+feed_fifo $rp
 wait $rp
 check "the run succeeded" test $? -eq 0
 wait $fp

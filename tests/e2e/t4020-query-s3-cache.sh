@@ -6,20 +6,19 @@
 # read; the results equal the same query over a local run.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..19"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
+s3_setup
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
 S3="s3://$S3_TEST_BUCKET/t4020"
 export DUCKFLOW_CACHE="$SCRATCH/cache"
-gets() { s3_test_stats | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).byOp.GetObject||0))'; }
 
 expect_ok "run on s3" "$DUCKFLOW" run "$P" --store "$S3" --param chunks=2 --param rows=2000 -j 2
 expect_ok "run on a local store" "$DUCKFLOW" run "$P" --store "$SCRATCH/local" --param chunks=2 --param rows=2000 -j 2
 q='SELECT * FROM merge.totals ORDER BY ALL'
 
-curl -sf "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+s3_reset
 expect_ok "query over s3" "$DUCKFLOW" query --store "$S3" --format csv "$q"
 cp "$out" s3.csv
-first=$(gets)
+first=$(s3_op_count GetObject)
 expect_ok "the same query locally" "$DUCKFLOW" query --store "$SCRATCH/local" --format csv "$q"
 cp "$out" local.csv
 check "s3 and local agree" cmp s3.csv local.csv
@@ -29,9 +28,9 @@ expect_ok "files are read from the cache" "$DUCKFLOW" query --store "$S3" --form
     "SELECT count(*) FILTER (WHERE path LIKE '$DUCKFLOW_CACHE/%/tpch/runs/%'), count(*) FROM _run.files"
 expect_match "every file from the cache" '^([0-9]+),\1$' "$out"
 
-curl -sf "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+s3_reset
 expect_ok "query again" "$DUCKFLOW" query --store "$S3" --format csv "$q"
-second=$(gets)
+second=$(s3_op_count GetObject)
 check "no parquet downloaded the second time ($second < $first GETs)" test "$second" -lt "$first"
 
 f=$(find "$DUCKFLOW_CACHE" -path '*merge*totals*' -name '*.parquet' | head -n 1)

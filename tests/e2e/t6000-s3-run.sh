@@ -5,8 +5,7 @@
 # run on a local store, runs/query read the S3 store, and nothing is left incomplete.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..17"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
 S3="s3://$S3_TEST_BUCKET/t6000/store"
 

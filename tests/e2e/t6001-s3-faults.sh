@@ -4,8 +4,7 @@
 # byte-identical to a fault-free run's.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..8"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
 B="s3://$S3_TEST_BUCKET"
 

@@ -4,7 +4,7 @@
 # credentials file works; no credentials at all is a clear error.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..12"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
+s3_setup
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
 S3="s3://$S3_TEST_BUCKET/t6002"
 good_id=$AWS_ACCESS_KEY_ID good_secret=$AWS_SECRET_ACCESS_KEY

@@ -4,8 +4,7 @@
 # for temporary credentials that the S3 front then accepts. A token STS refuses: exit 3.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..6"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
 S3="s3://$S3_TEST_BUCKET/t6003"
 echo "eyJhbGciOi.pod-token.sig" >token

@@ -5,8 +5,7 @@
 # kill left is aborted by the rerun of that task: none remains in the bucket.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..14"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 P="$DUCKFLOW_TOP/examples/tpch/pipeline.yaml"
 S3="s3://$S3_TEST_BUCKET/t6004"
 export DUCKFLOW_S3_MULTIPART_THRESHOLD=1M DUCKFLOW_S3_PART_SIZE=256K DUCKFLOW_S3_ALLOW_SMALL_PARTS=1

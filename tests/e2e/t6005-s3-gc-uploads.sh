@@ -4,8 +4,7 @@
 # reports them, gc aborts them, and uploads of a run it cannot judge (no run.json) stay.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..16"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 S3="s3://$S3_TEST_BUCKET/t6005"
 
 cat >pipeline.yaml <<'YAML'

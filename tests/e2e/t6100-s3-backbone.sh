@@ -7,8 +7,7 @@
 # whatever the store.)
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..16"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 selection=(t3000-run-basic t3001-run-jobs t3002-run-failure t3006-run-interrupt
     t4011-assets-diff-example)
 

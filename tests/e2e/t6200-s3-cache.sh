@@ -7,13 +7,7 @@
 # resume of a run a live executor owns is refused.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..20"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
-stat_of() { # KEY -> counter of the front (byOp.X or a top-level one)
-    s3_test_stats | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);
-      const k=process.argv[1];console.log((k.startsWith("byOp.")?j.byOp[k.slice(5)]:j[k])||0)})' "$1"
-}
-reset() { curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null; }
+s3_setup
 
 cat >p.yaml <<'YAML'
 name: s3cache
@@ -34,14 +28,14 @@ YAML
 export DUCKFLOW_GCS_ENDPOINT="$S3_TEST_ENDPOINT" DUCKFLOW_GCS_REGION="$AWS_REGION"
 for scheme in s3 gs; do
     S="$scheme://$S3_TEST_BUCKET/t6200-$scheme"
-    reset
+    s3_reset
     expect_ok "$scheme: first run" "$DUCKFLOW" run p.yaml --store "$S" -j 2
     R1=$(tail -n 1 "$out")
     [ $scheme = s3 ] && R1_S3=$R1
-    check "$scheme: the owner record was a conditional create" test "$(stat_of conditionalPuts)" -ge 1
+    check "$scheme: the owner record was a conditional create" test "$(s3_stat 's.conditionalPuts || 0')" -ge 1
     check "$scheme: cache entries written" sdk ls "t6200-$scheme/s3cache/cache/"
     check "$scheme: 4 of them" test "$(grep -c '\.json ' "$out")" -eq 4
-    reset
+    s3_reset
     expect_ok "$scheme: second run" "$DUCKFLOW" run p.yaml --store "$S" -j 2
     R2=$(tail -n 1 "$out")
     expect_match "$scheme: every step reused" '^merge +1/1 .* ok \(reused\)' "$errout"

@@ -10,9 +10,7 @@
 #     results equal a clean run's.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..24"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
-export DUCKFLOW_STORE="s3://$S3_TEST_BUCKET/t6201"
+s3_setup t6201
 B=$S3_TEST_BUCKET
 
 mkdir -p sql

@@ -5,8 +5,7 @@
 # not read. An absolute path is refused the same way; the honest manifest reads again.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..10"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 S3="s3://$S3_TEST_BUCKET/t6300"
 export DUCKFLOW_CACHE="$SCRATCH/a/b/c/cache"
 mkdir -p "$DUCKFLOW_CACHE"

@@ -7,12 +7,8 @@
 # operation; a 503 is still retried.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..16"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
+s3_setup
 S3="s3://$S3_TEST_BUCKET/t6301"
-op_count() { # OP -> requests of that operation since the last reset
-    s3_test_stats | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).byOp[process.argv[1]]||0))' "$1"
-}
-reset() { curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null; }
 cat >p.yaml <<'YAML'
 name: hk
 defaults: {threads: 1, memory_limit: 200MB, retries: 0}
@@ -27,11 +23,11 @@ steps:
     outputs: [u]
 YAML
 
-reset
+s3_reset
 expect_ok "a run of 4 tasks" "$DUCKFLOW" run p.yaml --store "$S3"
-check "one ListMultipartUploads for the whole run" test "$(op_count ListMultipartUploads)" -eq 1
+check "one ListMultipartUploads for the whole run" test "$(s3_op_count ListMultipartUploads)" -eq 1
 
-reset
+s3_reset
 s3_test_faults '{"disableOps":["ListMultipartUploads"]}'
 SECONDS=0
 expect_ok "a run against a store without ListMultipartUploads succeeds" "$DUCKFLOW" run p.yaml --store "$S3"
@@ -39,25 +35,25 @@ took=$SECONDS
 cp "$errout" run501.err
 check "with one warning" test "$(grep -c 'does not implement listing incomplete uploads' run501.err)" -eq 1
 expect_match "which names the status" 'warning: .*HTTP 501 NotImplemented' run501.err
-check "the 501 was asked once, not retried" test "$(op_count ListMultipartUploads)" -eq 1
+check "the 501 was asked once, not retried" test "$(s3_op_count ListMultipartUploads)" -eq 1
 check "and did not slow the run down ($took s)" test "$took" -lt 30
 expect_ok "gc against that store" "$DUCKFLOW" gc --store "$S3"
 expect_match "warns once" 'duckflow gc: warning: the store does not implement listing incomplete uploads' "$errout"
 
-reset
+s3_reset
 s3_test_faults '{"disableOps":["PutObject","CreateMultipartUpload"]}'
 expect_code 3 "a store that cannot write fails the run (exit 3)" "$DUCKFLOW" run p.yaml --store "$S3"
 cp "$errout" put501.err
 expect_match "naming the status and the operation" 'PUT s3://.*/(run.json|_owner-[0-9]+.json): HTTP 501 NotImplemented' put501.err
 check "at once: no 'after N attempts'" bash -c "! grep -q 'after [0-9]* attempts' put501.err"
-puts=$(op_count PutObject)
+puts=$(s3_op_count PutObject)
 check "one PutObject ($puts), not 8" test "$puts" -eq 1
 
-reset
+s3_reset
 s3_test_faults '{"failPart":1,"failPartTimes":-1,"failPartStatus":403}'
 export DUCKFLOW_S3_MULTIPART_THRESHOLD=1 DUCKFLOW_S3_PART_SIZE=5M
 expect_code 1 "a 403 on an upload part fails" "$DUCKFLOW" run p.yaml --store "$S3" --no-cache
-check "sent once per attempt, not retried" test "$(op_count UploadPart)" -le 4
+check "sent once per attempt, not retried" test "$(s3_op_count UploadPart)" -le 4
 unset DUCKFLOW_S3_MULTIPART_THRESHOLD DUCKFLOW_S3_PART_SIZE
 
 s3_test_faults '{"errorRate":0.3}'

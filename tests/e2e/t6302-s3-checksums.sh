@@ -6,11 +6,9 @@
 # succeeds. `duckflow verify` on the S3 store names the replaced object (exit 1).
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..13"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 S3="s3://$S3_TEST_BUCKET/t6302"
 export DUCKFLOW_CACHE="$SCRATCH/cache"
-gets() { s3_test_stats | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).byOp.GetObject||0))'; }
 
 cat >p.yaml <<'YAML'
 name: sums
@@ -29,10 +27,10 @@ expect_ok "a run on s3" "$DUCKFLOW" run p.yaml --store "$S3"
 R=$(tail -n 1 "$out")
 expect_ok "verify on s3" "$DUCKFLOW" verify "$R" --store "$S3"
 
-curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+s3_reset
 expect_ok "the downstream step again" "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --no-cache --attempt 2
-base=$(gets)
-curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+base=$(s3_op_count GetObject)
+s3_reset
 s3_test_faults '{"corruptDownload":1}'
 expect_ok "a download corrupted once in transit is fetched again" \
     "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --no-cache --attempt 3
@@ -46,10 +44,10 @@ k0="$M/00000/$(jget m0.json 'm.tables.t.files[0].path')"
 k1="$M/00001/$(jget m1.json 'm.tables.t.files[0].path')"
 sdk get "$k1" other.parquet
 check "replace chunk 0's object with chunk 1's" sdk put "$k0" other.parquet
-curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+s3_reset
 expect_code 3 "the downstream step refuses it" "$DUCKFLOW" step p.yaml --store "$S3" --run "$R" --step total --no-cache --attempt 4
 expect_match "checksum mismatch, both hashes named" "checksum mismatch: SHA-256 [0-9a-f]{64} is not the manifest's $(jget m0.json 'm.tables.t.files[0].sha256') \(fetched twice\)" "$errout"
-check "the bad file was fetched twice: one GET more than a clean step ($base)" test "$(gets)" -eq $((base + 1))
+check "the bad file was fetched twice: one GET more than a clean step ($base)" test "$(s3_op_count GetObject)" -eq $((base + 1))
 expect_code 3 "query refuses it" "$DUCKFLOW" query --store "$S3" --run "$R" 'SELECT count(*) FROM make.t'
 expect_match "the same way" "checksum mismatch" "$errout"
 expect_code 1 "verify names it" "$DUCKFLOW" verify "$R" --store "$S3"

@@ -6,11 +6,9 @@
 # store's, and the cache holds the right bytes afterwards. A clean cache is not fetched.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..12"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
+s3_setup
 S3="s3://$S3_TEST_BUCKET/t6303"
 export DUCKFLOW_CACHE="$SCRATCH/cache"
-gets() { s3_test_stats | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).byOp.GetObject||0))'; }
-reset() { curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null; }
 
 # Two chunks whose files have the same size and other values.
 cat >p.yaml <<'YAML'
@@ -32,22 +30,22 @@ f1=$(find "$DUCKFLOW_CACHE" -path '*/make/00001/*' -name '*.parquet')
 check "both chunks cached, of the same size" \
     test -n "$f0" -a -n "$f1" -a "$(stat -c %s "$f0" 2>/dev/null)" = "$(stat -c %s "$f1" 2>/dev/null)"
 
-reset
+s3_reset
 expect_ok "a query over a clean cache" "$DUCKFLOW" query --store "$S3" --format csv "$q"
-clean=$(gets)
+clean=$(s3_op_count GetObject)
 
 cp "$f1" "$f0"
-reset
+s3_reset
 expect_ok "chunk 0's cached file replaced by chunk 1's (same size)" "$DUCKFLOW" query --store "$S3" --format csv "$q"
 cp "$out" got.csv
 check "the answer is the store's, not the cache's 2000" cmp want.csv got.csv
-check "the replaced file was fetched again: one GET more than a clean cache ($clean)" test "$(gets)" -eq $((clean + 1))
+check "the replaced file was fetched again: one GET more than a clean cache ($clean)" test "$(s3_op_count GetObject)" -eq $((clean + 1))
 check "the cache holds chunk 0's bytes again" bash -c "! cmp -s '$f0' '$f1'"
 
 # One byte flipped in the middle of the file: same size, damaged.
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$f1"
-reset
+s3_reset
 expect_ok "a cached file damaged in place (same size)" "$DUCKFLOW" query --store "$S3" --format csv "$q"
 cp "$out" got2.csv
 check "the same answer" cmp want.csv got2.csv
-check "fetched again ($clean + 1 GETs)" test "$(gets)" -eq $((clean + 1))
+check "fetched again ($clean + 1 GETs)" test "$(s3_op_count GetObject)" -eq $((clean + 1))

@@ -10,8 +10,7 @@
 #     "besides").
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..12"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
+s3_setup
 S3="s3://$S3_TEST_BUCKET/t6304"
 
 cat >p.yaml <<'YAML'

@@ -6,10 +6,7 @@
 # events are in the bucket.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..31"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
-stat() { s3_test_stats | node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8')); console.log($1)"; }
-export DUCKFLOW_STORE="s3://$S3_TEST_BUCKET/t6400"
+s3_setup t6400
 
 cat >p.yaml <<'YAML'
 name: ops
@@ -64,13 +61,13 @@ expect_match "run 1: 20 rows" '^20$' "$out"
 
 # 1,200 stray keys in a dead attempt of run 2: removing it takes two DeleteObjects.
 expect_ok "1,200 stray objects" sdk put-many "t6400/ops/runs/$R2/gen/00000/9-junk/x/part-" 1200
-curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+s3_reset
 expect_ok "runs rm --dry-run" "$DUCKFLOW" runs rm "$R2" --dry-run
 expect_match "counts them" "^would remove run ops/$R2 \(12[0-9][0-9] files" "$out"
-check "a dry run deletes nothing" test "$(stat 's.deleteBatches || 0')" -eq 0
+check "a dry run deletes nothing" test "$(s3_stat 's.deleteBatches || 0')" -eq 0
 expect_ok "runs rm" "$DUCKFLOW" runs rm "$R2"
-n=$(stat "s.deleteBatches"); check "in DeleteObjects requests: at least 2 ($n; s3rver sometimes answers 500 and the client retries)" test "$n" -ge 2
-check "of at most 1,000 keys" test "$(stat 's.deleteBatchMax')" -eq 1000
+n=$(s3_stat "s.deleteBatches"); check "in DeleteObjects requests: at least 2 ($n; s3rver sometimes answers 500 and the client retries)" test "$n" -ge 2
+check "of at most 1,000 keys" test "$(s3_stat 's.deleteBatchMax')" -eq 1000
 check "the stray objects and run.json are gone from the bucket" \
     test -z "$(sdk ls "t6400/ops/runs/$R2/" | grep -E '9-junk|run.json')"
 expect_ok "gc --keep-runs 1" "$DUCKFLOW" gc --keep-runs 1

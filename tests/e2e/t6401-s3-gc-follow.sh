@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
 # t6401: t3403 and t3404 on an S3 store (the strict test front): a removed run's tombstone
 # and its leftovers in the bucket; gc --keep-runs reads the bucket in ONE listing (and one
-# GET per run record, manifest and cache entry); `logs --follow` streams from the bucket
+# GET per run record, run's _manifests.json and cache entry); `logs --follow` streams from the bucket
 # (the live log is an object rewritten about once a second, removed after _log.txt); with
 # two pipelines in the bucket, query joins their catalogs and views prints one per pipeline.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..28"
-source "$DUCKFLOW_TOP/tests/support/s3/start.sh"
-sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
-stat() { s3_test_stats | node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8')); console.log($1)"; }
-export DUCKFLOW_STORE="s3://$S3_TEST_BUCKET/t6401"
+s3_setup t6401
 
 cat >p.yaml <<'YAML'
 name: rr
@@ -34,13 +31,14 @@ expect_ok "run 3 recomputes everything" "$DUCKFLOW" run -q p.yaml --param v=3 --
 
 # One listing for the policy, the removal and gc.
 sdk ls t6401/rr/ >keys.txt
-gets=$(grep -cE '/run\.json |/_manifest\.json |/cache/[^/]+\.json ' keys.txt)
-curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null
+# a run's manifests are read from its _manifests.json (store/runindex.h), not one by one
+gets=$(grep -cE '/run\.json |/_manifests\.json |/cache/[^/]+\.json ' keys.txt)
+s3_reset
 expect_ok "gc --keep-runs 1 --dry-run" "$DUCKFLOW" gc --keep-runs 1 --dry-run
 expect_match "would remove runs 1 and 2" "^would remove 2 runs, " "$out"
-check "one ListObjects request ($(stat 's.byOp.ListObjects'))" test "$(stat 's.byOp.ListObjects')" -eq 1
-n=$(stat 's.byOp.GetObject')
-check "one GET per run record, manifest and cache entry, and published.json ($n for $gets + 1)" \
+check "one ListObjects request ($(s3_stat 's.byOp.ListObjects'))" test "$(s3_stat 's.byOp.ListObjects')" -eq 1
+n=$(s3_stat 's.byOp.GetObject')
+check "one GET per run record, run (_manifests.json) and cache entry, and published.json ($n for $gets + 1)" \
     test "$n" -eq $((gets + 1))
 
 expect_ok "runs rm run 1" "$DUCKFLOW" runs rm "$R1"
@@ -72,19 +70,11 @@ steps:
 YAML
 timeout -s KILL 120 "$DUCKFLOW" run -q f.yaml >run.out 2>run.err &
 rp=$!
-R=
-for _ in $(seq 1 600); do
-    R=$("$DUCKFLOW" runs --pipeline fl 2>/dev/null | awk 'NR > 1 {print $2}' | head -1)
-    [ -n "$R" ] && break
-    sleep 0.1
-done
-timeout -s KILL 100 "$DUCKFLOW" logs "$R" wait --follow >follow.out 2>follow.err &
-fp=$!
-for _ in $(seq 1 600); do grep -q 'before the wait' follow.out && break; sleep 0.1; done
+R=$(first_run_id fl)
+follow_log "$R" wait 'before the wait'
 check "--follow prints the first line while the attempt runs" grep -qx 'before the wait' follow.out
 check "from the live log object" bash -c "node '$DUCKFLOW_TOP/tests/support/s3/sdk.js' ls 't6401/fl/runs/$R/' | grep -q '/_log.live '"
-(while kill -0 $rp 2>/dev/null; do timeout 2 sh -c "printf 'x\n' >feed.csv"; done) &
-wp=$!
+feed_fifo $rp
 wait $rp
 wait $fp
 check "--follow ended with the attempt, exit 0" test $? -eq 0

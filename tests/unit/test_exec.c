@@ -24,6 +24,7 @@
 #include "exec/graph.h"
 #include "exec/runrec.h"
 #include "spec/spec.h"
+#include "store/jsonpick.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/store.h"
@@ -742,6 +743,41 @@ static void exec_bad_exe_is_a_task_failure(void **state)
     assert_non_null(strstr(err.msg, "cannot run '/nonexistent/duckflow'"));
 }
 
+/* gc's index keeps of a manifest only the members it uses, and of "tables" the files'
+ * paths: df_manifest_table_keys gives the same keys as from the whole manifest. */
+static void index_manifest_pick_keeps_file_paths(void **state)
+{
+    const char *m = "{\"format\": 1, \"pipeline\": \"p\", \"run\": \"r\", \"step\": \"s\","
+                    " \"item_key\": \"00000\", \"attempt_dir\": \"1-ab\", \"inputs\": [{\"x\": 1}],"
+                    " \"tables\": {\"t\": {\"rows\": 2, \"schema\": [{\"name\": \"a\", \"type\":"
+                    " \"INT\"}], \"files\": [{\"path\": \"1-ab/t/part-00000.parquet\", \"rows\": 2,"
+                    " \"sha256\": \"00\"}, 7, {\"rows\": 0, \"path\": \"1-ab/t/p\\\"q.parquet\"}]},"
+                    " \"u\": {\"files\": []}, \"v\": {}}, \"checks\": []}";
+    json_t *whole = json_loads(m, 0, NULL), *picked = df_manifest_pick(m, strlen(m));
+    json_t *k1 = json_array(), *k2 = json_array();
+    (void)state;
+    assert_non_null(whole);
+    assert_non_null(picked);
+    assert_null(json_object_get(picked, "inputs"));
+    assert_null(json_object_get(picked, "format"));
+    assert_string_equal(json_string_value(json_object_get(picked, "attempt_dir")), "1-ab");
+    assert_null(json_object_get(json_object_get(json_object_get(picked, "tables"), "t"), "schema"));
+    assert_int_equal(json_object_size(json_object_get(picked, "tables")), 3);
+    assert_int_equal(df_manifest_table_keys(whole, "t", k1), 2);
+    assert_int_equal(df_manifest_table_keys(picked, "t", k2), 2);
+    assert_true(json_equal(k1, k2));
+    assert_string_equal(json_string_value(json_array_get(k2, 1)),
+                        "p/runs/r/s/00000/1-ab/t/p\"q.parquet");
+    json_decref(k1);
+    json_decref(k2);
+    json_decref(picked);
+    json_decref(whole);
+    /* Not JSON objects, or cut short: NULL. */
+    assert_null(df_manifest_pick("[1]", 3));
+    assert_null(df_manifest_pick(m, strlen(m) - 3));
+    assert_null(df_manifest_pick("{\"tables\": {\"t\": {\"files\": [1,}}}", 34));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +791,7 @@ int main(void)
         cmocka_unit_test(child_status_and_output),
         cmocka_unit_test(child_exec_failure),
         cmocka_unit_test(run_records_know_live_runs),
+        cmocka_unit_test(index_manifest_pick_keeps_file_paths),
         cmocka_unit_test_setup_teardown(exec_runs_everything, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(exec_failure_spares_independent_work, world_setup,
                                         world_teardown),

@@ -16,6 +16,7 @@
 #include <duckdb.h>
 
 #include "sqlfn/analyze.h"
+#include "sqlfn/internal.h"
 #include "sqlfn/sqlfn.h"
 #include "sqlfn_test.h"
 
@@ -362,6 +363,41 @@ static void fp_differ(const char *a, const char *b, const char *d)
         fail_msg("fingerprints equal: %s", x);
 }
 
+/* Keywords used as names fold like names (a column `last`, a schema `default`), keywords
+ * used as keywords stay upper case, and texts that differ only in the case of such words
+ * share a fingerprint in the dialects that fold names. */
+static void test_fingerprint_keywords_as_names(void **state)
+{
+    (void)state;
+    assert_string_equal(fingerprint_d("select last, Value from t where Last > 1 order by "
+                                      "x nulls last",
+                                      "postgres", 0),
+                        "SELECT last, value FROM t WHERE last > ? ORDER BY x NULLS LAST");
+    assert_string_equal(
+        fingerprint_d("SELECT avg(value), f.function FROM default.t AS f", "duckdb", 0),
+        "SELECT avg(value), f.function FROM default.t AS f");
+    assert_string_equal(fingerprint_d("SELECT a AS first FROM t", "ansi", 0),
+                        "SELECT a AS first FROM t");
+    /* upper-folding dialects: the same words upper case, as before */
+    assert_string_equal(fingerprint_d("select last, value from t", "snowflake", 0),
+                        "SELECT LAST, VALUE FROM T");
+    /* preserving dialects keep a name as written */
+    assert_string_equal(fingerprint_d("SELECT Last FROM t ORDER BY x NULLS last", "bigquery", 0),
+                        "SELECT Last FROM t ORDER BY x NULLS LAST");
+    /* still keywords: window frames, AS OF, CAST types, EXTRACT fields */
+    assert_string_equal(
+        fingerprint_d("select sum(x) over (order by y rows between unbounded preceding and "
+                      "current row) from t timestamp as of 5",
+                      "duckdb", 0),
+        fingerprint_d("SELECT sum(x) OVER (ORDER BY y ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                      "CURRENT ROW) FROM t TIMESTAMP AS OF 5",
+                      "duckdb", 1));
+    assert_non_null(strstr(fpbuf[1], "ROWS BETWEEN UNBOUNDED PRECEDING"));
+    assert_non_null(strstr(fpbuf[1], "AS OF ?"));
+    assert_string_equal(fingerprint_d("SELECT LAST FROM T", "postgres", 0),
+                        fingerprint_d("select last from t", "postgres", 1));
+}
+
 static void test_fingerprint(void **state)
 {
     (void)state;
@@ -613,6 +649,53 @@ static void test_every_dialect(void **state)
     }
 }
 
+/* The arena's inline bump path and its slow path: blocks that never move, 8-byte
+ * alignment, NULL past the maximum, and a reset that hands out the first block again. */
+static void test_arena(void **state)
+{
+    (void)state;
+    struct arena a = {0};
+    a.max = (size_t)64 << 10;
+    char *prev = NULL;
+    size_t got = 0;
+    for (int i = 0; i < 10000; i++) {
+        size_t n = 1 + (size_t)(i * 37) % 300;
+        char *p = arena_alloc(&a, n);
+        if (!p)
+            break;
+        assert_int_equal((uintptr_t)p % 8, 0);
+        memset(p, i & 0xff, n); /* ASan: the whole of it is ours */
+        if (prev)
+            assert_ptr_not_equal(p, prev);
+        prev = p;
+        got += n;
+    }
+    assert_true(got > ((size_t)16 << 10)); /* more than the first block */
+    assert_true(got <= a.max);
+    assert_null(arena_alloc(&a, (size_t)64 << 10)); /* past the maximum */
+    arena_reset(&a);
+    char *first = arena_alloc(&a, 8);
+    assert_non_null(first);
+    assert_ptr_equal(arena_alloc(&a, 0), first + 8);
+    arena_release(&a);
+    assert_null(a.head);
+}
+
+/* Unquoted names fold per dialect whatever mix of case they have (the folding copies
+ * only names with a letter to change). */
+static void test_name_folding(void **state)
+{
+    (void)state;
+    assert_string_equal(tables("SELECT 1 FROM MySchema.myTable_1", "snowflake"),
+                        "MYSCHEMA.MYTABLE_1");
+    assert_string_equal(tables("SELECT 1 FROM MYSCHEMA.T1", "snowflake"), "MYSCHEMA.T1");
+    assert_string_equal(tables("SELECT 1 FROM MySchema.myTable_1", "postgres"),
+                        "myschema.mytable_1");
+    assert_string_equal(tables("SELECT 1 FROM s_9.t", "postgres"), "s_9.t");
+    assert_string_equal(tables("SELECT 1 FROM MySchema.myTable_1", "bigquery"),
+                        "MySchema.myTable_1");
+}
+
 static void test_dialect_names(void **state)
 {
     (void)state;
@@ -629,6 +712,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables_basic),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_fingerprint_keywords_as_names),
+        cmocka_unit_test(test_name_folding),
         cmocka_unit_test(test_tables_cte_excluded),
         cmocka_unit_test(test_tables_quoting_and_case),
         cmocka_unit_test(test_tables_dialect_syntax),

@@ -176,10 +176,37 @@ static void test_duckdb_catalog_argument(void **state)
                            "sql_fingerprint('SELECT 1', 'ansi', NULL) || "
                            "sql_statement_type('SELECT 1', 'ansi', NULL)"),
                         "tSELECT ?SELECT");
-    /* a catalog of the wrong type: a binder error that shows the catalog's type */
-    const char *e = q1("SELECT sql_columns('SELECT 1', 'ansi', 42)");
-    assert_non_null(strstr(e, "ERROR"));
-    assert_non_null(strstr(e, "MAP(VARCHAR, VARCHAR[])"));
+    /* a catalog of the wrong type: an error naming the argument and the type it needs,
+     * also for maps DuckDB would cast (its conversion error, or integers as names) and
+     * for a subquery */
+    const char *bad[] = {"42",
+                         "'t'",
+                         "MAP {'t': 1}",
+                         "MAP {'t': 'a'}",
+                         "MAP {1: ['a']}",
+                         "MAP {'t': [1]}",
+                         "(SELECT MAP {'t': 1})",
+                         "(SELECT map(list(x), list(x)) FROM (VALUES ('t')) v(x))"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char sql[256];
+        snprintf(sql, sizeof(sql), "SELECT sql_columns('SELECT a FROM t', 'ansi', %s)", bad[i]);
+        const char *e = q1(sql);
+        assert_non_null(strstr(e, "ERROR"));
+        assert_non_null(strstr(e, "sql_columns: argument 3 (catalog) must be a MAP(VARCHAR, "
+                                  "VARCHAR[])"));
+        assert_null(strstr(e, "Conversion"));
+    }
+    /* the usual catalog, a subquery of the right type, and NULL-typed ones (as none) */
+    assert_string_equal(q1("SELECT sql_columns('SELECT a FROM t JOIN u ON 1 = 1', 'ansi', "
+                           "(SELECT map(list(x), list([y])) FROM (VALUES ('t', 'a')) v(x, y)))"
+                           "::VARCHAR"),
+                        "[{'table': t, 'column': a}]");
+    assert_string_equal(q1("SELECT sql_columns('SELECT a FROM t JOIN u ON 1 = 1', 'ansi', "
+                           "MAP {'t': []})::VARCHAR"),
+                        "[{'table': NULL, 'column': a}]");
+    assert_string_equal(q1("SELECT sql_columns('SELECT a FROM t JOIN u ON 1 = 1', 'ansi', "
+                           "(SELECT NULL))::VARCHAR"),
+                        "[{'table': NULL, 'column': a}]");
     duckdb_disconnect(&con);
     duckdb_close(&db);
 }

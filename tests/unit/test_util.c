@@ -1,5 +1,6 @@
 /*
- * test_util.c - unit tests of src/util: errors, strbuf, sizes, durations, hashes, files.
+ * test_util.c - unit tests of src/util: errors, strbuf, sizes, durations, hashes, files,
+ * JSON arrays.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include "util/exitclass.h"
 #include "util/fs.h"
 #include "util/hash.h"
+#include "util/jsonarr.h"
 #include "util/strbuf.h"
 #include "util/suggest.h"
 #include "util/timeutil.h"
@@ -267,6 +269,31 @@ static void run_ids_sort_by_time(void **state)
     assert_int_equal(a[16], '-');
 }
 
+static int by_int(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(*(json_t *const *)a);
+    json_int_t y = json_integer_value(*(json_t *const *)b);
+    return (x > y) - (x < y);
+}
+
+static void json_arrays_sort_in_place(void **state)
+{
+    json_t *arr = json_pack("[i,i,i,i]", 3, 1, 4, 2), *one = json_pack("[i]", 7);
+    json_t *kept = json_array_get(arr, 0);
+    (void)state;
+    df_json_array_sort(arr, by_int);
+    assert_int_equal(json_array_size(arr), 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(json_integer_value(json_array_get(arr, i)), (json_int_t)i + 1);
+    assert_ptr_equal(json_array_get(arr, 2), kept); /* the elements move, not copies */
+    assert_int_equal(kept->refcount, 1);
+    df_json_array_sort(one, by_int);
+    assert_int_equal(json_integer_value(json_array_get(one, 0)), 7);
+    df_json_array_sort(NULL, by_int); /* not an array: nothing to sort */
+    json_decref(arr);
+    json_decref(one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +310,7 @@ int main(void)
         cmocka_unit_test(suggestions),
         cmocka_unit_test(uris),
         cmocka_unit_test(run_ids_sort_by_time),
+        cmocka_unit_test(json_arrays_sort_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

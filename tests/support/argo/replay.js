@@ -14,7 +14,10 @@
 //     env comes from the template (secretKeyRef values from --secret);
 //   - retryStrategy: limit, retryPolicy and `expression` on lastRetry.exitCode; backoff
 //     delays are not waited; activeDeadlineSeconds kills the process;
-//   - the onExit template runs last with workflow.status Succeeded or Failed.
+//   - the onExit template runs last with workflow.status Succeeded or Failed (a DAG of
+//     them: `depends` on TASK.Phase, `when` A == B / A != B, templateRef tasks logged as
+//     run but not run);
+//   - output parameters from files (valueFrom.path, default) go into the pod's pod.json.
 // Usage:
 //   node replay.js MANIFEST --duckflow BIN [--name WORKFLOW_NAME] [--uid UID] [-p KEY=VALUE]..
 //        [--secret NAME:KEY=VALUE].. [--workdir DIR] [--jobs N] [--save-state FILE] [--retry FILE]
@@ -255,7 +258,7 @@ class Replay {
             vars[`inputs.parameters.${p.name}`] = String(v);
         }
         const kept = this.prior[label];
-        if (kept && kept.phase === 'Succeeded' && !label.endsWith('(onExit)')) {
+        if (kept && kept.phase === 'Succeeded' && !label.endsWith('(onExit)') && !this.inExit) {
             this.log(`${label}: kept (succeeded before the retry)`);
             this.nodes[label] = kept;
             return kept;
@@ -315,6 +318,22 @@ class Replay {
             fs.writeFileSync(path.join(podDir, 'pod.json'), JSON.stringify({ label, template: t.name, attempt: attempt + 1, args: argv, env: Object.keys(env).sort() }, null, 1));
             const r = await runProcess(this.opts.duckflow, argv, env, podDir, deadline);
             this.pods++;
+            // Output parameters read from files (valueFrom.path), as Argo's executor does
+            // when the container ends; kept in pod.json for tests.
+            const outputs = {};
+            for (const op of (t.outputs && t.outputs.parameters) || []) {
+                const vf = op.valueFrom || {};
+                if (!vf.path) continue;
+                const host = mapPath(substitute(vf.path, pv, `${label} output '${op.name}'`));
+                if (fs.existsSync(host)) outputs[op.name] = fs.readFileSync(host, 'utf8').trim();
+                else if (vf.default !== undefined) outputs[op.name] = vf.default;
+                else r.code = r.code || 1; // Argo fails a pod whose output is missing
+            }
+            if (Object.keys(outputs).length) {
+                const pj = JSON.parse(fs.readFileSync(path.join(podDir, 'pod.json'), 'utf8'));
+                pj.outputs = outputs;
+                fs.writeFileSync(path.join(podDir, 'pod.json'), JSON.stringify(pj, null, 1));
+            }
             const attemptNote = strategy ? ` attempt ${attempt + 1}/${limit + 1}` : '';
             this.log(`${label}${attemptNote}: exit ${r.code}${r.timedOut ? ' (past activeDeadlineSeconds)' : ''}`);
             if (r.stderr.trim()) process.stderr.write(r.stderr.replace(/\s+$/, '').replace(/^/gm, `  ${label}| `) + '\n');
@@ -330,14 +349,32 @@ class Replay {
         const state = new Map(); // name -> {phase, result}
         const failFast = t.dag.failFast !== false;
         let failed = false;
-        const ready = (task) => (task.dependencies || []).every((d) => state.has(d));
+        // `depends`: TASK or TASK.Phase joined by || and && (what the manifests use).
+        const dependsOn = (task) => [
+            ...(task.dependencies || []),
+            ...(typeof task.depends === 'string' ? task.depends.replace(/[()!]/g, ' ').split(/\s*(?:\|\||&&)\s*/).map((x) => x.trim().split('.')[0]).filter(Boolean) : []),
+        ];
+        const dependsMet = (task) => {
+            if (typeof task.depends !== 'string') return true;
+            const phases = { Succeeded: ['Succeeded'], Failed: ['Failed'], Errored: ['Error'], Skipped: ['Skipped'], Omitted: ['Omitted'] };
+            const js = task.depends.replace(/([A-Za-z0-9][-A-Za-z0-9]*)(?:\.([A-Za-z]+))?/g, (all, name, phase) => {
+                const st = state.get(name);
+                if (!st) die(`dag '${t.name}': '${task.name}' depends on unknown task '${name}'`);
+                if (!phase) return String(['Succeeded', 'Skipped'].includes(st.phase));
+                if (!phases[phase]) die(`dag '${t.name}': '${task.name}': depends phase '${phase}' is not replayed`);
+                return String(phases[phase].includes(st.phase));
+            });
+            if (!/^[\s()!|&a-z]*$/.test(js)) die(`dag '${t.name}': cannot read depends '${task.depends}'`);
+            return Function(`return (${js});`)();
+        };
+        const ready = (task) => dependsOn(task).every((d) => state.has(d));
         while (state.size < tasks.size) {
             const next = [...tasks.values()].filter((x) => !state.has(x.name) && ready(x));
             if (next.length === 0) die(`dag '${t.name}': tasks wait on one another (a cycle or a missing dependency)`);
             for (const task of next) {
                 const deps = task.dependencies || [];
-                for (const d of deps) if (!tasks.has(d)) die(`dag '${t.name}': '${task.name}' depends on unknown task '${d}'`);
-                if (deps.some((d) => !['Succeeded', 'Skipped'].includes(state.get(d).phase)) || (failed && failFast)) {
+                for (const d of dependsOn(task)) if (!tasks.has(d)) die(`dag '${t.name}': '${task.name}' depends on unknown task '${d}'`);
+                if (deps.some((d) => !['Succeeded', 'Skipped'].includes(state.get(d).phase)) || !dependsMet(task) || (failed && failFast)) {
                     state.set(task.name, { phase: 'Omitted' });
                     this.log(`${task.name}: omitted (a dependency did not succeed)`);
                     continue;
@@ -374,6 +411,24 @@ class Replay {
             if (Number.isNaN(start) || Number.isNaN(end)) die(`task '${task.name}': withSequence is not numeric`);
             items = [];
             for (let i = start; i <= end; i++) items.push(String(i));
+        }
+        if (task.when !== undefined) {
+            // The forms the manifests use: `A == B` and `A != B` after substitution.
+            const w = substitute(String(task.when), vars, `task '${task.name}' when`);
+            const m = w.match(/^\s*(\S+)\s*(==|!=)\s*(\S+)\s*$/);
+            if (!m) die(`task '${task.name}': when '${task.when}' is not replayed`);
+            if ((m[1] === m[3]) !== (m[2] === '==')) {
+                this.log(`${task.name}: skipped (when '${w}' is false)`);
+                return { phase: 'Skipped' };
+            }
+        }
+        if (task.templateRef) {
+            // A template of another object (an exit hook's WorkflowTemplate): not in the
+            // manifest, so not run; the log says it would run, for tests.
+            const r = task.templateRef;
+            this.log(`${task.name}: templateRef ${r.clusterScope ? 'cluster/' : ''}${r.name}/${r.template} runs (not replayed)`);
+            this.nodes[task.name] = { phase: 'Succeeded', templateRef: r };
+            return { phase: 'Succeeded' };
         }
         const t = this.templates.get(task.template);
         if (!t) die(`task '${task.name}': no template '${task.template}'`);
@@ -413,6 +468,7 @@ class Replay {
             const exit = this.templates.get(this.spec.onExit);
             if (!exit) die(`onExit '${this.spec.onExit}' is not a template`);
             this.globals['workflow.status'] = phase;
+            this.inExit = true; // the exit handler runs again after `argo retry`
             const r = exit.dag ? await this.runDag(exit) : await this.runContainer(exit, {}, `${exit.name} (onExit)`);
             if (r.phase !== 'Succeeded') phase = 'Failed';
         }

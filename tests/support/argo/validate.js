@@ -246,10 +246,20 @@ function checkSemantics(doc, problems) {
         if (t.dag || t.steps) continue;
         const inputs = new Set(((t.inputs && t.inputs.parameters) || []).map((p) => p.name));
         const arts = new Set(((t.inputs && t.inputs.artifacts) || []).map((a) => a.name));
+        const outs = new Set(((t.outputs && t.outputs.parameters) || []).map((p) => p.name));
+        for (const p of (t.outputs && t.outputs.parameters) || []) {
+            if (!PARAM_NAME.test(p.name || '')) problems.push(`template '${t.name}': output parameter name '${p.name}' is not valid`);
+            const vf = p.valueFrom || {};
+            if (t.container && !(vf.path && vf.path.startsWith('/')) && p.value === undefined)
+                problems.push(`template '${t.name}': output parameter '${p.name}' needs an absolute valueFrom.path`);
+        }
         const allowed = (tag) => {
             if (globalOk(tag, t.name)) return true;
             let m = tag.match(/^inputs\.parameters\.(.+)$/);
             if (m) return inputs.has(m[1]);
+            // Metrics are emitted after the node completes: its outputs are known then.
+            m = tag.match(/^outputs\.parameters\.(.+)$/);
+            if (m) return outs.has(m[1]);
             m = tag.match(/^inputs\.artifacts\.(.+)\.path$/);
             if (m) return arts.has(m[1]);
             if (tag === 'retries') return !!t.retryStrategy;
@@ -288,16 +298,33 @@ function checkSemantics(doc, problems) {
             if (tasks.has(task.name)) problems.push(`dag '${t.name}': task '${task.name}' is defined twice`);
             tasks.set(task.name, task);
         }
+        // `depends` names tasks as TASK or TASK.Phase, joined by || and && (and parentheses).
+        const dependsOn = (task) => [
+            ...(task.dependencies || []),
+            ...(typeof task.depends === 'string' ? task.depends.replace(/[()!]/g, ' ').split(/\s*(?:\|\||&&)\s*/).map((x) => x.trim().split('.')[0]).filter(Boolean) : []),
+        ];
         for (const task of tasks.values()) {
-            for (const d of task.dependencies || [])
+            if (task.dependencies && task.depends) problems.push(`dag '${t.name}': task '${task.name}' has both dependencies and depends`);
+            for (const x of typeof task.depends === 'string' ? task.depends.replace(/[()!]/g, ' ').split(/\s*(?:\|\||&&)\s*/) : []) {
+                const m = x.trim().match(/^[^.]+(?:\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|AllFailed))?$/);
+                if (!m) problems.push(`dag '${t.name}': task '${task.name}' depends on '${x.trim()}', which is not TASK or TASK.Phase`);
+            }
+            for (const d of dependsOn(task))
                 if (!tasks.has(d)) problems.push(`dag '${t.name}': task '${task.name}' depends on '${d}', which is not a task`);
-            if (!templates.has(task.template)) problems.push(`dag '${t.name}': task '${task.name}' runs template '${task.template}', which does not exist`);
+            // A templateRef names a template of another object (a WorkflowTemplate), which
+            // the API server looks up when the workflow runs.
+            if (task.templateRef) {
+                const r = task.templateRef;
+                if (!r.name || !DNS_SUBDOMAIN.test(r.name) || !r.template || !FIELD_NAME.test(r.template))
+                    problems.push(`dag '${t.name}': task '${task.name}' templateRef is not {name, template}`);
+                if (task.template) problems.push(`dag '${t.name}': task '${task.name}' has template and templateRef`);
+            } else if (!templates.has(task.template)) problems.push(`dag '${t.name}': task '${task.name}' runs template '${task.template}', which does not exist`);
         }
         // Cycles (depth-first, colouring).
         const colour = new Map();
         const visit = (name, stack) => {
             colour.set(name, 1);
-            for (const d of (tasks.get(name).dependencies || [])) {
+            for (const d of dependsOn(tasks.get(name))) {
                 if (!tasks.has(d)) continue;
                 if (colour.get(d) === 1) problems.push(`dag '${t.name}': dependency cycle ${[...stack, name, d].join(' -> ')}`);
                 else if (!colour.get(d)) visit(d, [...stack, name]);
@@ -307,7 +334,7 @@ function checkSemantics(doc, problems) {
         for (const name of tasks.keys()) if (!colour.get(name)) visit(name, []);
         // Ancestors, for tasks.X references.
         const ancestors = (name, seen = new Set()) => {
-            for (const d of (tasks.get(name) || {}).dependencies || []) {
+            for (const d of tasks.has(name) ? dependsOn(tasks.get(name)) : []) {
                 if (seen.has(d) || !tasks.has(d)) continue;
                 seen.add(d);
                 ancestors(d, seen);

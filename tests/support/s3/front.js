@@ -17,6 +17,8 @@
 //   S3_FRONT_BUCKETS="a,b" (default duckflow)   S3_FRONT_REGION (default us-east-1)
 //   S3_FRONT_FAULTS='{"errorRate":0.1,...}' (same fields as POST /_front/faults)
 //   S3_FRONT_STS_DURATION=seconds (default 3600)  S3_FRONT_WEB_TOKEN=expected token
+//   S3_FRONT_TLS_CERT + S3_FRONT_TLS_KEY (PEM files): serve HTTPS with that certificate
+//   (the endpoint is then https://127.0.0.1:PORT; start.sh's S3_TEST_TLS=1 makes a CA)
 // Control (unsigned, loopback only): POST /_front/faults {json}, GET /_front/stats,
 // POST /_front/reset. Fault fields (each POST replaces them all):
 //   errorRate (0..1: answer 503 SlowDown / 500 InternalError), dropRate (0..1: close the
@@ -519,12 +521,16 @@ async function main() {
     child.once('message', m => resolve(m.port));
     child.once('exit', c => reject(new Error('s3rver exited with ' + c)));
   });
-  const server = http.createServer((req, res) => {
+  const onRequest = (req, res) => {
     handle(req, res).catch(e => { try { s3error(res, 500, 'InternalError', String(e && e.message)); } catch (e2) { res.destroy(); } });
-  });
+  };
+  const tls = process.env.S3_FRONT_TLS_CERT && process.env.S3_FRONT_TLS_KEY;
+  const server = tls
+    ? require('https').createServer({ cert: fs.readFileSync(process.env.S3_FRONT_TLS_CERT), key: fs.readFileSync(process.env.S3_FRONT_TLS_KEY) }, onRequest)
+    : http.createServer(onRequest);
   server.keepAliveTimeout = 30000;
   server.listen(0, '127.0.0.1', () => {
-    const endpoint = `http://127.0.0.1:${server.address().port}`;
+    const endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
     const line = JSON.stringify({ endpoint, pid: process.pid });
     if (portFile) {
       fs.writeFileSync(portFile + '.tmp', endpoint + '\n');

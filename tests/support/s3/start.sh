@@ -8,6 +8,9 @@
 #   caller's EXIT trap: on exit the server stops, then the caller's trap runs. A trap set
 #   after sourcing replaces both (call s3_test_stop in it).
 #   s3_test_faults '{"errorRate":0.1}' sets injected faults; s3_test_stats prints counters.
+#   S3_TEST_TLS=1 serves HTTPS instead: a fresh CA and a certificate for 127.0.0.1 are made
+#   with openssl (EC P-256, valid 2 days) and S3_TEST_CA is exported, the CA's PEM file,
+#   for AWS_CA_BUNDLE (duckflow does not trust it unless told).
 # Run (anything else):   tests/support/s3/start.sh [CMD ARGS...]
 #   runs CMD with the server up and the variables set (or, without CMD, prints them and
 #   waits until interrupted), then stops the server.
@@ -25,17 +28,35 @@ s3_test_stop() {
 }
 
 s3_test_faults() {
-    curl -sf -X POST --data "${1:-{\}}" "$S3_TEST_ENDPOINT/_front/faults" >/dev/null
+    curl -sf ${S3_TEST_CA:+--cacert "$S3_TEST_CA"} -X POST --data "${1:-{\}}" \
+        "$S3_TEST_ENDPOINT/_front/faults" >/dev/null
 }
 
 s3_test_stats() {
-    curl -sf "$S3_TEST_ENDPOINT/_front/stats"
+    curl -sf ${S3_TEST_CA:+--cacert "$S3_TEST_CA"} "$S3_TEST_ENDPOINT/_front/stats"
+}
+
+# A CA and a server certificate for 127.0.0.1 and localhost, signed by it, in dir $1.
+_s3_make_tls() {
+    local d=$1
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj "/CN=duckflow S3 test CA" -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null &&
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -subj "/CN=127.0.0.1" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/server.ext" &&
+        openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+            -CAcreateserial -days 2 -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null
 }
 
 s3_test_start() {
     _s3_dir=$(mktemp -d "${TMPDIR:-/tmp}/s3test.XXXXXX")
     export S3_FRONT_KEYS=${S3_FRONT_KEYS:-duckflow-test:duckflow-test-secret}
     export S3_FRONT_BUCKETS=${S3_FRONT_BUCKETS:-duckflow}
+    if [ "${S3_TEST_TLS:-}" = 1 ]; then
+        _s3_make_tls "$_s3_dir" || { echo "start.sh: openssl could not make the test CA" >&2; return 1; }
+        export S3_FRONT_TLS_CERT="$_s3_dir/server.pem" S3_FRONT_TLS_KEY="$_s3_dir/server.key"
+        export S3_TEST_CA="$_s3_dir/ca.pem"
+    fi
     TMPDIR="$_s3_dir" node --openssl-legacy-provider "$_s3_top/tests/support/s3/front.js" \
         --port-file "$_s3_dir/endpoint" >"$_s3_dir/front.out" 2>"$_s3_dir/front.err" &
     S3_FRONT_PID=$!

@@ -1,0 +1,53 @@
+/*
+ * runindex.h - <pipeline>/runs/<run>/_manifests.json: what gc and retention need of every
+ * manifest of a run (df_manifest_pick: the attempt that won, the files it names), written
+ * when the run ends, so that they read one object per run instead of one per task.
+ *
+ *   {"format": 1, "pipeline": P, "run": R,
+ *    "tasks": {"<step>/<item>": {"size": BYTES, "folders": [NAME...], "manifest": {...}}}}
+ *
+ * "size" is the manifest's size and "folders" the folders under the task's folder (its
+ * attempt folders) when it was written. A reader trusts a task's entry only while the
+ * listing still shows it so: the manifest has that size and every folder under the task
+ * is one of "folders" (gc removing losers keeps it true; a new attempt makes it false).
+ * Anything else (no entry, another size, a new folder, an unreadable file) and the reader
+ * reads the manifest itself, as without the file. A manifest can change without a new
+ * folder only when a resumed run commits a task from the cache again: `run --resume`
+ * removes the file first (df_run_index_forget), and the run's end writes it anew.
+ */
+#ifndef DF_STORE_RUNINDEX_H
+#define DF_STORE_RUNINDEX_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+#define DF_RUN_MANIFESTS "_manifests.json"
+
+/* "<pipeline>/runs/<run>/_manifests.json" (malloc'd). */
+char *df_key_run_manifests(const char *pipeline, const char *run);
+
+/* Writes it: one listing of the run's folder, one read per manifest, one put. */
+int df_run_index_write(struct df_store *s, const char *pipeline, const char *run,
+                       struct df_error *err);
+
+/* Removes it (a missing file is not an error). */
+int df_run_index_forget(struct df_store *s, const char *pipeline, const char *run,
+                        struct df_error *err);
+
+/* The "tasks" object of a _manifests.json's bytes (json_decref), or NULL when they are not
+ * one (another format, not JSON). */
+json_t *df_run_index_parse(const char *data, size_t len);
+
+/*
+ * The picked manifest of task ("<step>/<item>") from tasks when the listing shows it
+ * unchanged: the manifest's listed size is manifest_size and each of folders[0..n) (the
+ * folders under the task's folder now) was recorded. Else NULL. Borrowed.
+ */
+json_t *df_run_index_manifest(json_t *tasks, const char *task, uint64_t manifest_size,
+                              char *const *folders, size_t n);
+
+#endif
