@@ -115,6 +115,7 @@ static void size_task(struct task *t)
         t->threads = t->o->threads_override;
     free_bytes = fs_free_bytes(t->scratch);
     free_bytes = df_scratch_cap(free_bytes, t->s->limits.scratch, t->scratch);
+    t->scratch_size = df_scratch_size(t->s->limits.scratch);
     t->max_temp = df_sizing_spill_budget(free_bytes > 0 ? (uint64_t)free_bytes : 0);
     /* DuckDB reads 0 as "no room": spilling then fails as spill_full, which a retry
      * elsewhere may fix. */
@@ -186,14 +187,135 @@ static int record_error_json(struct task *t, const struct df_error *err, struct 
     return rc;
 }
 
+/* When the task's steps began and ended (df_now_ms), for the manifest's timings_ms. */
+struct task_times {
+    int64_t t0, start, inputs, sql, checks, write, total;
+};
+
+/* The task's cache key into *ck (*have_key: it could be computed), then, unless --no-cache,
+ * the earlier run's files reused when the cache has the key: 1 (a manifest that lists
+ * them is committed, the task is done), else 0 and the task runs. */
+static int cache_hit(struct task *t, struct df_cache_key *ck, int *have_key)
+{
+    const struct df_task_opts *o = t->o;
+    struct df_error ke = DF_ERROR_INIT;
+    json_t *src = NULL;
+    char *warn = NULL;
+    struct df_cache_src ksrc = {NULL, NULL, NULL, o->items};
+    int hit;
+
+    *have_key = df_cache_key_compute(t->p, o->step, o->item_index, t->item, t->store, o->run_id,
+                                     &ksrc, ck, &ke) == 0;
+    hit = *have_key && !o->no_cache &&
+          df_cache_lookup(t->store, t->p, ck->key, &src, &warn, &ke) == 0 && src &&
+          df_cache_reuse(t->store, t->p, o->run_id, o->step, o->item_index, t->item, src, ck, NULL,
+                         &ke) == 0;
+    json_decref(src);
+    if (!hit && warn)
+        fprintf(stderr, "duckflow: warning: %s\n", warn);
+    free(warn);
+    return hit;
+}
+
+/* The manifest of the committed task (store/manifest.h): what ran, its cache key (ck, or
+ * NULL when unknown), when, for how long, with what resources, its inputs, tables and
+ * checks. */
+static json_t *manifest_json(const struct task *t, const struct df_cache_key *ck,
+                             const char *started, const char *finished, const struct task_times *tm)
+{
+    json_t *m = json_object(), *timings;
+    json_object_set_new(m, "format", json_integer(1));
+    json_object_set_new(m, "pipeline", json_string(t->p->name));
+    json_object_set_new(m, "run", json_string(t->o->run_id));
+    json_object_set_new(m, "step", json_string(t->s->name));
+    json_object_set_new(m, "item_index", json_integer((json_int_t)t->o->item_index));
+    json_object_set_new(m, "item_key", json_string(t->item_key));
+    json_object_set(m, "item", t->item);
+    json_object_set_new(m, "attempt", json_integer(t->o->attempt > 0 ? t->o->attempt : 1));
+    json_object_set_new(m, "attempt_dir", json_string(t->attempt_dir));
+    json_object_set_new(m, "exit_class", json_string(df_exit_class_name(DF_CLASS_OK)));
+    json_object_set_new(m, "cache_key", ck ? json_string(ck->key) : json_null());
+    if (ck)
+        json_object_set(m, "cache_parts", ck->parts);
+    json_object_set_new(m, "spec_hash", json_string(t->p->spec_hash));
+    json_object_set_new(m, "started_at", json_string(started));
+    json_object_set_new(m, "finished_at", json_string(finished));
+    timings = json_object();
+    json_object_set_new(timings, "start", json_integer(tm->start - tm->t0));
+    json_object_set_new(timings, "inputs", json_integer(tm->inputs - tm->start));
+    /* Computing an output that is a view happens while it is written: sql, not write. */
+    json_object_set_new(timings, "sql", json_integer(tm->sql - tm->inputs + t->view_ms));
+    json_object_set_new(timings, "checks", json_integer(tm->checks - tm->sql));
+    json_object_set_new(timings, "write", json_integer(tm->write - tm->checks - t->view_ms));
+    json_object_set_new(timings, "total", json_integer(tm->total));
+    json_object_set_new(m, "timings_ms", timings);
+    json_object_set_new(m, "peak_rss_bytes", json_integer((json_int_t)df_peak_rss_self()));
+    json_object_set_new(m, "memory_limit", json_integer((json_int_t)t->memory_limit));
+    json_object_set_new(m, "threads", json_integer(t->threads));
+    json_object_set_new(m, "spilled_bytes", json_integer((json_int_t)atomic_load(&t->spill_peak)));
+    json_object_set(m, "inputs", t->inputs_rec);
+    json_object_set(m, "tables", t->tables);
+    if (t->checks && json_array_size(t->checks))
+        json_object_set(m, "checks", t->checks);
+    return m;
+}
+
+/* A task that failed: its exit class (an interrupt's, else crash when none was set), err
+ * prefixed with the task and recoded to that class's code, and the class recorded in the
+ * attempt's _error.json. Returns the class. */
+static enum df_exit_class task_failed(struct task *t, struct df_error *err)
+{
+    struct df_error e2 = DF_ERROR_INIT;
+
+    /* Whatever failed after an interrupt failed because of it. */
+    if (atomic_load(&interrupted))
+        t->cls = DF_CLASS_INTERRUPTED;
+    if (t->cls == DF_CLASS_OK)
+        t->cls = DF_CLASS_CRASH;
+    if (t->s)
+        df_error_prefix(err, "step '%s' item %zu", t->s->name, t->o->item_index);
+    /* The store's code says "store", everything else that failed is the task's (the
+     * class table); the origin's code stays in err->origin_code. */
+    df_error_recode(err, df_exit_class_code(t->cls));
+    /* Unrecorded, the class could not be told apart by the executor: say so and end as
+     * the store error it is. */
+    if (record_error_json(t, err, &e2) != 0) {
+        df_error_prefix(err, "%s (and its _error.json could not be written: %s)",
+                        df_exit_class_name(t->cls), e2.msg);
+        t->cls = DF_CLASS_STORE_ERROR;
+        df_error_recode(err, df_exit_class_code(t->cls));
+    }
+    return t->cls;
+}
+
+/* Removes the task's scratch folder (an error doing so is ignored) and frees what the
+ * task held. */
+static void task_release(struct task *t)
+{
+    struct df_error e = DF_ERROR_INIT;
+
+    if (t->scratch)
+        fs_remove_tree(t->scratch, &e);
+    free(t->scratch);
+    free(t->spill_dir);
+    free(t->out_root);
+    free(t->task_key);
+    free(t->attempt_key);
+    json_decref(t->items);
+    json_decref(t->inputs_rec);
+    json_decref(t->tables);
+    json_decref(t->checks);
+    json_decref(t->uploads);
+    json_decref(t->to_sync);
+}
+
 int df_task_run(const struct df_pipeline *p, struct df_store *store, const struct df_task_opts *o,
                 struct df_task_result *res, struct df_error *err)
 {
     struct task t;
-    struct df_error cleanup_err = DF_ERROR_INIT;
     char started[40], finished[40];
-    int64_t t0 = df_now_ms(), t_start = 0, t_inputs = 0, t_sql = 0, t_checks = 0, t_write = 0;
-    json_t *m = NULL, *timings;
+    struct task_times tm = {df_now_ms(), 0, 0, 0, 0, 0, 0};
+    json_t *m = NULL;
     int rc = -1, have_key = 0;
     size_t i;
     struct df_cache_key ck = {{0}, NULL};
@@ -225,25 +347,9 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
         goto done;
     /* The task's identity, before anything runs (engine/cache.h); a hit commits a manifest
      * that lists the earlier run's files, and the task is done. */
-    {
-        struct df_error ke = DF_ERROR_INIT;
-        json_t *src = NULL;
-        char *warn = NULL;
-        struct df_cache_src ksrc = {NULL, NULL, NULL, o->items};
-        have_key = df_cache_key_compute(p, o->step, o->item_index, t.item, store, o->run_id, &ksrc,
-                                        &ck, &ke) == 0;
-        if (have_key && !o->no_cache && df_cache_lookup(store, p, ck.key, &src, &warn, &ke) == 0 &&
-            src &&
-            df_cache_reuse(store, p, o->run_id, o->step, o->item_index, t.item, src, &ck, NULL,
-                           &ke) == 0) {
-            json_decref(src);
-            rc = 0;
-            goto done;
-        }
-        json_decref(src);
-        if (warn)
-            fprintf(stderr, "duckflow: warning: %s\n", warn);
-        free(warn);
+    if (cache_hit(&t, &ck, &have_key)) {
+        rc = 0;
+        goto done;
     }
 
     /* 1. A fresh attempt folder: "<n>-<4 hex>". */
@@ -284,15 +390,16 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     if (open_duck(&t, err) != 0)
         goto done;
     set_active(t.duck.con);
-    t_start = df_now_ms();
+    tm.start = df_now_ms();
 
     /* 4. One view per input. */
     for (i = 0; i < t.s->n_inputs; i++)
         if (check_interrupt(&t, err) || task_setup_input(&t, &t.s->inputs[i], err) != 0)
             goto done;
-    if (check_interrupt(&t, err) || task_setup_files_view(&t, err) != 0)
+    if (check_interrupt(&t, err) || task_setup_files_view(&t, err) != 0 ||
+        task_scratch_recap(&t, err) != 0)
         goto done;
-    t_inputs = df_now_ms();
+    tm.inputs = df_now_ms();
 
     /* 5. The SQL, then the checks. */
     if (check_interrupt(&t, err))
@@ -302,14 +409,14 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
         set_failure_class(&t, t.duck.last_class);
         goto done;
     }
-    t_sql = df_now_ms();
+    tm.sql = df_now_ms();
     if (df_outputs_check(&t.duck, t.s, err) != 0) {
         set_failure_class(&t, DF_CLASS_SQL_ERROR);
         goto done;
     }
     if (check_interrupt(&t, err) || run_checks(&t, err) != 0)
         goto done;
-    t_checks = df_now_ms();
+    tm.checks = df_now_ms();
 
     /* 6. Outputs. */
     for (i = 0; i < t.s->n_outputs; i++)
@@ -318,7 +425,7 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     if (check_interrupt(&t, err) || (!t.local && task_upload_outputs(&t, err) != 0) ||
         (t.local && task_sync_outputs(&t, err) != 0))
         goto done;
-    t_write = df_now_ms();
+    tm.write = df_now_ms();
     if (check_interrupt(&t, err))
         goto done;
 
@@ -337,40 +444,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     df_iso_now(finished, sizeof(finished));
     if (t.mon_started)
         task_stop_monitor(&t);
-    m = json_object();
-    json_object_set_new(m, "format", json_integer(1));
-    json_object_set_new(m, "pipeline", json_string(p->name));
-    json_object_set_new(m, "run", json_string(o->run_id));
-    json_object_set_new(m, "step", json_string(t.s->name));
-    json_object_set_new(m, "item_index", json_integer((json_int_t)o->item_index));
-    json_object_set_new(m, "item_key", json_string(t.item_key));
-    json_object_set(m, "item", t.item);
-    json_object_set_new(m, "attempt", json_integer(o->attempt > 0 ? o->attempt : 1));
-    json_object_set_new(m, "attempt_dir", json_string(t.attempt_dir));
-    json_object_set_new(m, "exit_class", json_string(df_exit_class_name(DF_CLASS_OK)));
-    json_object_set_new(m, "cache_key", have_key ? json_string(ck.key) : json_null());
-    if (have_key)
-        json_object_set(m, "cache_parts", ck.parts);
-    json_object_set_new(m, "spec_hash", json_string(p->spec_hash));
-    json_object_set_new(m, "started_at", json_string(started));
-    json_object_set_new(m, "finished_at", json_string(finished));
-    timings = json_object();
-    json_object_set_new(timings, "start", json_integer(t_start - t0));
-    json_object_set_new(timings, "inputs", json_integer(t_inputs - t_start));
-    /* Computing an output that is a view happens while it is written: sql, not write. */
-    json_object_set_new(timings, "sql", json_integer(t_sql - t_inputs + t.view_ms));
-    json_object_set_new(timings, "checks", json_integer(t_checks - t_sql));
-    json_object_set_new(timings, "write", json_integer(t_write - t_checks - t.view_ms));
-    json_object_set_new(timings, "total", json_integer(df_now_ms() - t0));
-    json_object_set_new(m, "timings_ms", timings);
-    json_object_set_new(m, "peak_rss_bytes", json_integer((json_int_t)df_peak_rss_self()));
-    json_object_set_new(m, "memory_limit", json_integer((json_int_t)t.memory_limit));
-    json_object_set_new(m, "threads", json_integer(t.threads));
-    json_object_set_new(m, "spilled_bytes", json_integer((json_int_t)atomic_load(&t.spill_peak)));
-    json_object_set(m, "inputs", t.inputs_rec);
-    json_object_set(m, "tables", t.tables);
-    if (t.checks && json_array_size(t.checks))
-        json_object_set(m, "checks", t.checks);
+    tm.total = df_now_ms() - tm.t0;
+    m = manifest_json(&t, have_key ? &ck : NULL, started, finished, &tm);
     if (df_manifest_commit(store, p->name, o->run_id, t.s->name, t.item_key, m, err) != 0) {
         df_error_recode(err, DF_EIO);
         set_failure_class(&t, DF_CLASS_STORE_ERROR);
@@ -392,43 +467,9 @@ done:
     pthread_mutex_destroy(&t.mon_lock);
     if (rc != 0 || !o->leave_open)
         df_duck_close(&t.duck);
-    if (rc != 0) {
-        /* Whatever failed after an interrupt failed because of it. */
-        if (atomic_load(&interrupted))
-            t.cls = DF_CLASS_INTERRUPTED;
-        if (t.cls == DF_CLASS_OK)
-            t.cls = DF_CLASS_CRASH;
-        if (t.s)
-            df_error_prefix(err, "step '%s' item %zu", t.s->name, o->item_index);
-        /* The store's code says "store", everything else that failed is the task's (the
-         * class table); the origin's code stays in err->origin_code. */
-        df_error_recode(err, df_exit_class_code(t.cls));
-        {
-            /* Unrecorded, the class could not be told apart by the executor: say so and
-             * end as the store error it is. */
-            struct df_error e2 = DF_ERROR_INIT;
-            if (record_error_json(&t, err, &e2) != 0) {
-                df_error_prefix(err, "%s (and its _error.json could not be written: %s)",
-                                df_exit_class_name(t.cls), e2.msg);
-                t.cls = DF_CLASS_STORE_ERROR;
-                df_error_recode(err, df_exit_class_code(t.cls));
-            }
-        }
-        res->cls = t.cls;
-    }
-    if (t.scratch)
-        fs_remove_tree(t.scratch, &cleanup_err);
-    free(t.scratch);
-    free(t.spill_dir);
-    free(t.out_root);
-    free(t.task_key);
-    free(t.attempt_key);
-    json_decref(t.items);
-    json_decref(t.inputs_rec);
-    json_decref(t.tables);
-    json_decref(t.checks);
-    json_decref(t.uploads);
-    json_decref(t.to_sync);
+    if (rc != 0)
+        res->cls = task_failed(&t, err);
+    task_release(&t);
     json_decref(m);
     df_cache_key_release(&ck);
     return rc;
