@@ -8,7 +8,7 @@
 # (uid/gid 10001, which the manifests' securityContext names).
 # The build stage's steps are scripts/image-build.sh, which the tests run without Docker.
 # Both stages start from Debian 12.12 slim (bookworm) pinned by digest, so a rebuild gets
-# the same base until the digest is changed here on purpose; t7270 checks that every FROM
+# the same base until the digest is changed here on purpose; t7297 checks that every FROM
 # carries one. To move to a newer Debian 12 point release, print the tag's current
 # digest and replace both lines:
 #   docker buildx imagetools inspect debian:12-slim --format '{{json .Manifest.Digest}}'

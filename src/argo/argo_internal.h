@@ -97,6 +97,9 @@ json_t *ag_items_task(struct ctx *c, size_t i);
 /* The first task, writing the bundle. */
 json_t *ag_bundle_task(void);
 int ag_check_param_sizes(const json_t *doc, struct df_error *err);
+/* Warns when the fan-outs whose size is known now (ranges, values; params at their values)
+ * would make Argo's node status pass the 1 MiB a workflow object may hold. */
+void ag_node_status_warn(struct ctx *c, struct strbuf *warnings);
 
 /* ---- argo_templates.c: container templates ---- */
 json_t *ag_step_template(struct ctx *c, size_t i, const struct fanout *f);

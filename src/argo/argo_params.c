@@ -250,3 +250,52 @@ json_t *ag_bundle_task(void)
     json_object_set_new(t, "template", ag_jstr("bundle"));
     return t;
 }
+
+/* Compressed bytes a node of Argo's status takes (tests/support/argo/nodestatus.js, docs/argo.md
+ * Limits: 1,287 KB for 20,006 nodes), and with the metrics' three output parameters. */
+#define NODE_BYTES         65
+#define NODE_BYTES_METRICS 93
+
+void ag_node_status_warn(struct ctx *c, struct strbuf *warnings)
+{
+    const struct df_pipeline *p = c->p;
+    uint64_t bytes = 0, worst_bytes = 0;
+    size_t worst = 0;
+    const uint64_t per_node = c->o->metrics ? NODE_BYTES_METRICS : NODE_BYTES;
+
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const struct df_step *st = &p->steps[i];
+        struct fanout f;
+        struct df_error e = DF_ERROR_INIT;
+        uint64_t tasks = 1, pods, nodes;
+        if (ag_fanout_of(p, i, &f, &e))
+            return;
+        if (f.kind == FAN_SEQUENCE)
+            tasks =
+                p->steps[f.root].foreach.range > 0 ? (uint64_t)p->steps[f.root].foreach.range : 0;
+        else if (f.kind == FAN_ITEMS)
+            tasks = json_array_size(p->steps[f.root].foreach.values);
+        else if (f.kind == FAN_PARAM)
+            continue; /* known when the run lists its items */
+        pods = (tasks + (uint64_t)ag_tasks_per_pod(p, &f) - 1) / (uint64_t)ag_tasks_per_pod(p, &f);
+        /* A Retry node above each pod of a template with a retryStrategy; a TaskGroup
+         * above a loop. */
+        nodes = pods * ((st->limits.retries >= 0 ? st->limits.retries : DF_ARGO_DEFAULT_RETRIES) > 0
+                            ? 2
+                            : 1) +
+                (f.kind != FAN_NONE);
+        bytes += nodes * per_node;
+        if (nodes * per_node > worst_bytes) {
+            worst_bytes = nodes * per_node;
+            worst = i;
+        }
+    }
+    if (bytes > 1024 * 1024)
+        ag_warn(warnings,
+                "Argo's node status for this run would take about %llu KiB compressed, over "
+                "the 1 MiB a workflow may hold (step '%s' alone about %llu KiB): give it "
+                "`argo: {tasks_per_pod: N}` or `retries: 0`, or turn on Argo's node status "
+                "offloading (docs/argo.md, Limits)",
+                (unsigned long long)(bytes / 1024), p->steps[worst].name,
+                (unsigned long long)(worst_bytes / 1024));
+}

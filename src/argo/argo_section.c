@@ -288,12 +288,12 @@ static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_
         {
             if (strcmp(k, "nodeAffinity") && strcmp(k, "podAffinity") &&
                 strcmp(k, "podAntiAffinity"))
-                return fail(s, key,
-                            "unknown field '%s' (allowed: nodeAffinity, podAffinity, "
-                            "podAntiAffinity)",
-                            k);
+                return fail_entry(s, key, k, 1,
+                                  "unknown field '%s' (allowed: nodeAffinity, podAffinity, "
+                                  "podAntiAffinity)",
+                                  k);
             if (!json_is_object(x))
-                return fail(s, key, "%s is not a mapping", k);
+                return fail_entry(s, key, k, 0, "%s is not a mapping", k);
         }
         if (!o->affinity)
             o->affinity = v;

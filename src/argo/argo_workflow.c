@@ -363,6 +363,7 @@ int df_argo_build(const struct df_pipeline *p, const struct df_argo_opts *o, jso
     }
     if (build_names(&c, err))
         goto done;
+    ag_node_status_warn(&c, warnings);
     c.tmpl = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*c.tmpl));
     c.items_tmpl = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*c.items_tmpl));
     c.param_args = json_array();

@@ -107,6 +107,16 @@ int df_duck_open(struct df_duck *d, const struct df_duck_config *cfg, struct df_
         d->con = NULL;
         goto cleanup;
     }
+    /* DuckDB 1.4 reports a max_temp_directory_size given at open time but does not hold
+     * the spill folder to it (a task with 1 byte spilled 69 MB): set it again on the
+     * connection, where it is enforced (t7298). */
+    if (cfg->max_temp_size && !cfg->no_spill) {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "SET max_temp_directory_size = '%" PRIu64 "B'",
+                 cfg->max_temp_size);
+        if (df_duck_exec(d, sql, err) != 0)
+            goto cleanup;
+    }
     if (df_sqlfn_register(d->con, err) != 0) {
         df_error_prefix(err, "cannot register sql functions");
         goto cleanup;

@@ -115,6 +115,7 @@ static void size_task(struct task *t)
         t->threads = t->o->threads_override;
     free_bytes = fs_free_bytes(t->scratch);
     free_bytes = df_scratch_cap(free_bytes, t->s->limits.scratch, t->scratch);
+    t->scratch_size = df_scratch_size(t->s->limits.scratch);
     t->max_temp = df_sizing_spill_budget(free_bytes > 0 ? (uint64_t)free_bytes : 0);
     /* DuckDB reads 0 as "no room": spilling then fails as spill_full, which a retry
      * elsewhere may fix. */
@@ -395,7 +396,8 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
     for (i = 0; i < t.s->n_inputs; i++)
         if (check_interrupt(&t, err) || task_setup_input(&t, &t.s->inputs[i], err) != 0)
             goto done;
-    if (check_interrupt(&t, err) || task_setup_files_view(&t, err) != 0)
+    if (check_interrupt(&t, err) || task_setup_files_view(&t, err) != 0 ||
+        task_scratch_recap(&t, err) != 0)
         goto done;
     tm.inputs = df_now_ms();
 

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dag/plan.h"
+#include "engine/scratch.h"
 #include "engine/task_internal.h"
 #include "store/verify.h"
 #include "store/manifest.h"
@@ -183,6 +185,16 @@ static int add_store_files(struct task *t, const char *view, json_t *keys, json_
     if (n == 0)
         return 0;
     if (!t->local) {
+        /* Room in scratch first: the manifests say how big the files are. */
+        uint64_t bytes = 0;
+        char *what = xasprintf("%zu file%s", n, n == 1 ? "" : "s");
+        for (i = 0; i < n; i++)
+            bytes +=
+                (uint64_t)json_integer_value(json_object_get(json_array_get(recs, i), "bytes"));
+        rc = df_scratch_stage(t->scratch_size, &t->staged_bytes, bytes, what, err);
+        free(what);
+        if (rc != 0)
+            return set_failure_class(t, DF_CLASS_SPILL_FULL);
         gk = xcalloc(n, sizeof(*gk));
         gp = xcalloc(n, sizeof(*gp));
         staged = xcalloc(n, sizeof(*staged));
@@ -427,6 +439,18 @@ static int stage_object_input(struct task *t, const char *view, json_t *uris, st
         path = xasprintf("%s/%05zu-%s", vdir, i, base ? base + 1 : key);
         if (rc == 0)
             rc = df_store_get_file(os, key, path, err);
+        if (rc == 0) {
+            /* Its size is known once it is here: over the scratch size, it goes at once. */
+            struct stat st;
+            char *what = xasprintf("'%s'", json_string_value(u));
+            if (stat(path, &st) == 0 && df_scratch_stage(t->scratch_size, &t->staged_bytes,
+                                                         (uint64_t)st.st_size, what, err) != 0) {
+                unlink(path);
+                set_failure_class(t, DF_CLASS_SPILL_FULL);
+                rc = -1;
+            }
+            free(what);
+        }
         if (rc == 0)
             rc = df_sha256_file(path, sha, err);
         if (rc == 0) {

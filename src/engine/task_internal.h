@@ -41,13 +41,15 @@ struct task {
     uint64_t memory_limit;
     int threads;
     uint64_t max_temp;
-    json_t *inputs_rec; /* manifest "inputs" */
-    json_t *tables;     /* manifest "tables" */
-    json_t *checks;     /* manifest "checks": every check's result (engine/checks.h) */
-    json_t *uploads;    /* [[key, path], ...] for a non-local store */
-    json_t *to_sync;    /* output files written into a local store, fsync'd before the manifest */
-    int64_t view_ms;    /* of writing outputs that are views, the part computing them
-                         * (engine/viewtime.h): counted under sql, not write */
+    uint64_t scratch_size; /* df_scratch_size(): staging and spill share it; 0 = no cap */
+    uint64_t staged_bytes; /* inputs staged into scratch so far (engine/scratch.h) */
+    json_t *inputs_rec;    /* manifest "inputs" */
+    json_t *tables;        /* manifest "tables" */
+    json_t *checks;        /* manifest "checks": every check's result (engine/checks.h) */
+    json_t *uploads;       /* [[key, path], ...] for a non-local store */
+    json_t *to_sync; /* output files written into a local store, fsync'd before the manifest */
+    int64_t view_ms; /* of writing outputs that are views, the part computing them
+                      * (engine/viewtime.h): counted under sql, not write */
     enum df_exit_class cls;
     /* spill monitor */
     pthread_t mon;
@@ -71,6 +73,9 @@ void task_write_owner(const char *scratch);
 void task_sweep_stale_scratch(const char *base);
 void *task_spill_monitor(void *arg);
 void task_stop_monitor(struct task *t);
+/* Once the inputs are staged: DuckDB's spill budget (max_temp_directory_size) lowered to
+ * what they left of the scratch size, so that both together stay within it. */
+int task_scratch_recap(struct task *t, struct df_error *err);
 
 /* task_inputs.c: one input (files, staging, narrowing, its view and manifest record), and
  * the view a `foreach files` over a step's table gets when no input names it. */

@@ -1,7 +1,7 @@
 /*
  * task_scratch.c - a task's scratch folder: who owns it (<scratch>/.owner), sweeping the
  * folders of tasks that died without removing theirs, and the sampler that measures how
- * much DuckDB spilled into it.
+ * much DuckDB spilled into it, and the spill budget left once inputs are staged.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <inttypes.h>
+
+#include "engine/sizing.h"
 #include "engine/task_internal.h"
 #include "util/fs.h"
 #include "util/banned.h"
@@ -214,4 +217,30 @@ void task_sweep_stale_scratch(const char *base)
         free(dir);
     }
     closedir(d);
+}
+
+/* ---- spill budget after staging -------------------------------------------------------- */
+
+int task_scratch_recap(struct task *t, struct df_error *err)
+{
+    uint64_t left, budget;
+    int64_t free_bytes;
+    char sql[96];
+
+    if (t->scratch_size == 0 || t->staged_bytes == 0)
+        return 0;
+    left = t->staged_bytes < t->scratch_size ? t->scratch_size - t->staged_bytes : 0;
+    free_bytes = fs_free_bytes(t->scratch);
+    if (free_bytes >= 0 && (uint64_t)free_bytes < left)
+        left = (uint64_t)free_bytes;
+    budget = df_sizing_spill_budget(left);
+    if (budget == 0) /* as size_task(): 1 byte, no room to spill (never DuckDB's default) */
+        budget = 1;
+    if (budget >= t->max_temp)
+        return 0;
+    t->max_temp = budget;
+    snprintf(sql, sizeof(sql), "SET max_temp_directory_size = '%" PRIu64 "B'", budget);
+    if (df_duck_exec(&t->duck, sql, err) != 0)
+        return set_failure_class(t, DF_CLASS_CRASH);
+    return 0;
 }

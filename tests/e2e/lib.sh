@@ -119,7 +119,7 @@ s3_setup() {
 sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 s3_stat() { s3_test_stats | node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8')); console.log($1)"; }
 s3_op_count() { s3_stat "s.byOp['$1'] || 0"; }
-s3_reset() { curl -sf -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null; }
+s3_reset() { curl -sf ${S3_TEST_CA:+--cacert "$S3_TEST_CA"} -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null; }
 
 # A run followed while its task blocks reading the FIFO $SCRATCH/feed.csv (t3404, t6401):
 #   first_run_id PIPELINE   waits (up to 60 s) until `duckflow runs --pipeline PIPELINE`

@@ -99,7 +99,11 @@ steps:
 YAML
 timeout 120 "$DUCKFLOW" run -q slow.yaml >slow.out 2>slow.err &
 sp=$!
-for _ in $(seq 1 200); do ls "$S/slowlog/runs/" 2>/dev/null | grep -q . && break; sleep 0.05; done
+# (until its run.json names the task: the run folder comes first, under load well before)
+for _ in $(seq 1 600); do
+    grep -qs '"slow"' "$S"/slowlog/runs/*/run.json && break
+    sleep 0.05
+done
 SR=$(ls "$S/slowlog/runs/" | head -1)
 expect_ok "logs --follow of a run that is going" timeout 100 "$DUCKFLOW" logs "$SR" slow --follow
 expect_match "prints the log once the attempt ended" '^slow started$' "$out"

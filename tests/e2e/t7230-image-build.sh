@@ -2,9 +2,12 @@
 # t7230: the image's build steps without Docker. scripts/fetch-duckdb.sh picks the DuckDB
 # package for the architecture (x86_64, aarch64; others refused); the Dockerfile fetches
 # DuckDB in a layer before the sources, runs scripts/image-build.sh and, in the runtime
-# stage, scripts/image-smoke.sh. This test runs image-build.sh in a build folder of its own
-# under the test's scratch (configured and built from nothing at -O0 to stay quick; the
-# suite's build folder is never touched) into a scratch prefix; the installed program finds
+# stage, scripts/image-smoke.sh. This test runs image-build.sh in a CMake build folder of
+# its own, never the suite's (which other tests run from while this one builds): by default
+# $DUCKFLOW_BUILD/image-build, a separate tree kept between runs so that only what changed
+# is compiled again (a build from nothing, even at -O0, can pass the runner's 300 s on a
+# loaded machine); T7230_BUILD names another (an empty folder: a build from nothing). It
+# installs into a scratch prefix; the installed program finds
 # its libduckdb through its rpath and, as the smoke step, loads libcurl and runs a pipeline
 # against the S3 test server over HTTPS, trusting the server's CA (made by openssl for this
 # test) through AWS_CA_BUNDLE. Without the CA the same program refuses the server.
@@ -30,16 +33,18 @@ check "and smoke-tests the runtime stage with scripts/image-smoke.sh" awk '
     stage == 2 && /image-smoke\.sh \/usr\/local\/bin\/duckflow/ { ok = 1 }
     END { exit !ok }' "$df"
 
-suite_build=$(cd "$(dirname "$DUCKFLOW")" && pwd)
+suite_build=$(cd "${DUCKFLOW_BUILD:-$(dirname "$DUCKFLOW")}" && pwd)
 before=$(stat -c %Y "$suite_build/duckflow")
+ib=${T7230_BUILD:-$suite_build/image-build}
 check "the S3 test server speaks HTTPS with a CA of its own" bash -c \
     "case '$S3_TEST_ENDPOINT' in https://127.0.0.1:*) exit 0;; esac; exit 1"
 expect_ok "image-build.sh builds in its own folder, installs and smoke-tests over TLS" env \
-    BUILD="$SCRATCH/build-image" IMAGE_CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS=-O0" \
+    BUILD="$ib" IMAGE_CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS=-O0" \
     DUCKDB_HOME="$DUCKFLOW_TOP/deps/duckdb" AWS_CA_BUNDLE="$S3_TEST_CA" \
     DUCKFLOW_SMOKE_STORE="s3://$S3_TEST_BUCKET/t7230" "$DUCKFLOW_TOP/scripts/image-build.sh" "$SCRATCH/prefix"
 cp "$errout" build.err
-check "the build folder is the test's own" test -f "$SCRATCH/build-image/CMakeCache.txt"
+check "the build folder is the test's own CMake tree" bash -c \
+    "test -f '$ib/CMakeCache.txt' && grep -q '^CMAKE_CACHEFILE_DIR:INTERNAL=$ib\$' '$ib/CMakeCache.txt' && test '$ib' != '$suite_build'"
 check "the suite's program was not rebuilt" test "$(stat -c %Y "$suite_build/duckflow")" = "$before"
 expect_match "the smoke step loaded libcurl" '^image-smoke: libcurl loads' build.err
 expect_match "and ran a pipeline on the HTTPS store with the test CA" \

@@ -9,12 +9,14 @@
 #    it, node by node) does not fit the 1 MiB workflow object with a Retry node above each
 #    of 10,000 pods, fits with `argo: {tasks_per_pod: 2}` (5,000 retried pods, even when
 #    each is retried once) and with `retries: 0`; the grouped manifest passes the checks.
+#    `duckflow argo` warns about the first and not the second. With --metrics (three
+#    output parameters per node) pods of 2 fit, and no longer when each is retried once.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 shared=${DUCKFLOW_SHARED:-$DUCKFLOW_TOP/../shared}
 crds=()
 [ -f "$shared/argo/workflows.yaml" ] && crds=(--crds "$shared/argo")
-echo "1..17"
+echo "1..22"
 img=(--image registry.example.com/duckflow:0.1.0)
 
 # 1,000 steps, each SQL file 3 kB of text (distinct: a comment naming the step's columns).
@@ -67,11 +69,15 @@ steps:
     sql: CREATE TABLE s AS SELECT count(*) AS n FROM t
     outputs: [s]
 YAML
-"$DUCKFLOW" argo fan/pipeline.yaml "${img[@]}" --store s3://analytics/duckflow -o json >fan1.json
+expect_ok "10,000 single-task pods compile" "$DUCKFLOW" argo fan/pipeline.yaml "${img[@]}" --store s3://analytics/duckflow -o json
+cp "$out" fan1.json
+expect_match "with a warning naming the step and the way out" \
+    "warning: Argo's node status for this run would take about 12[0-9][0-9] KiB compressed.*step 'part'.*tasks_per_pod" "$errout"
 expect_code 1 "10,000 retried pods (a Retry node each) do not fit 1 MiB" node "$sup/nodestatus.js" fan1.json --items 10000
 sed 's/^    foreach: {range: n}/    foreach: {range: n}\n    argo: {tasks_per_pod: 2}/' fan/pipeline.yaml >fan/p2.yaml
 expect_ok "tasks_per_pod: 2 compiles" "$DUCKFLOW" argo fan/p2.yaml "${img[@]}" --store s3://analytics/duckflow -o json
 cp "$out" fan2.json
+check "without a node status warning" bash -c '! grep -q "node status" "$1"' _ "$errout"
 check "the loop runs over groups of 2" node -e '
     const d = require(process.argv[1]); const t = d.spec.templates[0].dag.tasks.find((x) => x.name === "part");
     const tpl = d.spec.templates.find((x) => x.name === t.template);
@@ -86,3 +92,7 @@ expect_ok "the grouped fan-out passes Argo's checks and the restricted profile" 
 sed 's/^    foreach: {range: n}/    foreach: {range: n}\n    retries: 0/' fan/pipeline.yaml >fan/p0.yaml
 "$DUCKFLOW" argo fan/p0.yaml "${img[@]}" --store s3://analytics/duckflow -o json >fan0.json
 expect_ok "10,000 tasks without retries fit" node "$sup/nodestatus.js" fan0.json --items 10000
+# --metrics: three output parameters in every pod and Retry node.
+"$DUCKFLOW" argo fan/p2.yaml "${img[@]}" --store s3://analytics/duckflow -o json --metrics >fan2m.json
+expect_ok "with --metrics, 10,000 tasks in pods of 2 still fit" node "$sup/nodestatus.js" fan2m.json --items 10000
+expect_code 1 "but not when every pod was retried once" node "$sup/nodestatus.js" fan2m.json --items 10000 --attempts 2

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "engine/scratch.h"
 #include "engine/sizing.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -191,6 +192,33 @@ static void headroom_rules(void **state)
                      (100000ull << 20) - (100000ull << 20) / 100 * 10);
 }
 
+/* The scratch size: the smaller of the step's and $DUCKFLOW_SCRATCH_SIZE; staging within
+ * it adds up, one byte over fails with the sizes, no size means no cap. */
+static void scratch_size_and_staging(void **state)
+{
+    struct df_error err = DF_ERROR_INIT;
+    uint64_t staged = 0;
+    (void)state;
+    unsetenv("DUCKFLOW_SCRATCH_SIZE");
+    assert_int_equal(df_scratch_size(0), 0);
+    assert_int_equal(df_scratch_size(5000), 5000);
+    setenv("DUCKFLOW_SCRATCH_SIZE", "3000", 1);
+    assert_int_equal(df_scratch_size(5000), 3000);
+    assert_int_equal(df_scratch_size(0), 3000);
+    setenv("DUCKFLOW_SCRATCH_SIZE", "9000", 1);
+    assert_int_equal(df_scratch_size(5000), 5000);
+    unsetenv("DUCKFLOW_SCRATCH_SIZE");
+
+    assert_int_equal(df_scratch_stage(1000, &staged, 600, "a", &err), 0);
+    assert_int_equal(df_scratch_stage(1000, &staged, 400, "b", &err), 0);
+    assert_int_equal(staged, 1000);
+    assert_int_equal(df_scratch_stage(1000, &staged, 1, "2 files", &err), -1);
+    assert_int_equal(staged, 1000);
+    assert_non_null(strstr(err.msg, "staging 2 files needs 1 bytes of scratch, but 0 of its 1000"));
+    staged = 0;
+    assert_int_equal(df_scratch_stage(0, &staged, UINT64_MAX / 2, "x", &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +230,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(no_cgroup_at_all, setup, teardown),
         cmocka_unit_test_setup_teardown(garbage_files_mean_no_limit, setup, teardown),
         cmocka_unit_test(headroom_rules),
+        cmocka_unit_test(scratch_size_and_staging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,6 +115,9 @@ function pod(name, display, t, inputs, boundary, retried) {
     if (retried) n.nodeFlag = { retried: true };
     if (inputs) n.inputs = inputs;
     n.outputs = { exitCode: '0' };
+    // Output parameters (the metrics' rows, bytes, rss) hold numbers of varying size.
+    const outs = (t.outputs && t.outputs.parameters) || [];
+    if (outs.length) n.outputs = { exitCode: '0', parameters: outs.map((o) => ({ name: o.name, value: String(next(1e9)) })) };
     n.hostNodeName = hostNames[next(hosts)];
     n.taskResultSynced = true;
     return n;
@@ -131,7 +134,7 @@ function leaf(task, t, label, item, boundary) {
     for (let a = 0; a < attempts; a++) kids.push(pod(`${wf}.${label}(${a})`, `${label}(${a})`, t, inputs, boundary, true));
     roll(r, kids);
     if (inputs) r.inputs = inputs;
-    r.outputs = { exitCode: '0' };
+    r.outputs = kids[kids.length - 1].outputs;
     return [r, [kids[kids.length - 1]]];
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t7270: the Dockerfile's base images are pinned by digest. Every FROM names an image as
+# t7297: the Dockerfile's base images are pinned by digest. Every FROM names an image as
 # NAME[:TAG]@sha256:<64 hex digits> (after ARG defaults are substituted) or an earlier
 # stage; the checker is tried on crafted Dockerfiles first so that it is known to refuse
 # an unpinned tag, a short digest, an ARG without a pinned default and a lone digest-less
