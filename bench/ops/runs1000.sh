@@ -30,9 +30,11 @@ make_copies() { # STORE COUNT
         cp -r "$store/tpch/runs/$seed" "$store/tpch/runs/$id"
         find "$store/tpch/runs/$id" \( -name '*.json' -o -name '*.sql' -o -name '*.jsonl' \) \
             -exec sed -i "s/$seed/$id/g" {} +
-        # older than the seed, so the seed stays the newest and published
-        sed -i "s/\"started_at\": *\"[^\"]*\"/\"started_at\": \"2025-01-01T00:00:00.000Z\"/" \
-            "$store/tpch/runs/$id/run.json"
+        # older than the seed, so the seed stays the newest and published; _manifests.json
+        # holds the run record as the run's end left it (store/runindex.h): the same edit
+        # (when the seed's build writes one)
+        find "$store/tpch/runs/$id" -maxdepth 1 \( -name run.json -o -name _manifests.json \) \
+            -exec sed -i "s/\"started_at\": *\"[^\"]*\"/\"started_at\": \"2025-01-01T00:00:00.000Z\"/" {} +
     done
 }
 make_copies "$work/store" "$n"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # instructions.sh - instruction counts (valgrind's callgrind) of the everyday query and of
-# json_serialize_sql over the shared corpus (x COPIES, each copy distinct by a trailing
-# comment, shuffled, from Parquet), the scan
-# subtracted: for comparing two versions of the functions on a shared machine, where CPU
-# times drift with the host's load and instruction counts do not.
+# json_serialize_sql over the shared corpus (x COPIES, each copy made distinct by a
+# trailing comment with its row number, shuffled, from Parquet), the scan subtracted: for
+# comparing two versions of the functions on a shared machine, where CPU times drift with
+# the host's load and instruction counts do not.
 #   bench/sqlfn/instructions.sh [BUILD_DIR] [CORPUS_DIR] [COPIES]
 # REPEAT=N: the least of N counts per query (default 3); JSON=0 leaves json_serialize_sql out.
 set -euo pipefail
@@ -30,7 +30,7 @@ ir() {
     done | sort -n | head -1
 }
 scan=$(ir "SELECT sum(length(sql)) FROM $pq")
-echo "SQL text: $bytes bytes (corpus x $copies, shuffled, Parquet); instructions per byte, scan subtracted"
+echo "SQL text: $bytes bytes (corpus x $copies, every copy distinct, shuffled, Parquet); instructions per byte, scan subtracted"
 json="SELECT count(json_serialize_sql(sql)) FROM $pq"
 [ "${JSON:-1}" = 0 ] && json=""
 for q in "SELECT sum(len(sql_tables(sql, d))) + sum(len(sql_columns(sql, d))) + sum(length(sql_fingerprint(sql, d))) FROM $pq" \

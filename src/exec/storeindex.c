@@ -15,10 +15,13 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
-/* Members of a run record retention and gc look at (runrec_still_running, ages). */
-static const char *const run_members[] = {"pipeline",   "run",        "status",      "host", "pid",
-                                          "updated_at", "started_at", "finished_at", NULL};
 static const char *const entry_members[] = {"manifest", "files", NULL};
+
+/* What gc needs of a cache entry: the manifest and the files it names. */
+static json_t *entry_pick(const char *data, size_t len)
+{
+    return df_json_pick(data, len, entry_members);
+}
 
 /* ---- the index ---- */
 
@@ -54,9 +57,9 @@ static int ends_with(const char *s, size_t n, const char *suffix)
     return n >= m && !memcmp(s + n - m, suffix, m);
 }
 
-/* Reads key and picks names; *doc NULL when the key vanished or does not parse. */
-static int read_pick(struct df_store *s, const char *key, size_t cap, const char *const *names,
-                     json_t **doc, struct df_error *err)
+/* Reads key and picks what gc needs; *doc NULL when the key vanished or does not parse. */
+static int read_pick(struct df_store *s, const char *key, size_t cap,
+                     json_t *(*pick)(const char *, size_t), json_t **doc, struct df_error *err)
 {
     char *data = NULL;
     size_t len = 0;
@@ -68,7 +71,7 @@ static int read_pick(struct df_store *s, const char *key, size_t cap, const char
         df_error_clear(err); /* gone since the listing */
         return 0;
     }
-    *doc = names ? df_json_pick(data, len, names) : df_manifest_pick(data, len);
+    *doc = pick(data, len);
     free(data);
     return 0;
 }
@@ -86,23 +89,19 @@ static size_t lower_bound(const struct df_store_index *ix, const char *key);
 
 /* The _manifests.json of the run being read (store/runindex.h). */
 struct run_index {
-    char *run;     /* "<pipeline>/runs/<run>/" */
-    size_t len;    /* its length */
-    json_t *tasks; /* its "tasks", NULL when it has none (or it does not parse) */
+    char *run;   /* "<pipeline>/runs/<run>/" */
+    size_t len;  /* its length */
+    json_t *doc; /* the file, NULL when the run has none (or it does not parse) */
 };
 
-/* The picked manifest of ix->keys[i] (a manifest) from its run's _manifests.json when the
- * listing shows it unchanged (df_run_index_manifest), else *doc = NULL. Reads the run's
- * file once, when the listing holds one. */
-static int indexed_manifest(struct df_store *s, const struct df_store_index *ix, size_t i,
-                            struct run_index *ri, json_t **doc, struct df_error *err)
+/* Loads the _manifests.json of the run of ix->keys[i] (a key under <pipeline>/runs/<run>/)
+ * into ri, once per run and only when the listing holds one. */
+static int run_index_load(struct df_store *s, const struct df_store_index *ix, size_t i,
+                          struct run_index *ri, struct df_error *err)
 {
     const char *key = ix->keys[i].key, *p = key;
-    char **folders = NULL, *tprefix, *task;
-    size_t rl, tl, nf = 0, af = 0, j;
-    json_t *m;
+    size_t rl;
 
-    *doc = NULL;
     for (int k = 0; k < 3; k++) /* "<pipeline>/runs/<run>/" */
         p = strchr(p, '/') + 1;
     rl = (size_t)(p - key);
@@ -110,13 +109,13 @@ static int indexed_manifest(struct df_store *s, const struct df_store_index *ix,
         char *ikey = xasprintf("%.*s%s", (int)rl, key, DF_RUN_MANIFESTS), *data = NULL;
         size_t at = lower_bound(ix, ikey), len = 0;
         free(ri->run);
-        json_decref(ri->tasks);
+        json_decref(ri->doc);
         ri->run = xstrndup(key, rl);
         ri->len = rl;
-        ri->tasks = NULL;
+        ri->doc = NULL;
         if (at < ix->nkeys && !strcmp(ix->keys[at].key, ikey)) {
             if (df_store_get_bytes(s, ikey, DF_CAP_MANIFEST, &data, &len, err) == 0) {
-                ri->tasks = df_run_index_parse(data, len);
+                ri->doc = df_run_index_parse(data, len);
             } else if (err->code == DF_ENOTFOUND) {
                 df_error_clear(err);
             } else {
@@ -128,7 +127,23 @@ static int indexed_manifest(struct df_store *s, const struct df_store_index *ix,
         free(data);
         free(ikey);
     }
-    if (!ri->tasks)
+    return 0;
+}
+
+/* The picked manifest of ix->keys[i] (a manifest) from its run's _manifests.json when the
+ * listing shows it unchanged (df_run_index_manifest), else *doc = NULL. */
+static int indexed_manifest(struct df_store *s, const struct df_store_index *ix, size_t i,
+                            struct run_index *ri, json_t **doc, struct df_error *err)
+{
+    const char *key = ix->keys[i].key;
+    char **folders = NULL, *tprefix, *task;
+    size_t tl, nf = 0, af = 0, j;
+    json_t *m;
+
+    *doc = NULL;
+    if (run_index_load(s, ix, i, ri, err) != 0)
+        return -1;
+    if (!ri->doc)
         return 0;
     /* The folders under the task's folder now: each must have been there then. */
     tl = strlen(key) - strlen("_manifest.json");
@@ -145,8 +160,8 @@ static int indexed_manifest(struct df_store *s, const struct df_store_index *ix,
         }
         folders[nf++] = xstrndup(f, (size_t)(e - f));
     }
-    task = xstrndup(key + rl, tl - rl - 1);
-    m = df_run_index_manifest(ri->tasks, task, ix->keys[i].size, folders, nf);
+    task = xstrndup(key + ri->len, tl - ri->len - 1);
+    m = df_run_index_manifest(ri->doc, task, ix->keys[i].size, folders, nf);
     if (m)
         *doc = json_incref(m);
     for (j = 0; j < nf; j++)
@@ -187,7 +202,13 @@ int df_index_build(struct df_store *s, const char *pipeline, struct df_store_ind
             continue;
         sl = slashes(key);
         if (!strncmp(slash, "/runs/", 6) && sl == 3 && ends_with(key, n, "/run.json")) {
-            if (read_pick(s, key, DF_CAP_RUN_JSON, run_members, &doc, err) != 0)
+            /* From the run's _manifests.json while run.json has the size it had then. */
+            if (run_index_load(s, ix, i, &ri, err) != 0)
+                goto out;
+            doc = df_run_index_record(ri.doc, ix->keys[i].size);
+            if (doc)
+                json_incref(doc);
+            else if (read_pick(s, key, DF_CAP_RUN_JSON, df_run_record_pick, &doc, err) != 0)
                 goto out;
             if (doc && json_string_value(json_object_get(doc, "pipeline")) &&
                 json_string_value(json_object_get(doc, "run")))
@@ -200,11 +221,11 @@ int df_index_build(struct df_store *s, const char *pipeline, struct df_store_ind
                 goto out;
             if (doc)
                 ix->manifests_indexed++;
-            else if (read_pick(s, key, DF_CAP_MANIFEST, NULL, &doc, err) != 0)
+            else if (read_pick(s, key, DF_CAP_MANIFEST, df_manifest_pick, &doc, err) != 0)
                 goto out;
             push_doc(&ix->manifests, &ix->nmanifests, key, doc);
         } else if (!strncmp(slash, "/cache/", 7) && sl == 2 && ends_with(key, n, ".json")) {
-            if (read_pick(s, key, DF_CAP_MANIFEST, entry_members, &doc, err) != 0)
+            if (read_pick(s, key, DF_CAP_MANIFEST, entry_pick, &doc, err) != 0)
                 goto out;
             push_doc(&ix->entries, &ix->nentries, key, doc);
         }
@@ -227,7 +248,7 @@ out:
     free(recs);
     free(prefix);
     free(ri.run);
-    json_decref(ri.tasks);
+    json_decref(ri.doc);
     if (rc != 0)
         df_index_release(ix);
     return rc;

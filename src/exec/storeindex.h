@@ -3,14 +3,12 @@
  * judge many runs at once: `gc` (with and without --keep-runs/--older-than) and `runs rm`.
  *
  * df_index_build lists the folder ONCE and reads each run record, manifest and cache entry
- * ONCE (a run's manifests from its _manifests.json, store/runindex.h, while the listing
- * shows them unchanged: one read per run instead of one per task), keeping only the
- * members those commands use (the rest of each JSON document is
- * skipped by a scanner, not parsed: a manifest's inputs, checks, timings and table
- * schemas are most of its bytes; of "tables" only the files' paths are kept). Retention, removal
- * and gc then work from the index, so their cost is one listing plus one GET per run
- * record, run (its _manifests.json; per manifest where it is missing or stale) and cache
- * entry: O(runs), whatever the policy.
+ * ONCE (a run's record and manifests from its _manifests.json, store/runindex.h, while the
+ * listing shows them unchanged: one read per run instead of one per task), keeping only
+ * the members those commands use (store/jsonpick.h: the rest of each document is skipped
+ * by a scanner, not parsed). Retention, removal and gc then work from the index, so their
+ * cost is one listing plus one GET per run (its _manifests.json; its run.json and
+ * manifests where it is missing or stale) and cache entry: O(runs), whatever the policy.
  */
 #ifndef DF_EXEC_STOREINDEX_H
 #define DF_EXEC_STOREINDEX_H

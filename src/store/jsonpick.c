@@ -246,3 +246,12 @@ json_t *df_manifest_pick(const char *data, size_t len)
     }
     return pk.out;
 }
+
+/* Members of a run record retention and gc look at (runrec_still_running, ages). */
+static const char *const run_members[] = {"pipeline",   "run",        "status",      "host", "pid",
+                                          "updated_at", "started_at", "finished_at", NULL};
+
+json_t *df_run_record_pick(const char *data, size_t len)
+{
+    return df_json_pick(data, len, run_members);
+}

@@ -25,4 +25,8 @@ json_t *df_json_pick(const char *data, size_t len, const char *const *names);
  */
 json_t *df_manifest_pick(const char *data, size_t len);
 
+/* What gc and retention need of a run record (run.json): "pipeline", "run", "status",
+ * "host", "pid", "updated_at", "started_at", "finished_at". */
+json_t *df_run_record_pick(const char *data, size_t len);
+
 #endif

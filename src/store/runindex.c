@@ -61,12 +61,30 @@ int df_run_index_write(struct df_store *s, const char *pipeline, const char *run
     char *run_key = df_key_run(pipeline, run), *prefix = xasprintf("%s/", run_key);
     char *key = df_key_run_manifests(pipeline, run), *text = NULL;
     struct listed l = {strlen(prefix), json_object(), json_array()};
-    json_t *out = json_object(), *v;
+    json_t *out = json_object(), *v, *record = NULL;
     size_t i;
     int rc = -1;
 
     if (df_store_list(s, prefix, collect, &l, err) != 0)
         goto out;
+    /* The run record as it is now (the run's end wrote it last, before this). */
+    {
+        char *rkey = df_key_run_json(pipeline, run), *data = NULL;
+        size_t len = 0;
+        json_t *m;
+        if (df_store_get_bytes(s, rkey, DF_CAP_RUN_JSON, &data, &len, err) == 0) {
+            if ((m = df_run_record_pick(data, len)) != NULL)
+                record = json_pack("{s:I, s:o}", "size", (json_int_t)len, "members", m);
+        } else if (err->code == DF_ENOTFOUND) {
+            df_error_clear(err);
+        } else {
+            free(data);
+            free(rkey);
+            goto out;
+        }
+        free(data);
+        free(rkey);
+    }
     json_array_foreach(l.order, i, v)
     {
         const char *mkey = json_string_value(v), *rest = mkey + l.plen;
@@ -100,11 +118,14 @@ int df_run_index_write(struct df_store *s, const char *pipeline, const char *run
     }
     v = json_pack("{s:i, s:s, s:s, s:O}", "format", 1, "pipeline", pipeline, "run", run, "tasks",
                   out);
+    if (record)
+        json_object_set(v, "record", record);
     text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(v);
     rc = df_store_put_bytes(s, key, text, strlen(text), err);
 out:
     free(text);
+    json_decref(record);
     json_decref(out);
     json_decref(l.tasks);
     json_decref(l.order);
@@ -125,23 +146,28 @@ int df_run_index_forget(struct df_store *s, const char *pipeline, const char *ru
 
 json_t *df_run_index_parse(const char *data, size_t len)
 {
-    json_t *doc = json_loadb(data, len, 0, NULL), *tasks;
+    json_t *doc = json_loadb(data, len, 0, NULL);
     if (!json_is_object(doc) || json_integer_value(json_object_get(doc, "format")) != 1 ||
-        !json_is_object(tasks = json_object_get(doc, "tasks"))) {
+        !json_is_object(json_object_get(doc, "tasks"))) {
         json_decref(doc);
         return NULL;
     }
-    json_incref(tasks);
-    json_decref(doc);
-    return tasks;
+    return doc;
 }
 
-json_t *df_run_index_manifest(json_t *tasks, const char *task, uint64_t manifest_size,
+/* The "size" member of o equals size. */
+static int same_size(json_t *o, uint64_t size)
+{
+    json_t *v = json_object_get(o, "size");
+    return json_is_integer(v) && json_integer_value(v) >= 0 &&
+           (uint64_t)json_integer_value(v) == size;
+}
+
+json_t *df_run_index_manifest(json_t *doc, const char *task, uint64_t manifest_size,
                               char *const *folders, size_t n)
 {
-    json_t *t = json_object_get(tasks, task), *recorded, *m;
-    if (!json_is_object(t) || !json_is_integer(json_object_get(t, "size")) ||
-        (uint64_t)json_integer_value(json_object_get(t, "size")) != manifest_size ||
+    json_t *t = json_object_get(json_object_get(doc, "tasks"), task), *recorded, *m;
+    if (!json_is_object(t) || !same_size(t, manifest_size) ||
         !json_is_object(m = json_object_get(t, "manifest")) ||
         !json_is_array(recorded = json_object_get(t, "folders")))
         return NULL;
@@ -154,5 +180,16 @@ json_t *df_run_index_manifest(json_t *tasks, const char *task, uint64_t manifest
         if (!found)
             return NULL;
     }
+    return m;
+}
+
+json_t *df_run_index_record(json_t *doc, uint64_t run_json_size)
+{
+    json_t *r = json_object_get(doc, "record"), *m;
+    if (!json_is_object(r) || !same_size(r, run_json_size) ||
+        !json_is_object(m = json_object_get(r, "members")) ||
+        !json_string_value(json_object_get(m, "pipeline")) ||
+        !json_string_value(json_object_get(m, "run")))
+        return NULL;
     return m;
 }

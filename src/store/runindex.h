@@ -4,8 +4,12 @@
  * when the run ends, so that they read one object per run instead of one per task.
  *
  *   {"format": 1, "pipeline": P, "run": R,
+ *    "record": {"size": BYTES, "members": {...}},
  *    "tasks": {"<step>/<item>": {"size": BYTES, "folders": [NAME...], "manifest": {...}}}}
  *
+ * "record" is the run record as the run's end left it (df_run_record_pick), trusted while
+ * run.json has that size (a run.json rewritten later with the same size could only be a
+ * resumed run's, which removes this file first).
  * "size" is the manifest's size and "folders" the folders under the task's folder (its
  * attempt folders) when it was written. A reader trusts a task's entry only while the
  * listing still shows it so: the manifest has that size and every folder under the task
@@ -30,7 +34,8 @@
 /* "<pipeline>/runs/<run>/_manifests.json" (malloc'd). */
 char *df_key_run_manifests(const char *pipeline, const char *run);
 
-/* Writes it: one listing of the run's folder, one read per manifest, one put. */
+/* Writes it: one listing of the run's folder, one read of run.json and of each manifest,
+ * one put. */
 int df_run_index_write(struct df_store *s, const char *pipeline, const char *run,
                        struct df_error *err);
 
@@ -38,16 +43,20 @@ int df_run_index_write(struct df_store *s, const char *pipeline, const char *run
 int df_run_index_forget(struct df_store *s, const char *pipeline, const char *run,
                         struct df_error *err);
 
-/* The "tasks" object of a _manifests.json's bytes (json_decref), or NULL when they are not
- * one (another format, not JSON). */
+/* The document of a _manifests.json's bytes (json_decref), or NULL when they are not one
+ * (another format, not JSON). */
 json_t *df_run_index_parse(const char *data, size_t len);
 
 /*
- * The picked manifest of task ("<step>/<item>") from tasks when the listing shows it
+ * The picked manifest of task ("<step>/<item>") from doc when the listing shows it
  * unchanged: the manifest's listed size is manifest_size and each of folders[0..n) (the
  * folders under the task's folder now) was recorded. Else NULL. Borrowed.
  */
-json_t *df_run_index_manifest(json_t *tasks, const char *task, uint64_t manifest_size,
+json_t *df_run_index_manifest(json_t *doc, const char *task, uint64_t manifest_size,
                               char *const *folders, size_t n);
+
+/* The picked run record (df_run_record_pick) from doc when run.json's listed size is the
+ * one recorded, else NULL. Borrowed. */
+json_t *df_run_index_record(json_t *doc, uint64_t run_json_size);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# t6403: on S3, gc reads a run's manifests from its _manifests.json (store/runindex.h): a
-# gc --dry-run costs one ListObjects and one GET per run record, run (_manifests.json) and
-# cache entry, none per manifest; a task with a folder the file does not know (a rerun) is
+# t6403: on S3, gc reads a run's record and manifests from its _manifests.json
+# (store/runindex.h): a gc --dry-run costs one ListObjects and one GET per run
+# (_manifests.json) and cache entry, none per run.json or manifest; a task with a folder the file does not know (a rerun) is
 # read from its own manifest, one GET more, and gc still judges it right.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..10"
@@ -30,14 +30,14 @@ expect_ok "run 2" "$DUCKFLOW" run -q p.yaml --param v=2 --no-cache
 
 sdk ls t6403/ix/ >keys.txt
 manifests=$(grep -cE '/_manifest\.json ' keys.txt)
-gets=$(grep -cE '/run\.json |/_manifests\.json |/cache/[^/]+\.json ' keys.txt)
+gets=$(grep -cE '/_manifests\.json |/cache/[^/]+\.json ' keys.txt)
 check "each run has its _manifests.json ($(grep -c '/_manifests\.json ' keys.txt) for 2 runs, $manifests manifests)" \
     test "$(grep -c '/_manifests\.json ' keys.txt)" -eq 2 -a "$manifests" -ge 8
 s3_reset
 expect_ok "gc --dry-run" "$DUCKFLOW" gc --dry-run
 check "one ListObjects request" test "$(s3_op_count ListObjects)" -eq 1
 n=$(s3_op_count GetObject)
-check "GETs: run records, _manifests.json and cache entries, no manifest ($n for $gets)" test "$n" -eq "$gets"
+check "GETs: one per run (_manifests.json) and cache entry, no run.json or manifest ($n for $gets)" test "$n" -eq "$gets"
 
 # A rerun of one of a's tasks in run 1 (a new attempt folder, its manifest rewritten to
 # name it). Run 2 recomputed everything (--no-cache): the cache entries name run 2's files,
@@ -51,7 +51,7 @@ sdk put "t6403/ix/runs/$R1/a/$item/9-beef/t/part-00000.parquet" part.parquet
 sdk put "t6403/ix/runs/$R1/a/$item/_manifest.json" m.json
 sdk ls t6403/ix/ >keys2.txt
 check "a's rerun in run 1 (item $item: $att -> 9-beef)" grep -q "/a/$item/9-beef/t/part-00000.parquet " keys2.txt
-gets2=$(grep -cE '/run\.json |/_manifests\.json |/cache/[^/]+\.json ' keys2.txt)
+gets2=$(grep -cE '/_manifests\.json |/cache/[^/]+\.json ' keys2.txt)
 s3_reset
 expect_ok "gc --dry-run after the rerun" "$DUCKFLOW" gc --dry-run
 cp "$out" gc.out

@@ -15,6 +15,7 @@
 
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store/runindex.h"
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -373,6 +374,63 @@ static void manifest_round_trip(void **state)
     assert_null(list);
 }
 
+/* A run's _manifests.json: written from the listing and the manifests; an entry is given
+ * back only while the listing shows its task unchanged. */
+static void run_index_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct df_error err = DF_ERROR_INIT;
+    char *data = NULL, *key = df_key_run_manifests("p", "r1");
+    size_t len = 0;
+    json_t *tasks, *m;
+    char *now[] = {"1-abcd"}, *more[] = {"1-abcd", "2-beef"}, *none[] = {NULL};
+    const char *mtext =
+        "{\"pipeline\": \"p\", \"run\": \"r1\", \"step\": \"s\", "
+        "\"item_key\": \"00000\", \"attempt_dir\": \"1-abcd\", \"tables\": "
+        "{\"t\": {\"schema\": [], \"files\": [{\"path\": \"1-abcd/t/a.parquet\"}]}}}";
+
+    assert_string_equal(key, "p/runs/r1/_manifests.json");
+    const char *rec = "{\"pipeline\": \"p\", \"run\": \"r1\", \"status\": \"succeeded\", "
+                      "\"steps\": [{\"name\": \"s\"}]}";
+    put(f->s, "p/runs/r1/run.json", rec);
+    put(f->s, "p/runs/r1/s/00000/1-abcd/t/a.parquet", "x");
+    put(f->s, "p/runs/r1/s/00000/_manifest.json", mtext);
+    put(f->s, "p/runs/r1/s/00001/_manifest.json", "{not json"); /* left out: readers look */
+    assert_int_equal(df_run_index_write(f->s, "p", "r1", &err), 0);
+    assert_int_equal(df_store_get_bytes(f->s, key, 1 << 20, &data, &len, &err), 0);
+    tasks = df_run_index_parse(data, len);
+    free(data);
+    assert_non_null(tasks);
+    assert_null(json_object_get(json_object_get(tasks, "tasks"), "s/00001"));
+    m = df_run_index_manifest(tasks, "s/00000", strlen(mtext), now, 1);
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "attempt_dir")), "1-abcd");
+    assert_null(json_object_get(json_object_get(json_object_get(m, "tables"), "t"), "schema"));
+    /* Fewer folders (gc removed some) is still the same task; another size, a new folder
+     * or an unknown task is not. */
+    assert_non_null(df_run_index_manifest(tasks, "s/00000", strlen(mtext), none, 0));
+    assert_null(df_run_index_manifest(tasks, "s/00000", strlen(mtext) + 1, now, 1));
+    assert_null(df_run_index_manifest(tasks, "s/00000", strlen(mtext), more, 2));
+    assert_null(df_run_index_manifest(tasks, "s/00002", strlen(mtext), now, 1));
+    /* The run record's members, while run.json keeps its size. */
+    m = df_run_index_record(tasks, strlen(rec));
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "succeeded");
+    assert_null(json_object_get(m, "steps"));
+    assert_null(df_run_index_record(tasks, strlen(rec) - 1));
+    json_decref(tasks);
+    /* Not ours: another format, not JSON. */
+    const char *other = "{\"format\": 2, \"tasks\": {}}";
+    assert_null(df_run_index_parse(other, strlen(other)));
+    assert_null(df_run_index_parse("nope", 4));
+    assert_int_equal(df_run_index_forget(f->s, "p", "r1", &err), 0);
+    assert_int_equal(df_store_get_bytes(f->s, key, 1 << 20, &data, &len, &err), -1);
+    assert_int_equal(err.code, DF_ENOTFOUND);
+    df_error_clear(&err);
+    assert_int_equal(df_run_index_forget(f->s, "p", "r1", &err), 0); /* missing: fine */
+    free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +442,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(temporaries_are_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_transfers, setup, teardown),
         cmocka_unit_test_setup_teardown(manifest_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(run_index_round_trip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
