@@ -53,7 +53,8 @@ ENV TMPDIR=/scratch
 USER 10001:10001
 WORKDIR /home/duckflow
 # The smoke test on the image itself (scripts/image-smoke.sh, bound from the build stage,
-# not copied): the program runs, finds its libduckdb, and libcurl loads with what it needs.
+# not copied; RUN --mount needs BuildKit, Docker's default builder since 23.0): the program
+# runs, finds its libduckdb, and libcurl loads with what it needs.
 RUN --mount=type=bind,from=build,source=/src/scripts/image-smoke.sh,target=/tmp/image-smoke.sh \
     bash /tmp/image-smoke.sh /usr/local/bin/duckflow
 ENTRYPOINT ["duckflow"]

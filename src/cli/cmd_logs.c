@@ -293,6 +293,9 @@ int cmd_logs(int argc, char **argv)
             }
             if (!follow) {
                 fwrite(data, 1, len, stdout);
+                if (len == 0 && !live) /* said on stderr: stdout stays the log itself */
+                    fprintf(stderr, "duckflow logs: attempt %s of %s[%zu] printed nothing\n",
+                            at.names[best], step, item);
                 if (live)
                     fprintf(stderr,
                             "duckflow logs: attempt %s is still running: its log so far "

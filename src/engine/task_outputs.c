@@ -100,14 +100,15 @@ int task_sync_outputs(struct task *t, struct df_error *err)
 }
 
 /* The COPY that writes output out's table into dir as zstd Parquet (one file, or parts by
- * size and partition): 0, or -1 with err set and the failure class recorded. */
+ * size and partition): 0, or -1 with err set and the failure class recorded. *cols gets
+ * the table's columns (df_types_select_list), the caller's to free. */
 static int copy_sql(struct task *t, const struct df_output *out, const char *dir, int single,
-                    struct strbuf *sql, struct df_error *err)
+                    struct strbuf *sql, json_t **cols, struct df_error *err)
 {
     size_t i;
 
     sb_adds(sql, "COPY (SELECT ");
-    if (df_types_select_list(&t->duck, out->name, sql, err) != 0)
+    if (df_types_select_list(&t->duck, out->name, sql, cols, err) != 0)
         return set_failure_class(t, DF_CLASS_SQL_ERROR);
     sb_adds(sql, " FROM ");
     sb_add_sql_ident(sql, out->name);
@@ -242,23 +243,14 @@ static int record_file(struct task *t, const struct df_output *out, const char *
     return 0;
 }
 
-/* The table's columns as a reader of its files sees them ([{name, type}], the manifest's
- * schema): 0 with *schema set, or -1 with the failure class set. */
-static int reader_schema(struct task *t, const char *table, json_t **schema, struct df_error *err)
+/* The table's columns (as df_types_select_list() described them before the COPY) as a
+ * reader of its files sees them: the manifest's schema, [{name, type}]. */
+static void reader_schema(json_t *schema)
 {
-    struct strbuf q = STRBUF_INIT;
     json_t *e;
     size_t i;
-    int rc;
 
-    sb_adds(&q, "SELECT column_name AS name, column_type AS type FROM (DESCRIBE ");
-    sb_add_sql_ident(&q, table);
-    sb_addc(&q, ')');
-    rc = df_duck_query_json(&t->duck, q.buf, 0, schema, err);
-    sb_release(&q);
-    if (rc != 0)
-        return set_failure_class(t, t->duck.last_class);
-    json_array_foreach(*schema, i, e)
+    json_array_foreach(schema, i, e)
     {
         const char *type = json_string_value(json_object_get(e, "type"));
         char *rt = type ? df_types_reader_type(type) : NULL;
@@ -266,7 +258,6 @@ static int reader_schema(struct task *t, const char *table, json_t **schema, str
             json_object_set_new(e, "type", json_string(rt));
         free(rt);
     }
-    return 0;
 }
 
 int task_write_output(struct task *t, const struct df_output *out, struct df_error *err)
@@ -290,7 +281,7 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
      * is written are counted under sql (engine/viewtime.h). */
     is_view = df_viewtime_is_view(t->duck.con, out->name);
     copy_start = df_now_ms();
-    if (copy_sql(t, out, dir, single, &sql, err) != 0)
+    if (copy_sql(t, out, dir, single, &sql, &schema, err) != 0)
         goto done;
     if (is_view)
         t->view_ms += df_now_ms() - copy_start;
@@ -305,8 +296,7 @@ int task_write_output(struct task *t, const struct df_output *out, struct df_err
     /* Files in name order, so readers see chunks in a stable order. */
     df_json_array_sort(files, by_rel);
     /* The manifest records the type a reader of the files sees. */
-    if (reader_schema(t, out->name, &schema, err) != 0)
-        goto done;
+    reader_schema(schema);
     tab = json_object();
     json_object_set_new(tab, "rows", json_integer((json_int_t)rows));
     json_object_set_new(tab, "bytes", json_integer((json_int_t)bytes));

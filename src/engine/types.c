@@ -154,7 +154,7 @@ static const char *refusal(const char *type, const char **cast)
 }
 
 int df_types_select_list(struct df_duck *d, const char *table, struct strbuf *sql,
-                         struct df_error *err)
+                         json_t **cols_out, struct df_error *err)
 {
     struct strbuf q = STRBUF_INIT, list = STRBUF_INIT;
     json_t *cols = NULL, *c;
@@ -220,7 +220,10 @@ int df_types_select_list(struct df_duck *d, const char *table, struct strbuf *sq
     sb_adds(sql, converted ? list.buf : "*");
     rc = 0;
 out:
-    json_decref(cols);
+    if (cols_out)
+        *cols_out = cols;
+    else
+        json_decref(cols);
     sb_release(&q);
     sb_release(&list);
     return rc;

@@ -19,9 +19,11 @@
 
 /* Appends to sql the select list that writes table (an existing DuckDB table or view)
  * into Parquet as described above ("*" when nothing needs converting). -1 with DF_EFAIL
- * naming the column when a type or a value cannot be written. */
+ * naming the column when a type or a value cannot be written. When cols is not NULL, it
+ * receives the table's columns as DESCRIBE gives them (a JSON array of {name, type}; the
+ * caller's, also on failure, NULL when DESCRIBE failed), so the caller need not ask again. */
 int df_types_select_list(struct df_duck *d, const char *table, struct strbuf *sql,
-                         struct df_error *err);
+                         struct json_t **cols_out, struct df_error *err);
 
 /* The type a Parquet reader sees for a column of DuckDB type `type` written through
  * df_types_select_list(). Malloc'd. */

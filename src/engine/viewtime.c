@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "engine/viewtime.h"
-#include "util/strbuf.h"
 #include "util/banned.h"
 
 static int run(duckdb_connection con, const char *sql)
@@ -16,20 +15,15 @@ static int run(duckdb_connection con, const char *sql)
     return ok;
 }
 
+/* A table description exists for a table only (of a view: "is not a table"). The output
+ * is known to exist here, so no description means a view. Asking duckdb_views() instead
+ * makes DuckDB create its default views first: 41 M instructions, about 10 ms of CPU per
+ * task. */
 int df_viewtime_is_view(duckdb_connection con, const char *name)
 {
-    struct strbuf sql = STRBUF_INIT;
-    duckdb_result res;
-    int is_view = 0;
-
-    sb_adds(&sql,
-            "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND lower(view_name) = lower(");
-    sb_add_sql_string(&sql, name);
-    sb_addc(&sql, ')');
-    if (duckdb_query(con, sql.buf, &res) == DuckDBSuccess)
-        is_view = duckdb_value_int64(&res, 0, 0) > 0;
-    duckdb_destroy_result(&res);
-    sb_release(&sql);
+    duckdb_table_description d = NULL;
+    int is_view = duckdb_table_description_create(con, NULL, name, &d) != DuckDBSuccess;
+    duckdb_table_description_destroy(&d);
     return is_view;
 }
 

@@ -189,23 +189,7 @@ static int view_sql(struct strbuf *sql, const char *step, const char *table, jso
         return 0;
     }
     /* No files: an empty view with the recorded schema. */
-    sb_adds(sql, "SELECT ");
-    if (!json_array_size(schema)) {
-        sb_adds(sql, "NULL::INTEGER AS \"_empty\"");
-    } else {
-        size_t i;
-        json_t *col;
-        json_array_foreach(schema, i, col)
-        {
-            const char *name = json_string_value(json_object_get(col, "name"));
-            const char *type = json_string_value(json_object_get(col, "type"));
-            if (i)
-                sb_adds(sql, ", ");
-            sb_addf(sql, "CAST(NULL AS %s) AS ", df_manifest_type_safe(type) ? type : "VARCHAR");
-            sb_add_sql_ident(sql, name ? name : "");
-        }
-    }
-    sb_adds(sql, " WHERE false");
+    df_manifest_empty_select(sql, schema);
     return 0;
 }
 

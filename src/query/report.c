@@ -615,7 +615,189 @@ static void bar(struct strbuf *sb, int64_t t0, int64_t span, int64_t start, int6
     free(d);
 }
 
-int df_report_html(const struct df_run_info *r, FILE *out, struct df_error *err)
+/* 1. What failed, first: every failure once, grouped by step, class and message, and the
+ * command that resumes the run. */
+static void html_failures(struct strbuf *sb, const struct df_run_info *r, const struct labels *lab)
+{
+    json_t *list = NULL;
+    size_t i;
+
+    if (uncommitted(r, &list)) {
+        size_t n = json_array_size(list);
+        char *seen = xcalloc(n, 1);
+        const char *file = jstr(r->run_json, "pipeline_file");
+        sb_adds(sb, "<section class=\"fail\" aria-labelledby=\"failed\"><h2 id=\"failed\">What "
+                    "failed</h2>\n<table><caption class=\"sr\">failures grouped by step, class "
+                    "and message</caption>");
+        {
+            static const char *const cols[] = {"tasks", "step", "class", "message", "logs", NULL};
+            th_row(sb, cols);
+        }
+        for (i = 0; i < n; i++) {
+            json_t *a = json_array_get(list, i);
+            char *msg = task_error(a);
+            struct strbuf names = STRBUF_INIT;
+            size_t count = 0, shown = 0;
+            char *first = NULL;
+            if (seen[i] || !strcmp(jstr(a, "state"), "upstream_failed")) {
+                free(msg);
+                continue;
+            }
+            for (size_t j = i; j < n; j++) {
+                json_t *b = json_array_get(list, j);
+                char *m2 = task_error(b);
+                if (!seen[j] && !strcmp(jstr(a, "step"), jstr(b, "step")) &&
+                    !strcmp(jstr(a, "exit_class"), jstr(b, "exit_class")) && !strcmp(msg, m2) &&
+                    !strcmp(jstr(a, "state"), jstr(b, "state"))) {
+                    char *l = task_label(r, lab, jstr(b, "step"), jint(b, "item_index"));
+                    seen[j] = 1;
+                    count++;
+                    if (shown < 3) {
+                        sb_addf(&names, "%s%s", shown ? ", " : "", l);
+                        shown++;
+                    }
+                    if (!first)
+                        first = xstrdup(l);
+                    free(l);
+                }
+                free(m2);
+            }
+            if (count > shown)
+                sb_addf(&names, " and %zu more", count - shown);
+            sb_adds(sb, "<tr>");
+            td(sb, "n", xasprintf("%zu", count));
+            td(sb, NULL, xstrdup(jstr(a, "step")));
+            td(sb, NULL,
+               xstrdup(json_is_string(json_object_get(a, "exit_class")) ? jstr(a, "exit_class")
+                                                                        : jstr(a, "state")));
+            sb_adds(sb, "<td class=\"msg\">");
+            df_fmt_html(sb, msg);
+            sb_adds(sb, "<br>");
+            df_fmt_html(sb, names.buf);
+            sb_adds(sb, "</td><td><code>duckflow logs ");
+            df_fmt_html(sb, r->run);
+            /* Quoted for a shell: brackets are glob characters. */
+            sb_adds(sb, first && strpbrk(first, "[] ") ? " '" : " ");
+            df_fmt_html(sb, first ? first : "");
+            sb_adds(sb, first && strpbrk(first, "[] ") ? "'</code></td></tr>\n"
+                                                       : "</code></td></tr>\n");
+            sb_release(&names);
+            free(first);
+            free(msg);
+        }
+        sb_adds(sb, "</table>\n<p>Resume it (committed tasks are kept): <code>duckflow run ");
+        df_fmt_html(sb, *file ? file : "PIPELINE");
+        sb_adds(sb, " --resume ");
+        df_fmt_html(sb, r->run);
+        sb_adds(sb, "</code> (with the same <code>--store</code> and <code>--param</code> "
+                    "values)</p></section>\n");
+        free(seen);
+    }
+    json_decref(list);
+}
+
+/* One row of the timeline: the task (label, owned), its number of attempts and their
+ * bars (released). */
+static void timeline_row(struct strbuf *sb, char *label, int64_t n_att, struct strbuf *bars)
+{
+    sb_adds(sb, "<tr>");
+    td(sb, NULL, label);
+    td(sb, "n", xasprintf("%" PRId64, n_att));
+    sb_adds(sb, "<td class=\"bar\"><div class=\"track\">");
+    sb_add(sb, bars->buf, bars->len);
+    sb_adds(sb, "</div></td></tr>\n");
+    sb_release(bars);
+}
+
+/* 3. The timeline: every attempt, in its own colour, with a legend; attempts on the axis
+ * from t0 over span ms. */
+static void html_timeline(struct strbuf *sb, const struct df_run_info *r, const struct labels *lab,
+                          json_t *attempts, int64_t t0, int64_t span)
+{
+    json_t *t;
+    size_t i;
+
+    sb_adds(sb, "<h2 id=\"timeline\">Timeline</h2>\n<p class=\"legend\">every attempt on the "
+                "run's time axis:<span class=\"sw ok\"></span>ok<span class=\"sw reused\">"
+                "</span>reused (committed earlier)<span class=\"sw retried\"></span>failed, "
+                "retried<span class=\"sw failed\"></span>failed</p>\n<table "
+                "aria-describedby=\"timeline\">");
+    {
+        static const char *const cols[] = {"task", "attempts", "timeline", NULL};
+        th_row(sb, cols);
+    }
+    for (size_t s = 0; s < r->n_steps; s++) {
+        size_t j;
+        json_t *m;
+        json_array_foreach(r->steps[s].manifests, j, m)
+        {
+            struct task_row tr;
+            int64_t item = jint(m, "item_index"), n_att = 0;
+            char *l = task_label(r, lab, r->steps[s].name, item);
+            struct strbuf bars = STRBUF_INIT;
+            int any = 0;
+            task_row(r->steps[s].name, m, &tr);
+            json_array_foreach(attempts, i, t)
+            {
+                if (strcmp(jstr(t, "step"), r->steps[s].name) || jint(t, "item_index") != item)
+                    continue;
+                any = 1;
+                n_att++;
+                bar(&bars, t0, span, iso_ms(jstr(t, "started_at")), iso_ms(jstr(t, "finished_at")),
+                    attempt_kind(attempts, i), jint(t, "attempt"));
+            }
+            if (!any) {
+                /* Committed before this record kept attempts, or by `duckflow step`. */
+                n_att = 1;
+                bar(&bars, t0, span, tr.start, tr.end, attempts ? "reused" : "ok", tr.attempt);
+            }
+            timeline_row(sb, l, n_att, &bars);
+        }
+    }
+    /* Tasks with no manifest: their attempts only. */
+    {
+        json_t *seen = json_object();
+        json_array_foreach(attempts, i, t)
+        {
+            char *key = xasprintf("%s/%" PRId64, jstr(t, "step"), jint(t, "item_index"));
+            int committed = 0;
+            for (size_t s = 0; s < r->n_steps; s++) {
+                size_t j;
+                json_t *m;
+                if (strcmp(r->steps[s].name, jstr(t, "step")))
+                    continue;
+                json_array_foreach(r->steps[s].manifests, j, m) committed |=
+                    jint(m, "item_index") == jint(t, "item_index");
+            }
+            if (!committed && !json_object_get(seen, key)) {
+                struct strbuf bars = STRBUF_INIT;
+                size_t k;
+                json_t *u;
+                int64_t n_att = 0;
+                json_object_set_new(seen, key, json_true());
+                json_array_foreach(attempts, k, u)
+                {
+                    if (strcmp(jstr(u, "step"), jstr(t, "step")) ||
+                        jint(u, "item_index") != jint(t, "item_index"))
+                        continue;
+                    n_att++;
+                    bar(&bars, t0, span, iso_ms(jstr(u, "started_at")),
+                        iso_ms(jstr(u, "finished_at")), attempt_kind(attempts, k),
+                        jint(u, "attempt"));
+                }
+                timeline_row(sb, task_label(r, lab, jstr(t, "step"), jint(t, "item_index")), n_att,
+                             &bars);
+            }
+            free(key);
+        }
+        json_decref(seen);
+    }
+    sb_adds(sb, "</table>\n");
+}
+
+/* 4. Per step and per task numbers: step totals, committed tasks, and the tasks without a
+ * manifest. */
+static void html_totals(struct strbuf *sb, const struct df_run_info *r, const struct labels *lab)
 {
     static const char *const step_cols[] = {"step",         "status",       "tasks",   "retried",
                                             "rows",         "bytes",        "files",   "wall",
@@ -623,9 +805,82 @@ int df_report_html(const struct df_run_info *r, FILE *out, struct df_error *err)
     static const char *const task_cols[] = {"task",     "attempt", "class", "total",
                                             "sql",      "write",   "rows",  "bytes",
                                             "peak RSS", "spilled", NULL};
+    json_t *list = NULL, *t;
+    size_t i;
+
+    sb_adds(sb, "<h2>Step totals</h2>\n<table>");
+    th_row(sb, step_cols);
+    for (size_t s = 0; s < r->n_steps; s++) {
+        struct step_sum ss;
+        step_sum(&r->steps[s], &ss);
+        sb_adds(sb, "<tr>");
+        td(sb, NULL, xstrdup(r->steps[s].name));
+        td(sb, NULL, xstrdup(step_status_of(r, r->steps[s].name)));
+        td(sb, "n", num_text(ss.tasks));
+        td(sb, "n", num_text(ss.retried));
+        td(sb, "n", num_text(ss.rows));
+        td(sb, "n", size_text(ss.bytes));
+        td(sb, "n", num_text(ss.files));
+        td(sb, "n", dur_text(ss.start >= 0 && ss.end >= ss.start ? ss.end - ss.start : -1));
+        td(sb, "n", dur_text(ss.max_total));
+        td(sb, "n", size_text(ss.max_peak));
+        td(sb, "n", size_text(ss.spilled));
+        sb_adds(sb, "</tr>\n");
+    }
+    sb_adds(sb, "</table>\n<h2>Committed tasks</h2>\n<table>");
+    th_row(sb, task_cols);
+    for (size_t s = 0; s < r->n_steps; s++) {
+        size_t j;
+        json_t *m;
+        json_array_foreach(r->steps[s].manifests, j, m)
+        {
+            struct task_row tr;
+            task_row(r->steps[s].name, m, &tr);
+            sb_adds(sb, "<tr>");
+            td(sb, NULL, task_label(r, lab, r->steps[s].name, jint(m, "item_index")));
+            td(sb, "n", num_text(tr.attempt));
+            td(sb, NULL, xstrdup(tr.klass));
+            td(sb, "n", dur_text(tr.total_ms));
+            td(sb, "n", dur_text(tr.sql_ms));
+            td(sb, "n", dur_text(tr.write_ms));
+            td(sb, "n", num_text(tr.rows));
+            td(sb, "n", size_text(tr.bytes));
+            td(sb, "n", size_text(tr.peak));
+            td(sb, "n", size_text(tr.spilled));
+            sb_adds(sb, "</tr>\n");
+        }
+    }
+    sb_adds(sb, "</table>\n");
+    if (uncommitted(r, &list)) {
+        static const char *const cols[] = {"task", "state", "attempts", "class", "error", NULL};
+        sb_adds(sb, "<h2>Tasks without a manifest</h2>\n<table>");
+        th_row(sb, cols);
+        json_array_foreach(list, i, t)
+        {
+            const char *klass = json_string_value(json_object_get(t, "exit_class"));
+            sb_adds(sb, "<tr>");
+            td(sb, NULL, task_label(r, lab, jstr(t, "step"), jint(t, "item_index")));
+            td(sb, NULL, xstrdup(jstr(t, "state")));
+            td(sb, "n", num_text(jint(t, "attempts")));
+            td(sb, NULL, xstrdup(klass ? klass : "-"));
+            sb_adds(sb, "<td class=\"msg\">");
+            {
+                char *e = task_error(t);
+                df_fmt_html(sb, e);
+                free(e);
+            }
+            sb_adds(sb, "</td></tr>\n");
+        }
+        sb_adds(sb, "</table>\n");
+    }
+    json_decref(list);
+}
+
+int df_report_html(const struct df_run_info *r, FILE *out, struct df_error *err)
+{
     struct strbuf sb = STRBUF_INIT;
     struct labels lab;
-    json_t *attempts = json_object_get(r->run_json, "attempts"), *list = NULL, *t;
+    json_t *attempts = json_object_get(r->run_json, "attempts"), *t;
     int64_t t0, t1, span;
     const char *status = run_status(r);
     size_t i;
@@ -664,79 +919,7 @@ int df_report_html(const struct df_run_info *r, FILE *out, struct df_error *err)
     }
     sb_adds(&sb, "</p>\n");
 
-    /* 1. What failed, first: every failure once, grouped by step, class and message. */
-    if (uncommitted(r, &list)) {
-        size_t n = json_array_size(list);
-        char *seen = xcalloc(n, 1);
-        const char *file = jstr(r->run_json, "pipeline_file");
-        sb_adds(&sb, "<section class=\"fail\" aria-labelledby=\"failed\"><h2 id=\"failed\">What "
-                     "failed</h2>\n<table><caption class=\"sr\">failures grouped by step, class "
-                     "and message</caption>");
-        {
-            static const char *const cols[] = {"tasks", "step", "class", "message", "logs", NULL};
-            th_row(&sb, cols);
-        }
-        for (i = 0; i < n; i++) {
-            json_t *a = json_array_get(list, i);
-            char *msg = task_error(a);
-            struct strbuf names = STRBUF_INIT;
-            size_t count = 0, shown = 0;
-            char *first = NULL;
-            if (seen[i] || !strcmp(jstr(a, "state"), "upstream_failed")) {
-                free(msg);
-                continue;
-            }
-            for (size_t j = i; j < n; j++) {
-                json_t *b = json_array_get(list, j);
-                char *m2 = task_error(b);
-                if (!seen[j] && !strcmp(jstr(a, "step"), jstr(b, "step")) &&
-                    !strcmp(jstr(a, "exit_class"), jstr(b, "exit_class")) && !strcmp(msg, m2) &&
-                    !strcmp(jstr(a, "state"), jstr(b, "state"))) {
-                    char *l = task_label(r, &lab, jstr(b, "step"), jint(b, "item_index"));
-                    seen[j] = 1;
-                    count++;
-                    if (shown < 3) {
-                        sb_addf(&names, "%s%s", shown ? ", " : "", l);
-                        shown++;
-                    }
-                    if (!first)
-                        first = xstrdup(l);
-                    free(l);
-                }
-                free(m2);
-            }
-            if (count > shown)
-                sb_addf(&names, " and %zu more", count - shown);
-            sb_adds(&sb, "<tr>");
-            td(&sb, "n", xasprintf("%zu", count));
-            td(&sb, NULL, xstrdup(jstr(a, "step")));
-            td(&sb, NULL,
-               xstrdup(json_is_string(json_object_get(a, "exit_class")) ? jstr(a, "exit_class")
-                                                                        : jstr(a, "state")));
-            sb_adds(&sb, "<td class=\"msg\">");
-            df_fmt_html(&sb, msg);
-            sb_adds(&sb, "<br>");
-            df_fmt_html(&sb, names.buf);
-            sb_adds(&sb, "</td><td><code>duckflow logs ");
-            df_fmt_html(&sb, r->run);
-            /* Quoted for a shell: brackets are glob characters. */
-            sb_adds(&sb, first && strpbrk(first, "[] ") ? " '" : " ");
-            df_fmt_html(&sb, first ? first : "");
-            sb_adds(&sb, first && strpbrk(first, "[] ") ? "'</code></td></tr>\n"
-                                                        : "</code></td></tr>\n");
-            sb_release(&names);
-            free(first);
-            free(msg);
-        }
-        sb_adds(&sb, "</table>\n<p>Resume it (committed tasks are kept): <code>duckflow run ");
-        df_fmt_html(&sb, *file ? file : "PIPELINE");
-        sb_adds(&sb, " --resume ");
-        df_fmt_html(&sb, r->run);
-        sb_adds(&sb, "</code> (with the same <code>--store</code> and <code>--param</code> "
-                     "values)</p></section>\n");
-        free(seen);
-    }
-    json_decref(list);
+    html_failures(&sb, r, &lab);
 
     /* 2. The DAG. */
     if (json_array_size(json_object_get(r->run_json, "steps"))) {
@@ -744,162 +927,9 @@ int df_report_html(const struct df_run_info *r, FILE *out, struct df_error *err)
         dag_svg(&sb, r);
     }
 
-    /* 3. The timeline: every attempt, in its own colour, with a legend. */
-    sb_adds(&sb, "<h2 id=\"timeline\">Timeline</h2>\n<p class=\"legend\">every attempt on the "
-                 "run's time axis:<span class=\"sw ok\"></span>ok<span class=\"sw reused\">"
-                 "</span>reused (committed earlier)<span class=\"sw retried\"></span>failed, "
-                 "retried<span class=\"sw failed\"></span>failed</p>\n<table "
-                 "aria-describedby=\"timeline\">");
-    {
-        static const char *const cols[] = {"task", "attempts", "timeline", NULL};
-        th_row(&sb, cols);
-    }
-    for (size_t s = 0; s < r->n_steps; s++) {
-        size_t j;
-        json_t *m;
-        json_array_foreach(r->steps[s].manifests, j, m)
-        {
-            struct task_row tr;
-            int64_t item = jint(m, "item_index"), n_att = 0;
-            char *l = task_label(r, &lab, r->steps[s].name, item);
-            struct strbuf bars = STRBUF_INIT;
-            int any = 0;
-            task_row(r->steps[s].name, m, &tr);
-            json_array_foreach(attempts, i, t)
-            {
-                if (strcmp(jstr(t, "step"), r->steps[s].name) || jint(t, "item_index") != item)
-                    continue;
-                any = 1;
-                n_att++;
-                bar(&bars, t0, span, iso_ms(jstr(t, "started_at")), iso_ms(jstr(t, "finished_at")),
-                    attempt_kind(attempts, i), jint(t, "attempt"));
-            }
-            if (!any) {
-                /* Committed before this record kept attempts, or by `duckflow step`. */
-                n_att = 1;
-                bar(&bars, t0, span, tr.start, tr.end, attempts ? "reused" : "ok", tr.attempt);
-            }
-            sb_adds(&sb, "<tr>");
-            td(&sb, NULL, l);
-            td(&sb, "n", xasprintf("%" PRId64, n_att));
-            sb_adds(&sb, "<td class=\"bar\"><div class=\"track\">");
-            sb_add(&sb, bars.buf, bars.len);
-            sb_adds(&sb, "</div></td></tr>\n");
-            sb_release(&bars);
-        }
-    }
-    /* Tasks with no manifest: their attempts only. */
-    {
-        json_t *seen = json_object();
-        json_array_foreach(attempts, i, t)
-        {
-            char *key = xasprintf("%s/%" PRId64, jstr(t, "step"), jint(t, "item_index"));
-            int committed = 0;
-            for (size_t s = 0; s < r->n_steps; s++) {
-                size_t j;
-                json_t *m;
-                if (strcmp(r->steps[s].name, jstr(t, "step")))
-                    continue;
-                json_array_foreach(r->steps[s].manifests, j, m) committed |=
-                    jint(m, "item_index") == jint(t, "item_index");
-            }
-            if (!committed && !json_object_get(seen, key)) {
-                struct strbuf bars = STRBUF_INIT;
-                size_t k;
-                json_t *u;
-                int64_t n_att = 0;
-                json_object_set_new(seen, key, json_true());
-                json_array_foreach(attempts, k, u)
-                {
-                    if (strcmp(jstr(u, "step"), jstr(t, "step")) ||
-                        jint(u, "item_index") != jint(t, "item_index"))
-                        continue;
-                    n_att++;
-                    bar(&bars, t0, span, iso_ms(jstr(u, "started_at")),
-                        iso_ms(jstr(u, "finished_at")), attempt_kind(attempts, k),
-                        jint(u, "attempt"));
-                }
-                sb_adds(&sb, "<tr>");
-                td(&sb, NULL, task_label(r, &lab, jstr(t, "step"), jint(t, "item_index")));
-                td(&sb, "n", xasprintf("%" PRId64, n_att));
-                sb_adds(&sb, "<td class=\"bar\"><div class=\"track\">");
-                sb_add(&sb, bars.buf, bars.len);
-                sb_adds(&sb, "</div></td></tr>\n");
-                sb_release(&bars);
-            }
-            free(key);
-        }
-        json_decref(seen);
-    }
-    sb_adds(&sb, "</table>\n");
+    html_timeline(&sb, r, &lab, attempts, t0, span);
 
-    /* 4. Per step and per task numbers. */
-    sb_adds(&sb, "<h2>Step totals</h2>\n<table>");
-    th_row(&sb, step_cols);
-    for (size_t s = 0; s < r->n_steps; s++) {
-        struct step_sum ss;
-        step_sum(&r->steps[s], &ss);
-        sb_adds(&sb, "<tr>");
-        td(&sb, NULL, xstrdup(r->steps[s].name));
-        td(&sb, NULL, xstrdup(step_status_of(r, r->steps[s].name)));
-        td(&sb, "n", num_text(ss.tasks));
-        td(&sb, "n", num_text(ss.retried));
-        td(&sb, "n", num_text(ss.rows));
-        td(&sb, "n", size_text(ss.bytes));
-        td(&sb, "n", num_text(ss.files));
-        td(&sb, "n", dur_text(ss.start >= 0 && ss.end >= ss.start ? ss.end - ss.start : -1));
-        td(&sb, "n", dur_text(ss.max_total));
-        td(&sb, "n", size_text(ss.max_peak));
-        td(&sb, "n", size_text(ss.spilled));
-        sb_adds(&sb, "</tr>\n");
-    }
-    sb_adds(&sb, "</table>\n<h2>Committed tasks</h2>\n<table>");
-    th_row(&sb, task_cols);
-    for (size_t s = 0; s < r->n_steps; s++) {
-        size_t j;
-        json_t *m;
-        json_array_foreach(r->steps[s].manifests, j, m)
-        {
-            struct task_row tr;
-            task_row(r->steps[s].name, m, &tr);
-            sb_adds(&sb, "<tr>");
-            td(&sb, NULL, task_label(r, &lab, r->steps[s].name, jint(m, "item_index")));
-            td(&sb, "n", num_text(tr.attempt));
-            td(&sb, NULL, xstrdup(tr.klass));
-            td(&sb, "n", dur_text(tr.total_ms));
-            td(&sb, "n", dur_text(tr.sql_ms));
-            td(&sb, "n", dur_text(tr.write_ms));
-            td(&sb, "n", num_text(tr.rows));
-            td(&sb, "n", size_text(tr.bytes));
-            td(&sb, "n", size_text(tr.peak));
-            td(&sb, "n", size_text(tr.spilled));
-            sb_adds(&sb, "</tr>\n");
-        }
-    }
-    sb_adds(&sb, "</table>\n");
-    if (uncommitted(r, &list)) {
-        static const char *const cols[] = {"task", "state", "attempts", "class", "error", NULL};
-        sb_adds(&sb, "<h2>Tasks without a manifest</h2>\n<table>");
-        th_row(&sb, cols);
-        json_array_foreach(list, i, t)
-        {
-            const char *klass = json_string_value(json_object_get(t, "exit_class"));
-            sb_adds(&sb, "<tr>");
-            td(&sb, NULL, task_label(r, &lab, jstr(t, "step"), jint(t, "item_index")));
-            td(&sb, NULL, xstrdup(jstr(t, "state")));
-            td(&sb, "n", num_text(jint(t, "attempts")));
-            td(&sb, NULL, xstrdup(klass ? klass : "-"));
-            sb_adds(&sb, "<td class=\"msg\">");
-            {
-                char *e = task_error(t);
-                df_fmt_html(&sb, e);
-                free(e);
-            }
-            sb_adds(&sb, "</td></tr>\n");
-        }
-        sb_adds(&sb, "</table>\n");
-    }
-    json_decref(list);
+    html_totals(&sb, r, &lab);
     sb_adds(&sb, "<p class=\"meta\">made by duckflow report from the run's manifests and "
                  "run.json</p>\n</main>\n</body></html>\n");
     labels_release(&lab, r);

@@ -2,11 +2,11 @@
  * creds.c - the AWS credential chain and web identity refresh (see creds.h).
  */
 #include "store/creds.h"
+#include "util/crypto_lazy.h"
 #include "store/curl_lazy.h"
 
 #define CURL_DISABLE_TYPECHECK /* curl is called through curl_lazy.h's pointers */
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

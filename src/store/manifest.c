@@ -243,3 +243,23 @@ int df_manifest_type_safe(const char *t)
             return 0;
     return 1;
 }
+
+void df_manifest_empty_select(struct strbuf *sql, const json_t *schema)
+{
+    size_t i;
+    json_t *col;
+
+    sb_adds(sql, "SELECT ");
+    if (!json_array_size(schema))
+        sb_adds(sql, "NULL::INTEGER AS \"_empty\"");
+    json_array_foreach(schema, i, col)
+    {
+        const char *name = json_string_value(json_object_get(col, "name"));
+        const char *type = json_string_value(json_object_get(col, "type"));
+        if (i)
+            sb_adds(sql, ", ");
+        sb_addf(sql, "CAST(NULL AS %s) AS ", df_manifest_type_safe(type) ? type : "VARCHAR");
+        sb_add_sql_ident(sql, name ? name : "");
+    }
+    sb_adds(sql, " WHERE false");
+}

@@ -51,6 +51,13 @@ int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *
  * manifest cannot smuggle SQL in. */
 int df_manifest_type_safe(const char *type);
 
+/* "SELECT CAST(NULL AS <type>) AS <name>, ... WHERE false" appended to sql: no rows, the
+ * columns a table's manifest schema records ([{name, type}]; a type that is not
+ * df_manifest_type_safe as VARCHAR; no columns: one INTEGER "_empty"). What the views of a
+ * table without files select (query/attach.c, store/publish.c). */
+struct strbuf;
+void df_manifest_empty_select(struct strbuf *sql, const json_t *schema);
+
 /* The steps of a run with at least one committed manifest, as a JSON array of names in
  * key order (json_decref). Folders that are not identifiers are never steps. */
 int df_manifest_list_steps(struct df_store *s, const char *pipeline, const char *run, json_t **out,

@@ -145,19 +145,8 @@ static void add_view(struct strbuf *sql, const char *catalog, const char *step, 
                 hive ? "true" : "false");
         return;
     }
-    sb_adds(sql, "SELECT ");
-    if (!json_array_size(schema))
-        sb_adds(sql, "NULL::INTEGER AS \"_empty\"");
-    json_array_foreach(schema, i, v)
-    {
-        const char *name = json_string_value(json_object_get(v, "name"));
-        const char *type = json_string_value(json_object_get(v, "type"));
-        if (i)
-            sb_adds(sql, ", ");
-        sb_addf(sql, "CAST(NULL AS %s) AS ", df_manifest_type_safe(type) ? type : "VARCHAR");
-        sb_add_sql_ident(sql, name ? name : "");
-    }
-    sb_adds(sql, " WHERE false;\n");
+    df_manifest_empty_select(sql, schema);
+    sb_adds(sql, ";\n");
 }
 
 static int add_step(struct df_store *s, const char *pipeline, const char *run, const char *step,

@@ -4,11 +4,11 @@
  * The body is the XML list of keys in quiet mode, sent with Content-MD5 as S3 requires;
  * the answer lists only the keys that failed.
  */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/s3_internal.h"
+#include "util/crypto_lazy.h"
 #include "store/s3_xml.h"
 #include "util/banned.h"
 

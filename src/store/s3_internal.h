@@ -8,11 +8,11 @@
 
 #define CURL_DISABLE_TYPECHECK /* curl is called through curl_lazy.h's pointers */
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdint.h>
 
 #include "store/creds.h"
+#include "util/crypto_lazy.h"
 #include "store/curl_lazy.h"
 #include "store/s3_client.h"
 #include "store/sigv4.h"

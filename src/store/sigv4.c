@@ -4,9 +4,8 @@
  * df_query_canonical(), the path from df_uri_encode().
  */
 #include "store/sigv4.h"
+#include "util/crypto_lazy.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -213,22 +213,6 @@ static char *key_path(struct df_store *s, const char *key)
     return xasprintf("%s/%s", root_of(s), key);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Opens a temporary file beside dest (creating dest's folder; callers writing into the
  * store have made it through open_parent already); *tmp receives its name. */
 static int open_temp(const char *dest, char **tmp, struct df_error *err)
@@ -311,7 +295,7 @@ static int copy_fd_atomic(int in, const char *src, const char *dest, int durable
     while ((n = read(in, buf, sizeof(buf))) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 || write_all(out, buf, (size_t)n) != 0) {
+        if (n < 0 || fs_write_all(out, buf, (size_t)n) != 0) {
             df_error_errno(err, "cannot copy '%s' to '%s'", src, dest);
             close(in);
             close(out);
@@ -371,7 +355,7 @@ static int local_put_bytes(struct df_store *s, const char *key, const void *data
     dest = key_path(s, key);
     fd = open_temp(dest, &tmp, err);
     if (fd >= 0) {
-        if (write_all(fd, data, len) != 0) {
+        if (fs_write_all(fd, data, len) != 0) {
             df_error_errno(err, "cannot write '%s'", dest);
             close(fd);
             unlink(tmp);
@@ -398,7 +382,7 @@ static int local_put_bytes_new(struct df_store *s, const char *key, const void *
     dest = key_path(s, key);
     fd = open_temp(dest, &tmp, err);
     if (fd >= 0) {
-        if (write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        if (fs_write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
             df_error_errno(err, "cannot write '%s'", dest);
             close(fd);
         } else if (close(fd) != 0) {

@@ -100,7 +100,7 @@ int fs_fsync_dir_of(const char *path)
     return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len) {
@@ -126,7 +126,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, struct df_er
         df_error_errno(err, "cannot create '%s'", tmp);
         goto out;
     }
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (fs_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         df_error_errno(err, "cannot write '%s'", tmp);
         close(fd);
         unlink(tmp);

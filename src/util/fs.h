@@ -17,6 +17,9 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct 
  * messages. */
 int fs_read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
                struct df_error *err);
+/* Writes all len bytes of data to fd (again after EINTR and short writes): 0, or -1 with
+ * errno set. */
+int fs_write_all(int fd, const void *data, size_t len);
 /* Writes data to path through a temporary file in the same folder, fsync, rename and an
  * fsync of the folder: readers see the old file or the whole new one, never a part, and
  * after a crash the new one if this returned 0. */

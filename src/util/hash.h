@@ -1,6 +1,7 @@
 /*
- * hash.h - SHA-256 of buffers and files as lower-case hex (OpenSSL EVP), for manifest
- * checksums, spec hashes and cache keys.
+ * hash.h - SHA-256 of buffers and files as lower-case hex (util/sha256.c; OpenSSL, loaded on
+ * first use, for large files: util/hash.c), for manifest checksums, spec hashes and cache
+ * keys.
  */
 #ifndef DF_HASH_H
 #define DF_HASH_H

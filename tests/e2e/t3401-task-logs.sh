@@ -4,7 +4,7 @@
 # `duckflow logs RUN STEP[ITEM] [--attempt N] [--follow]`; a task that never ran is exit 2
 # naming its state; a log longer than 1 MiB keeps its end.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..31"
+echo "1..32"
 S="$DUCKFLOW_STORE"
 
 cat >p.yaml <<'YAML'
@@ -64,7 +64,8 @@ expect_ok "gen[1] of r2" "$DUCKFLOW" step p.yaml --run r2 --step gen --item 1
 expect_code 1 "total attempt 1 (bad=1) fails" "$DUCKFLOW" step p.yaml --run r2 --step total --attempt 1 --param bad=1
 expect_ok "total attempt 2 (bad=0) commits" "$DUCKFLOW" step p.yaml --run r2 --step total --attempt 2
 expect_ok "logs picks the committed attempt" "$DUCKFLOW" logs r2 total
-check "which printed nothing" test ! -s "$out"
+expect_match "stderr says it printed nothing" "attempt 2[^ ]* of total\[0\] printed nothing" "$errout"
+check "and stdout is empty" test ! -s "$out"
 expect_ok "--attempt 1 shows the failed one" "$DUCKFLOW" logs r2 total --attempt 1
 expect_match "with its check" "bad row 1" "$out"
 

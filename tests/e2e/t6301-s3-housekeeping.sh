@@ -24,7 +24,9 @@ steps:
 YAML
 
 s3_reset
+SECONDS=0
 expect_ok "a run of 4 tasks" "$DUCKFLOW" run p.yaml --store "$S3"
+plain=$SECONDS
 check "one ListMultipartUploads for the whole run" test "$(s3_op_count ListMultipartUploads)" -eq 1
 
 s3_reset
@@ -36,7 +38,9 @@ cp "$errout" run501.err
 check "with one warning" test "$(grep -c 'does not implement listing incomplete uploads' run501.err)" -eq 1
 expect_match "which names the status" 'warning: .*HTTP 501 NotImplemented' run501.err
 check "the 501 was asked once, not retried" test "$(s3_op_count ListMultipartUploads)" -eq 1
-check "and did not slow the run down ($took s)" test "$took" -lt 30
+# Relative to the same run against a store with the API (no absolute time: the machine
+# may be loaded or the build sanitized); 8 retries with backoff would add tens of seconds.
+check "and did not slow the run down ($took s against $plain s)" test "$took" -le $((2 * plain + 10))
 expect_ok "gc against that store" "$DUCKFLOW" gc --store "$S3"
 expect_match "warns once" 'duckflow gc: warning: the store does not implement listing incomplete uploads' "$errout"
 

@@ -9,6 +9,9 @@
 # so it only takes idle cores) until it has used N CPU seconds, then is stopped with
 # SIGINT (libFuzzer prints its final stats and exits 72, counted as a clean stop).
 # FUZZ_KEEP=DIR keeps the grown corpora and logs in DIR instead of a scratch folder.
+# FUZZ_TIMEOUT=N: an input running longer than N seconds of wall time counts as a hang
+# (default 10). On a shared, loaded machine raise it (e.g. 120): a starved fuzzer can take
+# 10 s of wall time over an input that needs a millisecond of CPU.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$top/build-fuzz}
@@ -58,7 +61,7 @@ for t in "${targets[@]}"; do
     mkdir -p "$work/$t"
     log="$work/$t.log"
     # DuckDB itself is not instrumented; its allocations are not ours to judge.
-    cmd=("$build/$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048
+    cmd=("$build/$t" -max_total_time="$secs" -max_len=4096 -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048
         -print_final_stats=1 -artifact_prefix="$work/$t-" "$work/$t" "$seeds")
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
     export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/support/lsan.supp}

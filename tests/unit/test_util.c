@@ -99,6 +99,53 @@ static void sha256_known_value(void **state)
     (void)state;
     df_sha256_hex("abc", 3, hex);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    /* The other FIPS 180-4 examples: empty, two blocks, and a million 'a' fed in pieces
+     * that straddle the 64-byte blocks. */
+    df_sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    df_sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    {
+        static char a[1000000];
+        struct df_sha256 *h = df_sha256_new();
+        size_t off = 0, step = 1;
+        memset(a, 'a', sizeof(a));
+        while (off < sizeof(a)) {
+            size_t n = step < sizeof(a) - off ? step : sizeof(a) - off;
+            df_sha256_update(h, a + off, n);
+            off += n;
+            step = step * 3 % 1031 + 1;
+        }
+        df_sha256_final(h, hex);
+        assert_string_equal(hex,
+                            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    }
+}
+
+/* Files: the C code below LARGE_FILE, OpenSSL (loaded on first use) from it on; both must
+ * give the digest of the same bytes hashed as a buffer, at lengths around the padding's
+ * edges and the 256 KiB switch. */
+static void sha256_file_sizes(void **state)
+{
+    static const size_t sizes[] = {0,   55,  56,     63,     64,     65,     119,
+                                   120, 128, 131072, 262143, 262144, 262145, 1000003};
+    struct df_error err = DF_ERROR_INIT;
+    char *dir = fs_mkdtemp(NULL, "df-test", &err), hex[DF_SHA256_HEX], want[DF_SHA256_HEX];
+    static char data[1000003];
+    (void)state;
+    assert_non_null(dir);
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (char)(i * 131 + i / 977);
+    char *f = fs_join(dir, "x.bin");
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        assert_int_equal(fs_write_atomic(f, data, sizes[i], &err), 0);
+        assert_int_equal(df_sha256_file(f, hex, &err), 0);
+        df_sha256_hex(data, sizes[i], want);
+        assert_string_equal(hex, want);
+    }
+    assert_int_equal(fs_remove_tree(dir, &err), 0);
+    free(f);
+    free(dir);
 }
 
 static void files_roundtrip(void **state)
@@ -256,6 +303,7 @@ int main(void)
         cmocka_unit_test(sizes_parse),
         cmocka_unit_test(durations_parse),
         cmocka_unit_test(sha256_known_value),
+        cmocka_unit_test(sha256_file_sizes),
         cmocka_unit_test(files_roundtrip),
         cmocka_unit_test(exit_classes_roundtrip),
         cmocka_unit_test(error_table_and_origin),
