@@ -4,7 +4,8 @@
 #define CURL_DISABLE_TYPECHECK
 #include "store/curl_lazy.h"
 
-#include <dlfcn.h>
+#include "util/dynlib.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,16 +17,22 @@ static int loaded; /* 1 after a successful load */
 static char load_error[512];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* dlsym returns void *; converting it to a function pointer is what POSIX guarantees works. */
-#define LOAD(field, name)                                                                          \
-    do {                                                                                           \
-        void *sym = dlsym(h, name);                                                                \
-        if (!sym) {                                                                                \
-            snprintf(load_error, sizeof(load_error), "libcurl lacks '%s'", name);                  \
-            return;                                                                                \
-        }                                                                                          \
-        memcpy(&api.field, &sym, sizeof(sym));                                                     \
-    } while (0)
+#define SYM(field, symbol) DF_DYNSYM(struct df_curl_api, field, symbol)
+static const struct df_dynsym syms[] = {
+    SYM(global_init, "curl_global_init"),
+    SYM(easy_init, "curl_easy_init"),
+    SYM(easy_setopt, "curl_easy_setopt"),
+    SYM(easy_getinfo, "curl_easy_getinfo"),
+    SYM(easy_perform, "curl_easy_perform"),
+    SYM(easy_reset, "curl_easy_reset"),
+    SYM(easy_cleanup, "curl_easy_cleanup"),
+    SYM(easy_strerror, "curl_easy_strerror"),
+    SYM(easy_escape, "curl_easy_escape"),
+    SYM(free, "curl_free"),
+    SYM(getdate, "curl_getdate"),
+    SYM(slist_append, "curl_slist_append"),
+    SYM(slist_free_all, "curl_slist_free_all"),
+};
 
 static void load(void)
 {
@@ -35,28 +42,9 @@ static void load(void)
     const char *name = getenv("DUCKFLOW_CURL_LIBRARY");
     if (!name || !*name)
         name = "libcurl.so.4";
-    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *why = dlerror();
-        snprintf(load_error, sizeof(load_error), "cannot load %s (install libcurl4): %s", name,
-                 why ? why : "unknown error");
-        return;
-    }
-    LOAD(global_init, "curl_global_init");
-    LOAD(easy_init, "curl_easy_init");
-    LOAD(easy_setopt, "curl_easy_setopt");
-    LOAD(easy_getinfo, "curl_easy_getinfo");
-    LOAD(easy_perform, "curl_easy_perform");
-    LOAD(easy_reset, "curl_easy_reset");
-    LOAD(easy_cleanup, "curl_easy_cleanup");
-    LOAD(easy_strerror, "curl_easy_strerror");
-    LOAD(easy_escape, "curl_easy_escape");
-    LOAD(free, "curl_free");
-    LOAD(getdate, "curl_getdate");
-    LOAD(slist_append, "curl_slist_append");
-    LOAD(slist_free_all, "curl_slist_free_all");
-    /* The library stays loaded for the life of the process: handles outlive any caller. */
-    loaded = 1;
+    if (df_dynlib_load(name, "libcurl", "install libcurl4", syms, sizeof(syms) / sizeof(*syms),
+                       &api, load_error, sizeof(load_error)) == 0)
+        loaded = 1; /* handles outlive any caller: the library stays loaded */
 }
 
 int df_curl_load(struct df_error *err)
