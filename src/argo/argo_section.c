@@ -31,6 +31,8 @@ static void *keep(struct df_argo_owned *own, void *ptr)
  * positions (an entry "labels.team", else the key, else the section), or at its key when
  * key_pos is set and the position has one. */
 static int vfail_at(struct sec *s, const char *at_key, int key_pos, const char *key,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static int vfail_at(struct sec *s, const char *at_key, int key_pos, const char *key,
                     const char *fmt, va_list ap)
 {
     const json_t *at = json_object_get(s->p->argo_locs, at_key);
