@@ -132,6 +132,9 @@ static inline uint32_t kw_word_hash(uint64_t w0, uint64_t w1)
     return (uint32_t)((w0 * 0x9E3779B97F4A7C15ull + w1 * 0xC2B2AE3D27D4EB4Full) >> 54);
 }
 
+/* Masks of the bytes of a name of n bytes in its two words. */
+static uint64_t kw_masks[16][2];
+
 /* The two case-folded words of the n (<= 15) bytes at s, when 16 bytes may be read at s. */
 static inline void kw_words_of(const char *s, size_t n, uint64_t *w0, uint64_t *w1)
 {
@@ -139,20 +142,16 @@ static inline void kw_words_of(const char *s, size_t n, uint64_t *w0, uint64_t *
     uint64_t a, b;
     memcpy(&a, s, 8);
     memcpy(&b, s + 8, 8);
-    a &= fold;
-    b &= fold;
-    if (n < 8) {
-        a &= ((uint64_t)1 << (8 * n)) - 1;
-        b = 0;
-    } else {
-        b &= ((uint64_t)1 << (8 * (n - 8))) - 1;
-    }
-    *w0 = a;
-    *w1 = b;
+    *w0 = a & fold & kw_masks[n][0];
+    *w1 = b & fold & kw_masks[n][1];
 }
 
 static void kw_init(void)
 {
+    for (unsigned n = 0; n < 16; n++) {
+        kw_masks[n][0] = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
+        kw_masks[n][1] = n <= 8 ? 0 : ((uint64_t)1 << (8 * (n - 8))) - 1;
+    }
     for (unsigned k = 1; k < KW_COUNT; k++) {
         const char *n = sqlfn_kw_names[k];
         size_t len = strlen(n);
@@ -379,6 +378,12 @@ static const unsigned char cclass[256] = {
 #undef H8
 };
 
+/* Bytes that are a token of their own in every dialect and context, by token type. */
+static const unsigned char single[256] = {
+    ['('] = T_LPAREN, [')'] = T_RPAREN, [','] = T_COMMA,    [';'] = T_SEMI,
+    ['*'] = T_STAR,   ['?'] = T_PARAM,  [']'] = T_RBRACKET, ['}'] = T_RBRACE,
+};
+
 /* The length of the Unicode space at p (a C_U8 byte), or 0 when it is none: NO-BREAK
  * SPACE, NEXT LINE, the spaces U+2000..U+200B, LINE/PARAGRAPH SEPARATOR, NARROW NO-BREAK
  * SPACE, MEDIUM MATHEMATICAL SPACE, WORD JOINER, IDEOGRAPHIC SPACE and the BOM (ZERO WIDTH
@@ -558,24 +563,26 @@ static inline const char *ascii_name_end(const char *st, unsigned *tf)
 {
 #if defined(__SSE2__)
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)st);
-    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
-                               _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
-    __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
-                               _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
-    __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-                               _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    /* a byte in [lo, lo + k) is one whose sum with 128 - lo is below -128 + k (signed) */
+    __m128i y = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* letters folded to lower case */
+    __m128i let = _mm_cmplt_epi8(_mm_add_epi8(y, _mm_set1_epi8((char)(128 - 'a'))),
+                                 _mm_set1_epi8((char)(-128 + 26)));
+    __m128i dg = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(128 - '0'))),
+                                _mm_set1_epi8((char)(-128 + 10)));
     __m128i us =
         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_cmpeq_epi8(x, _mm_set1_epi8('$')));
     /* bytes >= 0x80 count as name bytes here and send the name to the byte loop below */
-    __m128i id = _mm_or_si128(_mm_or_si128(up, lo), _mm_or_si128(dg, us));
     unsigned hi = (unsigned)_mm_movemask_epi8(x);
-    unsigned m = (unsigned)_mm_movemask_epi8(id) | hi;
+    unsigned letm = (unsigned)_mm_movemask_epi8(let);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(dg, us)) | letm | hi;
     unsigned stop = (unsigned)__builtin_ctz(~m | 0x10000u);
     unsigned pre = (1u << stop) - 1;
     if (stop == 16 || (hi & pre))
         return NULL;
-    *tf = (((unsigned)_mm_movemask_epi8(up) & pre) ? TF_UPPER : 0) |
-          (((unsigned)_mm_movemask_epi8(lo) & pre) ? TF_LOWER : 0);
+    /* bit 5 of each byte (set in lower-case letters), moved to bit 7 */
+    unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(x, 2));
+    letm &= pre;
+    *tf = ((letm & ~b5) ? TF_UPPER : 0) | ((letm & b5) ? TF_LOWER : 0);
     return st + stop;
 #else
     (void)st;
@@ -1046,41 +1053,73 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         return -1;
     struct lexer L = {s, s, s + len, d, &dialects[d], tk, 0, tk->v, tk->v};
     pthread_once(&kw_once, kw_init);
-    while (L.p < end) {
-        unsigned char c = (unsigned char)*L.p;
+    /* the cursor and the next token in registers: the handlers below get them in L */
+    const char *p = s;
+    struct tok *w = tk->v;
+    int bq = d == SQLFN_BIGQUERY;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
         unsigned cl = cclass[c];
         if (cl & C_SPACE) {
-            L.p++;
-            while (L.p < end && (cclass[(unsigned char)*L.p] & C_SPACE))
-                L.p++;
+            p++;
+            while (p < end && (cclass[(unsigned char)*p] & C_SPACE))
+                p++;
             continue;
         }
+        unsigned one = single[c];
+        if (one) { /* ( ) , ; * ? ] }: one byte, one token, in every dialect */
+            *w++ = (struct tok){(uint32_t)(p - s), 1, 0, (uint8_t)one, 0};
+            p++;
+            continue;
+        }
+        const char *st = p;
+        unsigned kw = 0, tf = TF_UPPER | TF_LOWER;
+        if ((cl & C_ID0) && end - p >= 16) {
+            /* a plain name or keyword: no prefixed string (N'x', U&'x') nor BigQuery's
+             * my-project follows it */
+            const char *q = ascii_name_end(p, &tf);
+            if (q && *q != '\'' && *q != '"' && *q != '&' && !(bq && *q == '-')) {
+                size_t n = (size_t)(q - p);
+                if (n >= 2) {
+                    uint64_t w0, w1;
+                    kw_words_of(p, n, &w0, &w1);
+                    kw = kw_find_words(w0, w1);
+                }
+                *w++ = (struct tok){(uint32_t)(p - s), (uint32_t)n, (uint16_t)kw, T_IDENT,
+                                    (uint8_t)tf};
+                p = q;
+                continue;
+            }
+            tf = TF_UPPER | TF_LOWER;
+        }
         if (cl & C_U8) {
-            size_t sp = u8_space(L.p, end);
+            size_t sp = u8_space(p, end);
             if (sp) {
-                L.p += sp;
+                p += sp;
                 continue;
             }
         }
-        const char *st = L.p;
-        unsigned kw = 0, tf = TF_UPPER | TF_LOWER;
         int type;
+        L.p = p;
+        L.w = w;
         if (cl & C_ID0)
             type = lex_word(&L, &kw, &tf);
         else if (cl & C_DIGIT ||
-                 (c == '.' && L.p + 1 < end && (cclass[(unsigned char)L.p[1]] & C_DIGIT) &&
-                  !prev_is_value(L.v, L.w)))
+                 (c == '.' && p + 1 < end && (cclass[(unsigned char)p[1]] & C_DIGIT) &&
+                  !prev_is_value(L.v, w)))
             type = lex_number(&L);
         else
             type = lex_punct(&L);
+        p = L.p;
         if (type == LX_SKIP)
             continue;
         if (type == LX_ERR)
             return -1;
         /* every token takes at least one byte, so reserve() made room for them all */
-        *L.w++ = (struct tok){(uint32_t)(st - s), (uint32_t)(L.p - st), (uint16_t)kw, (uint8_t)type,
-                              (uint8_t)tf};
+        *w++ = (struct tok){(uint32_t)(st - s), (uint32_t)(p - st), (uint16_t)kw, (uint8_t)type,
+                            (uint8_t)tf};
     }
+    L.w = w;
     *L.w++ = (struct tok){(uint32_t)len, 0, 0, T_EOF, 0};
     tk->n = (size_t)(L.w - tk->v);
     tk->neutral = !L.sens;
