@@ -333,11 +333,11 @@ void sa_record_table(struct parser *P, struct name tname, int write)
             return;
         P->tables[P->ntables++] = (struct sqlfn_str){tname.s, tname.len};
     }
-    const char *kind = write == 0 || !P->access ? "read" : P->access;
+    int reading = write == 0 || !P->access;
+    const char *kind = reading ? "read" : P->access;
     P->acc = sa_grow(P, P->acc, &P->capacc, P->nacc, sizeof(*P->acc));
     if (P->acc)
-        P->acc[P->nacc++] = (struct pair){
-            {kind, kind[0] == 'r' && !strcmp(kind, "read") ? 4 : (uint32_t)strlen(kind)}, tname, 0};
+        P->acc[P->nacc++] = (struct pair){{kind, reading ? 4 : (uint32_t)strlen(kind)}, tname, 0};
     if (write == 3)
         return;
     if (write) {

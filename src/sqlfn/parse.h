@@ -252,14 +252,15 @@ static inline const struct tok *peek(const struct parser *P, size_t k)
     return &P->t[j < P->n ? j : P->n - 1];
 }
 
+/* kw != KW_NONE: only T_IDENT tokens carry a keyword id */
 static inline int is_kw(const struct tok *t, unsigned kw)
 {
-    return t->type == T_IDENT && t->kw == kw;
+    return t->kw == kw;
 }
 
 static inline unsigned tkflags(const struct tok *t)
 {
-    return t->type == T_IDENT ? kw_flags(t->kw) : 0;
+    return kw_flags(t->kw);
 }
 
 static inline int accept_kw(struct parser *P, unsigned kw)
