@@ -333,11 +333,16 @@ void sa_record_table(struct parser *P, struct name tname, int write)
             return;
         P->tables[P->ntables++] = (struct sqlfn_str){tname.s, tname.len};
     }
-    int reading = write == 0 || !P->access;
-    const char *kind = reading ? "read" : P->access;
-    P->acc = sa_grow(P, P->acc, &P->capacc, P->nacc, sizeof(*P->acc));
-    if (P->acc)
-        P->acc[P->nacc++] = (struct pair){{kind, reading ? 4 : (uint32_t)strlen(kind)}, tname, 0};
+    /* the access kinds and the reads (lineage edges) only for the functions that give them */
+    int links = (P->want & SQLFN_WANT_TABLES) != 0;
+    if (links) {
+        int reading = write == 0 || !P->access;
+        const char *kind = reading ? "read" : P->access;
+        P->acc = sa_grow(P, P->acc, &P->capacc, P->nacc, sizeof(*P->acc));
+        if (P->acc)
+            P->acc[P->nacc++] =
+                (struct pair){{kind, reading ? 4 : (uint32_t)strlen(kind)}, tname, 0};
+    }
     if (write == 3)
         return;
     if (write) {
@@ -346,7 +351,7 @@ void sa_record_table(struct parser *P, struct name tname, int write)
                 return;
         if (P->ntargets < 8)
             P->targets[P->ntargets++] = tname;
-    } else {
+    } else if (links) {
         sa_add_read(P, tname);
     }
 }

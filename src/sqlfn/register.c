@@ -47,7 +47,7 @@ struct fn_desc {
 };
 
 static const struct fn_desc fns[] = {
-    {"sql_tables", FN_TABLES, SQLFN_WANT_TABLES},
+    {"sql_tables", FN_TABLES, SQLFN_WANT_TABLE_LIST},
     {"sql_columns", FN_COLUMNS, SQLFN_WANT_COLUMNS},
     {"sql_lineage", FN_LINEAGE, SQLFN_WANT_TABLES},
     {"sql_fingerprint", FN_FINGERPRINT, SQLFN_WANT_FINGERPRINT},
@@ -375,6 +375,8 @@ static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh,
         return match->r.ok ? 0 : -1;
     }
     unsigned all = want | c->seen[shape] | (match ? match->want : 0);
+    if (all & SQLFN_WANT_TABLES) /* the tables with their links are the tables too */
+        all |= SQLFN_WANT_TABLE_LIST;
     c->seen[shape] |= want;
     /* an ansi text without catalog is also what a call without dialect reads: compute the
      * fingerprint such a call wants in the same pass, so that it finds it here */
