@@ -157,7 +157,7 @@ int sa_cte_ahead(const struct tok *t)
 
 /* ---- names ---- */
 
-struct name sa_tok_name(struct parser *P, const struct tok *t)
+struct name sa_tok_name_slow(struct parser *P, const struct tok *t)
 {
     const char *s = P->s + t->off;
     uint32_t n = t->len;

@@ -326,7 +326,17 @@ void *sa_alloc0(struct parser *P, size_t n);
 int sa_pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b);
 int sa_pairset_has(const struct pairset *ps, struct name a, struct name b);
 int sa_cte_ahead(const struct tok *t);
-struct name sa_tok_name(struct parser *P, const struct tok *t);
+struct name sa_tok_name_slow(struct parser *P, const struct tok *t);
+/* The name a token stands for: unquoted, and folded as the dialect folds unquoted names
+ * (a copy in the arena when that changes it). Inline for the common case, a name that
+ * the fold leaves as written. */
+static inline struct name sa_tok_name(struct parser *P, const struct tok *t)
+{
+    if (t->type == T_IDENT &&
+        (P->fold == 'P' || !(t->flags & (P->fold == 'L' ? TF_UPPER : TF_LOWER))))
+        return (struct name){P->s + t->off, t->len};
+    return sa_tok_name_slow(P, t);
+}
 int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *full);
 void sa_record_table(struct parser *P, struct name tname, int write);
 void sa_add_read(struct parser *P, struct name tname);

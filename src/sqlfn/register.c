@@ -361,10 +361,14 @@ static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh,
     struct slot *sl = &c->slots[row % CACHE_SLOTS];
     struct entry *match = NULL;
     int same_text = 0;
+    const char *equal = NULL; /* a copy found equal to the text */
     for (int k = 0; k < 2; k++) {
         struct entry *e = &sl->e[k];
-        if (e->gen == c->gen && e->textlen == len && !memcmp(e->text, s, len)) {
+        /* the two entries of a row often share one copy of its text: compared once */
+        if (e->gen == c->gen && e->textlen == len &&
+            ((equal && e->text == equal) || !memcmp(e->text, s, len))) {
             same_text = 1;
+            equal = e->text;
             if (e->dialect == d && e->cat == cat_id)
                 match = e;
         }
