@@ -779,13 +779,14 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     if (list && list_reserve(&lo, total + 1) != 0)
         goto oom;
 
-    /* a dialect column holds a few short names: the last ones seen, compared as the 16
-     * bytes of their inlined duckdb_string_t (length and zero-padded bytes) */
+    /* a dialect column holds a few short names: the ones seen, compared as the 16 bytes of
+     * their inlined duckdb_string_t (length and zero-padded bytes), in 16 slots by a hash
+     * of those bytes; a slot of zeros is free (the empty name, all zeros, is not kept) */
     struct {
         uint64_t w[2];
         enum sqlfn_dialect dialect;
-    } seen[8];
-    int nseen = 0, last = 0;
+    } seen[16];
+    memset(seen, 0, sizeof(seen));
     for (idx_t row = 0; row < n; row++) {
         if (!row_valid(sqlok, row) || (dv && !row_valid(dok, row))) {
             set_null(output, row);
@@ -796,24 +797,17 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             uint64_t w[2];
             memcpy(w, &dd[row], sizeof(w));
             int inl = dd[row].value.inlined.length <= INLINE_MAX;
-            int hit = -1;
-            if (inl && nseen && seen[last].w[0] == w[0] && seen[last].w[1] == w[1])
-                hit = last;
-            for (int k = 0; inl && k < nseen && hit < 0; k++)
-                if (seen[k].w[0] == w[0] && seen[k].w[1] == w[1])
-                    hit = k;
+            unsigned k =
+                (unsigned)(((w[0] ^ (w[1] * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full) >> 60);
             const char *ds;
             size_t dl;
-            if (hit >= 0) {
-                dialect = seen[hit].dialect;
-                last = hit;
+            if (inl && w[0] && seen[k].w[0] == w[0] && seen[k].w[1] == w[1]) {
+                dialect = seen[k].dialect;
             } else if (str_at(dd, row, &ds, &dl), sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
-                if (inl) {
-                    int k = nseen < 8 ? nseen++ : (int)(row % 8);
+                if (inl && w[0]) {
                     seen[k].w[0] = w[0];
                     seen[k].w[1] = w[1];
                     seen[k].dialect = dialect;
-                    last = k;
                 }
             } else {
                 char msg[160];
