@@ -149,17 +149,6 @@ static void kw_rows_init(void)
     }
 }
 
-/* Flips the case of the ASCII letters of 8 bytes that lie in [lo, lo + 26). */
-static inline uint64_t swar_fold(uint64_t x, unsigned char lo)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t x7 = x & ~high;
-    uint64_t ge = x7 + ones * (0x80u - lo);       /* high bit: byte >= lo */
-    uint64_t gt = x7 + ones * (0x80u - lo - 26u); /* high bit: byte >= lo + 26 */
-    uint64_t m = ge & ~gt & ~x & high;
-    return x ^ (m >> 2);
-}
-
 /* Writes the n bytes of an identifier at p to o, folded ('L' lower, 'U' upper); `room`
  * bytes may be read from p (16 or more: whole words). */
 static inline void put_folded(char *o, const unsigned char *p, uint32_t n, unsigned char lo,
@@ -169,8 +158,8 @@ static inline void put_folded(char *o, const unsigned char *p, uint32_t n, unsig
         uint64_t a, b;
         memcpy(&a, p, 8);
         memcpy(&b, p + 8, 8);
-        a = swar_fold(a, lo);
-        b = swar_fold(b, lo);
+        a = sa_swar_fold(a, lo);
+        b = sa_swar_fold(b, lo);
         memcpy(o, &a, 8);
         memcpy(o + 8, &b, 8);
         return;
