@@ -242,10 +242,19 @@ int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *
     const struct tok *t = cur(P);
     if (!is_name_tok(t) && !(t->type == T_IDENT && ((kw_flags(t->kw) & KF_FN) || P->any_name)))
         return 0;
-    int n = 0;
-    size_t first = P->i, last = P->i;
     if (star)
         *star = 0;
+    /* most names are one part: no dot follows (t[1] is at worst the T_EOF padding) */
+    if ((t->type == T_IDENT || t->type == T_QIDENT || t->type == T_TEMPLATE) &&
+        t[1].type != T_DOT) {
+        parts[0] = sa_tok_name(P, t);
+        P->i++;
+        if (full)
+            *full = parts[0];
+        return 1;
+    }
+    int n = 0;
+    size_t first = P->i, last = P->i;
     for (;;) {
         t = cur(P);
         if (n > 0 && t->type == T_DOT) { /* a..b: an empty part (T-SQL) */
