@@ -46,7 +46,8 @@ static uint64_t pair_hash(struct name a, struct name b)
 
 static int pair_same(const struct pair *e, struct name a, struct name b)
 {
-    return !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
+    /* the second names (columns) tell pairs apart more often than the first (tables) */
+    return e->b.len == b.len && !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
 }
 
 static int pair_eq(const struct pair *e, uint64_t h, struct name a, struct name b)
