@@ -158,6 +158,11 @@ int cli_load_pipeline(const char *cmd, int argc, char **argv, int optind,
 int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char *run,
                   const char *step, const struct df_param_override *ov, size_t n_ov,
                   struct df_pipeline **p, int *step_index);
+/* Then, once the store is open: a run removed by `runs rm` or gc (its tombstone,
+ * DF_RUN_TOMBSTONE) is refused, as `run --resume` and `query` refuse it, so no task or
+ * list of items is written into what is left of it. One GET. Returns 0, or the exit code
+ * after printing the error (2; 3 when the store cannot be read). */
+int cli_refuse_removed_run(struct df_store *store, const char *pipeline, const char *run);
 /* The task log (tasklog.c): from tasklog_start() on, what this process prints is also
  * kept (the last 1 MiB); tasklog_finish() restores stdout/stderr and stores it as
  * <task>/<attempt_dir>/_log.txt (nothing when attempt_dir is empty). */

@@ -79,10 +79,13 @@ int cmd_items(int argc, char **argv)
     if ((rc = cli_load_step("items", argc, argv, optind, run, step, ov, n_ov, &p, &si)) != 0)
         goto done;
     /* A static step's items come from the file alone: no store is opened (or created). */
-    if (!df_plan_is_static(p, (size_t)si) &&
-        df_store_open(cli_store_uri(store_opt), &store, &err) < 0) {
-        rc = cli_fail(&err);
-        goto done;
+    if (!df_plan_is_static(p, (size_t)si)) {
+        if (df_store_open(cli_store_uri(store_opt), &store, &err) < 0) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        if ((rc = cli_refuse_removed_run(store, p->name, run)) != 0)
+            goto done;
     }
     if (df_step_items(p, (size_t)si, store, run, &items, &err) < 0) {
         rc = cli_fail(&err);

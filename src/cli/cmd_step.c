@@ -211,6 +211,8 @@ int cmd_step(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
+    if ((rc = cli_refuse_removed_run(store, p->name, run)) != 0)
+        goto done;
     o.run_id = run;
     o.step = (size_t)si;
     df_run_items_init(&run_items, store, run);

@@ -133,6 +133,24 @@ int cli_load_step(const char *cmd, int argc, char **argv, int optind, const char
     return 0;
 }
 
+int cli_refuse_removed_run(struct df_store *store, const char *pipeline, const char *run)
+{
+    struct df_error err = DF_ERROR_INIT;
+    int removed = 0;
+
+    if (df_run_removed(store, pipeline, run, &removed, &err) != 0) {
+        df_error_prefix(&err, "run '%s'", run);
+        return cli_fail(&err);
+    }
+    if (!removed)
+        return 0;
+    df_error_set(&err, DF_EUSAGE,
+                 "run '%s' of '%s' was removed from store '%s' (runs rm or gc): its tasks "
+                 "cannot run and its items cannot be planned",
+                 run, pipeline, store->uri);
+    return cli_fail(&err);
+}
+
 int cli_no_step(const char *cmd, const struct df_pipeline *p, const char *step)
 {
     const char **names = xcalloc(p->n_steps + 1, sizeof(*names));

@@ -187,7 +187,8 @@ int df_dynamic_items(const struct df_pipeline *p, size_t step, struct df_store *
 
 /* An _items.json larger than this is not a list a run can fan out over. */
 
-/* Reads <run>/<step>/_items.json; 1 when found, 0 when missing, -1 on error. */
+/* Reads <run>/<step>/_items.json; 1 when found, 0 when missing, -1 when it cannot be
+ * read, -2 when what it holds is not a JSON list (both DF_EIO). */
 static int read_items(struct df_store *store, const char *key, json_t **items, struct df_error *err)
 {
     struct df_error e = DF_ERROR_INIT;
@@ -206,8 +207,9 @@ static int read_items(struct df_store *store, const char *key, json_t **items, s
     free(data);
     if (!j || !json_is_array(j)) {
         json_decref(j);
-        return df_error_set(err, DF_EIO, "'%s' is not a json list%s%s", key, j ? "" : ": ",
-                            j ? "" : jerr.text);
+        df_error_set(err, DF_EIO, "'%s' is not a json list%s%s", key, j ? "" : ": ",
+                     j ? "" : jerr.text);
+        return -2;
     }
     *items = j;
     return 1;
@@ -261,6 +263,30 @@ done:
     free(text);
     free(key);
     return rc;
+}
+
+int df_items_check_stored(const struct df_pipeline *p, struct df_store *store, const char *run_id,
+                          struct df_error *err)
+{
+    for (size_t s = 0; s < p->n_steps; s++) {
+        enum df_foreach_kind kind = p->steps[s].foreach.kind;
+        char *key;
+        json_t *items = NULL;
+        struct df_error e = DF_ERROR_INIT;
+        int found;
+
+        if (kind != DF_FOREACH_FILES && kind != DF_FOREACH_ROWS)
+            continue;
+        key = df_key_items(p->name, run_id, p->steps[s].name);
+        found = read_items(store, key, &items, &e);
+        json_decref(items);
+        free(key);
+        if (found < 0)
+            return df_error_set(err, e.code, "cannot resume run '%s': %s%s%s%s", run_id, e.msg,
+                                found == -2 ? "; remove it to plan step '" : "",
+                                found == -2 ? p->steps[s].name : "", found == -2 ? "' again" : "");
+    }
+    return 0;
 }
 
 static int resolve_run_items(void *ctx, const struct df_pipeline *p, size_t step, json_t **items,

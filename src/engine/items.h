@@ -44,4 +44,13 @@ void df_run_items_init(struct df_run_items *ri, struct df_store *store, const ch
 int df_step_items(const struct df_pipeline *p, size_t step, struct df_store *store,
                   const char *run_id, json_t **items, struct df_error *err);
 
+/*
+ * Before resuming run_id: every dynamic step's stored list (<run>/<step>/_items.json) that
+ * exists must be a JSON list, so a damaged one refuses the resume (DF_EIO, naming the key
+ * and what is wrong) before anything is recorded, instead of failing the step's planning
+ * and rewriting the run's record from a partial graph. One read per dynamic step.
+ */
+int df_items_check_stored(const struct df_pipeline *p, struct df_store *store, const char *run_id,
+                          struct df_error *err);
+
 #endif

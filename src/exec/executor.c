@@ -771,6 +771,9 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
                 run_id);
     }
     x->resume = 1;
+    /* A damaged stored list of items refuses the resume before anything changes. */
+    if (df_items_check_stored(x->p, x->store, run_id, err) != 0)
+        return -1;
     /* Its manifests may change without a new attempt folder (a task committed from the
      * cache again): gc must read them until the run's end lists them anew. */
     if (df_run_index_forget(x->store, x->p->name, run_id, err) != 0) {
