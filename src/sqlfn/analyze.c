@@ -83,7 +83,7 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
     struct parser *P = arena_alloc(&cx->arena, sizeof(*P));
     if (!P)
         return -1;
-    memset(P, 0, sizeof(*P));
+    memset(P, 0, P_ZEROED);
     P->s = sql;
     P->t = cx->tk.v;
     P->n = cx->tk.n;

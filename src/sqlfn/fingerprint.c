@@ -199,39 +199,68 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
     char *o = buf;
     const struct tok *prev = NULL;  /* last token written */
     unsigned prev_fl = FP_NS_AFTER; /* nothing written yet: no space */
-    int pending_semi = 0;
+    /* names the fold leaves alone: no upper-case letter to lower, or no lower to upper */
+    unsigned change = fold == 'L' ? TF_UPPER : TF_LOWER;
     for (size_t i = 0; i < n; i++) {
         const struct tok *t = &v[i];
         unsigned ty = t->type;
         if (ty == T_SEMI) {
-            if (prev)
-                pending_semi = 1;
+            /* one "; " between statements, none before the first or after the last */
+            size_t j = i + 1;
+            while (j < n && v[j].type == T_SEMI)
+                j++;
+            if (prev && j < n) {
+                *o++ = ';';
+                *o++ = ' ';
+                prev = NULL;
+                prev_fl = FP_NS_AFTER;
+            }
+            i = j - 1;
             continue;
-        }
-        if (pending_semi) {
-            *o++ = ';';
-            pending_semi = 0;
-            prev = NULL;
-            prev_fl = FP_NS_AFTER;
-            *o++ = ' ';
         }
         /* a sign in front of a number that is not a binary operator belongs to it */
         if (ty == T_OP && is_sign(s, t) && i + 1 < n && v[i + 1].type == T_NUMBER &&
             !(prev && value_like(prev)))
             continue;
         unsigned fl = fp_type[ty];
-        int space = !(prev_fl & FP_NS_AFTER) && !(fl & FP_NS_BEFORE);
-        if (space && ty == T_LPAREN &&
-            ((prev->type == T_IDENT && !(kw_flags(prev->kw) & KF_RES)) || prev->type == T_QIDENT ||
-             (prev->type == T_IDENT && (kw_flags(prev->kw) & KF_FN) && prev->kw != KW_IN &&
-              prev->kw != KW_VALUES)))
-            space = 0;
-        if (space && o[-1] == ' ')
-            space = 0;
-        if (space)
+        if (!(prev_fl & FP_NS_AFTER) && !(fl & FP_NS_BEFORE) && o[-1] != ' ' &&
+            !(ty == T_LPAREN && ((prev->type == T_IDENT && !(kw_flags(prev->kw) & KF_RES)) ||
+                                 prev->type == T_QIDENT ||
+                                 (prev->type == T_IDENT && (kw_flags(prev->kw) & KF_FN) &&
+                                  prev->kw != KW_IN && prev->kw != KW_VALUES))))
             *o++ = ' ';
-        /* IN (1, 2, 3) -> IN (?) ; [1, 2] -> [?] ; VALUES (1, 'a'), (2, 'b') -> VALUES (?, ?) */
-        if (fl & FP_OPEN) {
+        if (ty == T_IDENT) {
+            if (t->kw) {
+                if (t->kw == KW_TRUE || t->kw == KW_FALSE) {
+                    *o++ = '?';
+                } else if (!kw_as_name(v, i)) {
+                    /* the keyword matched case-insensitively, so it has the token's length */
+                    memcpy(o, kw_rows[t->kw], 24);
+                    o += t->len;
+                } else {
+                    goto name;
+                }
+                prev = t;
+                prev_fl = fl;
+                continue;
+            }
+        name:
+            if (fold != 'P' && (t->flags & change)) {
+                put_folded(o, (const unsigned char *)s + t->off, t->len, (unsigned char)lo,
+                           textlen - t->off);
+                o += t->len;
+                prev = t;
+                prev_fl = fl;
+                continue;
+            }
+        } else if (fl & FP_LIT) {
+            *o++ = '?';
+            prev = t;
+            prev_fl = fl;
+            continue;
+        } else if (fl & FP_OPEN) {
+            /* IN (1, 2, 3) -> IN (?) ; [1, 2] -> [?] ; VALUES (1, 'a'), (2, 'b') -> VALUES (?, ?)
+             */
             size_t count = 0;
             int close = ty == T_LPAREN ? T_RPAREN : T_RBRACKET;
             size_t end = literal_list(s, v, n, i, close, &count);
@@ -262,23 +291,12 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
                 continue;
             }
         }
-        if ((fl & FP_LIT) || (ty == T_IDENT && (t->kw == KW_TRUE || t->kw == KW_FALSE))) {
-            *o++ = '?';
-        } else if (ty == T_IDENT && t->kw && !kw_as_name(v, i)) {
-            /* the keyword matched case-insensitively, so it has the token's length */
-            memcpy(o, kw_rows[t->kw], 24);
-            o += t->len;
-        } else if (ty == T_IDENT && fold != 'P') {
-            put_folded(o, (const unsigned char *)s + t->off, t->len, (unsigned char)lo,
-                       textlen - t->off);
-            o += t->len;
-        } else if (t->len <= 16 && textlen - t->off >= 16) {
+        /* the token as written */
+        if (t->len <= 16 && textlen - t->off >= 16)
             memcpy(o, s + t->off, 16);
-            o += t->len;
-        } else {
+        else
             memcpy(o, s + t->off, t->len);
-            o += t->len;
-        }
+        o += t->len;
         prev = t;
         prev_fl = fl;
     }

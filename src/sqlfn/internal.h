@@ -73,9 +73,16 @@ enum tok_type {
 struct tok {
     uint32_t off; /* byte offset in the text */
     uint32_t len;
-    uint16_t kw;  /* keyword id for T_IDENT, 0 when not a keyword */
-    uint8_t type; /* enum tok_type */
-    uint8_t pad;
+    uint16_t kw;   /* keyword id for T_IDENT, 0 when not a keyword and for other types */
+    uint8_t type;  /* enum tok_type */
+    uint8_t flags; /* T_IDENT: TF_* (what its bytes may hold); 0 for other types */
+};
+
+/* What the bytes of a T_IDENT token may hold: a clear bit is a promise (the lexer saw
+ * every byte), a set one only a maybe. Folding a name skips the names it cannot change. */
+enum {
+    TF_UPPER = 1, /* may hold an ASCII upper-case letter */
+    TF_LOWER = 2, /* may hold an ASCII lower-case letter */
 };
 
 /* ---- keywords ---- */
@@ -339,10 +346,10 @@ enum kw_id {
 extern const unsigned char sqlfn_kw_flags[KW_COUNT];
 extern const char *const sqlfn_kw_names[KW_COUNT];
 
-/* Flags of a keyword id (0 for KW_NONE). */
+/* Flags of a keyword id (0 for KW_NONE); kw < KW_COUNT, as every token's is. */
 static inline unsigned kw_flags(unsigned kw)
 {
-    return kw < KW_COUNT ? sqlfn_kw_flags[kw] : 0;
+    return sqlfn_kw_flags[kw];
 }
 
 /* The keyword's upper-case spelling ("" for KW_NONE). */

@@ -9,6 +9,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/banned.h"
 
@@ -115,14 +118,68 @@ static inline uint32_t kw_hash(const char *s, size_t len)
     return h ^ (h >> 15);
 }
 
+/* The second table: keywords of up to KW_WORD_MAX bytes by their bytes as two words (case
+ * folded by & 0xDF, zero past the end), for the lexer's fast path, which has the bytes of a
+ * name in hand: one hash of two words and one compare of two words per probe instead of
+ * a hash of four bytes and a loop over the bytes. A name byte is never 0 nor 0x20, so the
+ * two words tell names of different lengths apart. */
+#define KW_WORD_MAX 15
+static uint16_t kw_word_table[KW_HASH_SIZE];
+static uint64_t kw_words[KW_COUNT][2];
+
+static inline uint32_t kw_word_hash(uint64_t w0, uint64_t w1)
+{
+    return (uint32_t)((w0 * 0x9E3779B97F4A7C15ull + w1 * 0xC2B2AE3D27D4EB4Full) >> 54);
+}
+
+/* Masks of the bytes of a name of n bytes in its two words. */
+static uint64_t kw_masks[16][2];
+
+/* The two case-folded words of the n (<= 15) bytes at s, when 16 bytes may be read at s. */
+static inline void kw_words_of(const char *s, size_t n, uint64_t *w0, uint64_t *w1)
+{
+    const uint64_t fold = 0xDFDFDFDFDFDFDFDFull;
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    *w0 = a & fold & kw_masks[n][0];
+    *w1 = b & fold & kw_masks[n][1];
+}
+
 static void kw_init(void)
 {
+    for (unsigned n = 0; n < 16; n++) {
+        kw_masks[n][0] = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
+        kw_masks[n][1] = n <= 8 ? 0 : ((uint64_t)1 << (8 * (n - 8))) - 1;
+    }
     for (unsigned k = 1; k < KW_COUNT; k++) {
         const char *n = sqlfn_kw_names[k];
-        uint32_t h = kw_hash(n, strlen(n)) & (KW_HASH_SIZE - 1);
+        size_t len = strlen(n);
+        uint32_t h = kw_hash(n, len) & (KW_HASH_SIZE - 1);
         while (kw_hash_table[h])
             h = (h + 1) & (KW_HASH_SIZE - 1);
         kw_hash_table[h] = (uint16_t)k;
+        if (len > KW_WORD_MAX)
+            continue;
+        char buf[16] = {0};
+        memcpy(buf, n, len);
+        kw_words_of(buf, len, &kw_words[k][0], &kw_words[k][1]);
+        h = kw_word_hash(kw_words[k][0], kw_words[k][1]) & (KW_HASH_SIZE - 1);
+        while (kw_word_table[h])
+            h = (h + 1) & (KW_HASH_SIZE - 1);
+        kw_word_table[h] = (uint16_t)k;
+    }
+}
+
+/* The keyword whose two words are w0, w1 (a name of 2 to KW_WORD_MAX bytes), or KW_NONE. */
+static inline unsigned kw_find_words(uint64_t w0, uint64_t w1)
+{
+    uint32_t h = kw_word_hash(w0, w1) & (KW_HASH_SIZE - 1);
+    for (;;) {
+        unsigned k = kw_word_table[h];
+        if (!k || (kw_words[k][0] == w0 && kw_words[k][1] == w1))
+            return k;
+        h = (h + 1) & (KW_HASH_SIZE - 1);
     }
 }
 
@@ -321,6 +378,12 @@ static const unsigned char cclass[256] = {
 #undef H8
 };
 
+/* Bytes that are a token of their own in every dialect and context, by token type. */
+static const unsigned char single[256] = {
+    ['('] = T_LPAREN, [')'] = T_RPAREN, [','] = T_COMMA,    [';'] = T_SEMI,
+    ['*'] = T_STAR,   ['?'] = T_PARAM,  [']'] = T_RBRACKET, ['}'] = T_RBRACE,
+};
+
 /* The length of the Unicode space at p (a C_U8 byte), or 0 when it is none: NO-BREAK
  * SPACE, NEXT LINE, the spaces U+2000..U+200B, LINE/PARAGRAPH SEPARATOR, NARROW NO-BREAK
  * SPACE, MEDIUM MATHEMATICAL SPACE, WORD JOINER, IDEOGRAPHIC SPACE and the BOM (ZERO WIDTH
@@ -492,11 +555,50 @@ static int lex_triple(struct lexer *L, char q, int bs)
 
 /* A word: an identifier or keyword, or a prefixed string (N'..', E'..', B'..', X'..',
  * R'..', U&'..', _utf8'..'). */
-static int lex_word(struct lexer *L, unsigned *kw)
+/* The end of a name of ASCII bytes starting at st (a name's first byte), when 16 bytes
+ * may be read there: the 16 bytes are classified at once, and *tf receives what the name
+ * holds (TF_*). NULL when the name runs 16 bytes or more or meets a byte >= 0x80: the
+ * byte loop (name_end) decides those. */
+static inline const char *ascii_name_end(const char *st, unsigned *tf)
+{
+#if defined(__SSE2__)
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)st);
+    /* a byte in [lo, lo + k) is one whose sum with 128 - lo is below -128 + k (signed) */
+    __m128i y = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* letters folded to lower case */
+    __m128i let = _mm_cmplt_epi8(_mm_add_epi8(y, _mm_set1_epi8((char)(128 - 'a'))),
+                                 _mm_set1_epi8((char)(-128 + 26)));
+    __m128i dg = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(128 - '0'))),
+                                _mm_set1_epi8((char)(-128 + 10)));
+    __m128i us =
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_cmpeq_epi8(x, _mm_set1_epi8('$')));
+    /* bytes >= 0x80 count as name bytes here and send the name to the byte loop below */
+    unsigned hi = (unsigned)_mm_movemask_epi8(x);
+    unsigned letm = (unsigned)_mm_movemask_epi8(let);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(dg, us)) | letm | hi;
+    unsigned stop = (unsigned)__builtin_ctz(~m | 0x10000u);
+    unsigned pre = (1u << stop) - 1;
+    if (stop == 16 || (hi & pre))
+        return NULL;
+    /* bit 5 of each byte (set in lower-case letters), moved to bit 7 */
+    unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(x, 2));
+    letm &= pre;
+    *tf = ((letm & ~b5) ? TF_UPPER : 0) | ((letm & b5) ? TF_LOWER : 0);
+    return st + stop;
+#else
+    (void)st;
+    (void)tf;
+    return NULL;
+#endif
+}
+
+static int lex_word(struct lexer *L, unsigned *kw, unsigned *tf)
 {
     const struct dialect_info *di = L->di;
     const char *st = L->p, *end = L->end;
-    const char *p = name_end(st + 1, end);
+    const char *p = end - st >= 16 ? ascii_name_end(st, tf) : NULL;
+    int fast = p != NULL;
+    if (!fast)
+        p = name_end(st + 1, end);
     /* BigQuery: a project name with dashes, unquoted (my-project.dataset.table) */
     if (L->d == SQLFN_BIGQUERY && p < end && *p == '-') {
         const char *q = p;
@@ -505,6 +607,8 @@ static int lex_word(struct lexer *L, unsigned *kw)
         if (q > p && q < end && *q == '.') {
             p = q;
             L->sens = 1;
+            fast = 0;
+            *tf = TF_UPPER | TF_LOWER;
         }
     }
     size_t n = (size_t)(p - st);
@@ -534,7 +638,13 @@ static int lex_word(struct lexer *L, unsigned *kw)
             return LX_ERR;
         return q == '"' ? T_QIDENT : T_STRING;
     }
-    *kw = (n >= 2 && n <= 20) ? kw_find(st, n, kw_hash(st, n)) : KW_NONE;
+    if (fast && n >= 2) {
+        uint64_t w0, w1;
+        kw_words_of(st, n, &w0, &w1);
+        *kw = kw_find_words(w0, w1);
+    } else {
+        *kw = (n >= 2 && n <= 20) ? kw_find(st, n, kw_hash(st, n)) : KW_NONE;
+    }
     return T_IDENT;
 }
 
@@ -943,41 +1053,73 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         return -1;
     struct lexer L = {s, s, s + len, d, &dialects[d], tk, 0, tk->v, tk->v};
     pthread_once(&kw_once, kw_init);
-    while (L.p < end) {
-        unsigned char c = (unsigned char)*L.p;
+    /* the cursor and the next token in registers: the handlers below get them in L */
+    const char *p = s;
+    struct tok *w = tk->v;
+    int bq = d == SQLFN_BIGQUERY;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
         unsigned cl = cclass[c];
         if (cl & C_SPACE) {
-            L.p++;
-            while (L.p < end && (cclass[(unsigned char)*L.p] & C_SPACE))
-                L.p++;
+            p++;
+            while (p < end && (cclass[(unsigned char)*p] & C_SPACE))
+                p++;
             continue;
         }
+        unsigned one = single[c];
+        if (one) { /* ( ) , ; * ? ] }: one byte, one token, in every dialect */
+            *w++ = (struct tok){(uint32_t)(p - s), 1, 0, (uint8_t)one, 0};
+            p++;
+            continue;
+        }
+        const char *st = p;
+        unsigned kw = 0, tf = TF_UPPER | TF_LOWER;
+        if ((cl & C_ID0) && end - p >= 16) {
+            /* a plain name or keyword: no prefixed string (N'x', U&'x') nor BigQuery's
+             * my-project follows it */
+            const char *q = ascii_name_end(p, &tf);
+            if (q && *q != '\'' && *q != '"' && *q != '&' && !(bq && *q == '-')) {
+                size_t n = (size_t)(q - p);
+                if (n >= 2) {
+                    uint64_t w0, w1;
+                    kw_words_of(p, n, &w0, &w1);
+                    kw = kw_find_words(w0, w1);
+                }
+                *w++ = (struct tok){(uint32_t)(p - s), (uint32_t)n, (uint16_t)kw, T_IDENT,
+                                    (uint8_t)tf};
+                p = q;
+                continue;
+            }
+            tf = TF_UPPER | TF_LOWER;
+        }
         if (cl & C_U8) {
-            size_t sp = u8_space(L.p, end);
+            size_t sp = u8_space(p, end);
             if (sp) {
-                L.p += sp;
+                p += sp;
                 continue;
             }
         }
-        const char *st = L.p;
-        unsigned kw = 0;
         int type;
+        L.p = p;
+        L.w = w;
         if (cl & C_ID0)
-            type = lex_word(&L, &kw);
+            type = lex_word(&L, &kw, &tf);
         else if (cl & C_DIGIT ||
-                 (c == '.' && L.p + 1 < end && (cclass[(unsigned char)L.p[1]] & C_DIGIT) &&
-                  !prev_is_value(L.v, L.w)))
+                 (c == '.' && p + 1 < end && (cclass[(unsigned char)p[1]] & C_DIGIT) &&
+                  !prev_is_value(L.v, w)))
             type = lex_number(&L);
         else
             type = lex_punct(&L);
+        p = L.p;
         if (type == LX_SKIP)
             continue;
         if (type == LX_ERR)
             return -1;
         /* every token takes at least one byte, so reserve() made room for them all */
-        *L.w++ =
-            (struct tok){(uint32_t)(st - s), (uint32_t)(L.p - st), (uint16_t)kw, (uint8_t)type, 0};
+        *w++ = (struct tok){(uint32_t)(st - s), (uint32_t)(p - st), (uint16_t)kw, (uint8_t)type,
+                            (uint8_t)tf};
     }
+    L.w = w;
     *L.w++ = (struct tok){(uint32_t)len, 0, 0, T_EOF, 0};
     tk->n = (size_t)(L.w - tk->v);
     tk->neutral = !L.sens;

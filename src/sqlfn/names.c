@@ -11,7 +11,7 @@
 
 #include "util/banned.h"
 
-void *sa_grow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem)
+void *sa_grow_slow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem)
 {
     if (n < *cap)
         return old;
@@ -165,6 +165,9 @@ struct name sa_tok_name(struct parser *P, const struct tok *t)
     if (t->type == T_IDENT) {
         char f = P->fold;
         if (f == 'P')
+            return r;
+        /* the lexer saw whether the name has letters the folding changes */
+        if (!(t->flags & (f == 'L' ? TF_UPPER : TF_LOWER)))
             return r;
         unsigned char lo = f == 'L' ? 'A' : 'a';
         uint32_t i = 0;
@@ -330,10 +333,11 @@ void sa_record_table(struct parser *P, struct name tname, int write)
             return;
         P->tables[P->ntables++] = (struct sqlfn_str){tname.s, tname.len};
     }
-    const char *kind = write == 0 || !P->access ? "read" : P->access;
+    int reading = write == 0 || !P->access;
+    const char *kind = reading ? "read" : P->access;
     P->acc = sa_grow(P, P->acc, &P->capacc, P->nacc, sizeof(*P->acc));
     if (P->acc)
-        P->acc[P->nacc++] = (struct pair){{kind, (uint32_t)strlen(kind)}, tname, 0};
+        P->acc[P->nacc++] = (struct pair){{kind, reading ? 4 : (uint32_t)strlen(kind)}, tname, 0};
     if (write == 3)
         return;
     if (write) {

@@ -10,6 +10,7 @@
 #ifndef DF_SQLFN_PARSE_H
 #define DF_SQLFN_PARSE_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "sqlfn/internal.h"
@@ -187,17 +188,13 @@ struct parser {
 
     /* per statement */
     struct scope *scopes, **scopes_tail;
-    struct name lambda[MAX_LAMBDA];
     int nlambda;
     struct name *reads;
     size_t nreads, capreads;
-    struct name targets[8];
     int ntargets;
     const char *access; /* access kind of the tables the statement writes or names */
     struct pair *acc;   /* per statement: (access kind, table) in order; a.s NULL: dropped */
     size_t nacc, capacc;
-    struct name locs[4]; /* COPY locations */
-    int locs_target[4];  /* 1: the location is the COPY's target */
     int nlocs;
     struct pairset stmt_reads;
     struct pending *pend; /* ambiguous references, settled after the statement */
@@ -229,7 +226,16 @@ struct parser {
     struct pairset linset;
     struct sqlfn_col_lineage *lins;
     size_t nlins, caplins;
+
+    /* arrays whose counts (nlambda, ntargets, nlocs) say what is set: left unset when a
+     * parser starts (P_ZEROED is the size zeroed) */
+    struct name lambda[MAX_LAMBDA];
+    struct name targets[8];
+    struct name locs[4]; /* COPY locations */
+    int locs_target[4];  /* 1: the location is the COPY's target */
 };
+
+#define P_ZEROED offsetof(struct parser, lambda)
 
 /* ---- tokens ---- */
 
@@ -246,14 +252,15 @@ static inline const struct tok *peek(const struct parser *P, size_t k)
     return &P->t[j < P->n ? j : P->n - 1];
 }
 
+/* kw != KW_NONE: only T_IDENT tokens carry a keyword id */
 static inline int is_kw(const struct tok *t, unsigned kw)
 {
-    return t->type == T_IDENT && t->kw == kw;
+    return t->kw == kw;
 }
 
 static inline unsigned tkflags(const struct tok *t)
 {
-    return t->type == T_IDENT ? kw_flags(t->kw) : 0;
+    return kw_flags(t->kw);
 }
 
 static inline int accept_kw(struct parser *P, unsigned kw)
@@ -309,7 +316,12 @@ struct item {
 };
 
 /* names.c */
-void *sa_grow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem);
+void *sa_grow_slow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem);
+/* `old` when it has room for element n, else a copy twice as large (NULL: no memory). */
+static inline void *sa_grow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem)
+{
+    return n < *cap ? old : sa_grow_slow(P, old, cap, n, elem);
+}
 void *sa_alloc0(struct parser *P, size_t n);
 int sa_pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b);
 int sa_pairset_has(const struct pairset *ps, struct name a, struct name b);

@@ -73,6 +73,8 @@ void sa_table_suffix(struct parser *P, struct scope *S, struct source *src)
     for (int guard = 0; guard < 64 && !P->err; guard++) {
         const struct tok *t = cur(P);
         const struct tok *nx = peek(P, 1);
+        if (t->kw == KW_NONE) /* no keyword: an alias or the end of the item */
+            goto alias;
         if (is_kw(t, KW_FOR) &&
             (is_kw(nx, KW_SYSTEM_TIME) || is_kw(nx, KW_TIMESTAMP) || is_kw(nx, KW_VERSION))) {
             P->i += 2;
@@ -164,6 +166,7 @@ void sa_table_suffix(struct parser *P, struct scope *S, struct source *src)
             sa_skip_balanced(P);
             continue;
         }
+    alias:;
         /* alias */
         int explicit_as = 0;
         if (is_kw(t, KW_AS)) {
