@@ -4,7 +4,9 @@
  * step's item indices for `withParam`, and recording the run's end in run.json.
  *
  * The manifest (a Workflow, a WorkflowTemplate or a CronWorkflow):
- *   - one DAG template `main`; one task and one container template per step, running
+ *   - one DAG template `main` (split into nested DAG templates, groups, when it would
+ *     pass 16 KiB: argo_groups.c); one task per step, a container template per shape
+ *     of step, running
  *     `duckflow step <pipeline> --run {{workflow.name}} --step S --item I --attempt N
  *     --store URI --param k={{workflow.parameters.k}}..`;
  *   - fan-out: `range` -> withSequence (count from the workflow parameter when the range

@@ -149,6 +149,21 @@ void ag_metrics_add(struct ctx *c, json_t *t);
 /* Where a pod writes its metrics (under the scratch emptyDir). */
 #define AG_METRICS_DIR DF_ARGO_SCRATCH "/.metrics"
 
+/* ---- argo_groups.c: DAG templates under 16 KiB ---- */
+/* The largest template (compact JSON) a manifest holds, the issue's goal: a DAG over it
+ * is split into nested groups. */
+#define AG_TEMPLATE_MAX (16 * 1024)
+/* AG_TEMPLATE_MAX, or the smaller DUCKFLOW_ARGO_TEMPLATE_MAX (tests split small DAGs). */
+size_t ag_template_max(void);
+/* Leaves main_t (a DAG template) as it is when it fits; else splits its tasks into group
+ * templates inserted into templates after `main` (index 0), main_t keeping one task per
+ * group. glue[k] != 0 keeps task k in the group of task k + 1 (an items task with its
+ * step). DF_EUSAGE when no split fits. */
+int ag_split_dag(struct ctx *c, json_t *templates, json_t *main_t, const unsigned char *glue,
+                 struct df_error *err);
+/* A template or task name not taken yet: base, base-2, ... (argo_workflow.c). */
+const char *ag_names_take(struct ctx *c, const char *base);
+
 /* ---- argo_bundle.c ---- */
 /* The bundle's hash over the shipped files' paths and bytes (64 hex digits). */
 void ag_bundle_hash(const struct ship *s, char out[65]);

@@ -66,6 +66,11 @@ static const char *names_take(struct names *ns, const char *base)
     return name;
 }
 
+const char *ag_names_take(struct ctx *c, const char *base)
+{
+    return names_take(&c->names, base);
+}
+
 static void names_release(struct names *ns)
 {
     for (size_t i = 0; i < ns->n; i++)
@@ -155,6 +160,8 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
     const struct df_argo_opts *o = c->o;
     json_t *spec = json_object(), *templates = json_array(), *tasks = json_array();
     json_t *main_t = json_object(), *dag = json_object();
+    unsigned char *glue = NULL; /* per task: kept in the group of the next (argo_groups.c) */
+    size_t n_glue = 0;
 
     json_object_set_new(spec, "entrypoint", ag_jstr("main"));
     /* With exit hooks the handler is a DAG running `finish`, then the hooks. */
@@ -241,16 +248,22 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
 
     /* The DAG, in dependency order after the bundle; each dynamic step's items task just
      * before it. */
-    if (!c->o->bundle_in_store)
+    glue = xcalloc(2 * p->n_steps + 1, 1);
+    if (!c->o->bundle_in_store) {
         json_array_append_new(tasks, ag_bundle_task());
+        n_glue++;
+    }
     for (size_t k = 0; k < p->n_steps; k++) {
         size_t i = p->order ? p->order[k] : k;
         struct fanout f;
         if (ag_fanout_of(p, i, &f, err))
             goto fail;
-        if (c->items[i])
+        if (c->items[i]) {
             json_array_append_new(tasks, ag_items_task(c, i));
+            glue[n_glue++] = 1;
+        }
         json_array_append_new(tasks, ag_step_task(c, i, &f));
+        n_glue++;
     }
     json_object_set_new(main_t, "name", ag_jstr("main"));
     /* Like `duckflow run`: a failed task fails its dependents while independent work
@@ -260,11 +273,17 @@ static json_t *workflow_spec(struct ctx *c, struct df_error *err)
     tasks = NULL;
     json_object_set_new(main_t, "dag", dag);
     dag = NULL;
-    json_array_set_new(templates, 0, main_t);
+    json_array_set_new(templates, 0, json_incref(main_t));
+    /* Every template under 16 KiB: a DAG larger than that becomes nested groups. */
+    if (ag_split_dag(c, templates, main_t, glue, err))
+        goto fail;
+    json_decref(main_t);
     main_t = NULL;
+    free(glue);
     json_object_set_new(spec, "templates", templates);
     return spec;
 fail:
+    free(glue);
     json_decref(tasks);
     json_decref(dag);
     json_decref(main_t);

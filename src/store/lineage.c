@@ -12,7 +12,7 @@
 
 #include "store/curl_lazy.h"
 #include "store/layout.h"
-#include "store/manifest.h"
+#include "store/runsnap.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -245,18 +245,6 @@ static void emit(struct df_store *s, const char *pipeline, const char *run, json
     free(runkey);
 }
 
-static json_t *read_json(struct df_store *s, const char *key)
-{
-    struct df_error err = DF_ERROR_INIT;
-    char *data = NULL;
-    size_t len = 0;
-    json_t *j = NULL;
-    if (df_store_get_bytes(s, key, SMALL_MAX, &data, &len, &err) == 0)
-        j = json_loadb(data, len, 0, NULL);
-    free(data);
-    return j;
-}
-
 void df_lineage_run_start(struct df_store *s, const char *pipeline, const char *run,
                           const char *started_at)
 {
@@ -298,7 +286,7 @@ static json_t *input_dataset(const char *store_ns, const char *pipeline, const c
 }
 
 /* START and COMPLETE/FAIL of one step's job. */
-static void step_events(struct df_store *s, const char *store_ns, const char *pipeline,
+static void step_events(const struct df_run_snap *snap, const char *store_ns, const char *pipeline,
                         const char *run, const char *step, const char *status, const char *error,
                         const char *fallback_time, json_t *events)
 {
@@ -313,7 +301,7 @@ static void step_events(struct df_store *s, const char *store_ns, const char *pi
     int ok = status && !strcmp(status, "succeeded");
 
     make_uuid(id, uuid);
-    if (df_manifest_list_step(s, pipeline, run, step, &manifests, &err) != 0)
+    if (df_run_snap_step(snap, step, &manifests, &err) != 0)
         manifests = json_array();
     json_array_foreach(manifests, i, m)
     {
@@ -429,9 +417,10 @@ static int has_start(struct df_store *s, const char *pipeline, const char *run, 
     return found;
 }
 
-void df_lineage_run_end(struct df_store *s, const char *pipeline, const char *run)
+void df_lineage_run_end(struct df_store *s, const char *pipeline, const char *run,
+                        const struct df_run_snap *snap)
 {
-    char *id, *rkey, *store_ns, uuid[37], now[40];
+    char *id, *store_ns, uuid[37], now[40];
     json_t *rec, *events, *st, *t;
     const char *status, *error = NULL;
     size_t i;
@@ -440,8 +429,7 @@ void df_lineage_run_end(struct df_store *s, const char *pipeline, const char *ru
     if (disabled())
         return;
     id = xasprintf("%s/%s", pipeline, run);
-    rkey = df_key_run_json(pipeline, run);
-    rec = read_json(s, rkey);
+    rec = snap->record ? json_loadb(snap->record, snap->record_len, 0, NULL) : NULL;
     store_ns = store_namespace(s);
     events = json_array();
     df_iso_now(now, sizeof(now));
@@ -473,8 +461,8 @@ void df_lineage_run_end(struct df_store *s, const char *pipeline, const char *ru
                                !strcmp(sst, "interrupted") || !strcmp(sst, "running")));
         if (!name || !df_valid_ident(name) || !started)
             continue; /* a step that never started has no run to report */
-        step_events(s, store_ns, pipeline, run, name, sst, serr ? serr : (ok ? NULL : error), now,
-                    events);
+        step_events(snap, store_ns, pipeline, run, name, sst, serr ? serr : (ok ? NULL : error),
+                    now, events);
     }
     {
         const char *fa = json_string_value(json_object_get(rec, "finished_at"));
@@ -489,6 +477,5 @@ void df_lineage_run_end(struct df_store *s, const char *pipeline, const char *ru
     json_decref(events);
     json_decref(rec);
     free(store_ns);
-    free(rkey);
     free(id);
 }

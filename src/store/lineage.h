@@ -30,7 +30,10 @@ void df_lineage_run_start(struct df_store *s, const char *pipeline, const char *
                           const char *started_at);
 
 /* The steps' events and the pipeline run's COMPLETE or FAIL, from run.json and the
- * manifests. Emits the pipeline's START first when lineage.jsonl has none (Argo runs). */
-void df_lineage_run_end(struct df_store *s, const char *pipeline, const char *run);
+ * manifests as the run's end read them (runsnap.h). Emits the pipeline's START first when
+ * lineage.jsonl has none (Argo runs). */
+struct df_run_snap;
+void df_lineage_run_end(struct df_store *s, const char *pipeline, const char *run,
+                        const struct df_run_snap *snap);
 
 #endif

@@ -34,8 +34,8 @@ int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run
     return rc;
 }
 
-static int parse_manifest(const char *key, const char *data, size_t len, json_t **out,
-                          struct df_error *err)
+int df_manifest_parse(const char *key, const char *data, size_t len, json_t **out,
+                      struct df_error *err)
 {
     json_error_t je;
     json_t *m = json_loadb(data, len, 0, &je);
@@ -66,7 +66,7 @@ int df_manifest_read(struct df_store *s, const char *pipeline, const char *run, 
     *out = NULL;
     rc = df_store_get_bytes(s, key, DF_CAP_MANIFEST, &data, &len, err);
     if (rc == 0)
-        rc = parse_manifest(key, data, len, out, err);
+        rc = df_manifest_parse(key, data, len, out, err);
     free(data);
     free(key);
     return rc;
@@ -108,6 +108,12 @@ static int by_item_index(const void *a, const void *b)
     return strcmp(ka ? ka : "", kb ? kb : "");
 }
 
+void df_manifest_sort(json_t **v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof(*v), by_item_index);
+}
+
 int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *run,
                           const char *step, json_t **out, struct df_error *err)
 {
@@ -127,14 +133,13 @@ int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *
         size_t len = 0;
         rc = df_store_get_bytes(s, l.keys[i], DF_CAP_MANIFEST, &data, &len, err);
         if (rc == 0)
-            rc = parse_manifest(l.keys[i], data, len, &v[nv], err);
+            rc = df_manifest_parse(l.keys[i], data, len, &v[nv], err);
         if (rc == 0)
             nv++;
         free(data);
     }
     if (rc == 0) {
-        if (nv > 1)
-            qsort(v, nv, sizeof(*v), by_item_index);
+        df_manifest_sort(v, nv);
         *out = json_array();
         for (size_t i = 0; i < nv; i++)
             json_array_append_new(*out, v[i]);

@@ -41,6 +41,13 @@ int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run
 int df_manifest_read(struct df_store *s, const char *pipeline, const char *run, const char *step,
                      const char *item_key, json_t **out, struct df_error *err);
 
+/* The manifest stored as key from its bytes: a JSON object whose keys and paths stay in
+ * the store (keycheck.h); else DF_EIO naming key. Caller json_decref()s *out. */
+int df_manifest_parse(const char *key, const char *data, size_t len, json_t **out,
+                      struct df_error *err);
+/* Sorts manifests by item index (then item key): the order of df_manifest_list_step. */
+void df_manifest_sort(json_t **v, size_t n);
+
 /* Every committed manifest of a step, as a JSON array sorted by item index (possibly
  * empty). Caller json_decref()s *out. */
 int df_manifest_list_step(struct df_store *s, const char *pipeline, const char *run,

@@ -13,6 +13,7 @@
 #include "store/lineage.h"
 #include "store/manifest.h"
 #include "store/runindex.h"
+#include "store/runsnap.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
@@ -149,14 +150,15 @@ static void add_view(struct strbuf *sql, const char *catalog, const char *step, 
     sb_adds(sql, ";\n");
 }
 
-static int add_step(struct df_store *s, const char *pipeline, const char *run, const char *step,
-                    const char *catalog, struct strbuf *sql, json_t *tables_out,
-                    struct df_error *err)
+static int add_step(struct df_store *s, const char *pipeline, const char *run,
+                    const struct df_run_snap *snap, const char *step, const char *catalog,
+                    struct strbuf *sql, json_t *tables_out, struct df_error *err)
 {
     json_t *manifests = NULL, *names = json_array(), *m;
     size_t i;
 
-    if (df_manifest_list_step(s, pipeline, run, step, &manifests, err) != 0) {
+    if ((snap ? df_run_snap_step(snap, step, &manifests, err)
+              : df_manifest_list_step(s, pipeline, run, step, &manifests, err)) != 0) {
         json_decref(names);
         return -1;
     }
@@ -229,6 +231,12 @@ static int add_step(struct df_store *s, const char *pipeline, const char *run, c
     return 0;
 }
 
+static int views_build(struct df_store *s, const char *pipeline, const char *run,
+                       const struct df_run_snap *snap, const char *catalog, struct strbuf *sql,
+                       json_t **json, struct df_error *err);
+static int views_write(struct df_store *s, const char *pipeline, const char *run,
+                       const struct df_run_snap *snap, struct df_error *err);
+
 int df_views_build(struct df_store *s, const char *pipeline, const char *run, struct strbuf *sql,
                    json_t **json, struct df_error *err)
 {
@@ -238,12 +246,21 @@ int df_views_build(struct df_store *s, const char *pipeline, const char *run, st
 int df_views_build_in(struct df_store *s, const char *pipeline, const char *run,
                       const char *catalog, struct strbuf *sql, json_t **json, struct df_error *err)
 {
+    return views_build(s, pipeline, run, NULL, catalog, sql, json, err);
+}
+
+/* The views from the manifests in snap (what the run's end read), else from the store. */
+static int views_build(struct df_store *s, const char *pipeline, const char *run,
+                       const struct df_run_snap *snap, const char *catalog, struct strbuf *sql,
+                       json_t **json, struct df_error *err)
+{
     json_t *tables = json ? json_array() : NULL, *steps = NULL;
     int rc = -1;
 
     if (json)
         *json = NULL;
-    if (df_manifest_list_steps(s, pipeline, run, &steps, err) != 0)
+    if ((snap ? df_run_snap_steps(snap, &steps, err)
+              : df_manifest_list_steps(s, pipeline, run, &steps, err)) != 0)
         goto out;
     if (sql) {
         char *probe = df_store_local_path(s, "x");
@@ -264,7 +281,7 @@ int df_views_build_in(struct df_store *s, const char *pipeline, const char *run,
     }
     for (size_t i = 0; i < json_array_size(steps); i++) {
         const char *step = json_string_value(json_array_get(steps, i));
-        if (add_step(s, pipeline, run, step, catalog, sql, tables, err) != 0) {
+        if (add_step(s, pipeline, run, snap, step, catalog, sql, tables, err) != 0) {
             df_error_prefix(err, "step '%s'", step);
             goto out;
         }
@@ -281,9 +298,15 @@ out:
 
 int df_views_write(struct df_store *s, const char *pipeline, const char *run, struct df_error *err)
 {
+    return views_write(s, pipeline, run, NULL, err);
+}
+
+static int views_write(struct df_store *s, const char *pipeline, const char *run,
+                       const struct df_run_snap *snap, struct df_error *err)
+{
     struct strbuf sql = STRBUF_INIT;
     char *key = df_key_views_sql(pipeline, run);
-    int rc = df_views_build(s, pipeline, run, &sql, NULL, err);
+    int rc = views_build(s, pipeline, run, snap, NULL, &sql, NULL, err);
 
     if (rc == 0)
         rc = df_store_put_bytes(s, key, sql.buf, sql.len, err);
@@ -298,13 +321,19 @@ int df_run_end_outputs(struct df_store *s, const char *pipeline, const char *run
                        struct df_error *err)
 {
     struct df_error e = DF_ERROR_INIT;
+    struct df_run_snap snap;
 
-    df_lineage_run_end(s, pipeline, run); /* never fails the run: it warns */
-    if (df_views_write(s, pipeline, run, err) != 0)
+    /* The run's folder, run.json and manifests are read once, for all three. */
+    df_run_snap_take(s, pipeline, run, &snap);
+    df_lineage_run_end(s, pipeline, run, &snap); /* never fails the run: it warns */
+    if (views_write(s, pipeline, run, &snap, err) != 0) {
+        df_run_snap_release(&snap);
         return -1;
+    }
     /* What gc reads in place of the manifests: only ever saves reads, so a failure warns. */
-    if (df_run_index_write(s, pipeline, run, &e) != 0)
+    if (df_run_index_write_snap(s, pipeline, run, &snap, &e) != 0)
         fprintf(stderr, "duckflow: warning: cannot write %s of run '%s': %s\n", DF_RUN_MANIFESTS,
                 run, e.msg);
+    df_run_snap_release(&snap);
     return succeeded ? df_publish(s, pipeline, run, err) : 0;
 }

@@ -54,8 +54,9 @@ int df_views_write(struct df_store *s, const char *pipeline, const char *run, st
 
 /*
  * What the end of a run leaves for consumers: its OpenLineage end events (lineage.h),
- * views.sql always; when the run succeeded, also publishes it. Called by the local executor and by
- * `duckflow argo finish`.
+ * views.sql and _manifests.json (runindex.h) always, from one listing and one read of
+ * run.json and of each manifest (runsnap.h); when the run succeeded, also publishes it.
+ * Called by the local executor and by `duckflow argo finish`.
  */
 int df_run_end_outputs(struct df_store *s, const char *pipeline, const char *run, int succeeded,
                        struct df_error *err);

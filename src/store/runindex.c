@@ -11,6 +11,7 @@
 #include "store/caps.h"
 #include "store/jsonpick.h"
 #include "store/layout.h"
+#include "store/runsnap.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
@@ -21,100 +22,57 @@ char *df_key_run_manifests(const char *pipeline, const char *run)
     return key;
 }
 
-struct listed {
-    size_t plen;   /* length of "<pipeline>/runs/<run>/" */
-    json_t *tasks; /* "<step>/<item>" -> {"size", "folders": {name: true}} */
-    json_t *order; /* manifest keys, in listing order */
-};
-
-/* "<step>/<item>/_manifest.json" and "<step>/<item>/<folder>/..." under the run. */
-static int collect(const char *key, uint64_t size, void *ud)
-{
-    struct listed *l = ud;
-    const char *rest = key + l->plen, *s1, *s2, *s3;
-    json_t *t;
-    char *task;
-
-    if (strlen(key) <= l->plen || !(s1 = strchr(rest, '/')) || !(s2 = strchr(s1 + 1, '/')))
-        return 0;
-    task = xstrndup(rest, (size_t)(s2 - rest));
-    t = json_object_get(l->tasks, task);
-    if (!t) {
-        t = json_pack("{s:o}", "folders", json_object());
-        json_object_set_new(l->tasks, task, t);
-    }
-    if (!strcmp(s2, "/_manifest.json")) {
-        json_object_set_new(t, "size", json_integer((json_int_t)size));
-        json_array_append_new(l->order, json_string(key));
-    } else if ((s3 = strchr(s2 + 1, '/')) != NULL) {
-        char *folder = xstrndup(s2 + 1, (size_t)(s3 - s2 - 1));
-        json_object_set_new(json_object_get(t, "folders"), folder, json_true());
-        free(folder);
-    }
-    free(task);
-    return 0;
-}
-
 int df_run_index_write(struct df_store *s, const char *pipeline, const char *run,
                        struct df_error *err)
 {
-    char *run_key = df_key_run(pipeline, run), *prefix = xasprintf("%s/", run_key);
+    struct df_run_snap snap;
+    int rc;
+
+    df_run_snap_take(s, pipeline, run, &snap);
+    rc = df_run_index_write_snap(s, pipeline, run, &snap, err);
+    df_run_snap_release(&snap);
+    return rc;
+}
+
+int df_run_index_write_snap(struct df_store *s, const char *pipeline, const char *run,
+                            const struct df_run_snap *snap, struct df_error *err)
+{
     char *key = df_key_run_manifests(pipeline, run), *text = NULL;
-    struct listed l = {strlen(prefix), json_object(), json_array()};
     json_t *out = json_object(), *v, *record = NULL;
-    size_t i;
     int rc = -1;
 
-    if (df_store_list(s, prefix, collect, &l, err) != 0)
+    if (snap->list_code) {
+        df_error_set(err, snap->list_code, "%s", snap->list_error);
         goto out;
+    }
     /* The run record as it is now (the run's end wrote it last, before this). */
-    {
-        char *rkey = df_key_run_json(pipeline, run), *data = NULL;
-        size_t len = 0;
-        json_t *m;
-        if (df_store_get_bytes(s, rkey, DF_CAP_RUN_JSON, &data, &len, err) == 0) {
-            if ((m = df_run_record_pick(data, len)) != NULL)
-                record = json_pack("{s:I, s:o}", "size", (json_int_t)len, "members", m);
-        } else if (err->code == DF_ENOTFOUND) {
-            df_error_clear(err);
-        } else {
-            free(data);
-            free(rkey);
+    if (snap->record) {
+        json_t *m = df_run_record_pick(snap->record, snap->record_len);
+        if (m)
+            record = json_pack("{s:I, s:o}", "size", (json_int_t)snap->record_len, "members", m);
+    } else if (snap->record_code != DF_ENOTFOUND) {
+        df_error_set(err, snap->record_code, "%s", snap->record_error);
+        goto out;
+    }
+    for (size_t i = 0; i < snap->n; i++) {
+        const struct df_run_snap_task *t = &snap->t[i];
+        json_t *folders, *unused;
+        const char *name;
+
+        if (t->get_code == DF_ENOTFOUND)
+            continue; /* gone since the listing: no entry, readers look */
+        if (t->get_code) {
+            df_error_set(err, t->get_code, "%s", t->error);
             goto out;
         }
-        free(data);
-        free(rkey);
-    }
-    json_array_foreach(l.order, i, v)
-    {
-        const char *mkey = json_string_value(v), *rest = mkey + l.plen;
-        char *task = xstrndup(rest, strlen(rest) - strlen("/_manifest.json"));
-        json_t *t = json_object_get(l.tasks, task), *folders = json_array(), *doc;
-        const char *name;
-        json_t *unused;
-        char *data = NULL;
-        size_t len = 0;
-
-        if (df_store_get_bytes(s, mkey, DF_CAP_MANIFEST, &data, &len, err) != 0) {
-            free(task);
-            json_decref(folders);
-            if (err->code != DF_ENOTFOUND)
-                goto out;
-            df_error_clear(err); /* gone since the listing: no entry, readers look */
-            continue;
-        }
-        doc = df_manifest_pick(data, len);
-        free(data);
-        if (doc) {
-            json_object_foreach(json_object_get(t, "folders"), name, unused)
-                json_array_append_new(folders, json_string(name));
-            json_object_set_new(out, task,
-                                json_pack("{s:I, s:o, s:o}", "size", (json_int_t)len, "folders",
-                                          folders, "manifest", doc));
-        } else {
-            json_decref(folders); /* unreadable: readers read it themselves */
-        }
-        free(task);
+        if (!t->picked)
+            continue; /* unreadable: readers read it themselves */
+        folders = json_array();
+        json_object_foreach(t->folders, name, unused)
+            json_array_append_new(folders, json_string(name));
+        json_object_set_new(out, t->task,
+                            json_pack("{s:I, s:o, s:O}", "size", (json_int_t)t->len, "folders",
+                                      folders, "manifest", t->picked));
     }
     v = json_pack("{s:i, s:s, s:s, s:O}", "format", 1, "pipeline", pipeline, "run", run, "tasks",
                   out);
@@ -127,11 +85,7 @@ out:
     free(text);
     json_decref(record);
     json_decref(out);
-    json_decref(l.tasks);
-    json_decref(l.order);
     free(key);
-    free(prefix);
-    free(run_key);
     return rc;
 }
 

@@ -38,6 +38,10 @@ char *df_key_run_manifests(const char *pipeline, const char *run);
  * one put. */
 int df_run_index_write(struct df_store *s, const char *pipeline, const char *run,
                        struct df_error *err);
+/* The same from what the run's end read already (runsnap.h): one put. */
+struct df_run_snap;
+int df_run_index_write_snap(struct df_store *s, const char *pipeline, const char *run,
+                            const struct df_run_snap *snap, struct df_error *err);
 
 /* Removes it (a missing file is not an error). */
 int df_run_index_forget(struct df_store *s, const char *pipeline, const char *run,

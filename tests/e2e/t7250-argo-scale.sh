@@ -16,7 +16,7 @@ sup="$DUCKFLOW_TOP/tests/support/argo"
 shared=${DUCKFLOW_SHARED:-$DUCKFLOW_TOP/../shared}
 crds=()
 [ -f "$shared/argo/workflows.yaml" ] && crds=(--crds "$shared/argo")
-echo "1..22"
+echo "1..26"
 img=(--image registry.example.com/duckflow:0.1.0)
 
 # 1,000 steps, each SQL file 3 kB of text (distinct: a comment naming the step's columns).
@@ -40,15 +40,56 @@ expect_ok "with --upload-bundle it compiles" "$DUCKFLOW" argo big/pipeline.yaml 
     --store "$SCRATCH/store" --upload-bundle -o json
 cp "$out" big.json
 check "the bundle is in the store" bash -c 'ls "$1"/big1000/bundles/*/_bundle.json' _ "$SCRATCH/store"
-check "under 512 KiB, no pod template over 16 KiB, no bundle template" node -e '
+check "under 512 KiB, no template over 16 KiB (DAG groups included), no bundle template" node -e '
     const fs = require("fs"); const text = fs.readFileSync(process.argv[1], "utf8"); const d = JSON.parse(text);
     const pods = d.spec.templates.filter((t) => t.container);
-    const big = pods.filter((t) => Buffer.byteLength(JSON.stringify(t)) > 16384);
-    const ok = Buffer.byteLength(text) < 512 * 1024 && big.length === 0 && pods.length >= 2
+    const sizes = d.spec.templates.map((t) => Buffer.byteLength(JSON.stringify(t)));
+    // Every step is a task of exactly one DAG template (the groups main runs).
+    const leaves = d.spec.templates.filter((t) => t.dag).flatMap((t) => t.dag.tasks).filter((x) => !d.spec.templates.find((t) => t.name === x.template).dag);
+    const ok = Buffer.byteLength(text) < 512 * 1024 && Math.max(...sizes) <= 16384 && pods.length >= 2
         && !d.spec.templates.some((t) => t.name === "bundle")
-        && d.spec.templates[0].dag.tasks.length === 1000;
-    console.log(`manifest ${Buffer.byteLength(text)} bytes, ${pods.length} pod templates`);
+        && leaves.length === 1000 && new Set(leaves.map((x) => x.name)).size === 1000;
+    console.log(`manifest ${Buffer.byteLength(text)} bytes, ${d.spec.templates.length} templates, the largest ${Math.max(...sizes)} bytes`);
+    for (const t of d.spec.templates) console.log(`  ${t.name} ${Buffer.byteLength(JSON.stringify(t))}${t.dag ? ` (${t.dag.tasks.length} tasks)` : ""}`);
     process.exit(ok ? 0 : 1);' "$SCRATCH/big.json"
+check "main runs groups, each depending on exactly the groups holding a dependency of a member" node -e '
+    const d = require(process.argv[1]); const T = new Map(d.spec.templates.map((t) => [t.name, t]));
+    const main = T.get(d.spec.entrypoint); const groupOf = new Map();
+    for (const g of main.dag.tasks) for (const x of T.get(g.template).dag.tasks) groupOf.set(x.name, g.name);
+    let bad = main.dag.tasks.length < 2 || groupOf.size !== 1000 ? 1 : 0;
+    for (const g of main.dag.tasks) {
+        const want = new Set();
+        for (const x of T.get(g.template).dag.tasks) {
+            const i = +x.name.slice(1); // s<i> comes after s<i-1> unless i % 10 == 0
+            if (i % 10 && groupOf.get(`s${i - 1}`) !== g.name) want.add(groupOf.get(`s${i - 1}`));
+            if (i % 10 && groupOf.get(`s${i - 1}`) === g.name && !(x.dependencies || []).includes(`s${i - 1}`)) bad = 1;
+        }
+        const have = new Set(g.dependencies || []);
+        if (have.size !== want.size || [...want].some((w) => !have.has(w))) { console.log(`${g.name}: ${[...have]} vs ${[...want]}`); bad = 1; }
+    }
+    process.exit(bad);' "$SCRATCH/big.json"
+# The replay runs each of the 1,000 pods (a stand-in that logs its --step, for speed),
+# ready tasks latest first, so an order the manifest does not enforce would show.
+printf '#!/bin/sh\nfor a in "$@"; do [ "$prev" = --step ] && echo "$a" >>"%s"; prev=$a; done\nexit 0\n' "$SCRATCH/order.log" >fake-duckflow
+chmod +x fake-duckflow
+order_ok() { # log: every s<i> (i % 10 != 0) ran after s<i-1>, all 1,000 ran once
+    node -e '
+    const seen = new Map(); require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").forEach((s, k) => seen.set(s, k));
+    let bad = seen.size === 1000 ? 0 : 1;
+    for (let i = 0; i < 1000; i++) if (i % 10 && !(seen.get(`s${i}`) > seen.get(`s${i - 1}`))) bad = 1;
+    process.exit(bad);' "$SCRATCH/order.log"
+}
+expect_ok "1,000 steps: the replay of the grouped manifest succeeds" node "$sup/replay.js" big.json \
+    --duckflow "$SCRATCH/fake-duckflow" --reverse --workdir "$SCRATCH/pods-big"
+check "and ran every step after its dependency" order_ok
+rm -rf pods-big order.log
+node -e '
+    const d = require(process.argv[1]); const main = d.spec.templates[0];
+    const g = main.dag.tasks.find((x) => (x.dependencies || []).length); delete g.dependencies;
+    require("fs").writeFileSync("nodep.json", JSON.stringify(d));' "$SCRATCH/big.json"
+node "$sup/replay.js" nodep.json --duckflow "$SCRATCH/fake-duckflow" --reverse --workdir "$SCRATCH/pods-nodep" >/dev/null 2>&1
+order_broken() { ! order_ok; }
+check "without one group dependency, steps run before their dependencies" order_broken
 [ ${#crds[@]} -eq 0 ] && echo "# $shared/argo absent: the CRD part of argo-check is skipped"
 expect_ok "1,000 steps: Argo's own checks pass" node "$sup/argo-check.js" "${crds[@]}" big.json
 expect_ok "1,000 steps: restricted Pod Security Standard" node "$sup/pss-check.js" big.json

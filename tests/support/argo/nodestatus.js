@@ -122,64 +122,88 @@ function pod(name, display, t, inputs, boundary, retried) {
     n.taskResultSynced = true;
     return n;
 }
-// One task's node for an item (label 'task' or 'task(i:i)'); returns [node, outbound pods].
-function leaf(task, t, label, item, boundary) {
+// One task's node for an item: name is the node's full name (parent.task or
+// parent.task(i:i)), label its display name; returns [node, outbound pods].
+function leaf(task, t, name, label, item, boundary) {
     const inputs = inputsOf(t, task, item);
     if (!t.retryStrategy) {
-        const p = pod(`${wf}.${label}`, label, t, inputs, boundary, false);
+        const p = pod(name, label, t, inputs, boundary, false);
         return [p, [p]];
     }
-    const r = node('Retry', `${wf}.${label}`, label, t.name, boundary);
+    const r = node('Retry', name, label, t.name, boundary);
     const kids = [];
-    for (let a = 0; a < attempts; a++) kids.push(pod(`${wf}.${label}(${a})`, `${label}(${a})`, t, inputs, boundary, true));
+    for (let a = 0; a < attempts; a++) kids.push(pod(`${name}(${a})`, `${label}(${a})`, t, inputs, boundary, true));
     roll(r, kids);
     if (inputs) r.inputs = inputs;
     r.outputs = kids[kids.length - 1].outputs;
     return [r, [kids[kids.length - 1]]];
 }
 
+// A DAG template run as the node dagNode (named prefix): its tasks' nodes (a nested DAG
+// template, a group of duckflow's split DAG, becomes a DAG node of its own whose tasks are
+// named prefix.group.task, as the controller names them). Returns the outbound pods.
+function runDag(tmpl, dagNode, prefix, start) {
+    const taskNode = new Map();
+    const outbound = new Map();
+    const top = [];
+    for (const task of tmpl.dag.tasks) {
+        const t = templates.get(task.template);
+        const deps = task.dependencies || [];
+        clock = deps.length ? Math.max(...deps.map((d) => taskNode.get(d)._f)) : start;
+        const seq = task.withSequence;
+        const loop = task.withParam !== undefined || seq !== undefined || task.withItems !== undefined;
+        const name = `${prefix}.${task.name}`;
+        let n;
+        let outs;
+        if (t.dag) {
+            n = node('DAG', name, task.name, t.name, dagNode.id);
+            const inputs = inputsOf(t, task, 0);
+            if (inputs) n.inputs = inputs;
+            const kids = [];
+            outs = runDag(t, n, name, clock, kids);
+            roll(n, kids);
+            n.children = n._top;
+            n.outboundNodes = outs.map((o) => o.id);
+            delete n._top;
+        } else if (!loop) {
+            [n, outs] = leaf(task, t, name, task.name, 0, dagNode.id);
+        } else {
+            // A loop whose size is a parameter runs --items items; with tasks_per_pod K
+            // (the pod's --tasks-per-pod) in groups of K, one pod each.
+            const cargs = (t.container && t.container.args) || [];
+            const perPod = cargs.includes('--tasks-per-pod') ? parseInt(cargs[cargs.indexOf('--tasks-per-pod') + 1], 10) : 1;
+            const count = task.withItems && !String(JSON.stringify(task.withItems)).includes('{{') ? task.withItems.length
+                : seq && /^\d+$/.test(String(seq.count)) ? parseInt(seq.count, 10) : Math.ceil(items / perPod);
+            n = node('TaskGroup', name, task.name, t.name, dagNode.id);
+            const kids = [];
+            outs = [];
+            for (let i = 0; i < count; i++) {
+                const [k, o] = leaf(task, t, `${name}(${i}:${i})`, `${task.name}(${i}:${i})`, i, dagNode.id);
+                kids.push(k);
+                outs.push(...o);
+            }
+            if (kids.length) roll(n, kids);
+            else Object.assign(n, { _s: clock, _f: clock, _p: 0, resourcesDuration: { cpu: 0, memory: 0 } });
+        }
+        taskNode.set(task.name, n);
+        outbound.set(task.name, outs);
+        if (!deps.length) top.push(n);
+        for (const d of deps) for (const o of outbound.get(d)) (o.children = o.children || []).push(n.id);
+    }
+    if (arguments.length > 4) arguments[4].push(...taskNode.values());
+    dagNode._top = top.map((n) => n.id);
+    const finals = tmpl.dag.tasks.filter((x) => !tmpl.dag.tasks.some((y) => (y.dependencies || []).includes(x.name)));
+    return finals.flatMap((x) => outbound.get(x.name));
+}
+
 const dag = node('DAG', wf, wf, spec.entrypoint, null);
 const main = templates.get(spec.entrypoint);
-const taskNode = new Map();
-const outbound = new Map();
-const top = [];
-for (const task of main.dag.tasks) {
-    const t = templates.get(task.template);
-    const deps = task.dependencies || [];
-    clock = deps.length ? Math.max(...deps.map((d) => taskNode.get(d)._f)) : 0;
-    const seq = task.withSequence;
-    const loop = task.withParam !== undefined || seq !== undefined || task.withItems !== undefined;
-    let n;
-    let outs;
-    if (!loop) {
-        [n, outs] = leaf(task, t, task.name, 0, dag.id);
-    } else {
-        // A loop whose size is a parameter runs --items items; with tasks_per_pod K
-        // (the pod's --tasks-per-pod) in groups of K, one pod each.
-        const cargs = (t.container && t.container.args) || [];
-        const perPod = cargs.includes('--tasks-per-pod') ? parseInt(cargs[cargs.indexOf('--tasks-per-pod') + 1], 10) : 1;
-        const count = task.withItems && !String(JSON.stringify(task.withItems)).includes('{{') ? task.withItems.length
-            : seq && /^\d+$/.test(String(seq.count)) ? parseInt(seq.count, 10) : Math.ceil(items / perPod);
-        n = node('TaskGroup', `${wf}.${task.name}`, task.name, t.name, dag.id);
-        const kids = [];
-        outs = [];
-        for (let i = 0; i < count; i++) {
-            const [k, o] = leaf(task, t, `${task.name}(${i}:${i})`, i, dag.id);
-            kids.push(k);
-            outs.push(...o);
-        }
-        if (kids.length) roll(n, kids);
-        else Object.assign(n, { _s: clock, _f: clock, _p: 0, resourcesDuration: { cpu: 0, memory: 0 } });
-    }
-    taskNode.set(task.name, n);
-    outbound.set(task.name, outs);
-    if (!deps.length) top.push(n);
-    for (const d of deps) for (const o of outbound.get(d)) (o.children = o.children || []).push(n.id);
-}
-roll(dag, [...taskNode.values()]);
-dag.children = top.map((n) => n.id);
-const finals = main.dag.tasks.filter((x) => !main.dag.tasks.some((y) => (y.dependencies || []).includes(x.name)));
-dag.outboundNodes = finals.flatMap((x) => outbound.get(x.name).map((o) => o.id));
+const kids = [];
+const finalsOut = runDag(main, dag, wf, 0, kids);
+roll(dag, kids);
+dag.children = dag._top;
+delete dag._top;
+dag.outboundNodes = finalsOut.map((o) => o.id);
 const sorted = {};
 for (const k of [...nodes.keys()].sort()) {
     const n = nodes.get(k);

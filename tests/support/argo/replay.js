@@ -17,10 +17,16 @@
 //   - the onExit template runs last with workflow.status Succeeded or Failed (a DAG of
 //     them: `depends` on TASK.Phase, `when` A == B / A != B, templateRef tasks logged as
 //     run but not run);
-//   - output parameters from files (valueFrom.path, default) go into the pod's pod.json.
+//   - output parameters from files (valueFrom.path, default) go into the pod's pod.json;
+//   - nested DAG templates (the groups of a split DAG) run as a task: their inputs from the
+//     task's arguments, their outputs from valueFrom.parameter
+//     ({{tasks.G.outputs.parameters.P}} in the DAG around them).
 // Usage:
 //   node replay.js MANIFEST --duckflow BIN [--name WORKFLOW_NAME] [--uid UID] [-p KEY=VALUE]..
 //        [--secret NAME:KEY=VALUE].. [--workdir DIR] [--jobs N] [--save-state FILE] [--retry FILE]
+//        [--reverse]
+// --reverse runs the tasks that are ready at once latest first (Argo may start them in any
+// order), so that a dependency a manifest lacks shows as a task running before it.
 // --uid gives {{workflow.uid}} (default: a new random one, as each submitted workflow gets;
 // --save-state FILE keeps the workflow's name, uid and node results; --retry FILE replays
 // it as `argo retry` does: same name and uid, succeeded nodes kept, the rest run again.
@@ -57,6 +63,7 @@ function parseArgs(argv) {
         else if (a === '--uid') o.uid = val();
         else if (a === '--save-state') o.saveState = val();
         else if (a === '--retry') o.retry = JSON.parse(fs.readFileSync(val(), 'utf8'));
+        else if (a === '--reverse') o.reverse = true;
         else if (a === '--jobs') o.jobs = Math.max(1, parseInt(val(), 10) || 1);
         else if (a === '-p' || a === '--param') {
             const kv = val();
@@ -344,8 +351,17 @@ class Replay {
         return { phase: 'Failed', result: last ? last.stdout : '' };
     }
 
-    async runDag(t) {
+    // A DAG template: its tasks with the template's input parameters (a nested DAG, one
+    // group of a split DAG, takes them from its task's arguments); resolves to {phase,
+    // outputs} with the output parameters its `valueFrom.parameter` names.
+    async runDag(t, inputs = {}) {
         const tasks = new Map((t.dag.tasks || []).map((x) => [x.name, x]));
+        const dagVars = {};
+        for (const p of (t.inputs && t.inputs.parameters) || []) {
+            const v = p.name in inputs ? inputs[p.name] : p.value !== undefined ? p.value : p.default;
+            if (v === undefined) die(`dag '${t.name}': input '${p.name}' has no value`);
+            dagVars[`inputs.parameters.${p.name}`] = String(v);
+        }
         const state = new Map(); // name -> {phase, result}
         const failFast = t.dag.failFast !== false;
         let failed = false;
@@ -370,6 +386,9 @@ class Replay {
         const ready = (task) => dependsOn(task).every((d) => state.has(d));
         while (state.size < tasks.size) {
             const next = [...tasks.values()].filter((x) => !state.has(x.name) && ready(x));
+            // --reverse: the ready tasks latest first, so an order the manifest does not
+            // enforce (a missing dependency) shows.
+            if (this.opts.reverse) next.reverse();
             if (next.length === 0) die(`dag '${t.name}': tasks wait on one another (a cycle or a missing dependency)`);
             for (const task of next) {
                 const deps = task.dependencies || [];
@@ -379,19 +398,36 @@ class Replay {
                     this.log(`${task.name}: omitted (a dependency did not succeed)`);
                     continue;
                 }
-                const res = await this.runTask(task, state);
+                const res = await this.runTask(task, state, dagVars);
                 state.set(task.name, res);
                 if (res.phase === 'Failed') failed = true;
             }
         }
         const ok = [...state.values()].every((s) => s.phase === 'Succeeded' || s.phase === 'Skipped');
-        return { phase: ok ? 'Succeeded' : 'Failed' };
+        const outputs = {};
+        if (ok)
+            for (const p of (t.outputs && t.outputs.parameters) || []) {
+                const vf = p.valueFrom || {};
+                if (vf.parameter === undefined) die(`dag '${t.name}': output '${p.name}' has no valueFrom.parameter`);
+                outputs[p.name] = substitute(vf.parameter, Object.assign({}, this.globals, dagVars, this.taskVars(state)), `dag '${t.name}' output '${p.name}'`);
+            }
+        return { phase: ok ? 'Succeeded' : 'Failed', outputs };
     }
 
-    async runTask(task, state) {
-        const vars = Object.assign({}, this.globals);
-        for (const [name, s] of state) if (s.result !== undefined) vars[`tasks.${name}.outputs.result`] = s.result;
-        for (const [name, s] of state) vars[`tasks.${name}.status`] = s.phase;
+    // {{tasks.X.outputs.result}}, {{tasks.X.outputs.parameters.P}} (a nested DAG's) and
+    // {{tasks.X.status}} of the tasks done so far.
+    taskVars(state) {
+        const vars = {};
+        for (const [name, s] of state) {
+            if (s.result !== undefined) vars[`tasks.${name}.outputs.result`] = s.result;
+            for (const [k, v] of Object.entries(s.outputs || {})) vars[`tasks.${name}.outputs.parameters.${k}`] = v;
+            vars[`tasks.${name}.status`] = s.phase;
+        }
+        return vars;
+    }
+
+    async runTask(task, state, dagVars = {}) {
+        const vars = Object.assign({}, this.globals, dagVars, this.taskVars(state));
         let items = null;
         if (task.withItems !== undefined) items = task.withItems;
         else if (task.withParam !== undefined) {
@@ -437,7 +473,7 @@ class Replay {
             const inputs = {};
             for (const p of (task.arguments && task.arguments.parameters) || [])
                 inputs[p.name] = substitute(String(p.value), v, `${label} argument '${p.name}'`);
-            if (t.dag) return this.runDag(t);
+            if (t.dag) return this.runDag(t, inputs);
             return this.runContainer(t, inputs, label);
         };
         if (items === null) return one(undefined, task.name);

@@ -303,6 +303,7 @@ function checkSemantics(doc, problems) {
             ...(task.dependencies || []),
             ...(typeof task.depends === 'string' ? task.depends.replace(/[()!]/g, ' ').split(/\s*(?:\|\||&&)\s*/).map((x) => x.trim().split('.')[0]).filter(Boolean) : []),
         ];
+        const dagInputs = new Set(((t.inputs && t.inputs.parameters) || []).map((p) => p.name));
         for (const task of tasks.values()) {
             if (task.dependencies && task.depends) problems.push(`dag '${t.name}': task '${task.name}' has both dependencies and depends`);
             for (const x of typeof task.depends === 'string' ? task.depends.replace(/[()!]/g, ' ').split(/\s*(?:\|\||&&)\s*/) : []) {
@@ -360,15 +361,18 @@ function checkSemantics(doc, problems) {
             const allowed = (tag) => {
                 if (globalOk(tag, t.name)) return true;
                 if (tag === 'item') return loops.length === 1;
+                // A nested DAG's own inputs (a group of a split DAG).
+                let mi = tag.match(/^inputs\.parameters\.(.+)$/);
+                if (mi) return dagInputs.has(mi[1]);
                 let m = tag.match(/^item\.(.+)$/);
                 if (m) return !!task.withParam || (itemKeys !== null && itemKeys.has(m[1].split('.')[0]));
                 m = tag.match(/^tasks\.([^.]+)\.(outputs\.result|outputs\.parameters\.[^.]+|status|exitCode|id|startedAt|finishedAt)$/);
                 if (m) {
                     if (!anc.has(m[1])) return false;
-                    if (m[2] === 'outputs.result') {
-                        const tt = templates.get(tasks.get(m[1]).template);
-                        return !!(tt && (tt.container || tt.script));
-                    }
+                    const tt = templates.get(tasks.get(m[1]).template);
+                    if (m[2] === 'outputs.result') return !!(tt && (tt.container || tt.script));
+                    mi = m[2].match(/^outputs\.parameters\.(.+)$/);
+                    if (mi) return !!(tt && ((tt.outputs && tt.outputs.parameters) || []).some((p) => p.name === mi[1]));
                     return true;
                 }
                 return false;
@@ -388,6 +392,18 @@ function checkSemantics(doc, problems) {
             for (const [name, p] of wanted)
                 if (!given.has(name) && p.value === undefined && p.default === undefined)
                     problems.push(`dag '${t.name}': task '${task.name}' does not pass input '${name}' of template '${tt.name}'`);
+        }
+    }
+
+    // A DAG template's outputs: each from a parameter of one of its tasks.
+    for (const t of templates.values()) {
+        if (!t.dag) continue;
+        const names = new Set((t.dag.tasks || []).map((x) => x.name));
+        for (const p of (t.outputs && t.outputs.parameters) || []) {
+            if (!PARAM_NAME.test(p.name || '')) problems.push(`dag '${t.name}': output parameter name '${p.name}' is not valid`);
+            const vp = p.valueFrom && p.valueFrom.parameter;
+            const m = typeof vp === 'string' && vp.match(/^\{\{tasks\.([^.]+)\.outputs\.(result|parameters\.[^.}]+)\}\}$/);
+            if (!m || !names.has(m[1])) problems.push(`dag '${t.name}': output '${p.name}' is not valueFrom.parameter {{tasks.TASK.outputs...}} of one of its tasks`);
         }
     }
 }
