@@ -6,12 +6,13 @@ compile_commands.json), so clang-only warnings (e.g. -Wformat-nonliteral from -W
 which the clang fuzz build in .ci/run reports and gcc never does) fail `make test` early.
 Run by tests/e2e/t1903-clang-warnings.sh.
 
-  scripts/check-clang-warnings.py BUILD [SRC]
+  scripts/check-clang-warnings.py BUILD [SRC [FILE...]]
 
 BUILD is a configured CMake build folder (its compile_commands.json gives each file's
 flags). SRC (default: the src/ beside this script) is the tree to check; a file there that
 the build does not list (new since the last configure) gets the flags of the library's
-files, and the build's include path of src/ points at SRC.
+files, and the build's include path of src/ points at SRC. FILEs (relative to SRC) narrow the check
+to those files.
 Exit 0 when clean; 1 with clang's "file:line:col: error: ..." lines (files of SRC named
 src/..., as in the repository) and a summary; 2 when it cannot run (no clang, no compile_commands.json).
 CLANG (default: clang) names the compiler, CHECK_JOBS (default: 2) the parallel jobs.
@@ -42,13 +43,13 @@ def flags_of(entry):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        print("usage: check-clang-warnings.py BUILD [SRC]", file=sys.stderr)
+    if len(sys.argv) < 2:
+        print("usage: check-clang-warnings.py BUILD [SRC [FILE...]]", file=sys.stderr)
         return 2
     here = os.path.dirname(os.path.abspath(__file__))
     top = os.path.dirname(here)
     build = os.path.abspath(sys.argv[1])
-    src = os.path.abspath(sys.argv[2] if len(sys.argv) == 3 else os.path.join(top, "src"))
+    src = os.path.abspath(sys.argv[2] if len(sys.argv) >= 3 else os.path.join(top, "src"))
     clang = os.environ.get("CLANG", "clang")
     if shutil.which(clang) is None:
         print(f"check-clang-warnings: {clang} is not installed", file=sys.stderr)
@@ -82,6 +83,8 @@ def main():
         for n in names
         if n.endswith(".c")
     )
+    if len(sys.argv) > 3:
+        files = [os.path.normpath(f) for f in sys.argv[3:]]
 
     def check(rel):
         cmd = [clang, "-fsyntax-only", "-fno-color-diagnostics"]

@@ -100,7 +100,7 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
         memset(P->role, 0, P->n + 1);
     }
     P->want = want;
-    if (want & (SQLFN_WANT_TABLES | SQLFN_WANT_COLUMNS | SQLFN_WANT_TYPE)) {
+    if (want & (SQLFN_WANT_TABLES | SQLFN_WANT_TABLE_LIST | SQLFN_WANT_COLUMNS | SQLFN_WANT_TYPE)) {
         while (!P->err) {
             while (cur(P)->type == T_SEMI)
                 P->i++;

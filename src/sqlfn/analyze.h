@@ -38,7 +38,7 @@ enum sqlfn_dialect {
 
 /* What sqlfn_analyze computes (bit flags). */
 enum {
-    SQLFN_WANT_TABLES = 1,  /* tables (and lineage, which comes with them) */
+    SQLFN_WANT_TABLES = 1,  /* tables, with their lineage edges and access kinds */
     SQLFN_WANT_COLUMNS = 2, /* column references */
     SQLFN_WANT_FINGERPRINT = 4,
     SQLFN_WANT_TYPE = 8,
@@ -49,6 +49,9 @@ enum {
      * ansi exactly as in the dialect asked for (a call without a dialect beside calls
      * with one then finds it computed) */
     SQLFN_WANT_ANSI_FP = 64,
+    /* the tables alone, without lineage edges and access kinds (sql_tables); implied by
+     * SQLFN_WANT_TABLES */
+    SQLFN_WANT_TABLE_LIST = 128,
 };
 
 /* A string that is not NUL-terminated; s == NULL means SQL NULL. */

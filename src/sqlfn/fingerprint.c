@@ -149,17 +149,6 @@ static void kw_rows_init(void)
     }
 }
 
-/* Flips the case of the ASCII letters of 8 bytes that lie in [lo, lo + 26). */
-static inline uint64_t swar_fold(uint64_t x, unsigned char lo)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t x7 = x & ~high;
-    uint64_t ge = x7 + ones * (0x80u - lo);       /* high bit: byte >= lo */
-    uint64_t gt = x7 + ones * (0x80u - lo - 26u); /* high bit: byte >= lo + 26 */
-    uint64_t m = ge & ~gt & ~x & high;
-    return x ^ (m >> 2);
-}
-
 /* Writes the n bytes of an identifier at p to o, folded ('L' lower, 'U' upper); `room`
  * bytes may be read from p (16 or more: whole words). */
 static inline void put_folded(char *o, const unsigned char *p, uint32_t n, unsigned char lo,
@@ -169,8 +158,8 @@ static inline void put_folded(char *o, const unsigned char *p, uint32_t n, unsig
         uint64_t a, b;
         memcpy(&a, p, 8);
         memcpy(&b, p + 8, 8);
-        a = swar_fold(a, lo);
-        b = swar_fold(b, lo);
+        a = sa_swar_fold(a, lo);
+        b = sa_swar_fold(b, lo);
         memcpy(o, &a, 8);
         memcpy(o + 8, &b, 8);
         return;
@@ -201,25 +190,25 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
     unsigned prev_fl = FP_NS_AFTER; /* nothing written yet: no space */
     /* names the fold leaves alone: no upper-case letter to lower, or no lower to upper */
     unsigned change = fold == 'L' ? TF_UPPER : TF_LOWER;
-    for (size_t i = 0; i < n; i++) {
-        const struct tok *t = &v[i];
+    const struct tok *vend = v + n;
+    for (const struct tok *t = v; t < vend; t++) {
         unsigned ty = t->type;
         if (ty == T_SEMI) {
             /* one "; " between statements, none before the first or after the last */
-            size_t j = i + 1;
-            while (j < n && v[j].type == T_SEMI)
+            const struct tok *j = t + 1;
+            while (j < vend && j->type == T_SEMI)
                 j++;
-            if (prev && j < n) {
+            if (prev && j < vend) {
                 *o++ = ';';
                 *o++ = ' ';
                 prev = NULL;
                 prev_fl = FP_NS_AFTER;
             }
-            i = j - 1;
+            t = j - 1;
             continue;
         }
         /* a sign in front of a number that is not a binary operator belongs to it */
-        if (ty == T_OP && is_sign(s, t) && i + 1 < n && v[i + 1].type == T_NUMBER &&
+        if (ty == T_OP && is_sign(s, t) && t + 1 < vend && t[1].type == T_NUMBER &&
             !(prev && value_like(prev)))
             continue;
         unsigned fl = fp_type[ty];
@@ -233,7 +222,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
             if (t->kw) {
                 if (t->kw == KW_TRUE || t->kw == KW_FALSE) {
                     *o++ = '?';
-                } else if (!kw_as_name(v, i)) {
+                } else if (!kw_as_name(v, (size_t)(t - v))) {
                     /* the keyword matched case-insensitively, so it has the token's length */
                     memcpy(o, kw_rows[t->kw], 24);
                     o += t->len;
@@ -263,7 +252,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
              */
             size_t count = 0;
             int close = ty == T_LPAREN ? T_RPAREN : T_RBRACKET;
-            size_t end = literal_list(s, v, n, i, close, &count);
+            size_t end = literal_list(s, v, n, (size_t)(t - v), close, &count);
             if (end) {
                 int values_row = prev && prev->type == T_IDENT && prev->kw == KW_VALUES;
                 *o++ = ty == T_LPAREN ? '(' : '[';
@@ -276,7 +265,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
                     *o++ = '?';
                 }
                 *o++ = ty == T_LPAREN ? ')' : ']';
-                i = end;
+                size_t i = end;
                 if (values_row) { /* further literal-only rows */
                     while (i + 2 < n && v[i + 1].type == T_COMMA && v[i + 2].type == T_LPAREN) {
                         size_t c2 = 0;
@@ -286,6 +275,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
                         i = e2;
                     }
                 }
+                t = v + i;
                 prev = &v[end];
                 prev_fl = fp_type[prev->type];
                 continue;

@@ -382,6 +382,18 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *ou
 /* Case folding of unquoted identifiers per dialect: 'L' lower, 'U' upper, 'P' preserve. */
 char dialect_fold(enum sqlfn_dialect d);
 
+/* Flips the case of the ASCII letters of 8 bytes that lie in [lo, lo + 26): lo 'A' folds
+ * to lower case, 'a' to upper case; other bytes stay. */
+static inline uint64_t sa_swar_fold(uint64_t x, unsigned char lo)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t x7 = x & ~high;
+    uint64_t ge = x7 + ones * (0x80u - lo);       /* high bit: byte >= lo */
+    uint64_t gt = x7 + ones * (0x80u - lo - 26u); /* high bit: byte >= lo + 26 */
+    uint64_t m = ge & ~gt & ~x & high;
+    return x ^ (m >> 2);
+}
+
 /* ---- fingerprint ---- */
 
 /* Writes the normalised statement text for the tokens into the arena; returns 0 or -1. */

@@ -1120,12 +1120,12 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
                             (uint8_t)tf};
     }
     L.w = w;
-    *L.w++ = (struct tok){(uint32_t)len, 0, 0, T_EOF, 0};
-    tk->n = (size_t)(L.w - tk->v);
-    tk->neutral = !L.sens;
     /* look-ahead of a few tokens (t[1], t[2] ...) past the end reads more T_EOF, never a
      * token left from a longer text */
-    for (size_t k = 0; k < SQLFN_EOF_PAD; k++)
-        tk->v[tk->n + k] = tk->v[tk->n - 1];
+    const struct tok eof = {(uint32_t)len, 0, 0, T_EOF, 0};
+    for (size_t k = 0; k <= SQLFN_EOF_PAD; k++)
+        L.w[k] = eof;
+    tk->n = (size_t)(L.w - tk->v) + 1;
+    tk->neutral = !L.sens;
     return 0;
 }

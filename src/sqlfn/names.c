@@ -46,7 +46,8 @@ static uint64_t pair_hash(struct name a, struct name b)
 
 static int pair_same(const struct pair *e, struct name a, struct name b)
 {
-    return !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
+    /* the second names (columns) tell pairs apart more often than the first (tables) */
+    return e->b.len == b.len && !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
 }
 
 static int pair_eq(const struct pair *e, uint64_t h, struct name a, struct name b)
@@ -157,7 +158,7 @@ int sa_cte_ahead(const struct tok *t)
 
 /* ---- names ---- */
 
-struct name sa_tok_name(struct parser *P, const struct tok *t)
+struct name sa_tok_name_slow(struct parser *P, const struct tok *t)
 {
     const char *s = P->s + t->off;
     uint32_t n = t->len;
@@ -170,6 +171,24 @@ struct name sa_tok_name(struct parser *P, const struct tok *t)
         if (!(t->flags & (f == 'L' ? TF_UPPER : TF_LOWER)))
             return r;
         unsigned char lo = f == 'L' ? 'A' : 'a';
+        size_t textlen = P->t[P->n - 1].off; /* the final T_EOF's offset */
+        if (n <= 16 && textlen - t->off >= 16) {
+            /* two words at once, as the fingerprint folds (the arena rounds to 8) */
+            char *c = arena_alloc(P->a, 16);
+            if (!c) {
+                P->err = 1;
+                return r;
+            }
+            uint64_t a, b;
+            memcpy(&a, s, 8);
+            memcpy(&b, s + 8, 8);
+            a = sa_swar_fold(a, lo);
+            b = sa_swar_fold(b, lo);
+            memcpy(c, &a, 8);
+            memcpy(c + 8, &b, 8);
+            r.s = c;
+            return r;
+        }
         uint32_t i = 0;
         while (i < n && (unsigned char)((unsigned char)s[i] - lo) >= 26)
             i++;
@@ -224,10 +243,19 @@ int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *
     const struct tok *t = cur(P);
     if (!is_name_tok(t) && !(t->type == T_IDENT && ((kw_flags(t->kw) & KF_FN) || P->any_name)))
         return 0;
-    int n = 0;
-    size_t first = P->i, last = P->i;
     if (star)
         *star = 0;
+    /* most names are one part: no dot follows (t[1] is at worst the T_EOF padding) */
+    if ((t->type == T_IDENT || t->type == T_QIDENT || t->type == T_TEMPLATE) &&
+        t[1].type != T_DOT) {
+        parts[0] = sa_tok_name(P, t);
+        P->i++;
+        if (full)
+            *full = parts[0];
+        return 1;
+    }
+    int n = 0;
+    size_t first = P->i, last = P->i;
     for (;;) {
         t = cur(P);
         if (n > 0 && t->type == T_DOT) { /* a..b: an empty part (T-SQL) */
@@ -333,11 +361,16 @@ void sa_record_table(struct parser *P, struct name tname, int write)
             return;
         P->tables[P->ntables++] = (struct sqlfn_str){tname.s, tname.len};
     }
-    int reading = write == 0 || !P->access;
-    const char *kind = reading ? "read" : P->access;
-    P->acc = sa_grow(P, P->acc, &P->capacc, P->nacc, sizeof(*P->acc));
-    if (P->acc)
-        P->acc[P->nacc++] = (struct pair){{kind, reading ? 4 : (uint32_t)strlen(kind)}, tname, 0};
+    /* the access kinds and the reads (lineage edges) only for the functions that give them */
+    int links = (P->want & SQLFN_WANT_TABLES) != 0;
+    if (links) {
+        int reading = write == 0 || !P->access;
+        const char *kind = reading ? "read" : P->access;
+        P->acc = sa_grow(P, P->acc, &P->capacc, P->nacc, sizeof(*P->acc));
+        if (P->acc)
+            P->acc[P->nacc++] =
+                (struct pair){{kind, reading ? 4 : (uint32_t)strlen(kind)}, tname, 0};
+    }
     if (write == 3)
         return;
     if (write) {
@@ -346,7 +379,7 @@ void sa_record_table(struct parser *P, struct name tname, int write)
                 return;
         if (P->ntargets < 8)
             P->targets[P->ntargets++] = tname;
-    } else {
+    } else if (links) {
         sa_add_read(P, tname);
     }
 }

@@ -141,9 +141,11 @@ static inline uint64_t hash_bytes(uint64_t h, const char *s, size_t n, int ci)
     return h;
 }
 
+/* Names of one source are often the very same bytes (a table's name for each of its
+ * columns): equal pointers settle it without a compare. */
 static inline int name_eq(struct name x, struct name y)
 {
-    return x.len == y.len && (x.len == 0 || memcmp(x.s, y.s, x.len) == 0);
+    return x.len == y.len && (x.len == 0 || x.s == y.s || memcmp(x.s, y.s, x.len) == 0);
 }
 
 static inline int name_ieq(struct name x, struct name y)
@@ -326,7 +328,17 @@ void *sa_alloc0(struct parser *P, size_t n);
 int sa_pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b);
 int sa_pairset_has(const struct pairset *ps, struct name a, struct name b);
 int sa_cte_ahead(const struct tok *t);
-struct name sa_tok_name(struct parser *P, const struct tok *t);
+struct name sa_tok_name_slow(struct parser *P, const struct tok *t);
+/* The name a token stands for: unquoted, and folded as the dialect folds unquoted names
+ * (a copy in the arena when that changes it). Inline for the common case, a name that
+ * the fold leaves as written. */
+static inline struct name sa_tok_name(struct parser *P, const struct tok *t)
+{
+    if (t->type == T_IDENT &&
+        (P->fold == 'P' || !(t->flags & (P->fold == 'L' ? TF_UPPER : TF_LOWER))))
+        return (struct name){P->s + t->off, t->len};
+    return sa_tok_name_slow(P, t);
+}
 int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *full);
 void sa_record_table(struct parser *P, struct name tname, int write);
 void sa_add_read(struct parser *P, struct name tname);

@@ -53,8 +53,10 @@ static int table_hint(const struct parser *P, size_t j)
         return 0;
     if (!(t[1].type == T_RPAREN || t[1].type == T_COMMA || t[1].type == T_LPAREN))
         return 0;
+    char first = (char)(P->s[t->off] | 0x20);
     for (size_t k = 0; k < sizeof(hints) / sizeof(hints[0]); k++)
-        if (t->len == strlen(hints[k]) && !strncasecmp(P->s + t->off, hints[k], t->len))
+        if (hints[k][0] == first && t->len == strlen(hints[k]) &&
+            !strncasecmp(P->s + t->off, hints[k], t->len))
             return 1;
     return 0;
 }

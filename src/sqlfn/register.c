@@ -47,7 +47,7 @@ struct fn_desc {
 };
 
 static const struct fn_desc fns[] = {
-    {"sql_tables", FN_TABLES, SQLFN_WANT_TABLES},
+    {"sql_tables", FN_TABLES, SQLFN_WANT_TABLE_LIST},
     {"sql_columns", FN_COLUMNS, SQLFN_WANT_COLUMNS},
     {"sql_lineage", FN_LINEAGE, SQLFN_WANT_TABLES},
     {"sql_fingerprint", FN_FINGERPRINT, SQLFN_WANT_FINGERPRINT},
@@ -352,29 +352,36 @@ static void slot_store_ansi_fp(struct tcache *c, struct entry *e, const struct e
 static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh, idx_t row,
                        const char *s, size_t len, enum sqlfn_dialect d,
                        const struct sqlfn_catalog *cat, uint64_t cat_id, unsigned shape,
-                       unsigned want, struct sqlfn_result *out)
+                       unsigned want, struct sqlfn_result *buf, const struct sqlfn_result **out)
 {
     if (!c) {
         sqlfn_ctx_set_catalog(fallback, cat);
-        return sqlfn_analyze(fallback, s, len, d, want, out);
+        *out = buf;
+        return sqlfn_analyze(fallback, s, len, d, want, buf);
     }
     struct slot *sl = &c->slots[row % CACHE_SLOTS];
     struct entry *match = NULL;
     int same_text = 0;
+    const char *equal = NULL; /* a copy found equal to the text */
     for (int k = 0; k < 2; k++) {
         struct entry *e = &sl->e[k];
-        if (e->gen == c->gen && e->textlen == len && !memcmp(e->text, s, len)) {
+        /* the two entries of a row often share one copy of its text: compared once */
+        if (e->gen == c->gen && e->textlen == len &&
+            ((equal && e->text == equal) || !memcmp(e->text, s, len))) {
             same_text = 1;
+            equal = e->text;
             if (e->dialect == d && e->cat == cat_id)
                 match = e;
         }
     }
     if (match && (match->want & want) == want) {
         sl->last = (unsigned)(match - sl->e);
-        *out = match->r;
+        *out = &match->r;
         return match->r.ok ? 0 : -1;
     }
     unsigned all = want | c->seen[shape] | (match ? match->want : 0);
+    if (all & SQLFN_WANT_TABLES) /* the tables with their links are the tables too */
+        all |= SQLFN_WANT_TABLE_LIST;
     c->seen[shape] |= want;
     /* an ansi text without catalog is also what a call without dialect reads: compute the
      * fingerprint such a call wants in the same pass, so that it finds it here */
@@ -392,18 +399,19 @@ static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh,
         *fresh = 0;
     }
     sqlfn_ctx_set_catalog(c->cx, cat);
-    int rc = sqlfn_analyze(c->cx, s, len, d, all, out);
+    int rc = sqlfn_analyze(c->cx, s, len, d, all, buf);
+    *out = buf;
     struct entry *dst = match;
     if (!dst)
         dst = sl->e[0].gen != c->gen   ? &sl->e[0]
               : sl->e[1].gen != c->gen ? &sl->e[1]
                                        : &sl->e[sl->last ^ 1];
     sl->last = (unsigned)(dst - sl->e);
-    struct sqlfn_str afp = out->ansi_fingerprint, fp = out->fingerprint;
-    uint64_t ahash = out->ansi_fingerprint_hash;
-    if (slot_store(c, dst, s, len, d, cat_id, all, out) != 0)
+    struct sqlfn_str afp = buf->ansi_fingerprint, fp = buf->fingerprint;
+    uint64_t ahash = buf->ansi_fingerprint_hash;
+    if (slot_store(c, dst, s, len, d, cat_id, all, buf) != 0)
         return rc;
-    *out = dst->r;
+    *out = &dst->r;
     if (afp.s) /* the ansi fingerprint, in the slot's other entry, over the same copy */
         slot_store_ansi_fp(c, &sl->e[(dst - sl->e) ^ 1], dst, afp, fp, ahash, all);
     return rc;
@@ -773,13 +781,14 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     if (list && list_reserve(&lo, total + 1) != 0)
         goto oom;
 
-    /* a dialect column holds a few short names: the last ones seen, compared as the 16
-     * bytes of their inlined duckdb_string_t (length and zero-padded bytes) */
+    /* a dialect column holds a few short names: the ones seen, compared as the 16 bytes of
+     * their inlined duckdb_string_t (length and zero-padded bytes), in 16 slots by a hash
+     * of those bytes; a slot of zeros is free (the empty name, all zeros, is not kept) */
     struct {
         uint64_t w[2];
         enum sqlfn_dialect dialect;
-    } seen[8];
-    int nseen = 0, last = 0;
+    } seen[16];
+    memset(seen, 0, sizeof(seen));
     for (idx_t row = 0; row < n; row++) {
         if (!row_valid(sqlok, row) || (dv && !row_valid(dok, row))) {
             set_null(output, row);
@@ -790,24 +799,17 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             uint64_t w[2];
             memcpy(w, &dd[row], sizeof(w));
             int inl = dd[row].value.inlined.length <= INLINE_MAX;
-            int hit = -1;
-            if (inl && nseen && seen[last].w[0] == w[0] && seen[last].w[1] == w[1])
-                hit = last;
-            for (int k = 0; inl && k < nseen && hit < 0; k++)
-                if (seen[k].w[0] == w[0] && seen[k].w[1] == w[1])
-                    hit = k;
+            unsigned k =
+                (unsigned)(((w[0] ^ (w[1] * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full) >> 60);
             const char *ds;
             size_t dl;
-            if (hit >= 0) {
-                dialect = seen[hit].dialect;
-                last = hit;
+            if (inl && w[0] && seen[k].w[0] == w[0] && seen[k].w[1] == w[1]) {
+                dialect = seen[k].dialect;
             } else if (str_at(dd, row, &ds, &dl), sqlfn_dialect_parse(ds, dl, &dialect) == 0) {
-                if (inl) {
-                    int k = nseen < 8 ? nseen++ : (int)(row % 8);
+                if (inl && w[0]) {
                     seen[k].w[0] = w[0];
                     seen[k].w[1] = w[1];
                     seen[k].dialect = dialect;
-                    last = k;
                 }
             } else {
                 char msg[160];
@@ -828,57 +830,58 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             cat = ci.cat;
             cat_id = ci.id;
         }
-        struct sqlfn_result r;
-        int rc =
-            analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, fd->want, &r);
+        struct sqlfn_result rbuf;
+        const struct sqlfn_result *r = NULL;
+        int rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, fd->want,
+                             &rbuf, &r);
         int fp = fd->kind == FN_FINGERPRINT || fd->kind == FN_HASH;
         /* a fingerprint needs only tokens; the other functions need the analysis */
-        if (fp ? r.fingerprint.s == NULL : rc != 0) {
+        if (fp ? r->fingerprint.s == NULL : rc != 0) {
             set_null(output, row);
             continue;
         }
         switch (fd->kind) {
         case FN_FINGERPRINT:
-            put_str(output, strd, row, r.fingerprint.s, r.fingerprint.len);
+            put_str(output, strd, row, r->fingerprint.s, r->fingerprint.len);
             break;
         case FN_HASH:
-            hashes[row] = r.fingerprint_hash;
+            hashes[row] = r->fingerprint_hash;
             break;
         case FN_TYPE:
-            if (r.statement_type)
-                put_str(output, strd, row, r.statement_type, strlen(r.statement_type));
+            if (r->statement_type)
+                put_str(output, strd, row, r->statement_type, strlen(r->statement_type));
             else
                 set_null(output, row);
             break;
         case FN_COL_LINEAGE:
-            if (put_col_lineage(&lo, entries, row, &total, &r) != 0)
+            if (put_col_lineage(&lo, entries, row, &total, r) != 0)
                 goto oom;
             break;
         default: {
-            size_t k = fd->kind == FN_TABLES    ? r.n_tables
-                       : fd->kind == FN_COLUMNS ? r.n_columns
-                       : fd->kind == FN_ACCESS  ? r.n_access
-                                                : r.n_edges;
+            size_t k = fd->kind == FN_TABLES    ? r->n_tables
+                       : fd->kind == FN_COLUMNS ? r->n_columns
+                       : fd->kind == FN_ACCESS  ? r->n_access
+                                                : r->n_edges;
             if (list_reserve(&lo, total + k) != 0)
                 goto oom;
             entries[row].offset = total;
             entries[row].length = k;
             if (fd->kind == FN_TABLES) {
                 for (size_t j = 0; j < k; j++)
-                    put_str(lo.f0, lo.d0, total + j, r.tables[j].s, r.tables[j].len);
+                    put_str(lo.f0, lo.d0, total + j, r->tables[j].s, r->tables[j].len);
             } else {
                 for (size_t j = 0; j < k; j++) {
                     struct sqlfn_str a, b;
                     if (fd->kind == FN_COLUMNS) {
-                        a = r.columns[j].table;
-                        b = r.columns[j].column;
+                        a = r->columns[j].table;
+                        b = r->columns[j].column;
                     } else if (fd->kind == FN_ACCESS) {
-                        a = r.access[j].table;
-                        b = (struct sqlfn_str){r.access[j].access,
-                                               (uint32_t)strlen(r.access[j].access)};
+                        a = r->access[j].table;
+                        b = (struct sqlfn_str){r->access[j].access,
+                                               (uint32_t)strlen(r->access[j].access)};
                     } else {
-                        a = r.edges[j].source;
-                        b = r.edges[j].target;
+                        a = r->edges[j].source;
+                        b = r->edges[j].target;
                     }
                     if (a.s)
                         put_str(lo.f0, lo.d0, total + j, a.s, a.len);

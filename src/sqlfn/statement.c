@@ -58,6 +58,8 @@ void sa_end_statement(struct parser *P)
         if (P->want & SQLFN_WANT_LINEAGE)
             sa_column_lineage(P);
     }
+    if (!(P->want & SQLFN_WANT_TABLES))
+        return; /* no access kinds, no lineage edges */
     end_access(P);
     for (int t = 0; t < P->ntargets; t++)
         for (size_t r = 0; r < P->nreads; r++)
