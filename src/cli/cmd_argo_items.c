@@ -30,6 +30,9 @@ int cmd_argo_items(int argc, char **argv)
         rc = cli_no_step(cmd, a.p, a.step);
         goto done;
     }
+    /* A run removed by `runs rm` or gc gets no _items.json written into it. */
+    if ((rc = cli_refuse_removed_run(a.store, a.p->name, a.run)) != 0)
+        goto done;
     if (df_argo_item_indices(a.p, (size_t)si, a.store, a.run, a.per_pod, &out, &err)) {
         rc = cli_fail(&err);
         goto done;

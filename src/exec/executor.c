@@ -207,8 +207,8 @@ static void manifest_totals(json_t *m, uint64_t *rows, uint64_t *bytes)
 /* For a resume: the highest attempt number any earlier invocation used per task, so new
  * attempts get numbers of their own (and their _error.json is found unambiguously). */
 struct attempt_scan {
-    struct executor *x;
-    size_t s;
+    int *base; /* per item: the highest attempt number found */
+    size_t n;
     size_t plen;
 };
 
@@ -227,11 +227,8 @@ static int scan_attempt(const char *key, uint64_t size, void *ud)
     att = strtoul(slash + 1, &end, 10);
     if (end == slash + 1 || *end != '-')
         return 0;
-    if (item < a->x->g.steps[a->s].n_tasks) {
-        struct gtask *t = a->x->g.tasks[a->x->g.steps[a->s].tasks[item]];
-        if ((int)att > t->attempt_base && att < 1000000)
-            t->attempt_base = (int)att;
-    }
+    if (item < a->n && att < 1000000 && (int)att > a->base[item])
+        a->base[item] = (int)att;
     return 0;
 }
 
@@ -257,11 +254,48 @@ static int empty_fails(struct executor *x, size_t s)
     return 1;
 }
 
+/* For a resume: the highest attempt number earlier invocations used per item of step s
+ * (from the previous record, then the attempt folders), into base[n]. -1 with err set
+ * when the folders cannot be listed. */
+static int earlier_attempts(struct executor *x, size_t s, int *base, size_t n, struct df_error *err)
+{
+    const struct df_step *st = &x->p->steps[s];
+    /* Attempts an earlier invocation recorded (an attempt killed before it wrote anything
+     * leaves no folder to find), then the folders themselves. */
+    char *stepkey = df_key_step(x->p->name, x->run, st->name);
+    char *prefix = xasprintf("%s/", stepkey);
+    struct attempt_scan a = {base, n, strlen(prefix)};
+    size_t k;
+    json_t *rec;
+    int rc = 0;
+
+    json_array_foreach(json_object_get(x->prev, "tasks"), k, rec)
+    {
+        const char *rs = json_string_value(json_object_get(rec, "step"));
+        json_int_t ri = json_integer_value(json_object_get(rec, "item_index"));
+        json_int_t ra = json_integer_value(json_object_get(rec, "attempts"));
+        if (rs && !strcmp(rs, st->name) && ri >= 0 && (size_t)ri < n && ra > 0 && ra < 1000000 &&
+            ra > base[ri])
+            base[ri] = (int)ra;
+    }
+    if (df_store_list(x->store, prefix, scan_attempt, &a, err) != 0) {
+        /* New attempt numbers rely on this listing: without it they could reuse an
+         * earlier attempt's number (and find its _error.json). */
+        df_error_prefix(err, "cannot resume run '%s': listing the attempts of step '%s'", x->run,
+                        st->name);
+        rc = -1;
+    }
+    free(prefix);
+    free(stepkey);
+    return rc;
+}
+
 static int plan_step(struct executor *x, size_t s, struct df_error *err)
 {
     struct df_error e = DF_ERROR_INIT;
     json_t *items = NULL;
     const struct df_step *st = &x->p->steps[s];
+    int *base = NULL;
     size_t n;
 
     if (df_step_items(x->p, s, x->store, x->run, &items, &e) != 0 || !json_is_array(items)) {
@@ -280,49 +314,28 @@ static int plan_step(struct executor *x, size_t s, struct df_error *err)
         json_decref(items);
         return 0;
     }
+    /* Tasks committed by an earlier invocation are kept when their key still matches:
+     * decided when each becomes ready (skip_task), once what it reads is final. New
+     * attempts get numbers of their own: found before the step is planned, so a step
+     * whose attempts cannot be listed stays unplanned and the run's record keeps the
+     * tasks it had (exec/runcarry.h). */
+    if (x->resume && n) {
+        base = xcalloc(n, sizeof(*base));
+        if (earlier_attempts(x, s, base, n, err) != 0) {
+            graph_step_plan_failed(&x->g, s, DF_CLASS_STORE_ERROR, err->msg);
+            json_decref(items);
+            free(base);
+            x->dirty = 1;
+            return -1;
+        }
+    }
     x->items[s] = items;
     tasknames_plan(&x->names, s, items);
     graph_plan_step(&x->g, s, n);
+    for (size_t i = 0; base && i < n; i++)
+        x->g.tasks[x->g.steps[s].tasks[i]]->attempt_base = base[i];
+    free(base);
     x->dirty = 1;
-    (void)err;
-    if (!x->resume || n == 0)
-        return 0;
-    /* Tasks committed by an earlier invocation are kept when their key still matches:
-     * decided when each becomes ready (skip_task), once what it reads is final. */
-    {
-        /* Attempts an earlier invocation recorded (an attempt killed before it wrote
-         * anything leaves no folder to find), then the folders themselves. */
-        char *stepkey = df_key_step(x->p->name, x->run, st->name);
-        char *prefix = xasprintf("%s/", stepkey);
-        struct attempt_scan a = {x, s, strlen(prefix)};
-        size_t k;
-        json_t *rec;
-        json_array_foreach(json_object_get(x->prev, "tasks"), k, rec)
-        {
-            const char *rs = json_string_value(json_object_get(rec, "step"));
-            json_int_t ri = json_integer_value(json_object_get(rec, "item_index"));
-            json_int_t ra = json_integer_value(json_object_get(rec, "attempts"));
-            if (rs && !strcmp(rs, st->name) && ri >= 0 && (size_t)ri < n && ra > 0 &&
-                ra < 1000000) {
-                struct gtask *t = x->g.tasks[x->g.steps[s].tasks[ri]];
-                if (ra > t->attempt_base)
-                    t->attempt_base = (int)ra;
-            }
-        }
-        df_error_clear(&e);
-        if (df_store_list(x->store, prefix, scan_attempt, &a, &e) != 0) {
-            /* New attempt numbers rely on this listing: without it they could reuse an
-             * earlier attempt's number (and find its _error.json). */
-            *err = e;
-            df_error_prefix(err, "cannot resume run '%s': listing the attempts of step '%s'",
-                            x->run, st->name);
-            free(prefix);
-            free(stepkey);
-            return -1;
-        }
-        free(prefix);
-        free(stepkey);
-    }
     return 0;
 }
 

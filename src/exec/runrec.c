@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dag/plan.h"
+#include "exec/runcarry.h"
 #include "store/layout.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -69,6 +70,8 @@ json_t *runrec_build(const struct runrec_input *in)
     const struct df_pipeline *p = in->p;
     const struct graph *g = in->g;
     json_t *rec = json_object(), *steps = json_array(), *tasks = json_array();
+    json_t *carried = json_array(); /* tasks of steps not planned by this invocation */
+    int ended = strcmp(in->status, "running") != 0;
     size_t total = 0, done = 0, failed = 0, reused = 0;
     char now[40], *host = hostname(), *file;
     const char *slash = strrchr(p->path, '/');
@@ -106,6 +109,7 @@ json_t *runrec_build(const struct runrec_input *in)
         size_t d, f, r;
         uint64_t rows = 0, bytes = 0;
         int64_t el = 0;
+        size_t n = st->n_tasks;
         json_t *js;
 
         graph_step_counts(g, s, &d, &f, &r);
@@ -115,12 +119,25 @@ json_t *runrec_build(const struct runrec_input *in)
             bytes += t->bytes;
             el += t->elapsed_ms;
         }
-        total += st->n_tasks;
+        if (!st->planned && in->prev) {
+            /* A resume that has not planned this step (yet, or ever: its planning or a
+             * step above it failed) keeps the tasks the previous record had. */
+            struct runcarry c;
+            runcarry_step(in->prev, p->steps[s].name, ended, carried, &c);
+            n = c.total;
+            d = c.done;
+            f = c.failed;
+            rows = c.rows;
+            bytes = c.bytes;
+            el = c.time_ms;
+            reused += c.reused;
+        }
+        total += n;
         done += d;
         failed += f;
         js = json_pack("{s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I}", "name",
                        p->steps[s].name, "status", step_status(g, s), "planned", st->planned,
-                       "tasks", "total", (json_int_t)st->n_tasks, "done", (json_int_t)d, "failed",
+                       "tasks", "total", (json_int_t)n, "done", (json_int_t)d, "failed",
                        (json_int_t)f, "running", (json_int_t)r, "rows", (json_int_t)rows, "bytes",
                        (json_int_t)bytes, "task_time_ms", (json_int_t)el);
         json_object_set_new(js, "exit_class",
@@ -165,6 +182,8 @@ json_t *runrec_build(const struct runrec_input *in)
         }
         json_array_append_new(tasks, jt);
     }
+    json_array_extend(tasks, carried);
+    json_decref(carried);
     json_object_set_new(rec, "tasks_total", json_integer((json_int_t)total));
     json_object_set_new(rec, "tasks_done", json_integer((json_int_t)done));
     json_object_set_new(rec, "tasks_failed", json_integer((json_int_t)failed));

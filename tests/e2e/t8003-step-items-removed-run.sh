@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# t8003: `duckflow step --run RUN` and `duckflow items --run RUN` (what every Argo pod
-# runs) refuse a run removed by `runs rm` (its tombstone _removed.json) as `run --resume`
-# and `query` do: exit 2, saying it was removed, and nothing is written into what is left
-# of it (no task folder, no _items.json). A run that was not removed still works, and the
-# items of a static step, which need no store, are printed whatever the run.
+# t8003: `duckflow step --run RUN`, `duckflow items --run RUN` and `duckflow argo items`
+# (what every Argo pod runs) refuse a run removed by `runs rm` (its tombstone
+# _removed.json) as `run --resume` and `query` do: exit 2, saying it was removed, and
+# nothing is written into what is left of it (no task folder, no _items.json). A run that
+# was not removed still works, and the items of a static step, which need no store, are
+# printed whatever the run.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..16"
+echo "1..20"
 
 cat >p.yaml <<'YAML'
 name: gone
@@ -39,6 +40,12 @@ expect_code 2 "items --run <removed run> of the dynamic step" "$DUCKFLOW" items 
 said
 check "  says the run was removed" grep -q "^duckflow: run '$R' of 'gone' was removed from store" said.txt
 check "  and prints no list" test ! -s "$out"
+expect_code 2 "argo items --run <removed run> (an Argo pod's items task)" \
+    "$DUCKFLOW" argo items p.yaml --run "$R" --step per_row --store "$DUCKFLOW_STORE"
+said
+check "  says the run was removed, in one line" \
+    test "$(grep -c "^duckflow: run '$R' of 'gone' was removed from store" said.txt)" -eq 1 -a "$(wc -l <said.txt)" -eq 1
+check "  and prints no list" test ! -s "$out"
 find "$DUCKFLOW_STORE" | sort >after.txt
 check "nothing was written into the removed run" cmp before.txt after.txt
 
@@ -49,3 +56,4 @@ check "  the list" test "$(cat "$out")" = '[0,1]'
 expect_ok "step of a run that was not removed" "$DUCKFLOW" step p.yaml --run r-kept --step a --item 0
 expect_ok "  its second task" "$DUCKFLOW" step p.yaml --run r-kept --step a --item 1
 expect_ok "items of it" "$DUCKFLOW" items p.yaml --run r-kept --step per_row
+expect_ok "argo items of it" "$DUCKFLOW" argo items p.yaml --run r-kept --step per_row --store "$DUCKFLOW_STORE"
