@@ -211,6 +211,29 @@ int df_argo_write_metrics(struct df_store *store, const char *pipeline, const ch
                           struct df_error *err);
 
 /*
+ * Automatic pod batching. A fan-out whose step (its `each` root) does not set
+ * `argo: {tasks_per_pod: N}` runs in at most DF_ARGO_AUTO_PODS pods: n items make
+ * min(n, DF_ARGO_AUTO_PODS) pods, pod g running items floor(g*n/G) .. floor((g+1)*n/G)-1
+ * (G pods), so a fan-out of up to DF_ARGO_AUTO_PODS items keeps one item per pod. Each
+ * item stays its own task (manifest, attempt, cache entry), as with tasks_per_pod. The
+ * manifest's loop count is min(n, cap) (an expression for a range param, so a value
+ * given at submit time counts); a dynamic step's items pod prints the G group indices,
+ * and every pod of a fan-out works out its items from n. Why 2,000: Argo keeps a Retry
+ * node and a Pod node per pod (about 216 bytes compressed with --metrics, with the
+ * task-results entry; 350 when every pod was retried once), and the workflow object must
+ * stay under 1 MiB (docs/argo.md, Limits; tests/support/argo/nodestatus.js).
+ */
+#define DF_ARGO_AUTO_PODS 2000
+/* DF_ARGO_AUTO_PODS, or DUCKFLOW_ARGO_AUTO_PODS (tests replay small fan-outs batched). */
+size_t df_argo_auto_pods(void);
+/* The pods of an automatic fan-out of n items: min(n, df_argo_auto_pods()). */
+size_t df_argo_auto_groups(size_t n);
+/* The items of pod g of an automatic fan-out of n items: [*first, *first + *count). */
+void df_argo_auto_group(size_t n, size_t g, size_t *first, size_t *count);
+/* 1 when step has a fan-out batched automatically (its root sets no tasks_per_pod). */
+int df_argo_auto_batched(const struct df_pipeline *p, size_t step);
+
+/*
  * The Argo name (template or task name) for a step name: lower case, '_' -> '-', at most
  * 40 characters, starting with a letter or digit. Not unique by itself; df_argo_build()
  * adds suffixes where two names meet. Writes into out (at least 48 bytes).

@@ -108,6 +108,41 @@ int ag_tasks_per_pod(const struct df_pipeline *p, const struct fanout *f)
     return n > 1 ? n : 1;
 }
 
+size_t df_argo_auto_pods(void)
+{
+    const char *e = getenv("DUCKFLOW_ARGO_AUTO_PODS");
+    long v = e ? strtol(e, NULL, 10) : 0;
+    return v >= 1 && v <= 1000000 ? (size_t)v : DF_ARGO_AUTO_PODS;
+}
+
+size_t df_argo_auto_groups(size_t n)
+{
+    size_t cap = df_argo_auto_pods();
+    return n < cap ? n : cap;
+}
+
+void df_argo_auto_group(size_t n, size_t g, size_t *first, size_t *count)
+{
+    size_t groups = df_argo_auto_groups(n);
+    if (groups == 0 || g >= groups) {
+        *first = n;
+        *count = 0;
+        return;
+    }
+    /* Balanced: the pods differ by one item at most. */
+    *first = (size_t)((unsigned long long)g * n / groups);
+    *count = (size_t)((unsigned long long)(g + 1) * n / groups) - *first;
+}
+
+int df_argo_auto_batched(const struct df_pipeline *p, size_t step)
+{
+    struct fanout f;
+    struct df_error err = DF_ERROR_INIT;
+    if (step >= p->n_steps || ag_fanout_of(p, step, &f, &err))
+        return 0;
+    return f.kind != FAN_NONE && p->steps[f.root].tasks_per_pod == 0;
+}
+
 static void add_dep(json_t *deps, const char *name)
 {
     size_t k;
@@ -161,7 +196,19 @@ json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f)
         /* With tasks_per_pod N the loop runs over groups of N items (the last may be
          * short): pod g runs items g*N .. g*N+N-1. */
         json_t *seq = json_object();
-        if (root->foreach.range_param && per_pod > 1)
+        const int automatic = root->tasks_per_pod == 0;
+        if (root->foreach.range_param && automatic)
+            /* At most the automatic number of pods, whatever value the param gets at
+             * submit time (the pods split the items among them: argo.h). */
+            json_object_set_new(seq, "count",
+                                ag_jstrf("{{=sprig.min(asInt(workflow.parameters.%s), %zu)}}",
+                                         root->foreach.range_param, df_argo_auto_pods()));
+        else if (automatic)
+            json_object_set_new(
+                seq, "count",
+                ag_jstrf("%zu", df_argo_auto_groups(
+                                    root->foreach.range > 0 ? (size_t)root->foreach.range : 0)));
+        else if (root->foreach.range_param && per_pod > 1)
             json_object_set_new(seq, "count",
                                 ag_jstrf("{{=sprig.div(asInt(workflow.parameters.%s) + %d, %d)}}",
                                          root->foreach.range_param, per_pod - 1, per_pod));
@@ -179,10 +226,11 @@ json_t *ag_step_task(struct ctx *c, size_t i, const struct fanout *f)
         /* The values travel in the bundle: the loop passes their indices only, so a node
          * of Argo's status carries a number, not the value. */
         json_t *seq = json_object();
-        json_object_set_new(
-            seq, "count",
-            ag_jstrf("%zu", (json_array_size(root->foreach.values) + (size_t)per_pod - 1) /
-                                (size_t)per_pod));
+        const size_t n = json_array_size(root->foreach.values);
+        json_object_set_new(seq, "count",
+                            ag_jstrf("%zu", root->tasks_per_pod == 0
+                                                ? df_argo_auto_groups(n)
+                                                : (n + (size_t)per_pod - 1) / (size_t)per_pod));
         json_object_set_new(t, "withSequence", seq);
         break;
     }
@@ -251,10 +299,12 @@ json_t *ag_bundle_task(void)
     return t;
 }
 
-/* Compressed bytes a node of Argo's status takes (tests/support/argo/nodestatus.js, docs/argo.md
- * Limits: 1,287 KB for 20,006 nodes), and with the metrics' three output parameters. */
-#define NODE_BYTES         65
-#define NODE_BYTES_METRICS 93
+/* Bytes a node of Argo's status takes, compressed, with the pods' entries in
+ * taskResultsCompletionStatus (tests/support/argo/nodestatus.js, docs/argo.md Limits:
+ * 1,595 KB for the 20,006 nodes of 10,000 retried pods), and with the metrics' three
+ * output parameters (2,164 KB). */
+#define NODE_BYTES         80
+#define NODE_BYTES_METRICS 108
 
 void ag_node_status_warn(struct ctx *c, struct strbuf *warnings)
 {
@@ -277,7 +327,10 @@ void ag_node_status_warn(struct ctx *c, struct strbuf *warnings)
             tasks = json_array_size(p->steps[f.root].foreach.values);
         else if (f.kind == FAN_PARAM)
             continue; /* known when the run lists its items */
-        pods = (tasks + (uint64_t)ag_tasks_per_pod(p, &f) - 1) / (uint64_t)ag_tasks_per_pod(p, &f);
+        pods = f.kind != FAN_NONE && p->steps[f.root].tasks_per_pod == 0
+                   ? df_argo_auto_groups((size_t)tasks)
+                   : (tasks + (uint64_t)ag_tasks_per_pod(p, &f) - 1) /
+                         (uint64_t)ag_tasks_per_pod(p, &f);
         /* A Retry node above each pod of a template with a retryStrategy; a TaskGroup
          * above a loop. */
         nodes = pods * ((st->limits.retries >= 0 ? st->limits.retries : DF_ARGO_DEFAULT_RETRIES) > 0
@@ -293,9 +346,10 @@ void ag_node_status_warn(struct ctx *c, struct strbuf *warnings)
     if (bytes > 1024 * 1024)
         ag_warn(warnings,
                 "Argo's node status for this run would take about %llu KiB compressed, over "
-                "the 1 MiB a workflow may hold (step '%s' alone about %llu KiB): give it "
-                "`argo: {tasks_per_pod: N}` or `retries: 0`, or turn on Argo's node status "
-                "offloading (docs/argo.md, Limits)",
+                "the 1 MiB a workflow may hold (step '%s' alone about %llu KiB): leave its "
+                "`argo: {tasks_per_pod: N}` unset (automatic batching) or make N larger, or "
+                "give it `retries: 0`, or turn on Argo's node status offloading "
+                "(docs/argo.md, Limits)",
                 (unsigned long long)(bytes / 1024), p->steps[worst].name,
                 (unsigned long long)(worst_bytes / 1024));
 }

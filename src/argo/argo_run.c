@@ -32,9 +32,12 @@ int df_argo_item_indices(const struct df_pipeline *p, size_t step, struct df_sto
         return -1;
     n = json_array_size(items);
     json_decref(items);
-    /* With tasks_per_pod N, one entry per group of N items (pod g runs g*N .. g*N+N-1). */
+    /* With tasks_per_pod N, one entry per group of N items (pod g runs g*N .. g*N+N-1);
+     * without it, one per pod of the automatic batching (argo.h). */
     if (per_pod > 1)
         n = (n + (size_t)per_pod - 1) / (size_t)per_pod;
+    else if (df_argo_auto_batched(p, step))
+        n = df_argo_auto_groups(n);
     /* Indices, not the items: the items (file lists, row values) can be large and stay in
      * the store's _items.json, which every task reads by index. */
     sb_addc(&list, '[');

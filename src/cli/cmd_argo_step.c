@@ -6,7 +6,9 @@
  * pipeline's files. The manifest's shared templates pass the step as its Argo task name,
  * which is mapped back to the step here. With --tasks-per-pod N, --item G names a group:
  * the pod runs items G*N .. G*N+N-1 (those that exist) one after another, each its own
- * task with its own manifest and attempt.
+ * task with its own manifest and attempt. Without it, a fan-out whose step sets no
+ * tasks_per_pod is batched automatically (argo.h): past DF_ARGO_AUTO_PODS items, --item G
+ * names pod G of that many and the pod runs its share of the items the same way.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -190,12 +192,17 @@ int cmd_argo_step(int argc, char **argv)
         if (si < 0 && (si = df_argo_task_step(p, args[pa.step_at])) >= 0)
             args[pa.step_at] = p->steps[si].name;
     }
-    if (pa.per_pod > 1 && si >= 0) {
+    /* A group of items: --tasks-per-pod N, or the automatic batching of a fan-out whose
+     * step sets none (argo.h), which is one item per pod up to DF_ARGO_AUTO_PODS items. */
+    if (si >= 0 && pa.item_at > 0 && pa.run &&
+        (pa.per_pod > 1 || (pa.per_pod == 0 && df_argo_auto_batched(p, (size_t)si)))) {
         json_t *items = NULL;
         char *end;
         unsigned long long g = strtoull(args[pa.item_at], &end, 10);
         size_t total, first, count;
         if (*end || end == args[pa.item_at]) {
+            if (pa.per_pod == 0)
+                goto single; /* an item named by label */
             rc = cli_usage_error(cmd, "--item '%s' is not a group number", args[pa.item_at]);
             goto done;
         }
@@ -205,10 +212,16 @@ int cmd_argo_step(int argc, char **argv)
         }
         total = json_array_size(items);
         json_decref(items);
-        first = (size_t)g * (size_t)pa.per_pod;
-        count = first >= total                       ? 0
-                : total - first < (size_t)pa.per_pod ? total - first
-                                                     : (size_t)pa.per_pod;
+        if (pa.per_pod == 0 && df_argo_auto_groups(total) == total)
+            goto single; /* one item per pod: item g is the pod's */
+        if (pa.per_pod == 0) {
+            df_argo_auto_group(total, (size_t)g, &first, &count);
+        } else {
+            first = (size_t)g * (size_t)pa.per_pod;
+            count = first >= total                       ? 0
+                    : total - first < (size_t)pa.per_pod ? total - first
+                                                         : (size_t)pa.per_pod;
+        }
         df_store_free(store);
         store = NULL;
         cmd_step_fast_exit = 0; /* more tasks follow in this process */
@@ -216,6 +229,7 @@ int cmd_argo_step(int argc, char **argv)
         write_metrics(&pa, p, p->steps[si].name, first, count);
         goto done;
     }
+single:
     df_store_free(store);
     store = NULL;
     /* A pod's log is its stdout: the task log goes there too (cli/tasklog.c), whatever

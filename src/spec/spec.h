@@ -127,7 +127,8 @@ struct df_step {
                                 * value starts (inside its quotes) */
     int allow_empty;   /* `allow_empty: true`: a fan-out that finds no items succeeds with no
                         * tasks (else the step fails with class no_items) */
-    int tasks_per_pod; /* `argo: {tasks_per_pod: N}`: items one Argo pod runs in turn (1) */
+    int tasks_per_pod; /* `argo: {tasks_per_pod: N}`: items one Argo pod runs in turn;
+                        * 0 when not set: automatic (argo.h, DF_ARGO_AUTO_PODS) */
 };
 
 struct df_pipeline {

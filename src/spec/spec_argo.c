@@ -95,7 +95,7 @@ int spec_load_step_argo(struct loader *L, struct df_step *s, const struct yt_nod
     const struct yt_node *v;
     int64_t n;
 
-    s->tasks_per_pod = 1;
+    s->tasks_per_pod = 0; /* automatic (argo.h, DF_ARGO_AUTO_PODS) */
     if (!x || spec_is_null(x))
         return 0;
     if (spec_want_map(L, x, "argo") < 0 || spec_check_fields(L, x, "argo", step_argo_fields) < 0)

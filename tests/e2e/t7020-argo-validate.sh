@@ -46,7 +46,7 @@ f=fanout.wf.json
 check "range and values -> withSequence (values by index)" node -e '
     const d = require(process.argv[1]); const t = d.spec.templates[0].dag.tasks;
     const g = (n) => t.find((x) => x.name === n);
-    const ok = g("seq").withSequence.count === "{{workflow.parameters.n}}"
+    const ok = g("seq").withSequence.count === "{{=sprig.min(asInt(workflow.parameters.n), 2000)}}"
         && g("fixed").withSequence.count === "2"
         && g("regions").withSequence.count === "3" && !g("regions").withItems
         && JSON.stringify(g("per-region").withSequence) === JSON.stringify(g("regions").withSequence)

@@ -2,9 +2,12 @@
 # t7030: 5,000-item fan-outs stay within Argo's limits: the manifest under 1 MiB and every
 # parameter under 256 KiB. Static fan-out is a withSequence count or a withItems list; for
 # dynamic fan-out the items task prints only item indices (the items, here far over 256 KiB,
-# stay in the store's _items.json), and a list too long even as indices is refused.
+# stay in the store's _items.json), and a list too long even as indices is refused. The
+# listed and dynamic steps set `argo: {tasks_per_pod: 1}` (one item per pod, as given)
+# so the lists keep every index; without it a fan-out runs in at most 2,000 pods
+# (automatic batching, argo.h): the 60,000 rows then make a list of 2,000 pod indices.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..20"
+echo "1..22"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 opts=(--image duckflow:test --store "$SCRATCH/store")
 
@@ -21,6 +24,7 @@ mkdir -p big
     printf '    foreach: {values: ['
     for i in $(seq 1 5000); do printf 'v%04d' "$i"; [ "$i" -lt 5000 ] && printf ', '; done
     echo ']}'
+    echo "    argo: {tasks_per_pod: 1}"
     echo "    sql: CREATE TABLE l AS SELECT getvariable('item') AS v"
     echo "    outputs: [l]"
     echo "  names:"
@@ -28,6 +32,7 @@ mkdir -p big
     echo "    outputs: [k]"
     echo "  per_name:"
     echo "    foreach: {rows: \"SELECT name FROM k ORDER BY name\"}"
+    echo "    argo: {tasks_per_pod: 1}"
     echo "    inputs: {k: names.k}"
     echo "    sql: CREATE TABLE p AS SELECT getvariable('item') AS name"
     echo "    outputs: [p]"
@@ -47,7 +52,7 @@ check "range -> withSequence count, values -> withSequence of 5,000 indices, row
     const YAML = require(process.argv[1] + "/node_modules/yaml");
     const d = YAML.parse(require("fs").readFileSync(process.argv[2], "utf8"));
     const t = d.spec.templates[0].dag.tasks, g = (n) => t.find((x) => x.name === n);
-    const ok = g("ranged").withSequence.count === "{{workflow.parameters.n}}"
+    const ok = g("ranged").withSequence.count === "{{=sprig.min(asInt(workflow.parameters.n), 2000)}}"
         && g("listed").withSequence.count === "5000" && !g("listed").withItems
         && g("per-name").withParam === "{{tasks.per-name-items.outputs.result}}"
         && g("again").withParam === "{{tasks.per-name-items.outputs.result}}";
@@ -82,6 +87,12 @@ steps:
     outputs: [k]
   each_row:
     foreach: {rows: "SELECT i FROM k"}
+    argo: {tasks_per_pod: 1}
+    inputs: {k: src.k}
+    sql: CREATE TABLE o AS SELECT getvariable('item') AS i
+    outputs: [o]
+  batched:
+    foreach: {rows: "SELECT i FROM k"}
     inputs: {k: src.k}
     sql: CREATE TABLE o AS SELECT getvariable('item') AS i
     outputs: [o]
@@ -91,5 +102,8 @@ expect_code 2 "huge: 60,000 indices are refused" "$DUCKFLOW" argo items huge/pip
 expect_match "with the reason" "60000 items make a withParam list of [0-9]+ bytes, over Argo's limit" "$errout"
 cp "$out" last.out
 check "nothing on stdout" test ! -s last.out
+expect_ok "huge, batched automatically: the list of its 2,000 pods" "$DUCKFLOW" argo items huge/pipeline.yaml --run r2 --step batched --store "$SCRATCH/store"
+cp "$out" batched.json
+check "2,000 indices" node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.exit(a.length === 2000 && a[1999] === 1999 ? 0 : 1)' batched.json
 expect_code 2 "argo items: unknown step" "$DUCKFLOW" argo items huge/pipeline.yaml --run r2 --step nope --store "$SCRATCH/store"
 expect_code 2 "argo items: no --run" "$DUCKFLOW" argo items huge/pipeline.yaml --step src --store "$SCRATCH/store"

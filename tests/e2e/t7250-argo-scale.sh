@@ -5,18 +5,20 @@
 #    shape share a template); without it the 3 MB of files cannot travel in the manifest
 #    and duckflow says so. The manifest passes Argo's three checks (schema, CRD with CEL,
 #    naming rules) and the restricted Pod Security Standard, and its node status fits.
-# 2. A 10,000-item fan-out: Argo's node status (tests/support/argo/nodestatus.js simulates
-#    it, node by node) does not fit the 1 MiB workflow object with a Retry node above each
-#    of 10,000 pods, fits with `argo: {tasks_per_pod: 2}` (5,000 retried pods, even when
-#    each is retried once) and with `retries: 0`; the grouped manifest passes the checks.
-#    `duckflow argo` warns about the first and not the second. With --metrics (three
-#    output parameters per node) pods of 2 fit, and no longer when each is retried once.
+# 2. A 10,000-item fan-out with the defaults (retries, no tasks_per_pod): automatic pod
+#    batching (argo.h, DF_ARGO_AUTO_PODS) runs it in 2,000 pods of 5 items, and Argo's node
+#    status (tests/support/argo/nodestatus.js simulates it, node by node, with Argo 3.6's
+#    task-results map) fits the 1 MiB workflow object, with --metrics too, and when every
+#    pod was retried once; a param given at submit time still gets at most 2,000 pods. The
+#    same for a dynamic fan-out (rows): its items pod prints 2,000 pod indices. With
+#    `tasks_per_pod: 1` (one item per pod, as asked) the 10,000 Retry and Pod nodes do not
+#    fit, and `duckflow argo` warns; with `retries: 0` they do.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 shared=${DUCKFLOW_SHARED:-$DUCKFLOW_TOP/../shared}
 crds=()
 [ -f "$shared/argo/workflows.yaml" ] && crds=(--crds "$shared/argo")
-echo "1..26"
+echo "1..35"
 img=(--image registry.example.com/duckflow:0.1.0)
 
 # 1,000 steps, each SQL file 3 kB of text (distinct: a comment naming the step's columns).
@@ -110,30 +112,64 @@ steps:
     sql: CREATE TABLE s AS SELECT count(*) AS n FROM t
     outputs: [s]
 YAML
-expect_ok "10,000 single-task pods compile" "$DUCKFLOW" argo fan/pipeline.yaml "${img[@]}" --store s3://analytics/duckflow -o json
-cp "$out" fan1.json
-expect_match "with a warning naming the step and the way out" \
-    "warning: Argo's node status for this run would take about 12[0-9][0-9] KiB compressed.*step 'part'.*tasks_per_pod" "$errout"
-expect_code 1 "10,000 retried pods (a Retry node each) do not fit 1 MiB" node "$sup/nodestatus.js" fan1.json --items 10000
-sed 's/^    foreach: {range: n}/    foreach: {range: n}\n    argo: {tasks_per_pod: 2}/' fan/pipeline.yaml >fan/p2.yaml
-expect_ok "tasks_per_pod: 2 compiles" "$DUCKFLOW" argo fan/p2.yaml "${img[@]}" --store s3://analytics/duckflow -o json
-cp "$out" fan2.json
+cap=$(sed -n 's/^#define DF_ARGO_AUTO_PODS \([0-9]*\)$/\1/p' "$DUCKFLOW_TOP/src/argo/argo.h")
+check "nodestatus.js's --cap default is DF_ARGO_AUTO_PODS ($cap)" grep -q "opt('--cap', $cap)" "$sup/nodestatus.js"
+expect_ok "10,000 tasks with the defaults compile" "$DUCKFLOW" argo fan/pipeline.yaml "${img[@]}" --store s3://analytics/duckflow -o json
+cp "$out" fan.json
 check "without a node status warning" bash -c '! grep -q "node status" "$1"' _ "$errout"
-check "the loop runs over groups of 2" node -e '
+check "the loop runs at most 2,000 pods, whatever n is at submit time" node -e '
     const d = require(process.argv[1]); const t = d.spec.templates[0].dag.tasks.find((x) => x.name === "part");
     const tpl = d.spec.templates.find((x) => x.name === t.template);
-    const a = tpl.container.args;
-    process.exit(t.withSequence.count === "{{=sprig.div(asInt(workflow.parameters.n) + 1, 2)}}"
-        && a[a.indexOf("--tasks-per-pod") + 1] === "2" && tpl.retryStrategy ? 0 : 1);' "$SCRATCH/fan2.json"
-expect_ok "10,000 tasks in pods of 2 fit" node "$sup/nodestatus.js" fan2.json --items 10000
-expect_match "5,000 Retry and 5,000 Pod nodes" '^nodes 1000[0-9] ' "$out"
-expect_ok "and still fit when every pod was retried once" node "$sup/nodestatus.js" fan2.json --items 10000 --attempts 2
-expect_ok "the grouped fan-out passes Argo's checks and the restricted profile" bash -c \
-    'node "$1" "${@:3}" fan2.json && node "$2" fan2.json' _ "$sup/argo-check.js" "$sup/pss-check.js" "${crds[@]}"
-sed 's/^    foreach: {range: n}/    foreach: {range: n}\n    retries: 0/' fan/pipeline.yaml >fan/p0.yaml
+    process.exit(t.withSequence.count === "{{=sprig.min(asInt(workflow.parameters.n), 2000)}}"
+        && !tpl.container.args.includes("--tasks-per-pod") && tpl.retryStrategy ? 0 : 1);' "$SCRATCH/fan.json"
+expect_ok "10,000 tasks with the defaults fit 1 MiB" node "$sup/nodestatus.js" fan.json --items 10000
+expect_match "2,000 Retry and 2,000 Pod nodes" '^nodes 4006 ' "$out"
+expect_ok "and still fit when every pod was retried once" node "$sup/nodestatus.js" fan.json --items 10000 --attempts 2
+expect_ok "the batched fan-out passes Argo's checks and the restricted profile" bash -c \
+    'node "$1" "${@:3}" fan.json && node "$2" fan.json' _ "$sup/argo-check.js" "$sup/pss-check.js" "${crds[@]}"
+"$DUCKFLOW" argo fan/pipeline.yaml "${img[@]}" --store s3://analytics/duckflow -o json --metrics >fanm.json
+expect_ok "with --metrics, 10,000 tasks with the defaults fit" node "$sup/nodestatus.js" fanm.json --items 10000
+expect_ok "and when every pod was retried once" node "$sup/nodestatus.js" fanm.json --items 10000 --attempts 2
+expect_ok "submitted with n=100000 they still fit (2,000 pods of 50)" node "$sup/nodestatus.js" fanm.json --items 100000 --attempts 2
+
+# A dynamic 10,000-item fan-out: the items pod batches at run time.
+mkdir -p dyn
+cat >dyn/pipeline.yaml <<'YAML'
+name: dyn10k
+steps:
+  part:
+    foreach: {rows: "SELECT range AS i FROM range(10000)"}
+    sql: CREATE TABLE t AS SELECT getvariable('item') AS i
+    outputs: [t]
+  total:
+    inputs: {t: part.t}
+    sql: CREATE TABLE s AS SELECT count(*) AS n FROM t
+    outputs: [s]
+YAML
+expect_ok "a dynamic fan-out compiles (bundle in the store)" "$DUCKFLOW" argo dyn/pipeline.yaml "${img[@]}" \
+    --store "$SCRATCH/dstore" --upload-bundle -o json --metrics
+cp "$out" dyn.json
+hash=$(node -e 'const d = require(process.argv[1]); const a = d.spec.templates.find((t) => t.name === "items").container.args;
+    console.log(a[a.indexOf("--bundle") + 1]);' "$SCRATCH/dyn.json")
+expect_ok "its items pod runs" "$DUCKFLOW" argo items dyn10k --bundle "$hash" --run r1 --step part --store "$SCRATCH/dstore"
+cp "$out" dyn-list.json
+check "and prints 2,000 pod indices for 10,000 items" node -e '
+    const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    process.exit(a.length === 2000 && a.every((v, i) => v === i) ? 0 : 1);' dyn-list.json
+expect_ok "the last pod runs items 9,995 to 9,999" "$DUCKFLOW" argo step dyn10k --bundle "$hash" --run r1 \
+    --step part --item 1999 --attempt 1 --store "$SCRATCH/dstore"
+check "each its own task" bash -c 'cd "$1"/dyn10k/runs/r1/part && ls -d 09995 09996 09997 09998 09999 && ! ls -d 09994' _ "$SCRATCH/dstore"
+expect_ok "the dynamic 10,000-item fan-out fits, with --metrics, every pod retried once" \
+    node "$sup/nodestatus.js" dyn.json --items 10000 --attempts 2
+
+# One item per pod, as asked: 10,000 Retry and 10,000 Pod nodes.
+sed 's/^    foreach: {range: n}/    foreach: {range: n}\n    argo: {tasks_per_pod: 1}/' fan/pipeline.yaml >fan/p1.yaml
+expect_ok "tasks_per_pod: 1 compiles" "$DUCKFLOW" argo fan/p1.yaml "${img[@]}" --store s3://analytics/duckflow -o json
+cp "$out" fan1.json
+expect_match "with a warning naming the step and the way out" \
+    "warning: Argo's node status for this run would take about 15[0-9][0-9] KiB compressed.*step 'part'.*tasks_per_pod.*unset" "$errout"
+expect_code 1 "10,000 retried pods (a Retry node each) do not fit 1 MiB" node "$sup/nodestatus.js" fan1.json --items 10000
+expect_match "20,006 nodes" '^nodes 20006 ' "$out"
+sed 's/^    foreach: {range: n}/    foreach: {range: n}\n    argo: {tasks_per_pod: 1}\n    retries: 0/' fan/pipeline.yaml >fan/p0.yaml
 "$DUCKFLOW" argo fan/p0.yaml "${img[@]}" --store s3://analytics/duckflow -o json >fan0.json
-expect_ok "10,000 tasks without retries fit" node "$sup/nodestatus.js" fan0.json --items 10000
-# --metrics: three output parameters in every pod and Retry node.
-"$DUCKFLOW" argo fan/p2.yaml "${img[@]}" --store s3://analytics/duckflow -o json --metrics >fan2m.json
-expect_ok "with --metrics, 10,000 tasks in pods of 2 still fit" node "$sup/nodestatus.js" fan2m.json --items 10000
-expect_code 1 "but not when every pod was retried once" node "$sup/nodestatus.js" fan2m.json --items 10000 --attempts 2
+expect_ok "10,000 pods without retries fit" node "$sup/nodestatus.js" fan0.json --items 10000

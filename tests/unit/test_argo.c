@@ -487,9 +487,11 @@ static void manifest_names_and_fanout(void **state)
     /* `main` the step does not take the DAG template's name; `a_b` and `a__b` do not
      * collide. */
     t = find_named(tasks, "main-2");
-    assert_string_equal(path_str(t, "withSequence.count"), "{{workflow.parameters.n}}");
+    assert_string_equal(path_str(t, "withSequence.count"),
+                        "{{=sprig.min(asInt(workflow.parameters.n), 2000)}}");
     t = find_named(tasks, "a-b");
-    assert_string_equal(path_str(t, "withSequence.count"), "{{workflow.parameters.n}}");
+    assert_string_equal(path_str(t, "withSequence.count"),
+                        "{{=sprig.min(asInt(workflow.parameters.n), 2000)}}");
     assert_string_equal(path_str(t, "dependencies.0"), "main-2");
     t = find_named(tasks, "a-b-2");
     assert_string_equal(path_str(t, "withParam"), "{{tasks.a-b-2-items.outputs.result}}");

@@ -15,9 +15,15 @@
 // fixed pseudo-random sequence) so that compression is not flattered by repetition. The
 // nodes are serialised as Go does (map keys sorted), gzip-compressed and base64-encoded as
 // Argo's compressedNodes, and added to the manifest's own size.
-// Usage: node nodestatus.js MANIFEST.json [--items N] [--attempts K] [--hosts H]
-//   --items N     the items of every loop whose size is a parameter, default 10000 (a
-//                 template with --tasks-per-pod K runs them in pods of K)
+// An items task's pod (its stdout feeds a withParam) also carries outputs.result, the list
+// of indices it printed, and so does its Retry node; the workflow keeps
+// taskResultsCompletionStatus (Argo 3.5-3.7: an entry per pod, not compressed) and a few
+// fields of its own (phase, times, conditions, progress, resourcesDuration).
+// Usage: node nodestatus.js MANIFEST.json [--items N] [--attempts K] [--hosts H] [--cap C]
+//        [--no-task-results]
+//   --items N     the items of every loop whose size is a parameter or dynamic, default
+//                 10000 (a template with --tasks-per-pod K runs them in pods of K; without
+//                 it, a dynamic loop runs them in min(N, C) pods)
 //   --attempts K  pods per retried task (1 = no retry was needed), default 1
 //   --hosts H     cluster nodes the pods run on, default 100
 // Prints "nodes N json B compressed C manifest M total T" and exits 1 when T > 1 MiB.
@@ -31,6 +37,12 @@ const opt = (k, d) => (args.includes(k) ? parseInt(args[args.indexOf(k) + 1], 10
 const items = opt('--items', 10000);
 const attempts = opt('--attempts', 1);
 const hosts = opt('--hosts', 100);
+// Pods a fan-out gets without `tasks_per_pod` (DF_ARGO_AUTO_PODS in src/argo/argo.h; the
+// manifest's count says so for ranges and values, the items pod for dynamic fan-outs).
+const cap = opt('--cap', 2000);
+// Argo 3.5 to 3.7 keep status.taskResultsCompletionStatus, one entry per pod (its node id:
+// true), beside the nodes and not compressed with them; --no-task-results leaves it out.
+const taskResultsMap = !args.includes('--no-task-results');
 const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
 const spec = doc.kind === 'CronWorkflow' ? doc.spec.workflowSpec : doc.spec;
 const templates = new Map(spec.templates.map((t) => [t.name, t]));
@@ -101,6 +113,20 @@ function inputsOf(t, task, item) {
     };
 }
 let clock = 0;
+// The pods a loop over n items runs: K items a pod with --tasks-per-pod K (the template's
+// args), else one pod per item up to `cap` pods (the automatic batching).
+function podsFor(t, n) {
+    const a = (t.container && t.container.args) || [];
+    const k = a.includes('--tasks-per-pod') ? parseInt(a[a.indexOf('--tasks-per-pod') + 1], 10) : 0;
+    return k > 0 ? Math.ceil(n / k) : Math.min(n, cap);
+}
+// Templates whose pods' stdout a withParam reads: their nodes keep it as outputs.result.
+const resultTemplates = new Set();
+for (const t of spec.templates)
+    for (const m of JSON.stringify((t.dag && t.dag.tasks) || []).matchAll(/\{\{tasks\.([^.]+)\.outputs\.result\}\}/g)) {
+        const src = t.dag.tasks.find((x) => x.name === m[1]);
+        if (src) resultTemplates.add(src.template);
+    }
 function pod(name, display, t, inputs, boundary, retried) {
     const n = node('Pod', name, display, t.name, boundary);
     const took = 5 + next(600);
@@ -114,10 +140,13 @@ function pod(name, display, t, inputs, boundary, retried) {
     n.resourcesDuration = { cpu: took * r.cpu, memory: took * r.mem };
     if (retried) n.nodeFlag = { retried: true };
     if (inputs) n.inputs = inputs;
-    n.outputs = { exitCode: '0' };
-    // Output parameters (the metrics' rows, bytes, rss) hold numbers of varying size.
+    // Outputs in Go's field order: parameters (the metrics' rows, bytes, rss: numbers of
+    // varying size), result (an items pod's list of indices), exitCode.
+    n.outputs = {};
     const outs = (t.outputs && t.outputs.parameters) || [];
-    if (outs.length) n.outputs = { exitCode: '0', parameters: outs.map((o) => ({ name: o.name, value: String(next(1e9)) })) };
+    if (outs.length) n.outputs.parameters = outs.map((o) => ({ name: o.name, value: String(next(1e9)) }));
+    if (resultTemplates.has(t.name)) n.outputs.result = JSON.stringify(Array.from({ length: podsFor(t, items) }, (_, i) => i));
+    n.outputs.exitCode = '0';
     n.hostNodeName = hostNames[next(hosts)];
     n.taskResultSynced = true;
     return n;
@@ -157,8 +186,11 @@ function runDag(tmpl, dagNode, prefix, start) {
         let outs;
         if (t.dag) {
             n = node('DAG', name, task.name, t.name, dagNode.id);
+            // A group's parameters carry an items list across groups (argo_groups.c).
+            const list = JSON.stringify(Array.from({ length: Math.min(items, cap) }, (_, i) => i));
             const inputs = inputsOf(t, task, 0);
-            if (inputs) n.inputs = inputs;
+            if (inputs) n.inputs = { parameters: inputs.parameters.map((p) => ({ name: p.name, value: p.value.includes('{{') ? list : p.value })) };
+            if (t.outputs && t.outputs.parameters) n.outputs = { parameters: t.outputs.parameters.map((p) => ({ name: p.name, value: list })) };
             const kids = [];
             outs = runDag(t, n, name, clock, kids);
             roll(n, kids);
@@ -170,10 +202,13 @@ function runDag(tmpl, dagNode, prefix, start) {
         } else {
             // A loop whose size is a parameter runs --items items; with tasks_per_pod K
             // (the pod's --tasks-per-pod) in groups of K, one pod each.
-            const cargs = (t.container && t.container.args) || [];
-            const perPod = cargs.includes('--tasks-per-pod') ? parseInt(cargs[cargs.indexOf('--tasks-per-pod') + 1], 10) : 1;
+            const c = seq ? String(seq.count) : '';
+            let m;
             const count = task.withItems && !String(JSON.stringify(task.withItems)).includes('{{') ? task.withItems.length
-                : seq && /^\d+$/.test(String(seq.count)) ? parseInt(seq.count, 10) : Math.ceil(items / perPod);
+                : /^\d+$/.test(c) ? parseInt(c, 10)
+                : (m = c.match(/sprig\.min\(\s*asInt\([^)]*\)\s*,\s*(\d+)\s*\)/)) ? Math.min(items, parseInt(m[1], 10))
+                : (m = c.match(/sprig\.div\(\s*asInt\([^)]*\)\s*\+\s*\d+\s*,\s*(\d+)\s*\)/)) ? Math.ceil(items / parseInt(m[1], 10))
+                : seq ? items : podsFor(t, items);
             n = node('TaskGroup', name, task.name, t.name, dagNode.id);
             const kids = [];
             outs = [];
@@ -212,8 +247,26 @@ for (const k of [...nodes.keys()].sort()) {
     sorted[k] = out;
 }
 const json = JSON.stringify(sorted);
+// The rest of the status: the map of task results (Argo 3.5-3.7) and the workflow's own
+// fields, as JSON beside compressedNodes.
+const rest = {
+    phase: 'Succeeded',
+    startedAt: dag.startedAt,
+    finishedAt: dag.finishedAt,
+    progress: dag.progress,
+    conditions: [{ type: 'PodRunning', status: 'False' }, { type: 'Completed', status: 'True' }],
+    resourcesDuration: dag.resourcesDuration,
+    artifactRepositoryRef: { default: true, artifactRepository: {} },
+    artifactGCStatus: { notSpecified: true },
+};
+if (taskResultsMap) {
+    const m = {};
+    for (const k of Object.keys(sorted).filter((k) => sorted[k].type === 'Pod')) m[k] = true;
+    rest.taskResultsCompletionStatus = m;
+}
+const restBytes = Buffer.byteLength(JSON.stringify(rest));
 const compressed = zlib.gzipSync(json).toString('base64').length;
 const manifest = Buffer.byteLength(JSON.stringify(doc));
-const total = manifest + compressed;
-process.stdout.write(`nodes ${nodes.size} json ${json.length} compressed ${compressed} manifest ${manifest} total ${total}\n`);
+const total = manifest + compressed + restBytes;
+process.stdout.write(`nodes ${nodes.size} json ${json.length} compressed ${compressed} status ${restBytes} manifest ${manifest} total ${total}\n`);
 process.exit(total > 1024 * 1024 ? 1 : 0);

@@ -110,6 +110,14 @@ function evalExpr(expr, vars) {
         if (!last) die(`unsupported expression '{{=${expr}}}'`);
         return last[1];
     }
+    // sprig.min(asInt(P), C): the pods of an automatically batched loop
+    m = expr.match(/^sprig\.min\(\s*asInt\(\s*([\w.]+)\s*\)\s*,\s*(\d+)\s*\)$/);
+    if (m) {
+        if (!(m[1] in vars)) die(`expression '${expr}': '${m[1]}' is not defined here`);
+        const v = parseInt(vars[m[1]], 10);
+        if (Number.isNaN(v)) die(`expression '${expr}': '${vars[m[1]]}' is not an integer`);
+        return String(Math.min(v, parseInt(m[2], 10)));
+    }
     // sprig.div(asInt(P) + K, N): the group count of a loop with tasks_per_pod N
     m = expr.match(/^sprig\.div\(\s*asInt\(\s*([\w.]+)\s*\)\s*\+\s*(\d+)\s*,\s*(\d+)\s*\)$/);
     if (m) {
@@ -306,7 +314,7 @@ class Replay {
             }
             const c = substituteAll(t.container, pv, `${label} container`);
             const env = { PATH: process.env.PATH, HOME: podDir };
-            for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'LD_LIBRARY_PATH']) if (process.env[k]) env[k] = process.env[k];
+            for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'LD_LIBRARY_PATH', 'DUCKFLOW_ARGO_AUTO_PODS']) if (process.env[k]) env[k] = process.env[k];
             for (const e of c.env || []) {
                 if (e.value !== undefined) env[e.name] = mapPath(e.value);
                 else if (e.valueFrom && e.valueFrom.secretKeyRef) {
