@@ -250,6 +250,8 @@ static void attribute(struct parser *P, struct source *src, struct name col, int
  * column, and one after it (ORDER BY total) an alias. */
 static int is_alias_ref(struct parser *P, struct scope *S, struct name nm, uint32_t pos)
 {
+    if (!S->naliases) /* no alias to find: the lookup below would find none */
+        return 0;
     const struct proj *p = sa_find_proj(P, S, nm);
     if (!(p && p->alias && p->pos < pos))
         return 0;

@@ -378,6 +378,10 @@ static const unsigned char cclass[256] = {
 #undef H8
 };
 
+/* Bytes after a name that make it more than a name: 1 a prefixed string (N'x', U&'x', a
+ * "..." string), 2 BigQuery's dashed project name (my-project.ds.t). */
+static const unsigned char after_word[256] = {['\''] = 1, ['"'] = 1, ['&'] = 1, ['-'] = 2};
+
 /* Bytes that are a token of their own in every dialect and context, by token type. */
 static const unsigned char single[256] = {
     ['('] = T_LPAREN, [')'] = T_RPAREN, [','] = T_COMMA,    [';'] = T_SEMI,
@@ -1056,7 +1060,7 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
     /* the cursor and the next token in registers: the handlers below get them in L */
     const char *p = s;
     struct tok *w = tk->v;
-    int bq = d == SQLFN_BIGQUERY;
+    unsigned after_mask = d == SQLFN_BIGQUERY ? 3 : 1; /* see after_word */
     while (p < end) {
         unsigned char c = (unsigned char)*p;
         unsigned cl = cclass[c];
@@ -1078,7 +1082,7 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
             /* a plain name or keyword: no prefixed string (N'x', U&'x') nor BigQuery's
              * my-project follows it */
             const char *q = ascii_name_end(p, &tf);
-            if (q && *q != '\'' && *q != '"' && *q != '&' && !(bq && *q == '-')) {
+            if (q && !(after_word[(unsigned char)*q] & after_mask)) {
                 size_t n = (size_t)(q - p);
                 if (n >= 2) {
                     uint64_t w0, w1;

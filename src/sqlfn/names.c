@@ -499,6 +499,7 @@ struct proj *sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint
     *S->proj_tail = p;
     S->proj_tail = &p->next;
     S->nproj++;
+    S->naliases += alias != 0;
     S->pidx = NULL; /* rebuilt on the next lookup */
     return p;
 }

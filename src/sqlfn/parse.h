@@ -77,6 +77,7 @@ struct scope {
     struct colref *refs, **ref_tail;
     struct proj *proj, **proj_tail;
     uint32_t nproj;
+    uint32_t naliases; /* projections named by an explicit alias */
     struct cte *ctes;
     struct proj **pidx; /* lazily built hash of projection names */
     uint32_t pidx_cap;
