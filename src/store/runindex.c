@@ -34,12 +34,31 @@ int df_run_index_write(struct df_store *s, const char *pipeline, const char *run
     return rc;
 }
 
+/* Tasks by name, as JSON_SORT_KEYS orders the members of "tasks". */
+static int by_task(const void *a, const void *b)
+{
+    return strcmp((*(const struct df_run_snap_task *const *)a)->task,
+                  (*(const struct df_run_snap_task *const *)b)->task);
+}
+
+/* A JSON string, appended. */
+static void add_json_string(struct strbuf *sb, const char *s)
+{
+    json_t *j = json_string(s);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    sb_adds(sb, text ? text : "null");
+    free(text);
+    json_decref(j);
+}
+
 int df_run_index_write_snap(struct df_store *s, const char *pipeline, const char *run,
                             const struct df_run_snap *snap, struct df_error *err)
 {
-    char *key = df_key_run_manifests(pipeline, run), *text = NULL;
-    json_t *out = json_object(), *v, *record = NULL;
-    int rc = -1;
+    char *key = df_key_run_manifests(pipeline, run), *rtext = NULL;
+    struct strbuf text = STRBUF_INIT;
+    const struct df_run_snap_task **order = NULL;
+    size_t n = 0;
+    int rc = -1, first = 1;
 
     if (snap->list_code) {
         df_error_set(err, snap->list_code, "%s", snap->list_error);
@@ -47,44 +66,61 @@ int df_run_index_write_snap(struct df_store *s, const char *pipeline, const char
     }
     /* The run record as it is now (the run's end wrote it last, before this). */
     if (snap->record) {
-        json_t *m = df_run_record_pick(snap->record, snap->record_len);
-        if (m)
+        json_t *m = df_run_record_pick(snap->record, snap->record_len), *record;
+        if (m) {
             record = json_pack("{s:I, s:o}", "size", (json_int_t)snap->record_len, "members", m);
+            rtext = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+            json_decref(record);
+        }
     } else if (snap->record_code != DF_ENOTFOUND) {
         df_error_set(err, snap->record_code, "%s", snap->record_error);
         goto out;
     }
+    order = xcalloc(snap->n + 1, sizeof(*order));
     for (size_t i = 0; i < snap->n; i++) {
         const struct df_run_snap_task *t = &snap->t[i];
-        json_t *folders, *unused;
-        const char *name;
-
         if (t->get_code == DF_ENOTFOUND)
             continue; /* gone since the listing: no entry, readers look */
         if (t->get_code) {
             df_error_set(err, t->get_code, "%s", t->error);
             goto out;
         }
-        if (!t->picked)
-            continue; /* unreadable: readers read it themselves */
-        folders = json_array();
-        json_object_foreach(t->folders, name, unused)
-            json_array_append_new(folders, json_string(name));
-        json_object_set_new(out, t->task,
-                            json_pack("{s:I, s:o, s:O}", "size", (json_int_t)t->len, "folders",
-                                      folders, "manifest", t->picked));
+        if (t->picked) /* else unreadable: readers read it themselves */
+            order[n++] = t;
     }
-    v = json_pack("{s:i, s:s, s:s, s:O}", "format", 1, "pipeline", pipeline, "run", run, "tasks",
-                  out);
-    if (record)
-        json_object_set(v, "record", record);
-    text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(v);
-    rc = df_store_put_bytes(s, key, text, strlen(text), err);
+    qsort(order, n, sizeof(*order), by_task);
+    /* Written piece by piece, the text json_dumps(JSON_COMPACT | JSON_SORT_KEYS) makes of
+     * {"format", "pipeline", "record", "run", "tasks": {"<task>": {"folders", "manifest",
+     * "size"}}}: the manifests are kept as text (runsnap.h), not as 10,000 trees. */
+    sb_adds(&text, "{\"format\":1,\"pipeline\":");
+    add_json_string(&text, pipeline);
+    if (rtext) {
+        sb_adds(&text, ",\"record\":");
+        sb_adds(&text, rtext);
+    }
+    sb_adds(&text, ",\"run\":");
+    add_json_string(&text, run);
+    sb_adds(&text, ",\"tasks\":{");
+    for (size_t k = 0; k < n; k++) {
+        const struct df_run_snap_task *t = order[k];
+        if (k && !strcmp(t->task, order[k - 1]->task))
+            continue; /* a member once, as in an object */
+        if (!first)
+            sb_addc(&text, ',');
+        first = 0;
+        add_json_string(&text, t->task);
+        sb_adds(&text, ":{\"folders\":");
+        sb_adds(&text, t->folders ? t->folders : "[]");
+        sb_adds(&text, ",\"manifest\":");
+        sb_adds(&text, t->picked);
+        sb_addf(&text, ",\"size\":%zu}", t->len);
+    }
+    sb_adds(&text, "}}");
+    rc = df_store_put_bytes(s, key, text.buf, text.len, err);
 out:
-    free(text);
-    json_decref(record);
-    json_decref(out);
+    sb_release(&text);
+    free(order);
+    free(rtext);
     free(key);
     return rc;
 }

@@ -18,11 +18,16 @@
 struct df_run_snap_task {
     char *task;      /* "<step>/<item>" */
     size_t step_len; /* the length of <step> in task */
-    json_t *folders; /* {"<folder>": true} under the task's folder, in listing order */
+    char *folders;   /* the folders under the task's folder, in listing order: a JSON list
+                      * (compact), as _manifests.json holds it */
     int get_code;    /* 0 when its bytes were read, else the store's error code */
     size_t len;      /* the bytes read */
-    json_t *doc;     /* the whole manifest, its paths checked (df_manifest_read's); NULL: error */
-    json_t *picked;  /* df_manifest_pick of the same bytes; NULL when they are not an object */
+    json_t *doc;     /* of the manifest (its paths checked, as df_manifest_read's), what the
+                      * readers use: names, item_index, times, inputs' sources, per table
+                      * rows, bytes, schema (shared within a step) and files' path and
+                      * partition; NULL: error */
+    char *picked;    /* df_manifest_pick of the same bytes as compact JSON with sorted keys
+                      * (_manifests.json's "manifest"); NULL when they are not an object */
     int code;        /* when doc is NULL: the error's code (get_code, or the parse's) */
     char *error;     /* and its message (malloc'd) */
 };
