@@ -224,7 +224,8 @@ int df_argo_write_metrics(struct df_store *store, const char *pipeline, const ch
  * stay under 1 MiB (docs/argo.md, Limits; tests/support/argo/nodestatus.js).
  */
 #define DF_ARGO_AUTO_PODS 2000
-/* DF_ARGO_AUTO_PODS, or DUCKFLOW_ARGO_AUTO_PODS (tests replay small fan-outs batched). */
+/* DF_ARGO_AUTO_PODS, or DUCKFLOW_ARGO_AUTO_PODS (tests replay small fan-outs batched; a
+ * manifest compiled with it passes it to its pods, so they split the items alike). */
 size_t df_argo_auto_pods(void);
 /* The pods of an automatic fan-out of n items: min(n, df_argo_auto_pods()). */
 size_t df_argo_auto_groups(size_t n);

@@ -43,6 +43,11 @@ static json_t *env_list(struct ctx *c, uint64_t scratch)
     /* The scratch emptyDir's size: statvfs in the pod sees the node's disk, not this. */
     json_array_append_new(
         env, ag_name_value("DUCKFLOW_SCRATCH_SIZE", ag_jstrf("%llu", (unsigned long long)scratch)));
+    /* A cap of the automatic batching other than the default (DUCKFLOW_ARGO_AUTO_PODS when
+     * compiling, for tests) goes to the pods, which split the items by it (argo.h). */
+    if (df_argo_auto_pods() != DF_ARGO_AUTO_PODS)
+        json_array_append_new(
+            env, ag_name_value("DUCKFLOW_ARGO_AUTO_PODS", ag_jstrf("%zu", df_argo_auto_pods())));
     if (o->s3_secret) {
         static const char *const keys[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                            "AWS_SESSION_TOKEN"};

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # t7252: automatic pod batching (argo.h, DF_ARGO_AUTO_PODS): a fan-out whose step sets no
 # `tasks_per_pod` runs in at most that many pods, each pod running its share of the items
-# one after another, each item its own task. DUCKFLOW_ARGO_AUTO_PODS=2 (given to
-# `duckflow argo` and to the replayed pods alike) makes the fixture's fan-outs batch:
+# one after another, each item its own task. DUCKFLOW_ARGO_AUTO_PODS=2 given to
+# `duckflow argo` (which passes it to the pods in their env) makes the fixture batch:
 #   - loop counts are min(n, 2): literal for ranges and values, an expression for a range
 #     param, the items pod's list for dynamic steps; `tasks_per_pod: 1` keeps one per pod;
 #   - the replay (Argo's order, retries) gives the tables `duckflow run` gives, every item
@@ -12,12 +12,14 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 source "$sup/runid.sh"
-echo "1..16"
+echo "1..17"
 cp -r "$sup/pipelines/fanout" src
-export DUCKFLOW_ARGO_AUTO_PODS=2
-expect_ok "compile with at most 2 pods a fan-out" "$DUCKFLOW" argo src/pipeline.yaml --image duckflow:test \
-    --store "$SCRATCH/argo" --metrics -o json
+expect_ok "compile with at most 2 pods a fan-out" env DUCKFLOW_ARGO_AUTO_PODS=2 "$DUCKFLOW" argo src/pipeline.yaml \
+    --image duckflow:test --store "$SCRATCH/argo" --metrics -o json
 cp "$out" m.json
+check "the pods get the cap in their env" node -e '
+    const d = require(process.argv[1]); const pods = d.spec.templates.filter((x) => x.container);
+    process.exit(pods.every((t) => t.container.env.some((e) => e.name === "DUCKFLOW_ARGO_AUTO_PODS" && e.value === "2")) ? 0 : 1);' "$SCRATCH/m.json"
 check "loop counts: min(n, 2); tasks_per_pod is not passed" node -e '
     const d = require(process.argv[1]); const t = d.spec.templates[0].dag.tasks, g = (n) => t.find((x) => x.name === n);
     const args = d.spec.templates.filter((x) => x.container).flatMap((x) => x.container.args);

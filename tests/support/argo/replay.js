@@ -314,7 +314,7 @@ class Replay {
             }
             const c = substituteAll(t.container, pv, `${label} container`);
             const env = { PATH: process.env.PATH, HOME: podDir };
-            for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'LD_LIBRARY_PATH', 'DUCKFLOW_ARGO_AUTO_PODS']) if (process.env[k]) env[k] = process.env[k];
+            for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'LD_LIBRARY_PATH']) if (process.env[k]) env[k] = process.env[k];
             for (const e of c.env || []) {
                 if (e.value !== undefined) env[e.name] = mapPath(e.value);
                 else if (e.valueFrom && e.valueFrom.secretKeyRef) {
