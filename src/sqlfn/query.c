@@ -75,8 +75,25 @@ void sa_table_suffix(struct parser *P, struct scope *S, struct source *src)
     for (int guard = 0; guard < 64 && !P->err; guard++) {
         const struct tok *t = cur(P);
         const struct tok *nx = peek(P, 1);
-        if (t->kw == KW_NONE) /* no keyword: an alias or the end of the item */
+        switch (t->kw) { /* the keywords that start a suffix, checked below */
+        case KW_FOR:
+        case KW_AT:
+        case KW_BEFORE:
+        case KW_CHANGES:
+        case KW_TABLESAMPLE:
+        case KW_SAMPLE:
+        case KW_USING:
+        case KW_WITH:
+        case KW_USE:
+        case KW_IGNORE:
+        case KW_FORCE:
+        case KW_PIVOT:
+        case KW_UNPIVOT:
+        case KW_MATCH_RECOGNIZE:
+            break;
+        default: /* no keyword, AS or another keyword: an alias or the end of the item */
             goto alias;
+        }
         if (is_kw(t, KW_FOR) &&
             (is_kw(nx, KW_SYSTEM_TIME) || is_kw(nx, KW_TIMESTAMP) || is_kw(nx, KW_VERSION))) {
             P->i += 2;
