@@ -179,6 +179,7 @@ static void save_run_json(struct executor *x, const char *status, int force)
     in.prev = x->prev;
     in.attempts = x->attempts;
     in.names = &x->names;
+    in.carry = x->resume ? x->not_selected : NULL;
     if (runrec_write(x->store, &in, &err) != 0) {
         if (!x->store_failed)
             snprintf(x->store_msg, sizeof(x->store_msg), "%s", err.msg);
@@ -1099,6 +1100,7 @@ static int begin_run(struct executor *x, struct df_error *err)
     in.jobs = x->jobs;
     in.memory_budget = x->budget;
     in.prev = x->prev;
+    in.carry = x->resume ? x->not_selected : NULL;
     if (runrec_write(x->store, &in, err) != 0) {
         df_error_prefix(err, "cannot create run '%s'", x->run);
         return -1;

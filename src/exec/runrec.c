@@ -56,6 +56,21 @@ static const char *step_status(const struct graph *g, size_t s)
     return running || done || failed ? "running" : "pending";
 }
 
+/* The status the previous record gave step, else dflt. */
+static const char *prev_step_status(json_t *prev, const char *step, const char *dflt)
+{
+    size_t i;
+    json_t *st;
+    json_array_foreach(json_object_get(prev, "steps"), i, st)
+    {
+        const char *name = json_string_value(json_object_get(st, "name"));
+        const char *status = json_string_value(json_object_get(st, "status"));
+        if (name && status && !strcmp(name, step))
+            return status;
+    }
+    return dflt;
+}
+
 static char *hostname(void)
 {
     char h[256];
@@ -119,7 +134,9 @@ json_t *runrec_build(const struct runrec_input *in)
             bytes += t->bytes;
             el += t->elapsed_ms;
         }
-        if (!st->planned && in->prev) {
+        int carry = in->prev && (!st->planned || (in->carry && in->carry[s]));
+        const char *status = step_status(g, s);
+        if (carry) {
             /* A resume that has not planned this step (yet, or ever: its planning or a
              * step above it failed) keeps the tasks the previous record had. */
             struct runcarry c;
@@ -131,15 +148,17 @@ json_t *runrec_build(const struct runrec_input *in)
             bytes = c.bytes;
             el = c.time_ms;
             reused += c.reused;
+            if (st->planned) /* not selected: as the previous record had it */
+                status = prev_step_status(in->prev, p->steps[s].name, status);
         }
         total += n;
         done += d;
         failed += f;
         js = json_pack("{s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I}", "name",
-                       p->steps[s].name, "status", step_status(g, s), "planned", st->planned,
-                       "tasks", "total", (json_int_t)n, "done", (json_int_t)d, "failed",
-                       (json_int_t)f, "running", (json_int_t)r, "rows", (json_int_t)rows, "bytes",
-                       (json_int_t)bytes, "task_time_ms", (json_int_t)el);
+                       p->steps[s].name, "status", status, "planned", st->planned, "tasks", "total",
+                       (json_int_t)n, "done", (json_int_t)d, "failed", (json_int_t)f, "running",
+                       (json_int_t)r, "rows", (json_int_t)rows, "bytes", (json_int_t)bytes,
+                       "task_time_ms", (json_int_t)el);
         json_object_set_new(js, "exit_class",
                             st->failed ? json_string(df_exit_class_name(st->cls)) : json_null());
         if (st->error)

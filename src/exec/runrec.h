@@ -27,6 +27,9 @@ struct runrec_input {
     json_t *prev;                  /* run.json of the run being resumed, or NULL */
     json_t *attempts;              /* every attempt so far (exec/summary.h attempt_log), or NULL */
     const struct tasknames *names; /* items' labels for the tasks' "label", or NULL */
+    /* per step, or NULL: a resume did not select it (--select/--exclude): planned with no
+     * tasks, it keeps the previous record's tasks and status (exec/runcarry.h) */
+    const unsigned char *carry;
 };
 
 /* Builds the record (caller json_decref()s). */

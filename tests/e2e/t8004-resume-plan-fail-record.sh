@@ -4,9 +4,10 @@
 # not plan (its rows query fails now) or never reached (a step above it failed now) keeps
 # the tasks of the previous record, marked "carried", with their counts; the failure is
 # recorded (status failed, the step's error); _manifests.json and views.sql still name
-# every committed file. It used to turn "succeeded 3/3" into "failed 1/1".
+# every committed file. It used to turn "succeeded 3/3" into "failed 1/1". A resume
+# with --select keeps the tasks of the steps it does not select (they vanished too).
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..23"
+echo "1..26"
 
 cat >pipeline.yaml <<'YAML'
 name: dyn
@@ -78,3 +79,9 @@ check "  per_row's tasks are planned again (not carried)" test "$(per_row_tasks)
 check "  per_row's rows: 2" test "$(step_of per_row 's.rows')" -eq 2
 check "  the attempts of every invocation are numbered apart" \
     test "$(ls -d "$R"/gen/00000/*/ | wc -l)" -eq 3
+
+# 5. A resume that selects some steps keeps the tasks of the others as they were.
+expect_ok "a resume selecting only gen succeeds" "$DUCKFLOW" run pipeline.yaml --resume "$run" --select gen
+check "  run.json: succeeded, 3 done, 0 failed, of 3 (was: 1 of 1)" test "$(counts)" = "succeeded,3,0,3"
+check "  per_row: succeeded, its 2 tasks carried" \
+    test "$(step_of per_row '[s.status, s.tasks.done].join()'):$(per_row_tasks)" = "succeeded,2:done:true,done:true"
