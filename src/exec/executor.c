@@ -819,6 +819,8 @@ static void summary(struct executor *x, const char *status)
     in.stopped = x->stopping;
     in.not_selected = x->not_selected;
     in.warnings = x->warnings;
+    in.prev = x->prev;
+    in.carry = x->resume ? x->not_selected : NULL;
     summary_print(x->o->summary, &in);
     if (x->o->reported_out)
         *x->o->reported_out = 1;

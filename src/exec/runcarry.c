@@ -28,17 +28,21 @@ void runcarry_step(json_t *prev, const char *step, int ended, json_t *tasks, str
 
         if (!json_is_object(t) || !s || strcmp(s, step) != 0)
             continue;
-        copy = json_deep_copy(t);
+        copy = tasks ? json_deep_copy(t) : NULL;
         if (!state || !strcmp(state, "waiting") || !strcmp(state, "running") ||
             !strcmp(state, "retrying")) {
             /* Not ended when the previous invocation stopped: nothing runs it now. */
             state = ended ? "interrupted" : "waiting";
-            json_object_set_new(copy, "state", json_string(state));
-            json_object_set_new(copy, "exit_class",
-                                ended ? json_string("interrupted") : json_null());
+            if (copy) {
+                json_object_set_new(copy, "state", json_string(state));
+                json_object_set_new(copy, "exit_class",
+                                    ended ? json_string("interrupted") : json_null());
+            }
         }
-        json_object_set_new(copy, "carried", json_true());
-        json_array_append_new(tasks, copy);
+        if (copy) {
+            json_object_set_new(copy, "carried", json_true());
+            json_array_append_new(tasks, copy);
+        }
         c->total++;
         if (!strcmp(state, "done"))
             c->done++;

@@ -20,7 +20,8 @@ struct runcarry {
 /* Appends to tasks (a JSON array) a copy of every task of step in prev's "tasks", marked
  * "carried": true, and counts them into *c (zeroed first). A task the previous record
  * had running or retrying is "waiting" while ended == 0 and "interrupted" once the run
- * ended (ended != 0); waiting ones likewise. prev may be NULL (nothing carried). */
+ * ended (ended != 0); waiting ones likewise. prev may be NULL (nothing carried); tasks
+ * may be NULL (only counted: the run's summary, exec/summary.c). */
 void runcarry_step(json_t *prev, const char *step, int ended, json_t *tasks, struct runcarry *c);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dag/label.h"
+#include "exec/runcarry.h"
 #include "util/exitclass.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -234,6 +235,16 @@ void summary_attempt_line(struct strbuf *sb, const struct tasknames *tn, const s
     free(first);
 }
 
+/* The tasks run.json carries for step s from the run's previous record (runrec.c does
+ * the same): a resume that has not planned s, or has not selected it. Returns how many. */
+static size_t carried(const struct summary_input *in, size_t s, struct runcarry *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (in->prev && (!in->g->steps[s].planned || (in->carry && in->carry[s])))
+        runcarry_step(in->prev, in->p->steps[s].name, 1, NULL, c);
+    return c->total;
+}
+
 static void step_table(FILE *f, const struct summary_input *in, const struct colors *c)
 {
     const struct df_pipeline *p = in->p;
@@ -274,10 +285,18 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
             if (t->attempts && t->ended_ms > last)
                 last = t->ended_ms;
         }
-        if (st->planned)
+        struct runcarry cr;
+        size_t n_carried = carried(in, s, &cr);
+
+        if (n_carried) { /* as run.json has them: the previous record's */
+            rows = cr.rows;
+            bytes = cr.bytes;
+            snprintf(tasks, sizeof(tasks), "%zu/%zu", cr.done, cr.total);
+        } else if (st->planned) {
             snprintf(tasks, sizeof(tasks), "%zu/%zu", done, st->n_tasks);
-        else
+        } else {
             snprintf(tasks, sizeof(tasks), "-");
+        }
         snprintf(rs, sizeof(rs), "%" PRIu64, rows);
         df_format_size(bytes, bs, sizeof(bs));
         if (first != INT64_MAX && last >= first)
@@ -334,8 +353,11 @@ static void step_table(FILE *f, const struct summary_input *in, const struct col
             col = c->dim;
             snprintf(stat, sizeof(stat), "not run");
         }
+        if (n_carried)
+            snprintf(stat + strlen(stat), sizeof(stat) - strlen(stat), " (%zu carried)", n_carried);
         fprintf(f, "%-*s  %9s  %12s  %10s  %8s  %s%s%s\n", (int)w, p->steps[s].name, tasks,
-                st->planned ? rs : "-", st->planned ? bs : "-", ts, col, stat, c->off);
+                st->planned || n_carried ? rs : "-", st->planned || n_carried ? bs : "-", ts, col,
+                stat, c->off);
     }
 }
 
@@ -518,6 +540,7 @@ void summary_print(FILE *f, const struct summary_input *in)
     const struct graph *g = in->g;
     struct colors c;
     size_t failed = 0, notrun = 0, stopped = 0, reused = 0, done = 0, cached = 0;
+    size_t total = g->n_tasks, n_carried = 0;
     char el[32];
     int ok = !strcmp(in->status, "succeeded");
 
@@ -532,6 +555,16 @@ void summary_print(FILE *f, const struct summary_input *in)
         cached += t->reused_from != NULL;
         done += t->state == G_DONE;
     }
+    for (size_t s = 0; s < in->p->n_steps; s++) {
+        /* Tasks of steps this invocation did not plan: the record keeps them, and so does
+         * the count (the ones not done were not run now). */
+        struct runcarry cr;
+        size_t n = carried(in, s, &cr);
+        n_carried += n;
+        total += n;
+        done += cr.done;
+        notrun += n - cr.done;
+    }
     if (!in->quiet) {
         step_table(f, in, &c);
         warnings(f, in, &c);
@@ -541,22 +574,38 @@ void summary_print(FILE *f, const struct summary_input *in)
     fprintf(f, "%srun %s %s%s%s in %s", in->quiet ? "" : "\n", in->run, ok ? c.ok : c.fail,
             in->status, c.off, el);
     if (!ok) {
-        fprintf(f, ": %zu of %zu tasks done", done, g->n_tasks);
+        fprintf(f, ": %zu of %zu tasks done", done, total);
         if (failed)
             fprintf(f, ", %zu failed", failed);
         if (notrun)
             fprintf(f, ", %zu not run", notrun);
         if (stopped)
             fprintf(f, ", %zu interrupted", stopped);
+        if (n_carried)
+            fprintf(f, " (%zu carried from the previous attempt)", n_carried);
         if (in->stopped)
             fprintf(f, " (--fail-fast stopped starting tasks)");
-    } else if (reused && cached) {
-        fprintf(f, " (%zu task%s kept from before, %zu reused from earlier runs)", reused,
-                reused == 1 ? "" : "s", cached);
-    } else if (reused) {
-        fprintf(f, " (%zu task%s kept from before)", reused, reused == 1 ? "" : "s");
-    } else if (cached) {
-        fprintf(f, " (%zu task%s reused from earlier runs)", cached, cached == 1 ? "" : "s");
+    } else if (reused || cached || n_carried) {
+        const char *sep = " (";
+        const char *tasks = "s"; /* "task(s)" after the first figure only */
+        size_t first = reused ? reused : cached ? cached : n_carried;
+        if (first == 1)
+            tasks = "";
+        if (reused) {
+            fprintf(f, "%s%zu task%s kept from before", sep, reused, tasks);
+            sep = ", ";
+            tasks = NULL;
+        }
+        if (cached) {
+            fprintf(f, "%s%zu%s%s reused from earlier runs", sep, cached, tasks ? " task" : "",
+                    tasks ? tasks : "");
+            sep = ", ";
+            tasks = NULL;
+        }
+        if (n_carried)
+            fprintf(f, "%s%zu%s%s carried from the previous attempt", sep, n_carried,
+                    tasks ? " task" : "", tasks ? tasks : "");
+        fprintf(f, ")");
     }
     fprintf(f, "; see 'duckflow runs' and 'duckflow query%s%s --run %s'\n",
             in->store_uri ? " --store " : "", in->store_uri ? in->store_uri : "", in->run);

@@ -68,6 +68,11 @@ struct summary_input {
     int stopped;                       /* --fail-fast stopped starting tasks */
     const unsigned char *not_selected; /* per step: left out of a partial run; may be NULL */
     json_t *warnings;                  /* summary_note_warnings()' log, or NULL */
+    /* A resume: the previous run record and the steps it did not select, as runrec_input
+     * has them; the tasks run.json carries for steps this invocation did not plan (or did
+     * not select) are counted and told as carried (exec/runcarry.h). Both may be NULL. */
+    json_t *prev;
+    const unsigned char *carry;
 };
 
 /* Notes in log (a JSON array) the warn-severity checks that failed in task t's committed
