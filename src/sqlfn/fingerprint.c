@@ -179,6 +179,10 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
     const struct tok *v = tk->v;
     size_t n = tk->n ? tk->n - 1 : 0; /* without T_EOF */
     size_t textlen = v[n].off;
+    /* the lexer's copy of the text (the same bytes): 16 bytes can be read past its end, so
+     * every token of up to 16 bytes is moved as whole words */
+    s = tk->pad;
+    size_t readable = textlen + 16;
     /* every token takes at least one byte and is written with at most its length plus a
      * space, so twice the text is enough; 64 more for whole-word writes past the end */
     size_t cap = 2 * textlen + 64;
@@ -240,7 +244,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
         name:
             if (fold != 'P' && (t->flags & change)) {
                 put_folded(o, (const unsigned char *)s + t->off, t->len, (unsigned char)lo,
-                           textlen - t->off);
+                           readable - t->off);
                 o += t->len;
                 prev = t;
                 prev_fl = fl;
@@ -286,7 +290,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
             }
         }
         /* the token as written */
-        if (t->len <= 16 && textlen - t->off >= 16)
+        if (t->len <= 16 && readable - t->off >= 16)
             memcpy(o, s + t->off, 16);
         else
             memcpy(o, s + t->off, t->len);
