@@ -149,9 +149,12 @@ static int want_kvs(struct sec *s, const char *key, const json_t *v, const struc
     return 0;
 }
 
-/* A list of strings (or of {name: ...} objects, as Kubernetes writes imagePullSecrets). */
-static int want_names(struct sec *s, const char *key, const json_t *v, const char *const **out,
-                      size_t *n)
+/* One entry of a list key: entry i's text in *text, or -1 once reported. */
+typedef int (*entry_fn)(struct sec *s, const char *key, size_t i, json_t *x, const char **text);
+
+/* A list key whose entries fn turns into strings (NULL-terminated list in *out). */
+static int want_list(struct sec *s, const char *key, const json_t *v, entry_fn fn,
+                     const char *const **out, size_t *n)
 {
     const char **list;
     size_t i;
@@ -162,23 +165,30 @@ static int want_names(struct sec *s, const char *key, const json_t *v, const cha
     list = keep(s->own, xcalloc(json_array_size(v) + 1, sizeof(*list)));
     json_array_foreach(v, i, x)
     {
-        if (json_is_object(x) && json_is_string(json_object_get(x, "name")))
-            x = json_object_get(x, "name");
-        if (!json_is_string(x))
-            return fail_index(s, key, i, "entry %zu is not a name", i + 1);
-        list[i] = json_string_value(x);
-        {
-            struct df_argo_opts one;
-            struct df_error e = DF_ERROR_INIT;
-            memset(&one, 0, sizeof(one));
-            one.pull_secrets = &list[i];
-            one.n_pull_secrets = 1;
-            if (ag_cluster_check(&one, &e))
-                return fail_index(s, key, i, "%s", e.msg);
-        }
+        if (fn(s, key, i, x, &list[i]))
+            return -1;
     }
     *out = list;
     *n = json_array_size(v);
+    return 0;
+}
+
+/* A name (or a {name: ...} object, as Kubernetes writes imagePullSecrets). */
+static int name_entry(struct sec *s, const char *key, size_t i, json_t *x, const char **text)
+{
+    struct df_argo_opts one;
+    struct df_error e = DF_ERROR_INIT;
+
+    if (json_is_object(x) && json_is_string(json_object_get(x, "name")))
+        x = json_object_get(x, "name");
+    if (!json_is_string(x))
+        return fail_index(s, key, i, "entry %zu is not a name", i + 1);
+    *text = json_string_value(x);
+    memset(&one, 0, sizeof(one));
+    one.pull_secrets = text;
+    one.n_pull_secrets = 1;
+    if (ag_cluster_check(&one, &e))
+        return fail_index(s, key, i, "%s", e.msg);
     return 0;
 }
 
@@ -193,6 +203,24 @@ static const char *toleration_text(struct sec *s, const json_t *x)
         return NULL;
     return keep(s->own,
                 xasprintf("%s%s%s%s%s", k, v ? "=" : "", v ? v : "", e ? ":" : "", e ? e : ""));
+}
+
+/* A toleration: the flag's text or an object. */
+static int toleration_entry(struct sec *s, const char *key, size_t i, json_t *x, const char **text)
+{
+    struct df_error e = DF_ERROR_INIT;
+    json_t *t;
+
+    *text = json_is_string(x)   ? json_string_value(x)
+            : json_is_object(x) ? toleration_text(s, x)
+                                : NULL;
+    if (!*text)
+        return fail_index(s, key, i, "entry %zu is not key=value:Effect or {key, value, effect}",
+                          i + 1);
+    if (!(t = df_argo_toleration(*text, &e)))
+        return fail_index(s, key, i, "%s", e.msg);
+    json_decref(t);
+    return 0;
 }
 
 /* Checks one option alone (o holds nothing else) with the flags' checks. */
@@ -250,36 +278,19 @@ static int take(struct sec *s, const char *key, const json_t *v, struct df_argo_
     } else if (!strcmp(key, "annotations")) {
         return take_kvs(s, key, v, &a, TAKE_KVS_FIELD(annotations));
     } else if (!strcmp(key, "imagePullSecrets")) {
-        if (want_names(s, key, v, &a.pull_secrets, &a.n_pull_secrets) || check_alone(s, key, &a))
+        if (want_list(s, key, v, name_entry, &a.pull_secrets, &a.n_pull_secrets) ||
+            check_alone(s, key, &a))
             return -1;
         if (!o->n_pull_secrets) {
             o->pull_secrets = a.pull_secrets;
             o->n_pull_secrets = a.n_pull_secrets;
         }
     } else if (!strcmp(key, "tolerations")) {
-        const char **list;
-        size_t i;
-        json_t *x;
-        if (!json_is_array(v))
-            return fail(s, key, "expected a list");
-        list = keep(s->own, xcalloc(json_array_size(v) + 1, sizeof(*list)));
-        json_array_foreach(v, i, x)
-        {
-            struct df_error e = DF_ERROR_INIT;
-            json_t *t;
-            list[i] = json_is_string(x)   ? json_string_value(x)
-                      : json_is_object(x) ? toleration_text(s, x)
-                                          : NULL;
-            if (!list[i])
-                return fail_index(
-                    s, key, i, "entry %zu is not key=value:Effect or {key, value, effect}", i + 1);
-            if (!(t = df_argo_toleration(list[i], &e)))
-                return fail_index(s, key, i, "%s", e.msg);
-            json_decref(t);
-        }
+        if (want_list(s, key, v, toleration_entry, &a.tolerations, &a.n_tolerations))
+            return -1;
         if (!o->n_tolerations) {
-            o->tolerations = list;
-            o->n_tolerations = json_array_size(v);
+            o->tolerations = a.tolerations;
+            o->n_tolerations = a.n_tolerations;
         }
     } else if (!strcmp(key, "affinity")) {
         const char *k;

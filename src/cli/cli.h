@@ -63,6 +63,10 @@ struct cli_opt {
 #define CLI_OPT_DRY_RUN 'n', "dry-run", NULL, "print what would be removed, remove nothing"
 #define CLI_OPT_HELP    'h', "help", NULL, "show this help"
 
+/* The --store and --param rows with a command's own help: `{CLI_OPT_STORE_WITH("...")},`. */
+#define CLI_OPT_STORE_WITH(help) 's', "store", "URI", help
+#define CLI_OPT_PARAM_WITH(help) 'p', "param", "KEY=VALUE", help
+
 /* A macro's value as a string literal, for help texts. */
 #define CLI_STR_(x) #x
 #define CLI_STR(x)  CLI_STR_(x)

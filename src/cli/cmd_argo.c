@@ -60,8 +60,8 @@ enum {
 
 const struct cli_opt cli_opts_argo[] = {
     {O_IMAGE, "image", "IMAGE", "the duckflow image the pods run (required)"},
-    {'s', "store", "URI",
-     "the store the pods use: s3://bucket/prefix or\ngs://bucket/prefix (required)"},
+    {CLI_OPT_STORE_WITH("the store the pods use: s3://bucket/prefix or\ngs://bucket/prefix "
+                        "(required)")},
     {O_TEMPLATE, "template", NULL, "print a WorkflowTemplate"},
     {O_CRON, "cron", "SCHEDULE", "print a CronWorkflow (repeat for more schedules)"},
     {O_TIMEZONE, "timezone", "TZ", "the CronWorkflow's time zone, e.g. Europe/Paris"},
@@ -75,9 +75,8 @@ const struct cli_opt cli_opts_argo[] = {
     {O_ENDPOINT, "s3-endpoint", "URL", "the endpoint for the pods (MinIO; for gs:// the GCS one)"},
     {O_REGION, "s3-region", "REGION", "the signing region for the pods"},
     {O_PULL, "pull-policy", "POLICY", "Always, IfNotPresent or Never"},
-    {'p', "param", "KEY=VALUE",
-     "override a param's default (the manifest's\nworkflow parameter; `argo submit -p` "
-     "overrides again)"},
+    {CLI_OPT_PARAM_WITH("override a param's default (the manifest's\nworkflow parameter; "
+                        "`argo submit -p` overrides again)")},
     {O_NODESEL, "node-selector", "K=V", "schedule pods on matching nodes (repeatable)"},
     {O_TOL, "toleration", "SPEC", "key=value:Effect, key:Effect or key=value (repeatable)"},
     {O_PAR, "parallelism", "N", "at most N pods at once"},
@@ -112,7 +111,7 @@ const struct cli_opt cli_opts_argo[] = {
      "write the pipeline's files to the store now (needs\nwrite access here): the manifest "
      "then carries\nno `bundle` template (large pipelines)"},
     {'o', "output", "FORMAT", "yaml (default) or json"},
-    {'h', "help", NULL, "show this help"},
+    {CLI_OPT_HELP},
     {0, NULL, NULL, NULL}};
 
 void cmd_argo_usage(FILE *f)

@@ -22,13 +22,13 @@ enum { O_STEP = 256, O_STATUS, O_CREATED_AT, O_BUNDLE, O_PER_POD };
 const struct cli_opt cli_opts_argo_pod[] = {
     {'r', "run", "RUN", "the run id (the workflow's name)"},
     {O_STEP, "step", "STEP", "the step (argo items)"},
-    {'s', "store", "URI", "the store"},
-    {'p', "param", "KEY=VALUE", "override a param"},
+    {CLI_OPT_STORE_WITH("the store")},
+    {CLI_OPT_PARAM_WITH("override a param")},
     {O_STATUS, "status", "STATUS", "the workflow's status (argo finish)"},
     {O_CREATED_AT, "created-at", "TIME", "when the workflow was created (argo finish)"},
     {O_BUNDLE, "bundle", "HASH", "the pipeline's bundle in the store (PIPELINE is its name)"},
     {O_PER_POD, "tasks-per-pod", "N", "list groups of N items, one per pod (argo items)"},
-    {'h', "help", NULL, "show this help"},
+    {CLI_OPT_HELP},
     {0, NULL, NULL, NULL}};
 
 int argo_pod_open(const char *cmd, int argc, char **argv, int need, struct argo_pod *a)

@@ -10,6 +10,7 @@
 #include "sqlfn/internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -139,6 +140,7 @@ static int kw_as_name(const struct tok *v, size_t i)
 /* Keyword names upper case in 24-byte rows, copied whole (the output has the room). */
 static char kw_rows[KW_COUNT][24];
 static pthread_once_t kw_rows_once = PTHREAD_ONCE_INIT;
+static atomic_int kw_rows_ready; /* set once filled: tested (a load) before pthread_once */
 
 static void kw_rows_init(void)
 {
@@ -147,6 +149,7 @@ static void kw_rows_init(void)
         size_t len = strlen(n);
         memcpy(kw_rows[k], n, len < 24 ? len : 24);
     }
+    atomic_store_explicit(&kw_rows_ready, 1, memory_order_release);
 }
 
 /* Writes the n bytes of an identifier at p to o, folded ('L' lower, 'U' upper); `room`
@@ -182,7 +185,8 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
     char *buf = arena_alloc(a, cap);
     if (!buf)
         return -1;
-    pthread_once(&kw_rows_once, kw_rows_init);
+    if (!atomic_load_explicit(&kw_rows_ready, memory_order_acquire))
+        pthread_once(&kw_rows_once, kw_rows_init);
     char fold = dialect_fold(d);
     unsigned char lo = fold == 'L' ? 'A' : 'a';
     char *o = buf;

@@ -7,6 +7,7 @@
 #include "sqlfn/internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -105,6 +106,9 @@ const unsigned char sqlfn_kw_flags[KW_COUNT] = {0,
 #define KW_HASH_SIZE 1024
 static uint16_t kw_hash_table[KW_HASH_SIZE];
 static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+/* set once the tables are filled: every text's lexing tests it (a load) instead of calling
+ * pthread_once */
+static atomic_int kw_ready;
 
 /* Mixes the length and four letters (first, second, middle, last; case folded) rather than
  * every byte: no multiply chain per character while identifiers are scanned, and it still
@@ -169,6 +173,7 @@ static void kw_init(void)
             h = (h + 1) & (KW_HASH_SIZE - 1);
         kw_word_table[h] = (uint16_t)k;
     }
+    atomic_store_explicit(&kw_ready, 1, memory_order_release);
 }
 
 /* The keyword whose two words are w0, w1 (a name of 2 to KW_WORD_MAX bytes), or KW_NONE. */
@@ -1056,7 +1061,8 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
     if (len >= UINT32_MAX || reserve(tk, len) != 0)
         return -1;
     struct lexer L = {s, s, s + len, d, &dialects[d], tk, 0, tk->v, tk->v};
-    pthread_once(&kw_once, kw_init);
+    if (!atomic_load_explicit(&kw_ready, memory_order_acquire))
+        pthread_once(&kw_once, kw_init);
     /* the cursor and the next token in registers: the handlers below get them in L */
     const char *p = s;
     struct tok *w = tk->v;
@@ -1127,8 +1133,17 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
     /* look-ahead of a few tokens (t[1], t[2] ...) past the end reads more T_EOF, never a
      * token left from a longer text */
     const struct tok eof = {(uint32_t)len, 0, 0, T_EOF, 0};
-    for (size_t k = 0; k <= SQLFN_EOF_PAD; k++)
-        L.w[k] = eof;
+    /* written out: a loop of nine stores cost more than the stores (every text pays it) */
+    _Static_assert(SQLFN_EOF_PAD == 8, "one store per padding token below");
+    L.w[0] = eof;
+    L.w[1] = eof;
+    L.w[2] = eof;
+    L.w[3] = eof;
+    L.w[4] = eof;
+    L.w[5] = eof;
+    L.w[6] = eof;
+    L.w[7] = eof;
+    L.w[8] = eof;
     tk->n = (size_t)(L.w - tk->v) + 1;
     tk->neutral = !L.sens;
     return 0;

@@ -4,7 +4,9 @@
 #    compiling) the manifest is under 512 KiB and no pod template over 16 KiB (steps of one
 #    shape share a template); without it the 3 MB of files cannot travel in the manifest
 #    and duckflow says so. The manifest passes Argo's three checks (schema, CRD with CEL,
-#    naming rules) and the restricted Pod Security Standard, and its node status fits.
+#    naming rules) and the restricted Pod Security Standard, and its node status fits. Its
+#    100 independent chains of 10 go whole into groups: the grouped critical path
+#    (critpath.js) is the flat one.
 # 2. A 10,000-item fan-out with the defaults (retries, no tasks_per_pod): automatic pod
 #    batching (argo.h, DF_ARGO_AUTO_PODS) runs it in 2,000 pods of 5 items, and Argo's node
 #    status (tests/support/argo/nodestatus.js simulates it, node by node, with Argo 3.6's
@@ -18,7 +20,7 @@ sup="$DUCKFLOW_TOP/tests/support/argo"
 shared=${DUCKFLOW_SHARED:-$DUCKFLOW_TOP/../shared}
 crds=()
 [ -f "$shared/argo/workflows.yaml" ] && crds=(--crds "$shared/argo")
-echo "1..35"
+echo "1..37"
 img=(--image registry.example.com/duckflow:0.1.0)
 
 # 1,000 steps, each SQL file 3 kB of text (distinct: a comment naming the step's columns).
@@ -70,6 +72,12 @@ check "main runs groups, each depending on exactly the groups holding a dependen
         if (have.size !== want.size || [...want].some((w) => !have.has(w))) { console.log(`${g.name}: ${[...have]} vs ${[...want]}`); bad = 1; }
     }
     process.exit(bad);' "$SCRATCH/big.json"
+"$DUCKFLOW" graph big/pipeline.yaml --format dot >big.dot
+expect_ok "1,000 steps: critical paths measured" node "$sup/critpath.js" big.json --dot big.dot
+cp "$out" big.cp
+echo "# 1,000 steps: $(tr '\n' ' ' <big.cp)"
+check "the 100 independent chains lose nothing: grouped critical path == flat (10)" bash -c \
+    '[ "$(sed -n "s/^grouped //p" "$1")" = "$(sed -n "s/^flat //p" "$1")" ] && grep -qx "flat 10" "$1"' _ big.cp
 # The replay runs each of the 1,000 pods (a stand-in that logs its --step, for speed),
 # ready tasks latest first, so an order the manifest does not enforce would show.
 printf '#!/bin/sh\nfor a in "$@"; do [ "$prev" = --step ] && echo "$a" >>"%s"; prev=$a; done\nexit 0\n' "$SCRATCH/order.log" >fake-duckflow
