@@ -43,7 +43,9 @@ const struct cli_opt cli_opts_run[] = {
      "or the cgroup limit)"},
     {OPT_RESUME, "resume", "RUN",
      "continue run RUN ('latest': the newest run of this pipeline)\nwith the params it was "
-     "started with; committed tasks whose key\nstill matches are kept, the rest run"},
+     "started with; committed tasks whose key\nstill matches are kept, the rest run; "
+     "steps it does not plan\n(a step above failed, not selected) keep their recorded "
+     "tasks\n('carried' in the summary)"},
     {OPT_NO_CACHE, "no-cache", NULL, "run every task, reusing nothing from earlier runs"},
     {OPT_RERUN, "rerun", "STEP", "run STEP's tasks even when the cache has them (repeatable)"},
     {OPT_SELECT, "select", "SEL",

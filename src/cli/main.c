@@ -16,7 +16,7 @@
  * the command's parsing, its --help and `duckflow completion`. */
 const struct cli_command cli_commands[] = {
     {"run", cmd_run, "run a pipeline here, tasks as child processes", cli_opts_run},
-    {"step", cmd_step, "run one task of a step (what each Argo pod runs)", cli_opts_step},
+    {"step", cmd_step, "run one task of a step (Argo pods run one or more each)", cli_opts_step},
     {"items", cmd_items, "print the JSON list of a step's items", cli_opts_items},
     {"validate", cmd_validate, "check a pipeline file", cli_opts_validate},
     {"plan", cmd_plan, "show the DAG and its tasks without running", cli_opts_plan},

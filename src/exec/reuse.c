@@ -16,8 +16,9 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
-#define ITEMS_MAX   ((size_t)256 << 20)
-#define RUNJSON_MAX ((size_t)16 << 20)
+#define ITEMS_MAX       ((size_t)256 << 20)
+#define CACHE_ENTRY_MAX ((size_t)64 << 20) /* as engine/cache.c reads them */
+#define RUNJSON_MAX     ((size_t)16 << 20)
 
 struct reuse {
     const struct df_pipeline *p;
@@ -121,13 +122,31 @@ void reuse_decision_release(struct reuse_decision *d)
     memset(d, 0, sizeof(*d));
 }
 
-/* Removes the task's manifest of this run: it is stale, and nothing stale stays visible
- * while the task runs again. */
-static void drop_manifest(struct reuse *r, size_t step, const char *ikey)
+/* Removes the task's manifest of this run (own): it is stale, and nothing stale stays
+ * visible while the task runs again. The cache entry of its key goes too when it names
+ * this manifest: should the task now fail, a later lookup of that key (the SQL edited
+ * back) is a plain miss, not a warning that the entry "points at a missing manifest". */
+static void drop_manifest(struct reuse *r, size_t step, const char *ikey, json_t *own)
 {
     struct df_error e = DF_ERROR_INIT;
     char *k = df_key_manifest(r->p->name, r->run, r->p->steps[step].name, ikey);
+    const char *ck = json_string_value(json_object_get(own, "cache_key"));
     df_store_remove(r->store, k, &e);
+    df_error_clear(&e);
+    if (ck && !json_is_string(json_object_get(own, "reused_from_run"))) {
+        char *ekey = df_cache_entry_key(r->p->name, ck), *data = NULL;
+        size_t len = 0;
+        if (df_store_get_bytes(r->store, ekey, CACHE_ENTRY_MAX, &data, &len, &e) == 0) {
+            json_t *entry = json_loadb(data, len, 0, NULL);
+            const char *named = json_string_value(json_object_get(entry, "manifest"));
+            if (named && !strcmp(named, k))
+                df_store_remove(r->store, ekey, &e);
+            json_decref(entry);
+        }
+        df_error_clear(&e);
+        free(data);
+        free(ekey);
+    }
     free(k);
 }
 
@@ -151,7 +170,7 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
     if (rerun) {
         if (own) {
             d->reason = "--rerun";
-            drop_manifest(r, step, ikey);
+            drop_manifest(r, step, ikey, own);
         }
         json_decref(own);
         return;
@@ -174,7 +193,7 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
             return;
         }
         d->reason = ok ? df_cache_stale_reason(own, &k) : "its cache key was unknown";
-        drop_manifest(r, step, ikey);
+        drop_manifest(r, step, ikey, own);
         json_decref(own);
     }
     if (!r->no_cache && df_cache_lookup(r->store, r->p, k.key, &source, &d->warning, &e) == 0 &&

@@ -43,6 +43,7 @@ void sqlfn_ctx_free(struct sqlfn_ctx *cx)
     if (!cx)
         return;
     free(cx->tk.v);
+    free(cx->tk.pad);
     arena_release(&cx->arena);
     free(cx);
 }

@@ -10,6 +10,7 @@
 #include "sqlfn/internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -139,6 +140,7 @@ static int kw_as_name(const struct tok *v, size_t i)
 /* Keyword names upper case in 24-byte rows, copied whole (the output has the room). */
 static char kw_rows[KW_COUNT][24];
 static pthread_once_t kw_rows_once = PTHREAD_ONCE_INIT;
+static atomic_int kw_rows_ready; /* set once filled: tested (a load) before pthread_once */
 
 static void kw_rows_init(void)
 {
@@ -147,6 +149,7 @@ static void kw_rows_init(void)
         size_t len = strlen(n);
         memcpy(kw_rows[k], n, len < 24 ? len : 24);
     }
+    atomic_store_explicit(&kw_rows_ready, 1, memory_order_release);
 }
 
 /* Writes the n bytes of an identifier at p to o, folded ('L' lower, 'U' upper); `room`
@@ -176,13 +179,18 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
     const struct tok *v = tk->v;
     size_t n = tk->n ? tk->n - 1 : 0; /* without T_EOF */
     size_t textlen = v[n].off;
+    /* the lexer's copy of the text (the same bytes): 16 bytes can be read past its end, so
+     * every token of up to 16 bytes is moved as whole words */
+    s = tk->pad;
+    size_t readable = textlen + 16;
     /* every token takes at least one byte and is written with at most its length plus a
      * space, so twice the text is enough; 64 more for whole-word writes past the end */
     size_t cap = 2 * textlen + 64;
     char *buf = arena_alloc(a, cap);
     if (!buf)
         return -1;
-    pthread_once(&kw_rows_once, kw_rows_init);
+    if (!atomic_load_explicit(&kw_rows_ready, memory_order_acquire))
+        pthread_once(&kw_rows_once, kw_rows_init);
     char fold = dialect_fold(d);
     unsigned char lo = fold == 'L' ? 'A' : 'a';
     char *o = buf;
@@ -236,7 +244,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
         name:
             if (fold != 'P' && (t->flags & change)) {
                 put_folded(o, (const unsigned char *)s + t->off, t->len, (unsigned char)lo,
-                           textlen - t->off);
+                           readable - t->off);
                 o += t->len;
                 prev = t;
                 prev_fl = fl;
@@ -282,7 +290,7 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
             }
         }
         /* the token as written */
-        if (t->len <= 16 && textlen - t->off >= 16)
+        if (t->len <= 16 && readable - t->off >= 16)
             memcpy(o, s + t->off, 16);
         else
             memcpy(o, s + t->off, t->len);

@@ -367,6 +367,8 @@ struct tokens {
     size_t n;
     size_t cap;
     int neutral; /* lexing the text as ansi gives these very tokens (no dialect rule applied) */
+    char *pad;   /* the lexer's copy of the text with 16 zero bytes after it (see sqlfn_lex) */
+    size_t padcap;
 };
 
 /* T_EOF copies after the final one, for fixed look-ahead. */
@@ -396,7 +398,8 @@ static inline uint64_t sa_swar_fold(uint64_t x, unsigned char lo)
 
 /* ---- fingerprint ---- */
 
-/* Writes the normalised statement text for the tokens into the arena; returns 0 or -1. */
+/* Writes the normalised statement text for the tokens into the arena; returns 0 or -1.
+ * The tokens are sqlfn_lex's of the text s, whose copy (tk->pad) it reads. */
 int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect d, struct arena *a,
                       struct sqlfn_str *out);
 

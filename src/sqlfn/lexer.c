@@ -7,6 +7,7 @@
 #include "sqlfn/internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -105,6 +106,9 @@ const unsigned char sqlfn_kw_flags[KW_COUNT] = {0,
 #define KW_HASH_SIZE 1024
 static uint16_t kw_hash_table[KW_HASH_SIZE];
 static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+/* set once the tables are filled: every text's lexing tests it (a load) instead of calling
+ * pthread_once */
+static atomic_int kw_ready;
 
 /* Mixes the length and four letters (first, second, middle, last; case folded) rather than
  * every byte: no multiply chain per character while identifiers are scanned, and it still
@@ -169,6 +173,7 @@ static void kw_init(void)
             h = (h + 1) & (KW_HASH_SIZE - 1);
         kw_word_table[h] = (uint16_t)k;
     }
+    atomic_store_explicit(&kw_ready, 1, memory_order_release);
 }
 
 /* The keyword whose two words are w0, w1 (a name of 2 to KW_WORD_MAX bytes), or KW_NONE. */
@@ -599,7 +604,7 @@ static int lex_word(struct lexer *L, unsigned *kw, unsigned *tf)
 {
     const struct dialect_info *di = L->di;
     const char *st = L->p, *end = L->end;
-    const char *p = end - st >= 16 ? ascii_name_end(st, tf) : NULL;
+    const char *p = ascii_name_end(st, tf); /* 16 bytes readable: see sqlfn_lex */
     int fast = p != NULL;
     if (!fast)
         p = name_end(st + 1, end);
@@ -1049,14 +1054,39 @@ static int lex_punct(struct lexer *L)
     return one;
 }
 
-int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk)
+/* Copies the text to tk->pad with 16 zero bytes after it: names are then read 16 bytes at
+ * a time up to the very end (the zeros end a name), where a text that cannot be read past
+ * its end sent its last 16 bytes to the byte loops, a fixed cost every text paid. */
+static const char *pad_copy(struct tokens *tk, const char *s, size_t len)
 {
-    const char *end = s + len;
+    if (len + 16 > tk->padcap) {
+        size_t cap = tk->padcap ? tk->padcap : 256;
+        while (cap < len + 16)
+            cap *= 2;
+        char *p = realloc(tk->pad, cap);
+        if (!p)
+            return NULL;
+        tk->pad = p;
+        tk->padcap = cap;
+    }
+    memcpy(tk->pad, s, len);
+    memset(tk->pad + len, 0, 16);
+    return tk->pad;
+}
+
+int sqlfn_lex(const char *text, size_t len, enum sqlfn_dialect d, struct tokens *tk)
+{
     tk->n = 0;
     if (len >= UINT32_MAX || reserve(tk, len) != 0)
         return -1;
+    /* tokens hold offsets: the same in the copy as in the text */
+    const char *s = pad_copy(tk, text, len);
+    if (!s)
+        return -1;
+    const char *end = s + len;
     struct lexer L = {s, s, s + len, d, &dialects[d], tk, 0, tk->v, tk->v};
-    pthread_once(&kw_once, kw_init);
+    if (!atomic_load_explicit(&kw_ready, memory_order_acquire))
+        pthread_once(&kw_once, kw_init);
     /* the cursor and the next token in registers: the handlers below get them in L */
     const char *p = s;
     struct tok *w = tk->v;
@@ -1078,7 +1108,7 @@ int sqlfn_lex(const char *s, size_t len, enum sqlfn_dialect d, struct tokens *tk
         }
         const char *st = p;
         unsigned kw = 0, tf = TF_UPPER | TF_LOWER;
-        if ((cl & C_ID0) && end - p >= 16) {
+        if (cl & C_ID0) {
             /* a plain name or keyword: no prefixed string (N'x', U&'x') nor BigQuery's
              * my-project follows it */
             const char *q = ascii_name_end(p, &tf);
