@@ -25,6 +25,7 @@
 #include "util/banned.h"
 
 #define NO_GROUP ((size_t)-1)
+#define ALONE    ((size_t)-2) /* a group no unit is in (unit_bytes of a unit by itself) */
 
 struct unit {
     size_t first, n; /* tasks first .. first+n-1 */
@@ -716,7 +717,7 @@ static int split_once(struct ctx *c, json_t *templates, size_t *at, json_t *dag_
     json_t *dag = json_object_get(dag_t, "dag");
     json_t *tasks = json_object_get(dag, "tasks"), *t;
     struct split s;
-    size_t k, budget, biggest = 0;
+    size_t k, budget, biggest = 0, big = 0;
     int rc = -1;
 
     memset(&s, 0, sizeof(s));
@@ -733,6 +734,7 @@ static int split_once(struct ctx *c, json_t *templates, size_t *at, json_t *dag_
         } else {
             s.units[s.n_units].first = k;
             s.units[s.n_units].n = 1;
+            s.units[s.n_units].group = NO_GROUP;
             s.n_units++;
         }
         s.unit_of[k] = s.n_units - 1;
@@ -741,18 +743,26 @@ static int split_once(struct ctx *c, json_t *templates, size_t *at, json_t *dag_
     units_link(&s, tasks);
     units_order(&s);
     comps_find(&s);
-    for (size_t u = 0; u < s.n_units; u++)
-        if (s.units[u].bytes > biggest)
-            biggest = s.units[u].bytes;
+    /* The largest unit alone in a group (its dependencies on other units are then group
+     * dependencies): a step after hundreds of others takes little there. */
+    for (size_t u = 0; u < s.n_units; u++) {
+        size_t alone = unit_bytes(&s, tasks, u, ALONE);
+        if (alone > biggest) {
+            biggest = alone;
+            big = s.units[u].first + s.units[u].n - 1;
+        }
+    }
     /* Pack under the budget less a group template's own fields; when parameters that
      * cross groups push one over, pack again tighter. */
     for (budget = max - 128;; budget -= 512) {
         int fits = 1;
         if (budget < biggest + 256 || budget > max) {
             df_error_set(err, DF_EUSAGE,
-                         "cannot split the DAG into templates of at most %zu bytes (a task "
+                         "cannot split the DAG into templates of at most %zu bytes (task '%s' "
                          "takes %zu)",
-                         max, biggest);
+                         max,
+                         json_string_value(json_object_get(json_array_get(tasks, big), "name")),
+                         biggest);
             goto done;
         }
         pack(&s, tasks, budget);

@@ -1,18 +1,10 @@
 #!/usr/bin/env bash
-# t8006: KNOWN BUG (src/argo/argo_groups.c, w11's; found by w16 in session 5): a step that
-# depends on many steps cannot be compiled for Argo once the flat DAG needs groups. The
-# packer (split_once, `biggest`) measures each task with ALL its dependencies, although in
-# a group only the dependencies inside that group are listed (the rest become group
-# dependencies), so a final step after 999 steps named like load_table_000_snapshot (a
-# 26 KB task flat) fails with "cannot split the DAG into templates of at most 16384 bytes
-# (a task takes 26099)", exit 2, naming no step. Placed in a group of its own after the
-# others it needs no task dependency at all. Skipped unless DUCKFLOW_KNOWN_BUGS=1; remove
-# the guard with the fix.
+# t8006: a step that depends on many steps compiles for Argo once the flat DAG needs groups
+# (found by w16 in session 5, fixed in src/argo/argo_groups.c): the packer measures a task
+# for the budget by itself (its dependencies on other groups become group dependencies),
+# not with all its dependencies, so a final step after 999 steps named like
+# load_table_000_snapshot (a 26 KB task flat) goes into a group after the others' groups.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-if [ -z "${DUCKFLOW_KNOWN_BUGS:-}" ]; then
-    echo "1..0 # SKIP known bug in argo_groups.c (a wide fan-in cannot be grouped); DUCKFLOW_KNOWN_BUGS=1 runs it"
-    exit 0
-fi
 sup="$DUCKFLOW_TOP/tests/support/argo"
 echo "1..4"
 node -e '
