@@ -28,6 +28,7 @@
 #include "exec/child.h"
 #include "exec/graph.h"
 #include "exec/owner.h"
+#include "exec/resumeguard.h"
 #include "exec/reuse.h"
 #include "exec/progress.h"
 #include "exec/summary.h"
@@ -787,6 +788,9 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
     x->resume = 1;
     /* A damaged stored list of items refuses the resume before anything changes. */
     if (df_items_check_stored(x->p, x->store, run_id, err) != 0)
+        return -1;
+    /* Nor does one that would change the published run (docs/operations.md). */
+    if (resume_guard_published(x->p, x->store, run_id, x->selected, x->rerun, err) != 0)
         return -1;
     /* Its manifests may change without a new attempt folder (a task committed from the
      * cache again): gc must read them until the run's end lists them anew. */
