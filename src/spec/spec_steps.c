@@ -651,8 +651,12 @@ int spec_load_steps(struct loader *L, const struct yt_node *n)
     if (spec_want_map(L, n, "steps") < 0)
         return -1;
     count = yt_map_size(n);
-    if (count > DF_SPEC_MAX_STEPS)
-        return spec_fail(L, n->loc, "more than %d steps", DF_SPEC_MAX_STEPS);
+    if (count > DF_SPEC_MAX_STEPS) { /* at the first step past the limit */
+        const struct yt_node *k = n->items[2 * DF_SPEC_MAX_STEPS];
+        return spec_fail(L, k->loc, "step '%s': more than %d steps (the pipeline has %zu)",
+                         k->kind == YT_SCALAR && k->value ? k->value : "?", DF_SPEC_MAX_STEPS,
+                         count);
+    }
     if (count == 0)
         return spec_fail(L, n->loc, "pipeline has no steps");
     /* Names first, so that inputs can tell a step's table from a file name. */

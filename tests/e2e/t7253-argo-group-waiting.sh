@@ -8,13 +8,16 @@
 #   - 20 chains of 45 joined by a last step (one component larger than a group): it is
 #     split, each group depending on exactly the groups holding a dependency of a member,
 #     every DAG template under 16 KiB, and the manifest passes Argo's checks;
-#   - the same pipeline gives the same manifest.
+#   - the same pipeline gives the same manifest;
+#   - with a 1 KiB budget (DUCKFLOW_ARGO_TEMPLATE_MAX) the chains are split too and `main`
+#     runs groups of groups, every DAG template under the budget, the critical path still
+#     the flat one (a chain's groups follow one another).
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 shared=${DUCKFLOW_SHARED:-$DUCKFLOW_TOP/../shared}
 crds=()
 [ -f "$shared/argo/workflows.yaml" ] && crds=(--crds "$shared/argo")
-echo "1..11"
+echo "1..16"
 node -e '
     const fs = require("fs");
     for (const [dir, join] of [["chains", false], ["joined", true]]) {
@@ -77,3 +80,19 @@ cp "$out" joined.cp
 echo "# 20 chains of 45 joined: $(tr '\n' ' ' <joined.cp)"
 check "the grouped critical path is not shorter than the flat one" bash -c \
     '[ "$(sed -n "s/^grouped //p" "$1")" -ge "$(sed -n "s/^flat //p" "$1")" ]' _ joined.cp
+
+expect_ok "the chains with a 1 KiB budget" env DUCKFLOW_ARGO_TEMPLATE_MAX=1024 "$DUCKFLOW" argo chains/pipeline.yaml "${img[@]}" -o json
+cp "$out" small.json
+check "groups of groups, every DAG template at most 1,024 bytes, every step once" node -e '
+    const d = require(process.argv[1]); const T = new Map(d.spec.templates.map((t) => [t.name, t]));
+    const leaves = (name) => T.get(name).dag.tasks.flatMap((x) => T.get(x.template).dag ? leaves(x.template) : [x.name]);
+    const all = leaves("main"), nested = T.get("main").dag.tasks.some((g) => T.get(g.template).dag.tasks.some((x) => T.get(x.template).dag));
+    process.exit(nested && all.length === 1001 && new Set(all).size === 1001
+        && d.spec.templates.every((t) => !t.dag || Buffer.byteLength(JSON.stringify(t)) <= 1024) ? 0 : 1);' "$SCRATCH/small.json"
+expect_ok "validate.js and Argo's checks" bash -c \
+    'node "$1" small.json && node "$2" "${@:3}" small.json' _ "$sup/validate.js" "$sup/argo-check.js" "${crds[@]}"
+expect_ok "critical paths measured" node "$sup/critpath.js" small.json --dot chains.dot
+cp "$out" small.cp
+echo "# 20 chains of 50, 1 KiB budget: $(tr '\n' ' ' <small.cp)"
+check "grouped critical path == flat (51)" bash -c \
+    '[ "$(sed -n "s/^grouped //p" "$1")" = "$(sed -n "s/^flat //p" "$1")" ] && grep -qx "flat 51" "$1"' _ small.cp
