@@ -1242,10 +1242,13 @@ static int end_run(struct executor *x, const char *status, int rc, struct df_err
 {
     x->dirty = 1;
     save_run_json(x, status, 1);
-    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13). */
+    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13), unless
+     * it is partial: a step it neither selected nor needed has no tasks of this
+     * invocation (at best the previous record's, which may not match what it ran now). */
     if (!x->store_failed) {
         struct df_error e = DF_ERROR_INIT;
-        if (df_run_end_outputs(x->store, x->p->name, x->run, rc == 0, &e) != 0) {
+        int whole = x->not_selected == NULL;
+        if (df_run_end_outputs(x->store, x->p->name, x->run, rc == 0 && whole, &e) != 0) {
             if (rc == 0)
                 *err = e;
             else

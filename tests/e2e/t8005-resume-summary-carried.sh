@@ -59,7 +59,7 @@ expect_ok "a resume selecting only gen succeeds" \
     "$DUCKFLOW" run pipeline.yaml --resume "$run" --select gen --color never
 keep
 expect_match "  summary: succeeded, 2 tasks carried" \
-    "succeeded in [^;]* \(2 tasks carried from the previous attempt\); see" summary
+    "succeeded in [^;]* \(2 tasks carried from the previous attempt\) \(partial: not published\); see" summary
 expect_match "  per_row's row: 2/2, not selected (2 carried)" \
     '^per_row +2/2 +2 .* not selected \(2 carried\)$' <(row per_row)
 

@@ -5,8 +5,9 @@
 // With --dot FILE (`duckflow graph --format dot` of the pipeline) it also gives the flat
 // DAG's critical path: the longest chain of steps, each one unit, plus one when the
 // manifest has a `bundle` task (the pod every first step waits for, flat or grouped).
-//   node critpath.js MANIFEST [--dot FILE]
-// prints "grouped N" (and "flat M"); docs/argo.md (Limits) gives the figures.
+//   node critpath.js MANIFEST [--dot FILE [--same N]]
+// prints "grouped N" (and "flat M"); docs/argo.md (Limits) gives the figures. --same N exits
+// 1 unless both are N (the tests' "grouping loses nothing").
 'use strict';
 const fs = require('fs');
 
@@ -72,5 +73,10 @@ if (k > 0) {
     if (!args[k + 1]) die('--dot needs a file');
     const leaves = doc.spec.templates.filter((t) => t.dag).flatMap((t) => t.dag.tasks);
     const bundle = leaves.some((x) => x.name === 'bundle' && x.template === 'bundle') ? 1 : 0;
-    console.log(`flat ${dotPath(fs.readFileSync(args[k + 1], 'utf8')) + bundle}`);
+    const flat = dotPath(fs.readFileSync(args[k + 1], 'utf8')) + bundle, same = args.indexOf('--same');
+    console.log(`flat ${flat}`);
+    if (same > 0 && !(flat === +args[same + 1] && manifestPath(doc) === flat)) {
+        process.stderr.write(`critpath: grouped and flat are not both ${args[same + 1]}\n`);
+        process.exit(1);
+    }
 }
