@@ -28,6 +28,7 @@
 #include "exec/child.h"
 #include "exec/graph.h"
 #include "exec/owner.h"
+#include "exec/resumeguard.h"
 #include "exec/reuse.h"
 #include "exec/progress.h"
 #include "exec/summary.h"
@@ -788,6 +789,9 @@ static int create_run(struct executor *x, char run_id[64], struct df_error *err)
     /* A damaged stored list of items refuses the resume before anything changes. */
     if (df_items_check_stored(x->p, x->store, run_id, err) != 0)
         return -1;
+    /* Nor does one that would change the published run (docs/operations.md). */
+    if (resume_guard_published(x->p, x->store, run_id, x->selected, x->rerun, err) != 0)
+        return -1;
     /* Its manifests may change without a new attempt folder (a task committed from the
      * cache again): gc must read them until the run's end lists them anew. */
     if (df_run_index_forget(x->store, x->p->name, run_id, err) != 0) {
@@ -1242,10 +1246,13 @@ static int end_run(struct executor *x, const char *status, int rc, struct df_err
 {
     x->dirty = 1;
     save_run_json(x, status, 1);
-    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13). */
+    /* views.sql for notebooks; a succeeded run becomes the published one (issue 13), unless
+     * it is partial: a step it neither selected nor needed has no tasks of this
+     * invocation (at best the previous record's, which may not match what it ran now). */
     if (!x->store_failed) {
         struct df_error e = DF_ERROR_INIT;
-        if (df_run_end_outputs(x->store, x->p->name, x->run, rc == 0, &e) != 0) {
+        int whole = x->not_selected == NULL;
+        if (df_run_end_outputs(x->store, x->p->name, x->run, rc == 0 && whole, &e) != 0) {
             if (rc == 0)
                 *err = e;
             else

@@ -607,6 +607,8 @@ void summary_print(FILE *f, const struct summary_input *in)
                     tasks ? " task" : "", tasks ? tasks : "");
         fprintf(f, ")");
     }
+    if (ok && in->not_selected) /* exec/executor.c end_run */
+        fprintf(f, " (partial: not published)");
     fprintf(f, "; see 'duckflow runs' and 'duckflow query%s%s --run %s'\n",
             in->store_uri ? " --store " : "", in->store_uri ? in->store_uri : "", in->run);
     if (!ok) {

@@ -26,6 +26,9 @@ cp pipeline.yaml pipeline.orig
 expect_ok "the run succeeds" "$DUCKFLOW" run pipeline.yaml
 run=$(cat "$out")
 R="$DUCKFLOW_STORE/dyn/runs/$run"
+
+# A later run is published: resuming the published run would be refused (t8010).
+"$DUCKFLOW" run pipeline.yaml >later.out 2>&1 || cat later.out >&2
 counts() { jget "$R/run.json" '[m.status, m.tasks_done, m.tasks_failed, m.tasks_total].join()'; }
 step_of() { # STEP EXPR over s (the step's record)
     jget "$R/run.json" "(s => $2)(m.steps.find(s => s.name === '$1'))"
