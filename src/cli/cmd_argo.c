@@ -83,11 +83,11 @@ const struct cli_opt cli_opts_argo[] = {
     {O_SCRATCH, "scratch-size", "SIZE", "size of each pod's /scratch emptyDir (default 20GiB)"},
     {O_COMMAND, "command", "PATH", "the duckflow program in the image (default duckflow)"},
     {O_MAXMEM, "max-memory", "SIZE",
-     "the most memory a retried pod grows to (each retry asks 1.5x the last; default 4x the "
+     "the most memory a retried pod grows to (each retry\nasks 1.5x the last; default 4x the "
      "first attempt's)"},
     {O_PODGC, "pod-gc", "STRATEGY",
-     "delete pods: OnPodCompletion, OnPodSuccess, OnWorkflowCompletion, OnWorkflowSuccess"},
-    {O_TTL, "ttl", "DURATION", "delete the workflow this long after it completes (ttlStrategy)"},
+     "delete pods: OnPodCompletion, OnPodSuccess,\nOnWorkflowCompletion or OnWorkflowSuccess"},
+    {O_TTL, "ttl", "DURATION", "delete the workflow this long after it completes\n(ttlStrategy)"},
     {O_TTL_OK, "ttl-success", "DURATION", "likewise after it succeeded (secondsAfterSuccess)"},
     {O_TTL_FAIL, "ttl-failure", "DURATION", "likewise after it failed (secondsAfterFailure)"},
     {O_ON_SUCCESS, "on-success", "WFT/TEMPLATE",
@@ -99,7 +99,7 @@ const struct cli_opt cli_opts_argo[] = {
     {O_DEADLINE, "active-deadline", "DURATION", "stop the whole workflow after this long"},
     {O_PULLSECRET, "image-pull-secret", "NAME", "a secret for pulling the image (repeatable)"},
     {O_PRIORITY, "priority-class", "NAME", "the pods' PriorityClass"},
-    {O_LABEL, "label", "K=V", "a label of the object and of the workflows it starts (repeatable)"},
+    {O_LABEL, "label", "K=V", "a label of the object and of the workflows it starts\n(repeatable)"},
     {O_ANNOTATION, "annotation", "K=V", "an annotation, likewise (repeatable)"},
     {O_MUTEX, "mutex", "NAME", "run one workflow holding this mutex at a time"},
     {O_SEMAPHORE, "semaphore", "CONFIGMAP:KEY", "hold this semaphore while running"},
@@ -116,28 +116,29 @@ const struct cli_opt cli_opts_argo[] = {
 
 void cmd_argo_usage(FILE *f)
 {
-    fprintf(
-        f, "usage: duckflow argo PIPELINE --image IMAGE --store URI [options]\n"
-           "       duckflow argo items PIPELINE --run RUN --step STEP --store URI [--param K=V]..\n"
-           "       duckflow argo finish PIPELINE --run RUN --status STATUS --store URI\n"
-           "                            [--created-at TIME] [--bundle HASH] [--param K=V]..\n"
-           "       duckflow argo bundle PIPELINE --bundle HASH --store URI\n"
-           "       duckflow argo step PIPELINE-NAME --bundle HASH [--tasks-per-pod N]\n"
-           "                          [--metrics-dir DIR] [duckflow step's options]\n\n"
-           "Prints the pipeline as an Argo Workflows manifest on stdout: one pod per task,\n"
-           "each running `duckflow step` against the store. The pipeline file and its SQL\n"
-           "travel in the first pod's template only (`argo bundle` writes them to the store\n"
-           "under <pipeline>/bundles/<hash>/); every other pod reads them from there (with\n"
-           "--bundle, PIPELINE is the pipeline's name). Submit the manifest with `argo submit`\n"
-           "or `kubectl create -f`.\n\n"
-           "options:\n");
+    fprintf(f, "usage: duckflow argo PIPELINE --image IMAGE --store URI [options]\n"
+               "       duckflow argo items PIPELINE --run RUN --step STEP --store URI\n"
+               "                           [--param K=V]..\n"
+               "       duckflow argo finish PIPELINE --run RUN --status STATUS --store URI\n"
+               "                            [--created-at TIME] [--bundle HASH] [--param K=V]..\n"
+               "       duckflow argo bundle PIPELINE --bundle HASH --store URI\n"
+               "       duckflow argo step PIPELINE-NAME --bundle HASH [--tasks-per-pod N]\n"
+               "                          [--metrics-dir DIR] [duckflow step's options]\n\n"
+               "Prints the pipeline as an Argo Workflows manifest on stdout. Each pod runs\n"
+               "`duckflow step` against the store: one task, or several of a fan-out's items\n"
+               "(tasks_per_pod; a fan-out without it runs in at most 2,000 pods). A DAG over\n"
+               "16 KiB is split into nested DAG groups. The pipeline file and its SQL travel in\n"
+               "the first pod's template only (`argo bundle` writes them to the store under\n"
+               "<pipeline>/bundles/<hash>/); every other pod reads them from there (with\n"
+               "--bundle, PIPELINE is the pipeline's name). Submit the manifest with\n"
+               "`argo submit` or `kubectl create -f`.\n\n"
+               "options:\n");
     cli_print_options(f, cli_opts_argo);
-    fprintf(f,
-            "\nThe run id on Argo is the workflow's name plus 8 hex digits of a digest of its\n"
-            "uid (argo retry continues the run, argo resubmit starts a new one). Pods get memory\n"
-            "memory_limit * 1.5 + 256Mi and cpu = threads, retries become a retryStrategy,\n"
-            "timeout activeDeadlineSeconds. Exit codes: 0 ok, 2 bad usage or pipeline,\n"
-            "3 a file cannot be read.\n");
+    fprintf(f, "\nThe run id on Argo is the workflow's name plus 8 hex digits of a digest of its\n"
+               "uid (argo retry continues the run, argo resubmit starts a new one). Pods get\n"
+               "memory memory_limit * 1.5 + 256Mi and cpu = threads, retries become a\n"
+               "retryStrategy, timeout activeDeadlineSeconds. Exit codes: 0 ok, 2 bad usage or\n"
+               "pipeline, 3 a file cannot be read.\n");
 }
 
 struct list {
