@@ -497,10 +497,12 @@ int df_argo_render(const struct df_pipeline *p, const struct df_argo_opts *o, in
     }
     if (text.len > DF_ARGO_MANIFEST_MAX) {
         df_error_set(err, DF_EUSAGE,
-                     "the manifest is %zu bytes, over the %d Argo and Kubernetes accept; "
-                     "write the bundle to the store when compiling (--upload-bundle), or "
-                     "shorten the SQL or move inputs to the store",
-                     text.len, DF_ARGO_MANIFEST_MAX);
+                     "the manifest is %zu bytes, over the %d Argo and Kubernetes accept; %s",
+                     text.len, DF_ARGO_MANIFEST_MAX,
+                     o->bundle_in_store
+                         ? "shorten the params or split the pipeline"
+                         : "write the bundle to the store when compiling (--upload-bundle), or "
+                           "shorten the SQL or move inputs to the store");
         goto done;
     }
     sb_add(out, text.buf, text.len);

@@ -449,13 +449,14 @@ int cmd_argo(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    if (a.upload && (rc = upload_bundle(p, a.o.store)) != 0)
-        goto done;
+    /* Build and check the whole manifest first: a compile that fails writes nothing. */
     a.o.bundle_in_store = a.upload;
     if (df_argo_render(p, &a.o, a.json, &out, &warnings, &err)) {
         rc = cli_fail(&err);
         goto done;
     }
+    if (a.upload && (rc = upload_bundle(p, a.o.store)) != 0)
+        goto done;
     print_warnings(p, &warnings);
     fwrite(out.buf, 1, out.len, stdout);
 done:
