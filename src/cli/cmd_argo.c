@@ -375,9 +375,11 @@ static int finish_args(struct argo_args *a, int argc, int optind_)
     return 0;
 }
 
-/* The render's warnings, and one for each list param that shapes a fan-out: it is
- * offered as a workflow parameter, but the list was expanded now, so -p at submit time
- * will not change it. One "duckflow argo: warning:" line each, on stderr. */
+/* The render's warnings, one for each list param that shapes a fan-out (it is offered as
+ * a workflow parameter, but the list was expanded now, so -p at submit time will not
+ * change it) and one for each step whose own tasks_per_pod has no effect (no foreach, or
+ * `each`: the mapped step's value wins). One "duckflow argo: warning:" line each, on
+ * stderr. */
 static void print_warnings(const struct df_pipeline *p, struct strbuf *warnings)
 {
     const char *s;
@@ -389,6 +391,17 @@ static void print_warnings(const struct df_pipeline *p, struct strbuf *warnings)
                     "'argo submit -p %s=...' will not change its fan-out (compile again)\n",
                     p->steps[i].name, p->steps[i].foreach.values_param,
                     p->steps[i].foreach.values_param);
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const struct df_step *st = &p->steps[i];
+        if (st->tasks_per_pod_loc.line > 0 &&
+            (st->foreach.kind == DF_FOREACH_NONE || st->foreach.kind == DF_FOREACH_EACH))
+            sb_addf(warnings, "%s:%d: step '%s': tasks_per_pod has no effect %s\n", p->path,
+                    st->tasks_per_pod_loc.line, st->name,
+                    st->foreach.kind == DF_FOREACH_NONE
+                        ? "without foreach (the step is one task)"
+                        : "on an `each` step (it runs as the step it maps over does, with that "
+                          "step's tasks_per_pod)");
+    }
     for (s = warnings->len ? warnings->buf : ""; *s;) {
         const char *nl = strchr(s, '\n');
         size_t n = nl ? (size_t)(nl - s) : strlen(s);

@@ -129,6 +129,7 @@ struct df_step {
                         * tasks (else the step fails with class no_items) */
     int tasks_per_pod; /* `argo: {tasks_per_pod: N}`: items one Argo pod runs in turn;
                         * 0 when not set: automatic (argo.h, DF_ARGO_AUTO_PODS) */
+    struct df_loc tasks_per_pod_loc; /* where the step sets it (line 0 when it does not) */
 };
 
 struct df_pipeline {

@@ -103,8 +103,10 @@ int spec_load_step_argo(struct loader *L, struct df_step *s, const struct yt_nod
     if ((v = yt_map_get(x, "tasks_per_pod")) &&
         spec_want_int(L, v, "tasks_per_pod", 1, 100000, &n) < 0)
         return -1;
-    if (v)
+    if (v) {
         s->tasks_per_pod = (int)n;
+        s->tasks_per_pod_loc = v->loc;
+    }
     return 0;
 }
 
