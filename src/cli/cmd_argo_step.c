@@ -116,6 +116,16 @@ int cmd_argo_step(int argc, char **argv)
     char *dir = NULL, *path = NULL;
     int n = 0, rc, si = -1;
 
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        free(args);
+        printf("usage: duckflow argo step PIPELINE-NAME --bundle HASH [--tasks-per-pod N]\n"
+               "                          [--metrics-dir DIR] [duckflow step's options]\n\n"
+               "A task's pod in a manifest `duckflow argo` printed: reads the pipeline's\n"
+               "bundle from the store and runs `duckflow step` on it (see\n"
+               "'duckflow step --help'). With --tasks-per-pod N, --item G runs items\n"
+               "G*N .. G*N+N-1 one after another, each its own task.\n");
+        return 0;
+    }
     /* `step` and every option but --bundle and --tasks-per-pod pass through; the first
      * operand is the name. */
     args[n++] = "step";

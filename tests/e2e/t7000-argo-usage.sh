@@ -2,7 +2,7 @@
 # t7000: `duckflow argo` usage: help, required options, option checks, warnings, and the
 # pipeline's own errors (nothing is printed on stdout when the command fails).
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..47"
+echo "1..48"
 pl="$DUCKFLOW_TOP/tests/support/argo/pipelines/fanout/pipeline.yaml"
 req=(--image img:1 --store s3://bucket/prefix)
 
@@ -11,7 +11,8 @@ expect_match "help names the usage" '^usage: duckflow argo PIPELINE --image' "$o
 expect_match "help lists --s3-secret" '--s3-secret NAME' "$out"
 expect_match "help names automatic batching" 'at most 2,000 pods' "$out"
 wide=""
-for sub in "" items finish bundle; do
+expect_ok "argo step --help" "$DUCKFLOW" argo step --help
+for sub in "" items finish bundle step; do
     "$DUCKFLOW" argo $sub --help >help.txt 2>&1
     wide="$wide$(awk -v c="argo${sub:+ $sub}" 'length > 80 {print c ": " $0}' help.txt)"
 done
