@@ -149,3 +149,35 @@ feed_fifo() {
     (while kill -0 "$1" 2>/dev/null; do timeout 2 sh -c "printf 'x\n' >feed.csv"; done) &
     wp=$!
 }
+
+# Small pipelines several tests start from, written to ./pipeline.yaml.
+# gen_use_pipeline NAME N: step gen makes N rows (k = 0..N-1), step use sums them.
+gen_use_pipeline() {
+    cat >pipeline.yaml <<YAML
+name: $1
+steps:
+  gen:
+    sql: CREATE TABLE t AS SELECT range AS k FROM range($2)
+    outputs: [t]
+  use:
+    inputs: {t: gen.t}
+    sql: CREATE TABLE u AS SELECT sum(k) AS s FROM t
+    outputs: [u]
+YAML
+}
+# dyn_pipeline N: pipeline 'dyn', step gen makes N rows, step per_row fans out over them
+# (foreach: rows, so its items are stored in _items.json).
+dyn_pipeline() {
+    cat >pipeline.yaml <<YAML
+name: dyn
+steps:
+  gen:
+    sql: CREATE TABLE t AS SELECT range AS k FROM range($1)
+    outputs: [t]
+  per_row:
+    inputs: {t: gen.t}
+    foreach: {rows: SELECT DISTINCT k FROM t ORDER BY k}
+    sql: CREATE TABLE r AS SELECT getvariable('item') AS k
+    outputs: [r]
+YAML
+}

@@ -8,17 +8,8 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..16"
 
-cat >pipeline.yaml <<'YAML'
-name: dyn
-steps:
-  gen:
-    sql: CREATE TABLE t AS SELECT range AS k FROM range(1)
-    outputs: [t]
-  per_row:
-    inputs: {t: gen.t}
-    foreach: {rows: SELECT DISTINCT k FROM t ORDER BY k}
-    sql: CREATE TABLE r AS SELECT getvariable('item') AS k
-    outputs: [r]
+dyn_pipeline 1
+cat >>pipeline.yaml <<'YAML'
   per_file:
     foreach: {files: gen.t, per_task: 1}
     inputs: {t: gen.t}

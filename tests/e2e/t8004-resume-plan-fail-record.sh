@@ -9,18 +9,7 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..26"
 
-cat >pipeline.yaml <<'YAML'
-name: dyn
-steps:
-  gen:
-    sql: CREATE TABLE t AS SELECT range AS k FROM range(2)
-    outputs: [t]
-  per_row:
-    inputs: {t: gen.t}
-    foreach: {rows: SELECT DISTINCT k FROM t ORDER BY k}
-    sql: CREATE TABLE r AS SELECT getvariable('item') AS k
-    outputs: [r]
-YAML
+dyn_pipeline 2
 cp pipeline.yaml pipeline.orig
 
 expect_ok "the run succeeds" "$DUCKFLOW" run pipeline.yaml

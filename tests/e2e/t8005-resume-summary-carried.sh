@@ -7,18 +7,7 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..20"
 
-cat >pipeline.yaml <<'YAML'
-name: dyn
-steps:
-  gen:
-    sql: CREATE TABLE t AS SELECT range AS k FROM range(2)
-    outputs: [t]
-  per_row:
-    inputs: {t: gen.t}
-    foreach: {rows: SELECT DISTINCT k FROM t ORDER BY k}
-    sql: CREATE TABLE r AS SELECT getvariable('item') AS k
-    outputs: [r]
-YAML
+dyn_pipeline 2
 cp pipeline.yaml pipeline.orig
 counts() { jget "$R/run.json" '[m.tasks_done, m.tasks_total].join()'; }
 keep() { cp "$errout" summary; } # the last run's summary (check overwrites $errout)

@@ -7,17 +7,7 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..11"
 
-cat >pipeline.yaml <<'YAML'
-name: cdrop
-steps:
-  gen:
-    sql: CREATE TABLE t AS SELECT range AS k FROM range(2)
-    outputs: [t]
-  use:
-    inputs: {t: gen.t}
-    sql: CREATE TABLE u AS SELECT sum(k) AS s FROM t
-    outputs: [u]
-YAML
+gen_use_pipeline cdrop 2
 cp pipeline.yaml pipeline.orig
 C="$DUCKFLOW_STORE/cdrop/cache"
 entries() { grep -l "\"step\":\"$1\"" "$C"/*.json 2>/dev/null | wc -l; }

@@ -9,17 +9,7 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..15"
 
-cat >pipeline.yaml <<'YAML'
-name: part
-steps:
-  gen:
-    sql: CREATE TABLE t AS SELECT range AS k FROM range(3)
-    outputs: [t]
-  use:
-    inputs: {t: gen.t}
-    sql: CREATE TABLE u AS SELECT sum(k) AS s FROM t
-    outputs: [u]
-YAML
+gen_use_pipeline part 3
 published() { jget "$DUCKFLOW_STORE/part/published.json" m.run; }
 
 expect_ok "a whole run succeeds" "$DUCKFLOW" run pipeline.yaml

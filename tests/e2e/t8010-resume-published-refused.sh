@@ -10,17 +10,7 @@
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..15"
 
-cat >pipeline.yaml <<'YAML'
-name: pub
-steps:
-  gen:
-    sql: CREATE TABLE t AS SELECT range AS k FROM range(4)
-    outputs: [t]
-  use:
-    inputs: {t: gen.t}
-    sql: CREATE TABLE u AS SELECT sum(k) AS s FROM t
-    outputs: [u]
-YAML
+gen_use_pipeline pub 4
 published() { jget "$DUCKFLOW_STORE/pub/published.json" m.run; }
 snapshot() { (cd "$DUCKFLOW_STORE" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 
