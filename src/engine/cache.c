@@ -115,7 +115,9 @@ json_t *df_cache_vars_read(const struct df_step *s)
     int all = 0;
 
     scan_step(s, names, &all);
-    /* Output ORDER BY expressions run in the task's connection too. */
+    /* So do a `rows` step's query (planning, engine/items.c) and output ORDER BY
+     * expressions. */
+    scan_getvariable(s->foreach.rows_sql, names, &all);
     for (size_t i = 0; i < s->n_outputs; i++)
         for (size_t j = 0; j < s->outputs[i].n_order_by; j++)
             scan_getvariable(s->outputs[i].order_by[j], names, &all);
