@@ -36,16 +36,14 @@ int df_task_committed(const struct df_pipeline *p, struct df_store *store, const
                 "nothing to do\n",
                 run);
         rc = 1;
-    } else if (df_published_read(store, p->name, &published, &e) == 0 && published &&
+    } else if (!no_cache && key && own_key &&
+               df_published_read(store, p->name, &published, &e) == 0 && published &&
                !strcmp(published, run)) {
         rc = df_error_set(err, DF_EUSAGE,
                           "run '%s' is the published run of '%s' and has committed this task, "
-                          "which would run again (%s); start a new run instead",
-                          run, p->name,
-                          no_cache  ? "--no-cache"
-                          : !key    ? "its cache key cannot be computed now"
-                          : own_key ? "its cache key changed"
-                                    : "its cache key was unknown");
+                          "which would run again (its cache key changed); start a new run "
+                          "instead",
+                          run, p->name);
     }
     df_error_clear(&e);
     free(published);

@@ -11,6 +11,7 @@
 
 #include "dag/plan.h"
 #include "engine/cache.h"
+#include "engine/items.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/publish.h"
@@ -54,7 +55,9 @@ static int step_manifests(void *ud, size_t step, json_t **ms, struct df_error *e
     return 0;
 }
 
-/* A dynamic step's stored list only: computing one would write it. */
+/* A dynamic step's stored list; when there is none (removed, as a damaged one must be),
+ * the list the resume would plan, computed without writing it (engine/items.h): should
+ * that fail, so would the resume's planning, and the published run be recorded failed. */
 static int stored_items(void *ctx, const struct df_pipeline *p, size_t step, json_t **items,
                         struct df_error *err)
 {
@@ -64,6 +67,10 @@ static int stored_items(void *ctx, const struct df_pipeline *p, size_t step, jso
     int rc = df_store_get_bytes(g->store, key, ITEMS_MAX, &data, &len, err);
 
     free(key);
+    if (rc != 0 && err->code == DF_ENOTFOUND) {
+        df_error_clear(err);
+        return df_dynamic_items(p, step, g->store, g->run, items, err);
+    }
     if (rc != 0)
         return -1;
     *items = json_loadb(data, len, 0, NULL);
@@ -154,10 +161,10 @@ int resume_guard_published(const struct df_pipeline *p, struct df_store *store, 
         long have;
         why[0] = '\0';
         if (df_plan_items(p, s, &res, &g.items[s], &e) != 0) {
-            /* Planned again, the step could get other items or fail (and the run with it). */
+            /* The resume's planning would fail, and the run be recorded failed. */
             if (!selected || selected[s])
-                snprintf(why, sizeof(why), "step '%s' would be planned again (%s)",
-                         p->steps[s].name, e.msg);
+                snprintf(why, sizeof(why), "step '%s' cannot be planned (%s)", p->steps[s].name,
+                         e.msg);
             df_error_clear(&e);
             g.items[s] = NULL;
         } else if (!selected || selected[s]) {

@@ -2,9 +2,10 @@
  * resumeguard.h - a resume never changes the published run (docs/operations.md): before
  * anything in the store changes, `run --resume RUN` of the pipeline's published run is
  * refused when it would run again or drop a committed task (its key changed, --rerun), run
- * a task the run has not committed (its step plans more items now), or plan a dynamic
- * step again (its stored list is gone: the new list may differ, or its query fail and the
- * run be recorded failed). `duckflow step` has its own guard (engine/committed.h).
+ * a task the run has not committed (its step plans more items now), or fail to plan a
+ * step (a dynamic step whose stored list was removed is planned again, here without
+ * writing it: its query may fail now, and the run would be recorded failed). `duckflow
+ * step` has its own guard (engine/committed.h).
  * A new run reuses every unchanged task through the cache, so it is the cheap way on.
  */
 #ifndef DF_EXEC_RESUMEGUARD_H

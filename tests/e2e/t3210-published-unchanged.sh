@@ -3,15 +3,16 @@
 # where the resume guard of t8010 did not look:
 #   - `run --resume` of the published run is refused (exit 2, before anything changes)
 #     when a step now plans more items (the new task would run in it), fewer (committed
-#     tasks would drop out), or a dynamic step's stored list is gone (planned again, its
-#     query could fail and the run be recorded `failed`, or list other items);
+#     tasks would drop out), or a step cannot be planned (a dynamic step's stored list was
+#     removed and its query fails now: the run would be recorded `failed`); with the list
+#     removed and the query still good, the resume plans it again and is allowed;
 #   - `duckflow step` (an Argo pod, a task by hand) for a task the run has committed: the
 #     same key is "nothing to do" (exit 0, the manifest untouched: an `argo retry` of a pod
-#     that died after its commit); on the published run another key or --no-cache is
-#     refused (exit 2) and the manifest and the data stay; on another run the task runs
-#     again as before.
+#     that died after its commit); on the published run another key is refused (exit 2)
+#     and the manifest and the data stay (--no-cache runs it again: asked for); on another
+#     run the task runs again as before.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..30"
+echo "1..31"
 
 printf 'k\n1\n2\n' >items.csv
 cat >p.yaml <<YAML
@@ -53,12 +54,12 @@ cp orig.yaml p.yaml
 mv "$S/runs/$R/list/_items.json" items.bak
 printf 'nope\n' >items.csv # the rows query now fails (no column k)
 expect_code 2 "resume with a dynamic step's stored list gone" "$DUCKFLOW" run p.yaml --resume "$R"
-expect_match "refused: the step would be planned again" "step 'list' would be planned again" "$errout"
+expect_match "refused: the step cannot be planned" "step 'list' cannot be planned \(.*\); start a new run instead" "$errout"
 check "run.json still says succeeded 4/4 (not failed)" test "$(status)" = "succeeded 4/4"
 check "and is as it was" cmp run0.json "$S/runs/$R/run.json"
-mv items.bak "$S/runs/$R/list/_items.json"
 printf 'k\n1\n2\n' >items.csv
-expect_ok "a resume that keeps everything is allowed" "$DUCKFLOW" run p.yaml --resume "$R"
+expect_ok "with the query good again, the resume plans the list again" "$DUCKFLOW" run p.yaml --resume "$R"
+check "the same list" cmp items.bak "$S/runs/$R/list/_items.json"
 check "still succeeded 4/4" test "$(status)" = "succeeded 4/4"
 
 # duckflow step on the published run.
@@ -72,8 +73,8 @@ expect_code 2 "step of a committed task whose SQL changed" "$DUCKFLOW" step p.ya
 expect_match "refused: the published run" "run '$R' is the published run of 'pubguard' and has committed this task, which would run again \\(its cache key changed\\); start a new run instead" "$errout"
 check "the manifest is untouched" cmp m0.json "$M"
 cp orig.yaml p.yaml
-expect_code 2 "step --no-cache of a committed task" "$DUCKFLOW" step p.yaml --run "$R" --step gen --item 0 --no-cache
-check "the manifest is untouched" cmp m0.json "$M"
+expect_ok "step --no-cache of a committed task runs it again (asked for)" "$DUCKFLOW" step p.yaml --run "$R" --step gen --item 0 --no-cache
+check "a new attempt, the same key" test "$(jget "$M" m.cache_key)" = "$(jget m0.json m.cache_key)"
 check "the published data is as it was" test "$(count)" = 2/2
 
 # Another run (not published): the same key is nothing to do, another key runs again.
