@@ -12,7 +12,6 @@
 
 #include "store/keycheck.h"
 #include "store/layout.h"
-#include "store/runindex.h"
 #include "util/names.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
@@ -26,6 +25,15 @@
  * Local stores look with stat(2); object stores create the key only if it does not exist
  * (one PUT either way) and, when it does, remove the index and put again.
  */
+static int forget_index(struct df_store *s, const char *pipeline, const char *run,
+                        struct df_error *err)
+{
+    char *key = df_key_run_manifests(pipeline, run);
+    int rc = df_store_remove(s, key, err);
+    free(key);
+    return rc;
+}
+
 static int put_manifest(struct df_store *s, const char *key, const char *pipeline, const char *run,
                         const char *text, struct df_error *err)
 {
@@ -36,14 +44,14 @@ static int put_manifest(struct df_store *s, const char *key, const char *pipelin
         struct stat st;
         int exists = !path || stat(path, &st) == 0;
         free(path);
-        if (exists && df_run_index_forget(s, pipeline, run, err) != 0)
+        if (exists && forget_index(s, pipeline, run, err) != 0)
             return -1;
         return df_store_put_bytes(s, key, text, strlen(text), err);
     }
     rc = df_store_put_bytes_new(s, key, text, strlen(text), err);
     if (rc != 0 && err->code == DF_EEXIST) {
         df_error_clear(err);
-        rc = df_run_index_forget(s, pipeline, run, err);
+        rc = forget_index(s, pipeline, run, err);
         if (rc == 0)
             rc = df_store_put_bytes(s, key, text, strlen(text), err);
     }

@@ -28,13 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/layout.h"
 #include "store/store.h"
 #include "util/error.h"
 
-#define DF_RUN_MANIFESTS "_manifests.json"
-
-/* "<pipeline>/runs/<run>/_manifests.json" (malloc'd). */
-char *df_key_run_manifests(const char *pipeline, const char *run);
+/* DF_RUN_MANIFESTS and df_key_run_manifests() are in store/layout.h. */
 
 /* Writes it: one listing of the run's folder, one read of run.json and of each manifest,
  * one put. */
