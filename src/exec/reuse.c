@@ -11,14 +11,11 @@
 #include "dag/plan.h"
 #include "engine/cache.h"
 #include "exec/runrec.h"
+#include "store/caps.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-#define ITEMS_MAX       ((size_t)256 << 20)
-#define CACHE_ENTRY_MAX ((size_t)64 << 20) /* as engine/cache.c reads them */
-#define RUNJSON_MAX     ((size_t)16 << 20)
 
 struct reuse {
     const struct df_pipeline *p;
@@ -136,7 +133,7 @@ static void drop_manifest(struct reuse *r, size_t step, const char *ikey, json_t
     if (ck && !json_is_string(json_object_get(own, "reused_from_run"))) {
         char *ekey = df_cache_entry_key(r->p->name, ck), *data = NULL;
         size_t len = 0;
-        if (df_store_get_bytes(r->store, ekey, CACHE_ENTRY_MAX, &data, &len, &e) == 0) {
+        if (df_store_get_bytes(r->store, ekey, DF_CAP_CACHE_ENTRY, &data, &len, &e) == 0) {
             json_t *entry = json_loadb(data, len, 0, NULL);
             const char *named = json_string_value(json_object_get(entry, "manifest"));
             if (named && !strcmp(named, k))
@@ -245,7 +242,7 @@ int reuse_copy_items(struct reuse *r, const char *from, size_t step, struct df_e
     char *dst = df_key_items(r->p->name, r->run, r->p->steps[step].name);
     char *data = NULL;
     size_t len = 0;
-    int rc = df_store_get_bytes(r->store, src, ITEMS_MAX, &data, &len, err);
+    int rc = df_store_get_bytes(r->store, src, DF_CAP_ITEMS, &data, &len, err);
 
     if (rc == 0)
         rc = df_store_put_bytes(r->store, dst, data, len, err);
@@ -288,8 +285,13 @@ int reuse_resume_params(const char *path, struct df_store *store, const char *re
     if (!strcmp(resume, "latest")) {
         json_t *runs = NULL;
         const char *last;
-        if (runrec_list(store, (*p)->name, &runs, &e) != 0)
-            return 0;
+        if (runrec_list(store, (*p)->name, &runs, &e) != 0) {
+            if (e.code == DF_ENOTFOUND)
+                return 0; /* no run: the executor says so */
+            *err = e;
+            df_error_prefix(err, "cannot resume the latest run of '%s'", (*p)->name);
+            return -1;
+        }
         last = json_string_value(
             json_object_get(json_array_get(runs, json_array_size(runs) - 1), "run"));
         snprintf(run, sizeof(run), "%s", last ? last : "");
@@ -300,9 +302,14 @@ int reuse_resume_params(const char *path, struct df_store *store, const char *re
     if (!run[0] || !df_valid_run_id(run))
         return 0;
     key = df_key_run_json((*p)->name, run);
-    if (df_store_get_bytes(store, key, RUNJSON_MAX, &data, &len, &e) != 0) {
+    if (df_store_get_bytes(store, key, DF_CAP_RUN_JSON, &data, &len, &e) != 0) {
         free(key);
-        return 0;
+        if (e.code == DF_ENOTFOUND)
+            return 0; /* no such run: the executor says so */
+        /* Unread, the run's params would silently become the pipeline's defaults. */
+        *err = e;
+        df_error_prefix(err, "cannot resume run '%s'", run);
+        return -1;
     }
     free(key);
     rec = json_loadb(data, len, 0, NULL);
