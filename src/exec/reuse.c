@@ -5,6 +5,7 @@
  */
 #include "exec/reuse.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,16 +120,39 @@ void reuse_decision_release(struct reuse_decision *d)
     memset(d, 0, sizeof(*d));
 }
 
+/* Adds a line to d's warning (printed by the executor as "duckflow: warning: ..."). */
+static void add_warning(struct reuse_decision *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_warning(struct reuse_decision *d, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    if (d->warning) {
+        sb_adds(&sb, d->warning);
+        sb_adds(&sb, "; ");
+        free(d->warning);
+    }
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    d->warning = sb_detach(&sb);
+}
+
 /* Removes the task's manifest of this run (own): it is stale, and nothing stale stays
  * visible while the task runs again. The cache entry of its key goes too when it names
  * this manifest: should the task now fail, a later lookup of that key (the SQL edited
  * back) is a plain miss, not a warning that the entry "points at a missing manifest". */
-static void drop_manifest(struct reuse *r, size_t step, const char *ikey, json_t *own)
+static void drop_manifest(struct reuse *r, size_t step, const char *ikey, json_t *own,
+                          struct reuse_decision *d)
 {
     struct df_error e = DF_ERROR_INIT;
     char *k = df_key_manifest(r->p->name, r->run, r->p->steps[step].name, ikey);
     const char *ck = json_string_value(json_object_get(own, "cache_key"));
-    df_store_remove(r->store, k, &e);
+    if (df_store_remove(r->store, k, &e) != 0 && e.code != DF_ENOTFOUND)
+        add_warning(d,
+                    "cannot remove the stale manifest '%s' before its task runs again (%s): "
+                    "until the task commits, readers of the run still see it",
+                    k, e.msg);
     df_error_clear(&e);
     if (ck && !json_is_string(json_object_get(own, "reused_from_run"))) {
         char *ekey = df_cache_entry_key(r->p->name, ck), *data = NULL;
@@ -167,7 +191,7 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
     if (rerun) {
         if (own) {
             d->reason = "--rerun";
-            drop_manifest(r, step, ikey, own);
+            drop_manifest(r, step, ikey, own, d);
         }
         json_decref(own);
         return;
@@ -190,11 +214,16 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
             return;
         }
         d->reason = ok ? df_cache_stale_reason(own, &k) : "its cache key was unknown";
-        drop_manifest(r, step, ikey, own);
+        drop_manifest(r, step, ikey, own, d);
         json_decref(own);
     }
-    if (!r->no_cache && df_cache_lookup(r->store, r->p, k.key, &source, &d->warning, &e) == 0 &&
-        source) {
+    if (r->no_cache) {
+        /* nothing to look up */
+    } else if (df_cache_lookup(r->store, r->p, k.key, &source, &d->warning, &e) != 0) {
+        /* The task runs (a miss costs time, not correctness), and not in silence. */
+        add_warning(d, "cannot look up the cache: %s: running the task", e.msg);
+        df_error_clear(&e);
+    } else if (source) {
         json_t *m = NULL;
         if (df_cache_reuse(r->store, r->p, r->run, step, item_index, item, source, &k, &m, &e) ==
             0) {
@@ -203,6 +232,9 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
             d->from_run = xstrdup(from ? from : "?");
             d->manifest = m;
             remember(r, step, item_index, m);
+        } else {
+            add_warning(d, "cannot reuse the cached task: %s: running the task", e.msg);
+            df_error_clear(&e);
         }
         json_decref(source);
     }
