@@ -7,8 +7,6 @@
 #include "engine/cache.h"
 
 #include <duckdb.h>
-#include <fnmatch.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 #include "dag/plan.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "util/globstar.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -48,6 +47,9 @@ static void scan_getvariable(const char *sql, json_t *names, int *all)
 
     if (!sql)
         return;
+    /* duckdb_variables() lists every variable: as good as a computed name. */
+    if (strcasestr(sql, "duckdb_variables"))
+        *all = 1;
     for (p = sql; *p; p++) {
         const char *q;
         struct strbuf name = STRBUF_INIT;
@@ -182,6 +184,9 @@ static json_t *checks_json(const struct df_step *s)
         json_t *o = json_object();
         json_object_set_new(o, "name", json_string(s->checks[i].name));
         json_object_set_new(o, "sql", json_string(s->checks[i].sql));
+        /* Only when set: keys of checks with the default severity stay as they were. */
+        if (s->checks[i].warn)
+            json_object_set_new(o, "severity", json_string("warn"));
         json_array_append_new(a, o);
     }
     return a;
@@ -338,18 +343,20 @@ static void local_file_rec(const char *path, json_t *out)
     json_array_append_new(out, r);
 }
 
+/* The files the task reads (engine/task_inputs.c expands the pattern the same way). */
 static void local_files(const char *pattern, json_t *out)
 {
-    glob_t g;
+    char **paths;
+    size_t n;
     if (!strncmp(pattern, "file://", 7))
         pattern += 7;
-    if (glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc) {
-        for (size_t i = 0; i < g.gl_pathc; i++)
-            local_file_rec(g.gl_pathv[i], out);
+    if (df_glob_local(pattern, &paths, &n) == 0 && n) {
+        for (size_t i = 0; i < n; i++)
+            local_file_rec(paths[i], out);
     } else {
         local_file_rec(pattern, out);
     }
-    globfree(&g);
+    df_glob_free(paths, n);
 }
 
 struct obj_match {
@@ -361,7 +368,7 @@ struct obj_match {
 static int obj_cb(const char *key, uint64_t size, void *ud)
 {
     struct obj_match *m = ud;
-    if (fnmatch(m->pat, key, FNM_PATHNAME) == 0) {
+    if (df_glob_match(m->pat, key, 0)) {
         json_t *r = json_object();
         char etag[160] = "";
         struct df_error e = DF_ERROR_INIT;

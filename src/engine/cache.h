@@ -8,13 +8,15 @@
  *   definition  the step's name, inputs (sources, formats, options), outputs (partition_by,
  *               order_by, file_size, compression) and foreach;
  *   sql         the step's SQL text;
- *   checks      the checks' names and SQL;
+ *   checks      the checks' names, SQL and severity (when warn);
  *   params      the params the step's SQL and checks read (the literal names passed to
- *               getvariable; every param when a name is computed);
+ *               getvariable; every param when a name is computed or the SQL calls
+ *               duckdb_variables());
  *   item        the task's item (and its index when the SQL reads item_index); for
  *               `foreach files` over a step's table the group's checksums instead;
  *   inputs      for every input, what it reads: upstream files by sha256 (and Hive
- *               partition), local files by path + size + mtime, object-store files by
+ *               partition), local files by path + size + mtime (globs expanded as the
+ *               task does, "**" included: util/globstar.h), object-store files by
  *               key + size + ETag;
  *   versions    the output-format version (DF_CACHE_OUTPUT_FORMAT) and DuckDB's version.
  * Not in it: memory_limit, threads, timeout, retries, the run id, attempt numbers, paths

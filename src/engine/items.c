@@ -6,7 +6,6 @@
 #include "store/caps.h"
 #include "engine/items.h"
 
-#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 #include "engine/task_internal.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "util/globstar.h"
 #include "util/jsonarr.h"
 #include "util/strbuf.h"
 #include "util/uri.h"
@@ -27,18 +27,18 @@ static int by_string(const void *a, const void *b)
 /* The files of an external source: local paths (glob(3), name order) or object URIs. */
 static int external_files(const char *uri, json_t *out, struct df_error *err)
 {
-    glob_t g;
+    char **paths;
+    size_t n;
     int grc;
 
     if (df_uri_is_object(uri))
         return df_task_object_glob(uri, out, err);
     uri = df_uri_local_path(uri);
-    grc = glob(uri, 0, NULL, &g);
-    if (grc == 0)
-        for (size_t i = 0; i < g.gl_pathc; i++)
-            json_array_append_new(out, json_string(g.gl_pathv[i]));
-    globfree(&g);
-    if (grc != 0 && grc != GLOB_NOMATCH)
+    grc = df_glob_local(uri, &paths, &n);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, json_string(paths[i]));
+    df_glob_free(paths, n);
+    if (grc != 0)
         return df_error_set(err, DF_EIO, "cannot expand '%s'", uri);
     return 0;
 }

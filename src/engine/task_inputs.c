@@ -5,8 +5,6 @@
  * view per input, recording what it read for the manifest and the cache key.
  */
 #include <errno.h>
-#include <fnmatch.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "store/verify.h"
 #include "store/manifest.h"
 #include "util/fs.h"
+#include "util/globstar.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
 #include "util/uri.h"
@@ -345,12 +344,12 @@ static int step_input_files(struct task *t, const struct df_input *in, int narro
 /* The local files an external input names: a glob expanded (name order), or the path. */
 static void expand_local(const char *pattern, json_t *out)
 {
-    glob_t g;
-    if (glob(pattern, 0, NULL, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; i++)
-            json_array_append_new(out, json_string(g.gl_pathv[i]));
-    }
-    globfree(&g);
+    char **paths;
+    size_t n;
+    if (df_glob_local(pattern, &paths, &n) == 0)
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(out, json_string(paths[i]));
+    df_glob_free(paths, n);
 }
 
 struct glob_match {
@@ -363,7 +362,7 @@ static int glob_cb(const char *key, uint64_t size, void *ud)
 {
     struct glob_match *m = ud;
     (void)size;
-    if (fnmatch(m->pat, key, FNM_PATHNAME) == 0)
+    if (df_glob_match(m->pat, key, 0))
         json_array_append_new(m->keys, json_string(key));
     return 0;
 }

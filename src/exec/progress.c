@@ -68,7 +68,7 @@ static void step_line(struct strbuf *sb, const struct tasknames *tn, const struc
                       size_t s, const struct colors *c, int width)
 {
     const struct gstep *st = &g->steps[s];
-    size_t done = 0, run = 0, failed = 0, reused = 0, retry = 0, notrun = 0;
+    size_t done = 0, run = 0, failed = 0, kept = 0, reused = 0, retry = 0, notrun = 0;
     const char *col;
     char state[32];
     size_t start = sb->len;
@@ -79,12 +79,15 @@ static void step_line(struct strbuf *sb, const struct tasknames *tn, const struc
         run += t->state == G_RUNNING;
         failed += t->state == G_FAILED;
         retry += t->state == G_BACKOFF;
-        reused += t->resumed;
+        kept += t->resumed && !t->reused_from; /* committed by an earlier invocation */
+        reused += t->reused_from != NULL;      /* an earlier run's files, through the cache */
         notrun += t->state == G_UPSTREAM || t->state == G_INTERRUPTED;
     }
     if (graph_step_succeeded(g, s)) {
-        col = reused == st->n_tasks && st->n_tasks ? c->reuse : c->ok;
-        snprintf(state, sizeof(state), "%s", reused == st->n_tasks ? "kept" : "ok");
+        int all_kept = st->n_tasks && kept == st->n_tasks;
+        int all_reused = st->n_tasks && reused == st->n_tasks;
+        col = all_kept || all_reused ? c->reuse : c->ok;
+        snprintf(state, sizeof(state), "%s", all_reused ? "reused" : all_kept ? "kept" : "ok");
     } else if (failed || (st->failed && st->cls != DF_CLASS_UPSTREAM)) {
         col = c->fail;
         snprintf(state, sizeof(state), "failed");
@@ -112,6 +115,8 @@ static void step_line(struct strbuf *sb, const struct tasknames *tn, const struc
         sb_addf(sb, " %s%zu failed%s", c->fail, failed, c->off);
     if (notrun)
         sb_addf(sb, " %zu not run", notrun);
+    if (kept)
+        sb_addf(sb, " %s%zu kept%s", c->reuse, kept, c->off);
     if (reused)
         sb_addf(sb, " %s%zu reused%s", c->reuse, reused, c->off);
     if (run && run <= 3) {

@@ -53,16 +53,11 @@ static uint64_t fnv64(const char *s, size_t n)
     return hash_bytes(14695981039346656037ull, s, n, 0);
 }
 
-/* P_ZEROED read at run time: with the size known, the compiler zeroes the parser with a
- * string instruction that counts one step per 8 bytes; the library's memset takes a few
- * wide stores (every text pays it) */
-static volatile size_t p_zeroed = P_ZEROED;
-
 /* One analysis of the text as `dialect`. */
 static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sqlfn_dialect dialect,
                       unsigned want, struct sqlfn_result *out)
 {
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sa_opaque(sizeof(*out))); /* see sa_opaque */
     arena_reset(&cx->arena);
     if (sqlfn_lex(sql, len, dialect, &cx->tk) != 0)
         return -1;
@@ -89,7 +84,7 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
     struct parser *P = arena_alloc(&cx->arena, sizeof(*P));
     if (!P)
         return -1;
-    memset(P, 0, p_zeroed);
+    memset(P, 0, sa_opaque(P_ZEROED));
     P->s = sql;
     P->t = cx->tk.v;
     P->n = cx->tk.n;

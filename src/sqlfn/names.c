@@ -34,7 +34,7 @@ void *sa_alloc0(struct parser *P, size_t n)
         P->err = 1;
         return NULL;
     }
-    memset(p, 0, n);
+    memset(p, 0, sa_opaque(n)); /* inlined with n known: see sa_opaque */
     return p;
 }
 

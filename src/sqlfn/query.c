@@ -615,7 +615,7 @@ static void select_item_list(struct parser *P, struct scope *S)
 {
     while (!P->err) {
         struct item it;
-        memset(&it, 0, sizeof(it));
+        memset(&it, 0, sa_opaque(sizeof(it)));
         size_t start = P->i;
         sa_walk(P, S, EX_COMMA | EX_ITEM, &it);
         const struct proj *pj = NULL;

@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "util/exitclass.h"
 #include "util/fs.h"
+#include "util/globstar.h"
 #include "util/hash.h"
 #include "util/jsonarr.h"
 #include "util/strbuf.h"
@@ -294,6 +295,64 @@ static void json_arrays_sort_in_place(void **state)
     json_decref(one);
 }
 
+/* "**" is any number of folders, none included; other wildcards stay in one segment. */
+static void globstar_matches(void **state)
+{
+    (void)state;
+    assert_true(df_glob_has_globstar("a/**/*.csv"));
+    assert_true(df_glob_has_globstar("**"));
+    assert_false(df_glob_has_globstar("a/**.csv"));
+    assert_true(df_glob_match("a/**/*.csv", "a/x.csv", 0));
+    assert_true(df_glob_match("a/**/*.csv", "a/b/c/x.csv", 0));
+    assert_false(df_glob_match("a/**/*.csv", "a/b/c/x.parquet", 0));
+    assert_false(df_glob_match("a/**/*.csv", "b/x.csv", 0));
+    assert_true(df_glob_match("a/**", "a/b/x", 0));
+    assert_false(df_glob_match("a/**", "a", 0));
+    assert_true(df_glob_match("a/*/x", "a/b/x", 0));
+    assert_false(df_glob_match("a/*/x", "a/b/c/x", 0)); /* '*' never crosses a '/' */
+    assert_false(df_glob_match("a/*", "a/b/x", 0));
+    assert_true(df_glob_match("a/**/k=*/x", "a/k=1/x", 0));
+    /* The hidden-file rule of local globs. */
+    assert_true(df_glob_match("a/**/*.csv", "a/.h/x.csv", 0));
+    assert_false(df_glob_match("a/**/*.csv", "a/.h/x.csv", 1));
+    assert_false(df_glob_match("a/*.csv", "a/.x.csv", 1));
+    assert_true(df_glob_match("a/.*.csv", "a/.x.csv", 1));
+    assert_false(df_glob_match("a/**", "a/b/.x", 1));
+}
+
+static void globstar_walks_local_files(void **state)
+{
+    struct df_error err = DF_ERROR_INIT;
+    char *dir = fs_mkdtemp(NULL, "globstar", &err), *pat, **paths;
+    const char *files[] = {"x.csv", "b/y.csv", "b/c/z.csv", "b/c/z.txt", ".h/q.csv"};
+    size_t n;
+    (void)state;
+    assert_non_null(dir);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *f = xasprintf("%s/%s", dir, files[i]), *slash = strrchr(f, '/');
+        *slash = '\0';
+        assert_int_equal(fs_mkdirs(f, &err), 0);
+        *slash = '/';
+        assert_int_equal(fs_write_atomic(f, "k\n", 2, &err), 0);
+        free(f);
+    }
+    pat = xasprintf("%s/**/*.csv", dir);
+    assert_int_equal(df_glob_local(pat, &paths, &n), 0);
+    assert_int_equal(n, 3); /* sorted by name, the hidden folder left out */
+    assert_non_null(strstr(paths[0], "/b/c/z.csv"));
+    assert_non_null(strstr(paths[1], "/b/y.csv"));
+    assert_non_null(strstr(paths[2], "/x.csv"));
+    df_glob_free(paths, n);
+    free(pat);
+    pat = xasprintf("%s/*/*.csv", dir); /* no "**": glob(3), one folder down */
+    assert_int_equal(df_glob_local(pat, &paths, &n), 0);
+    assert_int_equal(n, 1);
+    df_glob_free(paths, n);
+    free(pat);
+    assert_int_equal(fs_remove_tree(dir, &err), 0);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +370,8 @@ int main(void)
         cmocka_unit_test(uris),
         cmocka_unit_test(run_ids_sort_by_time),
         cmocka_unit_test(json_arrays_sort_in_place),
+        cmocka_unit_test(globstar_matches),
+        cmocka_unit_test(globstar_walks_local_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
