@@ -181,6 +181,7 @@ static void save_run_json(struct executor *x, const char *status, int force)
     in.attempts = x->attempts;
     in.names = &x->names;
     in.carry = x->resume ? x->not_selected : NULL;
+    in.partial = x->not_selected != NULL;
     if (runrec_write(x->store, &in, &err) != 0) {
         if (!x->store_failed)
             snprintf(x->store_msg, sizeof(x->store_msg), "%s", err.msg);
