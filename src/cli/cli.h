@@ -112,6 +112,9 @@ void cli_debug_origin(const struct df_error *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The store URI from --store, else $DUCKFLOW_STORE, else "./.duckflow". */
 const char *cli_store_uri(const char *opt);
+/* For "no runs" errors (issue 13): when the store at uri is the default one (a folder
+ * `.duckflow`, $DUCKFLOW_STORE unset), a hint that it is the current folder's, else "". */
+const char *cli_store_default_hint(const char *uri);
 /*
  * The run a reading command works on (`views`, `publish`, `verify`, `logs`, `report`,
  * `query`): the open store, and the pipeline and run id df_run_resolve() picked.

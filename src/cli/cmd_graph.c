@@ -13,6 +13,7 @@
 #include "dag/plan.h"
 #include "exec/runrec.h"
 #include "store/runs.h"
+#include "store/caps.h"
 #include "store/layout.h"
 #include "store/store.h"
 #include "spec/spec.h"
@@ -236,7 +237,7 @@ static int load_run(const struct df_pipeline *p, const char *store_opt, const ch
         }
     }
     key = df_key_run_json(p->name, id);
-    if (df_store_get_bytes(store, key, 64u << 20, &data, &len, &err) != 0) {
+    if (df_store_get_bytes(store, key, DF_CAP_RUN_JSON, &data, &len, &err) != 0) {
         if (err.code == DF_ENOTFOUND) {
             rc = cli_usage_error("graph", "run '%s' of pipeline '%s' has no run.json", id, p->name);
         } else {

@@ -28,7 +28,8 @@ static void help(void)
            "Makes RUN its pipeline's published run: what `duckflow query` and `report`\n"
            "read by default and what <pipeline>/published.sql points at. A run that\n"
            "succeeds is published when it ends; publish sets another one (roll back or\n"
-           "forward). Only a succeeded run can be published.\n"
+           "forward). Only a succeeded run of every step can be published (not a run\n"
+           "whose --select or --exclude left steps out).\n"
            "\n");
     cli_print_options(stdout, cli_opts_publish);
     printf("\nExit codes: 0 ok, 2 bad usage or a run that is unknown or did not succeed,\n"
@@ -49,6 +50,8 @@ static char *run_status(struct df_store *s, const char *pipeline, const char *ru
     if (!rec)
         return xstrdup("unknown (no run.json)");
     st = json_string_value(json_object_get(rec, "status"));
+    if (st && !strcmp(st, "succeeded") && json_is_true(json_object_get(rec, "partial")))
+        st = "partial (--select or --exclude left steps out)";
     out = xstrdup(st ? st : "unknown");
     json_decref(rec);
     return out;

@@ -176,7 +176,8 @@ int cmd_runs(int argc, char **argv)
         free(text);
         json_decref(outv);
     } else if (json_array_size(runs) == 0) {
-        fprintf(stderr, "duckflow runs: no runs in '%s'\n", store->uri);
+        fprintf(stderr, "duckflow runs: no runs in '%s'%s\n", store->uri,
+                cli_store_default_hint(store->uri));
     } else {
         int wp = 8, wr = 3, ws = 11;
         json_array_foreach(runs, i, r)

@@ -66,6 +66,16 @@ const char *cli_store_uri(const char *opt)
     return "./.duckflow";
 }
 
+const char *cli_store_default_hint(const char *uri)
+{
+    const char *env = getenv("DUCKFLOW_STORE");
+    size_t n = strlen(uri);
+    if ((env && *env) || n < 10 || strcmp(uri + n - 10, "/.duckflow") != 0)
+        return "";
+    return " (the default store is ./.duckflow in the current folder, not next to the "
+           "pipeline file; --store or DUCKFLOW_STORE names another)";
+}
+
 int cli_run_open(struct cli_run *r, const char *store_opt, const char *pipeline, const char *run,
                  int flags, struct df_error *err)
 {
@@ -75,6 +85,10 @@ int cli_run_open(struct cli_run *r, const char *store_opt, const char *pipeline,
     free(r->run);
     r->pipeline = r->run = NULL;
     if (df_run_resolve(r->store, pipeline, run, &r->pipeline, &r->run, err) != 0) {
+        size_t n = strlen(err->msg);
+        if (err->code == DF_ENOTFOUND && strstr(err->msg, "no runs"))
+            snprintf(err->msg + n, sizeof(err->msg) - n, "%s",
+                     cli_store_default_hint(r->store->uri));
         if ((flags & CLI_RUN_ARGUMENT) && err->code == DF_ENOTFOUND)
             df_error_recode(err, DF_EUSAGE);
         return -1;

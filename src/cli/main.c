@@ -24,7 +24,7 @@ const struct cli_command cli_commands[] = {
     {"query", cmd_query, "SQL over a run's outputs", cli_opts_query},
     {"runs", cmd_runs, "list the runs in a store", cli_opts_runs},
     {"report", cmd_report, "per-task timings, rows, bytes and memory of a run", cli_opts_report},
-    {"gc", cmd_gc, "remove attempt folders no manifest names", cli_opts_gc},
+    {"gc", cmd_gc, "remove old runs (--keep-runs, --older-than) and unused attempts", cli_opts_gc},
     {"verify", cmd_verify, "re-hash a run's files against their manifests", cli_opts_verify},
     {"publish", cmd_publish, "make a succeeded run the one query and report read",
      cli_opts_publish},

@@ -21,8 +21,6 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
-#define ENTRY_MAX ((size_t)64 << 20)
-
 /* The parts, in the order they are hashed into the key (and compared for a reason). */
 static const char *const part_names[] = {"definition", "sql",    "checks",  "params",
                                          "item",       "inputs", "versions"};
@@ -629,7 +627,8 @@ int df_cache_entry_write(struct df_store *store, json_t *m, struct df_error *err
     return rc;
 }
 
-/* key -> expected size (bytes, or -1 when the manifest does not say) of every file m lists. */
+/* key -> {bytes, mtime_ns} (as the manifest records them; either may be absent) of every
+ * file m lists. */
 static json_t *file_sizes(json_t *m)
 {
     json_t *out = json_object(), *t;
@@ -642,12 +641,16 @@ static json_t *file_sizes(json_t *m)
         json_array_foreach(json_object_get(t, "files"), j, f)
         {
             const char *path = json_string_value(json_object_get(f, "path"));
-            json_t *bytes = json_object_get(f, "bytes");
-            if (!path || !*path || k >= n)
+            json_t *rec = json_object(), *v;
+            if (!path || !*path || k >= n) {
+                json_decref(rec);
                 continue;
-            json_object_set_new(
-                out, json_string_value(json_array_get(keys, k)),
-                json_integer(json_is_integer(bytes) ? json_integer_value(bytes) : -1));
+            }
+            if (json_is_integer(v = json_object_get(f, "bytes")))
+                json_object_set(rec, "bytes", v);
+            if (json_is_integer(v = json_object_get(f, "mtime_ns")))
+                json_object_set(rec, "mtime_ns", v);
+            json_object_set_new(out, json_string_value(json_array_get(keys, k)), rec);
             k++;
         }
         json_decref(keys);
@@ -657,7 +660,17 @@ static json_t *file_sizes(json_t *m)
 
 static int size_differs(json_t *want, uint64_t have)
 {
-    return json_integer_value(want) >= 0 && (uint64_t)json_integer_value(want) != have;
+    json_t *bytes = json_object_get(want, "bytes");
+    return json_is_integer(bytes) && (uint64_t)json_integer_value(bytes) != have;
+}
+
+/* A local file modified since its task recorded it (the check a downstream task makes,
+ * store/verify.c): reusing it would fail every task that reads it. */
+static int mtime_differs(json_t *want, const struct stat *st)
+{
+    json_t *mt = json_object_get(want, "mtime_ns");
+    return json_is_integer(mt) && (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec !=
+                                      (int64_t)json_integer_value(mt);
 }
 
 struct listed {
@@ -680,11 +693,11 @@ static int listed_cb(const char *key, uint64_t size, void *ud)
     return 0;
 }
 
-/* 1 when every file the manifest lists is present with the size it records. A local store
- * stats each file; an object store answers with one listing of the folder the files are in
- * (a HEAD per file would cost more than the lookup saves for small tasks). 0 with *missing
- * set (malloc'd: the key, and why when it is not simply absent) otherwise; -1 when the
- * listing failed. */
+/* 1 when every file the manifest lists is present with the size it records (and, on a
+ * local store, the mtime). A local store stats each file; an object store answers with one listing
+ * of the folder the files are in (a HEAD per file would cost more than the lookup saves for small
+ * tasks). 0 with *missing set (malloc'd: the key, and why when it is not simply absent) otherwise;
+ * -1 when the listing failed. */
 static int files_present(struct df_store *store, json_t *m, char **missing, struct df_error *err)
 {
     json_t *want = file_sizes(m), *v;
@@ -708,6 +721,10 @@ static int files_present(struct df_store *store, json_t *m, char **missing, stru
                 ok = 0;
             } else if (size_differs(v, (uint64_t)st.st_size)) {
                 *missing = xasprintf("'%s', whose size differs from its manifest's", key);
+                ok = 0;
+            } else if (mtime_differs(v, &st)) {
+                *missing =
+                    xasprintf("'%s', which was modified after its manifest was written", key);
                 ok = 0;
             }
             free(path);
@@ -763,7 +780,7 @@ int df_cache_lookup(struct df_store *store, const struct df_pipeline *p, const c
 
     *source = NULL;
     *warning = NULL;
-    if (df_store_get_bytes(store, ekey, ENTRY_MAX, &data, &len, err) != 0) {
+    if (df_store_get_bytes(store, ekey, DF_CAP_CACHE_ENTRY, &data, &len, err) != 0) {
         if (err->code == DF_ENOTFOUND) {
             df_error_clear(err);
             goto out;

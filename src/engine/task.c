@@ -206,10 +206,20 @@ static int cache_hit(struct task *t, struct df_cache_key *ck, int *have_key)
 
     *have_key = df_cache_key_compute(t->p, o->step, o->item_index, t->item, t->store, o->run_id,
                                      &ksrc, ck, &ke) == 0;
-    hit = *have_key && !o->no_cache &&
-          df_cache_lookup(t->store, t->p, ck->key, &src, &warn, &ke) == 0 && src &&
-          df_cache_reuse(t->store, t->p, o->run_id, o->step, o->item_index, t->item, src, ck, NULL,
-                         &ke) == 0;
+    hit = 0;
+    if (*have_key && !o->no_cache) {
+        /* A store error here costs a run of the task, and is said (not dropped). */
+        if (df_cache_lookup(t->store, t->p, ck->key, &src, &warn, &ke) != 0)
+            fprintf(stderr, "duckflow: warning: cannot look up the cache: %s: running the task\n",
+                    ke.msg);
+        else if (src && df_cache_reuse(t->store, t->p, o->run_id, o->step, o->item_index, t->item,
+                                       src, ck, NULL, &ke) != 0)
+            fprintf(stderr,
+                    "duckflow: warning: cannot reuse the cached task: %s: running the task\n",
+                    ke.msg);
+        else
+            hit = src != NULL;
+    }
     json_decref(src);
     if (!hit && warn)
         fprintf(stderr, "duckflow: warning: %s\n", warn);

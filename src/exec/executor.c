@@ -181,6 +181,7 @@ static void save_run_json(struct executor *x, const char *status, int force)
     in.attempts = x->attempts;
     in.names = &x->names;
     in.carry = x->resume ? x->not_selected : NULL;
+    in.partial = x->not_selected != NULL;
     if (runrec_write(x->store, &in, &err) != 0) {
         if (!x->store_failed)
             snprintf(x->store_msg, sizeof(x->store_msg), "%s", err.msg);
@@ -488,18 +489,29 @@ static json_t *read_attempt_error(struct executor *x, const struct gtask *t)
     return j;
 }
 
-/* The last non-empty line of text, copied. */
+/* The last non-empty line of text that is not a warning (the task's error line; a
+ * warning printed after it, e.g. that its log could not be stored, is not why it failed),
+ * else the last non-empty line; copied. */
 static char *last_line(const char *text)
 {
-    const char *end = text + strlen(text), *start;
-    while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-        end--;
-    start = end;
-    while (start > text && start[-1] != '\n')
-        start--;
-    if (start == end)
-        return NULL;
-    return xstrndup(start, (size_t)(end - start));
+    const char *end = text + strlen(text), *start, *last = NULL, *last_end = NULL;
+    for (;;) {
+        while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+            end--;
+        start = end;
+        while (start > text && start[-1] != '\n')
+            start--;
+        if (start == end)
+            break;
+        if (!last) {
+            last = start;
+            last_end = end;
+        }
+        if (strncmp(start, "duckflow: warning: ", 19) != 0)
+            return xstrndup(start, (size_t)(end - start));
+        end = start;
+    }
+    return last ? xstrndup(last, (size_t)(last_end - last)) : NULL;
 }
 
 static const char *signal_name(int sig)
@@ -928,7 +940,7 @@ static int cache_options(struct executor *x, struct df_error *err)
         if (!df_valid_run_id(o->from_run) || strlen(o->from_run) >= 64)
             return df_error_set(err, DF_EUSAGE, "--from: invalid run id '%s'", o->from_run);
         key = df_key_run_json(p->name, o->from_run);
-        if (df_store_get_bytes(x->store, key, 16 << 20, &data, &len, &e) != 0) {
+        if (df_store_get_bytes(x->store, key, DF_CAP_RUN_JSON, &data, &len, &e) != 0) {
             free(key);
             if (e.code == DF_ENOTFOUND)
                 return df_error_set(err, DF_EUSAGE, "--from: no run '%s' of pipeline '%s'",

@@ -28,6 +28,7 @@ struct df_owner {
     char *key;
     json_t *rec;
     int64_t last_beat;
+    int beat_failed; /* a heartbeat could not be written: warned once */
 };
 
 static int64_t wall_ms(void)
@@ -228,7 +229,15 @@ void df_owner_heartbeat(struct df_owner *o, int64_t now_ms)
     df_iso_now(now, sizeof(now));
     json_object_set_new(o->rec, "heartbeat_at", json_string(now));
     json_object_set_new(o->rec, "heartbeat_ms", json_integer((json_int_t)wall_ms()));
-    put_record(o->s, o->key, o->rec, 0, &err);
+    if (put_record(o->s, o->key, o->rec, 0, &err) != 0 && !o->beat_failed) {
+        /* Not fatal (the run goes on), but not silent: a stale heartbeat lets other
+         * commands (gc, --resume) take the run for abandoned. */
+        fprintf(stderr,
+                "duckflow: warning: cannot renew the run's owner record '%s': %s; while it is "
+                "not renewed, other commands may take the run for abandoned\n",
+                o->key, err.msg);
+        o->beat_failed = 1;
+    }
     o->last_beat = now_ms;
 }
 

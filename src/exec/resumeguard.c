@@ -11,13 +11,12 @@
 
 #include "dag/plan.h"
 #include "engine/cache.h"
+#include "store/caps.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/publish.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-#define ITEMS_MAX ((size_t)256 << 20)
 
 struct guard {
     const struct df_pipeline *p;
@@ -61,7 +60,7 @@ static int stored_items(void *ctx, const struct df_pipeline *p, size_t step, jso
     struct guard *g = ctx;
     char *key = df_key_items(p->name, g->run, p->steps[step].name), *data = NULL;
     size_t len = 0;
-    int rc = df_store_get_bytes(g->store, key, ITEMS_MAX, &data, &len, err);
+    int rc = df_store_get_bytes(g->store, key, DF_CAP_ITEMS, &data, &len, err);
 
     free(key);
     if (rc != 0)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "exec/runrec.h"
+#include "store/caps.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "store/publish.h"
@@ -18,8 +19,6 @@
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
-
-#define SMALL_MAX ((size_t)256 << 20)
 
 static int by_str(const void *a, const void *b)
 {
@@ -120,12 +119,13 @@ static void push(char ***v, size_t *n, size_t *alloc, const char *key)
     (*v)[(*n)++] = xstrdup(key);
 }
 
+/* A run.json (NULL when gone), read with its one cap. */
 static int read_json(struct df_store *s, const char *key, json_t **out, struct df_error *err)
 {
     char *data = NULL;
     size_t len = 0;
     *out = NULL;
-    if (df_store_get_bytes(s, key, SMALL_MAX, &data, &len, err) != 0) {
+    if (df_store_get_bytes(s, key, DF_CAP_RUN_JSON, &data, &len, err) != 0) {
         if (err->code != DF_ENOTFOUND)
             return -1;
         df_error_clear(err); /* gone: names nothing */

@@ -5,20 +5,18 @@
  */
 #include "exec/reuse.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dag/plan.h"
 #include "engine/cache.h"
 #include "exec/runrec.h"
+#include "store/caps.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
-
-#define ITEMS_MAX       ((size_t)256 << 20)
-#define CACHE_ENTRY_MAX ((size_t)64 << 20) /* as engine/cache.c reads them */
-#define RUNJSON_MAX     ((size_t)16 << 20)
 
 struct reuse {
     const struct df_pipeline *p;
@@ -122,21 +120,44 @@ void reuse_decision_release(struct reuse_decision *d)
     memset(d, 0, sizeof(*d));
 }
 
+/* Adds a line to d's warning (printed by the executor as "duckflow: warning: ..."). */
+static void add_warning(struct reuse_decision *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_warning(struct reuse_decision *d, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    if (d->warning) {
+        sb_adds(&sb, d->warning);
+        sb_adds(&sb, "; ");
+        free(d->warning);
+    }
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    d->warning = sb_detach(&sb);
+}
+
 /* Removes the task's manifest of this run (own): it is stale, and nothing stale stays
  * visible while the task runs again. The cache entry of its key goes too when it names
  * this manifest: should the task now fail, a later lookup of that key (the SQL edited
  * back) is a plain miss, not a warning that the entry "points at a missing manifest". */
-static void drop_manifest(struct reuse *r, size_t step, const char *ikey, json_t *own)
+static void drop_manifest(struct reuse *r, size_t step, const char *ikey, json_t *own,
+                          struct reuse_decision *d)
 {
     struct df_error e = DF_ERROR_INIT;
     char *k = df_key_manifest(r->p->name, r->run, r->p->steps[step].name, ikey);
     const char *ck = json_string_value(json_object_get(own, "cache_key"));
-    df_store_remove(r->store, k, &e);
+    if (df_store_remove(r->store, k, &e) != 0 && e.code != DF_ENOTFOUND)
+        add_warning(d,
+                    "cannot remove the stale manifest '%s' before its task runs again (%s): "
+                    "until the task commits, readers of the run still see it",
+                    k, e.msg);
     df_error_clear(&e);
     if (ck && !json_is_string(json_object_get(own, "reused_from_run"))) {
         char *ekey = df_cache_entry_key(r->p->name, ck), *data = NULL;
         size_t len = 0;
-        if (df_store_get_bytes(r->store, ekey, CACHE_ENTRY_MAX, &data, &len, &e) == 0) {
+        if (df_store_get_bytes(r->store, ekey, DF_CAP_CACHE_ENTRY, &data, &len, &e) == 0) {
             json_t *entry = json_loadb(data, len, 0, NULL);
             const char *named = json_string_value(json_object_get(entry, "manifest"));
             if (named && !strcmp(named, k))
@@ -170,7 +191,7 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
     if (rerun) {
         if (own) {
             d->reason = "--rerun";
-            drop_manifest(r, step, ikey, own);
+            drop_manifest(r, step, ikey, own, d);
         }
         json_decref(own);
         return;
@@ -193,11 +214,16 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
             return;
         }
         d->reason = ok ? df_cache_stale_reason(own, &k) : "its cache key was unknown";
-        drop_manifest(r, step, ikey, own);
+        drop_manifest(r, step, ikey, own, d);
         json_decref(own);
     }
-    if (!r->no_cache && df_cache_lookup(r->store, r->p, k.key, &source, &d->warning, &e) == 0 &&
-        source) {
+    if (r->no_cache) {
+        /* nothing to look up */
+    } else if (df_cache_lookup(r->store, r->p, k.key, &source, &d->warning, &e) != 0) {
+        /* The task runs (a miss costs time, not correctness), and not in silence. */
+        add_warning(d, "cannot look up the cache: %s: running the task", e.msg);
+        df_error_clear(&e);
+    } else if (source) {
         json_t *m = NULL;
         if (df_cache_reuse(r->store, r->p, r->run, step, item_index, item, source, &k, &m, &e) ==
             0) {
@@ -206,6 +232,9 @@ void reuse_decide(struct reuse *r, size_t step, size_t item_index, struct reuse_
             d->from_run = xstrdup(from ? from : "?");
             d->manifest = m;
             remember(r, step, item_index, m);
+        } else {
+            add_warning(d, "cannot reuse the cached task: %s: running the task", e.msg);
+            df_error_clear(&e);
         }
         json_decref(source);
     }
@@ -245,7 +274,7 @@ int reuse_copy_items(struct reuse *r, const char *from, size_t step, struct df_e
     char *dst = df_key_items(r->p->name, r->run, r->p->steps[step].name);
     char *data = NULL;
     size_t len = 0;
-    int rc = df_store_get_bytes(r->store, src, ITEMS_MAX, &data, &len, err);
+    int rc = df_store_get_bytes(r->store, src, DF_CAP_ITEMS, &data, &len, err);
 
     if (rc == 0)
         rc = df_store_put_bytes(r->store, dst, data, len, err);
@@ -288,8 +317,13 @@ int reuse_resume_params(const char *path, struct df_store *store, const char *re
     if (!strcmp(resume, "latest")) {
         json_t *runs = NULL;
         const char *last;
-        if (runrec_list(store, (*p)->name, &runs, &e) != 0)
-            return 0;
+        if (runrec_list(store, (*p)->name, &runs, &e) != 0) {
+            if (e.code == DF_ENOTFOUND)
+                return 0; /* no run: the executor says so */
+            *err = e;
+            df_error_prefix(err, "cannot resume the latest run of '%s'", (*p)->name);
+            return -1;
+        }
         last = json_string_value(
             json_object_get(json_array_get(runs, json_array_size(runs) - 1), "run"));
         snprintf(run, sizeof(run), "%s", last ? last : "");
@@ -300,9 +334,14 @@ int reuse_resume_params(const char *path, struct df_store *store, const char *re
     if (!run[0] || !df_valid_run_id(run))
         return 0;
     key = df_key_run_json((*p)->name, run);
-    if (df_store_get_bytes(store, key, RUNJSON_MAX, &data, &len, &e) != 0) {
+    if (df_store_get_bytes(store, key, DF_CAP_RUN_JSON, &data, &len, &e) != 0) {
         free(key);
-        return 0;
+        if (e.code == DF_ENOTFOUND)
+            return 0; /* no such run: the executor says so */
+        /* Unread, the run's params would silently become the pipeline's defaults. */
+        *err = e;
+        df_error_prefix(err, "cannot resume run '%s'", run);
+        return -1;
     }
     free(key);
     rec = json_loadb(data, len, 0, NULL);

@@ -57,7 +57,8 @@ int reuse_copy_items(struct reuse *r, const char *from, size_t step, struct df_e
  * --resume: the pipeline is loaded again with the params run.json recorded (a resumed run
  * keeps them), and *args gets them as "k=v" strings for the tasks. A --param that differs
  * from the record is DF_EUSAGE naming both values. `resume` may be "latest". When the run
- * or its record cannot be found nothing changes (the executor reports it).
+ * or its record cannot be found nothing changes (the executor reports it); any other
+ * failure to read the record is an error (never a resume with the default params).
  */
 int reuse_resume_params(const char *path, struct df_store *store, const char *resume,
                         const struct df_param_override *given, size_t n_given,

@@ -118,6 +118,8 @@ json_t *runrec_build(const struct runrec_input *in)
     json_object_set_new(rec, "memory_budget", json_integer((json_int_t)in->memory_budget));
     if (in->prev && json_object_get(in->prev, "run"))
         json_object_set_new(rec, "resumed", json_true());
+    if (in->partial) /* never published: `duckflow publish` refuses it too */
+        json_object_set_new(rec, "partial", json_true());
 
     for (size_t s = 0; s < p->n_steps; s++) {
         const struct gstep *st = &g->steps[s];

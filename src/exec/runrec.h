@@ -30,6 +30,7 @@ struct runrec_input {
     /* per step, or NULL: a resume did not select it (--select/--exclude): planned with no
      * tasks, it keeps the previous record's tasks and status (exec/runcarry.h) */
     const unsigned char *carry;
+    int partial; /* --select/--exclude left steps out: the record says "partial": true */
 };
 
 /* Builds the record (caller json_decref()s). */

@@ -170,10 +170,22 @@ static int fetch_missing(struct df_store *s, struct file_list *l, struct df_erro
     return rc;
 }
 
-static int view_sql(struct strbuf *sql, const char *step, const char *table, json_t *schema,
-                    const struct file_list *l, int hive)
+/* "catalog". when catalog is not NULL: the views of several pipelines are created with
+ * three-part names, since a two-part `popularity.x` is ambiguous in DuckDB once a catalog
+ * is also called `popularity` (a pipeline named like another pipeline's step). */
+static void add_catalog(struct strbuf *sql, const char *catalog)
+{
+    if (catalog) {
+        sb_add_sql_ident(sql, catalog);
+        sb_addc(sql, '.');
+    }
+}
+
+static int view_sql(struct strbuf *sql, const char *catalog, const char *step, const char *table,
+                    json_t *schema, const struct file_list *l, int hive)
 {
     sb_adds(sql, "CREATE OR REPLACE VIEW ");
+    add_catalog(sql, catalog);
     sb_add_sql_ident(sql, step);
     sb_addc(sql, '.');
     sb_add_sql_ident(sql, table);
@@ -238,7 +250,8 @@ static int mentions(const char *norm, const char *step, const char *table)
 }
 
 static int attach_step(struct df_duck *d, struct df_store *s, const struct df_run_step *st,
-                       const char *cache_dir, const char *norm_sql, struct df_error *err)
+                       const char *catalog, const char *cache_dir, const char *norm_sql,
+                       struct df_error *err)
 {
     struct strbuf sql = STRBUF_INIT;
     json_t *tables = json_array(), *m;
@@ -246,6 +259,7 @@ static int attach_step(struct df_duck *d, struct df_store *s, const struct df_ru
     int rc = 0;
 
     sb_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+    add_catalog(&sql, catalog);
     sb_add_sql_ident(&sql, st->name);
     rc = df_duck_exec(d, sql.buf, err);
     /* Tables in the order the first manifest that has them lists them. */
@@ -282,7 +296,7 @@ static int attach_step(struct df_duck *d, struct df_store *s, const struct df_ru
             /* A remote table the SQL does not name: not downloaded; its view has the
              * recorded columns and fails with a clear message if used after all. */
             struct file_list none = {NULL, 0, 0};
-            view_sql(&sql, st->name, table, schema, &none, 0);
+            view_sql(&sql, catalog, st->name, table, schema, &none, 0);
             sb_adds(&sql, " OR error(");
             {
                 struct strbuf msg = STRBUF_INIT;
@@ -298,7 +312,7 @@ static int attach_step(struct df_duck *d, struct df_store *s, const struct df_ru
         } else {
             rc = fetch_missing(s, &files, err);
             if (rc == 0) {
-                view_sql(&sql, st->name, table, schema, &files, hive);
+                view_sql(&sql, catalog, st->name, table, schema, &files, hive);
                 rc = df_duck_exec(d, sql.buf, err);
             }
         }
@@ -628,6 +642,13 @@ out:
 int df_query_attach(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
                     const char *cache_dir, const char *sql, struct df_error *err)
 {
+    return df_query_attach_catalog(d, s, r, NULL, cache_dir, sql, err);
+}
+
+int df_query_attach_catalog(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
+                            const char *catalog, const char *cache_dir, const char *sql,
+                            struct df_error *err)
+{
     char *own_cache = NULL, *norm = NULL, *probe = df_store_local_path(s, "x");
     int rc = 0;
 
@@ -637,7 +658,7 @@ int df_query_attach(struct df_duck *d, struct df_store *s, const struct df_run_i
         norm = normalise_sql(sql);
     free(probe);
     for (size_t i = 0; rc == 0 && i < r->n_steps; i++) {
-        rc = attach_step(d, s, &r->steps[i], cache_dir, norm, err);
+        rc = attach_step(d, s, &r->steps[i], catalog, cache_dir, norm, err);
         if (rc != 0)
             df_error_prefix(err, "step '%s'", r->steps[i].name);
     }

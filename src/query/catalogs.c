@@ -32,14 +32,17 @@ int df_query_attach_pipelines(struct df_duck *d, struct df_store *s, json_t *pip
         if (rc == 0) {
             sb_adds(&q, "ATTACH ':memory:' AS ");
             sb_add_sql_ident(&q, pl);
+            /* catalog.main: a bare `USE orders` picks the schema `orders` of an attached
+             * catalog when another pipeline has a step called so. */
             sb_adds(&q, "; USE ");
             sb_add_sql_ident(&q, pl);
+            sb_adds(&q, ".main");
             rc = df_duck_exec(d, q.buf, err);
             if (rc != 0)
                 df_error_prefix(err, "pipeline '%s' as catalog", pl);
         }
         if (rc == 0)
-            rc = df_query_attach(d, s, info, NULL, sql, err);
+            rc = df_query_attach_catalog(d, s, info, pl, NULL, sql, err);
         if (rc != 0)
             df_error_prefix(err, "pipeline '%s'", pl);
         df_run_info_free(info);

@@ -72,6 +72,12 @@ char *df_query_cache_dir(const struct df_store *s);
 int df_query_attach(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
                     const char *cache_dir, const char *sql, struct df_error *err);
 
+/* The same into catalog (the current one, already USEd; NULL: unqualified names): step
+ * schemas and views are created as catalog.step.table. */
+int df_query_attach_catalog(struct df_duck *d, struct df_store *s, const struct df_run_info *r,
+                            const char *catalog, const char *cache_dir, const char *sql,
+                            struct df_error *err);
+
 /*
  * Several pipelines at once: for each name in pipelines (a JSON array of strings), the
  * run df_run_resolve(pipeline, run) picks is attached as the catalog <pipeline> (an

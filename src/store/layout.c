@@ -24,6 +24,11 @@ char *df_key_run_json(const char *pipeline, const char *run)
     return xasprintf("%s/runs/%s/run.json", pipeline, run);
 }
 
+char *df_key_run_manifests(const char *pipeline, const char *run)
+{
+    return xasprintf("%s/runs/%s/%s", pipeline, run, DF_RUN_MANIFESTS);
+}
+
 char *df_key_step(const char *pipeline, const char *run, const char *step)
 {
     return xasprintf("%s/runs/%s/%s", pipeline, run, step);

@@ -24,9 +24,13 @@
  * command reads it, `latest` skips it, `publish` refuses it (store/runs.h). */
 #define DF_RUN_TOMBSTONE "_removed.json"
 
+/* What gc needs of each manifest of a run, written at its end (store/runindex.h). */
+#define DF_RUN_MANIFESTS "_manifests.json"
+
 char *df_key_runs(const char *pipeline); /* "<pipeline>/runs/" */
 char *df_key_run(const char *pipeline, const char *run);
 char *df_key_run_json(const char *pipeline, const char *run);
+char *df_key_run_manifests(const char *pipeline, const char *run); /* DF_RUN_MANIFESTS */
 char *df_key_step(const char *pipeline, const char *run, const char *step);
 char *df_key_items(const char *pipeline, const char *run, const char *step);
 char *df_key_task(const char *pipeline, const char *run, const char *step, const char *item_key);

@@ -225,8 +225,17 @@ static void emit(struct df_store *s, const char *pipeline, const char *run, json
     struct strbuf sb = STRBUF_INIT;
     json_t *e;
 
-    if (df_store_get_bytes(s, key, SMALL_MAX, &data, &len, &err) == 0)
+    if (df_store_get_bytes(s, key, SMALL_MAX, &data, &len, &err) == 0) {
         sb_add(&sb, data, len);
+    } else if (err.code != DF_ENOTFOUND) {
+        /* Rewriting the file with only the new events would drop the earlier ones. */
+        fprintf(stderr,
+                "duckflow: warning: cannot read the run's lineage events, so the new ones are "
+                "not added to it: %s\n",
+                err.msg);
+        post_events(events);
+        goto out;
+    }
     df_error_clear(&err);
     json_array_foreach(events, i, e)
     {
@@ -240,6 +249,7 @@ static void emit(struct df_store *s, const char *pipeline, const char *run, json
     if (df_store_put_bytes(s, key, sb.buf ? sb.buf : "", sb.len, &err) != 0)
         fprintf(stderr, "duckflow: warning: cannot write lineage events: %s\n", err.msg);
     post_events(events);
+out:
     sb_release(&sb);
     free(data);
     free(key);

@@ -8,12 +8,55 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/keycheck.h"
 #include "store/layout.h"
 #include "util/names.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
+
+/*
+ * Puts a manifest. One that replaces a committed manifest (a task committed again in its
+ * run after the run's end: an Argo retry's pod finding its items in the cache, `duckflow
+ * step` of a committed task) may name other files with the same size, which gc's
+ * listing cannot tell from the old one: the run's _manifests.json (store/runindex.h) is
+ * removed first, so gc reads the manifests themselves until the run's end writes it anew.
+ * Local stores look with stat(2); object stores create the key only if it does not exist
+ * (one PUT either way) and, when it does, remove the index and put again.
+ */
+static int forget_index(struct df_store *s, const char *pipeline, const char *run,
+                        struct df_error *err)
+{
+    char *key = df_key_run_manifests(pipeline, run);
+    int rc = df_store_remove(s, key, err);
+    free(key);
+    return rc;
+}
+
+static int put_manifest(struct df_store *s, const char *key, const char *pipeline, const char *run,
+                        const char *text, struct df_error *err)
+{
+    char *path = df_store_local_path(s, key);
+    int rc;
+
+    if (path || !s->ops->put_bytes_new) {
+        struct stat st;
+        int exists = !path || stat(path, &st) == 0;
+        free(path);
+        if (exists && forget_index(s, pipeline, run, err) != 0)
+            return -1;
+        return df_store_put_bytes(s, key, text, strlen(text), err);
+    }
+    rc = df_store_put_bytes_new(s, key, text, strlen(text), err);
+    if (rc != 0 && err->code == DF_EEXIST) {
+        df_error_clear(err);
+        rc = forget_index(s, pipeline, run, err);
+        if (rc == 0)
+            rc = df_store_put_bytes(s, key, text, strlen(text), err);
+    }
+    return rc;
+}
 
 int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run, const char *step,
                        const char *item_key, json_t *manifest, struct df_error *err)
@@ -25,7 +68,7 @@ int df_manifest_commit(struct df_store *s, const char *pipeline, const char *run
     if (!text) {
         rc = df_error_set(err, DF_EFAIL, "cannot encode the manifest of '%s'", key);
     } else {
-        rc = df_store_put_bytes(s, key, text, strlen(text), err);
+        rc = put_manifest(s, key, pipeline, run, text, err);
         if (rc != 0)
             df_error_prefix(err, "cannot commit '%s'", key);
     }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/caps.h"
 #include "store/layout.h"
 #include "store/lineage.h"
 #include "store/manifest.h"
@@ -75,12 +76,12 @@ int df_publish(struct df_store *s, const char *pipeline, const char *run, struct
     json_t *j = NULL;
     int rc = -1;
 
-    if (df_store_get_bytes(s, vkey, SMALL_MAX << 4, &data, &len, err) != 0) {
+    if (df_store_get_bytes(s, vkey, DF_CAP_VIEWS_SQL, &data, &len, err) != 0) {
         if (err->code != DF_ENOTFOUND)
             goto out;
         df_error_clear(err);
         if (df_views_write(s, pipeline, run, err) != 0 ||
-            df_store_get_bytes(s, vkey, SMALL_MAX << 4, &data, &len, err) != 0)
+            df_store_get_bytes(s, vkey, DF_CAP_VIEWS_SQL, &data, &len, err) != 0)
             goto out;
     }
     /* published.sql first: a reader that sees the new published.json finds its SQL. */

@@ -15,13 +15,6 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
-char *df_key_run_manifests(const char *pipeline, const char *run)
-{
-    char *run_key = df_key_run(pipeline, run), *key = xasprintf("%s/%s", run_key, DF_RUN_MANIFESTS);
-    free(run_key);
-    return key;
-}
-
 int df_run_index_write(struct df_store *s, const char *pipeline, const char *run,
                        struct df_error *err)
 {

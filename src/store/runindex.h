@@ -16,8 +16,10 @@
  * is one of "folders" (gc removing losers keeps it true; a new attempt makes it false).
  * Anything else (no entry, another size, a new folder, an unreadable file) and the reader
  * reads the manifest itself, as without the file. A manifest can change without a new
- * folder only when a resumed run commits a task from the cache again: `run --resume`
- * removes the file first (df_run_index_forget), and the run's end writes it anew.
+ * folder only when a task is committed again from the cache (a resumed run, an Argo
+ * retry's pod, `duckflow step` of a committed task): df_manifest_commit removes the file
+ * first when it replaces a manifest (and `run --resume` when it starts), and the run's end
+ * writes it anew.
  */
 #ifndef DF_STORE_RUNINDEX_H
 #define DF_STORE_RUNINDEX_H
@@ -26,13 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/layout.h"
 #include "store/store.h"
 #include "util/error.h"
 
-#define DF_RUN_MANIFESTS "_manifests.json"
-
-/* "<pipeline>/runs/<run>/_manifests.json" (malloc'd). */
-char *df_key_run_manifests(const char *pipeline, const char *run);
+/* DF_RUN_MANIFESTS and df_key_run_manifests() are in store/layout.h. */
 
 /* Writes it: one listing of the run's folder, one read of run.json and of each manifest,
  * one put. */

@@ -672,10 +672,10 @@ static int classify_status(struct s3_client *c, const struct req *r, struct resp
     if (rs->status == 403 && strcmp(code, "RequestTimeTooSkewed") != 0 &&
         strcmp(code, "ExpiredToken") != 0) {
         df_error_set(err, DF_EIO,
-                     "access denied to %s (bucket '%s', key '%s'): HTTP 403 %s%s%s (credentials "
+                     "%s %s: access denied (bucket '%s', key '%s'): HTTP 403 %s%s%s (credentials "
                      "from %s)",
-                     what, c->bucket, r->key ? r->key : "", code, *rs->message ? ": " : "",
-                     rs->message, df_creds_provider_source(c->creds));
+                     r->method, what, c->bucket, r->key ? r->key : "", code,
+                     *rs->message ? ": " : "", rs->message, df_creds_provider_source(c->creds));
         return S3_FATAL;
     }
     if (rs->bucket_region[0] && strcmp(rs->bucket_region, c->region) != 0)

@@ -6,7 +6,7 @@
 # write fails at once (one request, no "after N attempts"), naming the status and the
 # operation; a 503 is still retried.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..16"
+echo "1..17"
 s3_setup
 S3="s3://$S3_TEST_BUCKET/t6301"
 cat >p.yaml <<'YAML'
@@ -57,6 +57,7 @@ s3_reset
 s3_test_faults '{"failPart":1,"failPartTimes":-1,"failPartStatus":403}'
 export DUCKFLOW_S3_MULTIPART_THRESHOLD=1 DUCKFLOW_S3_PART_SIZE=5M
 expect_code 1 "a 403 on an upload part fails" "$DUCKFLOW" run p.yaml --store "$S3" --no-cache
+expect_match "naming the status and the operation" 'part 1: PUT s3://[^ ]*part-00000\.parquet: access denied .*HTTP 403 AccessDenied' "$errout"
 check "sent once per attempt, not retried" test "$(s3_op_count UploadPart)" -le 4
 unset DUCKFLOW_S3_MULTIPART_THRESHOLD DUCKFLOW_S3_PART_SIZE
 

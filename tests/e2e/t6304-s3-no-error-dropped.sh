@@ -30,7 +30,7 @@ s3_test_faults '{"deny": "/_error\\.json$", "denyOps": ["PutObject"]}'
 expect_code 1 "a run whose failing task cannot write its _error.json" "$DUCKFLOW" run p.yaml --store "$S3"
 cp "$errout" run1.out
 expect_match "the task ends as store_error" '^failed +b \(store_error, attempt 1\)' run1.out
-expect_match "saying why, and its own error" "sql_error \(and its _error.json could not be written: access denied .*_error.json.*\).*boom 1" run1.out
+expect_match "saying why, and its own error" "sql_error \(and its _error.json could not be written: PUT s3://[^ ]*_error.json: access denied .*\).*boom 1" run1.out
 check "the front denied it" grep -q '"denied":1' <(s3_test_stats)
 s3_test_faults '{}'
 R=$(sdk ls t6304/drop/runs/ | sed -n 's|^t6304/drop/runs/\([^/]*\)/run.json .*|\1|p' | head -n 1)
