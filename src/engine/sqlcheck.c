@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "engine/duck.h"
+#include "engine/sqlerr.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
-/* NULL when sql parses, else DuckDB's message (first line; free()). */
+/* NULL when sql parses, else DuckDB's message (whole, with its "LINE n:" context when it
+ * has one; free()). */
 static char *parse_error(struct df_duck *d, const char *sql)
 {
     duckdb_extracted_statements ext = NULL;
@@ -21,15 +23,17 @@ static char *parse_error(struct df_duck *d, const char *sql)
 
     if (duckdb_extract_statements(d->con, sql, &ext) == 0 &&
         (msg = duckdb_extract_statements_error(ext)) != NULL)
-        out = xstrndup(msg, strcspn(msg, "\n"));
+        out = xstrdup(msg);
     duckdb_destroy_extracted(&ext);
     return out;
 }
 
 /*
  * Parses each statement of sql on its own, so a failure names its statement: line and
- * column in origin are where the failing statement starts (base_line/base_col are where
- * the text's first line starts there).
+ * column in origin are where DuckDB places the error (its "LINE n:" context, as
+ * engine/sqlerr.h maps a run's errors), else where the failing statement starts
+ * (base_line/base_col are where the text's first line starts there). The message is
+ * DuckDB's first line.
  */
 static int parse_sql(struct df_duck *d, const char *sql, const char *origin, int base_line,
                      int base_col, const char *what, struct df_error *err)
@@ -42,13 +46,12 @@ static int parse_sql(struct df_duck *d, const char *sql, const char *origin, int
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *one = xstrndup(sql + pieces[i].offset, pieces[i].len);
         char *msg = parse_error(d, one);
-        size_t bol = pieces[i].offset;
         if (msg) {
-            while (bol > 0 && sql[bol - 1] != '\n')
-                bol--;
-            df_error_set(err, DF_EUSAGE, "%s:%d:%d: %s: statement %zu: %s", origin,
-                         base_line + pieces[i].line, base_col + (int)(pieces[i].offset - bol), what,
-                         i + 1, msg);
+            struct df_sql_where w = {origin, sql, pieces[i].offset, 1, base_line, base_col};
+            int line, col;
+            df_sql_error_where(msg, &w, &line, &col);
+            df_error_set(err, DF_EUSAGE, "%s:%d:%d: %s: statement %zu: %.*s", origin, line, col,
+                         what, i + 1, (int)strcspn(msg, "\n"), msg);
             rc = -1;
         }
         free(msg);

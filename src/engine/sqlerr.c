@@ -70,11 +70,11 @@ static const char *find_context(const char *msg, int *line, int *col, const char
     return ctx;
 }
 
-void df_sql_error_format(struct strbuf *sb, const char *msg, const struct df_sql_where *w)
+void df_sql_error_where(const char *msg, const struct df_sql_where *w, int *out_line, int *out_col)
 {
     const char *sql = w->sql ? w->sql : "";
     size_t stmt_off = w->stmt_off <= strlen(sql) ? w->stmt_off : 0;
-    size_t bol = stmt_off, mlen;
+    size_t bol = stmt_off;
     int line, col, dline = 0, dcol = 0;
     const char *text = NULL;
     size_t text_len = 0;
@@ -114,10 +114,22 @@ void df_sql_error_format(struct strbuf *sb, const char *msg, const struct df_sql
         if (col < 0)
             col = 0;
     }
+    *out_line = w->first_line + line;
+    *out_col = w->first_col + col;
+}
+
+void df_sql_error_format(struct strbuf *sb, const char *msg, const struct df_sql_where *w)
+{
+    size_t mlen;
+    int line, col;
+
+    if (!msg)
+        msg = "unknown duckdb error";
+    df_sql_error_where(msg, w, &line, &col);
     mlen = strlen(msg);
     while (mlen > 0 && (msg[mlen - 1] == '\n' || msg[mlen - 1] == ' '))
         mlen--;
     if (w->origin)
-        sb_addf(sb, "%s:%d:%d: ", w->origin, w->first_line + line, w->first_col + col);
+        sb_addf(sb, "%s:%d:%d: ", w->origin, line, col);
     sb_add(sb, msg, mlen);
 }

@@ -34,4 +34,7 @@ struct df_sql_where {
  * statement's start. */
 void df_sql_error_format(struct strbuf *sb, const char *msg, const struct df_sql_where *w);
 
+/* Just the position df_sql_error_format() prints: *line and *col (1-based) in w's origin. */
+void df_sql_error_where(const char *msg, const struct df_sql_where *w, int *line, int *col);
+
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t1170: `duckflow validate` parses every SQL text with DuckDB's parser: a syntax error in
 # an SQL file, inline SQL (plain or block), a check or a foreach rows query is reported at
-# the failing statement's line and column in its own file, exit 2; --no-sql skips it.
+# the line and column in its own file where DuckDB's parser places it (the failing
+# statement's start when it gives no position: "at end of input"), exit 2; --no-sql skips it.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..23"
 
@@ -25,10 +26,10 @@ steps:
       CREATE TABLE t AS SELECT 1 AS x;
       SELECT * FRM t;
 YAML
-bad block.yaml 6:7 'block.yaml:6:7: step .a.: statement 2: Parser Error: syntax error at or near "t"$'
+bad block.yaml 6:20 'block.yaml:6:20: step .a.: statement 2: Parser Error: syntax error at or near "t"$'
 
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT 1; SELECT FROM WHERE\n' >plain.yaml
-bad plain.yaml 4:20 'plain.yaml:4:20: step .a.: statement 2: Parser Error: syntax error at or near "WHERE"$'
+bad plain.yaml 4:32 'plain.yaml:4:32: step .a.: statement 2: Parser Error: syntax error at or near "WHERE"$'
 
 cat >check.yaml <<'YAML'
 name: x
@@ -53,7 +54,7 @@ steps:
     foreach: {rows: "SELECT DISTINCT FROM t"}
     sql: SELECT 1
 YAML
-bad rows.yaml 8:22 "rows.yaml:8:22: step 'b': foreach rows: statement 1: Parser Error: syntax error at or near \"FROM\"$"
+bad rows.yaml 8:38 "rows.yaml:8:38: step 'b': foreach rows: statement 1: Parser Error: syntax error at or near \"FROM\"$"
 
 # Statements that parse but would fail to bind (unknown tables) are left to the run.
 printf 'name: x\nsteps:\n  a:\n    sql: SELECT * FROM not_created_yet\n' >binds.yaml
