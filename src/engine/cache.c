@@ -61,8 +61,10 @@ static void scan_getvariable(const char *sql, json_t *names, int *all)
         q = p + sizeof(fn) - 1;
         while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
             q++;
-        if (*q != '(')
+        if (*q != '(') {
+            *all = 1; /* a comment before '(', or not the function: cannot tell */
             continue;
+        }
         q++;
         while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
             q++;
@@ -103,6 +105,25 @@ static void scan_step(const struct df_step *s, json_t *names, int *all)
     scan_getvariable(s->sql, names, all);
     for (size_t i = 0; i < s->n_checks; i++)
         scan_getvariable(s->checks[i].sql, names, all);
+}
+
+json_t *df_cache_vars_read(const struct df_step *s)
+{
+    json_t *names = json_object();
+    int all = 0;
+
+    scan_step(s, names, &all);
+    /* So do a `rows` step's query (planning, engine/items.c) and output ORDER BY
+     * expressions. */
+    scan_getvariable(s->foreach.rows_sql, names, &all);
+    for (size_t i = 0; i < s->n_outputs; i++)
+        for (size_t j = 0; j < s->outputs[i].n_order_by; j++)
+            scan_getvariable(s->outputs[i].order_by[j], names, &all);
+    if (all) {
+        json_decref(names);
+        return NULL;
+    }
+    return names;
 }
 
 json_t *df_cache_params_read(const struct df_pipeline *p, const struct df_step *s)

@@ -82,6 +82,12 @@ const char *df_cache_stale_reason(json_t *manifest, const struct df_cache_key *k
 /* The params a step reads (see above): a JSON object name -> value. Caller decrefs. */
 json_t *df_cache_params_read(const struct df_pipeline *p, const struct df_step *s);
 
+/* The variables a task of s reads (the literal names its SQL, checks, `rows` query and
+ * output ORDER BY expressions pass to getvariable), as an object name -> true, or NULL when it may read
+ * any (a computed name, duckdb_variables()). The task sets only these (each SET VARIABLE
+ * costs DuckDB a statement); the key covers the same params. */
+json_t *df_cache_vars_read(const struct df_step *s);
+
 /*
  * Looks key up in <pipeline>/cache/: on a hit *source is the committed manifest it names
  * (checked: same pipeline, same key, its files present on a local store). A missing entry

@@ -11,7 +11,9 @@
  * at level WARN (memory storage), and after each statement the entries of level WARN and
  * above are printed as "duckdb warning (TYPE): MESSAGE" and the log is emptied. The query
  * reads the table function duckdb_logs(), not the view of that name: binding the view
- * the first time costs DuckDB about 5 M instructions (over 1 ms of CPU per task).
+ * the first time costs DuckDB about 5 M instructions (over 1 ms of CPU per task). It has
+ * no WHERE and no ORDER BY (0.9 M instructions a statement): the level is tested here,
+ * and the entries come in the order they were logged.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,10 +65,8 @@ void df_duck_echo_warnings(duckdb_connection con)
     duckdb_result r;
     idx_t rows;
 
-    if (duckdb_query(con,
-                     "SELECT type, log_level, message FROM duckdb_logs() "
-                     "WHERE log_level IN ('WARN', 'ERROR', 'FATAL') ORDER BY timestamp",
-                     &r) == DuckDBError) {
+    if (duckdb_query(con, "SELECT type, log_level, message FROM duckdb_logs()", &r) ==
+        DuckDBError) {
         duckdb_destroy_result(&r);
         return;
     }
@@ -74,6 +74,12 @@ void df_duck_echo_warnings(duckdb_connection con)
     for (idx_t i = 0; i < rows; i++) {
         char *type = duckdb_value_varchar(&r, 0, i), *level = duckdb_value_varchar(&r, 1, i);
         char *msg = duckdb_value_varchar(&r, 2, i);
+        if (level && strcmp(level, "WARN") && strcmp(level, "ERROR") && strcmp(level, "FATAL")) {
+            duckdb_free(type);
+            duckdb_free(level);
+            duckdb_free(msg);
+            continue;
+        }
         fprintf(stderr, "duckdb %s (%s): %s\n",
                 level && !strcmp(level, "WARN") ? "warning"
                 : level                         ? level

@@ -15,6 +15,7 @@
 
 #include "dag/plan.h"
 #include "engine/cache.h"
+#include "engine/committed.h"
 #include "engine/duck.h"
 #include "engine/checks.h"
 #include "engine/scratch.h"
@@ -136,21 +137,24 @@ static int open_duck(struct task *t, struct df_error *err)
     cfg.keep_order = 0;
     if (df_duck_open(&t->duck, &cfg, err) != 0)
         return set_failure_class(t, DF_CLASS_CRASH);
+    /* Only the variables the step reads (engine/cache.h): each costs a statement. */
+    json_t *read = df_cache_vars_read(t->s);
+    int rc = 0;
     json_object_foreach(t->p->params, k, v)
     {
-        if (df_duck_set_variable(&t->duck, k, v, err) != 0)
-            return set_failure_class(t, DF_CLASS_SQL_ERROR);
+        if ((!read || json_object_get(read, k)) &&
+            (rc = df_duck_set_variable(&t->duck, k, v, err)) != 0)
+            break;
     }
-    if (df_duck_set_variable(&t->duck, "item", t->item, err) != 0)
-        return set_failure_class(t, DF_CLASS_SQL_ERROR);
-    {
+    if (rc == 0 && (!read || json_object_get(read, "item")))
+        rc = df_duck_set_variable(&t->duck, "item", t->item, err);
+    if (rc == 0 && (!read || json_object_get(read, "item_index"))) {
         json_t *idx = json_integer((json_int_t)t->o->item_index);
-        int rc = df_duck_set_variable(&t->duck, "item_index", idx, err);
+        rc = df_duck_set_variable(&t->duck, "item_index", idx, err);
         json_decref(idx);
-        if (rc != 0)
-            return set_failure_class(t, DF_CLASS_SQL_ERROR);
     }
-    return 0;
+    json_decref(read);
+    return rc != 0 ? set_failure_class(t, DF_CLASS_SQL_ERROR) : 0;
 }
 
 /* Writes <attempt>/_error.json, what tells the executor a sql_error from a check_failed
@@ -192,10 +196,11 @@ struct task_times {
     int64_t t0, start, inputs, sql, checks, write, total;
 };
 
-/* The task's cache key into *ck (*have_key: it could be computed), then, unless --no-cache,
- * the earlier run's files reused when the cache has the key: 1 (a manifest that lists
- * them is committed, the task is done), else 0 and the task runs. */
-static int cache_hit(struct task *t, struct df_cache_key *ck, int *have_key)
+/* The task's cache key into *ck (*have_key: it could be computed); a task the run has
+ * committed already (engine/committed.h): 1 when it is done, -1 (err) when refused; then,
+ * unless --no-cache, the earlier run's files reused when the cache has the key: 1 (a
+ * manifest that lists them is committed, the task is done), else 0 and the task runs. */
+static int cache_hit(struct task *t, struct df_cache_key *ck, int *have_key, struct df_error *err)
 {
     const struct df_task_opts *o = t->o;
     struct df_error ke = DF_ERROR_INIT;
@@ -206,6 +211,9 @@ static int cache_hit(struct task *t, struct df_cache_key *ck, int *have_key)
 
     *have_key = df_cache_key_compute(t->p, o->step, o->item_index, t->item, t->store, o->run_id,
                                      &ksrc, ck, &ke) == 0;
+    if ((hit = df_task_committed(t->p, t->store, o->run_id, o->step, o->item_index,
+                                 *have_key ? ck->key : NULL, o->no_cache, err)) != 0)
+        return hit < 0 ? set_failure_class(t, DF_CLASS_USAGE) : 1;
     hit = 0;
     if (*have_key && !o->no_cache) {
         /* A store error here costs a run of the task, and is said (not dropped). */
@@ -357,8 +365,13 @@ int df_task_run(const struct df_pipeline *p, struct df_store *store, const struc
         goto done;
     /* The task's identity, before anything runs (engine/cache.h); a hit commits a manifest
      * that lists the earlier run's files, and the task is done. */
-    if (cache_hit(&t, &ck, &have_key)) {
+    switch (cache_hit(&t, &ck, &have_key, err)) {
+    case 0:
+        break;
+    case 1:
         rc = 0;
+        goto done;
+    default:
         goto done;
     }
 

@@ -11,6 +11,7 @@
 
 #include "dag/plan.h"
 #include "engine/cache.h"
+#include "engine/items.h"
 #include "store/caps.h"
 #include "store/layout.h"
 #include "store/manifest.h"
@@ -53,7 +54,9 @@ static int step_manifests(void *ud, size_t step, json_t **ms, struct df_error *e
     return 0;
 }
 
-/* A dynamic step's stored list only: computing one would write it. */
+/* A dynamic step's stored list; when there is none (removed, as a damaged one must be),
+ * the list the resume would plan, computed without writing it (engine/items.h): should
+ * that fail, so would the resume's planning, and the published run be recorded failed. */
 static int stored_items(void *ctx, const struct df_pipeline *p, size_t step, json_t **items,
                         struct df_error *err)
 {
@@ -63,6 +66,10 @@ static int stored_items(void *ctx, const struct df_pipeline *p, size_t step, jso
     int rc = df_store_get_bytes(g->store, key, DF_CAP_ITEMS, &data, &len, err);
 
     free(key);
+    if (rc != 0 && err->code == DF_ENOTFOUND) {
+        df_error_clear(err);
+        return df_dynamic_items(p, step, g->store, g->run, items, err);
+    }
     if (rc != 0)
         return -1;
     *items = json_loadb(data, len, 0, NULL);
@@ -76,9 +83,24 @@ static int stored_items(void *ctx, const struct df_pipeline *p, size_t step, jso
     return 0;
 }
 
+/* How many tasks of step s the run has committed (its manifests), or -1 when the store
+ * cannot tell. */
+static long committed_tasks(struct guard *g, size_t s)
+{
+    struct df_error e = DF_ERROR_INIT;
+    json_t *ms = NULL;
+    long n = -1;
+
+    if (df_manifest_list_step(g->store, g->p->name, g->run, g->p->steps[s].name, &ms, &e) == 0)
+        n = (long)json_array_size(ms);
+    df_error_clear(&e);
+    json_decref(ms);
+    return n;
+}
+
 /* Why resuming would change committed task (s, i), or NULL when it is kept. */
 static const char *task_change(struct guard *g, size_t s, size_t i, int rerun,
-                               const struct df_cache_src *src)
+                               const struct df_cache_src *src, int *committed)
 {
     struct df_error e = DF_ERROR_INIT;
     struct df_cache_key k;
@@ -87,8 +109,14 @@ static const char *task_change(struct guard *g, size_t s, size_t i, int rerun,
     const char *why = NULL;
 
     df_item_key(i, ikey);
-    if (df_manifest_read(g->store, g->p->name, g->run, g->p->steps[s].name, ikey, &own, &e) != 0)
-        return NULL; /* not committed: nothing to lose */
+    *committed = 0;
+    if (df_manifest_read(g->store, g->p->name, g->run, g->p->steps[s].name, ikey, &own, &e) != 0) {
+        /* Not committed: nothing to lose, unless the store could not tell. */
+        *committed = e.code == DF_ENOTFOUND ? 0 : -1;
+        df_error_clear(&e);
+        return NULL;
+    }
+    *committed = 1;
     okj = json_object_get(own, "cache_key");
     if (rerun) {
         why = "--rerun runs it again";
@@ -115,6 +143,7 @@ int resume_guard_published(const struct df_pipeline *p, struct df_store *store, 
     struct df_items_resolver res = {stored_items, &g};
     struct df_cache_src src = {task_manifest, step_manifests, &g, NULL};
     char *published = NULL;
+    char why[sizeof(e.msg) + 256];
     int rc = 0;
 
     if (df_published_read(store, p->name, &published, &e) != 0 || !published ||
@@ -127,25 +156,40 @@ int resume_guard_published(const struct df_pipeline *p, struct df_store *store, 
     g.items = xcalloc(p->n_steps ? p->n_steps : 1, sizeof(*g.items));
     for (size_t k = 0; k < p->n_steps && rc == 0; k++) {
         size_t s = p->order[k];
+        size_t n;
+        long have;
+        why[0] = '\0';
         if (df_plan_items(p, s, &res, &g.items[s], &e) != 0) {
+            /* The resume's planning would fail, and the run be recorded failed. */
+            if (!selected || selected[s])
+                snprintf(why, sizeof(why), "step '%s' cannot be planned (%s)", p->steps[s].name,
+                         e.msg);
             df_error_clear(&e);
             g.items[s] = NULL;
-            continue;
-        }
-        if (selected && !selected[s])
-            continue;
-        for (size_t i = 0; i < json_array_size(g.items[s]); i++) {
-            const char *why = task_change(&g, s, i, rerun && rerun[s], &src);
-            if (why) {
-                rc = df_error_set(err, DF_EUSAGE,
-                                  "cannot resume run '%s': it is the published run of '%s', and "
-                                  "task %s[%zu] would run again (%s); start a new run instead "
-                                  "('duckflow run %s' reuses unchanged tasks through the cache)",
-                                  run, p->name, p->steps[s].name, i, why,
-                                  p->path ? p->path : p->name);
-                break;
+        } else if (!selected || selected[s]) {
+            n = json_array_size(g.items[s]);
+            for (size_t i = 0; i < n && !why[0]; i++) {
+                int committed;
+                const char *change = task_change(&g, s, i, rerun && rerun[s], &src, &committed);
+                if (change)
+                    snprintf(why, sizeof(why), "task %s[%zu] would run again (%s)",
+                             p->steps[s].name, i, change);
+                else if (committed == 0)
+                    snprintf(why, sizeof(why),
+                             "task %s[%zu] would run (the run has not committed it)",
+                             p->steps[s].name, i);
             }
+            if (!why[0] && (have = committed_tasks(&g, s)) > (long)n)
+                snprintf(why, sizeof(why),
+                         "step '%s' would drop %ld of its %ld committed tasks (it plans %zu now)",
+                         p->steps[s].name, have - (long)n, have, n);
         }
+        if (why[0])
+            rc = df_error_set(err, DF_EUSAGE,
+                              "cannot resume run '%s': it is the published run of '%s', and %s; "
+                              "start a new run instead ('duckflow run %s' reuses unchanged tasks "
+                              "through the cache)",
+                              run, p->name, why, p->path ? p->path : p->name);
     }
     for (size_t s = 0; s < p->n_steps; s++)
         json_decref(g.items[s]);

@@ -14,6 +14,7 @@
 #include "store/layout.h"
 #include "store/publish.h"
 #include "util/names.h"
+#include "util/jsonarr.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
@@ -103,19 +104,38 @@ static const char *record_started(json_t *rec)
     return v ? v : "";
 }
 
-/* "'a', 'b', 'c'": every distinct pipeline among the runs that match (run NULL: all). */
-static char *pipeline_names(const struct run_list *l, const char *run)
+static int by_name(const void *a, const void *b)
 {
-    struct strbuf sb = STRBUF_INIT;
+    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+/* Every distinct pipeline among the runs that match (run NULL: all), sorted by name (the
+ * listing puts "orders-qa/" before "orders/"). */
+static json_t *pipeline_list(const struct run_list *l, const char *run)
+{
+    json_t *names = json_array();
     const char *last = NULL;
     for (size_t i = 0; i < l->n; i++) {
         if (l->v[i].removed || (run && strcmp(l->v[i].run, run) != 0))
             continue;
         if (last && !strcmp(last, l->v[i].pipeline))
             continue;
-        sb_addf(&sb, "%s'%s'", sb.len ? ", " : "", l->v[i].pipeline);
+        json_array_append_new(names, json_string(l->v[i].pipeline));
         last = l->v[i].pipeline;
     }
+    df_json_array_sort(names, by_name);
+    return names;
+}
+
+/* "'a', 'b', 'c'": pipeline_list as text. */
+static char *pipeline_names(const struct run_list *l, const char *run)
+{
+    struct strbuf sb = STRBUF_INIT;
+    json_t *names = pipeline_list(l, run), *v;
+    size_t i;
+    json_array_foreach(names, i, v)
+        sb_addf(&sb, "%s'%s'", sb.len ? ", " : "", json_string_value(v));
+    json_decref(names);
     return sb_detach(&sb);
 }
 
@@ -125,16 +145,8 @@ int df_run_pipelines(struct df_store *s, json_t **out, struct df_error *err)
     int rc = df_store_list(s, "", collect_run, &l, err);
 
     *out = NULL;
-    if (rc == 0) {
-        /* A pipeline counts when one of its runs was not removed. */
-        const char *last = NULL;
-        *out = json_array();
-        for (size_t i = 0; i < l.n; i++)
-            if (!l.v[i].removed && (!last || strcmp(l.v[i].pipeline, last) != 0)) {
-                json_array_append_new(*out, json_string(l.v[i].pipeline));
-                last = l.v[i].pipeline;
-            }
-    }
+    if (rc == 0) /* a pipeline counts when one of its runs was not removed */
+        *out = pipeline_list(&l, NULL);
     run_list_release(&l);
     return rc;
 }

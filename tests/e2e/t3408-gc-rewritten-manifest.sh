@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t3408: a manifest rewritten in place after its run ended (issue 13 point 4, issue 10 item
-# 8): `duckflow step` of a committed task (as an Argo retry's pod does) commits it again
-# from the cache, naming another run's files with a manifest of the same size. gc must not
+# 8): `duckflow step` of a committed task whose key changed since (the SQL was edited; run 1
+# is not the published run) commits it again from the cache, naming another run's files
+# with a manifest of the same size (with the same key it would do nothing: t3210). gc must not
 # trust the run's _manifests.json for it any more (the listing shows the same size and no
 # new folder), or removing the run whose files it now names deletes them. Store-agnostic:
 # t6404 runs it again on S3.
@@ -27,11 +28,12 @@ expect_ok "run 0 runs gen" "$DUCKFLOW" run -q p.yaml
 R0=$(cat "$out")
 expect_ok "run 1 reuses run 0's task" "$DUCKFLOW" run -q p.yaml
 R1=$(cat "$out")
+sed -i 's/range(5);/range(5) ;/' p.yaml # a new key, the same rows and bytes
 expect_ok "run 2 runs it again (--rerun): the cache entry names run 2" "$DUCKFLOW" run -q p.yaml --rerun gen
 R2=$(cat "$out")
 check "run 1 has its _manifests.json" has "kp/runs/$R1/_manifests.json"
-# An Argo retry's pod (or a person) runs the committed task of run 1 again: found in the
-# cache, it is committed again naming run 2's files, same manifest size.
+# A person runs the committed task of run 1 again with the edited SQL: found in the cache,
+# it is committed again naming run 2's files, same manifest size.
 expect_ok "step of run 1's committed task" "$DUCKFLOW" step p.yaml --run "$R1" --step gen
 gone=1
 has "kp/runs/$R1/_manifests.json" && gone=0

@@ -3,7 +3,8 @@
 # its own example): `tpch.merge.totals JOIN popularity.popularity.table_popularity`, and
 # `orders` beside `orders-qa`, both with a step `orders`. DuckDB finds a two-part name
 # `popularity.x` ambiguous once a catalog is called `popularity`, so each pipeline's views
-# and `_run` must land in its own catalog; `views` runs the same join in a stock DuckDB.
+# and `_run` must land in its own catalog; `views` runs the same join in a stock DuckDB;
+# errors list the pipelines sorted by name.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 echo "1..16"
 local_store=
@@ -49,8 +50,7 @@ expect_ok "--pipeline popularity keeps two-part names" "$DUCKFLOW" query --pipel
     --format csv 'SELECT sum(queries) FROM popularity.table_popularity'
 expect_match "49" '^49$' "$out"
 expect_code 2 "report without --pipeline" "$DUCKFLOW" report
-cp "$errout" report.err
-check "names every pipeline" bash -c "grep 'several pipelines' report.err | grep \"'orders'\" | grep \"'orders-qa'\" | grep \"'popularity'\" | grep -q \"'tpch'\""
+expect_match "names every pipeline, sorted by name" "several pipelines \('orders', 'orders-qa', 'popularity', 'tpch'\)" "$errout"
 
 "$DUCKFLOW" views >all.sql 2>views.err
 if [ -n "$local_store" ] && cc -std=c11 -O0 -o duckrun "$DUCKFLOW_TOP/tests/support/duckrun/duckrun.c" \
