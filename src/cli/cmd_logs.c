@@ -23,6 +23,7 @@
 #include "store/runs.h"
 #include "store/store.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/banned.h"
 
 #define LOG_MAX ((size_t)4 << 20)
@@ -120,6 +121,31 @@ static const char *task_state(json_t *rec, const char *step, size_t item)
             return json_string_value(json_object_get(t, "state"));
     }
     return NULL;
+}
+
+/* For a step the run record does not have: "; its steps: a, b (did you mean 'b'?)" into
+ * buf (empty when the record is missing or has the step). */
+static void unknown_step(json_t *rec, const char *step, char *buf, size_t n)
+{
+    const char *names[64];
+    size_t k = 0, i, used;
+    json_t *st;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(rec, "steps"), i, st)
+    {
+        const char *name = json_string_value(json_object_get(st, "name"));
+        if (name && !strcmp(name, step))
+            return;
+        if (name && k < sizeof(names) / sizeof(names[0]))
+            names[k++] = name;
+    }
+    if (!k)
+        return;
+    used = (size_t)snprintf(buf, n, "; the run has no step '%s', its steps: ", step);
+    for (i = 0; i < k && used < n; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", names[i]);
+    if (used < n && df_suggest(step, names, k))
+        snprintf(buf + used, n - used, " (did you mean '%s'?)", df_suggest(step, names, k));
 }
 
 /* "step", "step[3]" (an index) or "step[eu]" (a label, *label set; resolved once the
@@ -333,9 +359,12 @@ int cmd_logs(int argc, char **argv)
         else if (want && at.n)
             df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' has no attempt %ld", step, item,
                          r.run, want);
-        else
-            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' never ran (%s)", step, item, r.run,
-                         state ? state : "no such task in the run record");
+        else {
+            char why[512];
+            unknown_step(rec, step, why, sizeof(why));
+            df_error_set(&err, DF_EUSAGE, "%s[%zu] in run '%s' never ran (%s)%s", step, item, r.run,
+                         state ? state : "no such task in the run record", why);
+        }
         rc = cli_fail(&err);
         break;
     }

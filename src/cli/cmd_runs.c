@@ -39,7 +39,8 @@ static void help(void)
            "but whose executor is gone shows as 'abandoned'. Runs made task by task with\n"
            "`duckflow step` (no run.json) follow, with status 'steps'. The run each\n"
            "pipeline publishes (what query and report read by default) is marked\n"
-           "'(published)'.\n"
+           "'(published)'; a run whose --select or --exclude left steps out (never\n"
+           "published) is marked '(partial)'.\n"
            "\n");
     cli_print_options(stdout, cli_opts_runs);
 }
@@ -169,6 +170,8 @@ int cmd_runs(int argc, char **argv)
             json_object_set_new(o, "tasks_interrupted", json_integer(k.interrupted));
             json_object_set_new(o, "tasks_reused", json_integer(int_of(r, "tasks_reused")));
             json_object_set_new(o, "published", json_boolean(is_published(store, published, r)));
+            json_object_set_new(o, "partial",
+                                json_boolean(json_is_true(json_object_get(r, "partial"))));
             json_array_append_new(outv, o);
         }
         char *text = df_json_dumps(outv, JSON_INDENT(2));
@@ -210,7 +213,9 @@ int cmd_runs(int argc, char **argv)
                 snprintf(tasks + strlen(tasks), sizeof(tasks) - strlen(tasks),
                          " (%" JSON_INTEGER_FORMAT " reused)", int_of(r, "tasks_reused"));
             snprintf(status, sizeof(status), "%s%s", status_of(r),
-                     is_published(store, published, r) ? " (published)" : "");
+                     is_published(store, published, r)             ? " (published)"
+                     : json_is_true(json_object_get(r, "partial")) ? " (partial)"
+                                                                   : "");
             printf("%-*s  %-*s  %-*s  %-24s  %9s  %s\n", wp, pl ? pl : "?", wr, id ? id : "?", ws,
                    status, st ? st : "-", dur, tasks);
         }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # t3302: a local store makes each commit durable: after the rename that commits a
-# manifest or run.json, the folder that holds it is opened and fsync'd (seen with strace),
+# manifest, run.json or a cache entry, the folder that holds it is opened and fsync'd (seen with strace),
 # as docs/store.md says.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..4"
+echo "1..5"
 if ! command -v strace >/dev/null; then
-    for i in 1 2 3 4; do echo "ok $i # SKIP strace is not installed"; done
+    for i in 1 2 3 4 5; do echo "ok $i # SKIP strace is not installed"; done
     exit 0
 fi
 cat >p.yaml <<'YAML'
@@ -35,7 +35,8 @@ for (const l of lines) {
   const res = /^<\.\.\. \w+ resumed>(.*)$/.exec(call);
   if (res) { call = (unfinished[pid] || '') + res[1]; delete unfinished[pid]; }
   let r;
-  if ((r = /^rename(?:at2?)?\(.*"([^"]*)"(?:, \w+)?\)\s+= 0/.exec(call)) && r[1].endsWith('/' + want)) {
+  if ((r = /^rename(?:at2?)?\(.*"([^"]*)"(?:, \w+)?\)\s+= 0/.exec(call)) &&
+      (want.startsWith('re:') ? new RegExp(want.slice(3)).test(r[1]) : r[1].endsWith('/' + want))) {
     renamed++; pending[pid] = r[1].slice(0, r[1].lastIndexOf('/'));
   } else if ((r = /^openat\(AT_FDCWD, "([^"]*)", O_RDONLY[^)]*O_DIRECTORY[^)]*\)\s+= (\d+)/.exec(call)) && pending[pid] === r[1]) {
     dirfd[pid] = r[2];
@@ -48,4 +49,5 @@ process.exit(renamed > 0 && renamed === synced ? 0 : 1);
 JS
 check "every manifest rename is followed by an fsync of its folder" node synced.js _manifest.json
 check "every run.json rename is followed by an fsync of its folder" node synced.js run.json
+check "every cache entry rename is followed by an fsync of its folder" node synced.js 're:/cache/[0-9a-f]{64}\.json$'
 check "the run's output is there" test -n "$(find .duckflow -name _manifest.json)"

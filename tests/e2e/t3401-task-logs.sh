@@ -2,9 +2,10 @@
 # t3401: task logs (issue 13 point 5): every attempt, failed or succeeded, keeps what it
 # printed as <attempt>/_log.txt (SELECT results: first 100 rows; the failing check);
 # `duckflow logs RUN STEP[ITEM] [--attempt N] [--follow]`; a task that never ran is exit 2
-# naming its state; a log longer than 1 MiB keeps its end.
+# naming its state (a step the run does not have: its steps); a log longer than 1 MiB
+# keeps its end.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..32"
+echo "1..34"
 S="$DUCKFLOW_STORE"
 
 cat >p.yaml <<'YAML'
@@ -56,6 +57,8 @@ expect_code 2 "a task that never ran" "$DUCKFLOW" logs "$R" after
 expect_match "names its state" "never ran \(upstream_failed\)" "$errout"
 expect_code 2 "an attempt that does not exist" "$DUCKFLOW" logs "$R" total --attempt 4
 expect_code 2 "a bad task name" "$DUCKFLOW" logs "$R" 'total[x]'
+expect_code 2 "a step the run does not have" "$DUCKFLOW" logs "$R" totl
+expect_match "names the run's steps and the likely one" "the run has no step 'totl', its steps: gen, total, after \(did you mean 'total'\?\)" "$errout"
 expect_code 3 "an unknown run" "$DUCKFLOW" logs r-nope total
 
 # Two attempts of one task through `duckflow step`: the first fails, the second commits.

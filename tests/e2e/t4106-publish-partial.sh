@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # t4106: a partial run (--select left steps out) never changes what consumers read (issue
-# 13 point 1): it is not published when it ends, its run.json says "partial": true, and
-# `duckflow publish` refuses it (exit 2, naming why), so a plain query never meets a run
-# without the steps it asks for. Resumed without --select it runs the rest, is no longer
-# partial and is published.
+# 13 point 1): it is not published when it ends, its run.json says "partial": true (`runs`
+# marks it), and `duckflow publish` refuses it (exit 2, naming why), so a plain query never
+# meets a run without the steps it asks for. Resumed without --select it runs the rest, is
+# no longer partial and is published.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..14"
+echo "1..17"
 S="$DUCKFLOW_STORE"
 cat >p.yaml <<'YAML'
 name: part
@@ -26,8 +26,12 @@ R1=$(cat "$out")
 expect_ok "a partial run (n=3, --select gen)" "$DUCKFLOW" run -q p.yaml --param n=3 --select gen
 R2=$(cat "$out")
 expect_ok "runs" "$DUCKFLOW" runs --format json
-check "the whole run stays published" test "$(jget "$out" 'm.filter(r=>r.published).map(r=>r.run).join()')" = "$R1"
+cp "$out" runs.json
+check "the whole run stays published" test "$(jget runs.json 'm.filter(r=>r.published).map(r=>r.run).join()')" = "$R1"
+check "runs --format json says partial" test "$(jget runs.json 'm.filter(r=>r.partial).map(r=>r.run).join()')" = "$R2"
 check "run.json says partial" test "$(jget "$S/part/runs/$R2/run.json" m.partial)" = true
+expect_ok "runs" "$DUCKFLOW" runs
+expect_match "marks it (partial)" "^part +$R2 +succeeded \(partial\) " "$out"
 check "the whole run's does not" test "$(jget "$S/part/runs/$R1/run.json" m.partial)" = undefined
 expect_code 2 "publish of the partial run is refused" "$DUCKFLOW" publish "$R2"
 expect_match "saying why" "run '$R2' of 'part' is partial \(--select or --exclude left steps out\)" "$errout"
