@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # identity.sh - dumps the whole output of every SQL function over the shared corpus into a
-# folder, one file per query: each function alone (no dialect, with the row's dialect,
-# with the TPC-H catalog), the everyday trio in one query (one dialect, mixed dialect
-# arguments, none) and sql_column_lineage beside the trio, lists cast to VARCHAR (sqlrun
-# prints nested values as NULL); each over the corpus in its
-# order and over shuffled, made-distinct copies of it (as speed.sh reads them). For proving
-# that a speed change leaves every result byte for byte as it was:
-#   bench/sqlfn/identity.sh BUILD_BEFORE /tmp/a; bench/sqlfn/identity.sh BUILD_AFTER /tmp/b
-#   diff -r /tmp/a /tmp/b
-#   bench/sqlfn/identity.sh [BUILD_DIR] OUT_DIR [CORPUS_DIR]
+# folder, one file per query: each function alone (no dialect, the row's dialect, the
+# TPC-H catalog of tpch_catalog.sql), the everyday trio in one query (one dialect, mixed
+# dialect arguments, none, a constant dialect, with the catalog) and sql_column_lineage
+# beside the trio; lists cast to VARCHAR (sqlrun prints nested values as NULL); each over
+# the corpus in its order and over shuffled, made-distinct copies of it (as speed.sh reads
+# them). For proving that a speed change leaves every result byte for byte as it was:
+#   bench/sqlfn/identity.sh BUILD_BEFORE OUT_A; bench/sqlfn/identity.sh BUILD_AFTER OUT_B
+#   diff -r OUT_A OUT_B
+#   bench/sqlfn/identity.sh BUILD_DIR OUT_DIR [CORPUS_DIR]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}

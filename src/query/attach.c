@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "dag/label.h"
+#include "query/cachefs.h"
 #include "query/failchecks.h"
 #include "query/query.h"
 #include "store/layout.h"
@@ -143,17 +144,26 @@ static int fetch_missing(struct df_store *s, struct file_list *l, struct df_erro
          * read; this holds whatever the key came from). */
         if ((rc = df_key_check(l->v[i].key, "query cache: file key", err)) != 0)
             break;
-        have = fs_file_size(l->v[i].path);
-        if (have >= 0 && (l->v[i].bytes == 0 || (uint64_t)have == l->v[i].bytes) &&
-            cached_file_ok(l->v[i].path, l->v[i].rec))
-            continue;
-        dir = xstrdup(l->v[i].path);
+        /* path is <cache base>/<store hash>/<key>: walked from the base, a symlink below
+         * it is never followed (query/cachefs.h). */
+        dir = xstrndup(l->v[i].path, strlen(l->v[i].path) - strlen(l->v[i].key) - 1);
         slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = '\0';
-            rc = fs_mkdirs(dir, err);
+        {
+            const char *rel = l->v[i].path + (slash ? (size_t)(slash - dir) + 1 : 0);
+            const char *base = !slash ? "." : slash == dir ? "/" : dir;
+            if (slash)
+                *slash = '\0';
+            have = df_cachefs_plain_file(base, rel) ? fs_file_size(l->v[i].path) : -1;
+            if (have >= 0 && (l->v[i].bytes == 0 || (uint64_t)have == l->v[i].bytes) &&
+                cached_file_ok(l->v[i].path, l->v[i].rec)) {
+                free(dir);
+                continue;
+            }
+            rc = df_cachefs_mkdirs(base, rel, err);
         }
         free(dir);
+        if (rc != 0)
+            break;
         keys[n] = l->v[i].key;
         paths[n] = l->v[i].path;
         sums[n] = json_string_value(json_object_get(l->v[i].rec, "sha256"));
