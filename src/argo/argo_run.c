@@ -111,6 +111,7 @@ static json_t *step_record(const struct df_pipeline *p, struct df_store *store, 
     struct df_error e = DF_ERROR_INIT;
     json_t *rec = json_object(), *tasks = json_object(), *mans = NULL, *m;
     int64_t total = df_plan_task_count(p, i), done = 0, rows = 0, bytes = 0, time_ms = 0;
+    int64_t reused = 0; /* committed from the cache: the files of an earlier run */
     int planned = total >= 0;
     size_t k;
 
@@ -127,6 +128,7 @@ static json_t *step_record(const struct df_pipeline *p, struct df_store *store, 
             const char *name;
             json_t *t;
             done++;
+            reused += json_is_string(json_object_get(m, "reused_from_run"));
             json_object_foreach(json_object_get(m, "tables"), name, t)
             {
                 rows += json_integer_value(json_object_get(t, "rows"));
@@ -181,6 +183,7 @@ static json_t *step_record(const struct df_pipeline *p, struct df_store *store, 
     json_object_set_new(tasks, "done", json_integer(done));
     json_object_set_new(tasks, "failed", json_integer(total > done ? total - done : 0));
     json_object_set_new(tasks, "running", json_integer(0));
+    json_object_set_new(tasks, "reused", json_integer(reused));
     json_object_set_new(rec, "tasks", tasks);
     json_object_set_new(rec, "rows", json_integer(rows));
     json_object_set_new(rec, "bytes", json_integer(bytes));
@@ -279,6 +282,15 @@ int df_argo_finish_run(const struct df_pipeline *p, struct df_store *store,
     json_object_set_new(rec, "tasks_total", json_integer(total));
     json_object_set_new(rec, "tasks_done", json_integer(done));
     json_object_set_new(rec, "tasks_failed", json_integer(total > done ? total - done : 0));
+    {
+        /* As a local run's record: `duckflow runs` says "(N reused)". */
+        json_int_t reused = 0;
+        json_t *sr;
+        size_t k;
+        json_array_foreach(steps, k, sr) reused +=
+            json_integer_value(json_object_get(json_object_get(sr, "tasks"), "reused"));
+        json_object_set_new(rec, "tasks_reused", json_integer(reused));
+    }
     json_object_set_new(rec, "steps", steps);
     steps = NULL;
     json_object_set_new(rec, "workflow_status", json_string(f->workflow_status));

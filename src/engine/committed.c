@@ -24,21 +24,22 @@ int df_task_committed(const struct df_pipeline *p, struct df_store *store, const
     char *published = NULL;
     int rc = 0;
 
+    if (no_cache)
+        return 0; /* asked to run it (the executor's tasks: it has looked already) */
     df_item_key(item_index, item_key);
     if (df_manifest_read(store, p->name, run, name, item_key, &m, &e) != 0) {
         df_error_clear(&e); /* not committed (or the store will say so when the task runs) */
         return 0;
     }
     own_key = json_string_value(json_object_get(m, "cache_key"));
-    if (!no_cache && key && own_key && !strcmp(own_key, key)) {
+    if (key && own_key && !strcmp(own_key, key)) {
         fprintf(stderr,
                 "duckflow: run '%s' has committed this task already, with the same key: "
                 "nothing to do\n",
                 run);
         rc = 1;
-    } else if (!no_cache && key && own_key &&
-               df_published_read(store, p->name, &published, &e) == 0 && published &&
-               !strcmp(published, run)) {
+    } else if (key && own_key && df_published_read(store, p->name, &published, &e) == 0 &&
+               published && !strcmp(published, run)) {
         rc = df_error_set(err, DF_EUSAGE,
                           "run '%s' is the published run of '%s' and has committed this task, "
                           "which would run again (its cache key changed); start a new run "

@@ -5,8 +5,9 @@
  * the task runs again, unless the run is its pipeline's published run, which does not
  * change that way (docs/run.md "Resume"): then it is refused. --no-cache runs it again
  * (asked for), and so does a key that cannot be computed (the task then says why it
- * cannot run). The local executor never starts a task it has committed (it removes a
- * stale manifest first), so for its tasks this is one read that finds nothing.
+ * cannot run). The local executor passes --no-cache (it has looked itself, and never
+ * starts a task it has committed: it removes a stale manifest first), so its tasks read
+ * nothing here.
  */
 #ifndef DF_ENGINE_COMMITTED_H
 #define DF_ENGINE_COMMITTED_H

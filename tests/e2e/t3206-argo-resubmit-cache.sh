@@ -3,14 +3,15 @@
 # tests/support/argo/replay.js: the pods run `duckflow argo step` as Argo would start them.
 #   - a resubmitted workflow (new name, new uid) is a new run in which every unchanged
 #     task is a cache hit: each pod commits a manifest in the new run that lists the
-#     first run's files (nothing copied, no attempt folder) and the run ends succeeded;
+#     first run's files (nothing copied, no attempt folder) and the run ends succeeded,
+#     its run.json and `duckflow runs` counting the reused tasks;
 #   - when the fan-out grows, the pods of the old items hit and only the new item runs;
 #     the fan-in, which runs, reads the reused pods' manifests (it counts every item);
 #   - a workflow compiled after editing the last step's SQL: only that step's pod runs.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
 sup="$DUCKFLOW_TOP/tests/support/argo"
 source "$sup/runid.sh"
-echo "1..20"
+echo "1..23"
 mkdir -p p
 cat >p/pipeline.yaml <<YAML
 name: argo_cache
@@ -66,6 +67,9 @@ check "the run ended succeeded with its 3 tasks" node -e '
     process.exit(r.status === "succeeded" && r.tasks_total === 3 && r.tasks_done === 3 ? 0 : 1);' \
     "$ST/argo_cache/runs/$r2/run.json"
 check "its result" test "$(total "$r2")" = "2,3"
+check "run.json counts the reused tasks" test "$(jget "$ST/argo_cache/runs/$r2/run.json" m.tasks_reused)" = 3
+expect_ok "duckflow runs" "$DUCKFLOW" runs --store "$ST"
+expect_match "shows them as reused" "^argo_cache +$r2 +succeeded.* 3/3 \(3 reused\)" "$out"
 expect_ok "_run.tasks says where the files came from" "$DUCKFLOW" query --store "$ST" --pipeline argo_cache \
     --run "$r2" --format csv "SELECT count(*) FROM _run.tasks WHERE reused_from_run = '$r1'"
 check "all 3" test "$(tail -n 1 "$out")" = 3
