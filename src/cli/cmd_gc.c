@@ -108,14 +108,22 @@ int cmd_gc(int argc, char **argv)
             policy = 1;
             break;
         }
-        case OPT_OLDER_THAN:
-            if (df_parse_age(optarg, &ro.older_than_ms) != 0)
+        case OPT_OLDER_THAN: {
+            int rc = df_parse_age(optarg, &ro.older_than_ms);
+            if (rc == -2)
+                return cli_usage_error("gc",
+                                       "--older-than %s: the age must be above zero and under "
+                                       "30,000 years (to remove given runs: 'duckflow runs rm "
+                                       "RUN...')",
+                                       optarg);
+            if (rc != 0)
                 return cli_usage_error("gc",
                                        "--older-than takes a duration such as 30d, 2w, 12h or "
                                        "90m, not '%s'",
                                        optarg);
             policy = 1;
             break;
+        }
         case 'h':
             help();
             return 0;

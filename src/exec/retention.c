@@ -244,7 +244,7 @@ int df_parse_age(const char *s, int64_t *out_ms)
         total += v * unit;
     }
     if (total < 1 || total > 1e15)
-        return -1;
+        return -2; /* parsed, but zero or beyond any run's age */
     *out_ms = (int64_t)total;
     return 0;
 }

@@ -58,7 +58,8 @@ int df_refs_has(const struct df_refs *r, const char *key);
 int df_refs_any_under(const struct df_refs *r, const char *prefix);
 void df_refs_release(struct df_refs *r);
 
-/* "30d", "2w", "12h", "1h30m", "90s" -> milliseconds; 0 ok, -1 bad (also 0 or less). */
+/* "30d", "2w", "12h", "1h30m", "90s" -> milliseconds; 0 ok, -1 does not parse,
+ * -2 parses but is zero (or over 30,000 years). */
 int df_parse_age(const char *s, int64_t *out_ms);
 
 struct df_retention_opts {

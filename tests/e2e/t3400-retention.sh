@@ -4,7 +4,7 @@
 # one; files a kept run's manifest or a cache entry names survive both run removal and
 # attempt gc; bad input exits 2.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..58"
+echo "1..61"
 
 cat >p.yaml <<'YAML'
 name: ret
@@ -47,6 +47,10 @@ expect_match "pointing at runs rm" "use 'duckflow runs rm" "$errout"
 expect_code 2 "--keep-runs x" "$DUCKFLOW" gc --keep-runs x
 expect_code 2 "a duration that does not parse" "$DUCKFLOW" gc --older-than 3x
 expect_code 2 "a bare number is not a duration" "$DUCKFLOW" gc --older-than 30
+expect_code 2 "a zero age is refused" "$DUCKFLOW" gc --older-than 0s
+expect_match "says the age must be above zero" "must be above zero" "$errout"
+zero_err=$(cat "$errout")
+check "and not that it does not parse" sh -c '! printf %s "$1" | grep -q "takes a duration"' _ "$zero_err"
 expect_code 2 "runs rm of an unknown run" "$DUCKFLOW" runs rm r-nope
 expect_code 2 "runs rm of the published run" "$DUCKFLOW" runs rm "$R4"
 expect_match "says why" "is the published run" "$errout"
