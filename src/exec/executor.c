@@ -31,6 +31,7 @@
 #include "exec/resumeguard.h"
 #include "exec/reuse.h"
 #include "exec/progress.h"
+#include "exec/reserve.h"
 #include "exec/summary.h"
 #include "exec/runrec.h"
 #include "exec/sweep.h"
@@ -1258,6 +1259,12 @@ static int end_run(struct executor *x, const char *status, int rc, struct df_err
 {
     x->dirty = 1;
     save_run_json(x, status, 1);
+    if (df_reserve_release(x->store, x->p->name, x->run) && x->last_failed) {
+        /* A full disk: the reserve's room takes the record of how the run ended (failed),
+         * which is still a store error (exit 3) below. */
+        save_run_json(x, rc == 0 ? "failed" : status, 1);
+        x->last_failed = 1;
+    }
     /* views.sql for notebooks; a succeeded run becomes the published one (issue 13), unless
      * it is partial: a step it neither selected nor needed has no tasks of this
      * invocation (at best the previous record's, which may not match what it ran now). */
@@ -1331,6 +1338,7 @@ int df_run(const struct df_pipeline *p, struct df_store *store, const struct df_
     if (!o->quiet && o->log)
         say(&x, "run %s of '%s': %d task%s at a time", run_id, p->name, x.jobs,
             x.jobs == 1 ? "" : "s");
+    df_reserve_take(store, p->name, run_id); /* room for the last record (exec/reserve.h) */
     schedule(&x, wake[0], err);
     if (err->code) {
         /* A store failure while planning: stop what runs, as for an interrupt. */

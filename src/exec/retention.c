@@ -4,6 +4,7 @@
  * the keys they name form a sorted set that removal consults key by key.
  */
 #include "exec/retention.h"
+#include "exec/reserve.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -446,6 +447,8 @@ int df_remove_run_ix(struct df_store *s, const struct df_store_index *ix, const 
     }
     if (!kept && has_tomb)
         order[n++] = tomb;
+    if (!dry_run)
+        df_reserve_release(s, pl, run); /* a killed run's (exec/reserve.h), not a key */
     if (!dry_run && n && df_store_remove_many(s, order, n, err) != 0)
         goto fail;
     st->runs++;
