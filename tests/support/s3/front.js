@@ -20,7 +20,8 @@
 //   S3_FRONT_TLS_CERT + S3_FRONT_TLS_KEY (PEM files): serve HTTPS with that certificate
 //   (the endpoint is then https://127.0.0.1:PORT; start.sh's S3_TEST_TLS=1 makes a CA)
 // Control (unsigned, loopback only): POST /_front/faults {json}, GET /_front/stats
-// (byOp: requests per operation; getKeys: GetObject requests per key), POST /_front/reset. Fault fields (each POST replaces them all):
+// (byOp: requests per operation; getKeys: GetObject requests per key), POST /_front/reset.
+// Fault fields (each POST replaces them all):
 //   errorRate (0..1: answer 503 SlowDown / 500 InternalError), dropRate (0..1: close the
 //   connection without an answer), slowMs + slowRate + slowOps (["UploadPart", ...]),
 //   dropMidUpload N + dropAfterBytes (cut the next N uploads bigger than that),
