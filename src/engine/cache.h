@@ -83,9 +83,9 @@ const char *df_cache_stale_reason(json_t *manifest, const struct df_cache_key *k
 json_t *df_cache_params_read(const struct df_pipeline *p, const struct df_step *s);
 
 /* The variables a task of s reads (the literal names its SQL, checks, `rows` query and
- * output ORDER BY expressions pass to getvariable), as an object name -> true, or NULL when it may read
- * any (a computed name, duckdb_variables()). The task sets only these (each SET VARIABLE
- * costs DuckDB a statement); the key covers the same params. */
+ * output ORDER BY expressions pass to getvariable), as an object name -> true, or NULL when it may
+ * read any (a computed name, duckdb_variables()). The task sets only these (each SET VARIABLE costs
+ * DuckDB a statement); the key covers the same params. */
 json_t *df_cache_vars_read(const struct df_step *s);
 
 /*
