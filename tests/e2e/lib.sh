@@ -8,7 +8,8 @@
 #   check "what" cmd...             alias of expect_ok, for plain assertions (test, grep, ...)
 #   jget FILE EXPR                  a value out of a JSON file (manifests, run.json)
 #   s3_setup [PREFIX]               the loopback S3 test front (sdk, s3_stat, s3_op_count,
-#                                   s3_reset below); PREFIX: DUCKFLOW_STORE in its bucket
+#                                   s3_reset, s3_rerun below); PREFIX: DUCKFLOW_STORE in
+#                                   its bucket
 #   first_run_id, follow_log, feed_fifo   a run followed while a task blocks on a FIFO
 # $DUCKFLOW is the binary under test, $DUCKFLOW_TOP the source tree.
 set -u
@@ -120,6 +121,23 @@ sdk() { node "$DUCKFLOW_TOP/tests/support/s3/sdk.js" "$@"; }
 s3_stat() { s3_test_stats | node -e "const s=JSON.parse(require('fs').readFileSync(0,'utf8')); console.log($1)"; }
 s3_op_count() { s3_stat "s.byOp['$1'] || 0"; }
 s3_reset() { curl -sf ${S3_TEST_CA:+--cacert "$S3_TEST_CA"} -X POST "$S3_TEST_ENDPOINT/_front/reset" >/dev/null; }
+# s3_rerun SCRIPT PREFIX: runs tests/e2e/SCRIPT.sh again in $SCRATCH/PREFIX with its store
+# at s3://$S3_TEST_BUCKET/PREFIX (after s3_setup; for scripts that reach the store only
+# through $DUCKFLOW_STORE) and reports one result: it exited 0 and passed every check of
+# its plan, none failed. Its failures are repeated as comments.
+s3_rerun() {
+    local d="$SCRATCH/$2" rc oks bad plan
+    mkdir -p "$d"
+    (cd "$d" && SCRATCH="$d" DUCKFLOW_TEST_STORE="s3://$S3_TEST_BUCKET/$2" timeout 600 \
+        bash "$DUCKFLOW_TOP/tests/e2e/$1.sh") >"$d.tap" 2>&1
+    rc=$?
+    oks=$(grep -cE '^ok ' "$d.tap")
+    bad=$(grep -cE '^not ok ' "$d.tap")
+    plan=$(sed -nE 's/^1\.\.([0-9]+).*/\1/p' "$d.tap" | head -n 1)
+    grep -E '^not ok |^#' "$d.tap" | head -n 20 | sed 's/^/# /'
+    check "$2 on s3: exit 0, $oks checks passed of the ${plan:-?} planned, none failed" \
+        test "$rc" -eq 0 -a "$bad" -eq 0 -a "$oks" -gt 0 -a "$oks" = "${plan:-none}"
+}
 
 # A run followed while its task blocks reading the FIFO $SCRATCH/feed.csv (t3404, t6401):
 #   first_run_id PIPELINE   waits (up to 60 s) until `duckflow runs --pipeline PIPELINE`

@@ -12,19 +12,8 @@ selection=(t3000-run-basic t3001-run-jobs t3002-run-failure t3006-run-interrupt
     t4011-assets-diff-example)
 
 for t in "${selection[@]}"; do
-    script="$DUCKFLOW_TOP/tests/e2e/$t.sh"
-    check "$t exists" test -f "$script"
-    d="$SCRATCH/$t"
-    mkdir -p "$d"
-    (cd "$d" && SCRATCH="$d" DUCKFLOW_TEST_STORE="s3://$S3_TEST_BUCKET/$t" timeout 600 bash "$script") \
-        >"$d.tap" 2>&1
-    rc=$?
-    oks=$(grep -cE '^ok ' "$d.tap")
-    bad=$(grep -cE '^not ok ' "$d.tap")
-    plan=$(sed -nE 's/^1\.\.([0-9]+).*/\1/p' "$d.tap" | head -n 1)
-    grep -E '^not ok |^#' "$d.tap" | head -n 20 | sed 's/^/# /'
-    check "$t on s3: exit 0, $oks checks passed of the ${plan:-?} planned, none failed" \
-        test "$rc" -eq 0 -a "$bad" -eq 0 -a "$oks" -gt 0 -a "$oks" = "${plan:-none}"
+    check "$t exists" test -f "$DUCKFLOW_TOP/tests/e2e/$t.sh"
+    s3_rerun "$t" "$t"
     check "$t wrote its runs to the bucket" bash -c "node '$DUCKFLOW_TOP/tests/support/s3/sdk.js' ls '$t/' | grep -q '/runs/.*/run.json '"
 done
 check "no incomplete multipart upload" test "$(sdk uploads)" = 0
