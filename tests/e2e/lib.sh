@@ -7,6 +7,8 @@
 #   expect_match "what" REGEX FILE  FILE has a line matching REGEX
 #   check "what" cmd...             alias of expect_ok, for plain assertions (test, grep, ...)
 #   jget FILE EXPR                  a value out of a JSON file (manifests, run.json)
+#   skip_all N REASON               the script's N results as skips, then exit 0
+#   have_tmpfs_ns                   a tmpfs can be mounted in a private mount namespace
 #   s3_setup [PREFIX]               the loopback S3 test front (sdk, s3_stat, s3_op_count,
 #                                   s3_reset, s3_rerun below); PREFIX: DUCKFLOW_STORE in
 #                                   its bucket
@@ -31,6 +33,19 @@ _report() { # status what
         sed 's/^/#   stdout: /' "$out" 2>/dev/null | head -n 20
         sed 's/^/#   stderr: /' "$errout" 2>/dev/null | head -n 20
     fi
+}
+
+# skip_all N REASON: the whole script is skipped (its N planned results reported as
+# skips, with the reason), e.g. when the machine lacks what it needs.
+skip_all() {
+    local i
+    for i in $(seq 1 "$1"); do echo "ok $i # SKIP $2"; done
+    exit 0
+}
+# have_tmpfs_ns: 0 when a tmpfs can be mounted in a private mount namespace (unshare -m),
+# as the full-disk tests do.
+have_tmpfs_ns() {
+    unshare -m sh -c 'mkdir -p probe && mount -t tmpfs -o size=64k tmpfs probe' 2>/dev/null
 }
 
 expect_code() {
