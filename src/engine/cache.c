@@ -100,11 +100,15 @@ static void scan_getvariable(const char *sql, json_t *names, int *all)
     }
 }
 
+/* What shapes a task's output: its SQL, checks and output ORDER BY expressions. */
 static void scan_step(const struct df_step *s, json_t *names, int *all)
 {
     scan_getvariable(s->sql, names, all);
     for (size_t i = 0; i < s->n_checks; i++)
         scan_getvariable(s->checks[i].sql, names, all);
+    for (size_t i = 0; i < s->n_outputs; i++)
+        for (size_t j = 0; j < s->outputs[i].n_order_by; j++)
+            scan_getvariable(s->outputs[i].order_by[j], names, all);
 }
 
 json_t *df_cache_vars_read(const struct df_step *s)
@@ -113,12 +117,9 @@ json_t *df_cache_vars_read(const struct df_step *s)
     int all = 0;
 
     scan_step(s, names, &all);
-    /* So do a `rows` step's query (planning, engine/items.c) and output ORDER BY
-     * expressions. */
+    /* So does a `rows` step's query (planning, engine/items.c); what it reads reaches the
+     * key through the item it plans, not as a param. */
     scan_getvariable(s->foreach.rows_sql, names, &all);
-    for (size_t i = 0; i < s->n_outputs; i++)
-        for (size_t j = 0; j < s->outputs[i].n_order_by; j++)
-            scan_getvariable(s->outputs[i].order_by[j], names, &all);
     if (all) {
         json_decref(names);
         return NULL;

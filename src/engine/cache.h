@@ -9,9 +9,9 @@
  *               order_by, file_size, compression) and foreach;
  *   sql         the step's SQL text;
  *   checks      the checks' names, SQL and severity (when warn);
- *   params      the params the step's SQL and checks read (the literal names passed to
- *               getvariable; every param when a name is computed or the SQL calls
- *               duckdb_variables());
+ *   params      the params the step's SQL, checks and output order_by expressions read
+ *               (the literal names passed to getvariable; every param when a name is
+ *               computed or the SQL calls duckdb_variables());
  *   item        the task's item (and its index when the SQL reads item_index); for
  *               `foreach files` over a step's table the group's checksums instead;
  *   inputs      for every input, what it reads: upstream files by sha256 (and Hive

@@ -3,13 +3,13 @@
 # identity and the cache"). One pipeline is varied one thing at a time; each variant runs
 # with --no-cache and the parts of a task's key (manifest `cache_parts`) are compared with
 # the baseline's: the step's SQL, its outputs' options, its inputs' reader options, its
-# foreach, its checks (severity included), the params its SQL reads (literal names; every
-# param when a name is computed or duckdb_variables() is called), its item, upstream
-# bytes, a local file's size or mtime (also deep under a `**` glob) change exactly the part
+# foreach, its checks (severity included), the params its SQL and order_by read (literal
+# names; every param when a name is computed or duckdb_variables() is called), its item,
+# upstream bytes, a local file's size or mtime (also deep under a `**` glob) change exactly the part
 # named; memory_limit, threads, timeout, retries and an unread param change nothing; the
 # versions part is the output-format version and DuckDB's own version.
 source "$DUCKFLOW_TOP/tests/e2e/lib.sh"
-echo "1..23"
+echo "1..24"
 
 mkdir -p data/deep/er
 printf 'k,v\n1,10\n2,20\n' >data/ext.csv
@@ -89,16 +89,17 @@ variant "a param the SQL reads" params inputs 's/scale: 2/scale: 3/'
 variant "the foreach (values -> range)" definition,item inputs 's/foreach: {values: \[1, 2\]}/foreach: {range: 2}/'
 variant "the item (values [1, 2] -> [1, 3]): up[0] keeps its key" - inputs 's/values: \[1, 2\]/values: [1, 3]/'
 
-# A computed param name, or duckdb_variables(): every param is in the key. Compared with a
-# run of the same SQL (the baseline for these two) with another value of a param no SQL
-# names.
+# A computed param name, or duckdb_variables(): every param is in the key; so is a param an
+# output's order_by reads. Compared with a run of the same pipeline (the baseline for these
+# three) with another value of a param the step's SQL does not name.
 for sql in "s/getvariable('scale')/getvariable('sca' || 'le')/" \
-    "s/AS v FROM e;/AS v FROM e WHERE (SELECT count(*) FROM duckdb_variables()) > 0;/"; do
+    "s/AS v FROM e;/AS v FROM e WHERE (SELECT count(*) FROM duckdb_variables()) > 0;/" \
+    "s/t: {order_by: \[k\]}/t: {order_by: [k * getvariable('other')]}/"; do
     base | sed -e "$sql" >c.yaml
     B=$(runit c.yaml)
     base | sed -e "$sql" -e 's/other: 5/other: 6/' >v.yaml
     r=$(runit v.yaml) || r=none
-    check "${sql:0:40}...: a param no SQL names changes the params part" \
+    check "${sql:0:40}...: a param the SQL does not name changes the params part" \
         test "$(changed "$r" up 00000 2>/dev/null)" = params
 done
 B=$(runit base.yaml)
