@@ -22,8 +22,9 @@
  * (created when create), or -1 with err set. */
 static int open_parent(const char *root, const char *rel, int create, struct df_error *err)
 {
-    int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char *p, *part, *slash;
+    int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), mkdir_failed;
+    const char *base;
+    size_t fail;
 
     if (dfd < 0 && create && errno == ENOENT) {
         if (fs_mkdirs(root, err) != 0)
@@ -32,37 +33,19 @@ static int open_parent(const char *root, const char *rel, int create, struct df_
     }
     if (dfd < 0)
         return df_error_errno(err, "cannot open the query cache folder '%s'", root);
-    p = xstrdup(rel);
-    for (part = p; (slash = strchr(part, '/')) != NULL; part = slash + 1) {
-        int fd, len = (int)(slash - p);
-        *slash = '\0';
-        fd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && create) {
-            if (mkdirat(dfd, part, 0777) != 0 && errno != EEXIST) {
-                df_error_errno(err, "cannot create folder '%s/%.*s'", root, len, rel);
-                break;
-            }
-            fd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        if (fd < 0) {
-            if (errno == ELOOP || errno == ENOTDIR)
-                df_error_set(err, DF_EIO,
-                             "'%s/%.*s' in the query cache is not a folder (a symlink or a "
-                             "file); refused",
-                             root, len, rel);
-            else
-                df_error_errno(err, "cannot open '%s/%.*s'", root, len, rel);
-            break;
-        }
-        close(dfd);
-        dfd = fd;
-    }
-    free(p);
-    if (slash) { /* the loop stopped at a failure */
-        close(dfd);
-        return -1;
-    }
-    return dfd;
+    dfd = fs_walk_nofollow(dfd, rel, create, 0777, &base, &fail, &mkdir_failed);
+    if (dfd >= 0)
+        return dfd;
+    if (mkdir_failed)
+        df_error_errno(err, "cannot create folder '%s/%.*s'", root, (int)fail, rel);
+    else if (errno == ELOOP || errno == ENOTDIR)
+        df_error_set(err, DF_EIO,
+                     "'%s/%.*s' in the query cache is not a folder (a symlink or a file); "
+                     "refused",
+                     root, (int)fail, rel);
+    else
+        df_error_errno(err, "cannot open '%s/%.*s'", root, (int)fail, rel);
+    return -1;
 }
 
 int df_cachefs_mkdirs(const char *root, const char *rel, struct df_error *err)

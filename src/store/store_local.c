@@ -76,8 +76,8 @@ static int check_key(const char *key, struct df_error *err)
 static int open_parent(struct df_store *s, const char *key, int create, const char **base,
                        struct df_error *err)
 {
-    int dfd = open(root_of(s), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    const char *p = key;
+    int dfd = open(root_of(s), O_RDONLY | O_DIRECTORY | O_CLOEXEC), mkdir_failed;
+    size_t fail;
 
     if (dfd < 0 && errno == ENOENT && create) {
         if (fs_mkdirs(root_of(s), err) != 0)
@@ -87,38 +87,20 @@ static int open_parent(struct df_store *s, const char *key, int create, const ch
     if (dfd < 0)
         return errno == ENOENT ? df_error_set(err, DF_ENOTFOUND, "'%s' does not exist", key)
                                : df_error_errno(err, "cannot open the store '%s'", root_of(s));
-    for (const char *e; (e = strchr(p, '/')) != NULL; p = e + 1) {
-        char *part = xstrndup(p, (size_t)(e - p));
-        int fd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && create) {
-            if (mkdirat(dfd, part, 0755) != 0 && errno != EEXIST) {
-                df_error_errno(err, "cannot create folder '%s/%.*s'", root_of(s), (int)(e - key),
-                               key);
-                free(part);
-                close(dfd);
-                return -1;
-            }
-            fd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        free(part);
-        if (fd < 0) {
-            int saved = errno;
-            close(dfd);
-            if (saved == ENOENT)
-                return df_error_set(err, DF_ENOTFOUND, "'%s' does not exist", key);
-            if (saved == ELOOP || saved == ENOTDIR)
-                return df_error_set(err, DF_EIO,
-                                    "store key '%s': '%.*s' is not a folder (a symlink or a "
-                                    "file); refused",
-                                    key, (int)(e - key), key);
-            errno = saved;
-            return df_error_errno(err, "cannot open folder '%s/%.*s'", root_of(s), (int)(e - key),
+    dfd = fs_walk_nofollow(dfd, key, create, 0755, base, &fail, &mkdir_failed);
+    if (dfd < 0) {
+        if (mkdir_failed)
+            return df_error_errno(err, "cannot create folder '%s/%.*s'", root_of(s), (int)fail,
                                   key);
-        }
-        close(dfd);
-        dfd = fd;
+        if (errno == ENOENT)
+            return df_error_set(err, DF_ENOTFOUND, "'%s' does not exist", key);
+        if (errno == ELOOP || errno == ENOTDIR)
+            return df_error_set(err, DF_EIO,
+                                "store key '%s': '%.*s' is not a folder (a symlink or a "
+                                "file); refused",
+                                key, (int)fail, key);
+        return df_error_errno(err, "cannot open folder '%s/%.*s'", root_of(s), (int)fail, key);
     }
-    *base = p;
     return dfd;
 }
 

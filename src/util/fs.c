@@ -246,3 +246,34 @@ int64_t fs_free_bytes(const char *path)
         return -1;
     return (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
 }
+
+int fs_walk_nofollow(int dfd, const char *rel, int create, unsigned mode, const char **base,
+                     size_t *fail_len, int *mkdir_failed)
+{
+    const char *p = rel;
+
+    *mkdir_failed = 0;
+    for (const char *e; (e = strchr(p, '/')) != NULL; p = e + 1) {
+        char *part = xstrndup(p, (size_t)(e - p));
+        int fd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && create) {
+            if (mkdirat(dfd, part, (mode_t)mode) != 0 && errno != EEXIST)
+                *mkdir_failed = 1;
+            else
+                fd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0) {
+            int saved = errno;
+            free(part);
+            close(dfd);
+            *fail_len = (size_t)(e - rel);
+            errno = saved;
+            return -1;
+        }
+        free(part);
+        close(dfd);
+        dfd = fd;
+    }
+    *base = p;
+    return dfd;
+}

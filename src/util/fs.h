@@ -39,6 +39,14 @@ char *fs_join(const char *a, const char *b);
 char *fs_mkdtemp(const char *base, const char *prefix, struct df_error *err);
 /* Absolute form of path (need not exist); free() the result. */
 char *fs_absolute(const char *path);
+/* From the open folder dfd (always consumed: closed, or returned), walks down rel's folder
+ * parts one at a time with O_NOFOLLOW, so no symlink below dfd is ever followed; with
+ * create, missing folders are made (mode). Returns the descriptor of the folder holding
+ * rel's last part and sets *base to that part; -1 with errno set (ELOOP or ENOTDIR: a part
+ * is a symlink or a file), *fail_len the length of rel's prefix up to the part that failed,
+ * and *mkdir_failed 1 when creating it failed. */
+int fs_walk_nofollow(int dfd, const char *rel, int create, unsigned mode, const char **base,
+                     size_t *fail_len, int *mkdir_failed);
 /* Bytes free for unprivileged users on the file system holding path, or -1. */
 int64_t fs_free_bytes(const char *path);
 
