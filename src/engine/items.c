@@ -265,6 +265,18 @@ done:
     return rc;
 }
 
+int df_items_stored_or_computed(const struct df_pipeline *p, size_t step, struct df_store *store,
+                                const char *run_id, json_t **items, struct df_error *err)
+{
+    char *key = df_key_items(p->name, run_id, p->steps[step].name);
+    int found = read_items(store, key, items, err);
+
+    free(key);
+    if (found == 0)
+        return df_dynamic_items(p, step, store, run_id, items, err);
+    return found < 0 ? -1 : 0;
+}
+
 int df_items_check_stored(const struct df_pipeline *p, struct df_store *store, const char *run_id,
                           struct df_error *err)
 {

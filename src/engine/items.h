@@ -44,6 +44,12 @@ void df_run_items_init(struct df_run_items *ri, struct df_store *store, const ch
 int df_step_items(const struct df_pipeline *p, size_t step, struct df_store *store,
                   const char *run_id, json_t **items, struct df_error *err);
 
+/* A dynamic step's list as the run stored it, or (none stored) as planning would compute it
+ * now (df_dynamic_items), without writing it: for looking before a run changes anything.
+ * Errors as df_step_items (DF_EIO also for a stored list that is not a JSON list). */
+int df_items_stored_or_computed(const struct df_pipeline *p, size_t step, struct df_store *store,
+                                const char *run_id, json_t **items, struct df_error *err);
+
 /*
  * Before resuming run_id: every dynamic step's stored list (<run>/<step>/_items.json) that
  * exists must be a JSON list, so a damaged one refuses the resume (DF_EIO, naming the key

@@ -12,8 +12,6 @@
 #include "dag/plan.h"
 #include "engine/cache.h"
 #include "engine/items.h"
-#include "store/caps.h"
-#include "store/layout.h"
 #include "store/manifest.h"
 #include "store/publish.h"
 #include "util/strbuf.h"
@@ -61,26 +59,7 @@ static int stored_items(void *ctx, const struct df_pipeline *p, size_t step, jso
                         struct df_error *err)
 {
     struct guard *g = ctx;
-    char *key = df_key_items(p->name, g->run, p->steps[step].name), *data = NULL;
-    size_t len = 0;
-    int rc = df_store_get_bytes(g->store, key, DF_CAP_ITEMS, &data, &len, err);
-
-    free(key);
-    if (rc != 0 && err->code == DF_ENOTFOUND) {
-        df_error_clear(err);
-        return df_dynamic_items(p, step, g->store, g->run, items, err);
-    }
-    if (rc != 0)
-        return -1;
-    *items = json_loadb(data, len, 0, NULL);
-    free(data);
-    if (!json_is_array(*items)) {
-        json_decref(*items);
-        *items = NULL;
-        return df_error_set(err, DF_EIO, "step '%s': stored items are not a list",
-                            p->steps[step].name);
-    }
-    return 0;
+    return df_items_stored_or_computed(p, step, g->store, g->run, items, err);
 }
 
 /* How many tasks of step s the run has committed (its manifests), or -1 when the store
