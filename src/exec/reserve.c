@@ -5,7 +5,6 @@
  */
 #include "exec/reserve.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "store/layout.h"
+#include "util/fs.h"
 #include "util/banned.h"
 
 #define RESERVE_NAME ".df-tmp.reserve"
@@ -49,14 +49,10 @@ void df_reserve_take(struct df_store *s, const char *pipeline, const char *run)
             want = (size_t)four;
     }
     fd = openat(dfd, RESERVE_NAME, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    while (fd >= 0 && done < want) {
+    for (; fd >= 0 && done < want; done += sizeof(zeros)) {
         size_t n = want - done < sizeof(zeros) ? want - done : sizeof(zeros);
-        ssize_t w = write(fd, zeros, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
+        if (fs_write_all(fd, zeros, n) != 0)
             break; /* a full disk: keep what fit */
-        done += (size_t)w;
     }
     if (fd >= 0)
         close(fd);
