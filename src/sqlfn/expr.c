@@ -728,14 +728,12 @@ void sa_walk(struct parser *P, struct scope *S, unsigned fl, struct item *it)
         const struct tok *t = cur(P);
         int was_first = w.first;
         w.first = 0;
-        if (t->type == T_IDENT) {
-            unsigned kf = tkflags(t);
+        if (t->type == T_IDENT || t->type == T_QIDENT) {
+            unsigned kf = tkflags(t); /* 0 for a quoted name (no keyword) */
             if (!(kf & KF_RES))
-                walk_name(P, S, &w, t);
+                walk_name(P, S, &w, t); /* one call: inlined */
             else if (walk_keyword(P, S, &w, t, kf) == WALK_STOP)
                 break;
-        } else if (t->type == T_QIDENT) {
-            walk_name(P, S, &w, t);
         } else if (walk_punct(P, S, &w, t, was_first) == WALK_STOP) {
             break;
         }
