@@ -147,26 +147,19 @@ static int is_date_fn(struct name n)
  * Sets P->err when the text ends first. */
 void sa_skip_balanced(struct parser *P)
 {
+    /* +1 for an opening bracket, -1 for a closing one: no branch on the type */
+    static const signed char delta[T_OP + 1] = {
+        [T_LPAREN] = 1,  [T_LBRACKET] = 1,  [T_LBRACE] = 1,
+        [T_RPAREN] = -1, [T_RBRACKET] = -1, [T_RBRACE] = -1,
+    };
     int depth = 0;
     for (;;) {
         const struct tok *t = cur(P);
-        switch (t->type) {
-        case T_LPAREN:
-        case T_LBRACKET:
-        case T_LBRACE:
-            depth++;
-            break;
-        case T_RPAREN:
-        case T_RBRACKET:
-        case T_RBRACE:
-            depth--;
-            break;
-        case T_EOF:
+        if (t->type == T_EOF) {
             P->err = 1;
             return;
-        default:
-            break;
         }
+        depth += delta[t->type];
         P->i++;
         if (depth <= 0)
             return;
@@ -297,8 +290,7 @@ struct walk {
     int prev_value; /* the previous token ends a value (a ':' path or an alias may follow) */
     int first;      /* the token starts an item (after a comma) */
     size_t when;    /* after CASE ... WHEN: where the condition starts (lineage roles) */
-    int *ntok;      /* the item's atom count, or `spare` without an item: counted without a test */
-    int spare;
+    int *ntok;      /* the item's atom count, or a spare one: counted without a test */
 };
 
 enum { WALK_NEXT = 0, WALK_STOP = 1 };
@@ -640,7 +632,7 @@ static int walk_name_form(struct parser *P, struct walk *w, const struct tok *t)
 static void walk_name(struct parser *P, struct scope *S, struct walk *w, const struct tok *t)
 {
     const struct tok *nx = t + 1;
-    if ((((1u << nx->type) & NAME_FORM_NEXT) || t->kw == KW_LAMBDA) && walk_name_form(P, w, t))
+    if ((((1u << nx->type) & NAME_FORM_NEXT) | (t->kw == KW_LAMBDA)) && walk_name_form(P, w, t))
         return;
     struct item *it = w->it;
     unsigned fl = w->fl;
@@ -688,12 +680,15 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
         return;
     }
     w->prev_value = 1;
-    if (n == 1 && P->nlambda && is_lambda(P, parts[0]))
-        return;
-    if (n == 1 && (fl & (EX_DATEFN | EX_EXTRACT)) && is_date_part(parts[0])) {
-        if (fl & EX_EXTRACT)
-            w->fl &= ~(unsigned)EX_EXTRACT;
-        return;
+    /* a lambda's parameter or a date part is no column (one test for both, rarely true) */
+    if (n == 1 && (P->nlambda | (int)(fl & (EX_DATEFN | EX_EXTRACT)))) {
+        if (P->nlambda && is_lambda(P, parts[0]))
+            return;
+        if ((fl & (EX_DATEFN | EX_EXTRACT)) && is_date_part(parts[0])) {
+            if (fl & EX_EXTRACT)
+                w->fl &= ~(unsigned)EX_EXTRACT;
+            return;
+        }
     }
     if (it) {
         if (it->ntok == 0 && !star) {
@@ -717,8 +712,8 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
  * depth 0 (a clause keyword, or a comma with EX_COMMA), or the end. */
 void sa_walk(struct parser *P, struct scope *S, unsigned fl, struct item *it)
 {
-    struct walk w = {fl, it, 0, 0, 1, 0, NULL, 0};
-    w.ntok = it ? &it->ntok : &w.spare;
+    int spare = 0; /* outside w, which so stays out of memory */
+    struct walk w = {fl, it, 0, 0, 1, 0, it ? &it->ntok : &spare};
     int nlambda0 = P->nlambda;
     if (++P->depth > MAX_DEPTH) {
         P->err = 1;
@@ -728,14 +723,12 @@ void sa_walk(struct parser *P, struct scope *S, unsigned fl, struct item *it)
         const struct tok *t = cur(P);
         int was_first = w.first;
         w.first = 0;
-        if (t->type == T_IDENT) {
-            unsigned kf = tkflags(t);
+        if (t->type == T_IDENT || t->type == T_QIDENT) {
+            unsigned kf = tkflags(t); /* 0 for a quoted name (no keyword) */
             if (!(kf & KF_RES))
-                walk_name(P, S, &w, t);
+                walk_name(P, S, &w, t); /* one call: inlined */
             else if (walk_keyword(P, S, &w, t, kf) == WALK_STOP)
                 break;
-        } else if (t->type == T_QIDENT) {
-            walk_name(P, S, &w, t);
         } else if (walk_punct(P, S, &w, t, was_first) == WALK_STOP) {
             break;
         }

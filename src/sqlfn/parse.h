@@ -181,8 +181,9 @@ struct parser {
     size_t i;
     enum sqlfn_dialect d;
     char fold;
-    int paths;    /* ':' paths after columns (Snowflake, Databricks) */
-    int any_name; /* read_chain takes reserved words too (after CREATE TABLE) */
+    uint8_t fold_flags; /* the TF_* flags of a word the fold may change (sa_begin_statement) */
+    int paths;          /* ':' paths after columns (Snowflake, Databricks) */
+    int any_name;       /* read_chain takes reserved words too (after CREATE TABLE) */
     struct arena *a;
     const struct sqlfn_catalog *cat; /* NULL: no catalog */
     int depth;
@@ -335,8 +336,7 @@ struct name sa_tok_name_slow(struct parser *P, const struct tok *t);
  * the fold leaves as written. */
 static inline struct name sa_tok_name(struct parser *P, const struct tok *t)
 {
-    if (t->type == T_IDENT &&
-        (P->fold == 'P' || !(t->flags & (P->fold == 'L' ? TF_UPPER : TF_LOWER))))
+    if (t->type == T_IDENT && !(t->flags & P->fold_flags))
         return (struct name){P->s + t->off, t->len};
     return sa_tok_name_slow(P, t);
 }
