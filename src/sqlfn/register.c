@@ -754,6 +754,9 @@ static int put_col_lineage(struct list_out *lo, duckdb_list_entry *entries, idx_
 static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output)
 {
     const struct fn_desc *fd = duckdb_scalar_function_get_extra_info(info);
+    /* read once: the calls in the row loop would make the compiler read them per row */
+    const enum fn_kind kind = fd->kind;
+    const unsigned want = fd->want;
     idx_t n = duckdb_data_chunk_get_size(input);
     idx_t ncols = duckdb_data_chunk_get_column_count(input);
     duckdb_vector sqlv = duckdb_data_chunk_get_vector(input, 0);
@@ -766,9 +769,9 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     int typed_cat = 0;
     if (catv) {
         duckdb_logical_type ct = duckdb_vector_get_column_type(catv);
-        int kind = cat_type_kind(ct);
+        int ckind = cat_type_kind(ct);
         duckdb_destroy_logical_type(&ct);
-        if (kind == 0) {
+        if (ckind == 0) {
             /* the argument comes as written (an ANY parameter): a map of other types would
              * otherwise meet DuckDB's cast to MAP(VARCHAR, VARCHAR[]) and its conversion
              * error, or have integers taken as names */
@@ -780,7 +783,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             duckdb_scalar_function_set_error(info, msg);
             return;
         }
-        typed_cat = kind == 2;
+        typed_cat = ckind == 2;
     }
     duckdb_string_t *dd = dv ? duckdb_vector_get_data(dv) : NULL;
     uint64_t *dok = dv ? duckdb_vector_get_validity(dv) : NULL;
@@ -795,16 +798,16 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     if (typed_cat)
         cat_in_init(&ci, catv);
     unsigned shape = (dv ? 1u : 0u) | (typed_cat ? 2u : 0u);
-    int list = fd->kind == FN_TABLES || fd->kind == FN_COLUMNS || fd->kind == FN_LINEAGE ||
-               fd->kind == FN_ACCESS || fd->kind == FN_COL_LINEAGE;
+    int list = kind == FN_TABLES || kind == FN_COLUMNS || kind == FN_LINEAGE ||
+               kind == FN_ACCESS || kind == FN_COL_LINEAGE;
     duckdb_list_entry *entries = list ? duckdb_vector_get_data(output) : NULL;
     struct list_out lo = {0};
     if (list) {
         lo.list = output;
         lo.child = duckdb_list_vector_get_child(output);
-        if (fd->kind == FN_TABLES) {
+        if (kind == FN_TABLES) {
             lo.f0 = lo.child;
-        } else if (fd->kind == FN_COL_LINEAGE) {
+        } else if (kind == FN_COL_LINEAGE) {
             for (int k = 0; k < 6; k++)
                 lo.f6[k] = duckdb_struct_vector_get_child(lo.child, (idx_t)k);
             lo.f0 = lo.f6[0];
@@ -814,8 +817,8 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         }
     }
     duckdb_string_t *strd =
-        fd->kind == FN_FINGERPRINT || fd->kind == FN_TYPE ? duckdb_vector_get_data(output) : NULL;
-    uint64_t *hashes = fd->kind == FN_HASH ? duckdb_vector_get_data(output) : NULL;
+        kind == FN_FINGERPRINT || kind == FN_TYPE ? duckdb_vector_get_data(output) : NULL;
+    uint64_t *hashes = kind == FN_HASH ? duckdb_vector_get_data(output) : NULL;
     idx_t total = list ? duckdb_list_vector_get_size(output) : 0;
     if (list && list_reserve(&lo, total + 1) != 0)
         goto oom;
@@ -872,22 +875,22 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         struct sqlfn_result rbuf;
         const struct sqlfn_result *r = NULL;
         const struct entry *hit =
-            cache ? cache_last(cache, row, s, len, dialect, cat_id, fd->want) : NULL;
+            cache ? cache_last(cache, row, s, len, dialect, cat_id, want) : NULL;
         int rc;
         if (hit) {
             r = &hit->r;
             rc = r->ok ? 0 : -1;
         } else {
-            rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, fd->want,
+            rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, want,
                              &rbuf, &r);
         }
-        int fp = fd->kind == FN_FINGERPRINT || fd->kind == FN_HASH;
+        int fp = kind == FN_FINGERPRINT || kind == FN_HASH;
         /* a fingerprint needs only tokens; the other functions need the analysis */
         if (fp ? r->fingerprint.s == NULL : rc != 0) {
             set_null(output, row);
             continue;
         }
-        switch (fd->kind) {
+        switch (kind) {
         case FN_FINGERPRINT:
             put_str(output, strd, row, r->fingerprint.s, r->fingerprint.len);
             break;
@@ -905,24 +908,24 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
                 goto oom;
             break;
         default: {
-            size_t k = fd->kind == FN_TABLES    ? r->n_tables
-                       : fd->kind == FN_COLUMNS ? r->n_columns
-                       : fd->kind == FN_ACCESS  ? r->n_access
+            size_t k = kind == FN_TABLES    ? r->n_tables
+                       : kind == FN_COLUMNS ? r->n_columns
+                       : kind == FN_ACCESS  ? r->n_access
                                                 : r->n_edges;
             if (list_reserve(&lo, total + k) != 0)
                 goto oom;
             entries[row].offset = total;
             entries[row].length = k;
-            if (fd->kind == FN_TABLES) {
+            if (kind == FN_TABLES) {
                 for (size_t j = 0; j < k; j++)
                     put_str(lo.f0, lo.d0, total + j, r->tables[j].s, r->tables[j].len);
             } else {
                 for (size_t j = 0; j < k; j++) {
                     struct sqlfn_str a, b;
-                    if (fd->kind == FN_COLUMNS) {
+                    if (kind == FN_COLUMNS) {
                         a = r->columns[j].table;
                         b = r->columns[j].column;
-                    } else if (fd->kind == FN_ACCESS) {
+                    } else if (kind == FN_ACCESS) {
                         a = r->access[j].table;
                         b = (struct sqlfn_str){r->access[j].access,
                                                (uint32_t)strlen(r->access[j].access)};
