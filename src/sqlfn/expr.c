@@ -10,102 +10,123 @@
 
 #include "util/banned.h"
 
+/* A date-part word: the table holds each word with its length, so that a name is compared
+ * only with the words of its length and first letter (the everyday caller is a date
+ * function's argument list, where most names are columns). */
+#define DATE_PART(w)                                                                               \
+    {                                                                                              \
+        w, sizeof(w) - 1                                                                           \
+    }
 static int is_date_part(struct name n)
 {
-    static const char *const parts[] = {
-        "year",
-        "years",
-        "quarter",
-        "month",
-        "months",
-        "week",
-        "weeks",
-        "day",
-        "days",
-        "hour",
-        "hours",
-        "minute",
-        "minutes",
-        "second",
-        "seconds",
-        "millisecond",
-        "milliseconds",
-        "microsecond",
-        "microseconds",
-        "nanosecond",
-        "epoch",
-        "dow",
-        "doy",
-        "isodow",
-        "isoyear",
-        "dayofweek",
-        "dayofyear",
-        "yy",
-        "yyyy",
-        "mm",
-        "dd",
-        "hh",
-        "mi",
-        "ss",
-        "ms",
-        "us",
-        "ns",
-        "qq",
-        "wk",
-        "ww",
-        "dw",
-        "weekday",
-        "yearofweek",
-        "weekofyear",
-        "dayofmonth",
-        "century",
-        "decade",
-        "millennium",
-        "timezone",
-        "timezone_hour",
-        "timezone_minute",
-        "isoweek",
-        "y",
-        "m",
-        "d",
-        "h",
-        "q",
-        "w",
-        "mon",
-        "mons",
-        "yrs",
-        "hr",
-        "hrs",
-        "min",
-        "mins",
-        "sec",
-        "secs",
-        "julian",
+    static const struct {
+        const char *s;
+        uint32_t len;
+    } parts[] = {
+        DATE_PART("year"),
+        DATE_PART("years"),
+        DATE_PART("quarter"),
+        DATE_PART("month"),
+        DATE_PART("months"),
+        DATE_PART("week"),
+        DATE_PART("weeks"),
+        DATE_PART("day"),
+        DATE_PART("days"),
+        DATE_PART("hour"),
+        DATE_PART("hours"),
+        DATE_PART("minute"),
+        DATE_PART("minutes"),
+        DATE_PART("second"),
+        DATE_PART("seconds"),
+        DATE_PART("millisecond"),
+        DATE_PART("milliseconds"),
+        DATE_PART("microsecond"),
+        DATE_PART("microseconds"),
+        DATE_PART("nanosecond"),
+        DATE_PART("epoch"),
+        DATE_PART("dow"),
+        DATE_PART("doy"),
+        DATE_PART("isodow"),
+        DATE_PART("isoyear"),
+        DATE_PART("dayofweek"),
+        DATE_PART("dayofyear"),
+        DATE_PART("yy"),
+        DATE_PART("yyyy"),
+        DATE_PART("mm"),
+        DATE_PART("dd"),
+        DATE_PART("hh"),
+        DATE_PART("mi"),
+        DATE_PART("ss"),
+        DATE_PART("ms"),
+        DATE_PART("us"),
+        DATE_PART("ns"),
+        DATE_PART("qq"),
+        DATE_PART("wk"),
+        DATE_PART("ww"),
+        DATE_PART("dw"),
+        DATE_PART("weekday"),
+        DATE_PART("yearofweek"),
+        DATE_PART("weekofyear"),
+        DATE_PART("dayofmonth"),
+        DATE_PART("century"),
+        DATE_PART("decade"),
+        DATE_PART("millennium"),
+        DATE_PART("timezone"),
+        DATE_PART("timezone_hour"),
+        DATE_PART("timezone_minute"),
+        DATE_PART("isoweek"),
+        DATE_PART("y"),
+        DATE_PART("m"),
+        DATE_PART("d"),
+        DATE_PART("h"),
+        DATE_PART("q"),
+        DATE_PART("w"),
+        DATE_PART("mon"),
+        DATE_PART("mons"),
+        DATE_PART("yrs"),
+        DATE_PART("hr"),
+        DATE_PART("hrs"),
+        DATE_PART("min"),
+        DATE_PART("mins"),
+        DATE_PART("sec"),
+        DATE_PART("secs"),
+        DATE_PART("julian"),
     };
     if (n.len > 16)
         return 0;
-    char lo[17];
+    char lo[16];
+    uint32_t m = n.len; /* a NUL byte (in a quoted name) ends the word, as it always did */
     for (uint32_t i = 0; i < n.len; i++) {
         char c = n.s[i];
+        if (!c) {
+            m = i;
+            break;
+        }
         lo[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    lo[n.len] = 0;
+    if (m == 0)
+        return 0;
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-        if (!strcmp(lo, parts[i]))
+        if (parts[i].len == m && parts[i].s[0] == lo[0] && !memcmp(lo, parts[i].s, m))
             return 1;
     return 0;
 }
+#undef DATE_PART
 
 static int is_date_fn(struct name n)
 {
     if (n.len < 4)
+        return 0;
+    /* by the first letter, before any folding: a function call of another name costs one
+     * compare (c | 0x20 is a letter's lower case, and no other byte gives these five) */
+    unsigned char first = (unsigned char)(n.s[0] | 0x20);
+    if (first != 'd' && first != 't' && first != 'l' && first != 'a' && first != 'e')
         return 0;
     char lo[8] = {0};
     for (uint32_t i = 0; i < n.len && i < 7; i++) {
         char c = n.s[i];
         lo[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    /* by the first letter: a function call of another name costs one compare */
     switch (lo[0]) {
     case 'd':
         return !memcmp(lo, "date", 4);
@@ -126,26 +147,19 @@ static int is_date_fn(struct name n)
  * Sets P->err when the text ends first. */
 void sa_skip_balanced(struct parser *P)
 {
+    /* +1 for an opening bracket, -1 for a closing one: no branch on the type */
+    static const signed char delta[T_OP + 1] = {
+        [T_LPAREN] = 1,  [T_LBRACKET] = 1,  [T_LBRACE] = 1,
+        [T_RPAREN] = -1, [T_RBRACKET] = -1, [T_RBRACE] = -1,
+    };
     int depth = 0;
     for (;;) {
         const struct tok *t = cur(P);
-        switch (t->type) {
-        case T_LPAREN:
-        case T_LBRACKET:
-        case T_LBRACE:
-            depth++;
-            break;
-        case T_RPAREN:
-        case T_RBRACKET:
-        case T_RBRACE:
-            depth--;
-            break;
-        case T_EOF:
+        if (t->type == T_EOF) {
             P->err = 1;
             return;
-        default:
-            break;
         }
+        depth += delta[t->type];
         P->i++;
         if (depth <= 0)
             return;
@@ -276,34 +290,57 @@ struct walk {
     int prev_value; /* the previous token ends a value (a ':' path or an alias may follow) */
     int first;      /* the token starts an item (after a comma) */
     size_t when;    /* after CASE ... WHEN: where the condition starts (lineage roles) */
+    int *ntok;      /* the item's atom count, or a spare one: counted without a test */
 };
 
 enum { WALK_NEXT = 0, WALK_STOP = 1 };
 
 static void count_atom(struct walk *w)
 {
-    if (w->it)
-        w->it->ntok++;
+    (*w->ntok)++;
 }
+
+/* Token types by what sa_walk does with them, as bit masks of the type: the everyday
+ * punctuation takes one of a few predictable tests instead of a jump table's indirect
+ * jump (which mispredicted on most tokens). */
+#define TBIT(x)     (1u << (x))
+#define WALK_ENDS   (TBIT(T_EOF) | TBIT(T_SEMI) | TBIT(T_RPAREN) | TBIT(T_RBRACKET) | TBIT(T_RBRACE))
+#define WALK_VALUES (TBIT(T_STRING) | TBIT(T_NUMBER) | TBIT(T_PARAM) | TBIT(T_TEMPLATE))
+#define WALK_OPS    (TBIT(T_ARROW) | TBIT(T_FATARROW) | TBIT(T_OP) | TBIT(T_DOT))
 
 /* A token that is not a word: brackets, literals, operators, casts, paths, stars. */
 static int walk_punct(struct parser *P, struct scope *S, struct walk *w, const struct tok *t,
                       int was_first)
 {
-    switch (t->type) {
-    case T_EOF:
-    case T_SEMI:
-    case T_RPAREN:
-    case T_RBRACKET:
-    case T_RBRACE:
+    unsigned bit = TBIT(t->type);
+    if (bit & WALK_ENDS)
         return WALK_STOP;
-    case T_COMMA:
+    if (t->type == T_COMMA) {
         if ((w->fl & EX_COMMA) && !(w->fl & EX_INPAREN))
             return WALK_STOP;
         P->i++;
         w->prev_value = 0;
         w->first = 1;
         return WALK_NEXT;
+    }
+    if (bit & WALK_VALUES) {
+        /* {'key': value}: a struct literal's key is not a value */
+        if ((w->fl & EX_BRACE) && t->type == T_STRING && t[1].type == T_COLON) {
+            P->i += 2;
+            return WALK_NEXT;
+        }
+        P->i++;
+        w->prev_value = 1;
+        count_atom(w);
+        return WALK_NEXT;
+    }
+    if (bit & WALK_OPS) {
+        P->i++;
+        w->prev_value = 0;
+        count_atom(w);
+        return WALK_NEXT;
+    }
+    switch (t->type) {
     case T_LPAREN:
         sa_paren(P, S, 0);
         w->prev_value = 1;
@@ -320,19 +357,6 @@ static int walk_punct(struct parser *P, struct scope *S, struct walk *w, const s
         P->i++;
         sa_walk(P, S, EX_INPAREN | EX_BRACE, NULL);
         sa_close_with(P, S, T_RBRACE);
-        w->prev_value = 1;
-        count_atom(w);
-        return WALK_NEXT;
-    case T_STRING:
-        if ((w->fl & EX_BRACE) && peek(P, 1)->type == T_COLON) {
-            P->i += 2;
-            return WALK_NEXT;
-        }
-        /* fall through */
-    case T_NUMBER:
-    case T_PARAM:
-    case T_TEMPLATE:
-        P->i++;
         w->prev_value = 1;
         count_atom(w);
         return WALK_NEXT;
@@ -358,14 +382,6 @@ static int walk_punct(struct parser *P, struct scope *S, struct walk *w, const s
         }
         P->i++;
         w->prev_value = 0;
-        return WALK_NEXT;
-    case T_ARROW:
-    case T_FATARROW:
-    case T_OP:
-    case T_DOT:
-        P->i++;
-        w->prev_value = 0;
-        count_atom(w);
         return WALK_NEXT;
     default:
         P->i++;
@@ -401,6 +417,39 @@ static void walk_as(struct parser *P, struct walk *w)
     w->prev_value = 1;
 }
 
+/* What walk_keyword does with a reserved word once it is neither a function nor the end of
+ * the expression: most (AND, OR, NOT, IN, DESC, ...) are an operator, a few a value; the
+ * rest have a case of their own. A table, so that the everyday words skip the switch's
+ * indirect jump. */
+enum { KWW_OP = 0, KWW_VALUE, KWW_OWN };
+static const unsigned char walk_kw_class[KW_COUNT] = {
+    [KW_NULL] = KWW_VALUE,
+    [KW_TRUE] = KWW_VALUE,
+    [KW_FALSE] = KWW_VALUE,
+    [KW_CURRENT_DATE] = KWW_VALUE,
+    [KW_CURRENT_TIMESTAMP] = KWW_VALUE,
+    [KW_CURRENT_TIME] = KWW_VALUE,
+    [KW_CURRENT_USER] = KWW_VALUE,
+    [KW_SESSION_USER] = KWW_VALUE,
+    [KW_LOCALTIME] = KWW_VALUE,
+    [KW_LOCALTIMESTAMP] = KWW_VALUE,
+    [KW_SYSDATE] = KWW_VALUE,
+    [KW_CASE] = KWW_OWN,
+    [KW_END] = KWW_OWN,
+    [KW_AS] = KWW_OWN,
+    [KW_INTERVAL] = KWW_OWN,
+    [KW_IS] = KWW_OWN,
+    [KW_AT] = KWW_OWN,
+    [KW_COLLATE] = KWW_OWN,
+    [KW_NULLS] = KWW_OWN,
+    [KW_OVER] = KWW_OWN,
+    [KW_WHEN] = KWW_OWN,
+    [KW_THEN] = KWW_OWN,
+    [KW_WITHIN] = KWW_OWN,
+    [KW_SELECT] = KWW_OWN,
+    [KW_WITH] = KWW_OWN,
+};
+
 /* A reserved word: a function-like keyword, a clause keyword that ends the expression,
  * or a keyword inside it (CASE, AS, INTERVAL, IS, ...). */
 static int walk_keyword(struct parser *P, struct scope *S, struct walk *w, const struct tok *t,
@@ -424,6 +473,17 @@ static int walk_keyword(struct parser *P, struct scope *S, struct walk *w, const
             return WALK_STOP;
     }
     count_atom(w);
+    unsigned cls = walk_kw_class[kw];
+    if (cls == KWW_OP) {
+        P->i++;
+        w->prev_value = 0;
+        return WALK_NEXT;
+    }
+    if (cls == KWW_VALUE) {
+        P->i++;
+        w->prev_value = 1;
+        return WALK_NEXT;
+    }
     switch (kw) {
     case KW_CASE:
         w->case_depth++;
@@ -503,20 +563,6 @@ static int walk_keyword(struct parser *P, struct scope *S, struct walk *w, const
         P->i++;
         accept_kw(P, KW_GROUP);
         return WALK_NEXT;
-    case KW_NULL:
-    case KW_TRUE:
-    case KW_FALSE:
-    case KW_CURRENT_DATE:
-    case KW_CURRENT_TIMESTAMP:
-    case KW_CURRENT_TIME:
-    case KW_CURRENT_USER:
-    case KW_SESSION_USER:
-    case KW_LOCALTIME:
-    case KW_LOCALTIMESTAMP:
-    case KW_SYSDATE:
-        P->i++;
-        w->prev_value = 1;
-        return WALK_NEXT;
     case KW_SELECT:
     case KW_WITH:
         /* only reached inside brackets: a query after other tokens */
@@ -574,22 +620,47 @@ static int walk_name_form(struct parser *P, struct walk *w, const struct tok *t)
     return 0;
 }
 
-/* A name: a function call, an implicit alias, or a column reference. */
+/* The token types after a word that make walk_name_form look at it (LAMBDA aside): one test
+ * of a bit settles the everyday name. */
+#define NAME_FORM_NEXT ((1u << T_COLON) | (1u << T_STRING) | (1u << T_FATARROW) | (1u << T_ARROW))
+
+/* The token types sa_read_chain takes as a part of a dotted name. */
+#define CHAIN_PART ((1u << T_IDENT) | (1u << T_QIDENT) | (1u << T_TEMPLATE))
+
+/* A name: a function call, an implicit alias, or a column reference. t is a word at the
+ * cursor, so t[1] is the token after it (at worst the final T_EOF). */
 static void walk_name(struct parser *P, struct scope *S, struct walk *w, const struct tok *t)
 {
-    if (walk_name_form(P, w, t))
+    const struct tok *nx = t + 1;
+    if ((((1u << nx->type) & NAME_FORM_NEXT) | (t->kw == KW_LAMBDA)) && walk_name_form(P, w, t))
         return;
     struct item *it = w->it;
     unsigned fl = w->fl;
     uint32_t pos = (uint32_t)P->i;
     struct name parts[MAX_PARTS];
-    int star = 0;
-    int n = sa_read_chain(P, parts, &star, NULL);
-    if (n == 0) {
+    int star = 0, n;
+    if (nx->type != T_DOT) {
+        /* one part, as sa_read_chain reads it (a word that is not reserved, or quoted) */
+        parts[0] = sa_tok_name(P, t);
         P->i++;
-        return;
+        n = 1;
+    } else if (((1u << t[2].type) & CHAIN_PART) && t[3].type != T_DOT) {
+        /* two parts, q.c, as sa_read_chain reads them (t[2] and t[3] are at worst the
+         * T_EOF padding) */
+        parts[0] = sa_tok_name(P, t);
+        parts[1] = sa_tok_name(P, t + 2);
+        P->i += 3;
+        n = 2;
+        nx = t + 3;
+    } else {
+        n = sa_read_chain(P, parts, &star, NULL);
+        if (n == 0) {
+            P->i++;
+            return;
+        }
+        nx = cur(P);
     }
-    if (cur(P)->type == T_LPAREN) { /* function call */
+    if (nx->type == T_LPAREN) { /* function call */
         unsigned sub = 0;
         if (n == 1 && is_kw(t, KW_EXTRACT))
             sub = EX_EXTRACT;
@@ -609,12 +680,15 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
         return;
     }
     w->prev_value = 1;
-    if (n == 1 && is_lambda(P, parts[0]))
-        return;
-    if (n == 1 && (fl & (EX_DATEFN | EX_EXTRACT)) && is_date_part(parts[0])) {
-        if (fl & EX_EXTRACT)
-            w->fl &= ~(unsigned)EX_EXTRACT;
-        return;
+    /* a lambda's parameter or a date part is no column (one test for both, rarely true) */
+    if (n == 1 && (P->nlambda | (int)(fl & (EX_DATEFN | EX_EXTRACT)))) {
+        if (P->nlambda && is_lambda(P, parts[0]))
+            return;
+        if ((fl & (EX_DATEFN | EX_EXTRACT)) && is_date_part(parts[0])) {
+            if (fl & EX_EXTRACT)
+                w->fl &= ~(unsigned)EX_EXTRACT;
+            return;
+        }
     }
     if (it) {
         if (it->ntok == 0 && !star) {
@@ -630,7 +704,7 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
         it->ntok++;
     }
     sa_add_ref(P, S, parts, n, star, pos, NULL);
-    if (P->paths && cur(P)->type == T_COLON)
+    if (P->paths && nx->type == T_COLON)
         skip_path(P);
 }
 
@@ -638,7 +712,8 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
  * depth 0 (a clause keyword, or a comma with EX_COMMA), or the end. */
 void sa_walk(struct parser *P, struct scope *S, unsigned fl, struct item *it)
 {
-    struct walk w = {fl, it, 0, 0, 1, 0};
+    int spare = 0; /* outside w, which so stays out of memory */
+    struct walk w = {fl, it, 0, 0, 1, 0, it ? &it->ntok : &spare};
     int nlambda0 = P->nlambda;
     if (++P->depth > MAX_DEPTH) {
         P->err = 1;
@@ -648,18 +723,15 @@ void sa_walk(struct parser *P, struct scope *S, unsigned fl, struct item *it)
         const struct tok *t = cur(P);
         int was_first = w.first;
         w.first = 0;
-        if (t->type != T_IDENT && t->type != T_QIDENT) {
-            if (walk_punct(P, S, &w, t, was_first) == WALK_STOP)
+        if (t->type == T_IDENT || t->type == T_QIDENT) {
+            unsigned kf = tkflags(t); /* 0 for a quoted name (no keyword) */
+            if (!(kf & KF_RES))
+                walk_name(P, S, &w, t); /* one call: inlined */
+            else if (walk_keyword(P, S, &w, t, kf) == WALK_STOP)
                 break;
-            continue;
+        } else if (walk_punct(P, S, &w, t, was_first) == WALK_STOP) {
+            break;
         }
-        unsigned kf = tkflags(t);
-        if (kf & KF_RES) {
-            if (walk_keyword(P, S, &w, t, kf) == WALK_STOP)
-                break;
-            continue;
-        }
-        walk_name(P, S, &w, t);
     }
     P->nlambda = nlambda0;
     P->depth--;

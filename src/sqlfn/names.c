@@ -38,19 +38,50 @@ void *sa_alloc0(struct parser *P, size_t n)
     return p;
 }
 
+/* A hash of a name for the pair sets, 8 bytes at a time (loads that overlap rather than
+ * read past the end): a set hashes each name once, where hashing byte by byte cost more
+ * than the rest of an insertion. */
+static inline uint64_t name_hash(struct name x)
+{
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
+    const unsigned char *s = (const unsigned char *)x.s;
+    uint32_t n = x.len;
+    uint64_t h = n * k, w;
+    if (n >= 8) {
+        for (uint32_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, s + i, 8);
+            h = (h ^ w) * k;
+            h ^= h >> 29;
+        }
+        memcpy(&w, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        w = (uint64_t)a << 32 | b;
+    } else {
+        w = n ? (uint64_t)s[0] << 16 | (uint64_t)s[n / 2] << 8 | s[n - 1] : 0;
+    }
+    h = (h ^ w) * k;
+    return h ^ (h >> 32);
+}
+
+/* a.s == NULL (no table) and an empty a are different pairs */
 static uint64_t pair_hash(struct name a, struct name b)
 {
-    uint64_t h = hash_bytes(14695981039346656037ull, a.s ? a.s : "", a.len, 0);
-    return hash_bytes((h ^ (a.s ? 1 : 2)) * 1099511628211ull, b.s, b.len, 0);
+    uint64_t ha = a.s ? name_hash(a) : 0x5bd1e995u;
+    return (ha * 31) ^ name_hash(b);
 }
 
-static int pair_same(const struct pair *e, struct name a, struct name b)
+/* Lengths first: most pairs that differ differ in them. The first names (tables) are
+ * often the very same pointer, the second (columns) seldom. */
+static inline int pair_same(const struct pair *e, struct name a, struct name b)
 {
-    /* the second names (columns) tell pairs apart more often than the first (tables) */
-    return e->b.len == b.len && !e->a.s == !a.s && name_eq(e->a, a) && name_eq(e->b, b);
+    return e->b.len == b.len && e->a.len == a.len && !e->a.s == !a.s && name_eq(e->a, a) &&
+           name_eq(e->b, b);
 }
 
-static int pair_eq(const struct pair *e, uint64_t h, struct name a, struct name b)
+static inline int pair_eq(const struct pair *e, uint64_t h, struct name a, struct name b)
 {
     return e->h == h && pair_same(e, a, b);
 }
@@ -78,23 +109,19 @@ static int pairset_rehash(struct parser *P, struct pairset *ps, size_t nc)
     return 0;
 }
 
-/* Inserts (a, b) unless present; returns 1 when new, 0 when present, -1 on no memory.
- * b.s must not be NULL. A dense set compares names directly: most sets stay that small,
- * and hashing every name cost more than the comparisons. */
-int sa_pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b)
+/* sa_pairset_add past the dense array's first free slot: a set growing into, or being,
+ * a hash table. */
+static int pairset_add_slow(struct parser *P, struct pairset *ps, struct name a, struct name b)
 {
     if (!ps->cap) {
-        for (size_t i = 0; i < ps->n; i++)
-            if (pair_same(&ps->slots[i], a, b))
-                return 0;
-        if (ps->n < PS_DENSE) {
+        if (!ps->slots) {
+            ps->slots = arena_alloc(P->a, PS_DENSE * sizeof(*ps->slots));
             if (!ps->slots) {
-                ps->slots = arena_alloc(P->a, PS_DENSE * sizeof(*ps->slots));
-                if (!ps->slots) {
-                    P->err = 1;
-                    return -1;
-                }
+                P->err = 1;
+                return -1;
             }
+        }
+        if (ps->n < PS_DENSE) {
             ps->slots[ps->n++] = (struct pair){a, b, 0};
             return 1;
         }
@@ -114,6 +141,30 @@ int sa_pairset_add(struct parser *P, struct pairset *ps, struct name a, struct n
     ps->slots[j] = (struct pair){a, b, h};
     ps->n++;
     return 1;
+}
+
+/* Inserts (a, b) unless present; returns 1 when new, 0 when present, -1 on no memory.
+ * b.s must not be NULL. A dense set compares names directly: most sets stay that small
+ * (one or two entries), and hashing cost more than the comparisons. Inline in this file
+ * (the columns and tables are added here): only the dense case is. */
+static inline int pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b)
+{
+    if (ps->cap)
+        return pairset_add_slow(P, ps, a, b);
+    size_t n = ps->n;
+    for (size_t i = 0; i < n; i++)
+        if (pair_same(&ps->slots[i], a, b))
+            return 0;
+    if (n == 0 || n >= PS_DENSE)
+        return pairset_add_slow(P, ps, a, b);
+    ps->slots[n] = (struct pair){a, b, 0};
+    ps->n = n + 1;
+    return 1;
+}
+
+int sa_pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b)
+{
+    return pairset_add(P, ps, a, b);
 }
 
 int sa_pairset_has(const struct pairset *ps, struct name a, struct name b)
@@ -235,10 +286,8 @@ struct name sa_tok_name_slow(struct parser *P, const struct tok *t)
     return r;
 }
 
-/* Reads a dotted name (a.b.c, a..b, t.*) at the cursor into parts (the first MAX_PARTS);
- * *star is set for a trailing .* ; returns the number of parts read (0: not a name).
- * `full`, when not NULL, receives every part joined with dots. */
-int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *full)
+/* sa_read_chain (parse.h) past its common case: a name of several parts, or no name. */
+int sa_read_chain_slow(struct parser *P, struct name *parts, int *star, struct name *full)
 {
     const struct tok *t = cur(P);
     if (!is_name_tok(t) && !(t->type == T_IDENT && ((kw_flags(t->kw) & KF_FN) || P->any_name)))
@@ -352,7 +401,7 @@ void sa_record_table(struct parser *P, struct name tname, int write)
     if (!tname.len || P->err)
         return;
     static const char nul[1] = "";
-    int r = sa_pairset_add(P, &P->tabset, (struct name){nul, 0}, tname);
+    int r = pairset_add(P, &P->tabset, (struct name){nul, 0}, tname);
     if (r < 0)
         return;
     if (r == 1) {
@@ -388,7 +437,7 @@ void sa_record_table(struct parser *P, struct name tname, int write)
 void sa_add_read(struct parser *P, struct name tname)
 {
     static const char nul[1] = "";
-    int r = sa_pairset_add(P, &P->stmt_reads, (struct name){nul, 0}, tname);
+    int r = pairset_add(P, &P->stmt_reads, (struct name){nul, 0}, tname);
     if (r == 1) {
         P->reads = sa_grow(P, P->reads, &P->capreads, P->nreads, sizeof(*P->reads));
         if (P->reads)
@@ -406,7 +455,7 @@ void sa_emit_col(struct parser *P, struct name table, const struct name *tp, str
     if (!(P->want & SQLFN_WANT_COLUMNS) || P->err || !col.s)
         return;
     struct name a = tp ? table : (struct name){NULL, 0};
-    int r = sa_pairset_add(P, &P->colset, a, col);
+    int r = pairset_add(P, &P->colset, a, col);
     if (r != 1)
         return;
     P->cols = sa_grow(P, P->cols, &P->capcols, P->ncols, sizeof(*P->cols));
@@ -422,7 +471,7 @@ void sa_emit_edge(struct parser *P, struct name src, struct name dst)
 {
     if (P->err || (src.s && !src.len) || !dst.len)
         return;
-    if (sa_pairset_add(P, &P->edgeset, src, dst) != 1)
+    if (pairset_add(P, &P->edgeset, src, dst) != 1)
         return;
     P->edges = sa_grow(P, P->edges, &P->capedges, P->nedges, sizeof(*P->edges));
     if (!P->edges)

@@ -181,8 +181,9 @@ struct parser {
     size_t i;
     enum sqlfn_dialect d;
     char fold;
-    int paths;    /* ':' paths after columns (Snowflake, Databricks) */
-    int any_name; /* read_chain takes reserved words too (after CREATE TABLE) */
+    uint8_t fold_flags; /* the TF_* flags of a word the fold may change (sa_begin_statement) */
+    int paths;          /* ':' paths after columns (Snowflake, Databricks) */
+    int any_name;       /* read_chain takes reserved words too (after CREATE TABLE) */
     struct arena *a;
     const struct sqlfn_catalog *cat; /* NULL: no catalog */
     int depth;
@@ -335,12 +336,32 @@ struct name sa_tok_name_slow(struct parser *P, const struct tok *t);
  * the fold leaves as written. */
 static inline struct name sa_tok_name(struct parser *P, const struct tok *t)
 {
-    if (t->type == T_IDENT &&
-        (P->fold == 'P' || !(t->flags & (P->fold == 'L' ? TF_UPPER : TF_LOWER))))
+    if (t->type == T_IDENT && !(t->flags & P->fold_flags))
         return (struct name){P->s + t->off, t->len};
     return sa_tok_name_slow(P, t);
 }
-int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *full);
+int sa_read_chain_slow(struct parser *P, struct name *parts, int *star, struct name *full);
+/* Reads a dotted name (a.b.c, a..b, t.*) at the cursor into parts (the first MAX_PARTS);
+ * *star is set for a trailing .* ; returns the number of parts read (0: not a name).
+ * `full`, when not NULL, receives every part joined with dots. Inline for the common
+ * case, a name of one part (no dot follows; t[1] is at worst the T_EOF padding). */
+static inline int sa_read_chain(struct parser *P, struct name *parts, int *star, struct name *full)
+{
+    const struct tok *t = cur(P);
+    if (t[1].type != T_DOT &&
+        (t->type == T_QIDENT || t->type == T_TEMPLATE ||
+         (t->type == T_IDENT &&
+          (!(kw_flags(t->kw) & KF_RES) || (kw_flags(t->kw) & KF_FN) || P->any_name)))) {
+        if (star)
+            *star = 0;
+        parts[0] = sa_tok_name(P, t);
+        P->i++;
+        if (full)
+            *full = parts[0];
+        return 1;
+    }
+    return sa_read_chain_slow(P, parts, star, full);
+}
 void sa_record_table(struct parser *P, struct name tname, int write);
 void sa_add_read(struct parser *P, struct name tname);
 void sa_emit_col(struct parser *P, struct name table, const struct name *tp, struct name col);

@@ -74,6 +74,9 @@ void sa_table_suffix(struct parser *P, struct scope *S, struct source *src)
 {
     for (int guard = 0; guard < 64 && !P->err; guard++) {
         const struct tok *t = cur(P);
+        /* the everyday end of an item: a comma, a bracket, the end (no keyword, no alias) */
+        if (t->type != T_IDENT && t->type != T_QIDENT && t->type != T_STRING)
+            return;
         const struct tok *nx = peek(P, 1);
         switch (t->kw) { /* the keywords that start a suffix, checked below */
         case KW_FOR:
@@ -316,7 +319,16 @@ struct source *sa_from_item(struct parser *P, struct scope *S, int write)
     } else if (is_name_tok(t) ||
                ((kw_flags(t->kw) & KF_FN) && t->type == T_IDENT && peek(P, 1)->type == T_LPAREN)) {
         struct name parts[MAX_PARTS], full;
-        int n = sa_read_chain(P, parts, NULL, &full);
+        int n;
+        if ((t->type == T_IDENT || t->type == T_QIDENT || t->type == T_TEMPLATE) &&
+            t[1].type != T_DOT) {
+            /* one part, as sa_read_chain reads it */
+            parts[0] = full = sa_tok_name(P, t);
+            P->i++;
+            n = 1;
+        } else {
+            n = sa_read_chain(P, parts, NULL, &full);
+        }
         int hint = cur(P)->type == T_LPAREN && table_hint(P, P->i);
         if (n == 1 && cur(P)->type == T_LPAREN && peek(P, 1)->type == T_STRING &&
             peek(P, 2)->type == T_RPAREN && parts[0].len == 10 &&
@@ -614,8 +626,15 @@ static void add_item(struct parser *P, struct scope *S, size_t b, size_t e, cons
 static void select_item_list(struct parser *P, struct scope *S)
 {
     while (!P->err) {
+        /* only what the walk reads before it writes, and what says which of the rest is
+         * set (col with simple, alias with has_alias, q with nq) */
         struct item it;
-        memset(&it, 0, sa_opaque(sizeof(it)));
+        it.ntok = 0;
+        it.simple = 0;
+        it.colpos = 0;
+        it.has_alias = 0;
+        it.star = 0;
+        it.nq = 0;
         size_t start = P->i;
         sa_walk(P, S, EX_COMMA | EX_ITEM, &it);
         const struct proj *pj = NULL;
@@ -764,13 +783,15 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
         const struct tok *t = cur(P);
         if (t->type != T_IDENT)
             break;
-        switch (t->kw) {
-        case KW_FROM:
+        /* FROM, by far the most frequent clause, before the switch's indirect jump */
+        if (t->kw == KW_FROM) {
             if (from_first)
                 goto done;
             P->i++;
             sa_parse_from_list(P, S, 0);
             continue;
+        }
+        switch (t->kw) {
         case KW_WHERE:
         case KW_HAVING:
         case KW_QUALIFY: {
