@@ -324,6 +324,13 @@ static void emit_star(struct parser *P, struct source *src, int depth)
 
 void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
 {
+    /* the common case: an unqualified column of a scope that reads one table, without an
+     * alias it could name or a catalog to ask (resolve_in and attribute come to this) */
+    if (r->nparts == 1 && !r->star && !r->bound && !S->naliases && !P->cat && S->nsrc == 1 &&
+        S->src->kind == SRC_TABLE) {
+        sa_emit_col(P, S->src->table, &S->src->table, r->parts[0]);
+        return;
+    }
     if (r->bound) {
         attribute(P, r->bound, r->parts[0], 0);
         return;

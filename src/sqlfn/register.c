@@ -350,10 +350,24 @@ static void slot_store_ansi_fp(struct tcache *c, struct entry *e, const struct e
     e->gen = c->gen;
 }
 
-/* The analysis of row `row`'s text: from the thread's cache when the same text was analysed
- * there with the same dialect and catalog for at least `want`, else analysed now. *fresh
- * is set by the caller at the start of each chunk; the first analysis of a chunk empties
- * the cache unless the row's text is already there (the same chunk seen by a call of
+/* The entry of row `row` used last when it holds what the call wants, else NULL: the
+ * second and third call of a query on a row find it here (the integers compared before
+ * the bytes, and the other entry left alone). */
+static inline const struct entry *cache_last(struct tcache *c, idx_t row, const char *s, size_t len,
+                                             enum sqlfn_dialect d, uint64_t cat_id, unsigned want)
+{
+    const struct slot *sl = &c->slots[row % CACHE_SLOTS];
+    const struct entry *f = &sl->e[sl->last];
+    if (f->gen == c->gen && f->textlen == len && f->dialect == d && f->cat == cat_id &&
+        (f->want & want) == want && !memcmp(f->text, s, len))
+        return f;
+    return NULL;
+}
+
+/* The analysis of row `row`'s text, when cache_last found none: from the thread's cache when the
+ * same text was analysed there with the same dialect and catalog for at least `want`, else analysed
+ * now. *fresh is set by the caller at the start of each chunk; the first analysis of a chunk
+ * empties the cache unless the row's text is already there (the same chunk seen by a call of
  * another dialect or catalog), so the chunk store holds one chunk's rows. `shape` tells
  * calls with and without dialect and catalog apart: each analyses for what calls of its
  * shape want. Returns 0 or -1 (cannot be analysed). The result stays valid until the next
@@ -369,14 +383,7 @@ static int analyze_row(struct tcache *c, struct sqlfn_ctx *fallback, int *fresh,
         return sqlfn_analyze(fallback, s, len, d, want, buf);
     }
     struct slot *sl = &c->slots[row % CACHE_SLOTS];
-    /* the entry used last, when it is the one: the integers compared before the bytes, and
-     * the other entry left alone (the second and third call of a query on the row) */
-    struct entry *f = &sl->e[sl->last];
-    if (f->gen == c->gen && f->textlen == len && f->dialect == d && f->cat == cat_id &&
-        (f->want & want) == want && !memcmp(f->text, s, len)) {
-        *out = &f->r;
-        return f->r.ok ? 0 : -1;
-    }
+    /* the caller found that the entry used last is not the one (cache_last) */
     struct entry *match = NULL;
     int same_text = 0;
     const char *equal = NULL; /* a copy found equal to the text */
@@ -638,30 +645,31 @@ static void str_at(const duckdb_string_t *data, idx_t row, const char **s, size_
 
 /* Sets element `row` of a VARCHAR vector whose data is `data`: short strings are written
  * inline (zero-padded, as DuckDB compares the padding too); longer ones are copied into
- * the vector's string heap by DuckDB. */
-static void put_str(duckdb_vector v, duckdb_string_t *data, idx_t row, const char *s, size_t len)
+ * the vector's string heap by DuckDB. Inline: most strings of the lists are short. */
+static inline void put_str(duckdb_vector v, duckdb_string_t *data, idx_t row, const char *s,
+                           size_t len)
 {
-    if (len <= INLINE_MAX) {
-        /* written in place: a copy built on the stack and stored whole stalled on the
-         * store forwarding of its pieces */
-        duckdb_string_t *st = &data[row];
-        memset(st, 0, sizeof(*st));
-        st->value.inlined.length = (uint32_t)len;
-        /* copies of fixed sizes (moves, not a call per string): two overlapping ones */
-        char *o = st->value.inlined.inlined;
-        if (len >= 8) {
-            memcpy(o, s, 8);
-            memcpy(o + len - 8, s + len - 8, 8);
-        } else if (len >= 4) {
-            memcpy(o, s, 4);
-            memcpy(o + len - 4, s + len - 4, 4);
-        } else if (len) {
-            o[0] = s[0];
-            o[len / 2] = s[len / 2];
-            o[len - 1] = s[len - 1];
-        }
-    } else {
+    if (len > INLINE_MAX) {
         duckdb_vector_assign_string_element_len(v, row, s, len);
+        return;
+    }
+    /* written in place: a copy built on the stack and stored whole stalled on the store
+     * forwarding of its pieces */
+    duckdb_string_t *st = &data[row];
+    memset(st, 0, sizeof(*st));
+    st->value.inlined.length = (uint32_t)len;
+    /* copies of fixed sizes (moves, not a call per string): two overlapping ones */
+    char *o = st->value.inlined.inlined;
+    if (len >= 8) {
+        memcpy(o, s, 8);
+        memcpy(o + len - 8, s + len - 8, 8);
+    } else if (len >= 4) {
+        memcpy(o, s, 4);
+        memcpy(o + len - 4, s + len - 4, 4);
+    } else if (len) {
+        o[0] = s[0];
+        o[len / 2] = s[len / 2];
+        o[len - 1] = s[len - 1];
     }
 }
 
@@ -861,8 +869,16 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         }
         struct sqlfn_result rbuf;
         const struct sqlfn_result *r = NULL;
-        int rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, fd->want,
+        const struct entry *hit =
+            cache ? cache_last(cache, row, s, len, dialect, cat_id, fd->want) : NULL;
+        int rc;
+        if (hit) {
+            r = &hit->r;
+            rc = r->ok ? 0 : -1;
+        } else {
+            rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, fd->want,
                              &rbuf, &r);
+        }
         int fp = fd->kind == FN_FINGERPRINT || fd->kind == FN_HASH;
         /* a fingerprint needs only tokens; the other functions need the analysis */
         if (fp ? r->fingerprint.s == NULL : rc != 0) {
