@@ -737,6 +737,8 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
     if (accept_kw(P, KW_SELECT)) {
         for (;;) {
             const struct tok *t = cur(P);
+            if (t->kw == KW_NONE) /* the everyday list starts with a name or a star */
+                break;
             if (is_kw(t, KW_ALL)) {
                 P->i++;
             } else if (is_kw(t, KW_DISTINCT)) {
@@ -932,6 +934,24 @@ static struct scope *set_operand(struct parser *P, struct scope *parent, struct 
     return sa_new_scope(P, parent, ctes);
 }
 
+/* Can the keyword start a set operation ([FULL|LEFT|INNER] [OUTER] UNION, ...)? */
+static int set_op_word(unsigned kw)
+{
+    switch (kw) {
+    case KW_FULL:
+    case KW_LEFT:
+    case KW_INNER:
+    case KW_OUTER:
+    case KW_UNION:
+    case KW_INTERSECT:
+    case KW_EXCEPT:
+    case KW_MINUS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 struct scope *sa_parse_query(struct parser *P, struct scope *parent, struct cte *ctes)
 {
     if (++P->depth > MAX_DEPTH) {
@@ -943,6 +963,9 @@ struct scope *sa_parse_query(struct parser *P, struct scope *parent, struct cte 
     struct scope *first = set_operand(P, parent, ctes);
     while (!P->err) {
         const struct tok *t = cur(P);
+        /* most queries end here: only these words go on (below) */
+        if (!set_op_word(t->kw))
+            break;
         /* BigQuery: [FULL|LEFT|INNER] [OUTER] UNION ALL BY NAME */
         size_t save = P->i;
         while (is_kw(cur(P), KW_FULL) || is_kw(cur(P), KW_LEFT) || is_kw(cur(P), KW_INNER) ||
