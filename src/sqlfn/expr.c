@@ -624,6 +624,30 @@ static int walk_name_form(struct parser *P, struct walk *w, const struct tok *t)
  * of a bit settles the everyday name. */
 #define NAME_FORM_NEXT ((1u << T_COLON) | (1u << T_STRING) | (1u << T_FATARROW) | (1u << T_ARROW))
 
+/* A function call after its name (n parts, the last `fname`), at the "(". */
+static void walk_call(struct parser *P, struct scope *S, struct walk *w, const struct tok *t, int n,
+                      struct name fname)
+{
+    unsigned sub = 0;
+    if (n == 1 && is_kw(t, KW_EXTRACT))
+        sub = EX_EXTRACT;
+    else if (is_date_fn(fname))
+        sub = EX_DATEFN;
+    sa_paren(P, S, sub);
+    w->prev_value = 1;
+    count_atom(w);
+}
+
+/* The name of a called function, for is_date_fn only: a word as written (is_date_fn
+ * ignores case, so the dialect's fold, a copy for some, is not needed); a quoted one
+ * unquoted. */
+static struct name call_name(struct parser *P, const struct tok *t)
+{
+    if (t->type == T_QIDENT)
+        return sa_tok_name(P, t);
+    return (struct name){P->s + t->off, t->len};
+}
+
 /* The token types sa_read_chain takes as a part of a dotted name. */
 #define CHAIN_PART ((1u << T_IDENT) | (1u << T_QIDENT) | (1u << T_TEMPLATE))
 
@@ -641,17 +665,25 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
     int star = 0, n;
     if (nx->type != T_DOT) {
         /* one part, as sa_read_chain reads it (a word that is not reserved, or quoted) */
-        parts[0] = sa_tok_name(P, t);
         P->i++;
         n = 1;
+        if (nx->type == T_LPAREN) {
+            walk_call(P, S, w, t, 1, call_name(P, t));
+            return;
+        }
+        parts[0] = sa_tok_name(P, t);
     } else if (((1u << t[2].type) & CHAIN_PART) && t[3].type != T_DOT) {
         /* two parts, q.c, as sa_read_chain reads them (t[2] and t[3] are at worst the
          * T_EOF padding) */
-        parts[0] = sa_tok_name(P, t);
-        parts[1] = sa_tok_name(P, t + 2);
         P->i += 3;
         n = 2;
         nx = t + 3;
+        if (nx->type == T_LPAREN) {
+            walk_call(P, S, w, t, 2, call_name(P, t + 2));
+            return;
+        }
+        parts[0] = sa_tok_name(P, t);
+        parts[1] = sa_tok_name(P, t + 2);
     } else {
         n = sa_read_chain(P, parts, &star, NULL);
         if (n == 0) {
@@ -659,17 +691,10 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
             return;
         }
         nx = cur(P);
-    }
-    if (nx->type == T_LPAREN) { /* function call */
-        unsigned sub = 0;
-        if (n == 1 && is_kw(t, KW_EXTRACT))
-            sub = EX_EXTRACT;
-        else if (is_date_fn(parts[n < MAX_PARTS ? n - 1 : MAX_PARTS - 1]))
-            sub = EX_DATEFN;
-        sa_paren(P, S, sub);
-        w->prev_value = 1;
-        count_atom(w);
-        return;
+        if (nx->type == T_LPAREN) {
+            walk_call(P, S, w, t, n, parts[n < MAX_PARTS ? n - 1 : MAX_PARTS - 1]);
+            return;
+        }
     }
     if (it && (fl & EX_ITEM) && !(fl & EX_INPAREN) && w->prev_value && n == 1 && !star) {
         /* SELECT a b: b is an implicit alias */
