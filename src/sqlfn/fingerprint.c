@@ -76,7 +76,6 @@ enum {
     FI_KW = 1u << 6,     /* a keyword: upper case */
     FI_VALUE = 1u << 7,  /* a value (value_like): a sign after it is a binary operator */
     FI_VALUES = 1u << 8, /* the keyword VALUES: literal-only rows after it collapse */
-    FI_TOKEN = 1u << 9,  /* every token: the info of the last one written is not 0 */
     /* the careful path: always (FI_RARE: ';', a keyword that is not reserved: kw_as_name),
      * or when the next token is of the kind FI_IS_* >> 16 (no bit of 16 to 26 is used) */
     FI_NEED_DOT = 1u << 11, /* a reserved keyword before a dot is a name (from.x) */
@@ -89,6 +88,9 @@ enum {
     FI_IS_LIT = FI_NEED_LIT << 16, /* can start a literal-only list's item: a literal, a sign */
     FI_IS_KW = FI_NEED_KW << 16,
 };
+/* every token, T_EOF too: as the next token, it puts FI_RARE in the careful path's test
+ * (>> 16); the info of the last token written is not 0 */
+#define FI_TOKEN  (1u << 31)
 #define FI_SK     (FI_SK_PLAIN | FI_SK_LPAREN)
 #define FI_AL_ALL (FI_AL_PLAIN | FI_AL_LPAREN)
 /* most tokens: a space before, a space after */
@@ -101,6 +103,7 @@ static struct {
     uint32_t type[T_OP + 1];
     uint32_t kw[KW_COUNT];
 } fp_tab = {.type = {
+                [T_EOF] = FI_TOKEN,
                 [T_IDENT] = FI_TOKEN | FI_NAME | FI_SK_PLAIN | FI_AL_PLAIN | FI_VALUE,
                 [T_QIDENT] = FI_TOKEN | FI_SK_PLAIN | FI_AL_PLAIN | FI_VALUE,
                 [T_STRING] = FI_PLAIN | FI_LIT | FI_VALUE | FI_IS_LIT,
@@ -175,7 +178,28 @@ __attribute__((noinline)) static int kw_as_name(const struct tok *t, int first)
     }
 }
 
-/* fp_tab.kw, filled once. */
+/* How a token's bytes are folded, by FI_NAME / FI_KW: the ASCII letters in [lo, lo + 26)
+ * flip case where the gate's bytes are 0x20. A keyword is written upper case: the lexer
+ * matched it byte by byte as (c & 0xDF) against its name, upper case letters and '_', so its
+ * bytes folded to upper case are its name. */
+struct fp_fold {
+    unsigned char add[16];  /* 0x80 - lo: x - lo < 26 becomes a signed x + add < 0x80 + 26 */
+    unsigned char gate[16]; /* 0x20 or 0 */
+};
+_Static_assert((FI_TOKEN >> 16) == FI_RARE, "the next token's FI_TOKEN tests FI_RARE");
+_Static_assert(sizeof(struct fp_fold) == FI_NAME && FI_KW == 2 * FI_NAME,
+               "FI_NAME and FI_KW are the byte offsets of their rows");
+
+/* By dialect fold ('L', 'U', 'P'), the rows of a token as written, a name, a keyword. */
+static struct fp_fold fp_folds[3][3];
+
+static void fold_row(struct fp_fold *f, unsigned char lo, unsigned char gate)
+{
+    memset(f->add, (unsigned char)(0x80u - lo), 16);
+    memset(f->gate, gate, 16);
+}
+
+/* fp_tab.kw and fp_folds, filled once. */
 static pthread_once_t kinfo_once = PTHREAD_ONCE_INIT;
 static atomic_int kinfo_ready; /* set once filled: tested (a load) before pthread_once */
 
@@ -197,24 +221,13 @@ static void kinfo_init(void)
             info |= FI_VALUES;
         fp_tab.kw[k] = info ^ fp_tab.type[T_IDENT];
     }
+    static const char folds[3] = {'L', 'U', 'P'};
+    for (int k = 0; k < 3; k++) {
+        fold_row(&fp_folds[k][0], 'a', 0);
+        fold_row(&fp_folds[k][1], folds[k] == 'L' ? 'A' : 'a', folds[k] == 'P' ? 0 : 0x20);
+        fold_row(&fp_folds[k][2], 'a', 0x20);
+    }
     atomic_store_explicit(&kinfo_ready, 1, memory_order_release);
-}
-
-/* How a token's bytes are folded, by FI_NAME / FI_KW: the ASCII letters in [lo, lo + 26)
- * flip case where the gate's bytes are 0x20. A keyword is written upper case: the lexer
- * matched it byte by byte as (c & 0xDF) against its name, upper case letters and '_', so its
- * bytes folded to upper case are its name. */
-struct fp_fold {
-    unsigned char add[16];  /* 0x80 - lo: x - lo < 26 becomes a signed x + add < 0x80 + 26 */
-    unsigned char gate[16]; /* 0x20 or 0 */
-};
-_Static_assert(sizeof(struct fp_fold) == FI_NAME && FI_KW == 2 * FI_NAME,
-               "FI_NAME and FI_KW are the byte offsets of their rows");
-
-static void fold_row(struct fp_fold *f, unsigned char lo, unsigned char gate)
-{
-    memset(f->add, (unsigned char)(0x80u - lo), 16);
-    memset(f->gate, gate, 16);
 }
 
 /* Writes the 16 bytes at src to o, folded by f. */
@@ -253,18 +266,14 @@ int sqlfn_fingerprint(const char *s, const struct tokens *tk, enum sqlfn_dialect
         pthread_once(&kinfo_once, kinfo_init);
     char fold = dialect_fold(d);
     /* by FI_NAME / FI_KW: as written, a name, a keyword */
-    struct fp_fold folds[3];
-    fold_row(&folds[0], 'a', 0);
-    fold_row(&folds[1], fold == 'L' ? 'A' : 'a', fold == 'P' ? 0 : 0x20);
-    fold_row(&folds[2], 'a', 0x20);
-    const char *fold_bytes = (const char *)folds;
+    const char *fold_bytes = (const char *)fp_folds[fold == 'L' ? 0 : fold == 'U' ? 1 : 2];
     char *o = buf;
     uint32_t pinfo = 0; /* fp_info of the last token written; 0 at the start and after "; " */
     uint32_t info = fp_info(t);
     while (t < vend) {
         uint32_t ninfo = fp_info(t + 1); /* v[n] is T_EOF */
-        /* FI_IS_* of the next token land on FI_NEED_* */
-        if (info & ((ninfo >> 16) | FI_RARE)) {
+        /* FI_IS_* of the next token land on FI_NEED_*, its FI_TOKEN on FI_RARE */
+        if (info & (ninfo >> 16)) {
             /* which token it is, by the bits that sent it here (jumps on bits of info: an
              * if-chain on its type became a jump table) */
             if (info & FI_KW) {
