@@ -134,33 +134,37 @@ static inline uint32_t kw_hash(const char *s, size_t len)
 #define KW_WORD_BITS 12
 #define KW_WORD_SIZE (1u << KW_WORD_BITS)
 static uint16_t kw_word_table[KW_WORD_SIZE];
-static uint64_t kw_words[KW_COUNT][2];
+/* each keyword's two words, in two arrays: a probe then indexes them by k directly */
+static uint64_t kw_word0[KW_COUNT], kw_word1[KW_COUNT];
 
+/* One multiply of the words' sum: two names with the same sum only share a probe chain
+ * (the words are compared in full), and the sum costs one instruction where a multiply
+ * of each word cost three. */
 static inline uint32_t kw_word_hash(uint64_t w0, uint64_t w1)
 {
-    return (uint32_t)((w0 * 0x9E3779B97F4A7C15ull + w1 * 0xC2B2AE3D27D4EB4Full) >>
-                      (64 - KW_WORD_BITS));
+    return (uint32_t)(((w0 + w1) * 0x9E3779B97F4A7C15ull) >> (64 - KW_WORD_BITS));
 }
 
-/* Masks of the bytes of a name of n bytes in its two words. */
+/* Masks of the bytes of a name of n bytes in its two words, each byte's bit 5 clear: the
+ * mask also folds ASCII letters to upper case. */
 static uint64_t kw_masks[16][2];
 
 /* The two case-folded words of the n (<= 15) bytes at s, when 16 bytes may be read at s. */
 static inline void kw_words_of(const char *s, size_t n, uint64_t *w0, uint64_t *w1)
 {
-    const uint64_t fold = 0xDFDFDFDFDFDFDFDFull;
     uint64_t a, b;
     memcpy(&a, s, 8);
     memcpy(&b, s + 8, 8);
-    *w0 = a & fold & kw_masks[n][0];
-    *w1 = b & fold & kw_masks[n][1];
+    *w0 = a & kw_masks[n][0];
+    *w1 = b & kw_masks[n][1];
 }
 
 static void kw_init(void)
 {
+    const uint64_t fold = 0xDFDFDFDFDFDFDFDFull;
     for (unsigned n = 0; n < 16; n++) {
-        kw_masks[n][0] = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
-        kw_masks[n][1] = n <= 8 ? 0 : ((uint64_t)1 << (8 * (n - 8))) - 1;
+        kw_masks[n][0] = fold & (n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1);
+        kw_masks[n][1] = fold & (n <= 8 ? 0 : ((uint64_t)1 << (8 * (n - 8))) - 1);
     }
     for (unsigned k = 1; k < KW_COUNT; k++) {
         const char *n = sqlfn_kw_names[k];
@@ -173,8 +177,8 @@ static void kw_init(void)
             continue;
         char buf[16] = {0};
         memcpy(buf, n, len);
-        kw_words_of(buf, len, &kw_words[k][0], &kw_words[k][1]);
-        h = kw_word_hash(kw_words[k][0], kw_words[k][1]) & (KW_WORD_SIZE - 1);
+        kw_words_of(buf, len, &kw_word0[k], &kw_word1[k]);
+        h = kw_word_hash(kw_word0[k], kw_word1[k]) & (KW_WORD_SIZE - 1);
         while (kw_word_table[h])
             h = (h + 1) & (KW_WORD_SIZE - 1);
         kw_word_table[h] = (uint16_t)k;
@@ -188,7 +192,7 @@ static inline unsigned kw_find_words(uint64_t w0, uint64_t w1)
     uint32_t h = kw_word_hash(w0, w1) & (KW_WORD_SIZE - 1);
     for (;;) {
         unsigned k = kw_word_table[h];
-        if (!k || (kw_words[k][0] == w0 && kw_words[k][1] == w1))
+        if (!k || (kw_word0[k] == w0 && kw_word1[k] == w1))
             return k;
         h = (h + 1) & (KW_WORD_SIZE - 1);
     }
@@ -389,9 +393,19 @@ static const unsigned char cclass[256] = {
 #undef H8
 };
 
-/* Bytes after a name that make it more than a name: 1 a prefixed string (N'x', U&'x', a
- * "..." string), 2 BigQuery's dashed project name (my-project.ds.t). */
-static const unsigned char after_word[256] = {['\''] = 1, ['"'] = 1, ['&'] = 1, ['-'] = 2};
+/* Bytes after the ASCII bytes of a name that make it more than a plain name: 1 a prefixed
+ * string (N'x', U&'x', a "..." string), 2 BigQuery's dashed project name (my-project.ds.t),
+ * 3 a byte >= 0x80 (the name goes on in UTF-8, or a Unicode space follows it: the byte
+ * loop decides). */
+#define HI16(c)                                                                                    \
+    [c] = 3, [c + 1] = 3, [c + 2] = 3, [c + 3] = 3, [c + 4] = 3, [c + 5] = 3, [c + 6] = 3,         \
+    [c + 7] = 3, [c + 8] = 3, [c + 9] = 3, [c + 10] = 3, [c + 11] = 3, [c + 12] = 3, [c + 13] = 3, \
+    [c + 14] = 3, [c + 15] = 3
+static const unsigned char after_word[256] = {
+    ['\''] = 1, ['"'] = 1,  ['&'] = 1,  ['-'] = 2,  HI16(0x80), HI16(0x90),
+    HI16(0xA0), HI16(0xB0), HI16(0xC0), HI16(0xD0), HI16(0xE0), HI16(0xF0),
+};
+#undef HI16
 
 /* Bytes that are a token of their own in every dialect and context, by token type. */
 static const unsigned char single[256] = {
@@ -570,11 +584,11 @@ static int lex_triple(struct lexer *L, char q, int bs)
 
 /* A word: an identifier or keyword, or a prefixed string (N'..', E'..', B'..', X'..',
  * R'..', U&'..', _utf8'..'). */
-/* The end of a name of ASCII bytes starting at st (a name's first byte), when 16 bytes
- * may be read there: the 16 bytes are classified at once, and *tf receives what the name
- * holds (TF_*). NULL when the name runs 16 bytes or more or meets a byte >= 0x80: the
- * byte loop (name_end) decides those. */
-static inline const char *ascii_name_end(const char *st, unsigned *tf)
+/* The number of ASCII name bytes ([0-9A-Za-z_$]) at st, 0 to 16, when 16 bytes may be
+ * read there: the 16 bytes are classified at once, and *tf receives what those bytes hold
+ * (TF_*). A byte >= 0x80 ends the count. Without SSE2 it is 16: the byte loop (name_end)
+ * then decides every name. */
+static inline unsigned ascii_name_len(const char *st, unsigned *tf)
 {
 #if defined(__SSE2__)
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)st);
@@ -586,24 +600,31 @@ static inline const char *ascii_name_end(const char *st, unsigned *tf)
                                 _mm_set1_epi8((char)(-128 + 10)));
     __m128i us =
         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_cmpeq_epi8(x, _mm_set1_epi8('$')));
-    /* bytes >= 0x80 count as name bytes here and send the name to the byte loop below */
-    unsigned hi = (unsigned)_mm_movemask_epi8(x);
     unsigned letm = (unsigned)_mm_movemask_epi8(let);
-    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(dg, us)) | letm | hi;
-    unsigned stop = (unsigned)__builtin_ctz(~m | 0x10000u);
-    unsigned pre = (1u << stop) - 1;
-    if (stop == 16 || (hi & pre))
-        return NULL;
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(dg, us), let));
+    unsigned n = (unsigned)__builtin_ctz(~m | 0x10000u);
     /* bit 5 of each byte (set in lower-case letters), moved to bit 7 */
     unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(x, 2));
-    letm &= pre;
+    letm &= (1u << n) - 1;
     *tf = ((letm & ~b5) ? TF_UPPER : 0) | ((letm & b5) ? TF_LOWER : 0);
-    return st + stop;
+    return n;
 #else
     (void)st;
-    (void)tf;
-    return NULL;
+    *tf = TF_UPPER | TF_LOWER;
+    return 16;
 #endif
+}
+
+/* The end of a name of ASCII bytes starting at st (a name's first byte), when 16 bytes
+ * may be read there, with *tf (TF_*; left alone otherwise). NULL when the name runs 16 bytes or
+ * more or meets a byte >= 0x80: the byte loop (name_end) decides those. */
+static inline const char *ascii_name_end(const char *st, unsigned *tf)
+{
+    unsigned f, n = ascii_name_len(st, &f);
+    if (n == 16 || (unsigned char)st[n] >= 0x80)
+        return NULL;
+    *tf = f;
+    return st + n;
 }
 
 static int lex_word(struct lexer *L, unsigned *kw, unsigned *tf)
@@ -1060,6 +1081,25 @@ static int lex_punct(struct lexer *L)
     return one;
 }
 
+/* Writes a token with one 8-byte and one 4-byte store, where a compound literal made GCC
+ * write its five fields one by one. */
+static inline void tok_put(struct tok *t, uint32_t off, uint32_t len, unsigned kw, unsigned type,
+                           unsigned tf)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    _Static_assert(offsetof(struct tok, len) == 4 && offsetof(struct tok, kw) == 8 &&
+                       offsetof(struct tok, type) == 10 && offsetof(struct tok, flags) == 11 &&
+                       sizeof(struct tok) == 12,
+                   "tok_put writes struct tok's layout");
+    uint64_t lo = off | (uint64_t)len << 32;
+    uint32_t hi = kw | type << 16 | tf << 24;
+    memcpy(t, &lo, 8);
+    memcpy((char *)t + 8, &hi, 4);
+#else
+    *t = (struct tok){off, len, (uint16_t)kw, (uint8_t)type, (uint8_t)tf};
+#endif
+}
+
 /* Copies the text to tk->pad with 16 zero bytes after it: names are then read 16 bytes at
  * a time up to the very end (the zeros end a name), where a text that cannot be read past
  * its end sent its last 16 bytes to the byte loops, a fixed cost every text paid. */
@@ -1097,18 +1137,25 @@ int sqlfn_lex(const char *text, size_t len, enum sqlfn_dialect d, struct tokens 
     const char *p = s;
     struct tok *w = tk->v;
     unsigned after_mask = d == SQLFN_BIGQUERY ? 3 : 1; /* see after_word */
-    while (p < end) {
+    for (;;) {
         unsigned char c = (unsigned char)*p;
         unsigned cl = cclass[c];
         if (cl & C_SPACE) {
-            p++;
-            while (p < end && (cclass[(unsigned char)*p] & C_SPACE))
-                p++;
-            continue;
+            /* White space: mostly one space, after which the token starts, so the token is
+             * lexed here rather than in a loop iteration of its own. The copy's zeros
+             * after the text end a run. */
+            c = (unsigned char)*++p;
+            cl = cclass[c];
+            if (cl & C_SPACE) {
+                do
+                    c = (unsigned char)*++p;
+                while (cclass[c] & C_SPACE);
+                cl = cclass[c];
+            }
         }
         unsigned one = single[c];
         if (one) { /* ( ) , ; * ? ] }: one byte, one token, in every dialect */
-            *w++ = (struct tok){(uint32_t)(p - s), 1, 0, (uint8_t)one, 0};
+            tok_put(w++, (uint32_t)(p - s), 1, 0, one, 0);
             p++;
             continue;
         }
@@ -1117,9 +1164,9 @@ int sqlfn_lex(const char *text, size_t len, enum sqlfn_dialect d, struct tokens 
         if (cl & C_ID0) {
             /* a plain name or keyword: no prefixed string (N'x', U&'x') nor BigQuery's
              * my-project follows it */
-            const char *q = ascii_name_end(p, &tf);
-            if (q && !(after_word[(unsigned char)*q] & after_mask)) {
-                size_t n = (size_t)(q - p);
+            size_t n = ascii_name_len(p, &tf);
+            const char *q = p + n;
+            if (n < 16 && !(after_word[(unsigned char)*q] & after_mask)) {
                 if (n >= 2) {
                     uint64_t w0, w1;
                     kw_words_of(p, n, &w0, &w1);
@@ -1132,6 +1179,9 @@ int sqlfn_lex(const char *text, size_t len, enum sqlfn_dialect d, struct tokens 
             }
             tf = TF_UPPER | TF_LOWER;
         }
+        /* the zero after the text: the end (a zero byte in the text is an operator) */
+        if (p >= end)
+            break;
         if (cl & C_U8) {
             size_t sp = u8_space(p, end);
             if (sp) {
@@ -1156,8 +1206,7 @@ int sqlfn_lex(const char *text, size_t len, enum sqlfn_dialect d, struct tokens 
         if (type == LX_ERR)
             return -1;
         /* every token takes at least one byte, so reserve() made room for them all */
-        *w++ = (struct tok){(uint32_t)(st - s), (uint32_t)(p - st), (uint16_t)kw, (uint8_t)type,
-                            (uint8_t)tf};
+        tok_put(w++, (uint32_t)(st - s), (uint32_t)(p - st), kw, (unsigned)type, tf);
     }
     L.w = w;
     /* look-ahead of a few tokens (t[1], t[2] ...) past the end reads more T_EOF, never a
