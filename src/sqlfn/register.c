@@ -352,17 +352,26 @@ static void slot_store_ansi_fp(struct tcache *c, struct entry *e, const struct e
     e->gen = c->gen;
 }
 
-/* The entry of row `row` used last when it holds what the call wants, else NULL: the
- * second and third call of a query on a row find it here (the integers compared before
- * the bytes, and the other entry left alone). */
+/* The entry of row `row` that holds what the call wants, found without analyze_row: the
+ * entry used last (the second call of a query on a row), or the other entry when it shares
+ * that entry's copy of the text (sql_fingerprint(sql) beside calls with a dialect, whose
+ * ansi fingerprint slot_store_ansi_fp keeps there); else NULL. The integers are compared
+ * before the bytes, and the text once. */
 static inline const struct entry *cache_last(struct tcache *c, idx_t row, const char *s, size_t len,
                                              enum sqlfn_dialect d, uint64_t cat_id, unsigned want)
 {
-    const struct slot *sl = &c->slots[row % CACHE_SLOTS];
+    struct slot *sl = &c->slots[row % CACHE_SLOTS];
     const struct entry *f = &sl->e[sl->last];
-    if (f->gen == c->gen && f->textlen == len && f->dialect == d && f->cat == cat_id &&
-        (f->want & want) == want && !memcmp(f->text, s, len))
-        return f;
+    if (f->gen != c->gen || f->textlen != len)
+        return NULL;
+    if (f->dialect == d && f->cat == cat_id && (f->want & want) == want)
+        return memcmp(f->text, s, len) ? NULL : f;
+    const struct entry *g = &sl->e[sl->last ^ 1];
+    if (g->gen == c->gen && g->text == f->text && g->dialect == d && g->cat == cat_id &&
+        (g->want & want) == want && !memcmp(f->text, s, len)) {
+        sl->last ^= 1;
+        return g;
+    }
     return NULL;
 }
 
@@ -798,8 +807,8 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     if (typed_cat)
         cat_in_init(&ci, catv);
     unsigned shape = (dv ? 1u : 0u) | (typed_cat ? 2u : 0u);
-    int list = kind == FN_TABLES || kind == FN_COLUMNS || kind == FN_LINEAGE ||
-               kind == FN_ACCESS || kind == FN_COL_LINEAGE;
+    int list = kind == FN_TABLES || kind == FN_COLUMNS || kind == FN_LINEAGE || kind == FN_ACCESS ||
+               kind == FN_COL_LINEAGE;
     duckdb_list_entry *entries = list ? duckdb_vector_get_data(output) : NULL;
     struct list_out lo = {0};
     if (list) {
@@ -911,7 +920,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             size_t k = kind == FN_TABLES    ? r->n_tables
                        : kind == FN_COLUMNS ? r->n_columns
                        : kind == FN_ACCESS  ? r->n_access
-                                                : r->n_edges;
+                                            : r->n_edges;
             if (list_reserve(&lo, total + k) != 0)
                 goto oom;
             entries[row].offset = total;
