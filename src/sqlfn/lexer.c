@@ -189,7 +189,7 @@ static void kw_init(void)
     atomic_store_explicit(&kw_ready, 1, memory_order_release);
 }
 
-/* The keyword whose two words are w0, w1 (a name of 2 to KW_WORD_MAX bytes), or KW_NONE. */
+/* The keyword whose two words are w0, w1 (a name of 1 to KW_WORD_MAX bytes), or KW_NONE. */
 static inline unsigned kw_find_words(uint64_t w0, uint64_t w1)
 {
     uint32_t h = kw_word_hash(w0, w1) & (KW_WORD_SIZE - 1);
@@ -626,7 +626,9 @@ static inline unsigned ascii_name_len(const char *st, unsigned *tf)
     /* bit 5 of each byte (set in lower-case letters), moved to bit 7 */
     unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(x, 2));
     letm &= (1u << n) - 1;
-    *tf = ((letm & ~b5) ? TF_UPPER : 0) | ((letm & b5) ? TF_LOWER : 0);
+    /* the name's lower-case letters; an upper-case one is a letter not among them */
+    unsigned low = letm & b5;
+    *tf = (low != letm ? TF_UPPER : 0) | (low ? TF_LOWER : 0);
     return n;
 #else
     (void)st;
@@ -1216,11 +1218,9 @@ int sqlfn_lex(const char *text, size_t len, enum sqlfn_dialect d, struct tokens 
             size_t n = ascii_name_len(p, &tf);
             const char *q = p + n;
             if (n < 16 && !(after_word[(unsigned char)*q] & after_mask)) {
-                if (n >= 2) {
-                    uint64_t w0, w1;
-                    kw_words_of(p, n, &w0, &w1);
-                    kw = kw_find_words(w0, w1);
-                }
+                uint64_t w0, w1; /* one-byte names too: skipping them cost more */
+                kw_words_of(p, n, &w0, &w1);
+                kw = kw_find_words(w0, w1);
                 *w++ = (struct tok){(uint32_t)(p - s), (uint32_t)n, (uint16_t)kw, T_IDENT,
                                     (uint8_t)tf};
                 p = q;
