@@ -281,8 +281,7 @@ static void push_lambda(struct parser *P, struct name n)
 }
 
 /* The state of one sa_walk: its flags, the SELECT item it fills (or NULL), and what the
- * previous token was. The handlers below return WALK_NEXT to go on, WALK_STOP at the end
- * of the expression. */
+ * previous token was. The handlers below return what the walk does next (see WALK_STOP). */
 struct walk {
     unsigned fl;
     struct item *it;
@@ -293,7 +292,10 @@ struct walk {
     int *ntok;      /* the item's atom count, or a spare one: counted without a test */
 };
 
-enum { WALK_NEXT = 0, WALK_STOP = 1 };
+/* What a handler below returns: WALK_STOP at the end of the expression, else how many
+ * tokens it read from the token t it was given when that is known (t + that is the token
+ * at the cursor then, without cur's bounds test), or WALK_NEXT when it is not. */
+enum { WALK_STOP = -1, WALK_NEXT = 0 };
 
 static void count_atom(struct walk *w)
 {
@@ -321,7 +323,7 @@ static int walk_punct(struct parser *P, struct scope *S, struct walk *w, const s
         P->i++;
         w->prev_value = 0;
         w->first = 1;
-        return WALK_NEXT;
+        return 1;
     }
     if (bit & WALK_VALUES) {
         /* {'key': value}: a struct literal's key is not a value */
@@ -332,13 +334,13 @@ static int walk_punct(struct parser *P, struct scope *S, struct walk *w, const s
         P->i++;
         w->prev_value = 1;
         count_atom(w);
-        return WALK_NEXT;
+        return 1;
     }
     if (bit & WALK_OPS) {
         P->i++;
         w->prev_value = 0;
         count_atom(w);
-        return WALK_NEXT;
+        return 1;
     }
     switch (t->type) {
     case T_LPAREN:
@@ -477,12 +479,12 @@ static int walk_keyword(struct parser *P, struct scope *S, struct walk *w, const
     if (cls == KWW_OP) {
         P->i++;
         w->prev_value = 0;
-        return WALK_NEXT;
+        return 1;
     }
     if (cls == KWW_VALUE) {
         P->i++;
         w->prev_value = 1;
-        return WALK_NEXT;
+        return 1;
     }
     switch (kw) {
     case KW_CASE:
@@ -653,23 +655,25 @@ static struct name call_name(struct parser *P, const struct tok *t)
 
 /* A name: a function call, an implicit alias, or a column reference. t is a word at the
  * cursor, so t[1] is the token after it (at worst the final T_EOF). */
-static void walk_name(struct parser *P, struct scope *S, struct walk *w, const struct tok *t)
+static int walk_name(struct parser *P, struct scope *S, struct walk *w, const struct tok *t)
 {
     const struct tok *nx = t + 1;
     if ((((1u << nx->type) & NAME_FORM_NEXT) | (t->kw == KW_LAMBDA)) && walk_name_form(P, w, t))
-        return;
+        return WALK_NEXT;
     struct item *it = w->it;
     unsigned fl = w->fl;
     uint32_t pos = (uint32_t)P->i;
     struct name parts[MAX_PARTS];
     int star = 0, n;
+    int adv = WALK_NEXT; /* how far the name's reading moved from t, when it is known */
     if (nx->type != T_DOT) {
         /* one part, as sa_read_chain reads it (a word that is not reserved, or quoted) */
         P->i++;
         n = 1;
+        adv = 1;
         if (nx->type == T_LPAREN) {
             walk_call(P, S, w, t, 1, call_name(P, t));
-            return;
+            return WALK_NEXT;
         }
         parts[0] = sa_tok_name(P, t);
     } else if (((1u << t[2].type) & CHAIN_PART) && t[3].type != T_DOT) {
@@ -677,10 +681,11 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
          * T_EOF padding) */
         P->i += 3;
         n = 2;
+        adv = 3;
         nx = t + 3;
         if (nx->type == T_LPAREN) {
             walk_call(P, S, w, t, 2, call_name(P, t + 2));
-            return;
+            return WALK_NEXT;
         }
         parts[0] = sa_tok_name(P, t);
         parts[1] = sa_tok_name(P, t + 2);
@@ -688,12 +693,12 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
         n = sa_read_chain(P, parts, &star, NULL);
         if (n == 0) {
             P->i++;
-            return;
+            return 1;
         }
         nx = cur(P);
         if (nx->type == T_LPAREN) {
             walk_call(P, S, w, t, n, parts[n < MAX_PARTS ? n - 1 : MAX_PARTS - 1]);
-            return;
+            return WALK_NEXT;
         }
     }
     if (it && (fl & EX_ITEM) && !(fl & EX_INPAREN) && w->prev_value && n == 1 && !star) {
@@ -702,17 +707,17 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
         it->aliaspos = pos;
         it->has_alias = 1;
         w->prev_value = 1;
-        return;
+        return adv;
     }
     w->prev_value = 1;
     /* a lambda's parameter or a date part is no column (one test for both, rarely true) */
     if (n == 1 && (P->nlambda | (int)(fl & (EX_DATEFN | EX_EXTRACT)))) {
         if (P->nlambda && is_lambda(P, parts[0]))
-            return;
+            return adv;
         if ((fl & (EX_DATEFN | EX_EXTRACT)) && is_date_part(parts[0])) {
             if (fl & EX_EXTRACT)
                 w->fl &= ~(unsigned)EX_EXTRACT;
-            return;
+            return adv;
         }
     }
     if (it) {
@@ -729,8 +734,11 @@ static void walk_name(struct parser *P, struct scope *S, struct walk *w, const s
         it->ntok++;
     }
     sa_add_ref(P, S, parts, n, star, pos, NULL);
-    if (P->paths && nx->type == T_COLON)
+    if (P->paths && nx->type == T_COLON) {
         skip_path(P);
+        return WALK_NEXT;
+    }
+    return adv;
 }
 
 /* Walks an expression, recording column references in S, until a closer, a terminator at
@@ -744,19 +752,23 @@ void sa_walk(struct parser *P, struct scope *S, unsigned fl, struct item *it)
         P->err = 1;
         return;
     }
+    const struct tok *t = cur(P);
     while (!P->err) {
-        const struct tok *t = cur(P);
         int was_first = w.first;
         w.first = 0;
+        int r;
         if (t->type == T_IDENT || t->type == T_QIDENT) {
             unsigned kf = tkflags(t); /* 0 for a quoted name (no keyword) */
             if (!(kf & KF_RES))
-                walk_name(P, S, &w, t); /* one call: inlined */
-            else if (walk_keyword(P, S, &w, t, kf) == WALK_STOP)
-                break;
-        } else if (walk_punct(P, S, &w, t, was_first) == WALK_STOP) {
-            break;
+                r = walk_name(P, S, &w, t); /* one call: inlined */
+            else
+                r = walk_keyword(P, S, &w, t, kf);
+        } else {
+            r = walk_punct(P, S, &w, t, was_first);
         }
+        if (r == WALK_STOP)
+            break;
+        t = r > 0 ? t + r : cur(P);
     }
     P->nlambda = nlambda0;
     P->depth--;

@@ -243,8 +243,76 @@ static int alias_in_scope(const struct scope *S, struct name nm)
     return 0;
 }
 
+/* A FROM item that starts with a name: a table, a CTE, a table function, or a path into an
+ * earlier source. */
+static struct source *from_name(struct parser *P, struct scope *S, int write, const struct tok *t)
+{
+    struct source *src = NULL;
+    struct name parts[MAX_PARTS], full;
+    int n;
+    if ((t->type == T_IDENT || t->type == T_QIDENT || t->type == T_TEMPLATE) &&
+        t[1].type != T_DOT) {
+        /* one part, as sa_read_chain reads it */
+        parts[0] = full = sa_tok_name(P, t);
+        P->i++;
+        n = 1;
+    } else {
+        n = sa_read_chain(P, parts, NULL, &full);
+    }
+    int hint = cur(P)->type == T_LPAREN && table_hint(P, P->i);
+    if (n == 1 && cur(P)->type == T_LPAREN && peek(P, 1)->type == T_STRING &&
+        peek(P, 2)->type == T_RPAREN && parts[0].len == 10 &&
+        !strncasecmp(parts[0].s, "identifier", 10)) {
+        /* Snowflake IDENTIFIER('db.t'): the table named by the string */
+        P->i++;
+        full = sa_tok_name(P, cur(P));
+        parts[0] = full;
+        P->i += 2;
+    } else if (hint) {
+        sa_skip_balanced(P);
+    }
+    if (cur(P)->type == T_LPAREN && !hint) { /* table function */
+        sa_paren(P, S, 0);
+        src = sa_add_source(P, S, SRC_FUNC);
+        if (src) {
+            src->alias = parts[n < MAX_PARTS ? n - 1 : MAX_PARTS - 1];
+        }
+    } else if (n >= 2 && S && alias_in_scope(S, parts[0])) {
+        /* FROM t AS c, c.items AS i: navigation into an earlier source (Redshift SUPER,
+         * BigQuery arrays), not a table */
+        src = sa_add_source(P, S, SRC_FUNC);
+    } else {
+        struct cte *c = n == 1 && S ? sa_find_cte(S, S->ctes, parts[0]) : NULL;
+        if (c) {
+            src = sa_add_source(P, S, SRC_DERIVED);
+            if (src) {
+                src->derived = c->body;
+                src->alias = c->name;
+                src->renamed = c->renamed;
+            }
+        } else {
+            src = sa_add_source(P, S, SRC_TABLE);
+            if (src) {
+                src->table = full;
+                src->alias = parts[n < MAX_PARTS ? n - 1 : MAX_PARTS - 1];
+            }
+            if (write != 2)
+                sa_record_table(P, full, write);
+        }
+    }
+    return src;
+}
+
 struct source *sa_from_item(struct parser *P, struct scope *S, int write)
 {
+    const struct tok *first = cur(P);
+    if (first->type == T_IDENT && first->kw == KW_NONE) {
+        /* the everyday item, a table's name: none of the other forms starts with a word
+         * that is no keyword */
+        struct source *src = from_name(P, S, write, first);
+        sa_table_suffix(P, S, src);
+        return src;
+    }
     while (accept_kw(P, KW_LATERAL) || accept_kw(P, KW_ONLY))
         ;
     if (is_kw(cur(P), KW_ROWS) && is_kw(peek(P, 1), KW_FROM)) /* ROWS FROM (f(), g()) */
@@ -318,58 +386,7 @@ struct source *sa_from_item(struct parser *P, struct scope *S, int write)
         src = sa_add_source(P, S, SRC_FUNC);
     } else if (is_name_tok(t) ||
                ((kw_flags(t->kw) & KF_FN) && t->type == T_IDENT && peek(P, 1)->type == T_LPAREN)) {
-        struct name parts[MAX_PARTS], full;
-        int n;
-        if ((t->type == T_IDENT || t->type == T_QIDENT || t->type == T_TEMPLATE) &&
-            t[1].type != T_DOT) {
-            /* one part, as sa_read_chain reads it */
-            parts[0] = full = sa_tok_name(P, t);
-            P->i++;
-            n = 1;
-        } else {
-            n = sa_read_chain(P, parts, NULL, &full);
-        }
-        int hint = cur(P)->type == T_LPAREN && table_hint(P, P->i);
-        if (n == 1 && cur(P)->type == T_LPAREN && peek(P, 1)->type == T_STRING &&
-            peek(P, 2)->type == T_RPAREN && parts[0].len == 10 &&
-            !strncasecmp(parts[0].s, "identifier", 10)) {
-            /* Snowflake IDENTIFIER('db.t'): the table named by the string */
-            P->i++;
-            full = sa_tok_name(P, cur(P));
-            parts[0] = full;
-            P->i += 2;
-        } else if (hint) {
-            sa_skip_balanced(P);
-        }
-        if (cur(P)->type == T_LPAREN && !hint) { /* table function */
-            sa_paren(P, S, 0);
-            src = sa_add_source(P, S, SRC_FUNC);
-            if (src) {
-                src->alias = parts[n < MAX_PARTS ? n - 1 : MAX_PARTS - 1];
-            }
-        } else if (n >= 2 && S && alias_in_scope(S, parts[0])) {
-            /* FROM t AS c, c.items AS i: navigation into an earlier source (Redshift SUPER,
-             * BigQuery arrays), not a table */
-            src = sa_add_source(P, S, SRC_FUNC);
-        } else {
-            struct cte *c = n == 1 && S ? sa_find_cte(S, S->ctes, parts[0]) : NULL;
-            if (c) {
-                src = sa_add_source(P, S, SRC_DERIVED);
-                if (src) {
-                    src->derived = c->body;
-                    src->alias = c->name;
-                    src->renamed = c->renamed;
-                }
-            } else {
-                src = sa_add_source(P, S, SRC_TABLE);
-                if (src) {
-                    src->table = full;
-                    src->alias = parts[n < MAX_PARTS ? n - 1 : MAX_PARTS - 1];
-                }
-                if (write != 2)
-                    sa_record_table(P, full, write);
-            }
-        }
+        src = from_name(P, S, write, t);
     } else {
         return NULL;
     }
@@ -720,6 +737,8 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
     if (accept_kw(P, KW_SELECT)) {
         for (;;) {
             const struct tok *t = cur(P);
+            if (t->kw == KW_NONE) /* the everyday list starts with a name or a star */
+                break;
             if (is_kw(t, KW_ALL)) {
                 P->i++;
             } else if (is_kw(t, KW_DISTINCT)) {
@@ -915,6 +934,24 @@ static struct scope *set_operand(struct parser *P, struct scope *parent, struct 
     return sa_new_scope(P, parent, ctes);
 }
 
+/* Can the keyword start a set operation ([FULL|LEFT|INNER] [OUTER] UNION, ...)? */
+static int set_op_word(unsigned kw)
+{
+    switch (kw) {
+    case KW_FULL:
+    case KW_LEFT:
+    case KW_INNER:
+    case KW_OUTER:
+    case KW_UNION:
+    case KW_INTERSECT:
+    case KW_EXCEPT:
+    case KW_MINUS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 struct scope *sa_parse_query(struct parser *P, struct scope *parent, struct cte *ctes)
 {
     if (++P->depth > MAX_DEPTH) {
@@ -926,6 +963,9 @@ struct scope *sa_parse_query(struct parser *P, struct scope *parent, struct cte 
     struct scope *first = set_operand(P, parent, ctes);
     while (!P->err) {
         const struct tok *t = cur(P);
+        /* most queries end here: only these words go on (below) */
+        if (!set_op_word(t->kw))
+            break;
         /* BigQuery: [FULL|LEFT|INNER] [OUTER] UNION ALL BY NAME */
         size_t save = P->i;
         while (is_kw(cur(P), KW_FULL) || is_kw(cur(P), KW_LEFT) || is_kw(cur(P), KW_INNER) ||
