@@ -322,15 +322,23 @@ static void emit_star(struct parser *P, struct source *src, int depth)
         sa_emit_col(P, src->table, &src->table, cols[i]);
 }
 
+static void resolve_ref(struct parser *P, struct scope *S, struct colref *r);
+
 void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
 {
     /* the common case: an unqualified column of a scope that reads one table, without an
-     * alias it could name or a catalog to ask (resolve_in and attribute come to this) */
+     * alias it could name or a catalog to ask (resolve_in and attribute come to this);
+     * the rest in a function of its own, so that this one saves no registers */
     if (r->nparts == 1 && !r->star && !r->bound && !S->naliases && !P->cat && S->nsrc == 1 &&
-        S->src->kind == SRC_TABLE) {
+        S->src->kind == SRC_TABLE)
         sa_emit_col(P, S->src->table, &S->src->table, r->parts[0]);
-        return;
-    }
+    else
+        resolve_ref(P, S, r);
+}
+
+static __attribute__((noinline)) void resolve_ref(struct parser *P, struct scope *S,
+                                                  struct colref *r)
+{
     if (r->bound) {
         attribute(P, r->bound, r->parts[0], 0);
         return;
@@ -386,6 +394,8 @@ void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
  * column is reported without a table. */
 void sa_settle_pending(struct parser *P)
 {
+    if (!P->npend) /* most statements: before the registers the loop saves */
+        return;
     for (size_t i = 0; i < P->npend; i++) {
         struct scope *S = P->pend[i].scope;
         struct name col = P->pend[i].col;

@@ -227,7 +227,32 @@ int sa_cte_ahead(const struct tok *t)
 
 /* ---- names ---- */
 
+static struct name tok_name_rest(struct parser *P, const struct tok *t);
+
 struct name sa_tok_name_slow(struct parser *P, const struct tok *t)
+{
+    /* the common case here, a short name the folding changes, folded two words at once
+     * as the fingerprint folds (the arena rounds to 8); the rest in a function of its own,
+     * so that this one saves no registers */
+    if (t->type == T_IDENT && P->fold != 'P' &&
+        (t->flags & (P->fold == 'L' ? TF_UPPER : TF_LOWER)) && t->len <= 16 &&
+        P->t[P->n - 1].off - t->off >= 16 && (size_t)(P->a->lim - P->a->cur) >= 16) {
+        const char *s = P->s + t->off;
+        unsigned char lo = P->fold == 'L' ? 'A' : 'a';
+        char *c = arena_alloc(P->a, 16);
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + 8, 8);
+        a = sa_swar_fold(a, lo);
+        b = sa_swar_fold(b, lo);
+        memcpy(c, &a, 8);
+        memcpy(c + 8, &b, 8);
+        return (struct name){c, t->len};
+    }
+    return tok_name_rest(P, t);
+}
+
+static __attribute__((noinline)) struct name tok_name_rest(struct parser *P, const struct tok *t)
 {
     const char *s = P->s + t->off;
     uint32_t n = t->len;
@@ -242,7 +267,7 @@ struct name sa_tok_name_slow(struct parser *P, const struct tok *t)
         unsigned char lo = f == 'L' ? 'A' : 'a';
         size_t textlen = P->t[P->n - 1].off; /* the final T_EOF's offset */
         if (n <= 16 && textlen - t->off >= 16) {
-            /* two words at once, as the fingerprint folds (the arena rounds to 8) */
+            /* two words at once (sa_tok_name_slow found the arena's block full) */
             char *c = arena_alloc(P->a, 16);
             if (!c) {
                 P->err = 1;
@@ -583,14 +608,23 @@ void sa_mark_role(struct parser *P, size_t b, size_t e, int role)
 
 /* The first projection named `nm` (case-insensitive); a hash index past 8 projections
  * keeps wide SELECT lists linear. */
+static const struct proj *find_proj_hashed(struct parser *P, struct scope *S, struct name nm);
+
 const struct proj *sa_find_proj(struct parser *P, struct scope *S, struct name nm)
 {
-    if (S->nproj <= 8) {
-        for (const struct proj *p = S->proj; p; p = p->next)
-            if (!p->star && name_ieq(p->name, nm))
-                return p;
-        return NULL;
-    }
+    if (S->nproj > 8)
+        return find_proj_hashed(P, S, nm);
+    for (const struct proj *p = S->proj; p; p = p->next)
+        if (!p->star && name_ieq(p->name, nm))
+            return p;
+    return NULL;
+}
+
+/* sa_find_proj past 8 projections (a function of its own: the short scan above then saves
+ * no registers). */
+static __attribute__((noinline)) const struct proj *
+find_proj_hashed(struct parser *P, struct scope *S, struct name nm)
+{
     if (!S->pidx) {
         uint32_t cap = 16;
         while (cap < S->nproj * 2)
