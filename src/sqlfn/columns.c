@@ -371,6 +371,11 @@ void sa_resolve_ref(struct parser *P, struct scope *S, struct colref *r)
     for (struct scope *sc = S; sc; sc = sc->parent) {
         if (sc->nsrc == 0)
             continue;
+        /* one table and no catalog: resolve_in and attribute come to this */
+        if (sc->nsrc == 1 && sc->src->kind == SRC_TABLE && !P->cat) {
+            sa_emit_col(P, sc->src->table, &sc->src->table, col);
+            return;
+        }
         if (resolve_in(P, sc, r, col, 0, 1))
             return;
     }

@@ -109,6 +109,23 @@ static int pairset_rehash(struct parser *P, struct pairset *ps, size_t nc)
     return 0;
 }
 
+/* The first entry of an empty set: a function of its own, small (every text's sets start
+ * here, and pairset_add_slow's hash table made its entry and exit cost more than this). */
+static __attribute__((noinline)) int pairset_add_first(struct parser *P, struct pairset *ps,
+                                                       struct name a, struct name b)
+{
+    if (!ps->slots) {
+        ps->slots = arena_alloc(P->a, PS_DENSE * sizeof(*ps->slots));
+        if (!ps->slots) {
+            P->err = 1;
+            return -1;
+        }
+    }
+    ps->slots[0] = (struct pair){a, b, 0};
+    ps->n = 1;
+    return 1;
+}
+
 /* sa_pairset_add past the dense array's first free slot: a set growing into, or being,
  * a hash table. */
 static int pairset_add_slow(struct parser *P, struct pairset *ps, struct name a, struct name b)
@@ -147,7 +164,8 @@ static int pairset_add_slow(struct parser *P, struct pairset *ps, struct name a,
  * b.s must not be NULL. A dense set compares names directly: most sets stay that small
  * (one or two entries), and hashing cost more than the comparisons. Inline in this file
  * (the columns and tables are added here): only the dense case is. */
-static inline int pairset_add(struct parser *P, struct pairset *ps, struct name a, struct name b)
+static inline __attribute__((always_inline)) int pairset_add(struct parser *P, struct pairset *ps,
+                                                             struct name a, struct name b)
 {
     if (ps->cap)
         return pairset_add_slow(P, ps, a, b);
@@ -156,7 +174,7 @@ static inline int pairset_add(struct parser *P, struct pairset *ps, struct name 
         if (pair_same(&ps->slots[i], a, b))
             return 0;
     if (n == 0 || n >= PS_DENSE)
-        return pairset_add_slow(P, ps, a, b);
+        return n ? pairset_add_slow(P, ps, a, b) : pairset_add_first(P, ps, a, b);
     ps->slots[n] = (struct pair){a, b, 0};
     ps->n = n + 1;
     return 1;

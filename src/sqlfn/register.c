@@ -190,16 +190,10 @@ static void cache_reset(struct tcache *c)
     }
 }
 
-/* n bytes aligned to 8 from the chunk store, or NULL past the thread's budget. */
-static void *cache_alloc(struct tcache *c, size_t n)
+/* cache_alloc when the newest block is full: a new block twice as large. */
+static void *cache_alloc_block(struct tcache *c, size_t n)
 {
-    n = (n + 7) & ~(size_t)7;
     struct cblock *b = c->blocks;
-    if (b && b->cap - b->used >= n) {
-        void *p = (char *)b->data + b->used;
-        b->used += n;
-        return p;
-    }
     size_t cap = b ? b->cap * 2 : CACHE_FIRST_SIZE;
     while (cap < n)
         cap *= 2;
@@ -219,48 +213,54 @@ static void *cache_alloc(struct tcache *c, size_t n)
     return nb->data;
 }
 
-/* Copies s into blob and returns the copy's address for a string of the result: strings
- * inside the analysed text keep their offset, others are appended at *tail. */
-static const char *relocate(const char *p, uint32_t len, const char *text, size_t textlen,
-                            char *blob, size_t *tail)
+/* n bytes aligned to 8 from the chunk store, or NULL past the thread's budget. */
+static inline void *cache_alloc(struct tcache *c, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    struct cblock *b = c->blocks;
+    if (b && b->cap - b->used >= n) {
+        void *p = (char *)b->data + b->used;
+        b->used += n;
+        return p;
+    }
+    return cache_alloc_block(c, n);
+}
+
+/* The copy of a string of the result in the chunk store: a string inside the analysed
+ * text keeps its offset in the text's copy `blob`, another (a folded name, the
+ * fingerprint) gets a copy of its own; *ok is cleared when the store is full. */
+static inline const char *relocate(struct tcache *c, const char *p, uint32_t len, const char *text,
+                                   size_t textlen, char *blob, int *ok)
 {
     if (!p)
         return NULL;
     if (p >= text && p + len <= text + textlen)
         return blob + (p - text);
-    char *d = blob + *tail;
+    char *d = cache_alloc(c, len);
+    if (!d) {
+        *ok = 0;
+        return NULL;
+    }
     memcpy(d, p, len);
-    *tail += len;
     return d;
 }
 
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 
 /* Keeps a copy of the text and of its analysis in the slot; 0, or -1 when it is too big
- * or over the thread's budget (the slot is then left empty). */
+ * or over the thread's budget (the slot is then left empty). One pass over the result:
+ * the text and the arrays in one block, the strings outside the text each copied after
+ * (summing their sizes first cost a second pass and its mispredicted loop ends). */
 static int slot_store(struct tcache *c, struct entry *sl, const char *text, size_t len,
                       enum sqlfn_dialect d, uint64_t cat, unsigned want,
                       const struct sqlfn_result *r)
 {
-    size_t strings = r->fingerprint.len;
-    for (size_t i = 0; i < r->n_tables; i++)
-        strings += r->tables[i].len;
-    for (size_t i = 0; i < r->n_columns; i++)
-        strings += r->columns[i].table.len + r->columns[i].column.len;
-    for (size_t i = 0; i < r->n_edges; i++)
-        strings += r->edges[i].source.len + r->edges[i].target.len;
-    for (size_t i = 0; i < r->n_access; i++)
-        strings += r->access[i].table.len;
-    for (size_t i = 0; i < r->n_col_lineage; i++)
-        strings += r->col_lineage[i].source_table.len + r->col_lineage[i].source_column.len +
-                   r->col_lineage[i].target_table.len + r->col_lineage[i].target_column.len;
     size_t a_tab = ALIGN8(len);
     size_t a_col = a_tab + ALIGN8(r->n_tables * sizeof(*r->tables));
     size_t a_edge = a_col + ALIGN8(r->n_columns * sizeof(*r->columns));
     size_t a_acc = a_edge + ALIGN8(r->n_edges * sizeof(*r->edges));
     size_t a_lin = a_acc + ALIGN8(r->n_access * sizeof(*r->access));
-    size_t a_str = a_lin + ALIGN8(r->n_col_lineage * sizeof(*r->col_lineage));
-    size_t need = a_str + strings + 1;
+    size_t need = a_lin + r->n_col_lineage * sizeof(*r->col_lineage) + 1;
     sl->gen = 0;
     if (need > CACHE_MAX_BLOB)
         return -1;
@@ -268,7 +268,7 @@ static int slot_store(struct tcache *c, struct entry *sl, const char *text, size
     if (!blob)
         return -1;
     memcpy(blob, text, len);
-    size_t tail = a_str;
+    int ok = 1;
     struct sqlfn_str *tabs = (struct sqlfn_str *)(void *)(blob + a_tab);
     struct sqlfn_column *cols = (struct sqlfn_column *)(void *)(blob + a_col);
     struct sqlfn_edge *edges = (struct sqlfn_edge *)(void *)(blob + a_edge);
@@ -276,35 +276,35 @@ static int slot_store(struct tcache *c, struct entry *sl, const char *text, size
     struct sqlfn_col_lineage *lin = (struct sqlfn_col_lineage *)(void *)(blob + a_lin);
     for (size_t i = 0; i < r->n_tables; i++) {
         tabs[i].len = r->tables[i].len;
-        tabs[i].s = relocate(r->tables[i].s, r->tables[i].len, text, len, blob, &tail);
+        tabs[i].s = relocate(c, r->tables[i].s, r->tables[i].len, text, len, blob, &ok);
     }
     for (size_t i = 0; i < r->n_columns; i++) {
         cols[i] = r->columns[i];
-        cols[i].table.s = relocate(cols[i].table.s, cols[i].table.len, text, len, blob, &tail);
-        cols[i].column.s = relocate(cols[i].column.s, cols[i].column.len, text, len, blob, &tail);
+        cols[i].table.s = relocate(c, cols[i].table.s, cols[i].table.len, text, len, blob, &ok);
+        cols[i].column.s = relocate(c, cols[i].column.s, cols[i].column.len, text, len, blob, &ok);
     }
     for (size_t i = 0; i < r->n_edges; i++) {
         edges[i] = r->edges[i];
         edges[i].source.s =
-            relocate(edges[i].source.s, edges[i].source.len, text, len, blob, &tail);
+            relocate(c, edges[i].source.s, edges[i].source.len, text, len, blob, &ok);
         edges[i].target.s =
-            relocate(edges[i].target.s, edges[i].target.len, text, len, blob, &tail);
+            relocate(c, edges[i].target.s, edges[i].target.len, text, len, blob, &ok);
     }
     for (size_t i = 0; i < r->n_access; i++) {
         acc[i] = r->access[i];
-        acc[i].table.s = relocate(acc[i].table.s, acc[i].table.len, text, len, blob, &tail);
+        acc[i].table.s = relocate(c, acc[i].table.s, acc[i].table.len, text, len, blob, &ok);
     }
     for (size_t i = 0; i < r->n_col_lineage; i++) {
         struct sqlfn_col_lineage *x = &lin[i];
         *x = r->col_lineage[i];
         x->source_table.s =
-            relocate(x->source_table.s, x->source_table.len, text, len, blob, &tail);
+            relocate(c, x->source_table.s, x->source_table.len, text, len, blob, &ok);
         x->source_column.s =
-            relocate(x->source_column.s, x->source_column.len, text, len, blob, &tail);
+            relocate(c, x->source_column.s, x->source_column.len, text, len, blob, &ok);
         x->target_table.s =
-            relocate(x->target_table.s, x->target_table.len, text, len, blob, &tail);
+            relocate(c, x->target_table.s, x->target_table.len, text, len, blob, &ok);
         x->target_column.s =
-            relocate(x->target_column.s, x->target_column.len, text, len, blob, &tail);
+            relocate(c, x->target_column.s, x->target_column.len, text, len, blob, &ok);
     }
     sl->r = *r;
     sl->r.access = acc;
@@ -313,7 +313,9 @@ static int slot_store(struct tcache *c, struct entry *sl, const char *text, size
     sl->r.columns = cols;
     sl->r.edges = edges;
     sl->r.ansi_fingerprint = (struct sqlfn_str){NULL, 0}; /* kept in the other entry */
-    sl->r.fingerprint.s = relocate(r->fingerprint.s, r->fingerprint.len, text, len, blob, &tail);
+    sl->r.fingerprint.s = relocate(c, r->fingerprint.s, r->fingerprint.len, text, len, blob, &ok);
+    if (!ok)
+        return -1;
     sl->text = blob;
     sl->textlen = len;
     sl->dialect = d;
@@ -350,17 +352,26 @@ static void slot_store_ansi_fp(struct tcache *c, struct entry *e, const struct e
     e->gen = c->gen;
 }
 
-/* The entry of row `row` used last when it holds what the call wants, else NULL: the
- * second and third call of a query on a row find it here (the integers compared before
- * the bytes, and the other entry left alone). */
+/* The entry of row `row` that holds what the call wants, found without analyze_row: the
+ * entry used last (the second call of a query on a row), or the other entry when it shares
+ * that entry's copy of the text (sql_fingerprint(sql) beside calls with a dialect, whose
+ * ansi fingerprint slot_store_ansi_fp keeps there); else NULL. The integers are compared
+ * before the bytes, and the text once. */
 static inline const struct entry *cache_last(struct tcache *c, idx_t row, const char *s, size_t len,
                                              enum sqlfn_dialect d, uint64_t cat_id, unsigned want)
 {
-    const struct slot *sl = &c->slots[row % CACHE_SLOTS];
+    struct slot *sl = &c->slots[row % CACHE_SLOTS];
     const struct entry *f = &sl->e[sl->last];
-    if (f->gen == c->gen && f->textlen == len && f->dialect == d && f->cat == cat_id &&
-        (f->want & want) == want && !memcmp(f->text, s, len))
-        return f;
+    if (f->gen != c->gen || f->textlen != len)
+        return NULL;
+    if (f->dialect == d && f->cat == cat_id && (f->want & want) == want)
+        return memcmp(f->text, s, len) ? NULL : f;
+    const struct entry *g = &sl->e[sl->last ^ 1];
+    if (g->gen == c->gen && g->text == f->text && g->dialect == d && g->cat == cat_id &&
+        (g->want & want) == want && !memcmp(f->text, s, len)) {
+        sl->last ^= 1;
+        return g;
+    }
     return NULL;
 }
 
@@ -658,13 +669,13 @@ static inline void put_str(duckdb_vector v, duckdb_string_t *data, idx_t row, co
     duckdb_string_t *st = &data[row];
     memset(st, 0, sizeof(*st));
     st->value.inlined.length = (uint32_t)len;
-    /* copies of fixed sizes (moves, not a call per string): two overlapping ones */
+    /* copies of fixed sizes (moves, not a call per string): three overlapping ones of 4
+     * bytes cover 4 to 12 bytes, so the lengths of most names take one branch */
     char *o = st->value.inlined.inlined;
-    if (len >= 8) {
-        memcpy(o, s, 8);
-        memcpy(o + len - 8, s + len - 8, 8);
-    } else if (len >= 4) {
+    if (len >= 4) {
+        size_t mid = (len - 4) / 2;
         memcpy(o, s, 4);
+        memcpy(o + mid, s + mid, 4);
         memcpy(o + len - 4, s + len - 4, 4);
     } else if (len) {
         o[0] = s[0];
@@ -752,6 +763,9 @@ static int put_col_lineage(struct list_out *lo, duckdb_list_entry *entries, idx_
 static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output)
 {
     const struct fn_desc *fd = duckdb_scalar_function_get_extra_info(info);
+    /* read once: the calls in the row loop would make the compiler read them per row */
+    const enum fn_kind kind = fd->kind;
+    const unsigned want = fd->want;
     idx_t n = duckdb_data_chunk_get_size(input);
     idx_t ncols = duckdb_data_chunk_get_column_count(input);
     duckdb_vector sqlv = duckdb_data_chunk_get_vector(input, 0);
@@ -764,9 +778,9 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     int typed_cat = 0;
     if (catv) {
         duckdb_logical_type ct = duckdb_vector_get_column_type(catv);
-        int kind = cat_type_kind(ct);
+        int ckind = cat_type_kind(ct);
         duckdb_destroy_logical_type(&ct);
-        if (kind == 0) {
+        if (ckind == 0) {
             /* the argument comes as written (an ANY parameter): a map of other types would
              * otherwise meet DuckDB's cast to MAP(VARCHAR, VARCHAR[]) and its conversion
              * error, or have integers taken as names */
@@ -778,7 +792,7 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
             duckdb_scalar_function_set_error(info, msg);
             return;
         }
-        typed_cat = kind == 2;
+        typed_cat = ckind == 2;
     }
     duckdb_string_t *dd = dv ? duckdb_vector_get_data(dv) : NULL;
     uint64_t *dok = dv ? duckdb_vector_get_validity(dv) : NULL;
@@ -793,16 +807,16 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
     if (typed_cat)
         cat_in_init(&ci, catv);
     unsigned shape = (dv ? 1u : 0u) | (typed_cat ? 2u : 0u);
-    int list = fd->kind == FN_TABLES || fd->kind == FN_COLUMNS || fd->kind == FN_LINEAGE ||
-               fd->kind == FN_ACCESS || fd->kind == FN_COL_LINEAGE;
+    int list = kind == FN_TABLES || kind == FN_COLUMNS || kind == FN_LINEAGE || kind == FN_ACCESS ||
+               kind == FN_COL_LINEAGE;
     duckdb_list_entry *entries = list ? duckdb_vector_get_data(output) : NULL;
     struct list_out lo = {0};
     if (list) {
         lo.list = output;
         lo.child = duckdb_list_vector_get_child(output);
-        if (fd->kind == FN_TABLES) {
+        if (kind == FN_TABLES) {
             lo.f0 = lo.child;
-        } else if (fd->kind == FN_COL_LINEAGE) {
+        } else if (kind == FN_COL_LINEAGE) {
             for (int k = 0; k < 6; k++)
                 lo.f6[k] = duckdb_struct_vector_get_child(lo.child, (idx_t)k);
             lo.f0 = lo.f6[0];
@@ -812,8 +826,8 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         }
     }
     duckdb_string_t *strd =
-        fd->kind == FN_FINGERPRINT || fd->kind == FN_TYPE ? duckdb_vector_get_data(output) : NULL;
-    uint64_t *hashes = fd->kind == FN_HASH ? duckdb_vector_get_data(output) : NULL;
+        kind == FN_FINGERPRINT || kind == FN_TYPE ? duckdb_vector_get_data(output) : NULL;
+    uint64_t *hashes = kind == FN_HASH ? duckdb_vector_get_data(output) : NULL;
     idx_t total = list ? duckdb_list_vector_get_size(output) : 0;
     if (list && list_reserve(&lo, total + 1) != 0)
         goto oom;
@@ -870,22 +884,22 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
         struct sqlfn_result rbuf;
         const struct sqlfn_result *r = NULL;
         const struct entry *hit =
-            cache ? cache_last(cache, row, s, len, dialect, cat_id, fd->want) : NULL;
+            cache ? cache_last(cache, row, s, len, dialect, cat_id, want) : NULL;
         int rc;
         if (hit) {
             r = &hit->r;
             rc = r->ok ? 0 : -1;
         } else {
-            rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, fd->want,
+            rc = analyze_row(cache, cx, &fresh, row, s, len, dialect, cat, cat_id, shape, want,
                              &rbuf, &r);
         }
-        int fp = fd->kind == FN_FINGERPRINT || fd->kind == FN_HASH;
+        int fp = kind == FN_FINGERPRINT || kind == FN_HASH;
         /* a fingerprint needs only tokens; the other functions need the analysis */
         if (fp ? r->fingerprint.s == NULL : rc != 0) {
             set_null(output, row);
             continue;
         }
-        switch (fd->kind) {
+        switch (kind) {
         case FN_FINGERPRINT:
             put_str(output, strd, row, r->fingerprint.s, r->fingerprint.len);
             break;
@@ -903,24 +917,24 @@ static void fn_exec(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
                 goto oom;
             break;
         default: {
-            size_t k = fd->kind == FN_TABLES    ? r->n_tables
-                       : fd->kind == FN_COLUMNS ? r->n_columns
-                       : fd->kind == FN_ACCESS  ? r->n_access
-                                                : r->n_edges;
+            size_t k = kind == FN_TABLES    ? r->n_tables
+                       : kind == FN_COLUMNS ? r->n_columns
+                       : kind == FN_ACCESS  ? r->n_access
+                                            : r->n_edges;
             if (list_reserve(&lo, total + k) != 0)
                 goto oom;
             entries[row].offset = total;
             entries[row].length = k;
-            if (fd->kind == FN_TABLES) {
+            if (kind == FN_TABLES) {
                 for (size_t j = 0; j < k; j++)
                     put_str(lo.f0, lo.d0, total + j, r->tables[j].s, r->tables[j].len);
             } else {
                 for (size_t j = 0; j < k; j++) {
                     struct sqlfn_str a, b;
-                    if (fd->kind == FN_COLUMNS) {
+                    if (kind == FN_COLUMNS) {
                         a = r->columns[j].table;
                         b = r->columns[j].column;
-                    } else if (fd->kind == FN_ACCESS) {
+                    } else if (kind == FN_ACCESS) {
                         a = r->access[j].table;
                         b = (struct sqlfn_str){r->access[j].access,
                                                (uint32_t)strlen(r->access[j].access)};
