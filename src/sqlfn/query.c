@@ -718,6 +718,14 @@ static int into_variables(struct parser *P)
     return P->t[j].type == T_COMMA;
 }
 
+/* WHERE, HAVING or QUALIFY at the cursor: its condition, a filter for column lineage. */
+static void filter_clause(struct parser *P, struct scope *S)
+{
+    size_t b = ++P->i;
+    sa_walk(P, S, 0, NULL);
+    sa_mark_role(P, b, P->i, ROLE_FILTER);
+}
+
 /* SELECT ... [FROM ...] [WHERE ...] ... (or DuckDB's FROM-first form). */
 static struct scope *parse_select(struct parser *P, struct scope *parent, struct cte *ctes)
 {
@@ -810,17 +818,11 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
             sa_parse_from_list(P, S, 0);
             continue;
         }
-        switch (t->kw) {
-        case KW_WHERE:
-        case KW_HAVING:
-        case KW_QUALIFY: {
-            size_t b = ++P->i;
-            sa_walk(P, S, 0, NULL);
-            sa_mark_role(P, b, P->i, ROLE_FILTER);
+        if (t->kw == KW_WHERE) { /* the next most frequent, before the switch's jump */
+            filter_clause(P, S);
             continue;
         }
-        case KW_GROUP:
-        case KW_ORDER: {
+        if (t->kw == KW_GROUP || t->kw == KW_ORDER) {
             int role = t->kw == KW_GROUP ? ROLE_GROUP : ROLE_SORT;
             P->i++;
             accept_kw(P, KW_BY);
@@ -833,6 +835,11 @@ static struct scope *parse_select(struct parser *P, struct scope *parent, struct
                 P->i += 2;
             continue;
         }
+        switch (t->kw) {
+        case KW_HAVING:
+        case KW_QUALIFY:
+            filter_clause(P, S);
+            continue;
         case KW_WINDOW:
             P->i++;
             while (!P->err && is_name_tok(cur(P))) {
