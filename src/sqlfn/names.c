@@ -526,9 +526,14 @@ void sa_emit_edge(struct parser *P, struct name src, struct name dst)
 
 struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *ctes)
 {
-    struct scope *S = sa_alloc0(P, sizeof(*S));
-    if (!S)
+    struct scope *S = arena_alloc(P->a, sizeof(*S));
+    if (!S) {
+        P->err = 1;
         return NULL;
+    }
+    /* zeroed by a copy of fixed size (wide moves), not a call to memset */
+    static const struct scope empty;
+    *S = empty;
     S->parent = parent;
     S->ctes = ctes;
     S->src_tail = &S->src;
@@ -541,8 +546,15 @@ struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *c
 
 struct source *sa_add_source(struct parser *P, struct scope *S, int kind)
 {
-    struct source *src = sa_alloc0(P, sizeof(*src));
-    if (!src || !S)
+    struct source *src = arena_alloc(P->a, sizeof(*src));
+    if (!src) {
+        P->err = 1;
+        return NULL;
+    }
+    /* zeroed by a copy of fixed size (wide moves), not a call to memset */
+    static const struct source empty;
+    *src = empty;
+    if (!S)
         return src;
     src->kind = kind;
     *S->src_tail = src;
@@ -551,16 +563,10 @@ struct source *sa_add_source(struct parser *P, struct scope *S, int kind)
     return src;
 }
 
-void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int n, int star,
-                uint32_t pos, struct source *bound)
+/* Fills a new reference r and appends it to S's. */
+static inline void colref_fill(struct scope *S, struct colref *r, const struct name *parts, int n,
+                               int star, uint32_t pos, struct source *bound)
 {
-    if (!S || !(P->want & SQLFN_WANT_COLUMNS))
-        return;
-    struct colref *r = arena_alloc(P->a, sizeof(*r));
-    if (!r) {
-        P->err = 1;
-        return;
-    }
     r->next = NULL;
     int k = n < MAX_PARTS ? n : MAX_PARTS;
     for (int i = 0; i < k; i++)
@@ -573,19 +579,52 @@ void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int
     S->ref_tail = &r->next;
 }
 
+/* sa_add_ref when the arena's block has no room left. */
+static __attribute__((noinline)) void add_ref_slow(struct parser *P, struct scope *S,
+                                                   const struct name *parts, int n, int star,
+                                                   uint32_t pos, struct source *bound)
+{
+    struct colref *r = arena_alloc(P->a, sizeof(*r));
+    if (!r) {
+        P->err = 1;
+        return;
+    }
+    colref_fill(S, r, parts, n, star, pos, bound);
+}
+
+void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int n, int star,
+                uint32_t pos, struct source *bound)
+{
+    if (!S || !(P->want & SQLFN_WANT_COLUMNS))
+        return;
+    /* the arena's block has room (most calls): no call on this path, so no registers saved */
+    if ((size_t)(P->a->lim - P->a->cur) < sizeof(struct colref)) {
+        add_ref_slow(P, S, parts, n, star, pos, bound);
+        return;
+    }
+    colref_fill(S, arena_alloc(P->a, sizeof(struct colref)), parts, n, star, pos, bound);
+}
+
 struct proj *sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
                          int star, const struct name *q, int nq)
 {
     if (!S)
         return NULL;
-    struct proj *p = sa_alloc0(P, sizeof(*p));
-    if (!p)
+    struct proj *p = arena_alloc(P->a, sizeof(*p));
+    if (!p) {
+        P->err = 1;
         return NULL;
+    }
+    /* every field set here, the unused qualifier parts zero, without memset: a call, or
+     * for a whole struct `rep stos`, whose start-up costs more than these stores */
+    static const struct name no_parts[MAX_PARTS];
+    p->next = NULL;
     p->name = nm;
     p->pos = pos;
     p->alias = (uint8_t)alias;
     p->star = (uint8_t)star;
     p->nq = (uint8_t)(nq < MAX_PARTS ? nq : MAX_PARTS);
+    memcpy(p->q, no_parts, sizeof(p->q));
     for (int i = 0; i < p->nq; i++)
         p->q[i] = q[i];
     *S->proj_tail = p;

@@ -340,7 +340,8 @@ static void slot_store_ansi_fp(struct tcache *c, struct entry *e, const struct e
         memcpy(d, afp.s, afp.len);
         copy = d;
     }
-    memset(&e->r, 0, opaque(sizeof(e->r)));
+    static const struct sqlfn_result empty; /* copied: wide moves, no call, no `rep stos` */
+    e->r = empty;
     e->r.ok = 1;
     e->r.fingerprint = (struct sqlfn_str){copy, afp.len};
     e->r.fingerprint_hash = ahash;
