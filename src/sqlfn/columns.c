@@ -215,14 +215,23 @@ static int resolve_in(struct parser *P, struct scope *S, struct colref *r, struc
     return 1;
 }
 
+static void attribute_derived(struct parser *P, struct source *src, struct name col, int depth);
+
 static void attribute(struct parser *P, struct source *src, struct name col, int depth)
 {
     if (!src || depth > 16)
         return;
-    if (src->kind == SRC_TABLE) {
+    /* a table's column (most calls) straight on, the rest in a function of its own: this
+     * one then saves no registers */
+    if (src->kind == SRC_TABLE)
         sa_emit_col(P, src->table, &src->table, col);
-        return;
-    }
+    else
+        attribute_derived(P, src, col, depth);
+}
+
+static __attribute__((noinline)) void attribute_derived(struct parser *P, struct source *src,
+                                                        struct name col, int depth)
+{
     if (src->kind != SRC_DERIVED || !src->derived || src->renamed)
         return;
     struct scope *d = src->derived;
