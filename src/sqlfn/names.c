@@ -11,10 +11,25 @@
 
 #include "util/banned.h"
 
+static void *grow_copy(struct parser *P, void *old, size_t *cap, size_t n, size_t elem);
+
 void *sa_grow_slow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem)
 {
     if (n < *cap)
         return old;
+    /* the first growth of an array (most calls: each text's first table, column ...) while
+     * the arena's block has room: no call, so no register saves; the rest in grow_copy */
+    size_t nc = *cap ? *cap * 2 : 16;
+    struct arena *a = P->a;
+    if (n || ((nc * elem + 7) & ~(size_t)7) > (size_t)(a->lim - a->cur))
+        return grow_copy(P, old, cap, n, elem);
+    *cap = nc;
+    return arena_alloc(a, nc * elem);
+}
+
+static __attribute__((noinline)) void *grow_copy(struct parser *P, void *old, size_t *cap, size_t n,
+                                                 size_t elem)
+{
     size_t nc = *cap ? *cap * 2 : 16;
     void *p = arena_alloc(P->a, nc * elem);
     if (!p) {
