@@ -539,14 +539,18 @@ void sa_emit_edge(struct parser *P, struct name src, struct name dst)
 
 /* ---- scopes ---- */
 
-struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *ctes)
+/* The arena's block has room for n more bytes: the allocation then needs no call, and a
+ * function whose common path makes none saves no registers (the other path goes to a
+ * function of its own). */
+static inline int arena_room(const struct parser *P, size_t n)
 {
-    struct scope *S = arena_alloc(P->a, sizeof(*S));
-    if (!S) {
-        P->err = 1;
-        return NULL;
-    }
-    /* zeroed by a copy of fixed size (wide moves), not a call to memset */
+    return (size_t)(P->a->lim - P->a->cur) >= n;
+}
+
+/* Sets up a new scope S (zeroed by a copy of fixed size: wide moves, not a call to memset). */
+static inline struct scope *scope_init(struct parser *P, struct scope *S, struct scope *parent,
+                                       struct cte *ctes)
+{
     static const struct scope empty;
     *S = empty;
     S->parent = parent;
@@ -559,14 +563,27 @@ struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *c
     return S;
 }
 
-struct source *sa_add_source(struct parser *P, struct scope *S, int kind)
+static __attribute__((noinline)) struct scope *
+new_scope_slow(struct parser *P, struct scope *parent, struct cte *ctes)
 {
-    struct source *src = arena_alloc(P->a, sizeof(*src));
-    if (!src) {
+    struct scope *S = arena_alloc(P->a, sizeof(*S));
+    if (!S) {
         P->err = 1;
         return NULL;
     }
-    /* zeroed by a copy of fixed size (wide moves), not a call to memset */
+    return scope_init(P, S, parent, ctes);
+}
+
+struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *ctes)
+{
+    if (!arena_room(P, sizeof(struct scope)))
+        return new_scope_slow(P, parent, ctes);
+    return scope_init(P, arena_alloc(P->a, sizeof(struct scope)), parent, ctes);
+}
+
+/* Sets up a new source of S (zeroed as scope_init zeroes). */
+static inline struct source *source_init(struct scope *S, struct source *src, int kind)
+{
     static const struct source empty;
     *src = empty;
     if (!S)
@@ -576,6 +593,24 @@ struct source *sa_add_source(struct parser *P, struct scope *S, int kind)
     S->src_tail = &src->next;
     S->nsrc++;
     return src;
+}
+
+static __attribute__((noinline)) struct source *add_source_slow(struct parser *P, struct scope *S,
+                                                                int kind)
+{
+    struct source *src = arena_alloc(P->a, sizeof(*src));
+    if (!src) {
+        P->err = 1;
+        return NULL;
+    }
+    return source_init(S, src, kind);
+}
+
+struct source *sa_add_source(struct parser *P, struct scope *S, int kind)
+{
+    if (!arena_room(P, sizeof(struct source)))
+        return add_source_slow(P, S, kind);
+    return source_init(S, arena_alloc(P->a, sizeof(struct source)), kind);
 }
 
 /* Fills a new reference r and appends it to S's. */
@@ -620,18 +655,11 @@ void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int
     colref_fill(S, arena_alloc(P->a, sizeof(struct colref)), parts, n, star, pos, bound);
 }
 
-struct proj *sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
-                         int star, const struct name *q, int nq)
+/* Sets up projection p of S: every field set here, the unused qualifier parts zero,
+ * without memset (a call, or for a whole struct `rep stos`, whose start-up costs more). */
+static inline struct proj *proj_init(struct scope *S, struct proj *p, struct name nm, uint32_t pos,
+                                     int alias, int star, const struct name *q, int nq)
 {
-    if (!S)
-        return NULL;
-    struct proj *p = arena_alloc(P->a, sizeof(*p));
-    if (!p) {
-        P->err = 1;
-        return NULL;
-    }
-    /* every field set here, the unused qualifier parts zero, without memset: a call, or
-     * for a whole struct `rep stos`, whose start-up costs more than these stores */
     static const struct name no_parts[MAX_PARTS];
     p->next = NULL;
     p->name = nm;
@@ -648,6 +676,28 @@ struct proj *sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint
     S->naliases += alias != 0;
     S->pidx = NULL; /* rebuilt on the next lookup */
     return p;
+}
+
+static __attribute__((noinline)) struct proj *add_proj_slow(struct parser *P, struct scope *S,
+                                                            struct name nm, uint32_t pos, int alias,
+                                                            int star, const struct name *q, int nq)
+{
+    struct proj *p = arena_alloc(P->a, sizeof(*p));
+    if (!p) {
+        P->err = 1;
+        return NULL;
+    }
+    return proj_init(S, p, nm, pos, alias, star, q, nq);
+}
+
+struct proj *sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,
+                         int star, const struct name *q, int nq)
+{
+    if (!S)
+        return NULL;
+    if (!arena_room(P, sizeof(struct proj)))
+        return add_proj_slow(P, S, nm, pos, alias, star, q, nq);
+    return proj_init(S, arena_alloc(P->a, sizeof(struct proj)), nm, pos, alias, star, q, nq);
 }
 
 /* Marks tokens [b, e) with a lineage role, keeping the roles inner clauses gave. */
