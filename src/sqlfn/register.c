@@ -707,10 +707,16 @@ static void list_null0(struct list_out *lo, idx_t i)
     lo->v0[i / 64] &= ~((uint64_t)1 << (i % 64));
 }
 
-static int list_reserve(struct list_out *lo, idx_t need)
+static int list_grow(struct list_out *lo, idx_t need);
+
+/* Room for `need` elements in the list's child vectors; 0, or -1 when out of memory. */
+static inline int list_reserve(struct list_out *lo, idx_t need)
 {
-    if (need <= lo->cap)
-        return 0;
+    return need <= lo->cap ? 0 : list_grow(lo, need);
+}
+
+static __attribute__((noinline)) int list_grow(struct list_out *lo, idx_t need)
+{
     idx_t cap = lo->cap ? lo->cap * 2 : 2048;
     while (cap < need)
         cap *= 2;
