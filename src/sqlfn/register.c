@@ -65,15 +65,6 @@ static const struct fn_desc fns[] = {
 #define CACHE_MAX_TOTAL  ((size_t)32 << 20) /* per thread: outside DuckDB's memory limit */
 #define CACHE_FIRST_SIZE ((size_t)256 << 10)
 
-/* `n`, hidden from the compiler: a memset of a known size of about 64 bytes or more is
- * compiled to `rep stosq`, whose start-up costs more time than the C library's wide
- * stores (as sa_opaque in internal.h). */
-static inline size_t opaque(size_t n)
-{
-    __asm__("" : "+r"(n));
-    return n;
-}
-
 /* A row's copy of its text and analysis lives in the chunk store, so `text` and the
  * pointers in `r` are valid while `gen` is the cache's. */
 struct entry {
