@@ -86,7 +86,7 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
     struct parser *P = arena_alloc(&cx->arena, sizeof(*P));
     if (!P)
         return -1;
-    memset(P, 0, sa_opaque(P_ZEROED));
+    sa_zero_parser(P);
     P->s = sql;
     P->t = cx->tk.v;
     P->n = cx->tk.n;

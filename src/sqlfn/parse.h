@@ -12,6 +12,9 @@
 
 #include <stddef.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "sqlfn/internal.h"
 
@@ -240,6 +243,27 @@ struct parser {
 };
 
 #define P_ZEROED offsetof(struct parser, lambda)
+
+/* Zeroes the first P_ZEROED bytes of a parser, once per text: 37 inline 16-byte stores
+ * and one of 8 bytes, where memset's call (size hidden by sa_opaque so that GCC does not
+ * use `rep stosq`) cost ~53 instructions per text. */
+static inline void sa_zero_parser(struct parser *P)
+{
+#if defined(__SSE2__)
+    _Static_assert(P_ZEROED % 8 == 0, "whole 8-byte words zeroed");
+    char *o = (char *)P;
+    __m128i z = _mm_setzero_si128();
+    __asm__("" : "+x"(z)); /* a value GCC does not know: no loop turned back into memset */
+    size_t k = 0;
+#pragma GCC unroll 64
+    for (k = 0; k + 16 <= P_ZEROED; k += 16)
+        _mm_storeu_si128((__m128i *)(void *)(o + k), z);
+    if (P_ZEROED % 16)
+        _mm_storel_epi64((__m128i *)(void *)(o + k), z);
+#else
+    memset(P, 0, sa_opaque(P_ZEROED));
+#endif
+}
 
 /* ---- tokens ---- */
 
