@@ -96,6 +96,7 @@ struct tcache {
     struct sqlfn_ctx *cx;
     unsigned seen[4];          /* union of the `want` of the calls on this thread, per call shape
                                   (with a dialect argument: 1, with a catalog: 2) */
+    unsigned epoch;            /* the bind_epoch seen[] was started from */
     struct sqlfn_catalog *cat; /* the last catalog built on this thread */
     uint64_t cat_hash;
     uint32_t gen;          /* current generation of the slots (never 0) */
@@ -110,6 +111,14 @@ struct tcache {
  * other calls only when they run). Only a hint of what to compute: results never depend
  * on it. Column lineage, the costly one, is left to each thread's own record. */
 static atomic_uint bound_want[4];
+/* bound_want is what the calls of the query bound last want, not of every query since the
+ * process started: a stale want (sql_fingerprint(sql) of an earlier query beside this one's
+ * sql_tables(sql, d)) made every row compute what no call reads (an ansi fingerprint, ~6%
+ * more instructions for the second of two everyday queries in one session). The first bind
+ * after a call ran starts a new query's record (bind_epoch); each thread's cache takes it up
+ * at its next call. Concurrent queries in other connections only blur the hint. */
+static atomic_uint bind_epoch;
+static atomic_int ran_since_bind;
 
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
@@ -145,20 +154,27 @@ static struct tcache *get_cache(void)
     pthread_once(&cache_once, cache_init);
     if (!cache_key_ok)
         return NULL;
+    if (!atomic_load_explicit(&ran_since_bind, memory_order_relaxed))
+        atomic_store_explicit(&ran_since_bind, 1, memory_order_relaxed);
+    unsigned epoch = atomic_load_explicit(&bind_epoch, memory_order_acquire);
     struct tcache *c = pthread_getspecific(cache_key);
-    if (c)
-        return c;
-    c = calloc(1, sizeof(*c));
-    if (!c)
-        return NULL;
-    c->gen = 1;
-    for (int k = 0; k < 4; k++)
-        c->seen[k] = atomic_load_explicit(&bound_want[k], memory_order_relaxed);
-    c->cx = sqlfn_ctx_new();
-    if (!c->cx || pthread_setspecific(cache_key, c) != 0) {
-        sqlfn_ctx_free(c->cx);
-        free(c);
-        return NULL;
+    if (!c) {
+        c = calloc(1, sizeof(*c));
+        if (!c)
+            return NULL;
+        c->gen = 1;
+        c->cx = sqlfn_ctx_new();
+        if (!c->cx || pthread_setspecific(cache_key, c) != 0) {
+            sqlfn_ctx_free(c->cx);
+            free(c);
+            return NULL;
+        }
+        c->epoch = epoch + 1; /* differs: the wants are read below */
+    }
+    if (c->epoch != epoch) { /* a new query was bound since this thread's last call */
+        c->epoch = epoch;
+        for (int k = 0; k < 4; k++)
+            c->seen[k] = atomic_load_explicit(&bound_want[k], memory_order_relaxed);
     }
     return c;
 }
@@ -619,6 +635,12 @@ static void fn_bind(duckdb_bind_info info)
     unsigned shape = nargs > 1 ? 1u : 0u;
     if (nargs > 2)
         shape |= 2;
+    if (atomic_load_explicit(&ran_since_bind, memory_order_relaxed) &&
+        atomic_exchange_explicit(&ran_since_bind, 0, memory_order_relaxed)) {
+        for (int k = 0; k < 4; k++)
+            atomic_store_explicit(&bound_want[k], 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&bind_epoch, 1, memory_order_release);
+    }
     atomic_fetch_or_explicit(&bound_want[shape], fd->want & ~(unsigned)SQLFN_WANT_LINEAGE,
                              memory_order_relaxed);
 }
