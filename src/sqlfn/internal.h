@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sqlfn/analyze.h"
 
@@ -404,6 +405,20 @@ static inline uint64_t sa_swar_fold(uint64_t x, unsigned char lo)
     uint64_t gt = x7 + ones * (0x80u - lo - 26u); /* high bit: byte >= lo + 26 */
     uint64_t m = ge & ~gt & ~x & high;
     return x ^ (m >> 2);
+}
+
+/* Writes the 16 bytes at src to dst with their ASCII letters in [lo, lo + 26) flipped as
+ * sa_swar_fold does: a name of up to 16 bytes folded in two words, when 16 bytes may be
+ * read at src and written at dst. */
+static inline void sa_fold16(char *dst, const char *src, unsigned char lo)
+{
+    uint64_t a, b;
+    memcpy(&a, src, 8);
+    memcpy(&b, src + 8, 8);
+    a = sa_swar_fold(a, lo);
+    b = sa_swar_fold(b, lo);
+    memcpy(dst, &a, 8);
+    memcpy(dst + 8, &b, 8);
 }
 
 /* ---- fingerprint ---- */

@@ -255,13 +255,7 @@ struct name sa_tok_name_slow(struct parser *P, const struct tok *t)
         const char *s = P->s + t->off;
         unsigned char lo = P->fold == 'L' ? 'A' : 'a';
         char *c = arena_alloc(P->a, 16);
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + 8, 8);
-        a = sa_swar_fold(a, lo);
-        b = sa_swar_fold(b, lo);
-        memcpy(c, &a, 8);
-        memcpy(c + 8, &b, 8);
+        sa_fold16(c, s, lo);
         return (struct name){c, t->len};
     }
     return tok_name_rest(P, t);
@@ -288,13 +282,7 @@ static __attribute__((noinline)) struct name tok_name_rest(struct parser *P, con
                 P->err = 1;
                 return r;
             }
-            uint64_t a, b;
-            memcpy(&a, s, 8);
-            memcpy(&b, s + 8, 8);
-            a = sa_swar_fold(a, lo);
-            b = sa_swar_fold(b, lo);
-            memcpy(c, &a, 8);
-            memcpy(c + 8, &b, 8);
+            sa_fold16(c, s, lo);
             r.s = c;
             return r;
         }
