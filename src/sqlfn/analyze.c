@@ -92,6 +92,9 @@ static int analyze_as(struct sqlfn_ctx *cx, const char *sql, size_t len, enum sq
     P->n = cx->tk.n;
     P->d = dialect;
     P->fold = dialect_fold(dialect);
+    /* for sa_tok_name: one test of a word's flags tells whether the fold may change it (no
+     * flag for 'P', which keeps every name as written) */
+    P->fold_flags = P->fold == 'P' ? 0 : P->fold == 'L' ? TF_UPPER : TF_LOWER;
     P->paths = dialect == SQLFN_SNOWFLAKE || dialect == SQLFN_DATABRICKS;
     P->a = &cx->arena;
     P->cat = cx->cat;

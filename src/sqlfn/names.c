@@ -11,6 +11,15 @@
 
 #include "util/banned.h"
 
+/* n bytes from the arena, or NULL with P->err set when memory runs out. */
+static void *alloc_or_fail(struct parser *P, size_t n)
+{
+    void *p = arena_alloc(P->a, n);
+    if (!p)
+        P->err = 1;
+    return p;
+}
+
 static void *grow_copy(struct parser *P, void *old, size_t *cap, size_t n, size_t elem);
 
 void *sa_grow_slow(struct parser *P, void *old, size_t *cap, size_t n, size_t elem)
@@ -31,11 +40,9 @@ static __attribute__((noinline)) void *grow_copy(struct parser *P, void *old, si
                                                  size_t elem)
 {
     size_t nc = *cap ? *cap * 2 : 16;
-    void *p = arena_alloc(P->a, nc * elem);
-    if (!p) {
-        P->err = 1;
+    void *p = alloc_or_fail(P, nc * elem);
+    if (!p)
         return NULL;
-    }
     if (old && n)
         memcpy(p, old, n * elem);
     *cap = nc;
@@ -44,12 +51,9 @@ static __attribute__((noinline)) void *grow_copy(struct parser *P, void *old, si
 
 void *sa_alloc0(struct parser *P, size_t n)
 {
-    void *p = arena_alloc(P->a, n);
-    if (!p) {
-        P->err = 1;
-        return NULL;
-    }
-    memset(p, 0, sa_opaque(n)); /* inlined with n known: see sa_opaque */
+    void *p = alloc_or_fail(P, n);
+    if (p)
+        memset(p, 0, sa_opaque(n)); /* inlined with n known: see sa_opaque */
     return p;
 }
 
@@ -124,18 +128,21 @@ static int pairset_rehash(struct parser *P, struct pairset *ps, size_t nc)
     return 0;
 }
 
+/* The dense array of a set that has none yet; 0, or -1 when out of memory. */
+static inline int dense_slots(struct parser *P, struct pairset *ps)
+{
+    if (!ps->slots)
+        ps->slots = alloc_or_fail(P, PS_DENSE * sizeof(*ps->slots));
+    return ps->slots ? 0 : -1;
+}
+
 /* The first entry of an empty set: a function of its own, small (every text's sets start
  * here, and pairset_add_slow's hash table made its entry and exit cost more than this). */
 static __attribute__((noinline)) int pairset_add_first(struct parser *P, struct pairset *ps,
                                                        struct name a, struct name b)
 {
-    if (!ps->slots) {
-        ps->slots = arena_alloc(P->a, PS_DENSE * sizeof(*ps->slots));
-        if (!ps->slots) {
-            P->err = 1;
-            return -1;
-        }
-    }
+    if (dense_slots(P, ps) != 0)
+        return -1;
     ps->slots[0] = (struct pair){a, b, 0};
     ps->n = 1;
     return 1;
@@ -146,13 +153,8 @@ static __attribute__((noinline)) int pairset_add_first(struct parser *P, struct 
 static int pairset_add_slow(struct parser *P, struct pairset *ps, struct name a, struct name b)
 {
     if (!ps->cap) {
-        if (!ps->slots) {
-            ps->slots = arena_alloc(P->a, PS_DENSE * sizeof(*ps->slots));
-            if (!ps->slots) {
-                P->err = 1;
-                return -1;
-            }
-        }
+        if (dense_slots(P, ps) != 0)
+            return -1;
         if (ps->n < PS_DENSE) {
             ps->slots[ps->n++] = (struct pair){a, b, 0};
             return 1;
@@ -249,8 +251,7 @@ struct name sa_tok_name_slow(struct parser *P, const struct tok *t)
     /* the common case here, a short name the folding changes, folded two words at once
      * as the fingerprint folds (the arena rounds to 8); the rest in a function of its own,
      * so that this one saves no registers */
-    if (t->type == T_IDENT && P->fold != 'P' &&
-        (t->flags & (P->fold == 'L' ? TF_UPPER : TF_LOWER)) && t->len <= 16 &&
+    if (t->type == T_IDENT && (t->flags & P->fold_flags) && t->len <= 16 &&
         P->t[P->n - 1].off - t->off >= 16 && (size_t)(P->a->lim - P->a->cur) >= 16) {
         const char *s = P->s + t->off;
         unsigned char lo = P->fold == 'L' ? 'A' : 'a';
@@ -268,10 +269,8 @@ static __attribute__((noinline)) struct name tok_name_rest(struct parser *P, con
     struct name r = {s, n};
     if (t->type == T_IDENT) {
         char f = P->fold;
-        if (f == 'P')
-            return r;
-        /* the lexer saw whether the name has letters the folding changes */
-        if (!(t->flags & (f == 'L' ? TF_UPPER : TF_LOWER)))
+        /* the lexer saw whether the name has letters the folding changes ('P': none) */
+        if (!(t->flags & P->fold_flags))
             return r;
         unsigned char lo = f == 'L' ? 'A' : 'a';
         size_t textlen = P->t[P->n - 1].off; /* the final T_EOF's offset */
@@ -554,12 +553,8 @@ static inline struct scope *scope_init(struct parser *P, struct scope *S, struct
 static __attribute__((noinline)) struct scope *
 new_scope_slow(struct parser *P, struct scope *parent, struct cte *ctes)
 {
-    struct scope *S = arena_alloc(P->a, sizeof(*S));
-    if (!S) {
-        P->err = 1;
-        return NULL;
-    }
-    return scope_init(P, S, parent, ctes);
+    struct scope *S = alloc_or_fail(P, sizeof(*S));
+    return S ? scope_init(P, S, parent, ctes) : NULL;
 }
 
 struct scope *sa_new_scope(struct parser *P, struct scope *parent, struct cte *ctes)
@@ -586,12 +581,8 @@ static inline struct source *source_init(struct scope *S, struct source *src, in
 static __attribute__((noinline)) struct source *add_source_slow(struct parser *P, struct scope *S,
                                                                 int kind)
 {
-    struct source *src = arena_alloc(P->a, sizeof(*src));
-    if (!src) {
-        P->err = 1;
-        return NULL;
-    }
-    return source_init(S, src, kind);
+    struct source *src = alloc_or_fail(P, sizeof(*src));
+    return src ? source_init(S, src, kind) : NULL;
 }
 
 struct source *sa_add_source(struct parser *P, struct scope *S, int kind)
@@ -622,12 +613,9 @@ static __attribute__((noinline)) void add_ref_slow(struct parser *P, struct scop
                                                    const struct name *parts, int n, int star,
                                                    uint32_t pos, struct source *bound)
 {
-    struct colref *r = arena_alloc(P->a, sizeof(*r));
-    if (!r) {
-        P->err = 1;
-        return;
-    }
-    colref_fill(S, r, parts, n, star, pos, bound);
+    struct colref *r = alloc_or_fail(P, sizeof(*r));
+    if (r)
+        colref_fill(S, r, parts, n, star, pos, bound);
 }
 
 void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int n, int star,
@@ -636,7 +624,7 @@ void sa_add_ref(struct parser *P, struct scope *S, const struct name *parts, int
     if (!S || !(P->want & SQLFN_WANT_COLUMNS))
         return;
     /* the arena's block has room (most calls): no call on this path, so no registers saved */
-    if ((size_t)(P->a->lim - P->a->cur) < sizeof(struct colref)) {
+    if (!arena_room(P, sizeof(struct colref))) {
         add_ref_slow(P, S, parts, n, star, pos, bound);
         return;
     }
@@ -670,12 +658,8 @@ static __attribute__((noinline)) struct proj *add_proj_slow(struct parser *P, st
                                                             struct name nm, uint32_t pos, int alias,
                                                             int star, const struct name *q, int nq)
 {
-    struct proj *p = arena_alloc(P->a, sizeof(*p));
-    if (!p) {
-        P->err = 1;
-        return NULL;
-    }
-    return proj_init(S, p, nm, pos, alias, star, q, nq);
+    struct proj *p = alloc_or_fail(P, sizeof(*p));
+    return p ? proj_init(S, p, nm, pos, alias, star, q, nq) : NULL;
 }
 
 struct proj *sa_add_proj(struct parser *P, struct scope *S, struct name nm, uint32_t pos, int alias,

@@ -184,7 +184,7 @@ struct parser {
     size_t i;
     enum sqlfn_dialect d;
     char fold;
-    uint8_t fold_flags; /* the TF_* flags of a word the fold may change (sa_begin_statement) */
+    uint8_t fold_flags; /* the TF_* flags of a word the fold may change (set with fold) */
     int paths;          /* ':' paths after columns (Snowflake, Databricks) */
     int any_name;       /* read_chain takes reserved words too (after CREATE TABLE) */
     struct arena *a;

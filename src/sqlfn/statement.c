@@ -16,9 +16,6 @@
 
 void sa_begin_statement(struct parser *P)
 {
-    /* for sa_tok_name: one test of a word's flags tells whether the fold may change it (no
-     * flag for 'P', which keeps every name as written); every statement starts here */
-    P->fold_flags = P->fold == 'P' ? 0 : P->fold == 'L' ? TF_UPPER : TF_LOWER;
     P->scopes = NULL;
     P->scopes_tail = &P->scopes;
     P->nreads = 0;
